@@ -1,3 +1,4 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -9,6 +10,26 @@ export default defineConfig({
           name: "node",
           include: ["test/dev/**/*.test.ts"],
           environment: "node",
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        // The Worker and its Durable Objects inside workerd, against the real local stack.
+        plugins: [
+          cloudflareTest(async ({ inject }) => {
+            const stack = inject("stack");
+            const { DEV_ORIGIN_URL: _devOrigin, ...vars } = stack;
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: { bindings: { ...vars, ENVIRONMENT: "development" } },
+            };
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/workers/**/*.test.ts"],
+          globalSetup: ["test/global-setup.ts"],
           testTimeout: 20_000,
           hookTimeout: 30_000,
         },

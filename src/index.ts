@@ -1,0 +1,10 @@
+/** Worker entry: the Hono app plus the Durable Object classes wrangler binds by name. */
+import { createApp } from "./app.ts";
+
+export { EdgeConfig } from "../durable-objects/edge-config.ts";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

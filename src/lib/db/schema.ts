@@ -1,0 +1,122 @@
+/**
+ * Database schema (libSQL / Turso) for drizzle-orm. Migrations in `migrations/` are generated
+ * from this file by `npm run db:generate`; the vector index is a hand-written migration because
+ * drizzle-kit does not know `libsql_vector_idx`.
+ */
+import { sql } from "drizzle-orm";
+import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Dimension of stored embeddings. Mixing dimensions is refused by the AI layer. */
+export const EMBEDDING_DIMENSIONS = 256;
+
+/** libSQL native vector column: little-endian float32, fixed dimension. */
+export const f32Blob = customType<{ data: Float32Array; driverData: ArrayBuffer | ArrayBufferView; config: { dimensions: number } }>({
+  dataType(config) {
+    return `F32_BLOB(${config?.dimensions ?? EMBEDDING_DIMENSIONS})`;
+  },
+  toDriver(value) {
+    return value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength) as ArrayBuffer;
+  },
+  fromDriver(value) {
+    if (value instanceof ArrayBuffer) return new Float32Array(value.slice(0));
+    // A view (e.g. Uint8Array) over bytes: copy so the float32 view is aligned.
+    const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice();
+    return new Float32Array(bytes.buffer, 0, bytes.byteLength >> 2);
+  },
+});
+
+const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const updatedAt = () => integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+/** A piece of content addressed by slug; what a visitor sees is one of its variants. */
+export const contentItems = sqliteTable("content_items", {
+  slug: text("slug").primaryKey(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * A variant of a content item, chosen per visitor: by country, then continent, then locale,
+ * then the default. `match` holds the country code, continent code or locale tag (empty for default).
+ */
+export const contentVariants = sqliteTable(
+  "content_variants",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    slug: text("slug")
+      .notNull()
+      .references(() => contentItems.slug, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["country", "continent", "locale", "default"] }).notNull(),
+    match: text("match").notNull().default(""),
+    locale: text("locale").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("content_variants_slug_kind_match").on(t.slug, t.kind, t.match)],
+);
+
+/** A document ingested for retrieval, owned by one tenant. */
+export const aiDocuments = sqliteTable(
+  "ai_documents",
+  {
+    id: text("id").notNull(),
+    tenant: text("tenant").notNull(),
+    title: text("title"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    embeddingModel: text("embedding_model").notNull(),
+    embeddingDimensions: integer("embedding_dimensions").notNull(),
+    chunkCount: integer("chunk_count").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.id] })],
+);
+
+/** A chunk of a document with its embedding; the vector index lives on `embedding`. */
+export const aiChunks = sqliteTable(
+  "ai_chunks",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenant: text("tenant").notNull(),
+    documentId: text("document_id").notNull(),
+    ordinal: integer("ordinal").notNull(),
+    text: text("text").notNull(),
+    embedding: f32Blob("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("ai_chunks_document").on(t.tenant, t.documentId),
+    uniqueIndex("ai_chunks_document_ordinal").on(t.tenant, t.documentId, t.ordinal),
+  ],
+);
+
+/** A conversation of one user within a tenant. */
+export const conversations = sqliteTable(
+  "conversations",
+  {
+    id: text("id").primaryKey(),
+    tenant: text("tenant").notNull(),
+    userId: text("user_id").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("conversations_owner").on(t.tenant, t.userId, t.updatedAt)],
+);
+
+/** A question or an answer in a conversation, with where the answer came from. */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    conversationId: text("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["user", "assistant"] }).notNull(),
+    content: text("content").notNull(),
+    source: text("source", { enum: ["cache", "edge", "origin", "degraded"] }),
+    citations: text("citations", { mode: "json" }).$type<Array<{ documentId: string; chunkId: number }>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("messages_conversation").on(t.conversationId, t.id)],
+);

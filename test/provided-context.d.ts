@@ -1,0 +1,21 @@
+// Values the global setup (test/global-setup.ts) provides to the tests and to vitest.config.ts.
+import "vitest";
+
+declare module "vitest" {
+  interface ProvidedContext {
+    stack: {
+      LIBSQL_URL: string;
+      UPSTASH_REDIS_REST_URL: string;
+      UPSTASH_REDIS_REST_TOKEN: string;
+      ORIGIN_AI_URL: string;
+      ORIGIN_AI_KEY: string;
+      JWT_ISSUER: string;
+      JWT_AUDIENCE: string;
+      JWT_PUBLIC_JWKS: string;
+      /** The dev origin's root (for its `/__dev/*` fault controls). */
+      DEV_ORIGIN_URL: string;
+    };
+    /** The dev issuer's private key (JWK JSON), for signing test tokens. */
+    devPrivateJwk: string;
+  }
+}

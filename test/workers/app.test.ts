@@ -1,0 +1,120 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { problemOf, stack, worker } from "./helpers.ts";
+
+describe("conventions on every response", () => {
+  it("GET /healthz answers 200 with request id, config version and Server-Timing", async () => {
+    const res = await worker("/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ok" });
+    expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get("x-config-version")).toMatch(/^\d+$/);
+    expect(res.headers.get("server-timing")).toMatch(/total;dur=\d/);
+  });
+
+  it("echoes a valid incoming x-request-id and replaces an invalid one", async () => {
+    const ok = await worker("/healthz", { headers: { "x-request-id": "abc-123_XYZ" } });
+    expect(ok.headers.get("x-request-id")).toBe("abc-123_XYZ");
+    const bad = await worker("/healthz", { headers: { "x-request-id": "<script>alert(1)</script>" } });
+    expect(bad.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const long = await worker("/healthz", { headers: { "x-request-id": "a".repeat(200) } });
+    expect(long.headers.get("x-request-id")).not.toBe("a".repeat(200));
+  });
+
+  it("writes one structured JSON log line per request with its outcome", async () => {
+    const spy = vi.spyOn(console, "log");
+    try {
+      const res = await worker("/healthz?access_token=secret-value", {
+        headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+      });
+      const id = res.headers.get("x-request-id");
+      const lines = spy.mock.calls.map((args) => String(args[0])).filter((l) => l.includes(`"requestId":"${id}"`));
+      expect(lines).toHaveLength(1);
+      const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+      expect(line).toMatchObject({
+        level: "info",
+        msg: "request",
+        method: "GET",
+        path: "/healthz",
+        status: 200,
+        traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      });
+      expect(typeof line.durationMs).toBe("number");
+      expect(lines[0]).not.toContain("secret-value");
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("errors are problem+json", () => {
+  it("unknown route → 404 problem with the request id", async () => {
+    const res = await worker("/no/such/route");
+    expect(res.status).toBe(404);
+    const problem = await problemOf(res);
+    expect(problem).toMatchObject({ status: 404, title: "Not found" });
+    expect(problem.type).toMatch(/\/not-found$/);
+    expect(problem.requestId).toBe(res.headers.get("x-request-id"));
+    expect(res.headers.get("x-config-version")).toMatch(/^\d+$/);
+  });
+
+  it("a declared body over the limit → 413 before anything reads it", async () => {
+    const res = await worker("/healthz", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": String(2 * 1024 * 1024) },
+      body: "x".repeat(2 * 1024 * 1024),
+    });
+    expect(res.status).toBe(413);
+    expect((await problemOf(res)).detail).toContain("1048576");
+  });
+
+  it("a streamed body over the limit → 413, cut off without reading it whole", async () => {
+    let pulled = 0;
+    const chunk = new Uint8Array(64 * 1024);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled > 64) controller.close(); // 4 MiB if read to the end
+        else controller.enqueue(chunk);
+      },
+    });
+    const res = await worker("/healthz", { method: "POST", body, headers: { "content-type": "text/plain" } });
+    expect(res.status).toBe(413);
+    await problemOf(res);
+    expect(pulled).toBeLessThan(40);
+  });
+});
+
+describe("readiness", () => {
+  it("GET /readyz checks db, redis, origin and config against the real local stack", async () => {
+    const res = await worker("/readyz");
+    const body = (await res.json()) as { status: string; checks: Record<string, { status: string; latencyMs: number }> };
+    expect(body.checks).toMatchObject({
+      db: { status: "ok" },
+      redis: { status: "ok" },
+      origin: { status: "ok" },
+      config: { status: "ok" },
+    });
+    expect(body.status).toBe("ok");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("server-timing")).toMatch(/db;dur=/);
+  });
+
+  it("propagates the caller's trace id to the origin", async () => {
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    await worker("/readyz", { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    const stats = (await (await fetch(`${stack().DEV_ORIGIN_URL}/__dev/stats`)).json()) as {
+      lastRequest?: { path: string; headers: Record<string, string> };
+    };
+    expect(stats.lastRequest?.path).toContain("/v1/models");
+    expect(stats.lastRequest?.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(stats.lastRequest?.headers.traceparent).not.toContain("b7ad6b7169203331");
+  });
+});
+
+describe("bindings", () => {
+  it("the Worker runs in development mode against the local stack", () => {
+    expect(env.ENVIRONMENT).toBe("development");
+    expect(env.LIBSQL_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+});
