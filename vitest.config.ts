@@ -19,7 +19,7 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async ({ inject }) => {
             const stack = inject("stack");
-            const { DEV_ORIGIN_URL: _devOrigin, ...vars } = stack;
+            const { DEV_ORIGIN_URL: _devOrigin, DEV_IDP_URL: _devIdp, ...vars } = stack;
             return {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: { bindings: { ...vars, ENVIRONMENT: "development" } },

@@ -9,6 +9,7 @@
  * conditions) away from the Node-only dev services.
  */
 import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys } from "./dev-keys.ts";
+import { startDevIdp } from "./dev-idp.ts";
 import { startStack } from "./stack.ts";
 
 export interface StackProcessReady {
@@ -23,6 +24,8 @@ export interface StackProcessReady {
     JWT_PUBLIC_JWKS: string;
   };
   devOriginUrl: string;
+  /** A stand-in identity provider whose JWKS tests can set (`PUT /__dev/jwks`). */
+  devIdpUrl: string;
   redisUrl: string;
   privateJwk: string;
 }
@@ -35,6 +38,7 @@ if (!dataDir) {
 
 try {
   const stack = await startStack({ dataDir });
+  const idp = await startDevIdp();
   const keys = await loadOrCreateDevKeys(dataDir);
   const ready: StackProcessReady = {
     vars: {
@@ -44,6 +48,7 @@ try {
       JWT_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
     },
     devOriginUrl: stack.origin.url,
+    devIdpUrl: idp.url,
     redisUrl: stack.redisUrl,
     privateJwk: JSON.stringify(keys.privateJwk),
   };
@@ -51,7 +56,7 @@ try {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    void stack.close().finally(() => process.exit(0));
+    void Promise.allSettled([stack.close(), idp.close()]).finally(() => process.exit(0));
   };
   process.stdin.on("end", stop);
   process.stdin.on("close", stop);

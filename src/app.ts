@@ -1,17 +1,22 @@
 /**
  * The app, read top to bottom as a request's path through the edge:
- * context (request id, timing, trace, log line) → edge config → body size → [security filter,
- * maintenance, rate limits, auth: added by their issues] → services → routes.
+ * context (request id, timing, trace, log line) → geo (who, from where) → edge config → body
+ * size → [security filter, maintenance, rate limits: added by their issues] → services →
+ * routes (auth and roles are declared per route with `requireAuth`/`requireRole`).
  * Errors from anywhere become problem+json in `onError`/`notFound`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { timing } from "hono/timing";
+import { contentRoutes } from "../routes/content.ts";
 import { docsRoutes } from "../routes/docs.ts";
+import { geoRoutes } from "../routes/geo.ts";
 import { healthRoutes, readinessRoutes } from "../routes/health.ts";
+import { meRoutes } from "../routes/me.ts";
 import type { AppEnv } from "./env.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { edgeConfig } from "./middleware/edge-config.ts";
+import { geo } from "./middleware/geo.ts";
 import { notFound, onError, validationHook } from "./middleware/problems.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { services } from "./middleware/services.ts";
@@ -29,12 +34,23 @@ export function createApp() {
     .use(requestId({ headerName: "x-request-id", limitLength: 128 }))
     .use(timing({ crossOrigin: false }))
     .use(requestContext())
+    .use(geo())
     .use(edgeConfig())
     .use(bodyLimit())
     // Liveness answers before any service is built: it must not depend on settings or backends.
     .route("/", healthRoutes)
     .use(services())
-    .route("/", readinessRoutes);
+    .route("/", readinessRoutes)
+    .route("/", geoRoutes)
+    .route("/", meRoutes)
+    .route("/", contentRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "Access token (`npm run token -- --sub alice --roles admin` locally).",
+  });
 
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
   const openApiDocument = () =>

@@ -11,6 +11,8 @@ import type { Database } from "./lib/db/client.ts";
 import type { LogFields } from "./lib/log.ts";
 import type { OriginClient } from "./lib/origin.ts";
 import type { TraceContext } from "./lib/trace.ts";
+import type { AuthVariables } from "./middleware/auth.ts";
+import type { GeoVariables } from "./middleware/geo.ts";
 import type { Redis } from "@upstash/redis/cloudflare";
 
 /** Empty strings in `.dev.vars`/vars mean "not set". */
@@ -55,7 +57,7 @@ export function readSettings(env: Env): SettingsResult {
   return result;
 }
 
-export interface AppVariables extends RequestIdVariables, TimingVariables {
+export interface AppVariables extends RequestIdVariables, TimingVariables, AuthVariables, GeoVariables {
   trace: TraceContext;
   log: LogFields;
   settings: Settings;

@@ -14,6 +14,8 @@ declare module "vitest" {
       JWT_PUBLIC_JWKS: string;
       /** The dev origin's root (for its `/__dev/*` fault controls). */
       DEV_ORIGIN_URL: string;
+      /** Stand-in identity provider: JWKS at `/jwks.json`, set with `PUT /__dev/jwks`. */
+      DEV_IDP_URL: string;
     };
     /** The dev issuer's private key (JWK JSON), for signing test tokens. */
     devPrivateJwk: string;
