@@ -5,10 +5,11 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // The local dev services, driven by the official client libraries, in Node.
+        // The local dev services, driven by the official client libraries, in Node; and
+        // integration tests that run the built Worker in Miniflare (several isolates).
         test: {
           name: "node",
-          include: ["test/dev/**/*.test.ts"],
+          include: ["test/dev/**/*.test.ts", "test/integration/**/*.test.ts"],
           environment: "node",
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -32,6 +33,16 @@ export default defineConfig({
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 20_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // The web pages in headless Chromium (system build) against `wrangler dev` and the real stack.
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
         },
       },
     ],

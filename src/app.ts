@@ -1,13 +1,16 @@
 /**
  * The app, read top to bottom as a request's path through the edge:
- * context (request id, timing, trace, log line) → geo (who, from where) → edge config → body
- * size → [security filter, maintenance, rate limits: added by their issues] → services →
- * routes (auth and roles are declared per route with `requireAuth`/`requireRole`).
+ * context (request id, timing, trace, log line) → geo (who, from where) → edge config →
+ * body size → [security filter: its issue] → CORS → maintenance → feature flags →
+ * [rate limits: its issue] → services → routes (auth and roles are declared per route with
+ * `requireAuth`/`requireRole`).
  * Errors from anywhere become problem+json in `onError`/`notFound`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { requestId } from "hono/request-id";
 import { timing } from "hono/timing";
+import { adminConfigRoutes } from "../routes/admin-config.ts";
+import { adminPageRoutes } from "../routes/admin-page.ts";
 import { contentRoutes } from "../routes/content.ts";
 import { docsRoutes } from "../routes/docs.ts";
 import { geoRoutes } from "../routes/geo.ts";
@@ -16,6 +19,7 @@ import { meRoutes } from "../routes/me.ts";
 import type { AppEnv } from "./env.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { edgeConfig } from "./middleware/edge-config.ts";
+import { cors, flags, maintenance } from "./middleware/edge-policies.ts";
 import { geo } from "./middleware/geo.ts";
 import { notFound, onError, validationHook } from "./middleware/problems.ts";
 import { requestContext } from "./middleware/request-context.ts";
@@ -37,13 +41,19 @@ export function createApp() {
     .use(geo())
     .use(edgeConfig())
     .use(bodyLimit())
+    .use(cors())
+    .use(maintenance())
+    .use(flags())
     // Liveness answers before any service is built: it must not depend on settings or backends.
     .route("/", healthRoutes)
+    // The admin page needs no backend either (its API calls do).
+    .route("/", adminPageRoutes)
     .use(services())
     .route("/", readinessRoutes)
     .route("/", geoRoutes)
     .route("/", meRoutes)
-    .route("/", contentRoutes);
+    .route("/", contentRoutes)
+    .route("/", adminConfigRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -13,6 +13,7 @@ import type { OriginClient } from "./lib/origin.ts";
 import type { TraceContext } from "./lib/trace.ts";
 import type { AuthVariables } from "./middleware/auth.ts";
 import type { GeoVariables } from "./middleware/geo.ts";
+import type { PolicyVariables } from "./middleware/edge-policies.ts";
 import type { Redis } from "@upstash/redis/cloudflare";
 
 /** Empty strings in `.dev.vars`/vars mean "not set". */
@@ -57,7 +58,7 @@ export function readSettings(env: Env): SettingsResult {
   return result;
 }
 
-export interface AppVariables extends RequestIdVariables, TimingVariables, AuthVariables, GeoVariables {
+export interface AppVariables extends RequestIdVariables, TimingVariables, AuthVariables, GeoVariables, PolicyVariables {
   trace: TraceContext;
   log: LogFields;
   settings: Settings;

@@ -16,20 +16,26 @@ export interface TraceContext {
 
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
-function randomHex(bytes: number): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
+function hex(bytes: Uint8Array, from: number, to: number): string {
   let out = "";
-  for (const b of buf) out += b.toString(16).padStart(2, "0");
+  for (let i = from; i < to; i++) out += HEX[bytes[i]!]!;
   return out;
 }
 
-const allZero = (hex: string) => /^0+$/.test(hex);
+function isZero(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+const allZero = (hexId: string) => /^0+$/.test(hexId);
 
 export function traceFromHeader(header: string | undefined | null): TraceContext {
-  const spanId = randomHex(8);
   const m = header ? TRACEPARENT.exec(header.trim()) : null;
   // Version ff is invalid; all-zero ids are invalid (W3C Trace Context §3.2).
   if (m && m[1] !== "ff" && !allZero(m[2]!) && !allZero(m[3]!)) {
+    const spanId = hex(crypto.getRandomValues(new Uint8Array(8)), 0, 8);
     const sampled = (parseInt(m[4]!, 16) & 1) === 1;
     return {
       traceId: m[2]!,
@@ -39,7 +45,10 @@ export function traceFromHeader(header: string | undefined | null): TraceContext
       traceparent: `00-${m[2]}-${spanId}-${sampled ? "01" : "00"}`,
     };
   }
-  let traceId = randomHex(16);
-  while (allZero(traceId)) traceId = randomHex(16);
+  // One call for both ids: bytes 0–7 are the span id, 8–23 the trace id.
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  while (isZero(bytes, 8, 24)) crypto.getRandomValues(bytes.subarray(8));
+  const spanId = hex(bytes, 0, 8);
+  const traceId = hex(bytes, 8, 24);
   return { traceId, spanId, sampled: true, traceparent: `00-${traceId}-${spanId}-01` };
 }

@@ -1,5 +1,6 @@
 /** Shared helpers for tests that run inside workerd. */
 import { exports } from "cloudflare:workers";
+import { importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
 import { inject } from "vitest";
 
 export const stack = () => inject("stack");
@@ -23,4 +24,25 @@ export async function problemOf(res: Response): Promise<ProblemBody> {
     throw new Error(`expected application/problem+json, got ${res.headers.get("content-type")} (${res.status}): ${await res.text()}`);
   }
   return (await res.json()) as ProblemBody;
+}
+
+let devKey: Promise<{ key: CryptoKey; kid: string }> | undefined;
+
+/** An `Authorization` header value with a token from the dev issuer. */
+export async function bearer(sub: string, roles: string[], extra: Record<string, unknown> = {}): Promise<string> {
+  devKey ??= (async () => {
+    const jwk = JSON.parse(inject("devPrivateJwk")) as JWK;
+    return { key: (await importJWK(jwk, "ES256")) as CryptoKey, kid: jwk.kid! };
+  })();
+  const { key, kid } = await devKey;
+  const s = inject("stack");
+  const token = await new SignJWT({ roles, ...extra })
+    .setProtectedHeader({ alg: "ES256", typ: "JWT", kid })
+    .setIssuer(s.JWT_ISSUER)
+    .setAudience(s.JWT_AUDIENCE)
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime("10m")
+    .sign(key);
+  return `Bearer ${token}`;
 }

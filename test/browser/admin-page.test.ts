@@ -1,0 +1,253 @@
+/**
+ * The admin page (`GET /admin`) in headless Chromium against the real Worker (`wrangler dev`)
+ * and the real local stack: sign in, edit, save, history, roll back, validation errors next to
+ * their field, conflicts, and tokens that are invalid or not an admin's.
+ */
+import { Script } from "node:vm";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { HAS_CHROMIUM, launchChromium, watchPageErrors } from "./chromium.ts";
+import { serveWorker, type LocalWorker } from "./serve.ts";
+
+const ADMIN = { sub: "alice-admin", roles: ["admin"] };
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const UI_TIMEOUT = { timeout: 15_000, interval: 100 };
+
+interface VersionedConfig {
+  version: number;
+  config: Record<string, unknown> & { maintenance: { message: string; retryAfterSeconds: number } };
+}
+
+describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let adminToken: string;
+  let context: BrowserContext | undefined;
+  let pageProblems: () => string[] = () => [];
+
+  beforeAll(async () => {
+    [worker, browser] = await Promise.all([serveWorker(), launchChromium()]);
+    adminToken = await worker.token(ADMIN);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.close();
+  });
+
+  afterEach(async () => {
+    const problems = pageProblems();
+    pageProblems = () => [];
+    await context?.close();
+    context = undefined;
+    expect(problems, "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
+  });
+
+  async function api(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+    const res = await fetch(`${worker.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${adminToken}`,
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...init.headers,
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
+    return JSON.parse(text) as unknown;
+  }
+
+  const currentConfig = async () => (await api("GET", "/v1/admin/config")) as VersionedConfig;
+
+  async function writeConfig(mutate: (config: VersionedConfig["config"]) => void, reason = "set up by the browser test"): Promise<VersionedConfig> {
+    const { version, config } = await currentConfig();
+    mutate(config);
+    await api("PUT", "/v1/admin/config", { body: config, headers: { "if-match": `"${version}"`, "x-change-reason": reason } });
+    return currentConfig();
+  }
+
+  async function openPage(): Promise<Page> {
+    context = await browser.newContext();
+    context.setDefaultTimeout(UI_TIMEOUT.timeout);
+    const page = await context.newPage();
+    pageProblems = watchPageErrors(page);
+    const res = await page.goto(`${worker.url}/admin`);
+    expect(res?.status(), "GET /admin (is adminPageRoutes mounted in src/app.ts?)").toBe(200);
+    return page;
+  }
+
+  async function signIn(page: Page, token: string): Promise<void> {
+    await page.getByTestId("token-input").fill(token);
+    await page.getByTestId("signin-button").click();
+  }
+
+  /** Waits until the signed-in view is up and returns the version it shows. */
+  async function shownVersionOnceLoaded(page: Page): Promise<string | null> {
+    await page.getByTestId("version").waitFor({ state: "visible", timeout: UI_TIMEOUT.timeout });
+    return versionShown(page);
+  }
+
+  const text = (page: Page, testId: string) => page.getByTestId(testId).first().textContent();
+  const versionShown = (page: Page) => text(page, "version");
+
+  test("serves the page, its script and stylesheet with a strict CSP and no caching surprises", async () => {
+    for (const [path, type] of [
+      ["/admin", "text/html"],
+      ["/admin/app.js", "text/javascript"],
+      ["/admin/app.css", "text/css"],
+    ] as const) {
+      const res = await fetch(`${worker.url}${path}`);
+      const body = await res.text();
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toMatch(new RegExp(`^${type}; charset=utf-8$`, "i"));
+      expect(res.headers.get("content-security-policy"), path).toBe(CSP);
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(res.headers.get("referrer-policy"), path).toBe("no-referrer");
+      expect(res.headers.get("cache-control"), path).toBe("no-cache");
+      if (path === "/admin/app.js") expect(() => new Script(body)).not.toThrow();
+      if (path === "/admin") {
+        expect(body).toContain('<script src="/admin/app.js" defer></script>');
+        expect(body).not.toMatch(/<script>|<style>|\sstyle=|\son[a-z]+=/i);
+      }
+    }
+    const slash = await fetch(`${worker.url}/admin/`, { redirect: "manual" });
+    expect(slash.status).toBe(301);
+    expect(slash.headers.get("location")).toBe("/admin");
+  });
+
+  test("sign in, edit, save, see the history, roll back to the previous version, sign out", async () => {
+    const before = await writeConfig((config) => {
+      config.maintenance.message = "Seeded by the browser test";
+      config.flags = { "browser-test": { enabled: false, rollout: 10, countries: [] } };
+    });
+
+    const page = await openPage();
+    await expect(page.getByTestId("signin-button").isVisible()).resolves.toBe(true);
+    await signIn(page, adminToken);
+    await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
+    expect(page.url()).toBe(`${worker.url}/admin`);
+    await expect(text(page, "whoami")).resolves.toContain("alice-admin");
+
+    // The token survives a reload of the tab (sessionStorage), never in the URL.
+    await page.reload();
+    await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
+    expect(page.url()).toBe(`${worker.url}/admin`);
+    await expect(page.getByTestId("maintenance-message").inputValue()).resolves.toBe("Seeded by the browser test");
+
+    // Edit through the form: the JSON editor follows.
+    await page.getByTestId("maintenance-message").fill("Back soon: browser test");
+    await page.getByTestId("flag-browser-test-enabled").check();
+    await expect(page.getByTestId("dirty").isVisible()).resolves.toBe(true);
+    const raw = JSON.parse(await page.getByTestId("raw-json").inputValue()) as VersionedConfig["config"];
+    expect(raw.maintenance.message).toBe("Back soon: browser test");
+    expect(raw.flags).toEqual({ "browser-test": { enabled: true, rollout: 10, countries: [] } });
+
+    await page.getByTestId("reason").fill("announce the break");
+    await page.getByTestId("save").click();
+    const saved = before.version + 1;
+    await expect.poll(() => versionShown(page), UI_TIMEOUT).toBe(String(saved));
+    await expect.poll(() => text(page, "status"), UI_TIMEOUT).toContain(`version ${saved}`);
+    await expect(page.getByTestId("dirty").isVisible()).resolves.toBe(false);
+
+    const afterSave = await currentConfig();
+    expect(afterSave.version).toBe(saved);
+    expect(afterSave.config.maintenance.message).toBe("Back soon: browser test");
+
+    // History, newest first: who, when, why and what.
+    const newest = page.getByTestId("history-entry").first();
+    await expect.poll(() => newest.getAttribute("data-version"), UI_TIMEOUT).toBe(String(saved));
+    const newestText = (await newest.textContent()) ?? "";
+    expect(newestText).toContain("alice-admin");
+    expect(newestText).toContain("announce the break");
+    expect(newestText).toContain("/maintenance/message");
+    expect(newestText).toContain("Back soon: browser test");
+    await expect(newest.locator("time").getAttribute("datetime")).resolves.toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    // Roll back to the version before the save: a newer version with the old content.
+    await page.getByTestId(`rollback-${before.version}`).click();
+    await page.getByTestId("rollback-confirm").click();
+    const rolledBack = saved + 1;
+    await expect.poll(() => versionShown(page), UI_TIMEOUT).toBe(String(rolledBack));
+    await expect(page.getByTestId("maintenance-message").inputValue()).resolves.toBe("Seeded by the browser test");
+    await expect(page.getByTestId("flag-browser-test-enabled").isChecked()).resolves.toBe(false);
+    expect(JSON.parse(await page.getByTestId("raw-json").inputValue())).toEqual(before.config);
+    const afterRollback = await currentConfig();
+    expect(afterRollback.version).toBe(rolledBack);
+    expect(afterRollback.config).toEqual(before.config);
+    await expect.poll(() => page.getByTestId("history-entry").first().getAttribute("data-version"), UI_TIMEOUT).toBe(String(rolledBack));
+
+    // Sign out forgets the token.
+    await page.getByTestId("signout").click();
+    await expect(page.getByTestId("signin-button").isVisible()).resolves.toBe(true);
+    await expect(page.evaluate(() => JSON.stringify(sessionStorage))).resolves.toBe("{}");
+    await page.reload();
+    await expect(page.getByTestId("signin-button").isVisible()).resolves.toBe(true);
+  });
+
+  test("an invalid value is shown next to its field and nothing is saved", async () => {
+    const before = await currentConfig();
+    const page = await openPage();
+    await signIn(page, adminToken);
+    await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
+
+    await page.getByTestId("maintenance-retry").fill("-5");
+    await page.getByTestId("save").click();
+
+    const fieldError = page.locator('[data-error-for="/maintenance/retryAfterSeconds"]');
+    await expect.poll(() => fieldError.textContent(), UI_TIMEOUT).not.toBe("");
+    await expect(page.getByTestId("maintenance-retry").getAttribute("aria-invalid")).resolves.toBe("true");
+    await expect(text(page, "alert-message")).resolves.toContain("Not saved");
+    await expect(text(page, "alert-request-id")).resolves.toMatch(/\S/);
+    // The JSON editor lists it with the line it names.
+    const listed = page.locator('[data-testid="raw-errors"] li[data-path="/maintenance/retryAfterSeconds"]');
+    await expect(listed.textContent()).resolves.toMatch(/^Line \d+/);
+
+    await expect(versionShown(page)).resolves.toBe(String(before.version));
+    const after = await currentConfig();
+    expect(after.version).toBe(before.version);
+    expect(after.config).toEqual(before.config);
+
+    // Fixing the field clears its error.
+    await page.getByTestId("maintenance-retry").fill("120");
+    await expect(fieldError.textContent()).resolves.toBe("");
+  });
+
+  test("a save over someone else's change is refused and the page offers to reload", async () => {
+    const before = await currentConfig();
+    const page = await openPage();
+    await signIn(page, adminToken);
+    await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
+    await page.getByTestId("maintenance-message").fill("my edit");
+
+    const theirs = await writeConfig((config) => {
+      config.maintenance.message = "their edit";
+    }, "someone else");
+    await page.getByTestId("save").click();
+    await expect.poll(() => text(page, "alert-message"), UI_TIMEOUT).toContain("someone else changed the config");
+    await expect(text(page, "alert-message")).resolves.toContain(`version ${theirs.version}`);
+    expect((await currentConfig()).config.maintenance.message).toBe("their edit");
+
+    await page.getByTestId("reload-latest").click();
+    await expect.poll(() => versionShown(page), UI_TIMEOUT).toBe(String(theirs.version));
+    await expect(page.getByTestId("maintenance-message").inputValue()).resolves.toBe("their edit");
+    // Your edit is set aside, not lost.
+    await expect(page.getByTestId("stash").isVisible()).resolves.toBe(true);
+    await expect(page.locator("#stash-text").inputValue()).resolves.toContain("my edit");
+  });
+
+  test("a token without the admin role is told so; a bad token is told it is invalid", async () => {
+    const page = await openPage();
+    await signIn(page, await worker.token({ sub: "bob", roles: ["editor"] }));
+    await expect.poll(() => text(page, "alert-message"), UI_TIMEOUT).toContain("not an admin");
+    await expect(text(page, "alert-request-id")).resolves.toMatch(/\S/);
+    await expect(page.getByTestId("signin-button").isVisible()).resolves.toBe(true);
+    await expect(page.getByTestId("version").isVisible()).resolves.toBe(false);
+    await expect(page.evaluate(() => JSON.stringify(sessionStorage))).resolves.toBe("{}");
+
+    await signIn(page, "not-a-token");
+    await expect.poll(() => text(page, "alert-message"), UI_TIMEOUT).toContain("missing, invalid or expired");
+  });
+});
