@@ -1,9 +1,8 @@
 /**
  * The app, read top to bottom as a request's path through the edge:
  * context (request id, timing, trace, log line) → geo (who, from where) → edge config →
- * body size → [security filter: its issue] → CORS → maintenance → feature flags →
- * [rate limits: its issue] → services → routes (auth and roles are declared per route with
- * `requireAuth`/`requireRole`).
+ * body size → [security filter: its issue] → CORS → maintenance → feature flags → services →
+ * rate limits → routes (auth and roles are declared per route with `requireAuth`/`requireRole`).
  * Errors from anywhere become problem+json in `onError`/`notFound`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
@@ -22,6 +21,7 @@ import { edgeConfig } from "./middleware/edge-config.ts";
 import { cors, flags, maintenance } from "./middleware/edge-policies.ts";
 import { geo } from "./middleware/geo.ts";
 import { notFound, onError, validationHook } from "./middleware/problems.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { services } from "./middleware/services.ts";
 
@@ -49,6 +49,7 @@ export function createApp() {
     // The admin page needs no backend either (its API calls do).
     .route("/", adminPageRoutes)
     .use(services())
+    .use(rateLimit())
     .route("/", readinessRoutes)
     .route("/", geoRoutes)
     .route("/", meRoutes)

@@ -4,6 +4,8 @@ export class TimeoutError extends Error {
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, message = `timed out after ${ms} ms`): Promise<T> {
+  // If the timeout wins, a later rejection of `promise` must not surface as unhandled.
+  promise.catch(() => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new TimeoutError(message)), ms);

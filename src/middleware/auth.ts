@@ -52,9 +52,39 @@ export async function authenticate(c: Context<AppEnv>, token = bearerToken(c)): 
   }
 }
 
+/** Requests whose bearer token was already tried softly (by `optionalPrincipal`). */
+const softlyChecked = new WeakMap<Request, Principal | null>();
+
+/**
+ * The principal if the request carries a valid bearer token, else `undefined` — never throws
+ * (e.g. for keying rate limits by user before the route's own `requireAuth`). The result is
+ * kept for the request, so the token is verified once.
+ */
+export async function optionalPrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
+  const known = c.get("principal");
+  if (known) return known;
+  const cached = softlyChecked.get(c.req.raw);
+  if (cached !== undefined) return cached ?? undefined;
+  const token = bearerToken(c);
+  let principal: Principal | null = null;
+  if (token) {
+    try {
+      principal = await verifyAccessToken(token, authConfig(c.var.settings));
+      c.set("principal", principal);
+    } catch {
+      principal = null;
+    }
+  }
+  softlyChecked.set(c.req.raw, principal);
+  return principal ?? undefined;
+}
+
 export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async function requireAuth(c, next) {
-    await authenticate(c);
+    if (c.get("principal")) {
+      c.var.log.auth = "ok";
+      c.var.log.sub = c.var.principal.sub;
+    } else await authenticate(c);
     await next();
   };
 }
@@ -63,6 +93,8 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
 export function requireRole(...roles: string[]): MiddlewareHandler<AppEnv> {
   return async function requireRole(c, next) {
     const principal = c.get("principal") ?? (await authenticate(c));
+    c.var.log.auth = "ok";
+    c.var.log.sub = principal.sub;
     if (!principal.roles.some((r) => roles.includes(r))) {
       c.var.log.auth = "forbidden";
       throw new ApiError("forbidden", { detail: `This needs one of the roles: ${roles.join(", ")}.` });

@@ -50,6 +50,8 @@ export const rateLimitPolicySchema = z.strictObject({
   limit: z.int().min(1).max(1_000_000),
   windowSeconds: z.int().min(1).max(86_400),
   by: z.enum(["ip", "user", "tenant"]).default("ip"),
+  /** When Redis cannot answer in time: `open` lets requests through, `closed` refuses them (503). */
+  failMode: z.enum(["open", "closed"]).default("open"),
 });
 
 export const flagSchema = z.strictObject({
