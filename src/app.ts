@@ -1,7 +1,7 @@
 /**
  * The app, read top to bottom as a request's path through the edge:
  * context (request id, timing, trace, log line) → geo (who, from where) → edge config →
- * body size → [security filter: its issue] → CORS → maintenance → feature flags → services →
+ * body size → security filter → CORS → maintenance → feature flags → services →
  * rate limits → routes (auth and roles are declared per route with `requireAuth`/`requireRole`).
  * Errors from anywhere become problem+json in `onError`/`notFound`.
  */
@@ -22,6 +22,7 @@ import { cors, flags, maintenance } from "./middleware/edge-policies.ts";
 import { geo } from "./middleware/geo.ts";
 import { notFound, onError, validationHook } from "./middleware/problems.ts";
 import { rateLimit } from "./middleware/rate-limit.ts";
+import { securityFilter } from "./middleware/security-filter.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { services } from "./middleware/services.ts";
 
@@ -41,6 +42,7 @@ export function createApp() {
     .use(geo())
     .use(edgeConfig())
     .use(bodyLimit())
+    .use(securityFilter())
     .use(cors())
     .use(maintenance())
     .use(flags())

@@ -2,7 +2,8 @@
  * The edge config document: one zod schema validates every write (unknown keys rejected) and
  * gives the defaults. The EdgeConfig Durable Object stores versions of it; the edge reads it.
  */
-import { z } from "zod";
+// zod from @hono/zod-openapi: the same zod, extended with .openapi() before any schema is built.
+import { z } from "@hono/zod-openapi";
 
 const countryCode = z.string().regex(/^([A-Z]{2}|T1|XX)$/, "ISO 3166-1 alpha-2 country code (upper case)");
 const id = z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "1-64 letters, digits, _ . : -");

@@ -1,0 +1,71 @@
+/**
+ * Log4Shell-style lookups (`${jndi:ldap://…}`) including the nested/obfuscated forms that hide
+ * the word `jndi`: `${${lower:j}ndi:…}`, `${${::-j}${::-n}${::-d}${::-i}:…}`,
+ * `${${env:NOPE:-j}ndi:…}`, `${${date:'j'}…}`. Instead of guessing patterns, the lookups are
+ * *evaluated* innermost-first the way Log4j would (`lower`, `upper`, `date:'x'`, defaults
+ * `:-x`, other lookups resolve to a placeholder) until nothing changes (bounded), and the
+ * result is checked for a `jndi:` lookup. Lookups that only Log4j knows (`${env:…}`,
+ * `${sys:…}`, `${java:…}`, `${ctx:…}`, …) are data exfiltration probes on their own.
+ */
+import type { Finding, Inspected } from "./types.ts";
+
+const MAX_ROUNDS = 64;
+const MAX_LENGTH = 4_096;
+const LOG4J_LOOKUPS = /\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date|env)\s*:/i;
+
+/** The innermost `${…}` lookup (no `{` inside): start and end index, found in one linear scan. */
+function innermost(t: string): [number, number] | null {
+  let open = -1;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 36 /* $ */ && t.charCodeAt(i + 1) === 123) {
+      open = i;
+      i++;
+    } else if (c === 123 /* { */) open = -1;
+    else if (c === 125 /* } */ && open !== -1) return [open, i];
+    else if (open !== -1 && i - open > 256) open = -1;
+  }
+  return null;
+}
+
+/** Evaluates one lookup's content as Log4j would (roughly), or null for a JNDI lookup. */
+function resolve(content: string): string | null {
+  const c = content.trim();
+  if (/^jndi\s*:/i.test(c)) return null;
+  const dflt = c.indexOf(":-");
+  if (dflt !== -1) return c.slice(dflt + 2);
+  const colon = c.indexOf(":");
+  if (colon === -1) return "x";
+  const name = c.slice(0, colon).toLowerCase().trim();
+  const arg = c.slice(colon + 1);
+  if (name === "lower") return arg.toLowerCase();
+  if (name === "upper") return arg.toUpperCase();
+  if (name === "date") return arg.replace(/^'|'$/g, "");
+  return "x";
+}
+
+/** Log4Shell score of one (normalised) value. */
+export function detectLog4shell(v: Inspected): Finding | null {
+  const s = v.text;
+  const at = s.indexOf("${");
+  if (at === -1) return null;
+  let t = s.slice(at, at + MAX_LENGTH);
+  let nested = false;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const m = innermost(t);
+    if (m === null) break;
+    const [start, end] = m;
+    const value = resolve(t.slice(start + 2, end));
+    if (value === null) return { ruleId: round === 0 || !nested ? "log4shell-jndi-lookup" : "log4shell-obfuscated-lookup", score: 8 };
+    if (round === 0 && /\$\{[^{}]{0,64}\$\{/.test(t)) nested = true;
+    t = t.slice(0, start) + value + t.slice(end + 1);
+  }
+  // Unclosed or over-long lookups: still catch the plain keyword after removing the lookup noise.
+  if (/\$\{\s*j\s*n\s*d\s*i\s*:/i.test(t)) return { ruleId: "log4shell-jndi-lookup", score: 7 };
+  if (LOG4J_LOOKUPS.test(s)) {
+    // `${env:…}` alone is also PowerShell syntax; the Log4j-only lookups and nesting are not.
+    const envOnly = !/\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date)\s*:/i.test(s);
+    return { ruleId: "log4shell-lookup", score: nested ? 6 : envOnly ? 3 : 5 };
+  }
+  return nested && /:-/.test(s) ? { ruleId: "log4shell-lookup", score: 4 } : null;
+}

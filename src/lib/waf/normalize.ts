@@ -1,0 +1,207 @@
+/**
+ * Normalisation before inspection: attackers encode payloads so that a filter looking at the
+ * raw bytes misses what the application will eventually see. Every value is decoded the way a
+ * lenient server, browser or interpreter would: percent-encoding (repeated, bounded; `%uXXXX`;
+ * overlong UTF-8 such as `%c0%ae` for `.`), HTML character references, JavaScript/JSON escapes
+ * (`\uXXXX`, `\u{…}`, `\xHH`), Unicode compatibility forms (NFKC: fullwidth `＜` becomes `<`),
+ * and NUL bytes are dropped. All loops are linear and bounded; nothing here can backtrack.
+ */
+
+/** Decoding passes at most (double and triple encoding are common, more is noise). */
+const MAX_PASSES = 3;
+
+const HEX = /^[0-9A-Fa-f]$/;
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** `%` followed by something other than two hex digits (or `%uXXXX`). */
+export function hasMalformedPercent(s: string): boolean {
+  let i = s.indexOf("%");
+  while (i !== -1) {
+    const a = hexVal(s.charCodeAt(i + 1));
+    const b = hexVal(s.charCodeAt(i + 2));
+    if (a < 0 || b < 0) {
+      const isU = (s[i + 1] === "u" || s[i + 1] === "U") && [2, 3, 4, 5].every((k) => HEX.test(s[i + k] ?? ""));
+      if (!isU) return true;
+    }
+    i = s.indexOf("%", i + 1);
+  }
+  return false;
+}
+
+/**
+ * Decodes a run of bytes as UTF-8 the lenient way: valid sequences as usual, overlong forms
+ * (`C0 AE` → `.`) to the character they spell, and stray bytes as Latin-1 (`%E9` → `é`).
+ */
+function decodeBytes(bytes: number[]): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; ) {
+    const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      out += String.fromCharCode(b0);
+      i++;
+      continue;
+    }
+    const len = b0 >= 0xc0 && b0 < 0xe0 ? 2 : b0 >= 0xe0 && b0 < 0xf0 ? 3 : b0 >= 0xf0 && b0 < 0xf8 ? 4 : 0;
+    let ok = len > 0 && i + len <= bytes.length;
+    for (let k = 1; ok && k < len; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
+    if (!ok) {
+      out += String.fromCharCode(b0);
+      i++;
+      continue;
+    }
+    let cp = len === 2 ? b0 & 0x1f : len === 3 ? b0 & 0x0f : b0 & 0x07;
+    for (let k = 1; k < len; k++) cp = (cp << 6) | (bytes[i + k]! & 0x3f);
+    out += cp <= 0x10ffff ? String.fromCodePoint(cp) : "\ufffd";
+    i += len;
+  }
+  return out;
+}
+
+/** Percent-decoding that never throws: malformed escapes stay as they are. */
+export function percentDecode(s: string, plusIsSpace = false): string {
+  if (s.indexOf("%") === -1) return plusIsSpace && s.includes("+") ? s.replaceAll("+", " ") : s;
+  let out = "";
+  let bytes: number[] = [];
+  const flush = () => {
+    if (bytes.length > 0) {
+      out += decodeBytes(bytes);
+      bytes = [];
+    }
+  };
+  for (let i = 0; i < s.length; ) {
+    const ch = s.charCodeAt(i);
+    if (ch === 37 /* % */) {
+      const a = hexVal(s.charCodeAt(i + 1));
+      const b = hexVal(s.charCodeAt(i + 2));
+      if (a >= 0 && b >= 0) {
+        bytes.push(a * 16 + b);
+        i += 3;
+        continue;
+      }
+      if (s[i + 1] === "u" || s[i + 1] === "U") {
+        const h = s.slice(i + 2, i + 6);
+        if (/^[0-9A-Fa-f]{4}$/.test(h)) {
+          flush();
+          out += String.fromCharCode(parseInt(h, 16));
+          i += 6;
+          continue;
+        }
+      }
+    }
+    flush();
+    out += plusIsSpace && ch === 43 ? " " : s[i];
+    i++;
+  }
+  flush();
+  return out;
+}
+
+/** Named references that matter for markup and scripts (plus the common text ones). */
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  lt: "<", gt: ">", amp: "&", quot: '"', apos: "'", nbsp: " ", tab: "\t", newline: "\n",
+  colon: ":", sol: "/", bsol: "\\", lpar: "(", rpar: ")", semi: ";", equals: "=", comma: ",",
+  period: ".", excl: "!", num: "#", dollar: "$", percnt: "%", lsqb: "[", rsqb: "]", lbrack: "[",
+  rbrack: "]", lcub: "{", rcub: "}", lbrace: "{", rbrace: "}", grave: "`", quest: "?", plus: "+",
+  ast: "*", midast: "*", vert: "|", verbar: "|", hyphen: "-", dash: "-", lowbar: "_", commat: "@",
+  hat: "^", Hat: "^",
+};
+
+const ENTITY = /&(?:#[xX]([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z]{2,8}));?/g;
+
+export function decodeEntities(s: string): string {
+  if (s.indexOf("&") === -1) return s;
+  return s.replace(ENTITY, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (hex !== undefined || dec !== undefined) {
+      const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
+    }
+    const named = NAMED_ENTITIES[name!] ?? NAMED_ENTITIES[name!.toLowerCase()];
+    return named ?? m;
+  });
+}
+
+const ESCAPE = /\\(?:u\{([0-9A-Fa-f]{1,6})\}|u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2}))/g;
+
+/** JavaScript/JSON/C-style escapes: `\u003c`, `\u{3c}`, `\x3c`. */
+export function decodeEscapes(s: string): string {
+  if (s.indexOf("\\") === -1) return s;
+  return s.replace(ESCAPE, (_m, braced: string | undefined, u4: string | undefined, x2: string | undefined) => {
+    const cp = parseInt(braced ?? u4 ?? x2!, 16);
+    return cp <= 0x10ffff ? String.fromCodePoint(cp) : "";
+  });
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+export interface Normalized {
+  text: string;
+  hadNull: boolean;
+}
+
+/**
+ * The value as the application would finally see it. Decoding repeats (at most 3 passes)
+ * while something changes, so `%253C` and `&amp;lt;` both end as `<`.
+ */
+export function normalizeValue(raw: string): Normalized {
+  let t = raw;
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    const before = t;
+    if (t.indexOf("%") !== -1) t = percentDecode(t);
+    if (t.indexOf("&") !== -1) t = decodeEntities(t);
+    if (t.indexOf("\\") !== -1) t = decodeEscapes(t);
+    if (t === before) break;
+  }
+  if (NON_ASCII.test(t)) t = t.normalize("NFKC");
+  let hadNull = false;
+  if (t.indexOf("\0") !== -1) {
+    hadNull = true;
+    t = t.replaceAll("\0", "");
+  }
+  return { text: t, hadNull };
+}
+
+const BASE64_TEXT = /^[A-Za-z0-9+/=\s_-]+$/;
+
+/** Base64 (standard or URL-safe) to text; null when it is not base64 or does not decode to text. */
+export function base64Text(s: string, maxChars = 65_536): string | null {
+  const compact = s.slice(0, maxChars).replace(/\s+/g, "");
+  if (compact.length < 4 || !BASE64_TEXT.test(compact)) return null;
+  try {
+    const bin = atob(compact.replaceAll("-", "+").replaceAll("_", "/").replace(/=+$/, ""));
+    const bytes = new Uint8Array(bin.length);
+    let control = 0;
+    for (let i = 0; i < bin.length; i++) {
+      const b = bin.charCodeAt(i);
+      bytes[i] = b;
+      if (b < 9 || (b > 13 && b < 32)) control++;
+    }
+    // Binary (images, archives) is not text worth scanning.
+    if (control > bytes.length / 20) return null;
+    return new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** Media types of data URLs that are scanned after base64 decoding (markup, scripts, text). */
+const DATA_URL = /data:([a-z0-9.+/-]{0,64})(?:;[a-z0-9=.-]{1,32}){0,4};base64,([A-Za-z0-9+/=_-]{4,})/gi;
+
+/** Decoded contents of `data:…;base64,` URLs in `text` whose media type is not a binary image, audio or video. */
+export function dataUrlPayloads(text: string): string[] {
+  if (!/;base64,/i.test(text)) return [];
+  const out: string[] = [];
+  for (const m of text.matchAll(DATA_URL)) {
+    const type = (m[1] ?? "").toLowerCase();
+    if (/^(image\/(png|jpe?g|gif|webp|avif|bmp|x-icon)|audio\/|video\/|font\/|application\/(octet-stream|pdf|zip))/.test(type)) continue;
+    const decoded = base64Text(m[2]!);
+    if (decoded !== null) out.push(decoded);
+    if (out.length >= 4) break;
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+/**
+ * Server-side template injection. Template expressions are found by their delimiters
+ * (`{{ }}`, `{% %}`, `${ }`, `#{ }`, `*{ }`, `@( )`, `<%= %>`, `<# … >`, `#set( )`, `[[ ]]`,
+ * `{php}`) and what is *inside* them is scored: literal arithmetic (`7*7`, the universal probe),
+ * object-graph walks (`__class__`, `__globals__`, `constructor.constructor`), and references to
+ * runtime, OS or loader objects (`os.popen`, `getRuntime`, `?new()`, `_self.env`, `lipsum`).
+ * Plain placeholders (`{{ user.name }}`, `${HOME}`, `#{name}`, `{% for x in items %}`) are how
+ * templates are written and score 0 or 1.
+ */
+import type { Finding, Inspected } from "./types.ts";
+
+const OPENER = /\{\{|\{%|[$#*@~]\{|<%[=-]?|\[\[|@\(|<#(?:assign|import|include|list|if)|#set\s{0,4}\(|#foreach|#evaluate|\{php\}|\{\$smarty|\{self::|\{system|\{if\s/gi;
+const MAX_EXPRESSIONS = 32;
+const MAX_INNER = 400;
+
+const LITERAL_MATH = /(?:^|[\s({=])['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}[*/%+-]\s{0,4}['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}(?:[)}\];,]|$)/;
+const DUNDER = /__[a-z]{2,20}__/;
+const STRONG = new RegExp(
+  [
+    "constructor\\s*\\.\\s*constructor", "['\"]constructor['\"]", "constructor\\s*\\(", "\\.constructor\\b", "getclass", "forname", "getruntime", "java\\.lang", "processbuilder",
+    "popen", "subprocess", "os\\s*\\.\\s*(?:system|popen|exec|spawn)", "child_process", "mainmodule", "process\\s*\\.\\s*(?:binding|env|exit|mainmodule)",
+    "globals", "builtins", "\\bmro\\b", "subclasses", "\\blipsum\\b", "\\bcycler\\b", "\\bjoiner\\b", "get_flashed_messages",
+    "request\\s*\\.\\s*application", "_self\\s*\\.\\s*env", "registerundefinedfiltercallback", "getfilter", "\\?\\s*new\\s*\\(", "freemarker",
+    "objectconstructor", "\\bt\\s*\\(\\s*java", "\\.exec\\s*\\(", "\\bsystem\\s*\\(", "\\beval\\s*\\(", "\\brequire\\s*\\(", "\\bimport\\s*\\(",
+    "file\\s*\\.\\s*(?:read|open|write)", "io\\s*\\.\\s*(?:popen|read)", "\\bkernel\\b", "%x\\(", "`", "\\bspawn(?:sync)?\\s*\\(", "passthru", "shell_exec",
+    "\\bsmarty\\b", "\\bphp\\b", "\\battr\\s*\\(", "\\|\\s*attr\\b", "from_pyfile", "\\bsend\\s*\\(\\s*:", "instance_eval", "class_eval", "\\bdir\\s*\\.\\s*(?:entries|glob)",
+    "\\$class\\s*\\.", "\\.class\\s*\\.", "\\bclass\\s*\\.\\s*(?:forname|inspect|getclassloader)", "system\\.(?:diagnostics|io)", "\\bexecute\\b", "getstreamvariable",
+    "url_for", "\\bself\\s*\\.\\s*_", "\\bnamespace\\s*\\.\\s*__", "\\bsettings\\s*\\.\\s*secret", "\\bconfig\\s*(?:\\.\\s*(?:items|from_|__|update)|\\[)", "\\bsettings\\s*\\[", "\\bglobal\\s*\\.\\s*process",
+    "\\bthis\\s*\\.\\s*constructor", "\\breadfile\\b", "\\bfile_get_contents\\b", "\\binclude\\s*\\(\\s*['\"]?(?:/|\\.\\.|[a-z]+:)",
+  ].join("|"),
+);
+/** Bare objects that are probes when they are the whole expression (`{{config}}`, `{{self}}`). */
+const PROBE_NAMES = new Set(["config", "self", "settings", "_self", "dump()"]);
+
+function closerFor(opener: string): string {
+  if (opener.startsWith("{{")) return "}}";
+  if (opener.startsWith("{%")) return "%}";
+  if (opener.startsWith("<%")) return "%>";
+  if (opener.startsWith("[[")) return "]]";
+  if (opener.startsWith("@(") || opener.startsWith("#set") || opener.startsWith("#foreach") || opener.startsWith("#evaluate")) return ")";
+  if (opener.startsWith("<#")) return ">";
+  return "}";
+}
+
+/** The expression text after an opener, up to its closer (nesting-aware for braces/parens). */
+function innerAt(s: string, start: number, closer: string): string {
+  const limit = Math.min(s.length, start + MAX_INNER);
+  if (closer === "}" || closer === ")") {
+    const open = closer === "}" ? "{" : "(";
+    let depth = 1;
+    for (let i = start; i < limit; i++) {
+      const c = s[i];
+      if (c === open) depth++;
+      else if (c === closer && --depth === 0) return s.slice(start, i);
+    }
+    return s.slice(start, limit);
+  }
+  const end = s.indexOf(closer, start);
+  return s.slice(start, end === -1 || end > limit ? limit : end);
+}
+
+function scoreExpression(opener: string, inner: string): number {
+  const e = inner.trim().toLowerCase();
+  if (e === "") return 0;
+  if (DUNDER.test(e) || STRONG.test(e)) return 7;
+  if (LITERAL_MATH.test(e)) return 6;
+  if (PROBE_NAMES.has(e.replace(/^[{\s]+|[}\s]+$/g, ""))) return 5;
+  // `{% include '/etc/passwd' %}`: template tags that load files by absolute or parent path.
+  if (opener === "{%" && /^(?:include|import|extends|from|source)\s+['"]?(?:\/|\.\.|[a-z]:\\)/.test(e)) return 6;
+  if (opener.startsWith("<#") || opener.startsWith("{php") || opener.startsWith("{$smarty") || opener.startsWith("{self::") || opener.startsWith("{system")) return 5;
+  return 1;
+}
+
+/** Template injection score of one (normalised) value. */
+export function detectTemplate(v: Inspected): Finding | null {
+  const s = v.text;
+  if (!/[{%#@[<]/.test(s)) return null;
+  let best = 0;
+  let n = 0;
+  const kinds = new Set<string>();
+  OPENER.lastIndex = 0;
+  for (let m = OPENER.exec(s); m !== null && n < MAX_EXPRESSIONS; m = OPENER.exec(s)) {
+    n++;
+    const opener = m[0].toLowerCase();
+    kinds.add(opener.slice(0, 2));
+    // Openers overlap (`${{…}}` is `${` and `{{`): look again one character later.
+    OPENER.lastIndex = m.index + 1;
+    // A `${jndi:…}` lookup is log4shell's, not a template expression.
+    if (opener === "${" && /^\$\{\s*(?:jndi|\$\{|lower:|upper:|::-|env:|sys:)/i.test(s.slice(m.index, m.index + 12))) continue;
+    const score = scoreExpression(opener, innerAt(s, m.index + m[0].length, closerFor(opener)));
+    if (score > best) best = score;
+    if (best >= 7) break;
+  }
+  // A polyglot probe (`${{<%[%'"}}%\.`): several template syntaxes crammed into a short value.
+  if (best < 5 && kinds.size >= 3 && s.length <= 120) best = 5;
+  return best > 0 ? { ruleId: best >= 7 ? "template-object-access" : best >= 6 ? "template-expression-probe" : "template-expression", score: best } : null;
+}

@@ -1,0 +1,104 @@
+/**
+ * Shared shapes of the security filter: what it inspects, what a detector finds and what the
+ * filter decides.
+ */
+import type { EdgeConfigDocument } from "../config/schema.ts";
+
+export type SecurityConfig = EdgeConfigDocument["security"];
+
+/** Payload attack classes (what the detectors look for). */
+export type AttackClass =
+  | "sqli"
+  | "xss"
+  | "traversal"
+  | "rfi"
+  | "command"
+  | "ssrf"
+  | "template"
+  | "log4shell"
+  | "php"
+  | "java"
+  | "xxe";
+
+/** Every class a decision can carry: payload classes plus the rule families before them. */
+export type WafClass = AttackClass | "network" | "user-agent" | "scanner" | "protocol" | "custom";
+
+export type WafAction = "allow" | "block" | "log";
+
+/** A score at or above this blocks (a finding below it is recorded, not acted on). */
+export const BLOCK_SCORE = 5;
+
+export interface WafMatch {
+  ruleId: string;
+  class: WafClass;
+  score: number;
+  /** Where it was found, e.g. `query:q`, `body:user.name`, `header:user-agent` (names only, never values). */
+  part: string;
+}
+
+export interface WafDecision {
+  action: WafAction;
+  ruleId?: string;
+  class?: WafClass;
+  score?: number;
+  part?: string;
+  /** `mode: "log"`: the request would have been blocked in `block` mode. */
+  wouldBlock?: boolean;
+  matches: WafMatch[];
+}
+
+/** The visitor fields the network rules read (`c.var.visitor` has them). */
+export interface WafVisitor {
+  ip: string | null;
+  country: string | null;
+  asn: number | null;
+}
+
+export interface WafRequest {
+  method: string;
+  /** The request URL as received: absolute (`https://host/p?q`) or origin-form (`/p?q`). */
+  url: string;
+  headers: Headers;
+  visitor: WafVisitor;
+  /**
+   * The start of the body (at most `security.maxBodyBytes`) as text, when its content type is
+   * inspectable (see `inspectableBody`); null or absent when there is none or it was not read.
+   */
+  body?: string | null;
+}
+
+/** Where a value came from; decides which detectors look at it. */
+export type PartKind = "path" | "query" | "name" | "cookie" | "user-agent" | "referer" | "header" | "body" | "xml";
+
+/** One value to inspect. */
+export interface Field {
+  kind: PartKind;
+  /** Parameter / key / cookie / header name the value belongs to (lower case), if any. */
+  name: string | null;
+  /** Where the value is (`query`, `query-name`, `cookie`, `header`, `body`, `body-key`, `path`, …). */
+  where: string;
+  /** Its name or key path as sent (`q`, `items.0.title`), for the match's `part` label. */
+  key: string | null;
+  value: string;
+}
+
+/** What a detector reports for one value: its strongest signal. */
+export interface Finding {
+  ruleId: string;
+  score: number;
+}
+
+/** The value as detectors see it, after normalisation. */
+export interface Inspected {
+  /** Fully decoded text (URL, HTML entities, escapes, NFKC, NULs removed). */
+  text: string;
+  /** `text` in lower case. */
+  lower: string;
+  /** The value before the decoding passes (already unwrapped from its container: query, JSON, …). */
+  raw: string;
+  /** A NUL byte was present (after decoding). */
+  hadNull: boolean;
+  field: Field;
+}
+
+export type Detector = (v: Inspected) => Finding | null;

