@@ -4,23 +4,33 @@
  * prints throughput and p50/p99 latency side by side, with the ratio to the baseline.
  *
  * Options (env): BENCH_SECONDS (default 8 per round), BENCH_CONNECTIONS (default 32),
- * BENCH_ROUNDS (default 2, rounds alternate baseline/case so drift hits both alike).
+ * BENCH_ROUNDS (default 2, rounds alternate baseline/case so drift hits both alike),
+ * BENCH_LOOP_N (default 3000 requests per in-isolate loop, 0 skips that table),
+ * BENCH_CPU_PROFILE=1 (sample the app's isolate in round 1 of each case; see cpu-profile.ts).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "node:net";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
-import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys } from "../dev/dev-keys.ts";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys, signDevToken } from "../dev/dev-keys.ts";
 import { startStack } from "../dev/stack.ts";
 import { wranglerBin } from "../dev/wrangler-bin.ts";
+import { startCpuProfile, summarizeCpuProfile } from "./cpu-profile.ts";
+import { runLoop, writeLoopEntry, type LoopResult } from "./in-isolate.ts";
+import { hostCpuMs, workerdCpuMs } from "./proc-cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+/** `BENCH_CPU_PROFILE=1`: sample the app's isolate during the first round of each case (slows it down). */
+const cpuProfile = !!process.env.BENCH_CPU_PROFILE;
+const loopN = Number(process.env.BENCH_LOOP_N ?? 3000);
 
 interface LoadResult {
   requests: number;
@@ -28,6 +38,10 @@ interface LoadResult {
   p50: number;
   p99: number;
   statusCounts: { "2xx": number; non2xx: number; errors: number; timeouts: number; byStatus: Record<string, number> };
+  /** CPU µs per request of the workerd process under load (undefined without /proc). */
+  workerdUs?: number;
+  /** CPU µs per request of this host process (Miniflare receiving the Worker's log lines). */
+  hostUs: number;
 }
 
 /** A benchmark case: a request against the app, compared with the same load on the baseline. */
@@ -37,14 +51,20 @@ export interface BenchCase {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Who answers: the app (default) or the log-floor reference (`bench/baseline/log-floor.ts`). */
+  target?: "app" | "logFloor";
 }
 
 const cases: BenchCase[] = [
-  { name: "GET /healthz (request id, timing, trace, log line, edge config, body limit)", path: "/healthz" },
+  { name: "GET /healthz (the whole middleware chain: request context, geo, edge config, body limit, security filter, policies)", path: "/healthz" },
+  // Not the app: the bare baseline plus only the contract's per-request log line. The gap it
+  // shows is what one console.log line per request costs here, before any middleware.
+  { name: "reference: bare handler + the per-request log line only", path: "/healthz", target: "logFloor" },
 ];
 
-function build(configPath: string, outDir: string): string {
-  execFileSync(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--config", configPath, "--outdir", outDir], {
+function build(configPath: string, outDir: string, entry?: string): string {
+  const args = [wranglerBin(), "deploy", "--dry-run", "--config", configPath, "--outdir", outDir, ...(entry ? [entry] : [])];
+  execFileSync(process.execPath, args, {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
@@ -53,6 +73,17 @@ function build(configPath: string, outDir: string): string {
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
 }
 
 function load(url: string, c: BenchCase, durationSeconds: number): Promise<LoadResult> {
@@ -68,6 +99,20 @@ function load(url: string, c: BenchCase, durationSeconds: number): Promise<LoadR
   });
 }
 
+/** One load phase, with the CPU the serving side spent on it. */
+async function measure(url: string, c: BenchCase, durationSeconds: number): Promise<LoadResult> {
+  const w0 = workerdCpuMs();
+  const h0 = hostCpuMs();
+  const result = await load(url, c, durationSeconds);
+  const w1 = workerdCpuMs();
+  const n = Math.max(1, result.requests);
+  result.hostUs = ((hostCpuMs() - h0) * 1000) / n;
+  if (w0 !== undefined && w1 !== undefined) result.workerdUs = ((w1 - w0) * 1000) / n;
+  return result;
+}
+
+const us = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(0));
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -75,32 +120,61 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
+  // Other processes on the same 2 cores move every number; the load average says how much.
+  const loadAtStart = loadavg()[0]!;
   const work = mkdtempSync(join(tmpdir(), "edge-bench-"));
   const quiet = new Log(LogLevel.NONE);
   console.log(`bench: building the Worker and the baseline (wrangler deploy --dry-run)…`);
   const appScript = build(join(root, "wrangler.toml"), join(work, "app"));
   const baselineScript = build(join(root, "bench/baseline/wrangler.toml"), join(work, "baseline"));
+  const logFloorScript = build(join(root, "bench/baseline/log-floor.toml"), join(work, "log-floor"));
+  const loopScript = loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
 
   console.log("bench: starting the local stack…");
   const stack = await startStack({ dataDir: join(work, "data") });
   const keys = await loadOrCreateDevKeys(join(work, "data"));
+  // JWT cases: one ES256 token (the dev key) and one EdDSA token from a key made here.
+  const ed = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  const edJwk = { ...(await exportJWK(ed.publicKey)), kid: "bench-ed", alg: "EdDSA" };
+  const publicJwks = { keys: [...keys.publicJwks.keys, edJwk] };
+  const es256Token = await signDevToken(keys, { sub: "bench", roles: ["viewer"], ttlSeconds: 3600 });
+  const eddsaToken = await new SignJWT({ roles: ["viewer"] })
+    .setProtectedHeader({ alg: "EdDSA", typ: "JWT", kid: "bench-ed" })
+    .setIssuer(DEV_ISSUER)
+    .setAudience(DEV_AUDIENCE)
+    .setSubject("bench")
+    .setIssuedAt()
+    .setExpirationTime("1h")
+    .sign(ed.privateKey);
+  const berlin = JSON.stringify({ country: "DE", continent: "EU", city: "Berlin", latitude: "52.52", longitude: "13.40", ip: "203.0.113.7" });
+  cases.push(
+    { name: "GET /v1/geo (geo + locale negotiation)", path: "/v1/geo", headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" } },
+    { name: "GET /v1/me, ES256 token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${es256Token}`, "x-dev-cf": berlin } },
+    { name: "GET /v1/me, EdDSA token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${eddsaToken}`, "x-dev-cf": berlin } },
+  );
   const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
 
-  const app = new Miniflare(convertV4MiniflareOptions({
+  const inspectorPort = cpuProfile ? await freePort() : undefined;
+  // Every Durable Object binding of wrangler.toml, SQLite-backed as its migrations declare.
+  const sqliteClasses = new Set(config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []));
+  const durableObjects = Object.fromEntries(
+    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
+  );
+  const appOptions = (scriptPath: string) => ({
     log: quiet,
     modules: true,
-    scriptPath: appScript,
-    modulesRoot: dirname(appScript),
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
-    durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } },
+    durableObjects,
     bindings: {
       ...config.vars,
       ...stack.vars,
       ENVIRONMENT: "development",
       JWT_ISSUER: DEV_ISSUER,
       JWT_AUDIENCE: DEV_AUDIENCE,
-      JWT_PUBLIC_JWKS: JSON.stringify(keys.publicJwks),
+      JWT_PUBLIC_JWKS: JSON.stringify(publicJwks),
     },
     // The Worker still writes its per-request log line (a real cost); the harness discards it.
     handleStructuredLogs: (log: { level: string; message: string }) => {
@@ -108,30 +182,47 @@ async function main() {
     },
     port: 0,
     host: "127.0.0.1",
-  }));
-  const baseline = new Miniflare(convertV4MiniflareOptions({
+  });
+  const bare = (scriptPath: string) => ({
     log: quiet,
     modules: true,
-    scriptPath: baselineScript,
-    modulesRoot: dirname(baselineScript),
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
     compatibilityDate: config.compatibility_date,
     compatibilityFlags: config.compatibility_flags,
+    // Discarded like the app's; only the log-floor reference writes any.
+    handleStructuredLogs: () => {},
     port: 0,
     host: "127.0.0.1",
-  }));
-  const [appUrl, baselineUrl] = await Promise.all([app.ready, baseline.ready]);
+  });
+  const app = new Miniflare(convertV4MiniflareOptions({ ...appOptions(appScript), ...(inspectorPort ? { inspectorPort } : {}) }));
+  const baseline = new Miniflare(convertV4MiniflareOptions(bare(baselineScript)));
+  const logFloor = new Miniflare(convertV4MiniflareOptions(bare(logFloorScript)));
+  const loop = loopScript ? new Miniflare(convertV4MiniflareOptions(appOptions(loopScript))) : undefined;
+  const [appUrl, baselineUrl, logFloorUrl] = await Promise.all([app.ready, baseline.ready, logFloor.ready]);
+  const loopUrl = await loop?.ready;
 
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[] }> = [];
+  const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
   try {
     for (const c of cases) {
+      const caseUrl = c.target === "logFloor" ? logFloorUrl : appUrl;
       // Warm both (JIT, first DO read) before measuring.
       await load(new URL(c.path, baselineUrl).href, c, 2);
-      await load(new URL(c.path, appUrl).href, c, 2);
+      await load(new URL(c.path, caseUrl).href, c, 2);
       const row = { name: c.name, baseline: [] as LoadResult[], app: [] as LoadResult[] };
       for (let r = 0; r < rounds; r++) {
         process.stdout.write(`bench: ${c.name} — round ${r + 1}/${rounds}…\n`);
-        row.baseline.push(await load(new URL(c.path, baselineUrl).href, c, seconds));
-        row.app.push(await load(new URL(c.path, appUrl).href, c, seconds));
+        row.baseline.push(await measure(new URL(c.path, baselineUrl).href, c, seconds));
+        const stopProfile = inspectorPort && r === 0 && c.target !== "logFloor" ? await startCpuProfile(inspectorPort) : undefined;
+        row.app.push(await measure(new URL(c.path, caseUrl).href, c, seconds));
+        if (stopProfile) {
+          const profile = await stopProfile();
+          const file = join(root, `bench/results/cpu-${rows.length + 1}.cpuprofile`);
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, JSON.stringify(profile));
+          console.log(`\nCPU profile of "${c.name}" (round 1, ${file}):\n\n${summarizeCpuProfile(profile, appScript)}\n`);
+        }
         for (const [side, result] of [["baseline", row.baseline.at(-1)!], ["case", row.app.at(-1)!]] as const) {
           const unexpected = Object.entries(result.statusCounts.byStatus).filter(([code]) => !code.startsWith("2"));
           if (unexpected.length) console.log(`bench: ${side} answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
@@ -139,30 +230,68 @@ async function main() {
       }
       rows.push(row);
     }
+    for (const c of loopUrl ? cases.filter((x) => x.target !== "logFloor") : []) {
+      const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body };
+      const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[] };
+      process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);
+      // Warm-up, then alternate like the load rounds (twice as many: each loop is short).
+      await runLoop(loopUrl!, { ...spec, side: "baseline" });
+      await runLoop(loopUrl!, { ...spec, side: "app" });
+      for (let r = 0; r < Math.max(3, rounds * 2); r++) {
+        row.baseline.push(await runLoop(loopUrl!, { ...spec, side: "baseline" }));
+        row.app.push(await runLoop(loopUrl!, { ...spec, side: "app" }));
+      }
+      const unexpected = Object.entries(row.app.at(-1)!.statuses).filter(([code]) => !code.startsWith("2"));
+      if (unexpected.length) console.log(`bench: in-isolate case answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
+      loopRows.push(row);
+    }
   } finally {
-    await Promise.allSettled([app.dispose(), baseline.dispose()]);
+    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), ...(loop ? [loop.dispose()] : [])]);
     await stack.close();
     rmSync(work, { recursive: true, force: true });
   }
 
   const summary = rows.map((r) => {
-    const b = { rps: median(r.baseline.map((x) => x.rps)), p50: median(r.baseline.map((x) => x.p50)), p99: median(r.baseline.map((x) => x.p99)) };
-    const a = { rps: median(r.app.map((x) => x.rps)), p50: median(r.app.map((x) => x.p50)), p99: median(r.app.map((x) => x.p99)) };
+    const side = (xs: LoadResult[]) => ({
+      rps: median(xs.map((x) => x.rps)),
+      p50: median(xs.map((x) => x.p50)),
+      p99: median(xs.map((x) => x.p99)),
+      workerdUs: xs.every((x) => x.workerdUs !== undefined) ? median(xs.map((x) => x.workerdUs!)) : undefined,
+      hostUs: median(xs.map((x) => x.hostUs)),
+    });
+    const b = side(r.baseline);
+    const a = side(r.app);
     const failures = [...r.baseline, ...r.app].map((x) => x.statusCounts);
     const non2xx = `${failures.reduce((n, x) => n + x.non2xx, 0)}/${failures.reduce((n, x) => n + x.errors + x.timeouts, 0)}`;
     return { name: r.name, baseline: b, app: a, ratio: a.rps / b.rps, non2xx };
   });
 
   const lines = [
-    `connections=${connections}, ${rounds} rounds × ${seconds}s per side, node ${process.version}`,
+    `connections=${connections}, ${rounds} rounds × ${seconds}s per side, node ${process.version}, load average ${loadAtStart.toFixed(1)} at start / ${loadavg()[0]!.toFixed(1)} at end`,
     "",
-    "| case | baseline req/s | case req/s | ratio | baseline p50/p99 ms | case p50/p99 ms | non-2xx/errors |",
-    "|---|---:|---:|---:|---:|---:|---:|",
+    "| case | baseline req/s | case req/s | ratio | baseline p50/p99 ms | case p50/p99 ms | workerd CPU µs/req baseline/case | host CPU µs/req baseline/case | non-2xx/errors |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...summary.map(
       (s) =>
-        `| ${s.name} | ${s.baseline.rps.toFixed(0)} | ${s.app.rps.toFixed(0)} | ${(s.ratio * 100).toFixed(1)}% | ${s.baseline.p50}/${s.baseline.p99} | ${s.app.p50}/${s.app.p99} | ${s.non2xx} |`,
+        `| ${s.name} | ${s.baseline.rps.toFixed(0)} | ${s.app.rps.toFixed(0)} | ${(s.ratio * 100).toFixed(1)}% | ${s.baseline.p50}/${s.baseline.p99} | ${s.app.p50}/${s.app.p99} | ${us(s.baseline.workerdUs)}/${us(s.app.workerdUs)} | ${us(s.baseline.hostUs)}/${us(s.app.hostUs)} | ${s.non2xx} |`,
     ),
   ];
+  if (loopRows.length) {
+    lines.push(
+      "",
+      `In-isolate cost per request (fetch called ${loopN}× in a loop inside workerd; workerd CPU, median of ${Math.max(3, rounds * 2)} alternating loops):`,
+      "",
+      "| case | baseline CPU µs/req | case CPU µs/req | case − baseline µs/req | baseline wall µs/req | case wall µs/req |",
+      "|---|---:|---:|---:|---:|---:|",
+      ...loopRows.map((r) => {
+        const b = median(r.baseline.map((x) => x.cpuUs));
+        const a = median(r.app.map((x) => x.cpuUs));
+        const bw = median(r.baseline.map((x) => x.wallUs));
+        const aw = median(r.app.map((x) => x.wallUs));
+        return `| ${r.name} | ${b.toFixed(1)} | ${a.toFixed(1)} | ${(a - b).toFixed(1)} | ${bw.toFixed(1)} | ${aw.toFixed(1)} |`;
+      }),
+    );
+  }
   console.log(`\n${lines.join("\n")}\n`);
   mkdirSync(join(root, "bench/results"), { recursive: true });
   writeFileSync(join(root, "bench/results/latest.md"), `${lines.join("\n")}\n`);

@@ -6,8 +6,6 @@
  * Errors from anywhere become problem+json in `onError`/`notFound`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { requestId } from "hono/request-id";
-import { timing } from "hono/timing";
 import { adminConfigRoutes } from "../routes/admin-config.ts";
 import { adminPageRoutes } from "../routes/admin-page.ts";
 import { contentRoutes } from "../routes/content.ts";
@@ -36,8 +34,6 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app
-    .use(requestId({ headerName: "x-request-id", limitLength: 128 }))
-    .use(timing({ crossOrigin: false }))
     .use(requestContext())
     .use(geo())
     .use(edgeConfig())

@@ -1,0 +1,76 @@
+/**
+ * In-isolate cost per request: the Worker's and the baseline's `fetch` called in a loop inside
+ * one workerd request (no sockets, no HTTP parsing, no Miniflare entry worker), timed by the
+ * CPU the workerd process spends. The difference between the two is what the app's own code
+ * costs per request. It moves far less with machine load than req/s does, so it is the number
+ * to compare when changing middleware. `request.cf` is a plain object here (workerd parses the
+ * real one lazily from JSON on first access), and each log line is written as usual.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { workerdCpuMs } from "./proc-cpu.ts";
+
+export const LOOP_PATH = "/__bench/loop";
+
+export interface LoopSpec {
+  side: "app" | "baseline";
+  n: number;
+  path: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/**
+ * Writes the entry module for the loop Worker: the app's own entry (`src/index.ts`, so its
+ * Durable Object classes are exported too) plus the loop route, which no app path can reach
+ * because the Worker built from it serves only the benchmark.
+ */
+export function writeLoopEntry(root: string, dir: string): string {
+  const file = join(dir, "loop-entry.ts");
+  const source = `
+import worker from ${JSON.stringify(join(root, "src/index.ts"))};
+import baseline from ${JSON.stringify(join(root, "bench/baseline/worker.ts"))};
+export * from ${JSON.stringify(join(root, "src/index.ts"))};
+
+// What Cloudflare (and Miniflare) put on request.cf, in short.
+const cf = { country: "US", colo: "DFW", continent: "NA", city: "Dallas", region: "Texas", timezone: "America/Chicago", latitude: "32.78", longitude: "-96.80", asn: 7922 };
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname !== ${JSON.stringify(LOOP_PATH)}) return new Response("not found", { status: 404 });
+    const spec = JSON.parse(url.searchParams.get("spec") ?? "{}");
+    const target = spec.side === "baseline" ? baseline : worker;
+    const statuses: Record<string, number> = {};
+    for (let i = 0; i < spec.n; i++) {
+      const init = { method: spec.method ?? "GET", headers: spec.headers ?? {}, body: spec.body ?? null, cf } as RequestInit;
+      const res = await target.fetch(new Request(new URL(spec.path, "https://edge.test"), init), env, ctx);
+      await res.arrayBuffer();
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    }
+    return Response.json(statuses);
+  },
+};
+`;
+  writeFileSync(file, source);
+  return file;
+}
+
+export interface LoopResult {
+  /** workerd CPU µs per request (10 ms tick resolution over the whole loop). */
+  cpuUs: number;
+  /** Wall µs per request. */
+  wallUs: number;
+  statuses: Record<string, number>;
+}
+
+export async function runLoop(baseUrl: URL, spec: LoopSpec): Promise<LoopResult> {
+  const cpu0 = workerdCpuMs() ?? 0;
+  const t0 = performance.now();
+  const res = await fetch(new URL(`${LOOP_PATH}?spec=${encodeURIComponent(JSON.stringify(spec))}`, baseUrl));
+  const statuses = (await res.json()) as Record<string, number>;
+  const wallUs = ((performance.now() - t0) * 1000) / spec.n;
+  const cpuUs = (((workerdCpuMs() ?? 0) - cpu0) * 1000) / spec.n;
+  return { cpuUs, wallUs, statuses };
+}
