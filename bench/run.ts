@@ -52,7 +52,7 @@ export interface BenchCase {
   headers?: Record<string, string>;
   body?: string;
   /** Who answers: the app (default) or the log-floor reference (`bench/baseline/log-floor.ts`). */
-  target?: "app" | "logFloor";
+  target?: "app" | "logFloor" | "configRead";
 }
 
 const cases: BenchCase[] = [
@@ -60,6 +60,8 @@ const cases: BenchCase[] = [
   // Not the app: the bare baseline plus only the contract's per-request log line. The gap it
   // shows is what one console.log line per request costs here, before any middleware.
   { name: "reference: bare handler + the per-request log line only", path: "/healthz", target: "logFloor" },
+  // Not the app: the bare baseline plus only the edge config read (the real middleware).
+  { name: "reference: bare handler + the edge config read only", path: "/healthz", target: "configRead" },
 ];
 
 function build(configPath: string, outDir: string, entry?: string): string {
@@ -128,6 +130,7 @@ async function main() {
   const appScript = build(join(root, "wrangler.toml"), join(work, "app"));
   const baselineScript = build(join(root, "bench/baseline/wrangler.toml"), join(work, "baseline"));
   const logFloorScript = build(join(root, "bench/baseline/log-floor.toml"), join(work, "log-floor"));
+  const configReadScript = build(join(root, "bench/baseline/config-read.toml"), join(work, "config-read"));
   const loopScript = loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
 
   console.log("bench: starting the local stack…");
@@ -198,15 +201,18 @@ async function main() {
   const app = new Miniflare(convertV4MiniflareOptions({ ...appOptions(appScript), ...(inspectorPort ? { inspectorPort } : {}) }));
   const baseline = new Miniflare(convertV4MiniflareOptions(bare(baselineScript)));
   const logFloor = new Miniflare(convertV4MiniflareOptions(bare(logFloorScript)));
+  const configRead = new Miniflare(
+    convertV4MiniflareOptions({ ...bare(configReadScript), durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } } }),
+  );
   const loop = loopScript ? new Miniflare(convertV4MiniflareOptions(appOptions(loopScript))) : undefined;
-  const [appUrl, baselineUrl, logFloorUrl] = await Promise.all([app.ready, baseline.ready, logFloor.ready]);
+  const [appUrl, baselineUrl, logFloorUrl, configReadUrl] = await Promise.all([app.ready, baseline.ready, logFloor.ready, configRead.ready]);
   const loopUrl = await loop?.ready;
 
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[] }> = [];
   const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
   try {
     for (const c of cases) {
-      const caseUrl = c.target === "logFloor" ? logFloorUrl : appUrl;
+      const caseUrl = c.target === "logFloor" ? logFloorUrl : c.target === "configRead" ? configReadUrl : appUrl;
       // Warm both (JIT, first DO read) before measuring.
       await load(new URL(c.path, baselineUrl).href, c, 2);
       await load(new URL(c.path, caseUrl).href, c, 2);
@@ -214,7 +220,7 @@ async function main() {
       for (let r = 0; r < rounds; r++) {
         process.stdout.write(`bench: ${c.name} — round ${r + 1}/${rounds}…\n`);
         row.baseline.push(await measure(new URL(c.path, baselineUrl).href, c, seconds));
-        const stopProfile = inspectorPort && r === 0 && c.target !== "logFloor" ? await startCpuProfile(inspectorPort) : undefined;
+        const stopProfile = inspectorPort && r === 0 && c.target === undefined ? await startCpuProfile(inspectorPort) : undefined;
         row.app.push(await measure(new URL(c.path, caseUrl).href, c, seconds));
         if (stopProfile) {
           const profile = await stopProfile();
@@ -230,7 +236,7 @@ async function main() {
       }
       rows.push(row);
     }
-    for (const c of loopUrl ? cases.filter((x) => x.target !== "logFloor") : []) {
+    for (const c of loopUrl ? cases.filter((x) => x.target === undefined || x.target === "app") : []) {
       const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body };
       const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[] };
       process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);
@@ -246,7 +252,7 @@ async function main() {
       loopRows.push(row);
     }
   } finally {
-    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), ...(loop ? [loop.dispose()] : [])]);
+    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), configRead.dispose(), ...(loop ? [loop.dispose()] : [])]);
     await stack.close();
     rmSync(work, { recursive: true, force: true });
   }
