@@ -13,6 +13,8 @@ import { docsRoutes } from "../routes/docs.ts";
 import { geoRoutes } from "../routes/geo.ts";
 import { healthRoutes, readinessRoutes } from "../routes/health.ts";
 import { meRoutes } from "../routes/me.ts";
+import { roomsPageRoutes } from "../routes/rooms-page.ts";
+import { roomsRoutes } from "../routes/rooms.ts";
 import type { AppEnv } from "./env.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { edgeConfig } from "./middleware/edge-config.ts";
@@ -46,12 +48,14 @@ export function createApp() {
     .route("/", healthRoutes)
     // The admin page needs no backend either (its API calls do).
     .route("/", adminPageRoutes)
+    .route("/", roomsPageRoutes)
     .use(services())
     .use(rateLimit())
     .route("/", readinessRoutes)
     .route("/", geoRoutes)
     .route("/", meRoutes)
     .route("/", contentRoutes)
+    .route("/", roomsRoutes)
     .route("/", adminConfigRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

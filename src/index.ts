@@ -2,6 +2,7 @@
 import { createApp } from "./app.ts";
 
 export { EdgeConfig } from "../durable-objects/edge-config.ts";
+export { Room } from "../durable-objects/room.ts";
 
 const app = createApp();
 

@@ -1,0 +1,455 @@
+/**
+ * Room: one object per room name (`ROOMS.getByName(room)`), holding the room's WebSockets with
+ * the Hibernation API and its history in SQLite. The Worker authenticates before the upgrade
+ * and hands the verified identity over in the internal connect request (`CONNECT_HEADER`).
+ *
+ * Nothing the room needs lives only in memory: identity, token expiry, rate-limit bucket and
+ * last activity are in each socket's attachment; presence is derived from the open sockets;
+ * epoch, seq, history and dedupe are in SQLite. A woken object rebuilds its in-memory index of
+ * connections from `ctx.getWebSockets()` and carries on with the same presence and seq.
+ *
+ * Order: a publish assigns its seq, stores it and sends it to every socket in one synchronous
+ * turn, so every receiver sees the room's messages in seq order; a resume replays the gap in
+ * the same turn as the socket is accepted (or its `hello` arrives), so before any live message.
+ *
+ * One alarm covers all timers: the earliest token expiry (close 4001), the idle timeout of the
+ * quietest connection (`IDLE_TIMEOUT_MS`: closed and announced as a leave, which catches
+ * connections that vanished without a close frame) and history retention.
+ *
+ * Presence diffs are announced at once, except that changes within `PRESENCE_BATCH_MS` of the
+ * last announcement wait for the end of that window and go out as one net `presence` frame:
+ * a join storm of N users then costs a few frames per connection instead of N. The batch is the
+ * only state held in memory, for at most that window; a connection welcomed inside it gets only
+ * the changes its `welcome` did not already show.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { CONNECT_HEADER, type ConnectRequest, type HistoryPage, type HistoryQuery, type PublishInput, type PublishResult, type RoomInfo } from "../src/lib/rooms/api.ts";
+import { newConnection, takeToken, type ConnectionState } from "../src/lib/rooms/connection.ts";
+import { historyMessage, messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
+import {
+  CloseCode,
+  encodeFrame,
+  HISTORY_MAX_AGE_MS,
+  IDLE_TIMEOUT_MS,
+  parseClientFrame,
+  PRESENCE_BATCH_MS,
+  RATE_STRIKES_BEFORE_CLOSE,
+  REPLAY_MAX_BYTES,
+  ROOM_LIMITS,
+  type EphemeralRequest,
+  type HelloRequest,
+  type Member,
+  type PresenceFrame,
+  type PublishRequest,
+  type ResetReason,
+  type ServerFrame,
+} from "../src/lib/rooms/protocol.ts";
+
+interface LiveConnection {
+  ws: WebSocket;
+  userId: string;
+}
+
+interface PresenceChange {
+  userId: string;
+  joined: boolean;
+}
+
+/** The net effect of a run of changes: who is in now and was not before, and the reverse. */
+function netPresence(changes: PresenceChange[]): PresenceFrame | undefined {
+  const first = new Map<string, boolean>();
+  const last = new Map<string, boolean>();
+  for (const { userId, joined } of changes) {
+    if (!first.has(userId)) first.set(userId, joined);
+    last.set(userId, joined);
+  }
+  const frame: PresenceFrame = { v: 1, type: "presence", joins: [], leaves: [] };
+  // A first change that is a join means the user was out before the run, and vice versa.
+  for (const [userId, joinedFirst] of first) {
+    const joinedLast = last.get(userId);
+    if (joinedFirst && joinedLast) frame.joins.push({ userId });
+    else if (!joinedFirst && !joinedLast) frame.leaves.push({ userId });
+  }
+  return frame.joins.length || frame.leaves.length ? frame : undefined;
+}
+
+export class Room extends DurableObject<Env> {
+  readonly #history: RoomHistory;
+  /** Open connections by connId: an index rebuilt from `ctx.getWebSockets()` after a wake. */
+  #live: Map<string, LiveConnection> | undefined;
+  /** The scheduled alarm (ms) or null; read from storage once per instance. */
+  #alarmAt: number | null = null;
+  /** Presence changes not announced yet, in order. */
+  #presenceChanges: PresenceChange[] = [];
+  /** Connections welcomed since the last announcement, with how many changes their welcome showed. */
+  #welcomedAfter = new Map<string, number>();
+  #presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  #presenceAnnouncedAt = 0;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#history = new RoomHistory(ctx.storage.sql);
+    // Answered by the runtime without waking the object; the time is kept per socket.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ---- connections -------------------------------------------------------------------------
+
+  #connections(): Map<string, LiveConnection> {
+    if (this.#live) return this.#live;
+    const live = new Map<string, LiveConnection>();
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = ws.deserializeAttachment() as ConnectionState | null;
+      if (!state || state.closed || ws.readyState !== WebSocket.OPEN) continue;
+      live.set(state.connId, { ws, userId: state.userId });
+    }
+    this.#live = live;
+    return live;
+  }
+
+  #connectionCount(userId: string): number {
+    let n = 0;
+    for (const c of this.#connections().values()) if (c.userId === userId) n++;
+    return n;
+  }
+
+  #members(): Member[] {
+    const counts = new Map<string, number>();
+    for (const c of this.#connections().values()) counts.set(c.userId, (counts.get(c.userId) ?? 0) + 1);
+    return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([userId, connections]) => ({ userId, connections }));
+  }
+
+  #send(ws: WebSocket, text: string): void {
+    try {
+      ws.send(text);
+    } catch {
+      // Closing or gone: its close event tidies up.
+    }
+  }
+
+  #broadcast(text: string, exceptConnId?: string): void {
+    for (const [connId, c] of this.#connections()) if (connId !== exceptConnId) this.#send(c.ws, text);
+  }
+
+  /** Forgets a connection; the last one of a user announces the leave. */
+  #drop(connId: string, userId: string): void {
+    this.#connections().delete(connId);
+    this.#welcomedAfter.delete(connId);
+    if (this.#connectionCount(userId) === 0) {
+      this.#presenceChanges.push({ userId, joined: false });
+      this.#schedulePresence();
+    }
+  }
+
+  #schedulePresence(): void {
+    if (this.#presenceTimer !== undefined) return;
+    const wait = this.#presenceAnnouncedAt + PRESENCE_BATCH_MS - Date.now();
+    if (wait <= 0) this.#announcePresence();
+    else this.#presenceTimer = setTimeout(() => this.#announcePresence(), wait);
+  }
+
+  #announcePresence(): void {
+    clearTimeout(this.#presenceTimer);
+    this.#presenceTimer = undefined;
+    this.#presenceAnnouncedAt = Date.now();
+    const changes = this.#presenceChanges;
+    const welcomed = this.#welcomedAfter;
+    this.#presenceChanges = [];
+    this.#welcomedAfter = new Map();
+    if (changes.length === 0) return;
+    const all = netPresence(changes);
+    const shared = all && encodeFrame(all);
+    for (const [connId, c] of this.#connections()) {
+      const seen = welcomed.get(connId);
+      if (seen === undefined) {
+        if (shared) this.#send(c.ws, shared);
+        continue;
+      }
+      const rest = netPresence(changes.slice(seen));
+      if (rest) this.#send(c.ws, encodeFrame(rest));
+    }
+  }
+
+  /** Closes a connection from the server side and announces the leave at once. */
+  #close(ws: WebSocket, state: ConnectionState, code: number, reason: string): void {
+    this.#connections(); // index it while it still counts as open
+    state.closed = true;
+    ws.serializeAttachment(state);
+    try {
+      ws.close(code, reason);
+    } catch {
+      // Already closing.
+    }
+    this.#drop(state.connId, state.userId);
+  }
+
+  // ---- alarm -------------------------------------------------------------------------------
+
+  /** Makes sure the alarm fires no later than `at`. */
+  #wakeBy(at: number): void {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  /** Last sign of life: a frame, or an auto-answered `ping`. */
+  #lastActivity(ws: WebSocket, state: ConnectionState): number {
+    const pinged = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+    return Math.max(state.seenAt, pinged);
+  }
+
+  override async alarm(): Promise<void> {
+    this.#alarmAt = null;
+    const now = Date.now();
+    const deadlines: number[] = [];
+    for (const ws of this.ctx.getWebSockets()) {
+      const state = ws.deserializeAttachment() as ConnectionState | null;
+      if (!state || state.closed) continue;
+      if (state.expiresAt <= now) {
+        this.#close(ws, state, CloseCode.tokenExpired, "token expired");
+        continue;
+      }
+      const idleUntil = this.#lastActivity(ws, state) + IDLE_TIMEOUT_MS;
+      if (idleUntil <= now) {
+        this.#close(ws, state, CloseCode.goingAway, "idle timeout");
+        continue;
+      }
+      deadlines.push(state.expiresAt, idleUntil);
+    }
+    this.#history.trim(now);
+    const expiry = this.#history.nextExpiry();
+    if (expiry !== undefined) deadlines.push(expiry);
+    if (deadlines.length) this.#wakeBy(Math.max(now + 1_000, Math.min(...deadlines)));
+  }
+
+  // ---- WebSocket upgrade -------------------------------------------------------------------
+
+  override async fetch(request: Request): Promise<Response> {
+    const header = request.headers.get(CONNECT_HEADER);
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !header) {
+      return new Response("expected an authenticated WebSocket upgrade from the Worker", { status: 426 });
+    }
+    const connect = JSON.parse(header) as ConnectRequest;
+    const history = this.#history;
+    history.adoptRoom(connect.room);
+    const now = Date.now();
+    const { 0: client, 1: server } = new WebSocketPair();
+    const state = newConnection(connect.userId, connect.expiresAt, history.headSeq, now);
+    const firstOfUser = this.#connectionCount(connect.userId) === 0;
+
+    this.ctx.acceptWebSocket(server, [connect.userId]);
+    this.#connections().set(state.connId, { ws: server, userId: state.userId });
+
+    let reset: ResetReason | undefined;
+    if (connect.after !== undefined) {
+      state.resumed = true;
+      reset = history.resumeProblem(Number(connect.after), connect.epoch, REPLAY_MAX_BYTES);
+    }
+    server.serializeAttachment(state);
+    this.#send(
+      server,
+      encodeFrame({
+        v: 1,
+        type: "welcome",
+        connId: state.connId,
+        room: history.room,
+        epoch: history.epoch,
+        headSeq: String(history.headSeq),
+        resumed: connect.after !== undefined && reset === undefined,
+        presence: this.#members(),
+        limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
+      }),
+    );
+    if (connect.after !== undefined) this.#resume(server, Number(connect.after), reset, history.headSeq);
+    if (firstOfUser) this.#presenceChanges.push({ userId: state.userId, joined: true });
+    // Its welcome shows every change so far, its own join included.
+    this.#welcomedAfter.set(state.connId, this.#presenceChanges.length);
+    this.#schedulePresence();
+    this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
+
+    const headers: HeadersInit = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  /** Replays (after, upTo] to one socket, or tells it why it cannot. */
+  #resume(ws: WebSocket, after: number, reset: ResetReason | undefined, upTo: number): void {
+    const history = this.#history;
+    if (reset) {
+      this.#send(ws, encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
+      return;
+    }
+    for (const m of history.stream(after, upTo)) this.#send(ws, messageFrame(history.room, history.epoch, m));
+  }
+
+  // ---- frames ------------------------------------------------------------------------------
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const state = ws.deserializeAttachment() as ConnectionState | null;
+    if (!state || state.closed) return;
+    const now = Date.now();
+    if (state.expiresAt <= now) {
+      this.#close(ws, state, CloseCode.tokenExpired, "token expired");
+      return;
+    }
+    const parsed = parseClientFrame(message);
+    const wait = takeToken(state, now);
+    state.seenAt = now;
+    if (wait > 0 && state.strikes >= RATE_STRIKES_BEFORE_CLOSE) {
+      this.#close(ws, state, CloseCode.policy, "rate limit exceeded");
+      return;
+    }
+    const ref = parsed.ok ? (parsed.frame.type === "publish" ? parsed.frame.ref : undefined) : parsed.ref;
+    if (wait > 0) {
+      ws.serializeAttachment(state);
+      this.#reply(ws, {
+        v: 1,
+        type: "error",
+        ...(ref !== undefined ? { ref } : {}),
+        code: "rate_limited",
+        message: `More than ${ROOM_LIMITS.msgPerSec} frames per second; retry later.`,
+        retryAfterMs: wait,
+      });
+      return;
+    }
+    if (!parsed.ok) {
+      ws.serializeAttachment(state);
+      this.#reply(ws, { v: 1, type: "error", ...(ref !== undefined ? { ref } : {}), code: parsed.code, message: parsed.message });
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === "hello") this.#hello(ws, state, frame);
+    ws.serializeAttachment(state);
+    if (frame.type === "publish") this.#publishFrame(ws, state, frame, now);
+    else if (frame.type === "ephemeral") this.#ephemeral(state, frame, now);
+  }
+
+  #reply(ws: WebSocket, frame: ServerFrame): void {
+    this.#send(ws, encodeFrame(frame));
+  }
+
+  #hello(ws: WebSocket, state: ConnectionState, frame: HelloRequest): void {
+    if (state.resumed) {
+      this.#reply(ws, { v: 1, type: "error", code: "bad_frame", message: "This connection already resumed; reconnect to resume again." });
+      return;
+    }
+    state.resumed = true;
+    if (frame.after === undefined) return;
+    // Messages after `startSeq` reached this socket live; the gap is (after, startSeq].
+    const after = Number(frame.after);
+    const reset = this.#history.resumeProblem(after, frame.epoch, REPLAY_MAX_BYTES, state.startSeq);
+    this.#resume(ws, after, reset, state.startSeq);
+  }
+
+  #publishFrame(ws: WebSocket, state: ConnectionState, frame: PublishRequest, now: number): void {
+    const input: NewMessage = {
+      userId: state.userId,
+      connId: state.connId,
+      event: frame.event,
+      dataJson: JSON.stringify(frame.data),
+      clientMsgId: frame.clientMsgId,
+    };
+    const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
+    const dup = input.clientMsgId !== undefined ? this.#history.duplicate(state.userId, input.clientMsgId, now) : undefined;
+    if (dup) {
+      this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(dup.seq), id: dup.id, dup: true });
+      return;
+    }
+    const stored = this.#store(input, now);
+    this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(stored.seq), id: stored.id });
+    this.#broadcast(messageFrame(this.#history.room, this.#history.epoch, stored));
+  }
+
+  #store(input: NewMessage, now: number): StoredMessage {
+    const stored = this.#history.append(input, now);
+    // Retention needs a wake-up even in a room nobody is connected to.
+    if (this.#alarmAt === null) this.#wakeBy(now + HISTORY_MAX_AGE_MS);
+    return stored;
+  }
+
+  #ephemeral(state: ConnectionState, frame: EphemeralRequest, now: number): void {
+    const text = encodeFrame({
+      v: 1,
+      type: "ephemeral",
+      room: this.#history.room,
+      from: { userId: state.userId, connId: state.connId },
+      event: frame.event,
+      ts: now,
+      data: frame.data,
+    });
+    this.#broadcast(text, state.connId);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.#gone(ws);
+    // Completes the closing handshake where the runtime does not reply on its own.
+    try {
+      ws.close(code === 1005 || code === 1006 ? CloseCode.normal : code, reason);
+    } catch {
+      // Already answered.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.#gone(ws);
+  }
+
+  #gone(ws: WebSocket): void {
+    const state = ws.deserializeAttachment() as ConnectionState | null;
+    // A connection the server closed has announced its leave already (and an error may be
+    // followed by a close for the same socket).
+    if (!state || state.closed) return;
+    state.closed = true;
+    try {
+      ws.serializeAttachment(state);
+    } catch {
+      // A socket that is fully closed may refuse; its close is then the last event anyway.
+    }
+    this.#drop(state.connId, state.userId);
+  }
+
+  // ---- RPC for the HTTP API ----------------------------------------------------------------
+
+  async info(room: string): Promise<RoomInfo> {
+    this.#history.adoptRoom(room);
+    const members = this.#members();
+    return { room, online: members.length, members, headSeq: String(this.#history.headSeq), epoch: this.#history.epoch };
+  }
+
+  async publish(room: string, input: PublishInput): Promise<PublishResult> {
+    const history = this.#history;
+    history.adoptRoom(room);
+    const now = Date.now();
+    const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, input.clientMsgId, now) : undefined;
+    if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
+    const stored = this.#store({ ...input, connId: null }, now);
+    this.#broadcast(messageFrame(room, history.epoch, stored));
+    return { seq: String(stored.seq), id: stored.id, dup: false };
+  }
+
+  async history(room: string, { after, limit }: HistoryQuery): Promise<HistoryPage> {
+    const history = this.#history;
+    history.adoptRoom(room);
+    let messages: StoredMessage[];
+    let hasMore: boolean;
+    const first = history.firstSeq();
+    if (after === undefined) {
+      messages = history.latest(limit);
+      hasMore = false;
+    } else {
+      messages = history.after(after, limit + 1);
+      hasMore = messages.length > limit;
+      if (hasMore) messages.pop();
+    }
+    return {
+      room,
+      epoch: history.epoch,
+      headSeq: String(history.headSeq),
+      firstSeq: first === null ? null : String(first),
+      messages: messages.map(historyMessage),
+      hasMore,
+    };
+  }
+}

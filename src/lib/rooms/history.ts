@@ -1,0 +1,266 @@
+/**
+ * A room's durable state in the object's SQLite storage: the epoch (a random id created with
+ * the storage, so a wiped room is told apart from the old one), the head seq, the message
+ * history and the `clientMsgId` dedupe table. Every method is synchronous SQL, so a caller
+ * that assigns a seq and broadcasts in the same turn keeps the room's total order.
+ *
+ * Retention: the last `HISTORY_MAX_MESSAGES` messages and none older than `HISTORY_MAX_AGE_MS`,
+ * trimmed every 100 messages and by the room's alarm. Seqs are contiguous and never reused,
+ * so "is everything after N still here" is one comparison with the oldest stored seq.
+ */
+import type { HistoryMessage } from "./api.ts";
+import { DEDUPE_WINDOW_MS, HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, type ResetReason, type Sender } from "./protocol.ts";
+
+export interface StoredMessage {
+  seq: number;
+  id: string;
+  clientMsgId: string | null;
+  userId: string;
+  connId: string | null;
+  event: string;
+  /** `data` as JSON text, exactly as it goes on the wire. */
+  dataJson: string;
+  ts: number;
+}
+
+export interface NewMessage {
+  userId: string;
+  connId: string | null;
+  event: string;
+  dataJson: string;
+  clientMsgId?: string | undefined;
+}
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  client_msg_id: string | null;
+  user_id: string;
+  conn_id: string | null;
+  event: string;
+  data: string;
+  ts: number;
+  [key: string]: SqlStorageValue;
+}
+
+const TRIM_EVERY = 100;
+const COLUMNS = "seq, id, client_msg_id, user_id, conn_id, event, data, ts";
+
+const fromRow = (r: MessageRow): StoredMessage => ({
+  seq: r.seq,
+  id: r.id,
+  clientMsgId: r.client_msg_id,
+  userId: r.user_id,
+  connId: r.conn_id,
+  event: r.event,
+  dataJson: r.data,
+  ts: r.ts,
+});
+
+/** The `msg` frame for a stored message; `data` is spliced in as stored, never re-serialized. */
+export function messageFrame(room: string, epoch: string, m: StoredMessage): string {
+  const from: Sender = { userId: m.userId, connId: m.connId };
+  const head = JSON.stringify({
+    v: 1,
+    type: "msg",
+    room,
+    epoch,
+    seq: String(m.seq),
+    id: m.id,
+    ...(m.clientMsgId !== null ? { clientMsgId: m.clientMsgId } : {}),
+    from,
+    event: m.event,
+    ts: m.ts,
+  });
+  return `${head.slice(0, -1)},"data":${m.dataJson}}`;
+}
+
+export function historyMessage(m: StoredMessage): HistoryMessage {
+  return {
+    seq: String(m.seq),
+    id: m.id,
+    ...(m.clientMsgId !== null ? { clientMsgId: m.clientMsgId } : {}),
+    from: { userId: m.userId, connId: m.connId },
+    event: m.event,
+    ts: m.ts,
+    data: JSON.parse(m.dataJson) as unknown,
+  };
+}
+
+export class RoomHistory {
+  readonly #sql: SqlStorage;
+  #epoch: string;
+  #head: number;
+  #room: string | undefined;
+
+  constructor(sql: SqlStorage) {
+    this.#sql = sql;
+    sql.exec(`CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS messages (
+      seq INTEGER PRIMARY KEY,
+      id TEXT NOT NULL,
+      client_msg_id TEXT,
+      user_id TEXT NOT NULL,
+      conn_id TEXT,
+      event TEXT NOT NULL,
+      data TEXT NOT NULL,
+      ts INTEGER NOT NULL
+    )`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS dedupe (
+      user_id TEXT NOT NULL,
+      client_msg_id TEXT NOT NULL,
+      seq INTEGER NOT NULL,
+      id TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      PRIMARY KEY (user_id, client_msg_id)
+    ) WITHOUT ROWID`);
+    sql.exec(`CREATE INDEX IF NOT EXISTS dedupe_at ON dedupe (at)`);
+    const meta = new Map(sql.exec<{ key: string; value: string }>("SELECT key, value FROM room_meta").toArray().map((r) => [r.key, r.value]));
+    let epoch = meta.get("epoch");
+    if (epoch === undefined) {
+      epoch = crypto.randomUUID().replaceAll("-", "");
+      sql.exec("INSERT INTO room_meta (key, value) VALUES ('epoch', ?), ('head_seq', '0'), ('created_at', ?)", epoch, String(Date.now()));
+    }
+    this.#epoch = epoch;
+    this.#head = Number(meta.get("head_seq") ?? 0);
+    this.#room = meta.get("room");
+  }
+
+  /** The room's name (the object is addressed by it); stored so a woken object knows it. */
+  get room(): string {
+    return this.#room ?? "";
+  }
+
+  adoptRoom(room: string): void {
+    if (this.#room === room) return;
+    this.#room = room;
+    this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('room', ?)", room);
+  }
+
+  get epoch(): string {
+    return this.#epoch;
+  }
+
+  get headSeq(): number {
+    return this.#head;
+  }
+
+  /** The message a `clientMsgId` from this user already produced within the dedupe window. */
+  duplicate(userId: string, clientMsgId: string, now: number): { seq: number; id: string } | undefined {
+    return this.#sql
+      .exec<{ seq: number; id: string }>(
+        "SELECT seq, id FROM dedupe WHERE user_id = ? AND client_msg_id = ? AND at > ?",
+        userId,
+        clientMsgId,
+        now - DEDUPE_WINDOW_MS,
+      )
+      .toArray()[0];
+  }
+
+  /** Stores a message under the next seq. The caller broadcasts it in the same turn. */
+  append(message: NewMessage, now: number): StoredMessage {
+    const seq = this.#head + 1;
+    const stored: StoredMessage = {
+      seq,
+      id: crypto.randomUUID(),
+      clientMsgId: message.clientMsgId ?? null,
+      userId: message.userId,
+      connId: message.connId,
+      event: message.event,
+      dataJson: message.dataJson,
+      ts: now,
+    };
+    this.#sql.exec(
+      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      seq,
+      stored.id,
+      stored.clientMsgId,
+      stored.userId,
+      stored.connId,
+      stored.event,
+      stored.dataJson,
+      now,
+    );
+    this.#sql.exec("UPDATE room_meta SET value = ? WHERE key = 'head_seq'", String(seq));
+    if (stored.clientMsgId !== null) {
+      this.#sql.exec(
+        "INSERT OR REPLACE INTO dedupe (user_id, client_msg_id, seq, id, at) VALUES (?, ?, ?, ?, ?)",
+        stored.userId,
+        stored.clientMsgId,
+        seq,
+        stored.id,
+        now,
+      );
+    }
+    this.#head = seq;
+    if (seq % TRIM_EVERY === 0) this.trim(now);
+    return stored;
+  }
+
+  /** Messages with seq > `after`, ascending, at most `limit`. */
+  after(after: number, limit: number): StoredMessage[] {
+    return this.#sql.exec<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit).toArray().map(fromRow);
+  }
+
+  /** Every message with `after` < seq <= `upTo`, ascending, read lazily (for a replay). */
+  *stream(after: number, upTo: number = this.#head): Generator<StoredMessage> {
+    const rows = this.#sql.exec<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? AND seq <= ? ORDER BY seq`, after, upTo);
+    for (const row of rows) yield fromRow(row);
+  }
+
+  /** The latest `limit` messages, ascending. */
+  latest(limit: number): StoredMessage[] {
+    return this.#sql
+      .exec<MessageRow>(`SELECT ${COLUMNS} FROM messages ORDER BY seq DESC LIMIT ?`, limit)
+      .toArray()
+      .reverse()
+      .map(fromRow);
+  }
+
+  firstSeq(): number | null {
+    return this.#sql.exec<{ seq: number | null }>("SELECT MIN(seq) AS seq FROM messages").one().seq;
+  }
+
+  /**
+   * Whether everything after `after` can be replayed within `maxBytes`: `undefined` when it
+   * can, otherwise why not. `epoch` is the client's, when it sent one.
+   */
+  resumeProblem(after: number, epoch: string | undefined, maxBytes: number, upTo: number = this.#head): ResetReason | undefined {
+    if (epoch !== undefined && epoch !== this.#epoch) return "epoch_changed";
+    if (after > this.#head) return "ahead";
+    if (after >= upTo) return undefined;
+    const first = this.firstSeq();
+    if (first === null || first > after + 1) return "trimmed";
+    const { n, bytes } = this.#sql
+      .exec<{ n: number; bytes: number }>(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data) + LENGTH(event) + LENGTH(user_id)), 0) AS bytes FROM messages WHERE seq > ? AND seq <= ?",
+        after,
+        upTo,
+      )
+      .one();
+    // ~200 bytes of envelope per frame (ids, seq, room, epoch, ts).
+    return bytes + n * 200 > maxBytes ? "too_far_behind" : undefined;
+  }
+
+  /** Drops messages beyond the retention bounds and expired dedupe entries. */
+  trim(now: number): void {
+    // Walks from the oldest seq and stops at the first young enough message: no full scan.
+    const young = this.#sql
+      .exec<{ seq: number }>("SELECT seq FROM messages WHERE ts >= ? ORDER BY seq LIMIT 1", now - HISTORY_MAX_AGE_MS)
+      .toArray()[0];
+    const keepFrom = Math.max(young?.seq ?? this.#head + 1, this.#head - HISTORY_MAX_MESSAGES + 1);
+    this.#sql.exec("DELETE FROM messages WHERE seq < ?", keepFrom);
+    this.#sql.exec("DELETE FROM dedupe WHERE at <= ?", now - DEDUPE_WINDOW_MS);
+  }
+
+  /** When the next stored item expires (the oldest message or dedupe entry), if any. */
+  nextExpiry(): number | undefined {
+    const { m, d } = this.#sql
+      .exec<{ m: number | null; d: number | null }>("SELECT (SELECT ts FROM messages ORDER BY seq LIMIT 1) AS m, (SELECT MIN(at) FROM dedupe) AS d")
+      .one();
+    const times = [m === null ? undefined : m + HISTORY_MAX_AGE_MS, d === null ? undefined : d + DEDUPE_WINDOW_MS].filter(
+      (t): t is number => t !== undefined,
+    );
+    return times.length ? Math.min(...times) : undefined;
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The room page (`/rooms/:room`) in headless Chromium against the real Worker (`wrangler dev`):
+ * strict CSP, join with a pasted token or `?token=` (then gone from the address bar), presence,
+ * sending and receiving, and resuming after the network drops. The pages talk to the Worker
+ * through a TCP proxy the test can cut, which drops the connections without a close frame, the
+ * way a lost network does; meanwhile messages are published over HTTP straight to the Worker.
+ */
+import { createServer, connect as tcpConnect, type Server, type Socket } from "node:net";
+import { Script } from "node:vm";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { HAS_CHROMIUM, launchChromium, watchPageErrors } from "./chromium.ts";
+import { serveWorker, type LocalWorker } from "./serve.ts";
+
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
+  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const UI_TIMEOUT = { timeout: 20_000, interval: 100 };
+
+/** A loopback TCP proxy whose connections the test can cut (RST, no WebSocket close frame). */
+interface CuttableProxy {
+  url: string;
+  /** Resets every open connection and refuses new ones until `restore()`. */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+async function cuttableProxy(target: string): Promise<CuttableProxy> {
+  const { hostname, port } = new URL(target);
+  const open = new Set<Socket>();
+  let down = false;
+  const server: Server = createServer((client) => {
+    if (down) return client.resetAndDestroy();
+    const upstream = tcpConnect(Number(port), hostname);
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on("close", () => open.delete(s));
+      s.on("error", () => {
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const proxyPort = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${proxyPort}`,
+    cut() {
+      down = true;
+      for (const s of open) s.resetAndDestroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () => {
+  let worker: LocalWorker;
+  let browser: Browser;
+  let proxy: CuttableProxy;
+  const contexts: BrowserContext[] = [];
+  const problems: Array<() => string[]> = [];
+
+  beforeAll(async () => {
+    [worker, browser] = await Promise.all([serveWorker(), launchChromium()]);
+    proxy = await cuttableProxy(worker.url);
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await browser?.close();
+    await worker?.close();
+  });
+
+  afterEach(async () => {
+    proxy.restore();
+    const found = problems.splice(0).flatMap((p) => p());
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    // A cut connection is an expected failure; anything else in the page is a bug.
+    expect(found.filter((p) => !/ERR_CONNECTION_RESET|ERR_CONNECTION_CLOSED|ERR_EMPTY_RESPONSE|WebSocket/.test(p)), "errors in the page").toEqual([]);
+  });
+
+  const newRoom = () => `page-${crypto.randomUUID().slice(0, 8)}`;
+
+  async function openPage(path: string): Promise<Page> {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    problems.push(watchPageErrors(page));
+    await page.goto(`${proxy.url}${path}`);
+    return page;
+  }
+
+  async function join(page: Page, token: string): Promise<void> {
+    await page.getByTestId("token-input").fill(token);
+    await page.getByTestId("join").click();
+    await expect.poll(() => page.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("live");
+  }
+
+  const shownSeqs = (page: Page) =>
+    page.getByTestId("message").evaluateAll((items) => items.map((li) => Number(li.getAttribute("data-seq"))));
+  const shownTexts = (page: Page) => page.getByTestId("message").locator('[data-testid="message-text"]').allTextContents();
+  const members = (page: Page) => page.getByTestId("member").allTextContents();
+
+  async function publish(room: string, sub: string, text: string): Promise<string> {
+    const res = await fetch(`${worker.url}/v1/rooms/${room}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${await worker.token({ sub })}`, "content-type": "application/json" },
+      body: JSON.stringify({ event: "chat", data: { text } }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { seq: string }).seq;
+  }
+
+  test("serves the page, its script and stylesheet with a strict CSP", async () => {
+    for (const [path, type] of [
+      ["/rooms/demo", "text/html"],
+      ["/rooms/app.js", "text/javascript"],
+      ["/rooms/app.css", "text/css"],
+    ] as const) {
+      const res = await fetch(`${worker.url}${path}`);
+      const body = await res.text();
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("content-type"), path).toMatch(new RegExp(`^${type}; charset=utf-8$`, "i"));
+      expect(res.headers.get("content-security-policy"), path).toBe(CSP);
+      expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
+      if (path === "/rooms/app.js") expect(() => new Script(body)).not.toThrow();
+      if (path === "/rooms/demo") expect(body).not.toMatch(/<script>|<style>|\sstyle=|\son[a-z]+=|https?:\/\//i);
+    }
+    const other = await fetch(`${worker.url}/rooms/another_room-1`);
+    expect(other.status).toBe(200);
+    expect((await fetch(`${worker.url}/rooms/bad.name`)).status).toBe(404);
+    const bare = await fetch(`${worker.url}/rooms`, { redirect: "manual" });
+    expect(bare.headers.get("location")).toBe("/rooms/demo");
+  });
+
+  test("two people join (pasted token, ?token=), see each other and exchange messages", async () => {
+    const room = newRoom();
+    const alice = await openPage(`/rooms/${room}`);
+    await join(alice, await worker.token({ sub: "alice" }));
+    await expect(alice.getByTestId("room-name").textContent()).resolves.toBe(room);
+    await expect(alice.getByTestId("whoami").textContent()).resolves.toContain("alice");
+
+    const bob = await openPage(`/rooms/${room}?token=${await worker.token({ sub: "bob" })}&x=1`);
+    await expect.poll(() => bob.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("live");
+    // The token left the address bar at once and lives in the tab's sessionStorage.
+    expect(bob.url()).toBe(`${proxy.url}/rooms/${room}?x=1`);
+    await expect(bob.evaluate(() => Object.keys(sessionStorage))).resolves.toEqual(["edge-rooms-token"]);
+
+    await expect.poll(() => members(alice), UI_TIMEOUT).toEqual(["alice(you)", "bob"]);
+    await expect.poll(() => members(bob), UI_TIMEOUT).toEqual(["alice", "bob(you)"]);
+
+    await alice.getByTestId("compose").fill("hello bob");
+    await alice.getByTestId("send").click();
+    await expect.poll(() => shownTexts(bob), UI_TIMEOUT).toEqual(["hello bob"]);
+    await bob.getByTestId("compose").fill("hi alice");
+    await bob.getByTestId("compose").press("Enter");
+    await expect.poll(() => shownTexts(alice), UI_TIMEOUT).toEqual(["hello bob", "hi alice"]);
+    await expect.poll(() => shownTexts(bob), UI_TIMEOUT).toEqual(["hello bob", "hi alice"]);
+    await expect(alice.getByTestId("pending").count()).resolves.toBe(0);
+
+    // A reload rejoins with the stored token and shows the recent history once.
+    await bob.reload();
+    await expect.poll(() => bob.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("live");
+    await expect.poll(() => shownTexts(bob), UI_TIMEOUT).toEqual(["hello bob", "hi alice"]);
+
+    await bob.getByTestId("signout").click();
+    await expect.poll(() => members(alice), UI_TIMEOUT).toEqual(["alice(you)"]);
+    await expect(bob.evaluate(() => JSON.stringify(sessionStorage))).resolves.toBe("{}");
+  });
+
+  test("after the network drops, it reconnects and shows exactly the missed messages, in order, then live ones", async () => {
+    const room = newRoom();
+    for (const text of ["one", "two"]) await publish(room, "carol", text);
+    const page = await openPage(`/rooms/${room}`);
+    await join(page, await worker.token({ sub: "dave" }));
+    await expect.poll(() => shownTexts(page), UI_TIMEOUT).toEqual(["one", "two"]);
+
+    proxy.cut();
+    await expect.poll(() => page.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("reconnecting");
+    for (const text of ["three", "four", "five"]) await publish(room, "carol", text);
+    // Written while offline: sent once the connection is back.
+    await page.getByTestId("compose").fill("typed offline");
+    await page.getByTestId("send").click();
+    await new Promise((r) => setTimeout(r, 1_500));
+    proxy.restore();
+
+    await expect.poll(() => page.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("live");
+    await publish(room, "carol", "six");
+    await expect.poll(() => shownTexts(page), UI_TIMEOUT).toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
+    await expect.poll(() => shownSeqs(page), UI_TIMEOUT).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    await expect(page.getByTestId("pending").count()).resolves.toBe(0);
+
+    // And the room stored the offline message once.
+    const history = await fetch(`${worker.url}/v1/rooms/${room}/messages?after=0`, {
+      headers: { authorization: `Bearer ${await worker.token({ sub: "dave" })}` },
+    });
+    const body = (await history.json()) as { messages: Array<{ data: { text: string } }> };
+    expect(body.messages.map((m) => m.data.text)).toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
+  });
+
+  test("an invalid token, and a token that expires while connected, send you back to the token form with a reason", async () => {
+    const page = await openPage(`/rooms/${newRoom()}`);
+    await page.getByTestId("token-input").fill("not-a-token");
+    await page.getByTestId("join").click();
+    await expect.poll(() => page.getByTestId("alert").textContent(), UI_TIMEOUT).toContain("invalid or expired");
+    await expect(page.getByTestId("token-input").isVisible()).resolves.toBe(true);
+
+    await join(page, await worker.token({ sub: "erin", ttlSeconds: 3 }));
+    await expect.poll(() => page.getByTestId("alert").textContent(), UI_TIMEOUT).toContain("expired");
+    await expect(page.getByTestId("token-input").isVisible()).resolves.toBe(true);
+    await expect(page.evaluate(() => JSON.stringify(sessionStorage))).resolves.toBe("{}");
+  });
+});
