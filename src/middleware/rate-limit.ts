@@ -5,7 +5,7 @@
  * refusal is `429` with `Retry-After`. The per-isolate ephemeral cache answers keys already
  * known to be over the limit without a Redis call; analytics writes go to `waitUntil`.
  *
- * When Redis does not answer within `RATE_LIMIT_TIMEOUT_MS` (or fails), each policy's
+ * When Redis does not answer within the policy's `timeoutMs` (default 1 s) or fails, its
  * `failMode` decides: `open` (default) lets the request through and logs it, `closed`
  * answers `503` with `Retry-After`.
  */
@@ -19,7 +19,6 @@ import { policiesFor, policyHeader, stateHeader, type RateLimitPolicy } from "..
 import { withTimeout } from "../lib/timeout.ts";
 import { optionalPrincipal } from "./auth.ts";
 
-export const RATE_LIMIT_TIMEOUT_MS = 1_000;
 const FAIL_CLOSED_RETRY_AFTER_SECONDS = 5;
 
 /** Per-isolate cache of keys known to be blocked until a time (shared by all requests). */
@@ -54,7 +53,7 @@ async function check(c: Context<AppEnv>, policy: RateLimitPolicy): Promise<Outco
   });
   try {
     const key = await subjectKey(c, policy);
-    const r = await withTimeout(limiter.limit(key), RATE_LIMIT_TIMEOUT_MS, "rate limiter timed out");
+    const r = await withTimeout(limiter.limit(key), policy.timeoutMs, "rate limiter timed out");
     await inBackground(c, r.pending);
     return { policy, success: r.success, remaining: r.remaining, resetMs: r.reset };
   } catch {

@@ -53,6 +53,8 @@ export const rateLimitPolicySchema = z.strictObject({
   by: z.enum(["ip", "user", "tenant"]).default("ip"),
   /** When Redis cannot answer in time: `open` lets requests through, `closed` refuses them (503). */
   failMode: z.enum(["open", "closed"]).default("open"),
+  /** How long to wait for Redis before `failMode` applies. */
+  timeoutMs: z.int().min(50).max(10_000).default(1_000),
 });
 
 export const flagSchema = z.strictObject({
