@@ -7,6 +7,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { adminConfigRoutes } from "../routes/admin-config.ts";
+import { aiRoutes } from "../routes/ai.ts";
 import { adminPageRoutes } from "../routes/admin-page.ts";
 import { contentRoutes } from "../routes/content.ts";
 import { docsRoutes } from "../routes/docs.ts";
@@ -56,6 +57,7 @@ export function createApp() {
     .route("/", meRoutes)
     .route("/", contentRoutes)
     .route("/", roomsRoutes)
+    .route("/", aiRoutes)
     .route("/", adminConfigRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {

@@ -67,10 +67,65 @@ export const aiDocuments = sqliteTable(
     embeddingModel: text("embedding_model").notNull(),
     embeddingDimensions: integer("embedding_dimensions").notNull(),
     chunkCount: integer("chunk_count").notNull().default(0),
+    /** `pending` while a queued ingest runs, `failed` when it gave up (see `error`). */
+    status: text("status", { enum: ["ready", "pending", "failed"] }).notNull().default("ready"),
+    error: text("error"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [primaryKey({ columns: [t.tenant, t.id] })],
+);
+
+/**
+ * A large ingest waiting for the queue consumer: the text is parked here (queue messages are
+ * limited to 128 KB) under a job id; a newer POST of the same document replaces the job, and
+ * the consumer skips messages whose job id is no longer current.
+ */
+export const aiIngestJobs = sqliteTable(
+  "ai_ingest_jobs",
+  {
+    tenant: text("tenant").notNull(),
+    documentId: text("document_id").notNull(),
+    jobId: text("job_id").notNull(),
+    title: text("title"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>(),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.documentId] })],
+);
+
+/**
+ * Answers cached for `/v1/ai/ask`: looked up exactly by `exact_key` (a hash over tenant,
+ * partition and normalised question) and semantically by the question's embedding within the
+ * same tenant and partition (chat model, system prompt, parameters, embedding model).
+ */
+export const aiAnswerCache = sqliteTable(
+  "ai_answer_cache",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenant: text("tenant").notNull(),
+    partition: text("partition").notNull(),
+    exactKey: text("exact_key").notNull(),
+    question: text("question").notNull(),
+    embedding: f32Blob("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    answer: text("answer").notNull(),
+    citations: text("citations", { mode: "json" }).$type<Array<{ documentId: string; chunkId: number }>>().notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("ai_answer_cache_exact").on(t.exactKey), index("ai_answer_cache_partition").on(t.tenant, t.partition, t.expiresAt)],
+);
+
+/** Which documents a cached answer cites, so deleting a document drops those answers. */
+export const aiAnswerCacheDocuments = sqliteTable(
+  "ai_answer_cache_documents",
+  {
+    cacheId: integer("cache_id").notNull(),
+    tenant: text("tenant").notNull(),
+    documentId: text("document_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.cacheId, t.documentId] }), index("ai_answer_cache_documents_document").on(t.tenant, t.documentId)],
 );
 
 /** A chunk of a document with its embedding; the vector index lives on `embedding`. */
