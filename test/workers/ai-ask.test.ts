@@ -8,13 +8,11 @@
  * `stats.chat` before/after is this test's count. Faults are limited to `path: "chat"` for the
  * same reason. Tenants are unique per test.
  *
- * The routes are mounted on `createApp()` with a few extra bindings (a short breaker cooldown
- * and first-byte budget); once src/app.ts mounts them, `call` can use `worker()` from
- * helpers.ts if vitest.config.ts gives the Worker the same bindings.
+ * Requests go to `createApp()` (the same app the Worker serves) with a few extra bindings: a
+ * short breaker cooldown and first-byte budget, so the breaker tests take seconds.
  */
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { aiRoutes } from "../../routes/ai.ts";
 import { createApp } from "../../src/app.ts";
 import { awaitFlight, claimFlight, finishFlight } from "../../src/lib/ai/single-flight.ts";
 import { createRedis } from "../../src/lib/redis.ts";
@@ -25,7 +23,6 @@ const BREAKER_COOLDOWN_MS = 1_000;
 const FIRST_BYTE_MS = 800;
 
 const app = createApp();
-app.route("/", aiRoutes);
 const testEnv = {
   ...env,
   AI_BREAKER_FAILURES: String(BREAKER_FAILURES),

@@ -5,13 +5,13 @@
  * Nothing here calls the origin's chat endpoint (the built-in embedder is used), so this file
  * may run in parallel with the origin-fault tests in ai-ask.test.ts.
  *
- * The routes are mounted on `createApp()` here; once src/app.ts mounts them, `call` can use
- * `worker()` from helpers.ts for the tests that need no extra bindings.
+ * Most tests call `createApp()` with the test env, so a test can swap a binding (a queue that
+ * records or fails); the real queue round trip goes through the Worker's entry point.
  */
 import { env } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { aiRoutes, SYNC_INGEST_MAX_CHUNKS } from "../../routes/ai.ts";
+import { SYNC_INGEST_MAX_CHUNKS } from "../../routes/ai.ts";
 import { createApp } from "../../src/app.ts";
 import { localEmbedder } from "../../src/lib/ai/embeddings.ts";
 import { ingestDocument } from "../../src/lib/ai/ingest.ts";
@@ -20,10 +20,11 @@ import { searchPassages } from "../../src/lib/ai/retrieval.ts";
 import { exactCacheKey, lookupExact, storeAnswer } from "../../src/lib/ai/semantic-cache.ts";
 import { createDatabase } from "../../src/lib/db/client.ts";
 import { aiAnswerCache, aiChunks, aiDocuments, EMBEDDING_DIMENSIONS } from "../../src/lib/db/schema.ts";
-import { bearer, problemOf } from "./helpers.ts";
+import { bearer, problemOf, worker } from "./helpers.ts";
 
 const app = createApp();
-app.route("/", aiRoutes);
+/** The env without the ingest queue: everything is ingested synchronously. */
+const noQueue = { ...env, AI_INGEST: undefined };
 
 function call(path: string, init: RequestInit = {}, bindings: object = env): Promise<Response> {
   return Promise.resolve(app.request(path, init, bindings));
@@ -255,8 +256,31 @@ describe("large ingests through the queue", () => {
     expect(found.results[0]?.documentId).toBe("big");
   });
 
+  it("goes through the bound queue and the Worker's own consumer end to end", async () => {
+    const tenant = tenantId("realqueue");
+    const authorization = await auth(tenant);
+    const res = await worker("/v1/ai/documents", {
+      method: "POST",
+      headers: { authorization, "content-type": "application/json" },
+      body: JSON.stringify({ id: "big", title: "Queued", text: bigText }),
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get("location")).toBe("/v1/ai/documents/big");
+    const accepted = (await res.json()) as { chunks: number; status: string };
+    expect(accepted.status).toBe("pending");
+    // The local queue delivers within about a second (max_batch_timeout); poll for up to 15 s.
+    let status: { status: string; chunks: number } = { status: "pending", chunks: 0 };
+    for (let i = 0; i < 150 && status.status === "pending"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await (await worker("/v1/ai/documents/big", { headers: { authorization } })).json()) as typeof status;
+    }
+    expect(status).toMatchObject({ status: "ready", chunks: accepted.chunks });
+    const rows = await db().select({ n: sql<number>`count(*)` }).from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "big")));
+    expect(Number(rows[0]?.n)).toBe(accepted.chunks);
+  });
+
   it("ingests synchronously (201) when no queue is bound or sending fails", async () => {
-    expect((await postDocument(tenantId("noqueue"), { id: "big", text: bigText })).status).toBe(201);
+    expect((await postDocument(tenantId("noqueue"), { id: "big", text: bigText }, ["editor"], noQueue)).status).toBe(201);
     const broken = { ...env, AI_INGEST: { send: async () => Promise.reject(new Error("queue down")) } };
     const res = await postDocument(tenantId("brokenqueue"), { id: "big", text: bigText }, ["editor"], broken);
     expect(res.status).toBe(201);

@@ -5,8 +5,8 @@
  * ingest; a message whose job was superseded by a newer POST is acknowledged and skipped.
  * Failures retry with backoff; after `MAX_ATTEMPTS` the document is marked `failed`.
  *
- * Wire it as the Worker's `queue` handler (src/index.ts):
- *   export default { fetch: app.fetch, queue: ingestQueue } satisfies ExportedHandler<Env>;
+ * It is the Worker's `queue` handler (src/index.ts); the producer and consumer are bound in
+ * wrangler.toml (`AI_INGEST`, queue `ai-ingest`).
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";

@@ -1,8 +1,9 @@
 /**
  * Optional AI knobs read from the Worker's env, validated once per env object. None is
  * required: without them the AI routes use the built-in embedder, the origin for generation
- * and synchronous ingestion. Bindings that are not in wrangler.toml yet (Workers AI `AI`, the
- * ingest queue `AI_INGEST`) are typed loosely here so the code works before they are bound.
+ * and synchronous ingestion. The optional bindings (Workers AI `AI`, not in wrangler.toml; the
+ * ingest queue `AI_INGEST`, bound there) are checked loosely here, so the code works whether
+ * or not they are bound.
  *
  * | var | meaning | default |
  * |---|---|---|
