@@ -1,6 +1,6 @@
 /**
  * Load generator, run as its own process so it does not share an event loop with workerd's
- * host: `node bench/load.ts <json options>` prints one JSON result line.
+ * host: `node bench/load.ts [<json options>]` (or the options on stdin) prints one JSON result line.
  */
 import autocannon from "autocannon";
 
@@ -13,7 +13,13 @@ interface LoadOptions {
   body?: string;
 }
 
-const opts = JSON.parse(process.argv[2] ?? "{}") as LoadOptions;
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const opts = JSON.parse(process.argv[2] ?? (await readStdin())) as LoadOptions;
 const result = await autocannon({
   url: opts.url,
   connections: opts.connections,

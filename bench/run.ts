@@ -21,6 +21,7 @@ import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys, signDevToken } from "../
 import { startStack } from "../dev/stack.ts";
 import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { startCpuProfile, summarizeCpuProfile } from "./cpu-profile.ts";
+import { filterCostTable, filterScenarios, measureFilterCost } from "./filter-cost.ts";
 import { runLoop, writeLoopEntry, type LoopResult } from "./in-isolate.ts";
 import { hostCpuMs, workerdCpuMs } from "./proc-cpu.ts";
 
@@ -51,8 +52,12 @@ export interface BenchCase {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Who answers: the app (default) or the log-floor reference (`bench/baseline/log-floor.ts`). */
-  target?: "app" | "logFloor" | "configRead";
+  /** Who answers: the app (default) or a reference Worker (`bench/baseline/*.ts`). */
+  target?: "app" | "logFloor" | "configRead" | "securityFilter";
+  /** Runs once before the case (e.g. an edge config change on the app). */
+  setup?: () => Promise<void>;
+  /** false: leave it out of the in-isolate loop (whose app instance has its own config). */
+  loop?: false;
 }
 
 const cases: BenchCase[] = [
@@ -92,9 +97,11 @@ function load(url: string, c: BenchCase, durationSeconds: number): Promise<LoadR
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [join(root, "bench/load.ts"), JSON.stringify({ url, connections, durationSeconds, method: c.method, headers: c.headers, body: c.body })],
-      { stdio: ["ignore", "pipe", "inherit"] },
+      [join(root, "bench/load.ts")],
+      { stdio: ["pipe", "pipe", "inherit"] },
     );
+    // On stdin: a 1 MB body does not fit in argv.
+    child.stdin.end(JSON.stringify({ url, connections, durationSeconds, method: c.method, headers: c.headers, body: c.body }));
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as LoadResult) : reject(new Error(`load exited ${code}`))));
@@ -121,6 +128,26 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** Adds a rate-limit policy on /v1/geo to the app's edge config (admin API, as an operator would). */
+async function addRateLimitPolicy(appUrl: URL, adminToken: string): Promise<void> {
+  const authorization = `Bearer ${adminToken}`;
+  const current = await fetch(new URL("/v1/admin/config", appUrl), { headers: { authorization } });
+  if (!current.ok) throw new Error(`GET /v1/admin/config: ${current.status} ${await current.text()}`);
+  const { version, config } = (await current.json()) as { version: number; config: Record<string, unknown> };
+  // A limit no benchmark reaches: every request is checked in Redis and allowed.
+  const policy = { id: "bench-geo", match: { pathPrefix: "/v1/geo" }, limit: 1_000_000, windowSeconds: 60, by: "ip" };
+  const res = await fetch(new URL("/v1/admin/config", appUrl), {
+    method: "PUT",
+    headers: { authorization, "content-type": "application/json", "if-match": `"${version}"`, "x-change-reason": "bench: rate-limit case" },
+    body: JSON.stringify({ ...config, rateLimits: [policy] }),
+  });
+  if (!res.ok) throw new Error(`PUT /v1/admin/config: ${res.status} ${await res.text()}`);
+  // Every isolate revalidates within 2 s; the warm-up that follows covers it.
+  const check = await fetch(new URL("/v1/geo", appUrl));
+  if (!check.headers.get("ratelimit-policy")) console.log("bench: warning: the rate-limit policy is not in effect yet");
+  await check.arrayBuffer();
+}
+
 async function main() {
   // Other processes on the same 2 cores move every number; the load average says how much.
   const loadAtStart = loadavg()[0]!;
@@ -131,7 +158,16 @@ async function main() {
   const baselineScript = build(join(root, "bench/baseline/wrangler.toml"), join(work, "baseline"));
   const logFloorScript = build(join(root, "bench/baseline/log-floor.toml"), join(work, "log-floor"));
   const configReadScript = build(join(root, "bench/baseline/config-read.toml"), join(work, "config-read"));
+  const securityFilterScript = build(join(root, "bench/baseline/security-filter.toml"), join(work, "security-filter"));
   const loopScript = loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
+
+  // The security filter's own cost per call, before anything else loads the machine.
+  console.log("bench: security filter cost per call (Node)…");
+  const scenarios = filterScenarios();
+  const filterRows = await measureFilterCost(scenarios, Number(process.env.BENCH_FILTER_MS ?? 4000));
+  for (const sc of scenarios) {
+    cases.push({ name: `reference: bare handler + security filter only, ${sc.name}`, path: sc.path, method: sc.method, headers: sc.headers, body: sc.body, target: "securityFilter" });
+  }
 
   console.log("bench: starting the local stack…");
   const stack = await startStack({ dataDir: join(work, "data") });
@@ -154,7 +190,16 @@ async function main() {
     { name: "GET /v1/geo (geo + locale negotiation)", path: "/v1/geo", headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" } },
     { name: "GET /v1/me, ES256 token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${es256Token}`, "x-dev-cf": berlin } },
     { name: "GET /v1/me, EdDSA token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${eddsaToken}`, "x-dev-cf": berlin } },
+    // Last: it changes the app's edge config. Compare with the GET /v1/geo row above.
+    {
+      name: "GET /v1/geo with one rate-limit policy (by ip, sliding window: one Redis call through the Upstash REST bridge)",
+      path: "/v1/geo",
+      headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" },
+      setup: () => addRateLimitPolicy(appUrl, adminToken),
+      loop: false,
+    },
   );
+  const adminToken = await signDevToken(keys, { sub: "bench-admin", roles: ["admin"], ttlSeconds: 3600 });
   const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
 
   const inspectorPort = cpuProfile ? await freePort() : undefined;
@@ -201,18 +246,26 @@ async function main() {
   const app = new Miniflare(convertV4MiniflareOptions({ ...appOptions(appScript), ...(inspectorPort ? { inspectorPort } : {}) }));
   const baseline = new Miniflare(convertV4MiniflareOptions(bare(baselineScript)));
   const logFloor = new Miniflare(convertV4MiniflareOptions(bare(logFloorScript)));
+  const securityFilter = new Miniflare(convertV4MiniflareOptions(bare(securityFilterScript)));
   const configRead = new Miniflare(
     convertV4MiniflareOptions({ ...bare(configReadScript), durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } } }),
   );
   const loop = loopScript ? new Miniflare(convertV4MiniflareOptions(appOptions(loopScript))) : undefined;
-  const [appUrl, baselineUrl, logFloorUrl, configReadUrl] = await Promise.all([app.ready, baseline.ready, logFloor.ready, configRead.ready]);
+  const [appUrl, baselineUrl, logFloorUrl, configReadUrl, securityFilterUrl] = await Promise.all([
+    app.ready,
+    baseline.ready,
+    logFloor.ready,
+    configRead.ready,
+    securityFilter.ready,
+  ]);
   const loopUrl = await loop?.ready;
 
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[] }> = [];
   const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
   try {
     for (const c of cases) {
-      const caseUrl = c.target === "logFloor" ? logFloorUrl : c.target === "configRead" ? configReadUrl : appUrl;
+      const caseUrl = { logFloor: logFloorUrl, configRead: configReadUrl, securityFilter: securityFilterUrl, app: appUrl }[c.target ?? "app"];
+      await c.setup?.();
       // Warm both (JIT, first DO read) before measuring.
       await load(new URL(c.path, baselineUrl).href, c, 2);
       await load(new URL(c.path, caseUrl).href, c, 2);
@@ -236,7 +289,7 @@ async function main() {
       }
       rows.push(row);
     }
-    for (const c of loopUrl ? cases.filter((x) => x.target === undefined || x.target === "app") : []) {
+    for (const c of loopUrl ? cases.filter((x) => (x.target === undefined || x.target === "app") && x.loop !== false) : []) {
       const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body };
       const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[] };
       process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);
@@ -252,7 +305,7 @@ async function main() {
       loopRows.push(row);
     }
   } finally {
-    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), configRead.dispose(), ...(loop ? [loop.dispose()] : [])]);
+    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), configRead.dispose(), securityFilter.dispose(), ...(loop ? [loop.dispose()] : [])]);
     await stack.close();
     rmSync(work, { recursive: true, force: true });
   }
@@ -298,6 +351,7 @@ async function main() {
       }),
     );
   }
+  lines.push("", ...filterCostTable(filterRows));
   console.log(`\n${lines.join("\n")}\n`);
   mkdirSync(join(root, "bench/results"), { recursive: true });
   writeFileSync(join(root, "bench/results/latest.md"), `${lines.join("\n")}\n`);

@@ -1,0 +1,193 @@
+/**
+ * The security filter's own cost per request, call by call: the request scenarios that
+ * `npm run bench` also sends over HTTP, and a measurement in Node (V8, the engine workerd
+ * runs) of what the filter adds to one request: reading the inspectable body prefix from a
+ * clone (`readBodyPrefix`) and `evaluateRequest` with the default config. The baseline does
+ * what a bare handler does with the same request (build it, read the body); rounds alternate
+ * baseline and filter call by call, so both see the same machine. workerd's clock does not
+ * advance during pure computation, so per-call timing is only possible outside it; the HTTP
+ * cases of `bench/run.ts` show the same filter inside workerd.
+ */
+import { defaultEdgeConfig } from "../src/lib/config/schema.ts";
+import { bodyKind, evaluateRequest } from "../src/lib/waf/index.ts";
+import { readBodyPrefix } from "../src/lib/waf/read-body.ts";
+
+export interface FilterScenario {
+  name: string;
+  path: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+const WORDS =
+  "the a of and to in is you that it he was for on are as with his they I at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part over new sound take only little work know place year live me back give most very after thing our just name good sentence man think say great where help through much before line right too mean old any same tell boy follow came want show also around form three small set put end does another well large must big even such because turn here why ask went men read need land different home us move try kind hand picture again change off play spell air away animal house point page letter mother answer found study still learn should America world".split(
+    " ",
+  );
+
+/** Deterministic prose with the punctuation real text has: apostrophes, quotes, numbers, commas. */
+export function prose(bytes: number, seed = 1): string {
+  let x = seed;
+  const next = () => {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    return x;
+  };
+  const out: string[] = [];
+  let len = 0;
+  while (len < bytes) {
+    const n = 6 + (next() % 14);
+    const sentence: string[] = [];
+    for (let i = 0; i < n; i++) sentence.push(WORDS[next() % WORDS.length]!);
+    const r = next() % 10;
+    if (r === 0) sentence.splice(2, 0, "O'Brien's");
+    if (r === 1) sentence.push(`"${WORDS[next() % WORDS.length]}"`);
+    if (r === 2) sentence.push(`${next() % 1000} items`);
+    if (r === 3) sentence.splice(1, 0, "isn't");
+    const s = `${sentence.join(" ")}${r === 4 ? "?" : "."}`;
+    const text = s[0]!.toUpperCase() + s.slice(1);
+    out.push(text);
+    len += text.length + 1;
+  }
+  return out.join(" ").slice(0, bytes);
+}
+
+function jsonOfSize(bytes: number): string {
+  const items: unknown[] = [];
+  let i = 0;
+  let size = 2;
+  while (size < bytes) {
+    const item = {
+      id: `note-${i}`,
+      title: prose(40, i + 7),
+      body: prose(600, i + 11),
+      tags: ["garden", "how-to", i % 3 ? "draft" : "published"],
+      url: `https://example.com/notes/${i}?ref=feed&utm_source=newsletter`,
+      updatedAt: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString(),
+    };
+    const s = JSON.stringify(item);
+    if (size + s.length + 1 > bytes) break;
+    items.push(item);
+    size += s.length + 1;
+    i++;
+  }
+  return JSON.stringify({ notes: items });
+}
+
+const browser = {
+  "user-agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36",
+  referer: "https://app.example.com/notes?view=list&page=3",
+  cookie: "theme=dark; session_hint=abc123; consent=analytics%3Dno%26ads%3Dno",
+  "accept-language": "en-GB,en;q=0.9",
+};
+
+export function filterScenarios(): FilterScenario[] {
+  const snippet = {
+    title: "Why doesn't my query return O'Brien's orders?",
+    body: `${prose(1200, 3)} Here's what I run:\n\nconst rows = await db.select().from(orders).where(eq(orders.customer, name));\n\nand the docs say "use a prepared statement". ${prose(500, 5)}`,
+    tags: ["sql", "drizzle"],
+    notify: true,
+  };
+  return [
+    {
+      name: "GET with a query string, cookies, User-Agent and Referer",
+      path: "/v1/search?q=O%27Brien%27s%20%22garden%22%20tips&sort=recent&page=2&ref=https%3A%2F%2Fexample.com%2Fblog%2F2026%2F11",
+      method: "GET",
+      headers: browser,
+    },
+    { name: "POST 2 KiB JSON (prose, a code snippet, quotes)", path: "/v1/notes", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(snippet) },
+    { name: "POST 64 KiB JSON", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(64 * 1024) },
+    { name: "POST 1,000,000-byte JSON (just under maxBodyBytes)", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(1_000_000) },
+  ];
+}
+
+export interface FilterCostRow {
+  name: string;
+  bodyBytes: number;
+  iterations: number;
+  baselineP50: number;
+  baselineP99: number;
+  filterP50: number;
+  filterP99: number;
+  /** Per-call difference (filter − baseline of the same round), p50 and p99, µs. */
+  addedP50: number;
+  addedP99: number;
+  decision: string;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 4000): Promise<FilterCostRow[]> {
+  const security = defaultEdgeConfig.security;
+  const visitor = { ip: "203.0.113.7", country: "DE", asn: 3320 };
+  const rows: FilterCostRow[] = [];
+  for (const s of scenarios) {
+    const url = `https://edge.test${s.path}`;
+    const make = () => new Request(url, { method: s.method, headers: s.headers, body: s.body ?? null });
+    const baseline = async () => {
+      const r = make();
+      if (r.body) await r.arrayBuffer();
+    };
+    let decision = "";
+    const filtered = async () => {
+      const r = make();
+      let body: string | null = null;
+      if (r.body !== null && bodyKind(r.headers.get("content-type")) !== null) body = (await readBodyPrefix(r, security.maxBodyBytes))?.text ?? null;
+      const d = evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body }, security);
+      decision = d.action === "block" ? `block (${d.ruleId})` : d.action;
+      if (r.body) await r.arrayBuffer();
+    };
+    // Warm-up (JIT), then alternate until the time budget is spent.
+    for (let i = 0; i < 30; i++) {
+      await baseline();
+      await filtered();
+    }
+    const b: number[] = [];
+    const f: number[] = [];
+    const added: number[] = [];
+    const t0 = performance.now();
+    while ((performance.now() - t0 < budgetMs && b.length < 20_000) || b.length < 50) {
+      let t = performance.now();
+      await baseline();
+      const tb = (performance.now() - t) * 1000;
+      t = performance.now();
+      await filtered();
+      const tf = (performance.now() - t) * 1000;
+      b.push(tb);
+      f.push(tf);
+      added.push(tf - tb);
+    }
+    rows.push({
+      name: s.name,
+      bodyBytes: s.body?.length ?? 0,
+      iterations: b.length,
+      baselineP50: pct(b, 50),
+      baselineP99: pct(b, 99),
+      filterP50: pct(f, 50),
+      filterP99: pct(f, 99),
+      addedP50: pct(added, 50),
+      addedP99: pct(added, 99),
+      decision,
+    });
+  }
+  return rows;
+}
+
+export function filterCostTable(rows: FilterCostRow[]): string[] {
+  const u = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  return [
+    "Security filter, per call in Node (V8), default config; baseline = build the request and read its body; µs:",
+    "",
+    "| request | body bytes | calls | baseline p50/p99 | with filter p50/p99 | added p50/p99 | decision |",
+    "|---|---:|---:|---:|---:|---:|---|",
+    ...rows.map((r) => `| ${r.name} | ${r.bodyBytes} | ${r.iterations} | ${u(r.baselineP50)}/${u(r.baselineP99)} | ${u(r.filterP50)}/${u(r.filterP99)} | ${u(r.addedP50)}/${u(r.addedP99)} | ${r.decision} |`),
+  ];
+}
+
+// `node bench/filter-cost.ts`: this part alone.
+if (import.meta.main) {
+  const rows = await measureFilterCost(filterScenarios());
+  console.log(filterCostTable(rows).join("\n"));
+}
