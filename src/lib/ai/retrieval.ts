@@ -5,9 +5,9 @@
  *
  * Tenant isolation and over-fetch: the vector index is global across tenants, so `vector_top_k`
  * returns neighbours of every tenant; results are filtered by tenant. libSQL's search visits
- * the index's search list (`search_l`, 200) whatever k is, and returns at most that many, so
- * asking for k = 200 costs the same as k = 10 (measured in `bench/ai.ts`): one query fetches
- * as far as the index can, and the candidates are re-ranked by exact cosine distance on the
+ * the index's search list (`search_l`, 600 since migration 0004) whatever k is, so asking for
+ * k = 200 costs the same as k = 10 (measured in `bench/ai.ts`): one query fetches 200
+ * candidates, and they are re-ranked by exact cosine distance on the
  * stored float32 vectors (the index itself compares float8-compressed neighbours). A tenant
  * that still has fewer than k among them (a small tenant in a large index) falls back to an
  * exact scan of its own chunks. A tenant with at most `EXACT_SCAN_MAX_CHUNKS` chunks is
@@ -24,7 +24,7 @@ import type { Embedder } from "./embeddings.ts";
 import { wordTokens } from "./local-embedder.ts";
 
 export const EXACT_SCAN_MAX_CHUNKS = 10_000;
-/** The index's search list (`search_l`, libSQL's default): `vector_top_k` returns at most this many. */
+/** Candidates fetched per vector query (at most the index's `search_l`, 600): re-ranked exactly, then filtered by tenant. */
 export const ANN_MAX_K = 200;
 const RRF_K = 60;
 const FTS_CANDIDATES = 20;
