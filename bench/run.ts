@@ -6,7 +6,8 @@
  * Options (env): BENCH_SECONDS (default 8 per round), BENCH_CONNECTIONS (default 32),
  * BENCH_ROUNDS (default 2, rounds alternate baseline/case so drift hits both alike),
  * BENCH_LOOP_N (default 3000 requests per in-isolate loop, 0 skips that table),
- * BENCH_CPU_PROFILE=1 (sample the app's isolate in round 1 of each case; see cpu-profile.ts).
+ * BENCH_CPU_PROFILE=1 (sample the app's isolate in round 1 of each case; see cpu-profile.ts),
+ * BENCH_ONLY=<text> (only the cases whose name contains it, case-insensitive; setups still run).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -263,7 +264,12 @@ async function main() {
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[] }> = [];
   const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
   try {
+    const only = process.env.BENCH_ONLY?.toLowerCase();
     for (const c of cases) {
+      if (only && !c.name.toLowerCase().includes(only)) {
+        await c.setup?.();
+        continue;
+      }
       const caseUrl = { logFloor: logFloorUrl, configRead: configReadUrl, securityFilter: securityFilterUrl, app: appUrl }[c.target ?? "app"];
       await c.setup?.();
       // Warm both (JIT, first DO read) before measuring.
@@ -289,7 +295,7 @@ async function main() {
       }
       rows.push(row);
     }
-    for (const c of loopUrl ? cases.filter((x) => (x.target === undefined || x.target === "app") && x.loop !== false) : []) {
+    for (const c of loopUrl ? cases.filter((x) => (x.target === undefined || x.target === "app") && x.loop !== false && (!only || x.name.toLowerCase().includes(only))) : []) {
       const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body };
       const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[] };
       process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);

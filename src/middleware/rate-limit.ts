@@ -10,6 +10,7 @@
  * answers `503` with `Retry-After`.
  */
 import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { AppEnv } from "../env.ts";
@@ -41,16 +42,40 @@ async function subjectKey(c: Context<AppEnv>, policy: RateLimitPolicy): Promise<
   return `ip:${c.var.visitor.ip ?? "unknown"}`;
 }
 
+/**
+ * Limiters per Redis client and policy shape, kept per isolate: a `Ratelimit` holds only its
+ * settings and the shared ephemeral cache (each `limit()` call makes its own Redis call inside
+ * the calling request), so building one per request would only cost CPU.
+ */
+const limiters = new WeakMap<Redis, Map<string, Ratelimit>>();
+
+function limiterFor(redis: Redis, policy: RateLimitPolicy): Ratelimit {
+  // A changed limit or window starts a fresh counter: the new policy applies at once.
+  const prefix = `rl:${policy.id}:${policy.limit}:${policy.windowSeconds}`;
+  let byPrefix = limiters.get(redis);
+  if (!byPrefix) {
+    byPrefix = new Map();
+    limiters.set(redis, byPrefix);
+  }
+  let limiter = byPrefix.get(prefix);
+  if (!limiter) {
+    // Config edits create new shapes; old ones are dropped rather than kept forever.
+    if (byPrefix.size >= 256) byPrefix.clear();
+    limiter = new Ratelimit({
+      redis,
+      limiter: Ratelimit.slidingWindow(policy.limit, `${policy.windowSeconds} s`),
+      prefix,
+      ephemeralCache,
+      analytics: true,
+      timeout: 0, // timeouts are handled below, per failMode
+    });
+    byPrefix.set(prefix, limiter);
+  }
+  return limiter;
+}
+
 async function check(c: Context<AppEnv>, policy: RateLimitPolicy): Promise<Outcome> {
-  const limiter = new Ratelimit({
-    redis: c.var.redis,
-    limiter: Ratelimit.slidingWindow(policy.limit, `${policy.windowSeconds} s`),
-    // A changed limit or window starts a fresh counter: the new policy applies at once.
-    prefix: `rl:${policy.id}:${policy.limit}:${policy.windowSeconds}`,
-    ephemeralCache,
-    analytics: true,
-    timeout: 0, // timeouts are handled below, per failMode
-  });
+  const limiter = limiterFor(c.get("redis"), policy);
   try {
     const key = await subjectKey(c, policy);
     const r = await withTimeout(limiter.limit(key), policy.timeoutMs, "rate limiter timed out");

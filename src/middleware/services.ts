@@ -1,7 +1,8 @@
 /**
- * Builds the request's services from the validated settings: the drizzle client (libSQL), the
- * Redis client and the origin AI client. Nothing here connects until it is used, and nothing
- * is kept at module level, so every request sees its own env and trace.
+ * Builds the request's services from the validated settings: the drizzle client (libSQL) and
+ * the origin AI client per request (each carries this request's timing or trace), and the
+ * isolate's shared Redis client (configuration only; see `sharedRedis`). Nothing here
+ * connects until it is used.
  */
 import type { MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
@@ -10,7 +11,7 @@ import { createDatabase } from "../lib/db/client.ts";
 import { ApiError } from "../lib/errors.ts";
 import { logLine } from "../lib/log.ts";
 import { createOriginClient } from "../lib/origin.ts";
-import { createRedis } from "../lib/redis.ts";
+import { sharedRedis } from "../lib/redis.ts";
 
 let reportedMisconfiguration = false;
 
@@ -38,7 +39,7 @@ export function services(): MiddlewareHandler<AppEnv> {
     };
     c.set("settings", s);
     c.set("db", createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN, fetch: timedFetch }));
-    c.set("redis", createRedis(s.UPSTASH_REDIS_REST_URL, s.UPSTASH_REDIS_REST_TOKEN));
+    c.set("redis", sharedRedis(s.UPSTASH_REDIS_REST_URL, s.UPSTASH_REDIS_REST_TOKEN));
     c.set(
       "origin",
       createOriginClient({ baseUrl: s.ORIGIN_AI_URL, apiKey: s.ORIGIN_AI_KEY, model: s.ORIGIN_AI_MODEL, traceparent: c.var.trace.traceparent }),
