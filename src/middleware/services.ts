@@ -1,13 +1,13 @@
 /**
- * Builds the request's services from the validated settings: the drizzle client (libSQL) and
- * the origin AI client per request (each carries this request's timing or trace), and the
- * isolate's shared Redis client (configuration only; see `sharedRedis`). Nothing here
- * connects until it is used.
+ * Builds the request's services from the validated settings: the drizzle client (libSQL, built
+ * on first use: `lazyDatabase`) and the origin AI client per request (each carries this
+ * request's timing or trace), and the isolate's shared Redis client (configuration only; see
+ * `sharedRedis`). Nothing here connects until it is used.
  */
 import type { MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import { readSettings, type AppEnv } from "../env.ts";
-import { createDatabase } from "../lib/db/client.ts";
+import { createDatabase, lazyDatabase } from "../lib/db/client.ts";
 import { ApiError } from "../lib/errors.ts";
 import { logLine } from "../lib/log.ts";
 import { createOriginClient } from "../lib/origin.ts";
@@ -38,7 +38,7 @@ export function services(): MiddlewareHandler<AppEnv> {
       }
     };
     c.set("settings", s);
-    c.set("db", createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN, fetch: timedFetch }));
+    c.set("db", lazyDatabase(() => createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN, fetch: timedFetch })));
     c.set("redis", sharedRedis(s.UPSTASH_REDIS_REST_URL, s.UPSTASH_REDIS_REST_TOKEN));
     c.set(
       "origin",
