@@ -28,17 +28,22 @@ export function services(): MiddlewareHandler<AppEnv> {
     const s = result.settings;
     let dbMs = 0;
     let dbCalls = 0;
-    const timedFetch: typeof fetch = async (input, init) => {
-      const t0 = performance.now();
-      dbCalls++;
-      try {
-        return await fetch(input, init);
-      } finally {
-        dbMs += performance.now() - t0;
-      }
-    };
     c.set("settings", s);
-    c.set("db", lazyDatabase(() => createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN, fetch: timedFetch })));
+    c.set(
+      "db",
+      lazyDatabase(() => {
+        const timedFetch: typeof fetch = async (input, init) => {
+          const t0 = performance.now();
+          dbCalls++;
+          try {
+            return await fetch(input, init);
+          } finally {
+            dbMs += performance.now() - t0;
+          }
+        };
+        return createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN, fetch: timedFetch });
+      }),
+    );
     c.set("redis", sharedRedis(s.UPSTASH_REDIS_REST_URL, s.UPSTASH_REDIS_REST_TOKEN));
     c.set(
       "origin",

@@ -15,7 +15,7 @@ import { SYNC_INGEST_MAX_CHUNKS } from "../../routes/ai.ts";
 import { createApp } from "../../src/app.ts";
 import { localEmbedder } from "../../src/lib/ai/embeddings.ts";
 import { ingestDocument } from "../../src/lib/ai/ingest.ts";
-import { ingestQueue } from "../../src/lib/ai/ingest-queue.ts";
+import { ingestQueue, MAX_ATTEMPTS } from "../../src/lib/ai/ingest-queue.ts";
 import { searchPassages } from "../../src/lib/ai/retrieval.ts";
 import { exactCacheKey, lookupExact, storeAnswer } from "../../src/lib/ai/semantic-cache.ts";
 import { createDatabase } from "../../src/lib/db/client.ts";
@@ -277,6 +277,38 @@ describe("large ingests through the queue", () => {
     expect(status).toMatchObject({ status: "ready", chunks: accepted.chunks });
     const rows = await db().select({ n: sql<number>`count(*)` }).from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "big")));
     expect(Number(rows[0]?.n)).toBe(accepted.chunks);
+  });
+
+  it("retries a failing ingest with backoff, then marks the document failed", async () => {
+    const sent: unknown[] = [];
+    const tenant = tenantId("queuefail");
+    const res = await postDocument(tenant, { id: "big", text: bigText }, ["editor"], { ...env, AI_INGEST: { send: async (body: unknown) => void sent.push(body) } });
+    expect(res.status).toBe(202);
+    // The consumer's embedder is unreachable: origin embeddings on a port nobody listens on.
+    const broken = { ...env, AI_EMBEDDINGS: "origin", ORIGIN_AI_URL: "http://127.0.0.1:9" };
+    const run = async (attempts: number) => {
+      const outcome: { acked: boolean; retryDelay?: number } = { acked: false };
+      const message = {
+        id: `m${attempts}`,
+        timestamp: new Date(),
+        body: sent[0],
+        attempts,
+        ack: () => void (outcome.acked = true),
+        retry: (o?: { delaySeconds?: number }) => void (outcome.retryDelay = o?.delaySeconds),
+      };
+      const batch = { queue: "ai-ingest", messages: [message], metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } }, ackAll() {}, retryAll() {} };
+      await ingestQueue(batch as unknown as MessageBatch<unknown>, broken as unknown as Env, {} as ExecutionContext);
+      return outcome;
+    };
+    const status = async () => (await (await call("/v1/ai/documents/big", { headers: { authorization: await auth(tenant) } })).json()) as { status: string; error: string | null };
+
+    expect(await run(1)).toEqual({ acked: false, retryDelay: 10 });
+    expect(await run(2)).toEqual({ acked: false, retryDelay: 20 });
+    expect((await status()).status).toBe("pending");
+    expect(await run(MAX_ATTEMPTS)).toEqual({ acked: true });
+    const failed = await status();
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toBeTruthy();
   });
 
   it("ingests synchronously (201) when no queue is bound or sending fails", async () => {

@@ -5,7 +5,7 @@
 import { env } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createDatabase } from "../../src/lib/db/client.ts";
+import { createDatabase, lazyDatabase } from "../../src/lib/db/client.ts";
 import { aiChunks, aiDocuments, contentItems, contentVariants, conversations, EMBEDDING_DIMENSIONS, messages } from "../../src/lib/db/schema.ts";
 
 const db = () => createDatabase({ url: env.LIBSQL_URL });
@@ -83,5 +83,24 @@ describe("database schema", () => {
     expect(err).toBeInstanceOf(Error);
     // drizzle wraps the driver's LibsqlError, which carries the server's message.
     expect(String((err as Error).cause)).toMatch(/no such table: no_such_table/);
+  });
+});
+
+describe("lazyDatabase", () => {
+  it("builds the client on first use only, once, and behaves like it", async () => {
+    let built = 0;
+    const lazy = lazyDatabase(() => {
+      built++;
+      return db();
+    });
+    expect(built).toBe(0);
+    const slug = `lazy-${crypto.randomUUID()}`;
+    await lazy.insert(contentItems).values({ slug });
+    expect(await lazy.select().from(contentItems).where(eq(contentItems.slug, slug))).toHaveLength(1);
+    await lazy.batch([lazy.delete(contentItems).where(eq(contentItems.slug, slug))]);
+    await lazy.transaction(async (tx) => {
+      expect(await tx.select().from(contentItems).where(eq(contentItems.slug, slug))).toHaveLength(0);
+    });
+    expect(built).toBe(1);
   });
 });
