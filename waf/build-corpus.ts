@@ -2,20 +2,28 @@
  * Writes the evaluation corpus `waf/corpus/*.jsonl` from the hand-written sources:
  * every attack payload (hand-written, plus the held-out rounds' attacks) in two request parts
  * (rotating over the class's placements, with placement-level encodings), the class's whole
- * requests, 1,500 ordinary requests from the templates (seed 20240312) and every held-out
- * benign string as a search query and in a JSON body. Deterministic: same files every run.
+ * requests (then the extra hand-written attacks of `sources/attacks-more.ts`, appended so the
+ * older ids stay stable), 1,500 ordinary requests from the templates (seed 20240312) and every
+ * held-out benign string as a search query and in a JSON body (`ordinary.jsonl`), and the code
+ * snippets posted in bodies (`ordinary-code.jsonl`, class `ordinary-code`; `placement` starts
+ * with `code-jc:` for the judgment calls). Deterministic: same files every run. The 10,000
+ * everyday requests of `sources/benign.ts` (13 MB as JSON lines) are not written: `readCorpus`
+ * generates them in memory (`generatedBenign`), the same every run.
  *
  *   node waf/build-corpus.ts
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CORPUS_DIR, type CorpusLine, type CorpusRequest } from "./corpus.ts";
-import { attacks, type Placement } from "./sources/attacks.ts";
+import { CORPUS_DIR, generatedBenign, type CorpusLine, type CorpusRequest } from "./corpus.ts";
+import { attacks, type ClassSource, type Placement } from "./sources/attacks.ts";
+import { moreAttacks } from "./sources/attacks-more.ts";
+import { codeRequests } from "./sources/benign.ts";
 import { heldOutAttacks, heldOutBenign } from "./sources/held-out.ts";
 import { ordinaryRequests } from "./sources/ordinary.ts";
 
 const ORDINARY_COUNT = 1_500;
 const SEED = 20_240_312;
+const CODE_SEED = 20_250_102;
 
 const BROWSERS = [
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36",
@@ -80,27 +88,46 @@ function place(cls: string, placement: Placement, payload: string, param: string
   }
 }
 
+/** One payload in two request parts (rotating over the class's placements). */
+function placeAll(cls: string, src: ClassSource, payloads: string[], offset: number, push: (placement: string, req: CorpusRequest) => void): void {
+  const n = src.placements.length;
+  payloads.forEach((payload, j) => {
+    const i = offset + j;
+    const param = src.params[i % src.params.length]!;
+    const first = i % n;
+    const second = n > 1 ? (i + 3) % n === first ? (i + 1) % n : (i + 3) % n : first;
+    for (const start of n > 1 ? [first, second] : [first]) {
+      // A placement that cannot carry this payload (non-ASCII in a header) falls through to the next.
+      for (let k = 0; k < n; k++) {
+        const placement = src.placements[(start + k) % n]!;
+        const req = place(cls, placement, payload, param, i);
+        if (req === null) continue;
+        push(placement, req);
+        break;
+      }
+    }
+  });
+}
+
 function attackLines(): Map<string, CorpusLine[]> {
   const out = new Map<string, CorpusLine[]>();
-  for (const [cls, src] of Object.entries(attacks)) {
+  const classes = [...new Set([...Object.keys(attacks), ...Object.keys(moreAttacks)])];
+  for (const cls of classes) {
     const lines: CorpusLine[] = [];
-    const n = src.placements.length;
-    [...src.payloads, ...(heldOutAttacks[cls] ?? [])].forEach((payload, i) => {
-      const param = src.params[i % src.params.length]!;
-      const first = i % n;
-      const second = n > 1 ? (i + 3) % n === first ? (i + 1) % n : (i + 3) % n : first;
-      for (const start of n > 1 ? [first, second] : [first]) {
-        // A placement that cannot carry this payload (non-ASCII in a header) falls through to the next.
-        for (let k = 0; k < n; k++) {
-          const placement = src.placements[(start + k) % n]!;
-          const req = place(cls, placement, payload, param, i);
-          if (req === null) continue;
-          lines.push({ id: `${cls}-${String(lines.length + 1).padStart(3, "0")}`, class: cls, placement, ...req });
-          break;
-        }
-      }
-    });
-    for (const req of src.requests ?? []) lines.push({ id: `${cls}-${String(lines.length + 1).padStart(3, "0")}`, class: cls, placement: "request", ...req });
+    const push = (placement: string, req: CorpusRequest) => lines.push({ id: `${cls}-${String(lines.length + 1).padStart(3, "0")}`, class: cls, placement, ...req });
+    const src = attacks[cls];
+    const base = [...(src?.payloads ?? []), ...(heldOutAttacks[cls] ?? [])];
+    if (src) {
+      placeAll(cls, src, base, 0, push);
+      for (const req of src.requests ?? []) push("request", req);
+    }
+    const more = moreAttacks[cls];
+    if (more) {
+      // Extra payloads use the class's own params/placements when it has them, else their own.
+      const target: ClassSource = { params: more.params.length > 0 ? more.params : src!.params, placements: more.placements.length > 0 ? more.placements : src!.placements, payloads: [] };
+      placeAll(cls, target, more.payloads, base.length, push);
+      for (const req of more.requests ?? []) push("request", req);
+    }
     out.set(cls, lines);
   }
   return out;
@@ -120,3 +147,7 @@ const tricky = heldOutBenign.flatMap((text, i): CorpusRequest[] => [
 const ordinary = [...ordinaryRequests(ORDINARY_COUNT, SEED), ...tricky].map((r, i): CorpusLine => ({ id: `ordinary-${String(i + 1).padStart(4, "0")}`, class: "ordinary", ...r }));
 writeFileSync(join(CORPUS_DIR, "ordinary.jsonl"), toJsonl(ordinary));
 console.log(`ordinary   ${ordinary.length}`);
+console.log(`benign     ${generatedBenign().length} (class ordinary, generated in memory by readCorpus, not written)`);
+const code = codeRequests(CODE_SEED).map((r, i): CorpusLine => ({ id: `ordinary-code-${String(i + 1).padStart(4, "0")}`, class: "ordinary-code", ...r }));
+writeFileSync(join(CORPUS_DIR, "ordinary-code.jsonl"), toJsonl(code));
+console.log(`ordinary-code ${code.length} (${code.filter((l) => l.placement?.startsWith("code-jc:")).length} judgment calls)`);

@@ -5,8 +5,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { WafRequest } from "../src/lib/waf/index.ts";
+import { benignRequests } from "./sources/benign.ts";
 
 export interface CorpusRequest {
+  /** Host the request was sent to (the URL's host, as the Worker sees it); default `edge.example`. */
+  host?: string;
   method: string;
   path: string;
   /** Raw query string (already percent-encoded as the client sent it), without `?`. */
@@ -26,11 +29,23 @@ export interface CorpusLine extends CorpusRequest {
 
 export const CORPUS_DIR = join(import.meta.dirname, "corpus");
 
+const BENIGN_COUNT = 10_000;
+const BENIGN_SEED = 20_250_101;
+
+/** 10,000 everyday requests from `sources/benign.ts` (seeded: the same every run), class `ordinary`. */
+export function generatedBenign(): CorpusLine[] {
+  return benignRequests(BENIGN_COUNT, BENIGN_SEED).map((r, i): CorpusLine => ({ id: `benign-${String(i + 1).padStart(5, "0")}`, class: "ordinary", ...r }));
+}
+
+/** The committed JSON-lines files plus the generated everyday requests. */
 export function readCorpus(dir = CORPUS_DIR): CorpusLine[] {
-  const lines: CorpusLine[] = [];
+  const lines: CorpusLine[] = generatedBenign();
   for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()) {
     for (const line of readFileSync(join(dir, file), "utf8").split("\n")) {
-      if (line.trim() !== "") lines.push(JSON.parse(line) as CorpusLine);
+      if (line.trim() === "") continue;
+      const parsed = JSON.parse(line) as CorpusLine;
+      // Stale output of an older build-corpus run: generated in memory above.
+      if (!parsed.id.startsWith("benign-")) lines.push(parsed);
     }
   }
   return lines;
@@ -43,7 +58,7 @@ export function toWafRequest(c: CorpusRequest): WafRequest {
   if (c.contentType !== undefined && !headers.has("content-type")) headers.set("content-type", c.contentType);
   return {
     method: c.method,
-    url: `https://edge.example${c.path}${c.query ? `?${c.query}` : ""}`,
+    url: `https://${c.host ?? "edge.example"}${c.path}${c.query ? `?${c.query}` : ""}`,
     headers,
     visitor: { ip: "203.0.113.10", country: "DE", asn: 64500 },
     body: c.body ?? null,

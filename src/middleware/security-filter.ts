@@ -6,11 +6,15 @@
  * - `mode: "block"`: a blocking decision is a `403` `request-blocked` problem that never names
  *   the rule (the rule id is in the log line);
  * - `mode: "log"`: nothing is blocked; would-be blocks are logged (`action: "log"`, `wouldBlock`);
- * - every decision is on the request's log line as `waf: {action, ruleId, class, score, part}`;
+ * - every decision is on the request's log line as `waf: {action, ruleId, ruleIds, class, score,
+ *   part, excerpt, wouldBlock, bodyOverflow, error}` (excerpt: at most 120 sanitized characters of
+ *   the deciding value, never of credentials);
+ * - an internal error of the filter never answers 500: `security.onError` decides (block: 403);
  * - the time spent is the `waf` metric of `Server-Timing`.
  *
  * Bodies of inspectable types (JSON, forms, multipart, XML, text) are read from a clone, at
- * most `security.maxBodyBytes`: the route still reads the whole body from the request.
+ * most `security.inspectBodyBytes` (default 128 KiB): the route still reads the whole body from
+ * the request; a longer body is decided by `security.inspectOverflow` (allow, log or block).
  *
  * @example
  * app.use(requestContext()).use(geo()).use(edgeConfig()).use(bodyLimit()).use(securityFilter())
@@ -25,10 +29,14 @@ import { readBodyPrefix } from "../lib/waf/read-body.ts";
 function logFields(d: WafDecision): Record<string, unknown> {
   const out: Record<string, unknown> = { action: d.action };
   if (d.ruleId !== undefined) out.ruleId = d.ruleId;
+  if (d.ruleIds !== undefined && d.ruleIds.length > 1) out.ruleIds = d.ruleIds;
   if (d.class !== undefined) out.class = d.class;
   if (d.score !== undefined) out.score = d.score;
   if (d.part !== undefined) out.part = d.part;
+  if (d.excerpt !== undefined && d.action !== "allow") out.excerpt = d.excerpt;
   if (d.wouldBlock) out.wouldBlock = true;
+  if (d.bodyOverflow) out.bodyOverflow = true;
+  if (d.error !== undefined) out.error = d.error;
   return out;
 }
 
@@ -39,11 +47,18 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
     const visitor = c.var.visitor;
     const raw = c.req.raw;
     let body: string | null = null;
+    let bodyTruncated = false;
     if (raw.body !== null && bodyKind(raw.headers.get("content-type")) !== null && !isAllowlisted(security, visitor.ip)) {
-      body = (await readBodyPrefix(raw, security.maxBodyBytes))?.text ?? null;
+      const budget = Math.min(security.inspectBodyBytes, security.maxBodyBytes);
+      if (budget === 0) bodyTruncated = true;
+      else {
+        const prefix = await readBodyPrefix(raw, budget);
+        body = prefix?.text ?? null;
+        bodyTruncated = prefix?.truncated ?? false;
+      }
     }
     const decision = evaluateRequest(
-      { method: raw.method, url: raw.url, headers: raw.headers, visitor: { ip: visitor.ip, country: visitor.country, asn: visitor.asn }, body },
+      { method: raw.method, url: raw.url, headers: raw.headers, visitor: { ip: visitor.ip, country: visitor.country, asn: visitor.asn }, body, bodyTruncated },
       security,
     );
     c.var.log.waf = logFields(decision);

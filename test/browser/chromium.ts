@@ -42,6 +42,12 @@ export function watchPageErrors(page: Page): () => string[] {
       problems.push(`console.error: ${msg.text()}`);
     }
   });
-  page.on("requestfailed", (req) => problems.push(`requestfailed: ${req.method()} ${req.url()} ${req.failure()?.errorText ?? ""}`));
+  page.on("requestfailed", (req) => {
+    const error = req.failure()?.errorText ?? "";
+    // ERR_ABORTED is a request the page itself gave up: a navigation (the test moves to
+    // `?token=`) cancels a fetch still in flight. Seen on a loaded machine; not a failure.
+    if (error === "net::ERR_ABORTED" && req.resourceType() === "fetch") return;
+    problems.push(`requestfailed: ${req.method()} ${req.url()} ${error}`);
+  });
   return () => problems;
 }

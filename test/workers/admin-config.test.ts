@@ -77,6 +77,55 @@ describe.sequential("admin config API", () => {
     expect((await read()).body.version).toBe(body.version);
   });
 
+  it("security filter settings are validated: 422 names each bad path (exclusions, paranoia, rule actions, body budget)", async () => {
+    const { body, etag } = await read();
+    const bad = structuredClone(body.config) as unknown as { security: Record<string, unknown> };
+    bad.security = {
+      ...bad.security,
+      paranoiaLevel: 5,
+      anomalyThreshold: 0,
+      exclusions: [{ pathPrefix: "/v1/snippets" }, { rules: ["Not A Rule!"], classes: ["nonsense"] }],
+      ruleActions: { "sqli-union-select": "sometimes" },
+      inspectBodyBytes: -1,
+      inspectOverflow: "maybe",
+      onError: "explode",
+    };
+    const res = await write(bad, etag!);
+    expect(res.status).toBe(422);
+    const paths = (await problemOf(res)).errors?.map((e) => e.path) ?? [];
+    for (const p of [
+      "/security/paranoiaLevel",
+      "/security/anomalyThreshold",
+      "/security/exclusions/0/rules",
+      "/security/exclusions/1/rules/0",
+      "/security/exclusions/1/classes/0",
+      "/security/ruleActions/sqli-union-select",
+      "/security/inspectBodyBytes",
+      "/security/inspectOverflow",
+      "/security/onError",
+    ]) {
+      expect(paths, p).toContain(p);
+    }
+    expect((await read()).body.version).toBe(body.version);
+
+    const good = structuredClone(body.config) as unknown as { security: Record<string, unknown> };
+    good.security = {
+      ...good.security,
+      paranoiaLevel: 2,
+      exclusions: [{ rules: ["sqli-union-select"], pathPrefix: "/v1/snippets", parameters: ["code"], note: "code samples" }],
+      ruleActions: { "xss-script-tag": "log" },
+      inspectBodyBytes: 65_536,
+      inspectOverflow: "log",
+    };
+    const ok = await write(good, etag!, "alice", "tune the security filter");
+    expect(ok.status).toBe(200);
+    const stored = await read();
+    expect(stored.body.config.security).toMatchObject({ paranoiaLevel: 2, inspectBodyBytes: 65_536, inspectOverflow: "log", ruleActions: { "xss-script-tag": "log" } });
+    // Put the defaults back for the tests after this one.
+    const restore = await write(body.config, stored.etag!, "alice", "restore");
+    expect(restore.status).toBe(200);
+  });
+
   it("a change is visible on the next request, with author, time, reason and what changed in the history", async () => {
     const { body, etag } = await read();
     const next = structuredClone(body.config);

@@ -139,11 +139,14 @@ describe("protocol limits", () => {
     for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) expect(evaluate({ method }).action, method).toBe("allow");
   });
 
-  it("refuses malformed percent-encoding in the path or query, not valid escapes", () => {
-    expect(evaluate({ url: "https://edge.test/search?q=100%" })).toMatchObject({ action: "block", ruleId: "protocol-bad-encoding" });
-    expect(evaluate({ url: "https://edge.test/search?q=%zz" }).ruleId).toBe("protocol-bad-encoding");
-    expect(evaluate({ url: "https://edge.test/files/a%2" }).ruleId).toBe("protocol-bad-encoding");
+  it("treats a % not followed by two hex digits as text (100%, 50% off), and valid escapes as usual", () => {
+    expect(evaluate({ url: "https://edge.test/search?q=100%" })).toMatchObject({ action: "allow" });
+    expect(evaluate({ url: "https://edge.test/search?q=50%%20off" }).action).toBe("allow");
+    expect(evaluate({ url: "https://edge.test/search?q=%zz" }).action).toBe("allow");
+    expect(evaluate({ url: "https://edge.test/files/a%2" }).action).toBe("allow");
     expect(evaluate({ url: "https://edge.test/search?q=100%25%20caf%C3%A9&x=%E9" }).action).toBe("allow");
+    // An attack does not hide behind a stray %.
+    expect(evaluate({ url: "https://edge.test/search?q=100%%27%20OR%201%3D1--" }).action).toBe("block");
   });
 
   it("refuses over-long URLs, too many query arguments, too many or too large headers", () => {

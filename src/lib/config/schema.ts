@@ -28,6 +28,26 @@ export const securityRuleSchema = z.strictObject({
   }),
 });
 
+/** Payload attack classes of the security filter (`src/lib/waf`), as rule exclusions name them. */
+export const attackClasses = ["sqli", "xss", "traversal", "rfi", "command", "ssrf", "template", "log4shell", "php", "java", "xxe", "node", "nosql", "ldap", "ssi", "crlf", "fixation"] as const;
+const wafRuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, "a security filter rule id (lower case letters, digits, -)");
+
+/**
+ * A false-positive fix: the named rules and/or classes do not count for requests under
+ * `pathPrefix` (if given) and only for the values of `parameters`/`headers` (if given; names in
+ * any case). At least one of `rules` and `classes` is required.
+ */
+export const securityExclusionSchema = z
+  .strictObject({
+    rules: z.array(wafRuleId).max(100).optional(),
+    classes: z.array(z.enum(attackClasses)).max(attackClasses.length).optional(),
+    pathPrefix: z.string().startsWith("/").max(512).optional(),
+    parameters: z.array(z.string().min(1).max(128)).max(100).optional(),
+    headers: z.array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, "an HTTP header name")).max(100).optional(),
+    note: z.string().max(500).optional(),
+  })
+  .refine((e) => (e.rules?.length ?? 0) + (e.classes?.length ?? 0) > 0, { message: "an exclusion names at least one rule id or class", path: ["rules"] });
+
 export const securitySchema = z.strictObject({
   mode: z.enum(["block", "log"]).default("block"),
   blockedCountries: z.array(countryCode).max(300).default([]),
@@ -37,6 +57,19 @@ export const securitySchema = z.strictObject({
   blockedUserAgents: z.array(z.string().min(1).max(256)).max(1_000).default([]),
   maxBodyBytes: z.int().min(0).max(100 * 1024 * 1024).default(1_048_576),
   rules: z.array(securityRuleSchema).max(500).default([]),
+  /** Payload rules up to this level count (1: only high-confidence detections; 4: everything). */
+  paranoiaLevel: z.int().min(1).max(4).default(1),
+  /** A request whose anomaly score (sum of its counted findings' scores) reaches this is blocked. */
+  anomalyThreshold: z.int().min(1).max(1_000).default(5),
+  exclusions: z.array(securityExclusionSchema).max(500).default([]),
+  /** Per-rule action: `log` records what the rule would block without blocking; `off` ignores it. */
+  ruleActions: z.record(wafRuleId, z.enum(["log", "off"])).default({}),
+  /** How much of a body is inspected (the rest passes by `inspectOverflow`). */
+  inspectBodyBytes: z.int().min(0).max(10 * 1024 * 1024).default(131_072),
+  /** What happens to a body longer than `inspectBodyBytes`: let it through, log it, or block it. */
+  inspectOverflow: z.enum(["allow", "log", "block"]).default("allow"),
+  /** What an internal error of the filter does to the request (never a 500): block (403) or allow. */
+  onError: z.enum(["block", "allow"]).default("block"),
 });
 
 export const rateLimitPolicySchema = z.strictObject({

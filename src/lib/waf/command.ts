@@ -1,119 +1,285 @@
 /**
- * OS command injection. Shell obfuscations are undone first (`c''at`, `c\at`, `ca$@t`,
- * `${IFS}`, `$IFS$9`, `{cat,/etc/passwd}`, `/???/c?t`), then the value is scanned for *command
- * positions*: after `;`, `|`, `||`, `&`, `&&`, a newline (short values only), inside backticks
- * or `$( … )`. A known command there scores by what follows it: nothing (`;id`), flags
- * (`| nc -e`), paths, URLs, addresses or redirections push it over the threshold; a plain word
- * (`Salt & pepper; cat food`) does not. Unix command names match in lower case only (the shell
- * is case-sensitive, so "Name; ID" is not a command). Shellshock (`() { :; };`), `/dev/tcp/`
- * reverse shells and `sh -c`/`cmd /c`/`powershell -enc` launchers count anywhere.
+ * OS command injection (Unix shells, cmd.exe, PowerShell).
  *
- * Markdown is prose: fenced code blocks are skipped, table pipes are not pipelines, and in long
- * text newlines are not command separators.
+ * The value is first turned into a *shell view*: obfuscations a shell would undo are undone
+ * (`c''at`, `"w"hoami`, `c\at`, `ca$@t`, `c${x}url`, `${IFS}`, `$IFS$9`, `w^h^o^a^m^i`,
+ * `{cat,/etc/passwd}`, `c{a,oun}t`) and literal `\n` between commands becomes a newline. Then
+ * the view is scanned for *command positions*: the start of the value, after `;`, `|`, `||`,
+ * `&`, `&&`, a newline (short values only), inside backticks, `$( … )`, `<( … )`, `>( … )`, and
+ * after prefixes such as `time`, `nohup`, `sudo`. A command name there (a hand-written list;
+ * globs such as `/???/c?t` are matched against it without building any RegExp from the value)
+ * scores by what follows it: flags, paths, URLs, addresses, redirections and variables push it
+ * over the threshold; plain words do not (`Salt & pepper; cat food`), and words that are also
+ * ordinary language (`cat`, `more`, `time`, `type`) need stronger evidence than tool names
+ * (`wget`, `whoami`, `nslookup`). Unix names match in lower case only (the shell is
+ * case-sensitive, so "Name; ID" is not a command); cmd.exe names match in any case.
+ *
+ * Recognised anywhere: Shellshock (`() { :; };`), `/dev/tcp/` reverse shells, interpreters
+ * launched with inline code (`sh -c`, `cmd /c`, `powershell -enc`, `python -c`, `nc -e`), SSI
+ * `<!--#exec cmd=`, `system('id')`-style calls with a command string, cmd.exe `FOR %x IN (…)` /
+ * `IF EXIST …` control flow, PowerShell cmdlets with arguments, bash-only syntax (`$[…]`,
+ * `${x#…}`, process substitution, history `!-1`, tilde `~+`, `alias x=…`), globbed system paths
+ * (`/etc/pa[s]swd`) and, for upload file names, server configuration files (`wp-config.php`).
+ *
+ * Prose is prose: fenced markdown code blocks are skipped, table pipes are not pipelines, in
+ * long text newlines are not separators and weak signals lose points.
  */
 import type { Finding, Inspected } from "./types.ts";
 
-/** Unix commands (lower case, as the shell requires). Recon commands score even without arguments. */
-const RECON = new Set(["id", "whoami", "uname", "ifconfig", "hostname", "netstat", "pwd", "groups", "lsb_release", "getent", "printenv", "env", "ps", "arp", "lsof", "uptime"]);
-/** Commands that are also everyday English words: they need flags, redirections or system paths to count. */
-const ENGLISH = new Set(["at", "make", "file", "test", "yes", "true", "false", "set", "export", "source", "script", "history", "jobs", "host", "more", "less", "last", "find", "sort", "cut", "touch", "mail", "w", "route", "locate", "expect", "cd", "stat", "kill", "tee", "echo", "sleep", "head", "tail", "type", "copy", "del", "dir", "ver", "net", "sc", "reg", "at", "ip", "cp", "mv", "ln", "tr", "wc", "dd", "su", "nl", "od", "rev", "tac", "java", "node", "ftp", "host", "zip", "tar", "mount", "service", "exec", "eval", "file", "printf", "uniq", "cat"]);
-const UNIX = new Set([
-  ...RECON,
-  "cat", "ls", "dir", "wget", "curl", "nc", "ncat", "netcat", "bash", "sh", "zsh", "ksh", "dash", "csh", "tcsh", "fish",
-  "python", "python2", "python3", "perl", "ruby", "php", "node", "lua", "busybox", "telnet", "socat", "nslookup", "dig", "host",
-  "ping", "ping6", "traceroute", "tftp", "ftp", "scp", "ssh", "chmod", "chown", "rm", "mv", "cp", "mkfifo", "mknod", "base64",
-  "xxd", "od", "awk", "gawk", "sed", "head", "tail", "more", "less", "nl", "tac", "rev", "strings", "sleep", "echo", "printf",
-  "touch", "find", "locate", "grep", "egrep", "kill", "killall", "pkill", "crontab", "nohup", "sudo", "su", "passwd", "useradd",
-  "usermod", "chpasswd", "exec", "eval", "timeout", "xargs", "tee", "dd", "openssl", "shutdown", "reboot", "halt", "nmap",
-  "wc", "sort", "uniq", "cut", "tr", "ln", "mail", "sendmail", "at", "jobs", "history", "set", "export", "unset", "source",
-  "java", "jrunscript", "jjs", "expect", "script", "file", "stat", "readlink", "cd", "true", "false", "test", "yes",
-  "w", "last", "route", "ip",
-]);
-/** Windows commands (case-insensitive, as cmd.exe is). */
-const WINDOWS = new Set([
-  "whoami", "ipconfig", "systeminfo", "tasklist", "taskkill", "net", "netsh", "reg", "wmic", "powershell", "pwsh", "cmd",
-  "certutil", "bitsadmin", "mshta", "rundll32", "regsvr32", "cscript", "wscript", "schtasks", "sc", "type", "dir", "ver",
-  "nltest", "dsquery", "qwinsta", "quser", "findstr", "del", "copy", "xcopy", "attrib", "icacls", "vssadmin", "wevtutil",
-]);
-const WINDOWS_RECON = new Set(["whoami", "ipconfig", "systeminfo", "tasklist", "ver", "nltest", "quser", "qwinsta"]);
+// ---------------------------------------------------------------------------------------------
+// Vocabulary (written for this filter).
 
-/** Where a new command can start: a separator, a pipe, a newline, a substitution. */
-const SEPARATORS = /(\|\||&&|[;|&\n`]|\$\()/g;
+const words = (s: string): string[] => s.trim().split(/\s+/);
 
-/** Undo common shell obfuscations so `c''a""t` is `cat` and `${IFS}` is a space. */
-function deobfuscate(s: string): string {
-  let t = s;
-  if (t.includes("$")) t = t.replace(/\$\{IFS\}|\$IFS\$\d|\$IFS\b|\$\{IFS%\?\?\}/g, " ").replace(/\$[@*]|\$\{\}|\$\d(?!\d)/g, "");
-  if (t.includes("'") || t.includes('"')) t = t.replace(/(?<=[a-z/])(?:''|"")(?=[a-z])/g, "");
-  // `c\at` → `cat`, but a Windows path (`c:\boot.ini`) keeps its separators.
-  if (t.includes("\\") && !/[a-z]:\\/i.test(t)) t = t.replace(/\\(?=[a-z/])/g, "");
-  if (t.includes("{") && t.includes(",")) t = t.replace(/\{([a-z][\w.-]{0,20}),([^{}]{1,200})\}/g, (_m, cmd: string, args: string) => `${cmd} ${args.replaceAll(",", " ")}`);
-  if (t.includes("\t")) t = t.replaceAll("\t", " ");
-  return t;
+/** Reconnaissance commands: on their own after a separator they are a probe (`;id`, `| whoami`). */
+const RECON = new Set(words(`
+  id whoami uname ifconfig ipconfig hostname netstat pwd groups lsb_release getent printenv env ps arp lsof uptime
+  who lastlog lastlogin users ss nproc lscpu lsblk hostid logname systeminfo sysinfo tasklist ver nltest quser qwinsta
+  net set ls dir w last history htop top df mount
+`));
+
+/**
+ * Unix programs that are not words of ordinary language: in command position they mean a shell.
+ * (Versioned forms such as `python3.10`, `gcc10.1`, `php7` are reduced to these.)
+ */
+const TOOLS = new Set(words(`
+  ls id whoami uname ifconfig hostname netstat printenv getent lsof lsb_release arp nproc lscpu lsblk hostid logname
+  wget curl nc ncat netcat socat telnet nslookup dig traceroute tracepath tftp scp ssh sftp rsync ftp nmap masscan tcpdump
+  bash sh zsh ksh dash csh tcsh ash busybox python python2 python3 perl ruby irb php lua luajit node nodejs deno bun
+  jrunscript jjs jshell groovy tclsh wish gawk awk mawk nawk sed gsed
+  chmod chown chgrp chattr lsattr rm rmdir mkdir mv cp ln mkfifo mknod shred unlink truncate install
+  base64 base32 basenc xxd hexdump od strings tac rev nl
+  gzip gunzip zcat bzip2 bunzip2 bzcat xz unxz xzcat lzma zstd zstdcat unzstd lz4 lz4cat tar bsdtar cpio unzip 7z 7za ar
+  pkill killall pgrep nohup setsid disown strace ltrace gdb lldb perf valgrind timeout cpulimit ionice chrt taskset
+  crontab atq atrm batch systemctl service journalctl sysctl modprobe insmod rmmod lsmod dmesg
+  sudo su doas pkexec visudo passwd chpasswd useradd userdel usermod adduser deluser groupadd newgrp
+  openssl gpg keytool certutil ssh-keygen ssh-keyscan
+  xargs env exec eval printf echo grep egrep fgrep rgrep zgrep find locate updatedb which whereis readlink realpath stat file
+  head tail more less cat sort uniq cut tr wc tee dd split paste join comm fold column expand unexpand fmt pr
+  gcc g++ cc c89 c99 clang tcc make cmake ld as ldd objdump readelf nm
+  apt apt-get aptitude dpkg yum dnf rpm zypper apk pacman pip pip3 npm npx gem cargo composer snap flatpak
+  docker podman kubectl crictl ctr runc lxc virsh
+  ansible ansible-playbook ansible-galaxy ansible-vault ansible-config ansible-console ansible-doc ansible-inventory ansible-pull
+  chef chef-client chef-shell chef-solo chef-run chef-vault knife puppet salt salt-call terraform vagrant cscli
+  rmt rmt-tar rmt-dump restore dump tar flock
+  aa-disable aa-enforce aa-complain aa-exec
+  lastlog lastlogin last who w finger htop top iotop ps pstree
+  shutdown reboot halt poweroff init telinit
+  mysql psql sqlite3 redis-cli mongo mongosh
+  msfconsole msfvenom hydra sqlmap nikto john hashcat
+  uptime free df du mount umount losetup fdisk mkfs
+  alias unalias trap export unset source history declare typeset readonly let ulimit umask
+  time nice renice watch script expect screen tmux
+  mail sendmail mailx mutt
+  ping ping6 arping route ip ss iptables ip6tables nft ufw firewall-cmd
+  test true false yes sleep kill cd touch
+`));
+
+/** Programs whose names are also ordinary words (in some language): they need stronger evidence. */
+const WORDY = new Set(words(`
+  cat more less find sort cut time set who last free test yes true false type copy del dir ver net echo sleep head tail
+  kill file make mail script source history jobs host ping curl node java ruby perl python chef column fold comm join
+  paste split expand trap flock rev tac nl od tee nice watch wall write look at cd sc reg start call exit go w top
+  touch mount dump restore batch salt finger expect screen install let declare alias export unset as ar ld nm pr fmt
+  dig ssh ftp ip route find locate which stat readonly umask shutdown halt init service apt snap make gem cargo
+  john hydra puppet knife restore init tar zip link date vi cal bc dc env ps df du id
+`));
+
+/** cmd.exe and Windows programs (matched in any case). */
+const WINDOWS = new Set(words(`
+  cmd command powershell pwsh whoami ipconfig systeminfo sysinfo tasklist taskkill net net1 netsh netstat reg regedit
+  wmic certutil bitsadmin mshta rundll32 regsvr32 cscript wscript schtasks sc type dir ver nltest dsquery qwinsta quser
+  findstr del erase copy xcopy robocopy attrib icacls cacls takeown vssadmin wevtutil bcdedit bcdboot diskpart format
+  shutdown tree more ping nslookup tracert arp route hostname set echo start call cd chdir md mkdir rd rmdir ren move
+  msiexec forfiles cmdkey klist setspn gpresult fsutil mountvol esentutl ntdsutil wusa pnputil driverquery openfiles
+  curl tar timeout
+`));
+/** Windows programs that are not words. */
+const WINDOWS_TOOLS = new Set(words(`
+  powershell pwsh whoami ipconfig systeminfo sysinfo tasklist taskkill netsh reg regedit wmic certutil bitsadmin mshta
+  rundll32 regsvr32 cscript wscript schtasks nltest dsquery qwinsta quser findstr xcopy robocopy icacls cacls takeown
+  vssadmin wevtutil bcdedit bcdboot diskpart tracert msiexec forfiles cmdkey klist setspn gpresult fsutil mountvol
+  esentutl ntdsutil wusa pnputil driverquery openfiles net1
+`));
+
+/**
+ * Programs whose use in a request is attack-typical whatever their arguments: reconnaissance,
+ * remote shells, accounts and privileges, orchestration and tracing tools. Developer tools
+ * (`git`, `npm`, `pip`, `python -m venv`, `ls -la`, `awk`) are not here: posted snippets use them,
+ * so they need dangerous arguments (system paths, downloads, reverse shells) to count.
+ */
+const DANGER = new Set(words(`
+  id whoami uname ifconfig netstat getent printenv lsof arp lastlog lastlogin nltest
+  nc ncat netcat socat telnet tftp wget passwd chpasswd useradd userdel usermod adduser deluser visudo pkexec crontab
+  base32 mkfifo mknod killall pkill shutdown reboot halt poweroff
+  ansible ansible-playbook ansible-galaxy ansible-vault ansible-config ansible-console ansible-doc ansible-inventory ansible-pull
+  chef-client chef-shell chef-solo chef-run chef-vault knife salt-call cscli gdb strace ltrace perf cpulimit
+  rmt rmt-tar rmt-dump aa-disable aa-enforce aa-complain aa-exec aptitude htop msfconsole msfvenom jrunscript jjs
+  whoami ipconfig systeminfo sysinfo tasklist taskkill netsh reg regedit wmic certutil bitsadmin mshta rundll32 regsvr32
+  schtasks vssadmin wevtutil bcdedit bcdboot icacls cacls takeown dsquery qwinsta quser cmdkey klist setspn ntdsutil net1
+`));
+/** Programs that fetch from or connect to a host: a URL or address after them is a download or a connection. */
+const NETWORK = new Set(words("wget curl nc ncat netcat socat telnet tftp ftp scp sftp rsync ssh fetch lwp-download iwr irm certutil bitsadmin"));
+
+/** Prefixes that run the command after them (`time id`, `nohup nc …`, `sudo -u root sh`). */
+const PREFIXES = new Set(words("time nohup sudo doas strace ltrace nice ionice timeout exec command builtin xargs busybox setsid env stdbuf unbuffer watch chroot cpulimit flock taskset chrt proxychains torsocks"));
+
+/** Prefixes that only wrap a process (`time`, `nohup`, `strace`): what they run is attack-typical when it is a tool. */
+const RUNNERS = new Set(words("time nohup strace ltrace setsid busybox cpulimit stdbuf unbuffer torsocks proxychains"));
+
+/** Shells and interpreters: with nothing after them they still start a program. */
+const SHELLS = new Set(words("sh bash zsh ksh dash csh tcsh ash fish busybox python python2 python3 perl ruby irb php lua node nc ncat netcat socat telnet cmd powershell pwsh"));
+
+/** Names a glob (`/???/c?t`, `/bin/[c]at`) is compared with. */
+const GLOB_COMMANDS = words("cat nc id ls sh bash dash zsh wget curl python python3 perl php ruby whoami uname base64 ncat netcat telnet socat ifconfig hostname nslookup ping head tail more less tac rev nl od xxd strings sed awk grep find chmod rm cp mv busybox env printenv getent passwd");
+/** Path segments of system locations and sensitive files, for globbed paths (`/e??/pa[s]swd`). */
+const GLOB_SEGMENTS = words("etc bin sbin usr lib lib64 tmp var dev proc sys home root boot opt srv run local passwd shadow group hosts hostname issue sudoers crontab environ cmdline id_rsa authorized_keys bash_history motd resolv.conf self fd tcp udp log www html");
+
+// ---------------------------------------------------------------------------------------------
+// Glob matching (hand-written; bounded cost; never builds a RegExp from the value).
+
+/** Does the shell glob `pattern` (`?`, `*`, `[abc]`, `[a-z]`, `[!x]`) match `word`? O(|pattern|·|word|), both short. */
+export function globMatch(pattern: string, word: string): boolean {
+  if (pattern.length > 64 || word.length > 40) return false;
+  // Compile the pattern into tokens first: a literal char, `?`, `*` or a class.
+  type Tok = { k: "c"; c: string } | { k: "?" } | { k: "*" } | { k: "set"; neg: boolean; items: string };
+  const toks: Tok[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === "?") toks.push({ k: "?" });
+    else if (ch === "*") {
+      if (toks.at(-1)?.k !== "*") toks.push({ k: "*" });
+    } else if (ch === "[") {
+      const close = pattern.indexOf("]", i + 2);
+      if (close === -1) {
+        toks.push({ k: "c", c: ch });
+        continue;
+      }
+      let body = pattern.slice(i + 1, close);
+      const neg = body[0] === "!" || body[0] === "^";
+      if (neg) body = body.slice(1);
+      toks.push({ k: "set", neg, items: body });
+      i = close;
+    } else toks.push({ k: "c", c: ch });
+  }
+  const inSet = (t: { neg: boolean; items: string }, c: string): boolean => {
+    // `[?]` is a literal `?` to bash, but payloads use it as a wildcard: be generous.
+    if (!t.neg && (t.items.includes("?") || t.items.includes("*"))) return true;
+    let hit = false;
+    for (let j = 0; j < t.items.length; j++) {
+      const a = t.items[j]!;
+      if (t.items[j + 1] === "-" && j + 2 < t.items.length) {
+        const b = t.items[j + 2]!;
+        if (c >= a && c <= b) hit = true;
+        j += 2;
+      } else if (a === c) hit = true;
+    }
+    return hit !== t.neg;
+  };
+  // prev[j]: tokens so far match word[0..j).
+  let prev: boolean[] = new Array<boolean>(word.length + 1).fill(false);
+  prev[0] = true;
+  for (const t of toks) {
+    const next: boolean[] = new Array<boolean>(word.length + 1).fill(false);
+    if (t.k === "*") {
+      let any = false;
+      for (let j = 0; j <= word.length; j++) {
+        any ||= prev[j]!;
+        next[j] = any;
+      }
+    } else {
+      for (let j = 1; j <= word.length; j++) {
+        if (!prev[j - 1]) continue;
+        const c = word[j - 1]!;
+        next[j] = t.k === "?" ? true : t.k === "c" ? t.c === c : inSet(t, c);
+      }
+    }
+    prev = next;
+  }
+  return prev[word.length]!;
 }
 
-/** A glob such as `c?t` or `/???/n?` that matches a known command name. */
+const hasGlob = (s: string): boolean => s.includes("?") || s.includes("*") || s.includes("[");
+
+/** A glob word such as `c?t` or `[c]at` that names a known command (it needs a literal letter). */
 function globCommand(word: string): string | null {
-  // A glob needs at least one literal letter (`c?t`, `/???/n?`); a bare `*` or `???` names nothing.
-  if (!/[?*[]/.test(word) || !/[a-z]/.test(word)) return null;
-  const re = new RegExp(`^${word.replace(/[.+^${}()|\\]/g, "\\$&").replaceAll("?", "[a-z0-9]").replaceAll("*", "[a-z0-9]{0,12}").replace(/\[(?!a-z0-9)/g, "[")}$`);
-  for (const c of ["cat", "nc", "id", "ls", "sh", "bash", "wget", "curl", "python", "perl", "whoami", "uname", "base64", "ncat", "netcat"]) {
-    if (re.test(c)) return c;
-  }
+  if (!hasGlob(word) || !/[a-z]/.test(word) || word.length > 40) return null;
+  for (const c of GLOB_COMMANDS) if (globMatch(word, c)) return c;
   return null;
 }
 
-interface CommandAt {
-  name: string;
-  args: string;
-  windows: boolean;
-  /** What ended the command: `;`, `|`, `&`, a newline, a backtick, `)`, `$(` or "" for the end of the value. */
-  end: string;
-}
-
-/** The command at `i` (after optional whitespace and a path such as `/usr/bin/` or `C:\Windows\System32\`). */
-function commandAt(s: string, i: number): CommandAt | null {
-  const m = /^[\s({]{0,8}((?:[a-z]:)?(?:[\\/][\w.?*[\]-]{0,40}){0,6}[\\/])?([\w.?*[\]-]{1,40})/i.exec(s.slice(i, i + 400));
-  if (!m) return null;
-  let word = m[2]!;
-  let windows = false;
-  const lowered = word.toLowerCase().replace(/\.(?:exe|com|bat|cmd)$/, "");
-  const globbed = word.includes("?") || word.includes("*") || word.includes("[") ? globCommand(word) : null;
-  if (globbed === null && /[?*[]/.test(word)) return null;
-  if (globbed) word = globbed;
-  else if (!UNIX.has(word)) {
-    if (!WINDOWS.has(lowered)) return null;
-    word = lowered;
-    windows = true;
+/** A path with a glob in one of its segments that names a system location (`/e?c/pa[s]swd`, `/[e///]tc`). */
+function globbedSystemPath(s: string): boolean {
+  // Slashes inside a bracket class cannot match; drop them so `[e///]tc` is one segment.
+  const path = s.replace(/\[[^\]\s]{0,20}\]/g, (m) => m.replaceAll("/", ""));
+  let hits = 0;
+  let globs = 0;
+  let named = false;
+  for (const seg of path.split("/", 12)) {
+    if (seg === "" || seg.length > 40) continue;
+    if (hasGlob(seg)) {
+      globs++;
+      if (/^[?*]+$/.test(seg)) hits++;
+      else if (GLOB_SEGMENTS.some((n) => globMatch(seg, n)) || GLOB_COMMANDS.some((n) => globMatch(seg, n))) {
+        hits++;
+        named = true;
+      }
+    } else if (GLOB_SEGMENTS.includes(seg)) hits++;
   }
-  const rest = s.slice(i + m[0].length);
-  const argEnd = rest.search(/[;|&\n`)]|\$\(/);
-  // A trailing `#` comments out whatever the application appends.
-  const args = (argEnd === -1 ? rest : rest.slice(0, argEnd)).replace(/(?:^|\s)#.*$/, "").trim();
-  return { name: word, args, windows, end: argEnd === -1 ? "" : rest[argEnd]! };
+  return globs > 0 && (hits >= 2 || (named && path.startsWith("/")));
 }
 
-/** How strongly the arguments of a command say "shell". */
-function argsScore(c: CommandAt): number {
-  const a = c.args;
-  // `| id |` between words reads like a list ("name | id | email"); `;id`, `|id`, `&& id;` do not.
-  if (a === "" && c.end === "|") return 0;
-  if (a === "") return RECON.has(c.name) || WINDOWS_RECON.has(c.name) || ["sh", "bash", "zsh", "ksh", "dash", "python", "python3", "perl", "nc", "ls", "ps", "pwd", "env", "cmd", "powershell", "pwsh"].includes(c.name) ? 3 : 0;
-  const english = ENGLISH.has(c.name);
-  if (/(?:^|\s)--?[a-z]/i.test(a)) return 3; // flags
-  if (c.windows && /(?:^|\s)\/[a-z?]{1,12}(?::\S*)?(?:\s|$)/i.test(a)) return 3; // cmd.exe switches
-  if (c.name === "net" && /^(?:user|users|localgroup|group|view|share|use|accounts|config|session|start|stop)\b/i.test(a)) return 3;
-  if (SYSTEM_PATH.test(a)) return 3;
-  if (/[<>]|2>&1|\$[\w{(]/.test(a)) return 3; // redirections, variables
-  if (/^\d+$/.test(a) && ["sleep", "ping", "timeout"].includes(c.name)) return 3;
-  if (!english && /[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b/i.test(a)) return 3; // URLs, addresses
-  return 0;
+// ---------------------------------------------------------------------------------------------
+// The shell view.
+
+/** Undo what a shell would undo, so `c''a""t` is `cat` and `${IFS}` is a space. */
+function shellView(s: string, windowsPaths: boolean): string {
+  let t = s;
+  // Literal `\n` / `\r` used as separators in payload lists ("\nid\n"), unless backslashes are Windows paths.
+  if (!windowsPaths && t.includes("\\") && /\\[nr]/.test(t)) t = t.replace(/\\[nr](?=[\s\w/;|&.$`'"-]|$)/g, "\n");
+  if (t.includes("$")) {
+    t = t
+      .replace(/\$\{IFS(?:[%#][^}]{0,8})?\}|\$IFS(?:\$\d)?(?![A-Za-z0-9_])/g, " ")
+      .replace(/\$\{?SHELL\}?|\$\{?BASH\}?|\$0(?!\d)/g, " sh ")
+      .replace(/\$[@*]|\$\{\}|\$\d(?!\d)/g, "")
+      // `c${x}url`, `ca$u t`: an (unset) variable glued to letters expands to nothing.
+      .replace(/(?<=[a-z])\$\{[A-Za-z_]\w{0,15}\}|\$\{[A-Za-z_]\w{0,15}\}(?=[a-z])/g, "")
+      .replace(/(?<=[a-z])\$[a-z_]{1,3}(?=[a-z])/g, "")
+      // `|$u wget`: a short unset variable before a command.
+      .replace(/(?<=^|[;|&`(\n]\s{0,4})\$[a-z_]{1,3}\s+(?=[a-z])/g, "");
+  }
+  // `$'…'` (ANSI-C quoting; its `\xHH` escapes are already decoded) is a quoted word.
+  if (t.includes("'") || t.includes('"')) t = t.replace(/\$(?=['"])/g, "").replace(/['"]/g, "");
+  // `c\at` → `cat`, `\ls` → `ls`, `curl\ host` → `curl host`; Windows paths keep their separators.
+  if (t.includes("\\") && !windowsPaths) t = t.replace(/\\(?=[\w/ .-])/g, "");
+  if (t.includes("^")) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
+  if (t.includes("{") && t.includes(",")) t = t.replace(BRACES, (_m, pre: string, body: string, post: string) => ` ${expandBraces(pre, body, post)} `);
+  if (t.includes("\t")) t = t.replaceAll("\t", " ");
+  if (t.includes("\r")) t = t.replaceAll("\r", "\n");
+  return t;
 }
 
-/** Paths a shell payload reads or runs (not `/settings` in prose). */
-const SYSTEM_PATH = /(?:^|[\s'"=])(?:\/(?:etc|bin|sbin|usr|tmp|var|dev|proc|home|root|opt|sys|boot|lib|srv|run|mnt|windows)\b|~\/|[a-z]:\\|\.\.?\/|\/[?*]{1,4}\/)/i;
+const BRACES = /([\w/.-]{0,30})\{([^{}\s]{0,120},[^{}\s]{0,120})\}([\w/.-]{0,30})/g;
+const expandBraces = (pre: string, body: string, post: string): string => body.split(",", 12).map((x) => `${pre}${x}${post}`).filter((x) => x !== "").join(" ");
 
-const LAUNCHER = /(?:^|[\s;|&`(])(?:(?:ba|z|k|da)?sh\s+-[a-z]*[ic]\b|cmd(?:\.exe)?\s+\/[ck]\s|powershell(?:\.exe)?\s+(?:-[a-z]+\s+){0,4}-(?:e|enc|encodedcommand|c|command|nop|noni|w)\b|(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+){0,3}-[a-z]*[ec]\s|python[23]?\s+-c\s|perl\s+-e\s|ruby\s+-e\s|php\s+-r\s)/i;
+/**
+ * Brace expansion that builds a command: `{,ip,a}`, `{id,}` (empty items), `c{a,oun}t`, `{l,-lh}s`
+ * (glued to the name), `{cat,/etc/passwd}` (shell arguments). `{id,name}` (GraphQL) is not.
+ */
+function braceCommand(s: string): boolean {
+  if (!s.includes("{") || !s.includes(",")) return false;
+  let n = 0;
+  for (const m of s.matchAll(BRACES)) {
+    if (++n > 32) break;
+    const [, pre, body, post] = m as unknown as [string, string, string, string];
+    const items = body.split(",", 12);
+    const expanded = expandBraces(pre, body, post);
+    const cmd = commandAt(expanded, 0);
+    if (cmd === null) continue;
+    if (items.includes("") || pre !== "" || post !== "" || /(?:^|\s)-[a-z]|\//.test(cmd.args) || cmd.danger) return true;
+  }
+  return false;
+}
 
 /** Fenced code blocks of markdown (documentation, not input to a shell). */
 function withoutFences(s: string): string {
@@ -121,51 +287,379 @@ function withoutFences(s: string): string {
   return s.replace(/(?:```|~~~)[^\n]{0,40}\n[\s\S]{0,20000}?(?:```|~~~)/g, " ");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+interface CommandAt {
+  /** The command name as recognised (lower case). */
+  name: string;
+  /** Arguments up to the next separator. */
+  args: string;
+  windows: boolean;
+  /** Recognised through an obfuscation or a system path (`/usr/bin/id`, `/???/c?t`, `\ls`). */
+  marked: boolean;
+  /** The name is not a word of ordinary language. */
+  tool: boolean;
+  /** Attack-typical whatever its arguments (see DANGER). */
+  danger: boolean;
+  /** What ended the command: `;`, `|`, `&`, a newline, a backtick, `)` or "" for the end of the value. */
+  end: string;
+  /** Offset in the text just after the command name. */
+  after: number;
+}
+
+const COMMAND_WORD = /^[\s({]{0,8}((?:[a-z]:|%\w{1,20}%|~|\.{1,2})?(?:[\\/][\w.?*[\]!-]{0,40}){0,8}[\\/]|(?:usr\/(?:local\/)?)?s?bin\/)?([\w.?*[\]!+-]{1,40})/i;
+const BIN_DIR = /^\/?(?:usr\/(?:local\/)?)?s?bin\/$/;
+const SYSTEM_DIR = /^(?:\/usr(?:\/local)?)?\/s?bin\/|^\/(?:usr|bin|sbin|opt|tmp|var|etc|dev|home|root|lib)\/|^s?bin\//;
+
+/** The known command at `i` (after optional whitespace and a path such as `/usr/bin/` or `C:\Windows\System32\`). */
+function commandAt(s: string, i: number): CommandAt | null {
+  const m = COMMAND_WORD.exec(s.slice(i, i + 400));
+  if (!m) return null;
+  const path = m[1] ?? "";
+  let word = m[2]!;
+  // A trailing dot or dash belongs to the sentence, not the name.
+  word = word.replace(/[.+-]+$/, "");
+  if (word === "") return null;
+  let name: string | null = null;
+  let windows = false;
+  let marked = path !== "" && (SYSTEM_DIR.test(path) || hasGlob(path));
+  if (hasGlob(word)) {
+    name = globCommand(word);
+    if (name === null) return null;
+    marked = true;
+  } else if (TOOLS.has(word)) name = word;
+  else {
+    // Versioned interpreters and compilers: `python3.10`, `gcc10.1`, `php7.4`, `perl5`.
+    const base = word.replace(/[\d.]+$/, "");
+    if (base !== word && base.length >= 2 && TOOLS.has(base) && !WORDY.has(base)) name = base;
+    else {
+      const lower = word.toLowerCase().replace(/\.(?:exe|com|bat|cmd)$/, "");
+      if (WINDOWS.has(lower) && (lower === word.toLowerCase() || /\.(?:exe|com)$/i.test(word) || word === word.toUpperCase() || /^[A-Z][a-z]+$/.test(word) || WINDOWS_TOOLS.has(lower))) {
+        name = lower;
+        windows = true;
+      } else if (TOOLS.has(lower) && !WORDY.has(lower) && lower.length >= 4 && word !== word.toUpperCase()) {
+        // Mixed case of a tool name (`ZsTdcaT`): counts only with a path or the like (see argsScore).
+        name = lower;
+      } else if (BIN_DIR.test(path) && /^[a-z][\w.+-]{0,30}$/.test(word) && !/^s?bin$/.test(word)) {
+        // Anything run from a system directory (`/bin/ab`, `/usr/bin/python3`).
+        name = word;
+      }
+    }
+  }
+  if (name === null) return null;
+  // A name is a command only when a word boundary of the shell follows it (not `curl/8.5`, `PowerShell:`).
+  const follow = s[i + m[0].length] ?? "";
+  if (follow !== "" && !/[\s;|&`)<>'"$#{]/.test(follow) && !(windows && follow === "/")) return null;
+  const tool = windows ? WINDOWS_TOOLS.has(name) : !WORDY.has(name) && (TOOLS.has(name) || marked);
+  const after = i + m[0].length;
+  const rest = s.slice(after, after + 2000);
+  const argEnd = rest.search(/[;|&\n`)]|\$\(/);
+  // A trailing `#` comments out whatever the application appends.
+  const args = (argEnd === -1 ? rest : rest.slice(0, argEnd)).replace(/(?:^|\s)#.*$/, "").trim();
+  const danger = DANGER.has(name) || (name === "net" && /^(?:user|localgroup|group|view|share|use|accounts|session)\b/i.test(args)) || (SHELLS.has(name) && (args === "" || /^-[a-z]*[ic]\b/.test(args)));
+  return { name, args, windows, marked, tool, danger, end: argEnd === -1 ? "" : rest[argEnd]!, after };
+}
+
+/** Paths a shell payload reads or runs (not `/settings` in prose). */
+const SYSTEM_PATH = /(?:^|[\s=,:])(?:\/(?:etc|bin|sbin|usr|tmp|var|dev|proc|home|root|opt|sys|boot|lib|srv|run|mnt|windows)(?:\/|\b)|\/(?=\s|$)|~\/|[a-z]:\\|%\w{2,30}%\\?|\.\.?\/|\/[?*]{1,4}\/|\\\\\w)/i;
+
+/** How strongly the arguments of a command say "shell" (0: not at all). */
+function argsScore(c: CommandAt): number {
+  const a = c.args;
+  if (a === "") return 0;
+  const wordy = !c.tool;
+  if (/(?:^|\s)--?[a-z]/i.test(a)) return 3; // flags
+  if ((c.windows || WINDOWS.has(c.name)) && /(?:^|\s)\/[a-z?]{1,12}(?::\S*)?(?:\s|$)/i.test(a)) return 3; // cmd.exe switches
+  if (c.name === "net" && /^(?:user|users|localgroup|group|view|share|use|accounts|config|session|start|stop)\b/i.test(a)) return 3;
+  if (c.name === "reg" && /^(?:add|query|delete|save|export|import)\s/i.test(a)) return 3;
+  if (SYSTEM_PATH.test(a)) return 3;
+  if (/\bHKEY_|\bHK(?:LM|CU|CR|U)\b/.test(a)) return 3;
+  if (/(?:^|[\s\d])[<>]{1,2}(?![=\s]*\d)|2>&1|<<<|\$[\w{(]/.test(a)) return 3; // redirections (not `>= 18`, `Vec<T>`), variables
+  if (/^\d+(?:\.\d+)?$/.test(a) && ["sleep", "ping", "timeout"].includes(c.name)) return 3;
+  if (/[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b/i.test(a) && (!wordy || !/\s\w+\s+\w+\s/.test(` ${a} `))) return 3; // URLs, addresses
+  if (/(?:^|\s)(?:sh|bash),-c,/.test(a)) return 3;
+  return 0;
+}
+
+/** Locations an attack reads, runs or writes (not `~/projects`, `.venv/bin`, `/dev/null`). */
+const SENSITIVE_PATH = /(?:^|[\s=,:'"<>])(?:\/(?:etc|bin|sbin|usr\/s?bin|usr\/local\/s?bin|proc|root|boot|sys|var\/(?:log|www|spool|mail|lib)|home\/[\w.-]{1,32}\/\.|tmp|dev\/(?:tcp|udp|shm))(?:\/|\b)|\/(?=\s|$)|(?:\.\.\/){1,}|[a-z]:\\(?:windows|winnt|boot\.ini|inetpub|users\\[^\\\s]{1,40}\\(?:ntuser|appdata)|documents and settings|\s|$)|%(?:systemroot|windir|comspec|userprofile|appdata|temp|programdata|allusersprofile|systemdrive)%|\\\\[\w.-]{1,60}\\)/i;
+
+/** Arguments that make even a developer tool an attack: system files, downloads, reverse shells, here-strings. */
+function sensitiveArgs(c: CommandAt): boolean {
+  const a = c.args;
+  if (a === "") return false;
+  if (SENSITIVE_PATH.test(a)) return true;
+  if (/<<<|(?:^|\s)(?:sh|bash),-c,|\bHKEY_|\bHK(?:LM|CU|CR)\b/.test(a)) return true;
+  if (NETWORK.has(c.name) && /[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b|(?:^|\s)(?:[\w-]{1,63}\.){1,4}(?:com|net|org|io|sh|ru|cn|xyz|top|me|info|co)\b/i.test(a)) return true;
+  if (/^\d+(?:\.\d+)?$/.test(a) && ["sleep", "timeout"].includes(c.name)) return true;
+  return false;
+}
+
+/** Arguments that are plain, short and shell-like (no sentence punctuation): `all -m ping`, `plugin ping`, `site.yml`. */
+function plainArgs(a: string): boolean {
+  if (a === "") return true;
+  if (a.length > 80 || /[,!?]\s|[?!]$/.test(a)) return false;
+  return a.split(/\s+/).length <= 4;
+}
+
+const LAUNCHER = /(?:^|[\s;|&`(,])(?:(?:ba|z|k|da)?sh\s+-[a-z]*[ic]\b|(?:ba)?sh,-c,|cmd(?:\.exe)?\s+\/[ckr]\s|powershell(?:\.exe)?\s+(?:-[a-z]+\s+(?:\S+\s+)?){0,4}-(?:e|ec|enc|encodedcommand|c|command|nop|noni|w|windowstyle|exec|executionpolicy|file)\b|(?:nc|ncat|netcat)\s+(?:-[a-z]+\s+(?:\S+\s+)?){0,3}-[a-z]*[ec]\s|python[23]?(?:\.\d+)?\s+-c\s|perl\s+-[a-z]*e\s|ruby\s+-[a-z]*e\s|ruby\s+-rsocket|php\s+-r\s|node\s+-e\s|busybox\s+(?:sh|nc|-c)\b|socat\s+\S*\s*exec:|mkfifo\s+\/tmp\/)/i;
+
+/** Code-level calls that hand a string to a shell: `system('id')`, `exec("cat /etc/passwd")`. */
+const EXEC_CALL = /\b(?:system|exec|shell_exec|passthru|popen|proc_open|eval|spawn|execsync|spawnsync|os\.system|os\.popen|subprocess\.\w{1,20}|runtime\.getruntime\(\)\.exec)\s{0,4}\(\s{0,4}(?:\[\s{0,4})?['"`]/i;
+
+// ---------------------------------------------------------------------------------------------
+// cmd.exe control flow, PowerShell, bash-only syntax.
+
+const WIN_FOR = /(?:^|[\s;&|(])for\s+(?:\/[a-z]\s*(?:"[^"\n]{0,80}"\s+|[a-z]:\\\S{0,80}\s+|\\"[^"\n]{0,80}\\"\s+)?){0,4}%{1,2}[^\s%]{0,30}\s+in\s*\(/i;
+/** cmd.exe `IF`: the condition forms, then (checked separately) something that follows. */
+const WIN_IF_HEAD = /^if\s*(?:\/i\s+)?(?:not\s+)?/i;
+const WIN_IF_KEYWORD = /^(?:exist\s+(?:"[^"\n]{1,80}"|\([^)\n]{1,80}\)|\S{1,80})|defined\s+[\w.-]{1,40}|errorlevel\s+\d{1,4}|cmdextversion\s+\d{1,3})(?:\s+(\S+))?/i;
+const OPERAND = String.raw`(?:"[^"\n]{0,60}"|\[[^\]\s]{0,40}\]|\{[^}\s]{0,40}\}|\([^()\s]{0,40}\)|[^\s=()"]{1,40})`;
+const WIN_IF_COMPARE = new RegExp(String.raw`^(?:\(\s{0,40}${OPERAND}\s{1,40}(?:equ|neq|lss|leq|gtr|geq)\s{1,40}${OPERAND}\s{0,40}\)|${OPERAND}\s{0,40}(?:={2,3}|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s{0,40}${OPERAND})(\s{0,40}\S{0,20})`, "i");
+const BATCH_NEXT = /^(?:\(|@|set\b|echo\b|goto\b|call\b|cmd\b|exit\b|del\b|copy\b|type\b|start\b|md\b|cd\b|if\b|for\b|do\b|rem\b|[A-Z]{2,})/i;
+
+/** cmd.exe `FOR … IN (…)` or `IF [NOT] EXIST/DEFINED/ERRORLEVEL/x==y command` at the start of a command. */
+function windowsControl(text: string, starts: readonly number[]): boolean {
+  if (WIN_FOR.test(text)) return true;
+  for (const at of starts) {
+    const seg = text.slice(at, at + 400).trimStart();
+    const head = WIN_IF_HEAD.exec(seg);
+    if (!head) continue;
+    const rest = seg.slice(head[0].length);
+    const kw = WIN_IF_KEYWORD.exec(rest);
+    if (kw) {
+      if (/^(?:errorlevel|cmdextversion)/i.test(rest)) return true;
+      const next = kw[1];
+      if (next !== undefined && BATCH_NEXT.test(next)) return true;
+      if (next === undefined && /\($/.test(seg.trim())) return true;
+      continue;
+    }
+    const cmp = WIN_IF_COMPARE.exec(rest);
+    // Not code of other languages: `if (a == b) {`, `if a == b:`, `… then`.
+    if (cmp && !/^\s*(?:[{:]|then\b|return\b|&&|\|\||and\b|or\b)/i.test(cmp[1] ?? "") && !/:\s*$/.test(cmp[0])) return true;
+  }
+  return false;
+}
+
+const PS_CMDLET = /(?:^|[\s;|&(`{])((?:invoke|start|new|get|set|add|remove|stop|copy|out|import|register)-(?:webrequest|restmethod|expression|command|item|process|object|wmimethod|ciminstance|service|itemproperty|content|childitem|localuser|localgroupmember|module|scheduledtask|mppreference|file|bitstransfer)|iwr|irm|iex|iwmi|icm|saps|sal)\b(\s{0,4}\S{0,80})/i;
+
+/** Bash-only syntax: `$[ … ]` arithmetic, `${x#…}` expansions, process substitution, history, tilde, `alias x=`. */
+function bashSyntax(t: string, trimmed: string): string | null {
+  if (/\$\[[\w\s+*\/%-]{0,40}\]/.test(t)) return "command-bash-expansion";
+  if (/\$\{[#!]?[A-Za-z_]\w{0,30}(?:#{1,2}|%{1,2}|\/{1,2}|\^{1,2}|,{1,2})[^}\n]{0,40}\}/.test(t)) return "command-bash-expansion";
+  if (/\$\(\(/.test(t) && /\$\(\([^)\n]{0,40}\$\(/.test(t)) return "command-bash-expansion";
+  if (/(?:^|[\s;|&=])[<>]\(\s{0,4}[a-z]/.test(t)) {
+    const at = t.search(/[<>]\(\s{0,4}[a-z]/);
+    if (at !== -1 && commandAt(t, at + 2) !== null) return "command-process-substitution";
+  }
+  if (/^~[+-]\d{0,3}(?:\/\S{0,80})?$/.test(trimmed)) return "command-tilde-expansion";
+  if (/(?:^|[\s;|&])!-\d{1,3}(?=$|[\s;|&!:])/.test(t) && /^[\s;|&'"]*!/.test(trimmed)) return "command-history-expansion";
+  if (/(?:^|[;|&\n]\s{0,4})alias\s+(?:[-+][a-z]{1,4}\+?\s+){0,3}[\w.'"-]{1,30}=/.test(t)) return "command-alias";
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restricted file names (uploads).
+
+const UPLOAD_FIELD = /^(?:x[-_]?file[-_]?name|x[-_]?filename|filename|file[-_]?name)$/;
+function restrictedUpload(name: string): boolean {
+  const n = name.replace(/\s+/g, "").toLowerCase();
+  const base = n.slice(n.lastIndexOf("/") + 1);
+  return /^(?:wp-config|settings|configuration|local_settings|config)(?:[._-]?php|\.inc)?(?:[._-](?:bak|old|orig|save|swp|txt|dist|backup|\d))*(?:\.txt)?$/.test(base) && /php|\.inc|bak|old|orig|save|swp|txt|dist/.test(base) || /^(?:\.htaccess|\.htpasswd|\.htdigest|web\.config|\.user\.ini|php\.ini|\.boto|\.s3cfg|\.netrc|\.pgpass|\.my\.cnf|\.bashrc|\.bash_profile|\.profile|\.zshrc|\.ssh|authorized_keys|id_rsa|id_dsa|id_ecdsa|id_ed25519|\.git|\.gitconfig|\.npmrc|\.pypirc|\.dockercfg|config\.ya?ml|settings\.ya?ml|\.env|mtrr|acpi|wp-config)$/.test(base);
+}
+
+// ---------------------------------------------------------------------------------------------
+
 /** Command injection score of one (normalised) value. */
 export function detectCommand(v: Inspected): Finding | null {
+  try {
+    return detect(v);
+  } catch {
+    return null;
+  }
+}
+
+const SEPARATORS = /(\|\||&&|[;|&\n`]|\$\(|[<>]\()/g;
+
+function detect(v: Inspected): Finding | null {
   const raw = v.text;
   const lower = v.lower;
+  const kind = v.field.kind;
   let best: Finding | null = null;
   const take = (score: number, ruleId: string) => {
-    if (!best || score > best.score) best = { ruleId, score };
+    if (score > 0 && (!best || score > best.score)) best = { ruleId, score };
   };
-  // Shellshock: a function definition at the start of a header/value.
-  if (/^\s*\(\s*\)\s*\{/.test(raw)) take(7, "command-shellshock");
+  // Shellshock: a function definition opening the value (headers, CGI variables), or `() { :;};` anywhere.
+  if (/^\s*\(\s*\)\s*\{/.test(raw) || /\(\s*\)\s*\{\s*:\s*;\s*\}\s*;/.test(raw)) take(7, "command-shellshock");
   if (lower.includes("/dev/tcp/") || lower.includes("/dev/udp/")) take(7, "command-reverse-shell");
-  const text = deobfuscate(withoutFences(raw));
-  if (LAUNCHER.test(text)) take(6, "command-launcher");
-  if (!/[;|&\n`]|\$\(/.test(text)) return best;
+  if (v.field.name !== null && (v.field.where === "body-filename" || UPLOAD_FIELD.test(v.field.name)) && raw.length <= 256 && restrictedUpload(raw)) take(5, "command-restricted-upload");
+  // Standard headers inspected lightly: only what servers evaluate from them (above).
+  if ((kind as string) === "header-light") return best;
+  // Words, spaces and commas only: nothing for a shell unless it reads as a command line.
+  if (!/[^\w ,]/.test(raw) && !plainCommandLine(raw)) return best;
 
+  const text0 = withoutFences(raw);
+  const windowsPaths = /[a-z]:\\|%\w{1,30}%\\|\\\\[\w.$]|\bHK(?:EY_|LM\\|CU\\)/i.test(text0);
+  const text = shellView(text0, windowsPaths);
+  const trimmed = text.trim();
+  if (LAUNCHER.test(text)) take(6, "command-launcher");
+  if (/<!--\s{0,4}#\s{0,4}exec\s{1,8}cmd\s{0,4}=/i.test(raw)) take(7, "command-ssi-exec");
+  const call = EXEC_CALL.exec(text0);
+  if (call) {
+    const cmd = commandAt(text0.replace(/['"`[,]/g, " "), call.index + call[0].length);
+    // A string handed to a shell (`system('id')`); an argument list (`subprocess.run(['ls', '-l'])`) only when dangerous.
+    if (cmd !== null && (!/\[\s{0,4}['"`]$/.test(call[0]) || cmd.danger || sensitiveArgs(cmd))) take(6, "command-exec-call");
+  }
+  if (braceCommand(text0.replace(/['"]/g, ""))) take(6, "command-brace-expansion");
+  // `\ls`: an escaped name skips aliases; as a whole value it is a probe.
+  if (/^\s{0,4}\\[a-z]/.test(text0)) {
+    const esc = commandAt(text0, text0.indexOf("\\") + 1);
+    if (esc !== null && !esc.windows && esc.args === "") take(5, "command-injection");
+  }
+  // `/a[b///]c`: slashes inside a bracket glob, a filter-evasion trick.
+  if (/\/[\w.-]{0,20}\[[a-z]{0,3}\/{2,}\][\w.-]{0,20}/i.test(text0)) take(5, "command-glob-path");
+  const bash = bashSyntax(text, trimmed);
+  if (bash !== null) take(5, bash);
+  if (hasGlob(text) && text.includes("/")) {
+    let n = 0;
+    for (const m of text.matchAll(/(?:^|[\s=:'"])(\/[^\s;|&'"<>]{1,200})/g)) {
+      if (++n > 32) break;
+      if (hasGlob(m[1]!) && globbedSystemPath(m[1]!)) {
+        take(6, "command-glob-path");
+        break;
+      }
+    }
+  }
+
+  // Long prose: many ordinary words (a command line has few; flags, paths and addresses are not words).
+  const wordCount = text.length >= 60 ? (text.match(/(?:^|\s)[A-Za-z][a-z']{2,}(?=[\s,.;:!?)]|$)/g)?.length ?? 0) : 0;
+  const prose = wordCount >= 10;
   const lines = text.split("\n", 5).length;
-  // Prose: many ordinary words (a command line has few; flags, paths and addresses are not words).
-  const prose = text.length >= 60 && (text.match(/(?:^|\s)[A-Za-z][a-z']{2,}(?=[\s,.;:!?)]|$)/g)?.length ?? 0) >= 10;
-  const newlineSeparates = lines <= 3 && !prose;
+  const newlineSeparates = lines <= 4 && !prose;
   const markdownTable = /^[ \t]*\|[^\n]*\|[ \t]*$/m.test(text) && /\|[ \t]{0,8}:?-{3,}/.test(text);
 
+  // The start of the value. A value that starts with a command line (`npm install && npm run build`,
+  // `Dockerfile: RUN apt-get update && …`) is a posted snippet: later commands need dangerous content.
+  const lead = /^[\s'"]{0,4}/.exec(text)![0].length;
+  const label = /^[\w.-]{1,20}:\s{1,4}(?:RUN\s+)?|^\$\s+|^RUN\s+/.exec(text.slice(lead))?.[0].length ?? 0;
+  const first = considerStart(text, lead, prose, take);
+  // A name spelled with quotes or backslashes inside it (`"w"hoami`, `wh''oami`, `c\at`): only an evasion does that.
+  const rawWord = /^[\s;|&'"]{0,4}([\w'"\\]{2,40})/.exec(text0)?.[1] ?? "";
+  if (first !== null && (first.tool || RECON.has(first.name)) && first.name.length >= 3 && /[a-z](?:['"]+|\\)[a-z]/i.test(rawWord) && !/['"](?:d|s|t|ll|re|ve|m)$/i.test(rawWord)) take(6, "command-injection");
+  const labelled = label > 0 ? commandAt(text, lead + label) : null;
+  const snippet = !text.slice(0, lead).includes("\n") && ((first !== null && !first.danger && !first.marked) || (labelled !== null && !labelled.danger));
+
   SEPARATORS.lastIndex = 0;
+  const starts: number[] = [lead];
   let seen = 0;
   for (let m = SEPARATORS.exec(text); m !== null && seen < 64; m = SEPARATORS.exec(text)) {
     seen++;
     const sep = m[1]!;
     if (sep === "\n" && !newlineSeparates) continue;
+    // Markdown fences (```bash) are not command substitution.
+    if (sep === "`" && (text[m.index + 1] === "`" || text[m.index - 1] === "`")) continue;
     if ((sep === "|" || sep === "||") && markdownTable) continue;
     const at = m.index + sep.length;
-    const cmd = commandAt(text, at);
+    starts.push(at);
+    let cmd = commandAt(text, at);
     if (cmd === null) continue;
-    if (sep === "`" || sep === "$(") {
+    cmd = throughPrefixes(text, cmd);
+    if (sep === "`" || sep === "$(" || sep === "<(" || sep === ">(") {
       // `` `id` `` / `$(id)`: command substitution. Markdown inline code in prose (`` run `ls` ``) is weaker.
       const before = text.slice(0, m.index);
-      const closes = sep === "`" ? text.indexOf("`", at) !== -1 : text.indexOf(")", at) !== -1;
-      const closeAt = sep === "`" ? text.indexOf("`", at) : -1;
-      // Markdown inline code inside a sentence ("use `set -e` in scripts"): words on both sides.
-      const inline = sep === "`" && /[A-Za-z,:]\s+$/.test(before) && (prose || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))));
-      take(inline ? 3 : closes || argsScore(cmd) > 0 ? 7 : 5, "command-substitution");
-      if (sep === "`") SEPARATORS.lastIndex = Math.max(SEPARATORS.lastIndex, text.indexOf("`", at) + 1 || text.length);
+      const closeAt = sep === "`" ? text.indexOf("`", at) : text.indexOf(")", at);
+      if (sep === "<(" || sep === ">(") {
+        if (closeAt !== -1) take(5, "command-process-substitution");
+        continue;
+      }
+      const inline = sep === "`" && ((/[A-Za-z,:]\s+$/.test(before) && (prose || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) || (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
+      take(inline ? 3 : closeAt !== -1 || argsScore(cmd) > 0 ? 7 : 5, "command-substitution");
+      if (sep === "`") SEPARATORS.lastIndex = Math.max(SEPARATORS.lastIndex, closeAt + 1 || text.length);
       continue;
     }
-    let score = 3 + argsScore(cmd);
+    const probe = cmd.args === "" && /^[\s'"]*$/.test(text.slice(0, m.index)) && /^[\s'"#;|&]*$/.test(text.slice(cmd.after));
+    let score: number;
+    if (sensitiveArgs(cmd)) score = 7;
+    // A new line of code (`    let x: Vec<&str> = …`) is no injected command: words need dangerous arguments there.
+    else if (sep === "\n" && !cmd.tool && /^(?: {2,}|\t)/.test(text.slice(at))) score = 0;
+    else if (snippet && !cmd.danger && !cmd.marked) score = 0;
+    else {
+      const evidence = argsScore(cmd);
+      score = 3 + evidence;
+      if (evidence === 0) {
+        if (cmd.args === "" && cmd.end === "|" && sep === "|" && /\S\s+$/.test(text.slice(0, m.index)) && !cmd.marked) score = 3; // "name | id | email" reads like a list
+        else if (cmd.args === "" && (RECON.has(cmd.name) || SHELLS.has(cmd.name) || cmd.tool)) score = 6;
+        else if (cmd.marked) score = 6;
+        else if (cmd.danger && plainArgs(cmd.args) && (cmd.name.length >= 4 || cmd.name.includes("-"))) score = 5;
+      }
+    }
+    // The whole value is a separator and a command (`;id`, `&& dir`, `';htop'`, `|set`): a probe.
+    if (probe) score = Math.max(score, 6);
     if (prose) score -= 2;
     take(score, "command-injection");
   }
+
+  if (windowsControl(text0, starts)) take(5, "command-windows-control");
+  const ps = PS_CMDLET.exec(text0);
+  if (ps) {
+    const name = ps[1]!.toLowerCase();
+    const arg = ps[2]!.trim();
+    const strong = /^(?:invoke-(?:webrequest|restmethod|expression|wmimethod)|start-(?:process|bitstransfer)|iwr|irm|iex|iwmi)$/.test(name);
+    const argText = text0.slice(ps.index + ps[0].length - ps[2]!.length, ps.index + ps[0].length + 200);
+    if (strong ? /^(?:-[a-z]|https?:\/\/|\(|\$|[a-z]:\\|\\\\|[\w.-]+\.ps1\b)/i.test(arg) : SENSITIVE_PATH.test(argText) || /https?:\/\//i.test(argText)) take(prose ? 3 : 6, "command-powershell");
+  }
   return best;
+}
+
+/** `time id`, `nohup nc …`, `sudo -u root sh`: the command the prefix runs. */
+function throughPrefixes(text: string, cmd: CommandAt): CommandAt {
+  let c = cmd;
+  for (let n = 0; n < 3 && PREFIXES.has(c.name) && !c.windows; n++) {
+    const runner = RUNNERS.has(c.name);
+    // Skip the prefix's own options (`timeout 5`, `sudo -u root`, `cpulimit -l 100 -f`).
+    const opts = /^(?:\s+(?:-{1,2}[\w=-]{1,20}|\d+[smhd]?)(?:\s+(?![a-z]{2,}\b)\S{1,20})?){0,4}/.exec(text.slice(c.after, c.after + 200));
+    const next = commandAt(text, c.after + (opts?.[0].length ?? 0));
+    if (next === null) break;
+    // `time bsdtar`, `nohup ncat …`: a tool run under a process wrapper is no snippet of prose.
+    c = runner && next.tool ? { ...next, danger: true, marked: true } : next;
+  }
+  return c;
+}
+
+/**
+ * The value starts with a command line: `cat /etc/passwd`, `nc -lvp 4444 -e /bin/sh`,
+ * `ansible-config dump`, `/usr/bin/id`. Developer commands with ordinary arguments
+ * (`ls -la ~/projects`, `pip install -r requirements.txt`) are posted snippets, not attacks.
+ */
+function considerStart(text: string, lead: number, prose: boolean, take: (score: number, ruleId: string) => void): CommandAt | null {
+  let cmd = commandAt(text, lead);
+  if (cmd === null) return null;
+  cmd = throughPrefixes(text, cmd);
+  let score = 0;
+  if (sensitiveArgs(cmd)) score = 6;
+  else if (cmd.danger || cmd.marked) {
+    if (argsScore(cmd) > 0) score = 6;
+    else if (plainArgs(cmd.args) && (cmd.marked || /[\n;]\s*$/.test(text) || /[./=_]|\w-\w/.test(cmd.args) || (cmd.windows && WINDOWS_TOOLS.has(cmd.name)) || cmd.name.includes("-") || (cmd.args === "" && /['"]/.test(text.slice(0, lead))))) score = 5;
+  }
+  if (cmd.end !== "" && cmd.end !== "`" && cmd.end !== ")" && cmd.args === "" && (RECON.has(cmd.name) || cmd.danger)) score = Math.max(score, 6); // `whoami;…`, `id|…`
+  if (prose) score -= 3;
+  take(score, "command-injection");
+  return cmd;
+}
+
+/**
+ * For the caller's "plain value" shortcut (letters, digits, spaces, `_`, `,`, `-` only, normally
+ * not inspected): true when such a value still reads as a command line that this detector judges,
+ * e.g. `perf --version`, `aa-disable php-fpm`, `time sh -c whoami`, `IF EXIST file CMD`.
+ */
+export function plainCommandLine(raw: string): boolean {
+  const m = /^\s{0,8}([A-Za-z][\w.-]{0,40})(?:\s+([\w-]{1,40}))?/.exec(raw.slice(0, 200));
+  if (!m) return false;
+  const first = m[1]!;
+  const next = m[2];
+  if (next === undefined) return false;
+  if (/^(?:if|for)$/i.test(first)) return /^(?:exist|defined|errorlevel|cmdextversion|not|\/[a-z])$/i.test(next) || /\s(?:equ|neq|lss|leq|gtr|geq)\s/i.test(raw);
+  if (DANGER.has(first) || WINDOWS_TOOLS.has(first.toLowerCase())) return true;
+  return (PREFIXES.has(first) && (TOOLS.has(next) || SHELLS.has(next))) || (TOOLS.has(first) && next.startsWith("-"));
 }

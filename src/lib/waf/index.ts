@@ -8,8 +8,11 @@
  *    every check below); `log` rules are recorded and evaluation goes on;
  * 4. protocol limits (method, URL length, headers, query arguments, percent-encoding);
  * 5. the built-in scanner / attack-tool user agents;
- * 6. payload inspection of path, query, cookies, User-Agent, Referer, other headers (lightly)
- *    and the body: the strongest finding with a score >= 5 blocks.
+ * 6. payload inspection of path, query (names and values), cookies (names and values), every
+ *    header and the body: each finding (rule id, class, score, paranoia level) that is counted
+ *    (level <= `paranoiaLevel`, not excluded, not `off`/`log` in `ruleActions`) adds its score;
+ *    the request is blocked when the sum reaches `anomalyThreshold`;
+ * 7. a body longer than `inspectBodyBytes` is decided by `inspectOverflow`.
  *
  * `mode: "log"` turns every block into `action: "log"` with `wouldBlock: true`.
  */
@@ -19,7 +22,7 @@ import { percentDecode } from "./normalize.ts";
 import { partLabel, splitTarget, visitBody, visitHeadersAndTarget } from "./parts.ts";
 import { protocolViolation } from "./protocol.ts";
 import { scannerName } from "./scanners.ts";
-import { BLOCK_SCORE, type SecurityConfig, type WafClass, type WafDecision, type WafMatch, type WafRequest } from "./types.ts";
+import { BLOCK_SCORE, type Field, type SecurityConfig, type WafClass, type WafDecision, type WafMatch, type WafRequest } from "./types.ts";
 
 export type { AttackClass, SecurityConfig, WafAction, WafClass, WafDecision, WafMatch, WafRequest, WafVisitor } from "./types.ts";
 export { BLOCK_SCORE } from "./types.ts";
@@ -46,8 +49,82 @@ export function isAllowlisted(security: SecurityConfig, ip: string | null): bool
   return isAllowedIp(compileNetwork(security), clientAddress(ip));
 }
 
+/** Exclusions compiled once per config object. */
+interface CompiledExclusion {
+  rules: ReadonlySet<string> | null;
+  classes: ReadonlySet<string> | null;
+  pathPrefix: string | undefined;
+  parameters: ReadonlySet<string> | null;
+  headers: ReadonlySet<string> | null;
+}
+const exclusionCache = new WeakMap<SecurityConfig, readonly CompiledExclusion[]>();
+
+function compiledExclusions(security: SecurityConfig): readonly CompiledExclusion[] {
+  let out = exclusionCache.get(security);
+  if (out === undefined) {
+    const set = (list: readonly string[] | undefined, lower = false) => (list === undefined || list.length === 0 ? null : new Set(lower ? list.map((x) => x.toLowerCase()) : list));
+    out = (security.exclusions ?? []).map((e) => ({
+      rules: set(e.rules),
+      classes: set(e.classes),
+      pathPrefix: e.pathPrefix,
+      parameters: set(e.parameters, true),
+      headers: set(e.headers, true),
+    }));
+    exclusionCache.set(security, out);
+  }
+  return out;
+}
+
+const HEADER_KINDS: ReadonlySet<string> = new Set(["header", "user-agent", "referer"]);
+
+/** Whether an exclusion removes this finding (rule or class named; path and field in scope). */
+function excluded(list: readonly CompiledExclusion[], f: ValueFinding, field: Field, path: string): boolean {
+  for (const e of list) {
+    if (!(e.rules?.has(f.ruleId) || e.classes?.has(f.cls))) continue;
+    if (e.pathPrefix !== undefined && !path.startsWith(e.pathPrefix)) continue;
+    if (e.parameters === null && e.headers === null) return true;
+    const isHeader = HEADER_KINDS.has(field.kind) || field.where === "header";
+    if (isHeader) {
+      if (e.headers !== null && field.name !== null && e.headers.has(field.name)) return true;
+    } else if (e.parameters !== null && field.kind !== "path") {
+      // A parameter is named by its own name or, in JSON, by its key path (`items.0.code`).
+      if ((field.name !== null && e.parameters.has(field.name)) || (field.key !== null && e.parameters.has(field.key.toLowerCase()))) return true;
+    }
+  }
+  return false;
+}
+
+/** The host of an absolute URL (lower case), or null. */
+function hostOf(url: string): string | null {
+  const m = /^[a-z][a-z0-9+.-]{0,20}:\/\/(?:[^/?#@]{0,256}@)?(\[[^\]]{1,64}\]|[^/?#:]{1,253})/i.exec(url);
+  return m ? m[1]!.toLowerCase() : null;
+}
+
+/** The Referer is this site itself, or a site under the same parent domain (`www.` and `shop.` of `example.com`). */
+function sameSiteReferer(url: string, referer: string | null): boolean {
+  if (referer === null) return false;
+  const a = hostOf(url);
+  const b = hostOf(referer);
+  if (a === null || b === null) return false;
+  if (a === b) return true;
+  const parent = (h: string) => h.split(".").slice(-2).join(".");
+  return a.includes(".") && parent(a) === parent(b);
+}
+
+/** Header values and parameters that carry credentials: never put into a log excerpt. */
+const SECRET_NAME = /auth|token|secret|passw|session|sess_?id|api[-_]?key|cookie|jwt|bearer|csrf|xsrf/i;
+const EXCERPT_MAX = 120;
+
+/** At most 120 characters of the value for the log line, control and line-separator characters as `?`; credentials never. */
+export function excerptOf(field: Field): string {
+  if (field.name !== null && SECRET_NAME.test(field.name) && field.kind !== "name") return "[redacted]";
+  const v = field.value.length > EXCERPT_MAX ? `${field.value.slice(0, EXCERPT_MAX - 1)}…` : field.value;
+  return v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, "?");
+}
+
 /**
- * Decides what to do with a request.
+ * Decides what to do with a request. Never throws: an internal error (a bug) is caught and the
+ * request is decided by `security.onError` (`block` by default) with rule id `waf-internal-error`.
  *
  * @example
  * const decision = evaluateRequest(
@@ -57,6 +134,20 @@ export function isAllowlisted(security: SecurityConfig, ip: string | null): bool
  * decision.action; // "block" (ruleId "sqli-tautology", class "sqli")
  */
 export function evaluateRequest(req: WafRequest, security: SecurityConfig): WafDecision {
+  try {
+    return decide(req, security);
+  } catch (error) {
+    return internalError(security, error instanceof Error ? error.name : "error", "request");
+  }
+}
+
+function internalError(security: SecurityConfig, error: string, part: string): WafDecision {
+  const block = security.onError !== "allow";
+  const m: WafMatch = { ruleId: "waf-internal-error", class: "protocol", score: block ? RULE_SCORE : 0, part };
+  return finish(security, { action: block ? "block" : "allow", ruleId: m.ruleId, class: m.class, score: m.score, part, error, matches: [m] });
+}
+
+function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   const net = compileNetwork(security);
   const matches: WafMatch[] = [];
   const addr = clientAddress(req.visitor.ip);
@@ -99,24 +190,83 @@ export function evaluateRequest(req: WafRequest, security: SecurityConfig): WafD
   if (violation !== null) return ruleDecision(security, "block", violation, "protocol", "request", matches);
   if (ua !== "" && scannerName(ua) !== null) return ruleDecision(security, "block", "scanner-user-agent", "scanner", "header:user-agent", matches);
 
-  let top: WafMatch | undefined;
-  const visit = (field: Parameters<typeof inspectField>[0]): boolean => {
-    const f: ValueFinding | null = inspectField(field);
-    if (f === null) return false;
-    const m: WafMatch = { ruleId: f.ruleId, class: f.cls, score: f.score, part: partLabel(field) };
-    matches.push(m);
-    if (top === undefined || m.score > top.score) top = m;
-    // A blocking finding ends the inspection: the rest of the request cannot undo it.
-    return f.score >= BLOCK_SCORE;
+  // Anomaly scoring: every counted finding adds its score once per rule id (its strongest);
+  // findings above the paranoia level, excluded ones and rules turned off do not count; rules in
+  // `log` mode are recorded only. The request is blocked when the sum reaches the threshold.
+  const paranoia = security.paranoiaLevel ?? 1;
+  const threshold = security.anomalyThreshold ?? BLOCK_SCORE;
+  const ruleActions = security.ruleActions ?? {};
+  const exclusions = compiledExclusions(security);
+  // A session id in the URL is fixation only when another site sent the visitor here (CRS 943110).
+  const sameSite = sameSiteReferer(req.url, header("referer"));
+  const perRule = new Map<string, { m: WafMatch; field: Field }>();
+  let total = 0;
+  let error: { ruleId: string; error: string; part: string } | undefined;
+  let logOnly: { m: WafMatch; field: Field } | undefined;
+  const visit = (field: Field): boolean => {
+    const found = inspectField(field);
+    if (found.length === 0) return false;
+    for (const f of found) {
+      if (f.error !== undefined) {
+        error ??= { ruleId: f.ruleId, error: f.error, part: partLabel(field) };
+        continue;
+      }
+      if ((f.pl ?? 1) > paranoia || (sameSite && f.ruleId === "fixation-session-param")) continue;
+      const action = Object.hasOwn(ruleActions, f.ruleId) ? ruleActions[f.ruleId] : undefined;
+      if (action === "off" || (exclusions.length > 0 && excluded(exclusions, f, field, path))) continue;
+      const m: WafMatch = { ruleId: f.ruleId, class: f.cls, score: f.score, part: partLabel(field) };
+      if (action === "log") {
+        m.logOnly = true;
+        matches.push(m);
+        if (logOnly === undefined || m.score > logOnly.m.score) logOnly = { m, field };
+        continue;
+      }
+      matches.push(m);
+      const prev = perRule.get(f.ruleId);
+      if (prev === undefined) {
+        perRule.set(f.ruleId, { m, field });
+        total += m.score;
+      } else if (m.score > prev.m.score) {
+        total += m.score - prev.m.score;
+        perRule.set(f.ruleId, { m, field });
+      }
+    }
+    // Once the threshold is reached the rest of the request cannot undo it.
+    return total >= threshold;
   };
   if (!visitHeadersAndTarget(target, path, headers, visit) && req.body) visitBody(req.body, contentType, visit);
 
-  const found = top as WafMatch | undefined;
-  if (found !== undefined && found.score >= BLOCK_SCORE) {
-    return finish(security, { action: "block", ruleId: found.ruleId, class: found.class, score: found.score, part: found.part, matches });
+  if (error !== undefined && total < threshold) {
+    const d = internalError(security, error.error, error.part);
+    return { ...d, ruleId: error.ruleId, matches: [...matches, ...d.matches] };
   }
-  if (logged !== undefined) return { action: "log", ruleId: logged.ruleId, class: "custom", score: found?.score ?? 0, part: "rule", matches };
+  const ranked = [...perRule.values()].sort((a, b) => b.m.score - a.m.score);
+  const top = ranked[0];
+  if (top !== undefined && total >= threshold) {
+    return finish(security, {
+      action: "block",
+      ruleId: top.m.ruleId,
+      class: top.m.class,
+      score: total,
+      anomalyScore: total,
+      ruleIds: ranked.map((r) => r.m.ruleId),
+      part: top.m.part,
+      excerpt: excerptOf(top.field),
+      matches,
+    });
+  }
+  const overflow = req.bodyTruncated === true;
+  if (overflow && security.inspectOverflow === "block") {
+    const d = ruleDecision(security, "block", "body-inspection-overflow", "protocol", "body", matches);
+    return { ...d, bodyOverflow: true };
+  }
+  const extra = overflow ? { bodyOverflow: true } : {};
+  if (logOnly !== undefined && logOnly.m.score + total >= threshold) {
+    return { action: "log", ruleId: logOnly.m.ruleId, class: logOnly.m.class, score: logOnly.m.score + total, anomalyScore: total, wouldBlock: true, part: logOnly.m.part, excerpt: excerptOf(logOnly.field), matches, ...extra };
+  }
+  if (logged !== undefined) return { action: "log", ruleId: logged.ruleId, class: "custom", score: total, part: "rule", matches, ...extra };
+  if (overflow && security.inspectOverflow === "log") return { action: "log", ruleId: "body-inspection-overflow", class: "protocol", score: total, part: "body", matches, ...extra };
   // Below the threshold: allowed, with the strongest signal kept for the log line.
-  if (found !== undefined) return { action: "allow", ruleId: found.ruleId, class: found.class, score: found.score, part: found.part, matches };
-  return { action: "allow", matches };
+  if (top !== undefined) return { action: "allow", ruleId: top.m.ruleId, class: top.m.class, score: total, anomalyScore: total, part: top.m.part, matches, ...extra };
+  return { action: "allow", matches, ...extra };
 }

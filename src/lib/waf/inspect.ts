@@ -4,13 +4,19 @@
  * value came from, and returns the strongest finding. Long values are inspected in overlapping
  * windows so every detector sees bounded input.
  */
-import { detectCommand } from "./command.ts";
+import { detectCommand, plainCommandLine } from "./command.ts";
+import { detectCrlf } from "./crlf.ts";
+import { detectFixation, isSessionParamName } from "./fixation.ts";
 import { detectJava } from "./java.ts";
+import { detectLdap } from "./ldap.ts";
 import { detectLog4shell } from "./log4shell.ts";
 import { dataUrlPayloads, normalizeValue } from "./normalize.ts";
+import { detectNode } from "./node.ts";
+import { detectNosql } from "./nosql.ts";
 import { detectPhp } from "./php.ts";
 import { detectRfi } from "./rfi.ts";
-import { detectSqli } from "./sqli.ts";
+import { detectSqli, sqliPlainValue } from "./sqli.ts";
+import { detectSsi } from "./ssi.ts";
 import { detectSsrf } from "./ssrf.ts";
 import { detectTemplate } from "./template.ts";
 import { detectTraversal } from "./traversal.ts";
@@ -29,65 +35,118 @@ const JAVA_HINTS = /java|ognl|classloader|getclass|forname|processbuilder|getrun
 
 /** In tie-break order: on equal scores the more specific class names the finding. */
 const ALL: readonly Entry[] = [
-  { cls: "log4shell", detect: detectLog4shell, gate: (t) => t.includes("${") },
-  { cls: "java", detect: detectJava, gate: (t, l) => t.includes("rO0AB") || JAVA_HINTS.test(l) },
-  { cls: "php", detect: detectPhp, gate: (t) => t.includes("(") || t.includes("<?") || t.includes("://") || t.includes(':"') || t.includes("$_") },
+  { cls: "log4shell", detect: detectLog4shell, gate: (t) => t.includes("$") || t.includes("&#") },
+  { cls: "java", detect: detectJava, gate: (t, l) => JAVA_HINTS.test(l) || /rO0AB|H4sI|KztAA|Cs7QA/.test(t) || /jdk\.|sun\.|org\.|com\.|ch\.qos|oracle\.|weblogic|clojure|javassist|runtime|factory|closure|reflect|\.\s{0,4}jsp|%ac%ed|[\u00ac\ufffd]|[$*@~]\{|\{\{|#set|#assign|\[=|@\w|!!|\?new|\.execute/.test(l) },
+  { cls: "php", detect: detectPhp, gate: (_t, l) => /[(<$[{=]|:\/\/|:"|data:|\.\s?ph|sess_/.test(l) },
+  { cls: "node", detect: detectNode, gate: (t, l) => /proto|constructor|process|require|console|function|_\$\$|while|for\s{0,4}\(|module|global|child_|import|eval|charcode|node_options/.test(l) || /^\s*[A-Za-z0-9+/]{12,}={0,2}\s*$/.test(t) },
   { cls: "xxe", detect: detectXxe, gate: (t) => t.includes("<!") },
-  { cls: "template", detect: detectTemplate, gate: (t) => /[{%#@[]/.test(t) },
-  { cls: "ssrf", detect: detectSsrf, gate: (t, l) => t.includes(":") || /^\s*[\d[]/.test(t) || /^\s*(?:localhost|metadata|instance-data)/.test(l) },
-  { cls: "rfi", detect: detectRfi, gate: (t) => /^\s*(?:[a-z]{3,6}:\/\/|\/\/|\\\\)/i.test(t) },
-  { cls: "command", detect: detectCommand, gate: (t, l) => /[;|&\n`$(]/.test(t) || l.includes(" -") || l.includes(" /c") },
-  { cls: "traversal", detect: detectTraversal, gate: (t) => t.includes("/") || t.includes("\\") || t.includes(".") },
-  { cls: "sqli", detect: detectSqli, gate: (t, l) => /['"`();#=<>|&*/-]/.test(t) || (l.includes("union") && l.includes("select")) },
-  { cls: "xss", detect: detectXss, gate: (t, l) => t.includes("<") || l.includes("script:") || l.includes("data:") || /['"`]/.test(t) },
+  { cls: "template", detect: detectTemplate, gate: (t) => /[{%#@[]|__|!!|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\./.test(t) },
+  { cls: "ssrf", detect: detectSsrf, gate: (t, l) => t.includes(":") || /^\s*[\d[]/.test(t) || /^\s*[\w.-]{0,80}(?:localhost\d?|loopback|metadata|instance-data|internal|local|localdomain\d?|\.me)\b/.test(l) },
+  { cls: "rfi", detect: detectRfi, gate: (t) => /^\s*(?:[a-z]{3,6}:\/\/|\/\/|\\\\|(?:https?|ftps?|file)\?)/i.test(t) },
+  { cls: "command", detect: detectCommand, gate: () => true },
+  { cls: "traversal", detect: detectTraversal, gate: (t) => t.includes("/") || t.includes("\\") || t.includes(".") || t.startsWith("Li4") || /0x(?:2e|2f|5c)|[\u2215\u2216\uff0f\uefc8\uf025]/i.test(t) },
+  { cls: "ssi", detect: detectSsi, gate: (t, l) => t.includes("<!--#") || l.includes("<esi:") },
+  { cls: "crlf", detect: detectCrlf, gate: (t) => /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/.test(t) },
+  { cls: "fixation", detect: detectFixation, gate: (t, l) => l.includes("cookie") || (t.length <= 48 && !/\s/.test(t)) },
+  { cls: "nosql", detect: detectNosql, gate: (t, l) => t.includes("$") || l.includes("db.") || l.includes("new date") || (/['"`]/.test(t) && /this\.|return|sleep|while|var |true|==/.test(l)) },
+  { cls: "ldap", detect: detectLdap, gate: (t) => /\)\s{0,4}\(|\(\s{0,4}[&|!()]|:=|\*\s{0,4}\)\s{0,4}\)/.test(t) },
+  { cls: "sqli", detect: detectSqli, gate: (t, l) => /['"`();#=<>|&*/?@-]/.test(t) || /union|select|exec|declare|waitfor|xp_|case\s|information_schema|pg_catalog|tempdb|msdb|northwind|schema_name|mysql\.|msys|^\s*-?\d{10}|2\.225|::|\d\.e\./.test(l) },
+  { cls: "xss", detect: detectXss, gate: (t, l) => /[<>'"`(\[{:=\u00bc]/.test(t) || l.includes("document") || l.includes("window") || l.includes("+adw-") || l.includes("!entity") },
 ];
 
 const pick = (...classes: AttackClass[]) => ALL.filter((e) => classes.includes(e.cls));
 
 /** Which detectors look at which part of a request. */
 const BY_KIND: Record<PartKind, readonly Entry[]> = {
-  path: pick("log4shell", "java", "php", "template", "ssrf", "command", "traversal", "sqli", "xss"),
+  path: pick("log4shell", "java", "php", "node", "template", "ssrf", "command", "traversal", "sqli", "xss", "ssi", "crlf"),
   query: ALL,
   body: ALL,
   cookie: ALL.filter((e) => e.cls !== "rfi"),
   // Parameter names, JSON keys, cookie names: injection into names happens, URLs there do not.
-  name: pick("log4shell", "java", "php", "template", "command", "traversal", "sqli", "xss"),
-  "user-agent": pick("log4shell", "java", "php", "template", "command", "traversal", "sqli", "xss"),
+  name: pick("log4shell", "java", "php", "node", "template", "command", "traversal", "sqli", "xss", "fixation", "nosql"),
+  "user-agent": pick("log4shell", "java", "php", "node", "template", "command", "traversal", "sqli", "xss", "ssi"),
   // The page the visitor came from: its own URL (internal hosts, URLs in its query) is no SSRF/RFI.
-  referer: pick("log4shell", "java", "php", "template", "command", "traversal", "sqli", "xss"),
-  // Other headers: what servers and libraries evaluate from headers (lookups, Shellshock, OGNL).
-  header: [...pick("log4shell", "java"), { cls: "command", detect: shellshockOnly, gate: (t) => t.includes("(") }],
+  referer: pick("log4shell", "java", "php", "node", "template", "command", "traversal", "sqli", "xss", "ssi"),
+  // Every other header: the same detectors as a parameter, but URLs in headers are not fetched (no SSRF/RFI).
+  header: ALL.filter((e) => e.cls !== "rfi" && e.cls !== "ssrf" && e.cls !== "xxe"),
+  // Standard headers whose value keeps to their grammar (see parts.ts): what servers and
+  // libraries evaluate from any header (lookups, Shellshock, OGNL) is still looked for.
+  "header-light": pick("log4shell", "java", "command"),
   // The raw XML document: entity declarations only (its text is inspected field by field).
   xml: pick("xxe"),
 };
-
-function shellshockOnly(v: Inspected): Finding | null {
-  return /^\s*\(\s*\)\s*\{/.test(v.text) ? { ruleId: "command-shellshock", score: 7 } : null;
-}
 
 /** Values made only of these cannot carry a payload (beyond the two checks in `inspectField`). */
 const PLAIN = /^[A-Za-z0-9 _,-]*$/;
 /** Single tokens such as emails, dates, versions, host names: only these detectors can apply. */
 const TOKEN = /^[\w.@+:-]*$/;
-const TOKEN_CLASSES: ReadonlySet<AttackClass> = new Set(["traversal", "ssrf", "java"]);
-/** Header values that contain none of these are not inspected (lookups, Shellshock and OGNL need them). */
+const TOKEN_CLASSES: ReadonlySet<AttackClass> = new Set(["traversal", "ssrf", "java", "php", "node", "xss", "fixation"]);
+/** Standard header values that contain none of these are not inspected (lookups, Shellshock and OGNL need them). */
 const HEADER_TRIGGER = /[$%\\(#@{]|java|rO0AB|aced0005|\b(?:com|org|ch|bsh|groovy|sun|jdk)\.\w/i;
 const WINDOW = 16_384;
 const OVERLAP = 512;
 
 export interface ValueFinding extends Finding {
   cls: AttackClass;
+  /** The detector threw (a bug, caught here): `security.onError` decides the request. */
+  error?: string;
 }
 
-function runDetectors(v: Inspected, entries: readonly Entry[]): ValueFinding | null {
-  let best: ValueFinding | null = null;
-  const token = TOKEN.test(v.text);
+/** What one value gave: the strongest finding of each class that found something. */
+export type ValueFindings = readonly ValueFinding[];
+const NONE: ValueFindings = Object.freeze([]);
+
+/** Keeps the strongest finding per class (a value rarely has more than one). */
+function add(out: ValueFinding[], f: ValueFinding): void {
+  const i = out.findIndex((o) => o.cls === f.cls);
+  if (i === -1) out.push(f);
+  else if (f.error !== undefined || (out[i]!.error === undefined && f.score > out[i]!.score)) out[i] = f;
+}
+
+/** Upload file names (multipart `filename`, `X-Filename`-style headers): a plain name such as `wp-config.php.bak` matters. */
+function isUpload(field: Field): boolean {
+  return field.where === "body-filename" || (field.name !== null && field.name.length <= 12 && /^x[-_]?file[-_]?name$/.test(field.name));
+}
+
+/**
+ * Sentences: letters of any script, digits, spaces and the punctuation of prose, with no
+ * markup, code or path syntax (`.` only before a space or digit, `:` only before a space, no
+ * ` -flag`, no `--`). Most of a JSON body is such text; in it, the only attacks found in the
+ * attack corpora, the CRS tests and the public lists are SQL written in words after a quote
+ * (`' OR 'x' LIKE 'x`, `1 UnIoN SeLeCt 1,2`) and cmd.exe/PowerShell command lines.
+ */
+const PROSE_CHARS = /^[\p{L}\p{M}\p{N} .,!?'"\u2018\u2019\u201c\u201d:-]{24,}$/u;
+const NOT_PROSE = /:[^ ]|\.[^ \d]|\s-[^\s\d]|--/;
+/** What SQL in words needs: a keyword right after a quote, or a statement keyword anywhere. */
+const PROSE_SQL = /['"`]\s{0,8}(?:or|and|xor|like|rlike|regexp|having|not|is|between|in|div|union|order|group|limit|procedure|into|select|when|then|where|from)\b|\b(?:union|select|waitfor|exec|execute|declare|case\s{1,8}when|information_schema|benchmark|sleep|shutdown|drop|truncate|tempdb|msdb|northwind|mysql)\b/;
+const PROSE_COMMAND = /^\s{0,8}(?:if|for)\s|\b(?:invoke|start|new|get|set|add|remove|stop|copy|out|import|register)-[a-z]/;
+
+function isProse(text: string): boolean {
+  return text.length >= 24 && PROSE_CHARS.test(text) && !NOT_PROSE.test(text) && text.includes(" ");
+}
+
+/** The detectors worth running on a sentence (see PROSE_CHARS), by the same gates as elsewhere. */
+function proseEntry(e: Entry, v: Inspected): boolean {
+  if (e.cls === "sqli") return PROSE_SQL.test(v.lower);
+  if (e.cls === "command") return PROSE_COMMAND.test(v.lower) || plainCommandLine(v.text);
+  return false;
+}
+
+function runDetectors(v: Inspected, entries: readonly Entry[], out: ValueFinding[]): void {
+  const token = TOKEN.test(v.text) && !isUpload(v.field);
+  const prose = !token && isProse(v.text);
   for (const e of entries) {
-    if ((token && !TOKEN_CLASSES.has(e.cls)) || !e.gate(v.text, v.lower)) continue;
-    const f = e.detect(v);
-    if (f !== null && (best === null || f.score > best.score)) best = { ...f, cls: e.cls };
+    let f: Finding | null;
+    try {
+      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (prose && !proseEntry(e, v)) || !e.gate(v.text, v.lower)) continue;
+      f = e.detect(v);
+    } catch (error) {
+      // Never a 500: a detector bug is recorded under the class's error rule id.
+      add(out, { ruleId: `${e.cls}-detector-error`, score: 0, cls: e.cls, error: error instanceof Error ? error.name : "error" });
+      continue;
+    }
+    if (f !== null) add(out, { ...f, cls: e.cls });
   }
-  return best;
 }
 
 function inspected(text: string, raw: string, hadNull: boolean, field: Field): Inspected {
@@ -97,24 +156,30 @@ function inspected(text: string, raw: string, hadNull: boolean, field: Field): I
 /** Plain words, numbers and spaces: nothing to inspect, except `1 union select null` and serialized Java (`rO0AB…`). */
 function isPlain(raw: string): boolean {
   if (raw.length > 256 || !PLAIN.test(raw)) return false;
-  if (raw.includes("rO0AB")) return false;
+  // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers.
+  if (raw.includes("rO0AB") || raw.includes("XyQk") || raw.includes("H4sI")) return false;
+  // A command line made of plain words (`powershell -enc X`, `sudo bash`).
+  if (plainCommandLine(raw)) return false;
   const lower = raw.toLowerCase();
-  return !(lower.includes("union") && lower.includes("select")) && !lower.includes("aced0005");
+  // Dots and slashes spelled in hex (`0x2e0x2e0x2fetc0x2fpasswd`).
+  if (lower.includes("0x2e") || lower.includes("0x2f") || lower.includes("0x5c")) return false;
+  if (lower.includes("__proto__") || lower.includes("prototype") || lower.includes("__js_function") || lower.startsWith("sess_")) return false;
+  return !(lower.includes("union") && lower.includes("select")) && !lower.includes("aced0005") && !sqliPlainValue(lower);
 }
 
 /**
  * Results for values seen recently. The same User-Agent, Accept, Referer, cookie and parameter
  * values arrive again and again; the result only depends on (kind, name, value).
  */
-const cache = new Map<string, ValueFinding | null>();
+const cache = new Map<string, ValueFindings>();
 const CACHE_SIZE = 2_048;
 const CACHE_MAX_VALUE = 512;
 
-/** The strongest finding for one value, or null. */
-export function inspectField(field: Field): ValueFinding | null {
+/** Every class's strongest finding for one value (empty when there is none). */
+export function inspectField(field: Field): ValueFindings {
   const raw = field.value;
-  if (field.kind === "header" && !HEADER_TRIGGER.test(raw)) return null;
-  if (isPlain(raw)) return null;
+  if (field.kind === "header-light" && !HEADER_TRIGGER.test(raw)) return NONE;
+  if (!isUpload(field) && isPlain(raw) && !(field.kind === "name" && isSessionParamName(field.name))) return NONE;
   if (raw.length > CACHE_MAX_VALUE) return inspectUncached(field);
   const key = `${field.kind}\u0000${field.name ?? ""}\u0000${raw}`;
   let found = cache.get(key);
@@ -126,22 +191,22 @@ export function inspectField(field: Field): ValueFinding | null {
   return found;
 }
 
-function inspectUncached(field: Field): ValueFinding | null {
+function inspectUncached(field: Field): ValueFindings {
   const raw = field.value;
   const entries = BY_KIND[field.kind];
-  if (field.kind === "xml") return runDetectors(inspected(raw, raw, false, field), entries);
+  const out: ValueFinding[] = [];
+  if (field.kind === "xml") {
+    runDetectors(inspected(raw, raw, false, field), entries, out);
+    return out.length === 0 ? NONE : out;
+  }
   const { text, hadNull } = normalizeValue(raw);
-  let best: ValueFinding | null = null;
-  const consider = (f: ValueFinding | null) => {
-    if (f !== null && (best === null || f.score > best.score)) best = f;
-  };
-  if (text.length <= WINDOW) consider(runDetectors(inspected(text, raw, hadNull, field), entries));
+  if (text.length <= WINDOW) runDetectors(inspected(text, raw, hadNull, field), entries, out);
   else {
     for (let at = 0; at < text.length; at += WINDOW - OVERLAP) {
-      consider(runDetectors(inspected(text.slice(at, at + WINDOW), raw, hadNull, field), entries));
+      runDetectors(inspected(text.slice(at, at + WINDOW), raw, hadNull, field), entries, out);
     }
   }
   // `data:…;base64,` payloads are decoded only where the content declares it.
-  for (const decoded of dataUrlPayloads(text)) consider(runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries));
-  return best;
+  for (const decoded of dataUrlPayloads(text)) runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
+  return out.length === 0 ? NONE : out;
 }

@@ -1,50 +1,393 @@
 /**
- * Java injection: serialized Java objects (`rO0AB…` base64, `aced0005…` hex, both magic
- * `AC ED 00 05`), gadget and runtime classes (`java.lang.Runtime`, `ProcessBuilder`,
- * `InvokerTransformer`, `TemplatesImpl`, `JdbcRowSetImpl`, …), polymorphic JSON type keys
- * naming a Java class (`"@type":"com.sun.rowset.JdbcRowSetImpl"`), OGNL (`%{(#…)}`,
- * `#_memberAccess`, `@ognl.OgnlContext@`), SpEL/EL (`T(java.lang.Runtime)`,
- * `''.getClass().forName(…)`) and the Spring4Shell class-loader parameter path.
+ * Java injection:
+ * - serialized Java objects: the stream magic `AC ED 00 05` raw (Latin-1 or as U+FFFD pairs
+ *   when a binary body was read as UTF-8), in hex (`aced0005`), in base64 (`rO0AB…`, and the
+ *   1/2-byte shifted forms inside a longer base64 blob), and gzip'd base64 (`H4sI…`: the gzip
+ *   member is actually inflated, a few bytes only, to see the magic);
+ * - runtime / process / reflection / script-engine classes and deserialization gadget classes
+ *   named anywhere (`java.lang.Runtime`, `ProcessBuilder`, `InvokerTransformer`, `TemplatesImpl`,
+ *   `JdbcRowSetImpl`, `java.beans.XMLDecoder`, …) and commons-collections functor names next to
+ *   a process class;
+ * - a value (or parameter name, JSON key, cookie name, XML text) that *is* a class or package
+ *   name from the JDK's dangerous packages or a known gadget library (`java.io.File`,
+ *   `org.apache.commons…`): type-confusion probes and polymorphic deserialization;
+ * - polymorphic type keys naming a class (`"@type":"com.sun…"`), SnakeYAML tags (`!!javax…`);
+ * - OGNL (`%{(#…)}`, `#_memberAccess`, `@java.lang.Runtime@getRuntime()`), SpEL/EL
+ *   (`T(java.lang.Runtime)`, `''.getClass().forName(…)`, reflection calls inside `${…}`,
+ *   `#{…}`, `%{…}`, `*{…}`, `{{…}}`, `#set(…)`), Spring4Shell / Struts class-loader paths;
+ * - JSP uploads (`.jsp`/`.jspx` file names in multipart or `X-Filename` headers).
+ * Words such as "java", "runtime" or "class" in prose, stack traces and code snippets do not
+ * count on their own: a class name must be the whole value, or sit in an expression, or come
+ * with a process class.
  */
 import type { Finding, Inspected } from "./types.ts";
 
-const SERIALIZED = /(?:^|[^A-Za-z0-9+/])rO0AB|(?:^|[^0-9A-Fa-f])[aA][cC][eE][dD]0005|\u00ac\u00ed\u0000?\u0005|\\xac\\xed\\x00\\x05/;
-const GADGETS = new RegExp(
+// ---------------------------------------------------------------------------------------------
+// Serialized objects
+
+const SERIALIZED =
+  /(?:^|[^A-Za-z0-9+/])rO0AB|(?:^|[^0-9A-Fa-f])[aA][cC][eE][dD]0005|\u00ac\u00ed\u0000?\u0005|\ufffd\ufffd\u0000?\u0005(?:sr|ur|t\u0000|w)|\\xac\\xed\\x00\\x05|%ac%ed%00%05/;
+/** The magic shifted by one or two bytes inside a longer base64 blob (a prefix byte or two). */
+const SERIALIZED_SHIFTED = /[A-Za-z0-9+/]{2}(?:KztAAX|Cs7QAF)[A-Za-z0-9+/]{4}/;
+/** A gzip member in base64 (`1F 8B 08`), long enough to hold an object. */
+const GZIP_B64 = /(?:^|[^A-Za-z0-9+/])(H4sI[A-Za-z0-9+/_-]{24,})/;
+
+// ---------------------------------------------------------------------------------------------
+// Minimal bounded DEFLATE (after zlib's puff.c): only the first few output bytes of a gzip'd
+// value are produced, to look for the serialization magic. Never throws (returns null).
+
+const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
+const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+
+interface Huffman {
+  count: Uint16Array;
+  symbol: Uint16Array;
+}
+
+function huffman(lengths: ArrayLike<number>, n: number): Huffman {
+  const count = new Uint16Array(16);
+  const symbol = new Uint16Array(n);
+  for (let i = 0; i < n; i++) count[lengths[i]!]!++;
+  const offs = new Uint16Array(16);
+  for (let len = 1; len < 15; len++) offs[len + 1] = offs[len]! + count[len]!;
+  for (let i = 0; i < n; i++) if (lengths[i] !== 0) symbol[offs[lengths[i]!]!++] = i;
+  return { count, symbol };
+}
+
+/** Inflates the raw DEFLATE stream at `start`; at most `want` bytes. Throws on bad or short input. */
+function inflatePrefix(input: Uint8Array, start: number, want: number): number[] {
+  const out: number[] = [];
+  let pos = start;
+  let bitBuf = 0;
+  let bitCnt = 0;
+  const bits = (need: number): number => {
+    let val = bitBuf;
+    while (bitCnt < need) {
+      if (pos >= input.length) throw new RangeError("short");
+      val |= input[pos++]! << bitCnt;
+      bitCnt += 8;
+    }
+    bitBuf = val >>> need;
+    bitCnt -= need;
+    return val & ((1 << need) - 1);
+  };
+  const decode = (h: Huffman): number => {
+    let code = 0;
+    let first = 0;
+    let index = 0;
+    for (let len = 1; len <= 15; len++) {
+      code |= bits(1);
+      const count = h.count[len]!;
+      if (code - first < count) return h.symbol[index + (code - first)]!;
+      index += count;
+      first = (first + count) << 1;
+      code <<= 1;
+    }
+    throw new RangeError("code");
+  };
+  for (let block = 0; block < 64 && out.length < want; block++) {
+    const last = bits(1);
+    const type = bits(2);
+    if (type === 0) {
+      bitBuf = 0;
+      bitCnt = 0;
+      if (pos + 4 > input.length) throw new RangeError("short");
+      const len = input[pos]! | (input[pos + 1]! << 8);
+      pos += 4;
+      for (let i = 0; i < len && out.length < want; i++) {
+        if (pos >= input.length) throw new RangeError("short");
+        out.push(input[pos++]!);
+      }
+    } else if (type === 1 || type === 2) {
+      let lit: Huffman;
+      let dist: Huffman;
+      if (type === 1) {
+        const l = new Uint8Array(288);
+        l.fill(8, 0, 144);
+        l.fill(9, 144, 256);
+        l.fill(7, 256, 280);
+        l.fill(8, 280, 288);
+        lit = huffman(l, 288);
+        dist = huffman(new Uint8Array(30).fill(5), 30);
+      } else {
+        const nlen = bits(5) + 257;
+        const ndist = bits(5) + 1;
+        const ncode = bits(4) + 4;
+        if (nlen > 286 || ndist > 30) throw new RangeError("counts");
+        const lengths = new Uint8Array(320);
+        for (let i = 0; i < ncode; i++) lengths[CL_ORDER[i]!] = bits(3);
+        const lencode = huffman(lengths, 19);
+        lengths.fill(0);
+        for (let i = 0; i < nlen + ndist; ) {
+          const sym = decode(lencode);
+          if (sym < 16) lengths[i++] = sym;
+          else {
+            let len = 0;
+            let rep: number;
+            if (sym === 16) {
+              if (i === 0) throw new RangeError("repeat");
+              len = lengths[i - 1]!;
+              rep = 3 + bits(2);
+            } else if (sym === 17) rep = 3 + bits(3);
+            else rep = 11 + bits(7);
+            if (i + rep > nlen + ndist) throw new RangeError("repeat");
+            while (rep-- > 0) lengths[i++] = len;
+          }
+        }
+        lit = huffman(lengths.subarray(0, nlen), nlen);
+        dist = huffman(lengths.subarray(nlen, nlen + ndist), ndist);
+      }
+      while (out.length < want) {
+        const sym = decode(lit);
+        if (sym < 256) out.push(sym);
+        else if (sym === 256) break;
+        else {
+          const li = sym - 257;
+          if (li >= 29) throw new RangeError("length");
+          const len = LEN_BASE[li]! + bits(LEN_EXTRA[li]!);
+          const di = decode(dist);
+          if (di >= 30) throw new RangeError("distance");
+          const d = DIST_BASE[di]! + bits(DIST_EXTRA[di]!);
+          if (d > out.length) throw new RangeError("distance");
+          for (let k = 0; k < len && out.length < want; k++) out.push(out[out.length - d]!);
+        }
+      }
+    } else throw new RangeError("type");
+    if (last === 1) break;
+  }
+  return out;
+}
+
+/** The first bytes of a gzip'd base64 value, or null when it is not gzip or cannot be decoded. */
+export function gunzipBase64Prefix(b64: string, want = 8): number[] | null {
+  try {
+    let b = b64.slice(0, 4_096).replaceAll("-", "+").replaceAll("_", "/");
+    b = b.slice(0, b.length - (b.length % 4));
+    const bin = atob(b);
+    const data = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+    if (data.length < 12 || data[0] !== 0x1f || data[1] !== 0x8b || data[2] !== 8) return null;
+    const flags = data[3]!;
+    let pos = 10;
+    if (flags & 4) pos += 2 + (data[pos]! | (data[pos + 1]! << 8));
+    if (flags & 8) while (pos < data.length && data[pos++] !== 0);
+    if (flags & 16) while (pos < data.length && data[pos++] !== 0);
+    if (flags & 2) pos += 2;
+    if (pos >= data.length) return null;
+    return inflatePrefix(data, pos, want);
+  } catch {
+    return null;
+  }
+}
+
+function gzippedObject(s: string): boolean {
+  const m = GZIP_B64.exec(s);
+  if (m === null) return false;
+  const head = gunzipBase64Prefix(m[1]!, 8);
+  if (head === null || head.length < 4) return false;
+  if (head[0] === 0xac && head[1] === 0xed && head[2] === 0 && head[3] === 5) return true;
+  // Base64 of a serialized object, gzip'd (`rO0AB` inside).
+  return String.fromCharCode(...head.slice(0, 5)) === "rO0AB";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classes
+
+/**
+ * Runtime, process, reflection, script-engine and gadget classes: named anywhere, they are the
+ * payload (except in a stack trace, where the JDK's own frames name them too).
+ */
+const GADGET_CLASSES = new RegExp(
   [
-    String.raw`java\.lang\.(?:runtime|processbuilder|processimpl|reflect\.|system\b|classloader|thread\b)`, String.raw`java\.net\.urlclassloader`,
-    String.raw`java\.beans\.xmldecoder`, String.raw`javax\.script\.scriptenginemanager`, String.raw`javax\.naming\.initialcontext`, String.raw`javax\.management\.`,
-    String.raw`com\.sun\.rowset\.jdbcrowsetimpl`, String.raw`com\.sun\.org\.apache\.xalan`, String.raw`templatesimpl`, String.raw`invokertransformer`,
-    String.raw`chainedtransformer`, String.raw`instantiatetransformer`, String.raw`org\.apache\.commons\.collections`, String.raw`org\.apache\.commons\.beanutils`,
-    String.raw`org\.springframework\.(?:context\.support|beans\.factory\.config\.propertypathfactorybean|jndi)`, String.raw`ch\.qos\.logback\.core\.db\.jndiconnectionsource`,
-    String.raw`org\.apache\.xbean\.propertyeditor`, String.raw`com\.mchange\.v2\.c3p0`, String.raw`bsh\.interpreter`, String.raw`groovy\.lang\.groovyshell`,
-    String.raw`org\.codehaus\.groovy\.runtime`, String.raw`ysoserial`, String.raw`freemarker\.template\.utility\.execute`, String.raw`com\.alibaba\.fastjson`,
-    String.raw`org\.apache\.tomcat\.dbcp`, String.raw`org\.hibernate\.jmx`, String.raw`sun\.misc\.unsafe`, String.raw`jdk\.nashorn`,
-    String.raw`getruntime\s*\(\s*\)\s*\.\s*exec`, String.raw`new\s+processbuilder\s*\(`, String.raw`\.getclass\s*\(\s*\)\s*\.\s*(?:forname|getclassloader|getmethod|getdeclared)`,
-    String.raw`class\s*\.\s*forname\s*\(`, String.raw`\.forname\s*\(\s*['"]java`, String.raw`scriptenginemanager`,
+    String.raw`java\.lang\.(?:runtime|processbuilder|processimpl|classloader)\b`,
+    String.raw`java\.lang\.reflect\.(?!\w*(?:exception|error)\b)\w`,
+    String.raw`java\.net\.urlclassloader`,
+    String.raw`java\.beans\.(?:xmldecoder|eventhandler)`,
+    String.raw`javax\.script\.scriptenginemanager`,
+    String.raw`javax\.naming\.initialcontext`,
+    String.raw`javax\.management\.(?!\w*(?:exception|error)\b)\w`,
+    String.raw`com\.sun\.rowset\.jdbcrowsetimpl`,
+    String.raw`com\.sun\.org\.apache\.(?:xalan|bcel)`,
+    String.raw`com\.sun\.jndi\.`,
+    String.raw`templatesimpl`,
+    String.raw`(?:invoker|chained|constant|instantiate|clone)transformer`,
+    String.raw`prototype(?:clone|serialization)factory`,
+    String.raw`instantiatefactory`,
+    String.raw`whileclosure`,
+    String.raw`org\.apache\.commons\.collections4?\.(?:functors\.|keyvalue\.tiedmapentry|map\.(?:lazymap|transformedmap|defaultedmap))`,
+    String.raw`org\.apache\.commons\.beanutils\.beancomparator`,
+    String.raw`org\.springframework\.(?:context\.support\.(?:filesystem|classpath)xmlapplicationcontext|beans\.factory\.config\.propertypathfactorybean|jndi\.)`,
+    String.raw`ch\.qos\.logback\.core\.db\.(?:jndiconnectionsource|drivermanagerconnectionsource)`,
+    String.raw`org\.apache\.xbean\.propertyeditor`,
+    String.raw`com\.mchange\.v2\.c3p0`,
+    String.raw`bsh\.interpreter`,
+    String.raw`groovy\.lang\.groovy(?:shell|classloader)`,
+    String.raw`org\.codehaus\.groovy\.runtime`,
+    String.raw`ysoserial`,
+    String.raw`freemarker\.template\.utility\.(?:execute|objectconstructor|jythonruntime)`,
+    String.raw`com\.alibaba\.fastjson`,
+    String.raw`org\.apache\.(?:tomcat\.dbcp|commons\.dbcp2?\.(?:cpdsadapter|datasources))`,
+    String.raw`org\.apache\.ibatis\.datasource\.jndi`,
+    String.raw`org\.hibernate\.jmx`,
+    String.raw`sun\.misc\.unsafe`,
+    String.raw`sun\.reflect\.annotation`,
+    String.raw`jdk\.nashorn`,
+    String.raw`org\.mozilla\.javascript\.(?:nativejavaobject|tools)`,
+    String.raw`scriptenginemanager`,
   ].join("|"),
   "i",
 );
-const OGNL = /%\{\s{0,8}\(?\s{0,8}#|#_memberaccess|@ognl\.|ognlcontext|default_member_access|#context\s*\[|@java\.lang\.|#application\s*\[|#attr\s*\[|\(#[a-z_]{1,20}=|#parameters\.|xwork\.methodaccessor|@org\.apache\.struts/i;
-const SPEL = /\bT\s{0,4}\(\s{0,4}(?:java|javax|org|com)\.|new\s+java\.(?:util\.scanner|io\.|lang\.)|#\{\s{0,4}T\s{0,4}\(|\$\{\s{0,4}T\s{0,4}\(|\bclass\.module\.classloader|\bclass\.classloader/i;
+/** Code that runs a process or loads a class by name through an object: the payload itself, in or out of an expression. */
+const EXEC_CODE =
+  /getruntime\s*\(\s*\)\s*\.\s*exec\s*\(|new\s+(?:java\.lang\.)?processbuilder\s*\(|\.getclass\s*\(\s*\)\s*\.\s*forname\s*\(|['"]\s{0,4}\.\s{0,4}execute\s{0,4}\(\s{0,4}\)/i;
+/** `Class.forName(…)` / `x.getClass().getMethod(…)`: ordinary in Java code snippets (JDBC drivers), a signal only. */
+const REFLECTION_CODE = /\bclass\s*\.\s*forname\s*\(|\.getclass\s*\(\s*\)\s*\.\s*(?:getclassloader|getmethod|getdeclared)/i;
+/** A JVM stack trace frame: `at java.lang.Thread.run(Thread.java:833)`. */
+const STACK_FRAME = /\bat\s{1,4}[\w$./]{1,200}\((?:[\w$]{1,80}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\)/;
+
+/** `java.…Runtime` / `java.…ProcessBuilder` as one dotted name (Java is case-sensitive, so is this). */
+const JAVA_PROCESS = /\bjava\.(?:[A-Za-z_$][\w$]{0,40}\.){0,5}(?:Runtime|ProcessBuilder|ProcessImpl)\b/;
+/** A process class anywhere in the value, and a gadget helper that only matters next to one. */
+const PROCESS_WORD = /runtime|processbuilder/i;
+const GADGET_HELPER = /forclosure|filewriter|getproperty|xmldecoder|unmarshaller|base64data/i;
+
+/**
+ * Whole-value class or package names from the JDK's dangerous packages and gadget libraries.
+ * Matched against the value when it is nothing but a dotted name (optionally `[L…;` / `…[]`).
+ */
+const DANGEROUS_NAME = new RegExp(
+  "^(?:" +
+    [
+      String.raw`java\.(?:lang|io|nio|net|rmi|beans|security|util\.(?:concurrent|function|prefs|jar|zip)|util\.[A-Z]\w*)(?:\.[\w$]+)*`,
+      String.raw`javax\.(?:script|naming|management|el|xml\.transform|imageio\.spi|swing\.(?:text|plaf|UIDefaults))(?:\.[\w$]+)*`,
+      String.raw`sun\.(?:misc|reflect|rmi|net|nio|tools|security|print|awt|swing|management|jvmstat|corba|org|invoke|tracing)(?:\.[\w$]+)*`,
+      String.raw`jdk\.(?:nashorn|internal|jshell)(?:\.[\w$]+)*`,
+      String.raw`org\.apache\.(?:commons|xalan|xbean|bcel|naming|myfaces|wicket|shiro|velocity|ibatis|click|batik|openjpa|xmlbeans)(?:\.[\w$]+)*`,
+      String.raw`org\.omg\.[\w$]+(?:\.[\w$]+)*`,
+      String.raw`org\.mozilla\.javascript(?:\.[\w$]+)*`,
+      String.raw`org\.codehaus\.(?:groovy|janino)(?:\.[\w$]+)*`,
+      String.raw`groovy\.(?:lang|util|transform)(?:\.[\w$]+)*`,
+      String.raw`(?:bsh|ognl|clojure|javassist)\.[\w$]+(?:\.[\w$]+)*`,
+      String.raw`com\.opensymphony\.[\w$]+(?:\.[\w$]+)*`,
+      String.raw`org\.springframework\.(?:context\.support|beans\.factory|jndi|aop|expression|transaction\.jta)(?:\.[\w$]+)*`,
+      String.raw`com\.(?:sun|mchange|zaxxer\.hikari|alibaba\.fastjson|thoughtworks\.xstream|caucho|esotericsoftware\.kryo|rometools)(?:\.[\w$]+)*`,
+      String.raw`org\.(?:hibernate\.(?:jmx|engine|tuple|property)|jboss\.(?:interceptor|weld|util)|python\.core|yaml\.snakeyaml|aspectj\.weaver)(?:\.[\w$]+)*`,
+      String.raw`(?:oracle\.jdbc|weblogic|freemarker\.template\.utility|net\.sf\.json|br\.com\.anteros)(?:\.[\w$]+)*`,
+    ].join("|") +
+    ")$",
+);
+/** A dotted name that could be a Java class (checked before the expensive list). */
+const DOTTED_NAME = /^(?:\[{1,3}L)?[A-Za-z_$][\w$]{0,40}(?:\.[A-Za-z_$][\w$]{0,60}){1,12}(?:;|(?:\[\]){1,3})?$/;
+/** `name=value` (a form body sent as plain text): the value part. */
+const PAIR_VALUE = /^[\w.[\]-]{1,64}=([^=&\s]{3,200})$/;
+
+/**
+ * Parameters where a bare package/class name is expected: what people type into a search box,
+ * and build or logging metadata (Maven group ids, module and logger names).
+ */
+const EXPECTED_NAME_FIELDS = new Set([
+  "q", "query", "search", "s", "term", "terms", "keyword", "keywords", "text", "k", "find", "searchterm", "search_query",
+  "groupid", "group_id", "group", "package", "packagename", "package_name", "artifact", "artifactid", "dependency",
+  "module", "logger", "loggername", "logger_name", "namespace", "library",
+]);
+
+function dangerousName(s: string): boolean {
+  let t = s.trim();
+  if (t.length < 7 || t.length > 200) return false;
+  const q = t.charCodeAt(0);
+  if ((q === 34 || q === 39) && t.charCodeAt(t.length - 1) === q) t = t.slice(1, -1);
+  if (!DOTTED_NAME.test(t)) {
+    const pair = PAIR_VALUE.exec(t);
+    if (pair === null || !DOTTED_NAME.test(pair[1]!)) return false;
+    t = pair[1]!;
+  }
+  // `[Ljava.lang.String;` (array descriptors) and `java.lang.Object[]` name the same class.
+  t = t.replace(/^\[{1,3}L/, "").replace(/(?:;|(?:\[\]){1,3})$/, "");
+  // At least three segments: `java.net` or `sun.com` alone are host names, not classes.
+  const firstDot = t.indexOf(".");
+  if (firstDot === -1 || t.indexOf(".", firstDot + 1) === -1) return false;
+  // Exception and error types are what error reports name, not what an attacker instantiates.
+  if (/(?:Exception|Error)$/.test(t)) return false;
+  return DANGEROUS_NAME.test(t);
+}
+
+const JAVA_TYPE = /^(?:com|org|java|javax|sun|ch|net|oracle|jdk|io|br)\.[\w$]+(?:\.[\w$]+){1,8}$/;
+const TYPE_KEY = /"@(?:type|class)"\s{0,8}:\s{0,8}"(?:com|org|java|javax|sun|ch|net|oracle|jdk|br)\./i;
+/** SnakeYAML / YAMLBeans global tags naming a class: `!!javax.script.ScriptEngineManager`. */
+const YAML_TAG = /!!(?:[a-z_$][\w$]{0,40}\.){1,10}[A-Za-z_$][\w$]{0,60}\s{0,8}[[{(\n]/;
+const YAML_TAG_NAMED = /!!(?:java|javax|com|org|sun|jdk)\./;
+
+// ---------------------------------------------------------------------------------------------
+// Expressions (OGNL, SpEL, EL, Velocity, FreeMarker reflection)
+
+const OGNL = /%\{\s{0,8}\(?\s{0,8}#|#_memberaccess|@ognl\.|ognlcontext|default_member_access|#context\s*\[|@java\.lang\.|#(?:application|attr|request|session)\s*\[|\(#[a-z_]{1,20}=|#parameters\.|xwork\.methodaccessor|@org\.apache\.struts/i;
+/** OGNL static access: `@pkg.Class@member` (class capitalised, as Java classes are). */
+const OGNL_STATIC = /@(?:[a-z_$][\w$]{0,40}\.){1,8}[A-Z][\w$]{0,60}@[A-Za-z_$]/;
+const SPEL = /\bT\s{0,4}\(\s{0,4}(?:java|javax|org|com)\.|new\s+java\.(?:util\.scanner|io\.|lang\.)|#\{\s{0,4}T\s{0,4}\(|\$\{\s{0,4}T\s{0,4}\(|\bclass\.module\.classloader|\bclass\.classloader|\bclass\s{0,4}\[\s{0,4}['"]?(?:module|classloader)\b/i;
 /** `''.getClass()` in an EL expression; on its own also ordinary Java, so a weak signal. */
-const GET_CLASS = /['"\])]\s{0,4}\.\s{0,4}getclass\s*\(\s*\)|[#$]\{[^}]{0,80}\.getclass\s*\(/i;
-const JAVA_TYPE = /^(?:com|org|java|javax|sun|ch|net|oracle|jdk|io)\.[\w$]+(?:\.[\w$]+){1,8}$/;
-const TYPE_KEY = /"@type"\s{0,8}:\s{0,8}"(?:com|org|java|javax|sun|ch|net|oracle|jdk)\./i;
+const GET_CLASS = /['"\])]\s{0,4}\.\s{0,4}getclass\s*\(\s*\)/i;
+/** Where an expression starts: `${`, `#{`, `%{`, `*{`, `@{`, `~{`, `{{`, `#set(`, `<#assign`, `[#assign`, `[=`. */
+const EXPR_OPEN = /[$#%*@~]\{|\{\{|#set\s{0,4}\(|[<[]#assign\b|\[=/i;
+/** Reflection, class loading, process and script-engine calls: inside an expression they are the attack. */
+const REFLECT_CALL =
+  /\.\s{0,4}(?:getclass|forname|getmethods?|getdeclaredmethods?|getdeclaredconstructors?|getconstructors?|getdeclaredfields?|newinstance|getruntime|getclassloader|loadclass|defineclass|getenginebyname|getprotectiondomain|setaccessible|getcodesource)\s{0,4}\(|\.\s{0,4}(?:classloader|protectiondomain)\b|\bclass\s{0,4}\.\s{0,4}(?:getresource|getclassloader|forname|classloader)|\?\s{0,4}new\s{0,4}\(\s{0,4}\)|\.\s{0,4}execute\s{0,4}\(\s{0,4}\)\s{0,4}\.\s{0,4}text\b/i;
+/** EL's `class` root object: `${class.…}` (in JavaScript `class` cannot start a template expression). */
+const EL_CLASS_ROOT = /[$#*@~]\{\s{0,4}class\s{0,4}\./i;
+
 const CLASSLOADER_PARAM = /(?:^|\.)class\.(?:module\.)?classloader\b|^class\[|\.classloader\.resources/i;
+
+/** JSP / JSPX upload names (trailing dots and spaces are dropped by Windows and some servers). */
+const JSP_FILE = /\.\s{0,4}jspx?[.\s]{0,8}$/i;
+const FILENAME_HEADERS = new Set(["x-filename", "x_filename", "x.filename", "x-file-name", "x-file", "filename"]);
+
+/** Cheap test: can any Java signal be present? (Most values stop here.) */
+const HINT =
+  /java|jdk\.|sun\.|org\.|com\.|ch\.qos|bsh\.|ognl|groovy|freemarker|oracle\.|weblogic|clojure|javassist|classloader|getclass|forname|runtime|processbuilder|transformer|factory|closure|templatesimpl|rowset|ysoserial|scriptengine|initialcontext|reflect|unsafe|nashorn|xmldecoder|\.\s{0,4}jsp|aced0005|%ac%ed|\\xac|[\u00ac\ufffd]|[$#%*@~]\{|\{\{|#set|#assign|\[=|\(#|#_|@\w|!!|\bt\s{0,4}\(|\?new|\.execute/;
+
+function expressionReflection(s: string): boolean {
+  const open = EXPR_OPEN.exec(s);
+  if (open === null) return false;
+  const rest = s.slice(open.index, open.index + 8_192);
+  return REFLECT_CALL.test(rest) || EL_CLASS_ROOT.test(rest);
+}
 
 /** Java injection score of one (normalised) value. */
 export function detectJava(v: Inspected): Finding | null {
   const s = v.text;
+  const l = v.lower;
   const name = v.field.name;
-  if (v.field.kind === "name" && CLASSLOADER_PARAM.test(s)) return { ruleId: "java-classloader-manipulation", score: 7 };
+  const kind = v.field.kind;
+  if (!s.includes("rO0AB") && !s.includes("H4sI") && !s.includes("KztAA") && !s.includes("Cs7QA") && !HINT.test(l)) return null;
+
+  if (kind === "name" && CLASSLOADER_PARAM.test(s)) return { ruleId: "java-classloader-manipulation", score: 7 };
   if (name !== null && (name === "@type" || name === "@class" || name === "$type") && JAVA_TYPE.test(s.trim())) return { ruleId: "java-polymorphic-type", score: 7 };
-  if (SERIALIZED.test(s)) return { ruleId: "java-deserialization", score: 7 };
+  if (SERIALIZED.test(s) || SERIALIZED_SHIFTED.test(s) || (s.includes("H4sI") && gzippedObject(s))) return { ruleId: "java-deserialization", score: 7 };
   if (s.includes("#") || s.includes("@") || s.includes("%{")) {
-    if (OGNL.test(s)) return { ruleId: "java-ognl", score: 7 };
+    if (OGNL.test(s) || OGNL_STATIC.test(s)) return { ruleId: "java-ognl", score: 7 };
   }
   if (TYPE_KEY.test(s)) return { ruleId: "java-polymorphic-type", score: 7 };
-  if (GADGETS.test(s)) return { ruleId: "java-runtime-class", score: 7 };
+  if (s.includes("!!") && YAML_TAG.test(s) && YAML_TAG_NAMED.test(s)) return { ruleId: "java-polymorphic-type", score: 7 };
+  if (EXEC_CODE.test(s)) return { ruleId: "java-runtime-class", score: 7 };
+  const trace = STACK_FRAME.test(s);
+  if (!trace && GADGET_CLASSES.test(s)) return { ruleId: "java-runtime-class", score: 7 };
+  if (!trace && JAVA_PROCESS.test(s)) return { ruleId: "java-runtime-class", score: 6 };
+  if (GADGET_HELPER.test(s) && PROCESS_WORD.test(s)) return { ruleId: "java-gadget-chain", score: 6 };
   if (SPEL.test(s)) return { ruleId: "java-expression", score: 6 };
+  if (expressionReflection(s)) return { ruleId: "java-expression", score: 6 };
   if (GET_CLASS.test(s)) return { ruleId: "java-expression", score: 5 };
+  if (REFLECTION_CODE.test(s)) return { ruleId: "java-reflection", score: 4 };
+
+  // File names: a JSP page uploaded is a web shell on a Java server.
+  if ((name === "filename" && v.field.where === "body-filename") || (kind === "header" && name !== null && FILENAME_HEADERS.has(name))) {
+    if (JSP_FILE.test(s)) return { ruleId: "java-jsp-upload", score: 6 };
+  }
+  // The whole value (or name) is a class/package name from a dangerous package.
+  if (dangerousName(s)) {
+    if (kind !== "name" && name !== null && EXPECTED_NAME_FIELDS.has(name)) return { ruleId: "java-class-name", score: 5, pl: 2 };
+    return { ruleId: "java-class-name", score: 5 };
+  }
   return null;
 }

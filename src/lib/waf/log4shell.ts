@@ -6,12 +6,24 @@
  * `:-x`, other lookups resolve to a placeholder) until nothing changes (bounded), and the
  * result is checked for a `jndi:` lookup. Lookups that only Log4j knows (`${env:…}`,
  * `${sys:…}`, `${java:…}`, `${ctx:…}`, …) are data exfiltration probes on their own.
+ * `${base64:…}` is decoded and evaluated further; nested lookups with an empty name and a
+ * default (`${${::-j}}`) are Log4j's letter smuggling even when no `jndi` results, while nested
+ * shell defaults (`${A:-${B:-c}}`) are not. Numeric HTML references padded with zeros
+ * (`&#000…123;`), which the generic decoder leaves alone, are decoded from the raw value.
  */
+import { decodeEntities, percentDecode } from "./normalize.ts";
 import type { Finding, Inspected } from "./types.ts";
 
 const MAX_ROUNDS = 64;
 const MAX_LENGTH = 4_096;
 const LOG4J_LOOKUPS = /\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date|env)\s*:/i;
+
+/** `${::-x}` / `${:-x}`: a lookup with an empty name and a default, Log4j's letter-smuggling trick (no shell has it). */
+const EMPTY_DEFAULT = /\$\{\s{0,4}:{1,2}-/;
+
+/** How much of the raw value is decoded again (every window of a long value shares the same raw). */
+const RAW_REDECODE = 16_384;
+const LOOKUP_DEFAULT = /\$\{[^{}:]{0,40}:[^{}]{0,60}:-/;
 
 /** The innermost `${…}` lookup (no `{` inside): start and end index, found in one linear scan. */
 function innermost(t: string): [number, number] | null {
@@ -41,12 +53,40 @@ function resolve(content: string): string | null {
   if (name === "lower") return arg.toLowerCase();
   if (name === "upper") return arg.toUpperCase();
   if (name === "date") return arg.replace(/^'|'$/g, "");
+  if (name === "base64") return base64(arg) ?? "x";
   return "x";
+}
+
+/** `${base64:…}` (Log4j 2.x): the decoded text, evaluated further. */
+function base64(arg: string): string | null {
+  const b = arg.trim().replaceAll("-", "+").replaceAll("_", "/").replace(/=+$/, "");
+  if (b.length === 0 || b.length > 1_024 || !/^[A-Za-z0-9+/]+$/.test(b) || b.length % 4 === 1) return null;
+  try {
+    return atob(b);
+  } catch {
+    return null;
+  }
+}
+
+/** Entity forms the generic decoder leaves alone: numeric references with any number of leading zeros. */
+const LONG_ENTITY = /&#(?:[xX]([0-9A-Fa-f]{1,300})|([0-9]{1,300}));?/g;
+
+function decodeLongEntities(s: string): string {
+  return s.replace(LONG_ENTITY, (m, hex: string | undefined, dec: string | undefined) => {
+    const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+    return Number.isFinite(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
+  });
 }
 
 /** Log4Shell score of one (normalised) value. */
 export function detectLog4shell(v: Inspected): Finding | null {
-  const s = v.text;
+  const found = detectIn(v.text);
+  // `&#0000…123;` (any number of leading zeros) is `{` to an HTML decoder; decode the raw value again.
+  if (found === null && v.raw.includes("&#")) return detectIn(decodeEntities(decodeLongEntities(percentDecode(v.raw.slice(0, RAW_REDECODE)))));
+  return found;
+}
+
+function detectIn(s: string): Finding | null {
   const at = s.indexOf("${");
   if (at === -1) return null;
   let t = s.slice(at, at + MAX_LENGTH);
@@ -67,5 +107,7 @@ export function detectLog4shell(v: Inspected): Finding | null {
     const envOnly = !/\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date)\s*:/i.test(s);
     return { ruleId: "log4shell-lookup", score: nested ? 6 : envOnly ? 3 : 5 };
   }
-  return nested && /:-/.test(s) ? { ruleId: "log4shell-lookup", score: 4 } : null;
+  if (nested && EMPTY_DEFAULT.test(s)) return { ruleId: "log4shell-obfuscated-lookup", score: 6 };
+  // Nested defaults: `${env:X:-j}` (a lookup prefix before the default) is Log4j's; `${A:-${B:-c}}` is a shell's.
+  return nested && LOOKUP_DEFAULT.test(s) ? { ruleId: "log4shell-lookup", score: 4 } : null;
 }

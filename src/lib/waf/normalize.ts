@@ -19,21 +19,6 @@ function hexVal(c: number): number {
   return -1;
 }
 
-/** `%` followed by something other than two hex digits (or `%uXXXX`). */
-export function hasMalformedPercent(s: string): boolean {
-  let i = s.indexOf("%");
-  while (i !== -1) {
-    const a = hexVal(s.charCodeAt(i + 1));
-    const b = hexVal(s.charCodeAt(i + 2));
-    if (a < 0 || b < 0) {
-      const isU = (s[i + 1] === "u" || s[i + 1] === "U") && [2, 3, 4, 5].every((k) => HEX.test(s[i + k] ?? ""));
-      if (!isU) return true;
-    }
-    i = s.indexOf("%", i + 1);
-  }
-  return false;
-}
-
 /**
  * Decodes a run of bytes as UTF-8 the lenient way: valid sequences as usual, overlong forms
  * (`C0 AE` → `.`) to the character they spell, and stray bytes as Latin-1 (`%E9` → `é`).
@@ -112,7 +97,7 @@ const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   hat: "^", Hat: "^",
 };
 
-const ENTITY = /&(?:#[xX]([0-9A-Fa-f]{1,6})|#([0-9]{1,7})|([A-Za-z]{2,8}));?/g;
+const ENTITY = /&(?:#[xX]0{0,64}([0-9A-Fa-f]{1,6})|#0{0,64}([0-9]{1,7})|([A-Za-z]{2,8}));?/g;
 
 export function decodeEntities(s: string): string {
   if (s.indexOf("&") === -1) return s;

@@ -73,8 +73,28 @@ function visitCookies(header: string, visit: Visit): boolean {
   return false;
 }
 
-/** Headers inspected as a whole elsewhere, or opaque by nature (tokens, hashes, ids). */
-const NOT_LIGHT = new Set(["content-length", "if-match", "if-none-match", "cf-ray"]);
+/** Headers opaque by nature (lengths, entity tags, ids the platform sets): not inspected. */
+const OPAQUE = new Set(["content-length", "if-match", "if-none-match", "cf-ray", "cf-connecting-ip", "cf-ipcountry", "cf-visitor", "cdn-loop", "x-real-ip"]);
+
+/**
+ * Standard headers with a grammar of tokens, lists and parameters, or credentials (checked by
+ * the auth middleware). While their value keeps to the characters of that grammar (and has no
+ * `..`), only what any header can trigger (lookups, Shellshock, OGNL) is looked for; a value
+ * outside it (`Accept: ../../etc/passwd`, `Accept-Language: '; drop …`) gets every detector.
+ */
+const STRUCTURED = new Set([
+  "accept", "accept-encoding", "accept-language", "accept-charset", "cache-control", "pragma", "connection", "upgrade",
+  "content-type", "content-encoding", "content-language", "te", "priority", "dnt", "upgrade-insecure-requests",
+  "sec-ch-ua", "sec-ch-ua-mobile", "sec-ch-ua-platform", "sec-ch-ua-platform-version", "sec-ch-ua-full-version-list", "sec-ch-ua-arch", "sec-ch-ua-model", "sec-ch-ua-bitness", "sec-ch-ua-wow64",
+  "sec-fetch-dest", "sec-fetch-mode", "sec-fetch-site", "sec-fetch-user", "sec-gpc", "sec-purpose", "purpose",
+  "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol",
+  "if-modified-since", "if-unmodified-since", "if-range", "range", "date", "expect", "keep-alive",
+  "origin", "host", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "forwarded", "via",
+  "traceparent", "tracestate", "baggage", "x-request-id", "x-correlation-id", "x-requested-with", "save-data", "viewport-width", "device-memory", "rtt", "downlink", "ect",
+  "authorization", "proxy-authorization", "x-api-key",
+]);
+/** The characters of those grammars (tokens, quoted strings, lists, q-values, dates, base64, URLs of Origin). */
+const STRUCTURED_VALUE = /^[\w .,;:=*/+"()!?#&%~@-]{0,4096}$/;
 
 /** Request line and headers (`[name, value]` pairs, names in lower case, as `Headers` iterates them). */
 export function visitHeadersAndTarget(target: Target, decodedPath: string, headers: ReadonlyArray<readonly [string, string]>, visit: Visit): boolean {
@@ -91,7 +111,10 @@ export function visitHeadersAndTarget(target: Target, decodedPath: string, heade
       const t = splitTarget(value);
       if (visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(t.path) })) return true;
       if (visitPairs(t.query, "referer", "referer-query", visit, budget)) return true;
-    } else if (!NOT_LIGHT.has(name) && visit({ kind: "header", name, where: "header", key: name, value })) return true;
+    } else if (!OPAQUE.has(name)) {
+      const kind = STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
+      if (visit({ kind, name, where: "header", key: name, value })) return true;
+    }
   }
   return false;
 }
@@ -114,6 +137,53 @@ function visitJson(value: unknown, path: string, key: string | null, depth: numb
     }
   }
   return false;
+}
+
+/** What may stand between JSON string literals: punctuation, numbers, `true`, `false`, `null`. */
+const JSON_SKELETON = /^[\s{}[\]:,0-9.eE+\-truefalsn]*$/;
+const MAX_LITERAL = 1_048_576;
+
+/**
+ * JSON that does not parse (cut at `inspectBodyBytes`, or malformed): every complete string
+ * literal is visited, keys as names and values under their key, in one linear scan; whatever
+ * stands between the literals is inspected as text when it is more than JSON punctuation.
+ */
+function visitJsonLiterals(body: string, visit: Visit, budget: { n: number }): boolean {
+  let outside = "";
+  let key: string | null = null;
+  let i = 0;
+  while (i < body.length && budget.n-- > 0) {
+    const open = body.indexOf('"', i);
+    if (open === -1) {
+      outside += body.slice(i);
+      break;
+    }
+    outside += body.slice(i, open);
+    let j = open + 1;
+    while (j < body.length && body[j] !== '"' && j - open < MAX_LITERAL) j += body[j] === "\\" ? 2 : 1;
+    if (j >= body.length || body[j] !== '"') {
+      // The cut-off last literal: inspected as it is.
+      const rest = body.slice(open + 1);
+      if (rest !== "" && visit({ kind: "body", name: key, where: "body", key: key ?? null, value: rest })) return true;
+      break;
+    }
+    const literal = body.slice(open, j + 1);
+    let value: string;
+    try {
+      value = JSON.parse(literal) as string;
+    } catch {
+      value = literal.slice(1, -1);
+    }
+    i = j + 1;
+    let k = i;
+    while (k < body.length && (body[k] === " " || body[k] === "\n" || body[k] === "\r" || body[k] === "\t")) k++;
+    if (body[k] === ":") {
+      key = value.toLowerCase();
+      if (visit({ kind: "name", name: key, where: "body-key", key: value, value })) return true;
+    } else if (value !== "" && visit({ kind: "body", name: key, where: "body", key, value })) return true;
+  }
+  const rest = outside.trim();
+  return rest !== "" && !JSON_SKELETON.test(rest) && visit({ kind: "body", name: null, where: "body", key: null, value: rest });
 }
 
 function parameter(header: string, name: string): string | null {
@@ -238,6 +308,8 @@ export function bodyKind(contentType: string | null): BodyKind | null {
   if (t.startsWith("application/x-www-form-urlencoded")) return "form";
   if (t.startsWith("multipart/form-data") || t.startsWith("multipart/mixed") || t.startsWith("multipart/related")) return "multipart";
   if (t.startsWith("application/xml") || t.startsWith("text/xml") || /^application\/[\w.-]+\+xml/.test(t) || t.startsWith("image/svg+xml")) return "xml";
+  // Serialized Java objects are read as text: the Java detector knows their magic bytes.
+  if (t.startsWith("application/x-java-serialized-object")) return "text";
   if (t.startsWith("text/") || t.startsWith("application/graphql") || t.startsWith("application/javascript") || t.startsWith("application/x-php") || t.startsWith("application/sql")) return "text";
   return null;
 }
@@ -265,6 +337,8 @@ export function visitBody(body: string, contentType: string | null, visit: Visit
           }
           return false;
         }
+        const t = body.trimStart();
+        if (t.startsWith("{") || t.startsWith("[")) return visitJsonLiterals(body, visit, budget);
         return visit({ kind: "body", name: null, where: "body", key: null, value: body });
       }
       return visitJson(parsed, "", null, 0, visit, budget);

@@ -1,8 +1,8 @@
 /**
  * Protocol limits: requests no browser or API client sends, refused before any parsing.
- * Body size is not here: `src/middleware/body-limit.ts` answers 413 for that.
+ * Body size is not here: `src/middleware/body-limit.ts` answers 413 for that. A `%` that is not
+ * followed by two hex digits (`?q=100%`, `50% off`) is text, as browsers send it, not a violation.
  */
-import { hasMalformedPercent } from "./normalize.ts";
 
 export const PROTOCOL_LIMITS = {
   /** Request target (path + query) in characters. */
@@ -40,6 +40,5 @@ export function protocolViolation(r: ProtocolSubject): string | null {
       if (++args > PROTOCOL_LIMITS.maxQueryArgs) return "protocol-too-many-args";
     }
   }
-  if (hasMalformedPercent(r.path) || hasMalformedPercent(r.query)) return "protocol-bad-encoding";
   return null;
 }

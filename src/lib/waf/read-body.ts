@@ -37,7 +37,10 @@ export async function readBodyPrefix(request: Request, maxBytes: number): Promis
     // here; the route sees the same error when it reads.
     return null;
   } finally {
-    if (truncated) await reader.cancel().catch(() => {});
+    // Not awaited: by the Streams spec a tee branch's cancel settles only once the other branch
+    // is cancelled or read to the end too (Node follows that; workerd settles at once), and the
+    // other branch is the route's to read.
+    if (truncated) reader.cancel().catch(() => {});
     else reader.releaseLock();
   }
   return { text, truncated };

@@ -1,15 +1,23 @@
 /**
  * SQL injection, by tokenizing rather than by regex piles. The value is tokenized as SQL in
- * the three places an application can paste it: bare (a number or a whole expression), after an
- * opening `'` and after an opening `"`. An injection has to *break out* of where it lands and
- * continue the statement; ordinary text does not. So the scorer looks at token shapes:
+ * the places an application can paste it: bare (a number or a whole expression), after an
+ * opening `'` and after an opening `"` (and, for a value that starts with one, after an opening
+ * backtick). An injection has to *break out* of where it lands and continue the statement;
+ * ordinary text does not. So the scorer looks at token shapes:
  *
  * - breakout from a string followed by an operator that continues the statement:
- *   `' OR 1=1`, `'; DROP …`, `'--`, `' UNION SELECT`, `'='`, `' AND SLEEP(5)`;
- * - a number followed by a boolean and a comparison / function / sub-select (`1 OR 1=1`);
- * - anywhere: `UNION [ALL] SELECT <select list>`, a tautology after a boolean (`OR 'a'='a'`),
- *   stacked statements after a fragment (`x; DROP TABLE t`), time-delay and other
- *   attack-only functions in an SQL position, `INTO OUTFILE`, `xp_cmdshell`, …
+ *   `' OR 1=1`, `'; DROP …`, `'--`, `' UNION SELECT`, `'='`, `' AND SLEEP(5)`, `')) WAITFOR …`,
+ *   `'+SLEEP(5)+'` (concatenation into the string);
+ * - a number (or a closing parenthesis, a leading comma or boolean) followed by a boolean and a
+ *   comparison / function / sub-select (`1 OR 1=1`, `) LIKE (`, `, FIND_IN_SET(…)`);
+ * - anywhere (in the bare stream and after each breakout): `UNION [ALL] SELECT <select list>`,
+ *   a tautology after a boolean (`OR 'a'='a'`, JSON operators `?|`, `@>`, `#>>`), stacked
+ *   statements after a fragment (`x; DROP TABLE t`), time-delay and other attack-only
+ *   functions in an SQL position, `INTO OUTFILE`, `xp_cmdshell`, `EXEC master..`, `DECLARE @x`,
+ *   PostgreSQL casts of a literal or call result (`'…'::jsonb`, `f(x)::int`), MySQL versioned
+ *   comments (`/*!50000UNION*​/`), empty-comment obfuscation, `SELECT CHAR(`-style builders;
+ * - whole values that are SQL fragments: a lone function opener (`database(`), a catalog name
+ *   (`information_schema`), an overflow probe (`4294967296`). (MongoDB operators: nosql.ts.)
  *
  * Names (O'Brien, D'Angelo), prose with "select"/"union"/"and"/"or", quoted search terms and
  * complete SQL statements (a developer's snippet starting with SELECT/INSERT/…) do not break
@@ -26,30 +34,76 @@ interface Tok {
   v: string;
   /** Words: directly followed by `(` (a call). Strings: unterminated. Comments: a bare `#` before a word. */
   flag: boolean;
+  /** A PostgreSQL cast right after the token (`'{}'::jsonb`, `f(x)::int`): the type, lower case. */
+  cast?: string;
+  /** The cast's type was written in lower case (`::int`, not `::Int` as in `Foo::Int`). */
+  castLower?: boolean;
+}
+
+/** What the tokenizer saw besides tokens. */
+interface Info {
+  /** A MySQL versioned/executable comment `/*!50000` or `/*!union`. */
+  versioned: boolean;
+  /** Empty comments `/**​/` (used as whitespace to split keywords). */
+  empty: number;
+  /** Comments of any kind. */
+  comments: number;
 }
 
 const BOOL_WORDS = new Set(["or", "and", "xor", "not", "div", "||", "&&"]);
 const CMP_WORDS = new Set(["like", "rlike", "regexp", "is", "in", "between", "sounds", "glob", "similar"]);
 const STATEMENT_START = new Set(["select", "insert", "update", "delete", "create", "alter", "drop", "with", "explain", "truncate", "replace", "merge", "grant", "begin", "show", "describe", "pragma"]);
 /** Functions that only show up in attacks when they appear in an SQL position. */
-const TIME_FUNCS = new Set(["sleep", "benchmark", "pg_sleep", "randomblob", "pg_sleep_for", "dbms_lock.sleep", "dbms_pipe.receive_message", "dbms_session.sleep"]);
-const ERROR_FUNCS = new Set(["extractvalue", "updatexml", "exp", "geometrycollection", "multipoint", "polygon", "linestring", "name_const", "json_keys", "gtid_subset", "xmltype", "ctxsys.drithsx.sn", "utl_inaddr.get_host_name", "utl_inaddr.get_host_address", "dbms_xmlgen.getxml"]);
-const FILE_FUNCS = new Set(["load_file", "pg_read_file", "pg_ls_dir", "lo_import", "lo_export", "utl_http.request", "utl_file.fopen", "dbms_java.runjava", "openrowset", "opendatasource", "bulk"]);
-const PROC_WORDS = new Set(["xp_cmdshell", "sp_oacreate", "sp_oamethod", "xp_dirtree", "xp_regread", "xp_fileexist", "sp_makewebtask", "sp_addsrvrolemember", "sp_configure", "sp_executesql", "xp_servicecontrol", "sp_password"]);
+const TIME_FUNCS = new Set(["sleep", "benchmark", "pg_sleep", "randomblob", "pg_sleep_for", "pg_sleep_until", "dbms_lock.sleep", "dbms_pipe.receive_message", "dbms_session.sleep", "sys.dbms_lock.sleep"]);
+const ERROR_FUNCS = new Set(["extractvalue", "updatexml", "exp", "geometrycollection", "multipoint", "polygon", "linestring", "multilinestring", "multipolygon", "name_const", "json_keys", "gtid_subset", "gtid_subtract", "xmltype", "ctxsys.drithsx.sn", "utl_inaddr.get_host_name", "utl_inaddr.get_host_address", "dbms_xmlgen.getxml", "dbms_utility.sqlid_to_sqlhash", "ordsys.ord_dicom.getmappingxpath", "sys.dbms_aw_xml.readawmetadata"]);
+const FILE_FUNCS = new Set(["load_file", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "lo_import", "lo_export", "lo_get", "utl_http.request", "httpuritype.getclob", "utl_file.fopen", "dbms_java.runjava", "dbms_ldap.init", "openrowset", "opendatasource", "bulk", "load_extension", "dblink", "dblink_connect"]);
+const PROC_WORDS = new Set(["xp_cmdshell", "sp_oacreate", "sp_oamethod", "xp_dirtree", "xp_subdirs", "xp_regread", "xp_regwrite", "xp_fileexist", "sp_makewebtask", "sp_addsrvrolemember", "sp_addlogin", "sp_configure", "sp_executesql", "xp_servicecontrol", "sp_password", "xp_availablemedia", "xp_loginconfig", "xp_ntsec_enumdomains", "xp_terminate_process", "sp_execute_external_script", "fn_varbintohexstr"]);
 /** Functions whose presence right after a breakout/boolean says "this is SQL". */
 const SQL_FUNCS = new Set([
   ...TIME_FUNCS, ...ERROR_FUNCS, ...FILE_FUNCS,
   "ascii", "ord", "char", "chr", "nchar", "substring", "substr", "mid", "left", "right", "length", "len", "concat", "concat_ws",
-  "group_concat", "string_agg", "version", "database", "user", "current_user", "system_user", "session_user", "schema",
+  "group_concat", "string_agg", "listagg", "version", "database", "user", "current_user", "system_user", "session_user", "schema",
   "if", "iif", "ifnull", "isnull", "nullif", "coalesce", "case", "cast", "convert", "count", "exists", "hex", "unhex", "md5",
-  "sha1", "rand", "floor", "db_name", "user_name", "suser_name", "has_dbaccess", "is_srvrolemember", "instr", "locate",
-  "position", "elt", "make_set", "field", "row", "bin", "conv", "unicode", "lower", "upper", "trim", "replace", "reverse",
-  "sqlite_version", "typeof", "current_database", "pg_typeof", "quote_ident", "to_char", "utl_raw.cast_to_varchar2",
+  "sha1", "sha2", "rand", "random", "floor", "ceil", "round", "db_name", "user_name", "suser_name", "suser_sname", "has_dbaccess", "is_srvrolemember", "instr", "locate",
+  "position", "elt", "make_set", "field", "row", "bin", "conv", "unicode", "lower", "upper", "trim", "ltrim", "rtrim", "replace", "reverse",
+  "sqlite_version", "typeof", "current_database", "pg_typeof", "quote_ident", "to_char", "utl_raw.cast_to_varchar2", "find_in_set",
+  "strcmp", "pow", "power", "cos", "sin", "tan", "compress", "uncompress", "decode", "encode", "sysdate", "insert", "char_length",
+  "octet_length", "soundex", "lpad", "rpad", "space", "repeat", "oct", "current_setting", "unistr", "starts_with", "format",
+  "json_extract", "json_value", "json_query", "json_depth", "json_length", "json_type", "json_valid", "json_object", "json_array",
+  "json_contains", "json_search", "json_unquote", "jsonb_pretty", "json_build_object", "jsonb_build_object", "to_json", "to_jsonb",
+  "json_each", "jsonb_each", "jsonb_path_query", "json_array_length", "sqlite_compileoption_used", "sqlite_compileoption_get",
+  "group_concat", "quote", "zeroblob", "crc32", "aes_decrypt", "des_decrypt", "des_encrypt", "uuid", "connection_id",
+  "last_insert_id", "row_count", "found_rows", "current_schema", "inet_server_addr", "pg_backend_pid", "host_name", "serverproperty",
+  "object_id", "object_name", "col_name", "type_name", "has_perms_by_name", "permissions", "sys_context", "rawtohex", "to_number",
+  "regexp_substr", "regexp_like", "dbms_random.value", "nvl", "nvl2", "decode", "bitand", "tochar", "datalength",
 ]);
-const META_OBJECTS = ["information_schema", "sysobjects", "syscolumns", "sys.tables", "sys.objects", "pg_catalog", "pg_shadow", "pg_user", "sqlite_master", "sqlite_schema", "mysql.user", "all_tables", "all_users", "user_tables", "dba_users", "msysobjects", "master..sysdatabases", "master.dbo"];
+/** Functions a `SELECT` only reaches for in an attack: extraction and probing, not reporting. */
+const PROBE_FUNCS = new Set([
+  "char", "chr", "nchar", "if", "iif", "group_concat", "user", "current_user", "system_user", "session_user", "version", "database",
+  "db_name", "schema", "ascii", "ord", "elt", "make_set", "unhex", "sqlite_version", "user_name", "suser_name", "has_dbaccess",
+  "is_srvrolemember", "host_name", "serverproperty", "connection_id", "current_setting", "inet_server_addr", "pg_backend_pid",
+  "sys_context", ...TIME_FUNCS, ...ERROR_FUNCS, ...FILE_FUNCS,
+]);
+const META_OBJECTS = ["information_schema", "sysobjects", "syscolumns", "sys.tables", "sys.objects", "sys.databases", "pg_catalog", "pg_shadow", "pg_user", "pg_database", "pg_tables", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "mysql.user", "mysql.db", "all_tables", "all_users", "all_tab_columns", "user_tables", "dba_users", "msysobjects", "msysaccessobjects", "master..sysdatabases", "master.dbo", "sys.sql_logins"];
+/** Whole values that are a database's own catalog or sample-database name (what enumeration sends). */
+const CATALOG_VALUES = new Set([
+  ...META_OBJECTS, "tempdb", "msdb", "northwind", "schema_name", "table_name", "column_name", "table_schema", "sysusers", "syslogins",
+  "sysdatabases", "pg_namespace", "pg_class", "pg_attribute", "pg_proc", "v$version", "sys.user$", "dual", "all_objects", "dba_tables",
+  "user_tab_columns", "information_schema.tables", "information_schema.columns", "information_schema.schemata",
+]);
+/** Keywords that make a MySQL versioned comment `/*!keyword` SQL rather than a JS/CSS banner. */
+const VERSIONED_WORDS = /^(?:select|union|from|where|and|or|not|null|order|group|having|limit|concat|all|distinct|insert|update|delete|drop|sleep|benchmark|user|database|version|information_schema|table_name|column_name|if|case|into|procedure|load_file|char|like|xor|desc|asc|and|between|exists|substring|ascii)\b/i;
+/** PostgreSQL types a cast names. */
+const PG_TYPES = new Set(["int", "int2", "int4", "int8", "integer", "smallint", "bigint", "numeric", "decimal", "real", "float", "float4", "float8", "double", "bool", "boolean", "text", "varchar", "char", "character", "bpchar", "name", "json", "jsonb", "xml", "bytea", "oid", "regclass", "regproc", "regtype", "uuid", "inet", "cidr", "money", "tsvector", "tsquery", "jsonpath", "interval", "timestamp", "timestamptz", "date", "time"]);
+/** Numbers that probe integer overflows / the `2.2250738585072011e-308` float-parsing hang. */
+const OVERFLOW_NUMBERS = new Set(["2147483648", "-2147483649", "4294967296", "9223372036854775808", "-9223372036854775809", "18446744073709551616"]);
+const MAGIC_FLOAT = /^2\.225073858507201\d{0,4}e-0{0,2}308$/;
 
 const MAX_TOKENS = 4_000;
+/** Tokens of the (quote-context) stream the breakout scorer looks at. */
 const QUOTE_CONTEXT_TOKENS = 48;
+/** Whole-value checks apply to values up to this length. */
+const SHORT = 256;
 
 function isWordStart(c: string): boolean {
   return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_" || c > "\x7f";
@@ -63,9 +117,14 @@ function isDigit(c: string | undefined): boolean {
 function isSpace(c: string): boolean {
   return c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\v" || c === "\f" || c === "\u00a0";
 }
+function nextNonSpace(s: string, i: number): number {
+  const stop = Math.min(s.length, i + 8);
+  while (i < stop && isSpace(s[i]!)) i++;
+  return i;
+}
 
-/** Tokenizes `s` as SQL (MySQL flavoured, tolerant); stops after `max` tokens. */
-function tokenize(s: string, max: number): Tok[] {
+/** Tokenizes `s` as SQL (MySQL flavoured, with PostgreSQL casts/JSON operators; tolerant); stops after `max` tokens. */
+function tokenize(s: string, max: number, info: Info): Tok[] {
   const out: Tok[] = [];
   const n = s.length;
   let i = 0;
@@ -77,13 +136,20 @@ function tokenize(s: string, max: number): Tok[] {
     }
     // MySQL executable comments `/*!50000 UNION*/`: their content is SQL, the markers are noise.
     if (c === "/" && s[i + 1] === "*") {
+      info.comments++;
       if (s[i + 2] === "!") {
         i += 3;
-        while (isDigit(s[i])) i++;
+        const digits = i;
+        while (isDigit(s[i]) && i < digits + 6) i++;
+        if (i > digits || VERSIONED_WORDS.test(s.slice(i, i + 24))) info.versioned = true;
         continue;
       }
       const end = s.indexOf("*/", i + 2);
-      out.push({ k: "cmt", v: "/*", flag: false });
+      if (end === i + 2) info.empty++;
+      // `/*+!50000select …` (a hint comment hiding a versioned one) and `/* … /*!50000from*/`.
+      const body = s.slice(i + 2, end === -1 ? Math.min(n, i + 256) : Math.min(end, i + 256));
+      if (/^\+?\s{0,4}!\s{0,4}(?:\d|[a-z])/i.test(body) || body.includes("/*!")) info.versioned = true;
+      out.push({ k: "cmt", v: end === i + 2 ? "/**/" : "/*", flag: false });
       i = end === -1 ? n : end + 2;
       continue;
     }
@@ -92,12 +158,48 @@ function tokenize(s: string, max: number): Tok[] {
       continue;
     }
     if (c === "-" && s[i + 1] === "-") {
+      info.comments++;
       const end = s.indexOf("\n", i);
       out.push({ k: "cmt", v: "--", flag: false });
       i = end === -1 ? n : end + 1;
       continue;
     }
+    // PostgreSQL JSON operators: `->`, `->>`, `#>`, `#>>`, `#-`, `?|`, `?&`, `? '…'`, `@>`, `<@`, `@?`, `@@`.
+    if (c === "-" && s[i + 1] === ">") {
+      const len = s[i + 2] === ">" ? 3 : 2;
+      out.push({ k: "cmp", v: s.slice(i, i + len), flag: true });
+      i += len;
+      continue;
+    }
+    if (c === "#" && (s[i + 1] === ">" || (s[i + 1] === "-" && s[nextNonSpace(s, i + 2)] === "'" && isSpace(s[i + 2] ?? "x")))) {
+      const len = s[i + 1] === ">" && s[i + 2] === ">" ? 3 : 2;
+      out.push({ k: "cmp", v: s.slice(i, i + len), flag: true });
+      i += len;
+      continue;
+    }
+    if (c === "?" && (s[i + 1] === "|" || s[i + 1] === "&" || s[nextNonSpace(s, i + 1)] === "'")) {
+      const len = s[i + 1] === "|" || s[i + 1] === "&" ? 2 : 1;
+      out.push({ k: "cmp", v: s.slice(i, i + len), flag: true });
+      i += len;
+      continue;
+    }
+    if ((c === "@" && (s[i + 1] === ">" || s[i + 1] === "?" || (s[i + 1] === "@" && (i + 2 >= n || isSpace(s[i + 2]!))))) || (c === "<" && s[i + 1] === "@")) {
+      out.push({ k: "cmp", v: s.slice(i, i + 2), flag: true });
+      i += 2;
+      continue;
+    }
+    if (c === ":" && s[i + 1] === ":" && out.length > 0 && isWordStart(s[i + 2] ?? "")) {
+      let j = i + 3;
+      while (j < n && isWordChar(s[j]!) && j < i + 40) j++;
+      const raw = s.slice(i + 2, j);
+      const prev = out[out.length - 1]!;
+      prev.cast = raw.toLowerCase();
+      prev.castLower = raw === prev.cast;
+      i = j;
+      continue;
+    }
     if (c === "#") {
+      info.comments++;
       const end = s.indexOf("\n", i);
       // `admin'#` truncates; `#{x}` (interpolation), `#1`, `#hashtag` right after a quote are text.
       const next = s[i + 1];
@@ -130,8 +232,18 @@ function tokenize(s: string, max: number): Tok[] {
     }
     if (c === "`") {
       const end = s.indexOf("`", i + 1);
-      out.push({ k: "word", v: "`ident`", flag: false });
+      const name = s.slice(i + 1, end === -1 ? Math.min(n, i + 41) : Math.min(end, i + 41)).toLowerCase();
+      out.push({ k: "word", v: "`" + name + "`", flag: false });
       i = end === -1 ? n : end + 1;
+      continue;
+    }
+    // MSSQL `[dbo].[users]`, `TRUNCATE [t]`: a bracketed identifier (not `[1,2]` or `["a"]`).
+    if (c === "[" && isWordStart(s[i + 1] ?? "")) {
+      let j = i + 1;
+      while (j < n && j < i + 64 && isWordChar(s[j]!)) j++;
+      if (s[j] === "]") j++;
+      out.push({ k: "word", v: "[" + s.slice(i + 1, j).replace("]", "").toLowerCase() + "]", flag: false });
+      i = j;
       continue;
     }
     if (isDigit(c) || (c === "." && isDigit(s[i + 1]))) {
@@ -153,7 +265,7 @@ function tokenize(s: string, max: number): Tok[] {
     }
     if (isWordStart(c)) {
       let j = i + 1;
-      while (j < n && (isWordChar(s[j]!) || (s[j] === "." && j + 1 < n && isWordStart(s[j + 1]!)))) j++;
+      while (j < n && (isWordChar(s[j]!) || (s[j] === "." && j + 1 < n && (isWordStart(s[j + 1]!) || (s[j + 1] === "." && isWordStart(s[j + 2] ?? "")))))) j++;
       const v = s.slice(i, j).toLowerCase();
       let k = j;
       while (k < n && isSpace(s[k]!)) k++;
@@ -174,7 +286,7 @@ function tokenize(s: string, max: number): Tok[] {
       let j = i + 1;
       if (s[j] === "@") j++;
       while (j < n && (isWordChar(s[j]!) || s[j] === ".")) j++;
-      out.push({ k: "var", v: s.slice(i, j).toLowerCase(), flag: false });
+      out.push(j === i + 1 ? { k: "op", v: "@", flag: false } : { k: "var", v: s.slice(i, j).toLowerCase(), flag: false });
       i = j;
       continue;
     }
@@ -217,11 +329,17 @@ function tokenize(s: string, max: number): Tok[] {
  */
 const isLiteral = (t: Tok | undefined): boolean =>
   t !== undefined &&
-  (t.k === "num" || t.k === "var" || (t.k === "str" && (!t.flag || (t.v.length <= 17 && !/\s/.test(t.v)))) || (t.k === "word" && (t.v === "null" || t.v === "true" || t.v === "false")));
+  (t.k === "num" || t.k === "var" || (t.k === "str" && (!t.flag || (t.v.length <= 17 && !/\s/.test(t.v)))) || (t.k === "word" && (t.v === "null" || t.v === "true" || t.v === "false" || t.v === "array")));
 const isEnd = (t: Tok | undefined): boolean => t === undefined || t.k === "cmt" || t.k === ";";
 const isCall = (t: Tok | undefined): boolean => t !== undefined && t.k === "word" && t.flag;
 const isSqlCall = (t: Tok | undefined): boolean => isCall(t) && SQL_FUNCS.has(t!.v);
 const word = (t: Tok | undefined, ...vs: string[]): boolean => t !== undefined && (t.k === "word" || t.k === "bool" || t.k === "cmp") && vs.includes(t.v);
+/** The last segment of a dotted name: `master.dbo.xp_cmdshell` → `xp_cmdshell`. */
+const tail = (v: string): string => v.slice(v.lastIndexOf(".") + 1);
+const isProc = (t: Tok | undefined): boolean => t !== undefined && t.k === "word" && (PROC_WORDS.has(t.v) || PROC_WORDS.has(tail(t.v)));
+/** A PostgreSQL cast of a literal or a call's result (`'{}'::jsonb`, `f(x)::int`, `1::text`). */
+const isSqlCast = (t: Tok | undefined): boolean =>
+  t !== undefined && t.cast !== undefined && PG_TYPES.has(t.cast) && (t.k === "str" || t.k === "num" || t.k === ")" || (t.k === "word" && t.castLower === true));
 
 /** Skips comments and `(`, returning the next index (comments act as whitespace in SQL). */
 function skip(toks: Tok[], i: number, kinds: ReadonlyArray<Kind>): number {
@@ -229,37 +347,70 @@ function skip(toks: Tok[], i: number, kinds: ReadonlyArray<Kind>): number {
   return i;
 }
 
+/** Index just after the parenthesised group that starts at `i` (a `(`), bounded. */
+function closeParen(toks: Tok[], i: number): number {
+  let depth = 0;
+  for (let k = i; k < toks.length && k < i + 96; k++) {
+    if (toks[k]!.k === "(") depth++;
+    else if (toks[k]!.k === ")" && --depth <= 0) return k + 1;
+  }
+  return -1;
+}
+
 /** After `UNION [ALL|DISTINCT] [(]` at `i` (pointing at SELECT): is what follows a select list? */
-function unionSelectAt(toks: Tok[], i: number): boolean {
+function unionSelectAt(toks: Tok[], i: number, truncated: boolean): boolean {
   let j = skip(toks, i, ["cmt"]);
-  if (word(toks[j], "all", "distinct")) j = skip(toks, j + 1, ["cmt"]);
+  if (word(toks[j], "all", "distinct", "distinctrow")) j = skip(toks, j + 1, ["cmt"]);
   j = skip(toks, j, ["(", "cmt"]);
   if (!word(toks[j], "select")) return false;
   j = skip(toks, j + 1, ["cmt"]);
-  if (word(toks[j], "all", "distinct", "top")) j = skip(toks, j + 1, ["cmt"]);
+  if (word(toks[j], "all", "distinct", "distinctrow", "top")) j = skip(toks, j + 1, ["cmt"]);
   const a = toks[j];
   const b = toks[skip(toks, j + 1, ["cmt"])];
-  if (a === undefined) return false;
+  // `' UNION SELECT` cut off at the end (a probe, or the rest is in another parameter).
+  if (a === undefined) return truncated;
   if (isLiteral(a) || isCall(a) || a.k === "(" || (a.k === "op" && a.v === "*")) return true;
-  if (a.k === "word") return b !== undefined && (b.k === "," || b.k === "cmt" || word(b, "from", "into", "limit", "where"));
-  return false;
+  if (a.k === "word") {
+    if (b === undefined) return truncated || SQL_FUNCS.has(a.v) || a.v.startsWith("@@");
+    return b.k === "," || b.k === "cmt" || word(b, "from", "into", "limit", "where");
+  }
+  return truncated && a.k === "op";
 }
 
+/** The next `count` non-comment tokens from `i`. */
+function nextTokens(toks: Tok[], i: number, count: number): Array<Tok | undefined> {
+  const out: Array<Tok | undefined> = [];
+  for (let k = i; out.length < count && k < toks.length && k < i + 16; k++) if (toks[k]!.k !== "cmt") out.push(toks[k]);
+  while (out.length < count) out.push(undefined);
+  return out;
+}
+
+/** Index of the `count`-th non-comment token from `i` (for re-entering the stream). */
+function indexOfNext(toks: Tok[], i: number, count: number): number {
+  let seen = 0;
+  for (let k = i; k < toks.length && k < i + 16; k++) {
+    if (toks[k]!.k === "cmt") continue;
+    if (seen++ === count) return k;
+  }
+  return toks.length;
+}
+
+const SQL_TYPES = new Set(["varchar", "nvarchar", "char", "nchar", "int", "bigint", "smallint", "tinyint", "bit", "table", "cursor", "sysname", "sql_variant", "varbinary", "binary", "text", "ntext", "datetime", "date", "float", "decimal", "numeric", "money", "xml", "uniqueidentifier"]);
+
 /** Is there a statement that a stacked query would start, at `i`? */
-function statementAt(toks: Tok[], i: number): boolean {
-  const a = toks[i];
-  const b = toks[i + 1];
-  const c = toks[i + 2];
-  const d = toks[i + 3];
+function statementAt(toks: Tok[], i: number, afterBreakout = false): boolean {
+  const [a, b, c, d] = nextTokens(toks, i, 4);
   if (a === undefined || (a.k !== "word" && a.k !== "bool")) return false;
   switch (a.v) {
     case "drop":
     case "truncate":
-      return word(b, "table", "database", "schema", "user", "view", "procedure", "function", "index", "login");
+      return word(b, "table", "database", "schema", "user", "view", "procedure", "function", "index", "login", "trigger") || (b?.k === "word" && b.v.startsWith("["));
     case "delete":
       return word(b, "from") && c !== undefined && c.k === "word" && (isEnd(d) || word(d, "where"));
     case "insert":
-      return word(b, "into") && c !== undefined && c.k === "word" && (word(d, "values", "select") || d?.k === "(");
+    case "replace":
+      if (word(b, "into")) return c !== undefined && c.k === "word" && (word(d, "values", "select") || d?.k === "(" || c.flag);
+      return a.v === "replace" && b !== undefined && b.k === "word" && (c?.k === "(" || b.flag) ? true : afterBreakout && a.v === "insert" && b?.k === "word";
     case "update":
       return b !== undefined && b.k === "word" && word(c, "set");
     case "exec":
@@ -273,18 +424,52 @@ function statementAt(toks: Tok[], i: number): boolean {
       return word(b, "delay", "time");
     case "create":
     case "alter":
-      return word(b, "table", "user", "login", "function", "procedure", "trigger", "database", "role");
+      return word(b, "table", "user", "login", "function", "procedure", "trigger", "database", "role", "or", "definer");
     case "grant":
-      return word(b, "all", "select", "insert", "update", "delete", "dba", "execute");
+    case "revoke":
+      return word(b, "all", "select", "insert", "update", "delete", "dba", "execute", "connect", "file", "super");
     case "set":
-      return b?.k === "var";
+      return b?.k === "var" || (b?.k === "word" && c?.k === "cmp");
     case "select":
-      return unionSelectAt(toks, i) || isSqlCall(b) || b?.k === "var";
+      // After a breakout, `'; SELECT …` is a stacked query whatever it selects.
+      return afterBreakout ? b !== undefined && !(b.k === "str" && b.flag) : unionSelectAt(toks, i, false) || isSqlCall(b) || b?.k === "var";
+    case "begin":
+      return afterBreakout || (b !== undefined && (b.k === "word" || b.k === ";"));
+    case "call":
+      return isCall(b);
     case "load_file":
       return true;
+    case "copy":
+      return b?.k === "word" && word(c, "from", "to", "(");
     default:
-      return PROC_WORDS.has(a.v);
+      return isProc(a);
   }
+}
+
+/** `literal (op|cmp literal)+` from `j`, skipping comments and `(`: index after it, and whether it had a comparison. */
+function literalChain(toks: Tok[], j: number): { end: number; cmp: number; json: boolean; cast: boolean } {
+  let k = skip(toks, j, ["(", "cmt"]);
+  let cmp = 0;
+  let json = false;
+  let cast = false;
+  if (!isLiteral(toks[k])) return { end: -1, cmp: 0, json: false, cast: false };
+  cast ||= isSqlCast(toks[k]);
+  k++;
+  for (let steps = 0; steps < 8; steps++) {
+    let m = skip(toks, k, [")", "cmt"]);
+    const op = toks[m];
+    if (op === undefined || (op.k !== "cmp" && op.k !== "op") || word(op, "in", "is", "between", "sounds", "similar")) break;
+    // Arithmetic first is prose ("12 / 4 = 3"); a cast literal may be operated on (`'[1]'::jsonb - 1`).
+    if (steps === 0 && op.k === "op" && !cast) break;
+    const r = skip(toks, m + 1, ["(", "cmt"]);
+    if (!isLiteral(toks[r])) break;
+    if (op.k === "cmp") cmp++;
+    json ||= op.flag;
+    cast ||= isSqlCast(toks[r]);
+    k = r + 1;
+    m = k;
+  }
+  return { end: skip(toks, k, [")"]), cmp, json, cast };
 }
 
 /** Scores what follows a boolean operator at `i` (`OR …`, `AND …`). */
@@ -295,7 +480,13 @@ function booleanTail(toks: Tok[], i: number, strict: boolean): number {
   if (word(a, "not")) j = skip(toks, j + 1, ["cmt", "("]);
   const first = toks[j];
   if (first === undefined) return 0;
-  if (word(first, "select", "exists") || isSqlCall(first) || PROC_WORDS.has(first.v)) return 6;
+  if (word(first, "select", "exists") || isSqlCall(first) || isProc(first) || isSqlCast(first)) return 6;
+  // `' or f(x)--`, `' and g(y)::bool--`, `' or h(z) > 0`: any function call then a comparison/end.
+  if (isCall(first) && toks[j + 1]?.k === "(") {
+    const after = closeParen(toks, j + 1);
+    const t = after === -1 ? undefined : toks[after];
+    if (after !== -1 && (isSqlCast(toks[after - 1]) || t?.k === "cmp" || (t?.k === "cmt" && !strict))) return 5;
+  }
   // Look for a comparison within the next few tokens.
   let sawWord = false;
   for (let k = j, steps = 0; k < toks.length && steps < 8; k++, steps++) {
@@ -319,9 +510,14 @@ function booleanTail(toks: Tok[], i: number, strict: boolean): number {
   return strict ? 0 : 2;
 }
 
+interface Scored {
+  score: number;
+  rule: string;
+}
+const NONE: Scored = { score: 0, rule: "" };
+
 /** The statement continues right after a breakout (string end) or a numeric value at `i`. */
-function afterValue(toks: Tok[], i: number, fromString: boolean): { score: number; rule: string } {
-  const strict = !fromString;
+function afterValue(toks: Tok[], i: number, fromString: boolean, strict: boolean, near = true): Scored {
   let j = i;
   let parens = 0;
   while (toks[j]?.k === ")") {
@@ -329,146 +525,369 @@ function afterValue(toks: Tok[], i: number, fromString: boolean): { score: numbe
     parens++;
   }
   const t = toks[j];
-  if (t === undefined) return { score: 0, rule: "" };
+  if (t === undefined) return NONE;
   if (t.k === "cmt") {
-    if (!fromString && parens === 0) return { score: 0, rule: "" };
+    if (!fromString && parens === 0) return NONE;
     // `admin'--`, `admin')#`, `x'/*`; a `#hashtag` right after a quote is prose.
     if (t.v === "#" && t.flag) return { score: 2, rule: "sqli-comment-truncation" };
     return { score: 6, rule: "sqli-comment-truncation" };
   }
   if (t.k === ";") {
     const next = skip(toks, j + 1, ["cmt"]);
-    if (statementAt(toks, next)) return { score: 7, rule: "sqli-stacked-query" };
+    if (statementAt(toks, next, fromString || parens > 0)) return { score: 7, rule: "sqli-stacked-query" };
     // `';--` ends the statement and cuts off the rest; a bare `';` is a probe at most.
     if (fromString && toks[j + 1]?.k === "cmt") return { score: 5, rule: "sqli-stacked-query" };
     if (fromString && toks[j + 1] === undefined) return { score: 3, rule: "sqli-stacked-query" };
-    return { score: 0, rule: "" };
+    return NONE;
   }
   if (t.k === "bool") {
     const s = booleanTail(toks, j + 1, strict);
     return { score: s, rule: s >= 6 ? "sqli-tautology" : "sqli-boolean" };
   }
-  if (word(t, "union") && unionSelectAt(toks, j + 1)) return { score: 7, rule: "sqli-union-select" };
-  if (fromString && t.k === "cmp") {
+  if (word(t, "union") && unionSelectAt(toks, j + 1, fromString)) return { score: 7, rule: "sqli-union-select" };
+  // `' INSERT INTO mysql.user …`, `' GRANT CONNECT TO x;`: MSSQL runs a following statement without `;`.
+  if (fromString && near && t.k === "word" && !word(t, "select", "begin", "set") && statementAt(toks, j, false)) {
+    const [, b, c] = nextTokens(toks, j, 3);
+    if (!(c?.k === "str" || b?.k === "str")) return { score: 6, rule: "sqli-stacked-query" };
+  }
+  if (word(t, "waitfor") && word(toks[j + 1], "delay", "time")) return { score: 7, rule: "sqli-time-delay" };
+  // `' sleep(5) '`: the `+` of `'+sleep(5)+'` arrives as a space in a form or query.
+  if (fromString && isCall(t) && (TIME_FUNCS.has(t.v) || ERROR_FUNCS.has(t.v) || FILE_FUNCS.has(t.v))) return { score: 6, rule: TIME_FUNCS.has(t.v) ? "sqli-time-delay" : "sqli-error-based" };
+  if ((fromString || parens > 0) && t.k === "cmp") {
     const next = toks[j + 1];
     if (next === undefined || isLiteral(next) || next.k === "cmt" || next.k === "(" || isCall(next)) return { score: 5, rule: "sqli-boolean" };
     return { score: 2, rule: "sqli-boolean" };
   }
+  if (fromString && near && t.k === "(" && word(toks[skip(toks, j, ["(", "cmt"])], "select")) return { score: 6, rule: "sqli-subquery" };
+  if (fromString && near && word(t, "select")) {
+    const next = toks[skip(toks, j + 1, ["cmt"])];
+    const after = toks[skip(toks, j + 1, ["cmt"]) + 1];
+    if (next !== undefined && ((isLiteral(next) && (next.k !== "str" || after?.k === "," || word(after, "from"))) || isCall(next) || next.k === "(" || next.k === "var" || (next.k === "op" && next.v === "*"))) return { score: 6, rule: "sqli-subquery" };
+    if (next?.k === "word" && (toks[j + 2] === undefined || word(toks[j + 2], "from"))) return { score: 5, rule: "sqli-subquery" };
+  }
   if (word(t, "order", "group") && word(toks[j + 1], "by")) {
     const k = toks[j + 2];
-    if (k !== undefined && (k.k === "num" || isCall(k)) ) return { score: 6, rule: "sqli-order-by" };
+    // `' GROUP BY password HAVING 1=1--` (MSSQL column enumeration through errors).
+    if (word(t, "group") && k?.k === "word" && word(toks[j + 3], "having") && literalChain(toks, j + 4).cmp > 0) return { score: 6, rule: "sqli-having" };
+    if (k !== undefined && (k.k === "num" || isCall(k))) return { score: 6, rule: "sqli-order-by" };
     if (fromString && k !== undefined && k.k === "word" && isEnd(toks[j + 3]) && toks[j + 3] !== undefined) return { score: 5, rule: "sqli-order-by" };
-    return { score: 0, rule: "" };
+    return NONE;
   }
-  if (fromString && word(t, "having", "limit", "procedure", "into", "rlike", "regexp", "like") && toks[j + 1] !== undefined) {
+  if (word(t, "procedure") && word(toks[j + 1], "analyse")) return { score: 6, rule: "sqli-procedure-analyse" };
+  if ((fromString || parens > 0) && word(t, "having", "limit", "procedure", "into", "rlike", "regexp", "like") && toks[j + 1] !== undefined) {
     const next = toks[j + 1]!;
     if (word(t, "into") && word(next, "outfile", "dumpfile")) return { score: 7, rule: "sqli-file-access" };
-    if (isLiteral(next) || isCall(next) || next.k === "(") return { score: 5, rule: "sqli-boolean" };
+    // `' having 1=1`, `' limit 1`, `' like 'a`; "'having' a gerund" is prose.
+    if ((isLiteral(next) && (next.k !== "str" || next.flag || toks[j + 2]?.k === "cmp" || isEnd(toks[j + 2]))) || isCall(next) || next.k === "(") return { score: 5, rule: "sqli-boolean" };
   }
   if (t.k === "op" && "+-|*/^".includes(t.v)) {
     const next = toks[skip(toks, j + 1, ["(", "cmt"])];
     if (next !== undefined && (word(next, "select") || isSqlCall(next))) return { score: fromString ? 6 : 5, rule: "sqli-expression" };
   }
-  return { score: 0, rule: "" };
+  // `1 AS "x" FROM t`: the value lands in a select list.
+  if (!fromString && word(t, "as") && (toks[j + 1]?.k === "str" || toks[j + 1]?.v.startsWith("`") === true)) {
+    const next = toks[j + 2];
+    if (word(next, "from") || (toks[j + 1]!.k === "str" && toks[j + 1]!.flag && /\bfrom\b/i.test(toks[j + 1]!.v))) return { score: 5, rule: "sqli-select-list" };
+  }
+  return NONE;
 }
 
-interface Best {
-  score: number;
-  rule: string;
+/**
+ * `'+ X +'`, `" | X | "`: the value closes the string, concatenates something and reopens the
+ * string so the application's own closing quote still fits.
+ */
+function concatBreakout(toks: Tok[], q: string): boolean {
+  const op = toks[1];
+  const last = toks[toks.length - 1];
+  if (op === undefined || last === undefined || toks.length < 4 || toks.length > 24) return false;
+  if (!((op.k === "op" && "+|&".includes(op.v)) || (op.k === "bool" && op.v === "||"))) return false;
+  if (!(last.k === "str" && last.flag && last.v.length <= 2 && last.v.startsWith(q))) return false;
+  const before = toks[toks.length - 2]!;
+  return (before.k === "op" && "+|&".includes(before.v)) || (before.k === "bool" && before.v === "||");
 }
 
-function better(best: Best, score: number, rule: string): void {
+function better(best: Scored, score: number, rule: string): void {
   if (score > best.score) {
     best.score = score;
     best.rule = rule;
   }
 }
 
-/** Patterns that count wherever they appear in the bare token stream. */
-function anywhere(toks: Tok[], best: Best, lower: string): void {
-  const first = toks[0];
-  // A complete statement (a developer's snippet, a SQL console) is code, not a fragment that
-  // continues someone else's statement: only attack-only functions count in it.
-  const statement = first !== undefined && STATEMENT_START.has(first.v) && first.k === "word";
+const SQL_AFTER_CALL = new Set(["order", "union", "from", "where", "limit", "group", "having", "then", "else", "end", "when", "as", "into", "procedure", "offset", "waitfor", "select"]);
+const SQLISH_PREV = ["select", "if", "then", "else", "when", "where", "rlike", "like", "regexp", "and", "or", "begin", "do", "return", "values", "exec", "execute", "waitfor", "from", "having", "by", "case"];
+
+/** Patterns that count wherever they appear in a token stream. */
+function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
+    if (t.cast !== undefined && !statement && isSqlCast(t)) {
+      // `'{"a":1}'::jsonb`, `password::int`, `f(x)::text`: PostgreSQL casts turning a value into SQL.
+      const prev = toks[i - 1];
+      const next = toks[i + 1];
+      const op = next !== undefined && (next.k === "cmp" || next.k === "op" || next.k === "bool" || next.k === "cmt");
+      const whole = toks.length <= 2 && t.k === "word";
+      if (t.k === ")" || op || whole || (prev !== undefined && (prev.k === "cmp" || prev.k === "op" || prev.k === "bool"))) better(best, 5, "sqli-pg-cast");
+    }
     if (t.k === "word") {
-      if (!statement && t.v === "union" && unionSelectAt(toks, i + 1)) better(best, 7, "sqli-union-select");
-      else if (PROC_WORDS.has(t.v)) better(best, 7, "sqli-stored-procedure");
+      if (!statement && t.v === "union" && unionSelectAt(toks, i + 1, false)) better(best, 7, "sqli-union-select");
+      else if (isProc(t)) better(best, 7, "sqli-stored-procedure");
       else if (t.v === "waitfor" && word(toks[i + 1], "delay", "time") && toks[i + 2]?.k === "str") better(best, 7, "sqli-time-delay");
       else if (t.v === "into" && word(toks[i + 1], "outfile", "dumpfile") && toks[i + 2]?.k === "str") better(best, 7, "sqli-file-access");
-      else if (t.flag && (TIME_FUNCS.has(t.v) || ERROR_FUNCS.has(t.v) || FILE_FUNCS.has(t.v))) {
-        const prev = toks[i - 1];
+      else if (t.v === "procedure" && word(toks[i + 1], "analyse") && (toks[i + 2]?.k === "(" || toks[i + 1]!.flag)) better(best, 6, "sqli-procedure-analyse");
+      else if ((t.v === "exec" || t.v === "execute") && !statement) {
+        // `EXEC master..xp_dirtree`, `EXEC(@q)`, `EXEC sp_…`, `EXECUTE IMMEDIATE '…'`.
+        const b = toks[skip(toks, i + 1, ["cmt"])];
+        const c = toks[skip(toks, skip(toks, i + 1, ["cmt"]) + 1, ["cmt"])];
+        const master = b?.k === "word" && (b.v.startsWith("master.") || (b.v === "master" && c?.k === "."));
+        if (b !== undefined && (master || (b.k === "word" && (b.v.startsWith("xp_") || b.v.startsWith("sp_") || b.v === "immediate")) || (b.k === "(" && (c?.k === "var" || c?.v === "@")) || (b.k === "var" && !b.v.startsWith("@@")))) {
+          better(best, 6, "sqli-stored-procedure");
+        }
+      } else if (t.v === "declare") {
+        // `DECLARE @q VARCHAR(99)`: T-SQL; "I declare @bob the winner" is not.
+        const bi = skip(toks, i + 1, ["cmt"]);
+        const b = toks[bi];
+        const c = toks[skip(toks, bi + 1, ["cmt"])];
+        if (b?.k === "var" && (c === undefined || c.k === ";" || (c.k === "word" && (SQL_TYPES.has(c.v) || word(c, "as"))))) better(best, 6, "sqli-stacked-query");
+      } else if (t.v === "select") {
+        // `SELECT CHAR(`, `SELECT IF(`, `SELECT @@version`, `SELECT 1,2,3`, `select(user(`: probing, not reporting.
+        const j = skip(toks, i + 1, ["cmt", "("]);
+        const b = toks[j];
+        // `SELECT IIF(1 > 1, …)` probes with literals; `SELECT IIF(a > b, …)` in a snippet reports.
+        const literalIf = b !== undefined && (b.v === "if" || b.v === "iif") ? literalChain(toks, j + 1).cmp > 0 || closeParen(toks, j + 1) === -1 : true;
+        if (b !== undefined && literalIf && ((isCall(b) && PROBE_FUNCS.has(b.v)) || (b.k === "var" && b.v.startsWith("@@")) || (b.k === "word" && (b.v === "pg_sleep" || b.v === "dbms_pipe.receive_message")))) better(best, 6, "sqli-probe-select");
+        else if (b !== undefined && (b.k === "num" || word(b, "null")) && toks[j + 1]?.k === "," && (toks[j + 2]?.k === "num" || word(toks[j + 2], "null")) && (toks[j + 3]?.k === "," || isEnd(toks[j + 3]) || word(toks[j + 3], "from"))) better(best, 5, "sqli-probe-select");
+        if (!statement && toks[i - 1]?.k === "(" && i > 1) {
+          // `(SELECT …)` inside a value that is not a statement: a sub-select in an expression.
+          const p = toks[i - 2];
+          if (p !== undefined && (p.k === "bool" || p.k === "cmp" || p.k === "," || (p.k === "op" && p.v !== "*") || isCall(p))) better(best, 5, "sqli-subquery");
+        }
+      } else if (t.v === "from" && i + 1 < toks.length) {
+        const b = toks[skip(toks, i + 1, ["cmt", "("])];
+        const name = b === undefined ? "" : b.v.replace(/^[`[]|[`\]]$/g, "").replace(/\.$/, "");
+        if (b !== undefined && b.k === "word" && (CATALOG_VALUES.has(name) || name.startsWith("information_schema.") || name.startsWith("pg_catalog."))) better(best, statement ? 4 : 5, "sqli-schema-probe");
+      } else if (t.flag && (TIME_FUNCS.has(t.v) || ERROR_FUNCS.has(t.v) || FILE_FUNCS.has(t.v))) {
+        let p = i - 1;
+        while (p >= 0 && toks[p]!.k === "cmt") p--;
+        const prev = toks[p];
         // `time.sleep(1)` / `Thread.sleep(…)` are method calls in other languages.
         if (prev?.k === ".") continue;
         const family = TIME_FUNCS.has(t.v) ? "sqli-time-delay" : FILE_FUNCS.has(t.v) ? "sqli-file-access" : "sqli-error-based";
-        const arg = toks[i + 2];
+        const arg = toks[skip(toks, i + 2, ["cmt"])];
+        const close = toks[i + 1]?.k === "(" ? closeParen(toks, i + 1) : -1;
+        const follow = close === -1 ? undefined : toks[close];
+        // At the very start, `sleep(5)` must also end like SQL: "sleep(1) python" is a search.
+        const endsLikeSql = close === -1 || follow === undefined || isEnd(follow) || follow.k === "op" || follow.k === "cmp" || follow.k === "bool" || follow.k === ")" || follow.k === ",";
+        // "sleep(1) python", "?q=sleep(1) python": a closed call followed by a plain word is prose.
+        const prose = close !== -1 && follow?.k === "word" && !follow.flag && !SQL_AFTER_CALL.has(follow.v);
         const sqlish =
-          prev === undefined
-            ? arg !== undefined && (arg.k === "num" || word(arg, "select") || isCall(arg))
-            : prev.k === "bool" || prev.k === "(" || prev.k === "," || prev.k === "op" || prev.k === "cmp" || word(prev, "select", "if", "then", "else", "when", "where", "rlike", "like", "regexp", "and", "or");
+          prose
+            ? false
+            : prev === undefined
+            ? endsLikeSql && arg !== undefined && (arg.k === "num" || word(arg, "select") || isCall(arg) || arg.k === "(")
+            : prev.k === "bool" || prev.k === "(" || prev.k === "," || prev.k === "op" || prev.k === "cmp" || prev.k === ";" || (prev.k === "str" && !prev.flag) || word(prev, ...SQLISH_PREV);
         if (FILE_FUNCS.has(t.v) && arg?.k === "str") better(best, 6, family);
         better(best, sqlish ? 6 : 3, family);
       }
-    } else if (t.k === "bool" && !statement && i > 0) {
-      // Tautology / contradiction between literals: `OR 1=1`, `AND 'a'='b'`, `|| 2>1`.
+    } else if (t.k === "bool" && !statement) {
+      // Tautology / contradiction between literals: `OR 1=1`, `AND 'a'='b'`, `|| 2>1`, `OR '{}'::jsonb @> '{}'`.
       const j = skip(toks, i + 1, ["(", "cmt"]);
       const a = toks[j];
-      const op = toks[j + 1];
-      const b = toks[skip(toks, j + 2, ["(", "cmt"])];
+      const chain = literalChain(toks, i + 1);
+      const after = chain.end === -1 ? undefined : toks[chain.end];
       // …that ends the condition (end, comment, `)`, `;`, another boolean, LIMIT/ORDER): prose goes on with words.
-      const bi = skip(toks, j + 2, ["(", "cmt"]);
-      const after = toks[bi + 1];
-      const closes = after === undefined || after.k === "cmt" || after.k === ";" || after.k === ")" || after.k === "bool" || (after.k === "str" && after.flag) || word(after, "limit", "order", "group", "union", "into", "having");
-      if (isLiteral(a) && op?.k === "cmp" && isLiteral(b) && (a!.k !== "word" || b!.k !== "word") && closes) better(best, 6, "sqli-tautology");
-      else if (op?.k === "cmp" && b !== undefined && (word(b, "select") || (isSqlCall(b) && SQL_FUNCS.has(b.v)))) better(best, 5, "sqli-subquery");
-      else if (a !== undefined && (word(a, "select", "exists") && toks[j - 1]?.k === "(")) better(best, 6, "sqli-subquery");
-      else if (a !== undefined && a.flag && (TIME_FUNCS.has(a.v) || ERROR_FUNCS.has(a.v))) better(best, 6, "sqli-time-delay");
-      else if (isSqlCall(a)) {
+      const closes = chain.end !== -1 && (after === undefined || after.k === "cmt" || after.k === ";" || after.k === ")" || after.k === "bool" || (after.k === "str" && after.flag) || word(after, "limit", "order", "group", "union", "into", "having"));
+      const wordOnly = a !== undefined && a.k === "word" && toks[skip(toks, j + 2, ["(", "cmt"])]?.k === "word";
+      // At the very start (`or 1=1--`, ` AND 1=1#`: a suffix for someone else's value) the condition must be cut off by a comment.
+      const cut = after !== undefined && (after.k === "cmt" || after.k === ";");
+      if (chain.end !== -1 && (chain.cmp > 0 || chain.json || chain.cast) && closes && !wordOnly && (i > 0 || chain.json || chain.cast || a?.k === "str" || cut)) better(best, 6, "sqli-tautology");
+      else if (chain.end !== -1 && (chain.json || chain.cast)) better(best, 5, "sqli-json-operator");
+      else if (i > 0 && toks[j + 1]?.k === "cmp" && (() => {
+        const b = toks[skip(toks, j + 2, ["(", "cmt"])];
+        return b !== undefined && (word(b, "select") || isSqlCall(b));
+      })()) better(best, 5, "sqli-subquery");
+      else if (i > 0 && a !== undefined && (word(a, "select", "exists") && toks[j - 1]?.k === "(")) better(best, 6, "sqli-subquery");
+      else if (i > 0 && a !== undefined && a.flag && (TIME_FUNCS.has(a.v) || ERROR_FUNCS.has(a.v))) better(best, 6, "sqli-time-delay");
+      if (a !== undefined && isSqlCall(a) && (i > 0 || toks.length < 64)) {
         // `AND ORD(MID(user(),1,1))>100`: a boolean on an SQL function's result (blind extraction).
-        let depth = 0;
-        let k = j + 1;
-        for (; k < toks.length && k < j + 64; k++) {
-          if (toks[k]!.k === "(") depth++;
-          else if (toks[k]!.k === ")" && --depth === 0) break;
-        }
-        if (toks[k + 1]?.k === "cmp" && isLiteral(toks[k + 2])) better(best, 6, "sqli-boolean");
+        const k = closeParen(toks, j + 1);
+        if (k !== -1 && toks[k]?.k === "cmp" && isLiteral(toks[skip(toks, k + 1, ["(", "cmt"])])) better(best, 6, "sqli-boolean");
       }
-    } else if (t.k === ";" && !statement && i > 0) {
-      if (statementAt(toks, skip(toks, i + 1, ["cmt"]))) better(best, 6, "sqli-stacked-query");
+    } else if (t.k === ";" && !statement) {
+      if (statementAt(toks, skip(toks, i + 1, ["cmt"]), false)) better(best, 6, "sqli-stacked-query");
     }
   }
-  if (best.score >= 5) return;
-  // Catalog tables next to a SELECT: reading the schema is what blind/union attacks do first.
-  if (lower.includes("select")) {
-    for (const m of META_OBJECTS) if (lower.includes(m)) return better(best, statement ? 2 : 4, "sqli-schema-probe");
+}
+
+const WHOLE_CALL = /^([a-z_][a-z0-9_.]{1,40})\s{0,4}\(([^()]{0,80})\)\s{0,4}(?:::\s{0,2}[a-z]{2,12})?$/;
+const LITERAL_ARGS = /^\s{0,4}(?:[-+]?[\d.]{1,20}|'[^']{0,40}'|null|\*)?(?:\s{0,4},\s{0,4}(?:[-+]?[\d.]{1,20}|'[^']{0,40}'|null))*\s{0,4}$/;
+/** Functions whose call on literals, as a whole value, is SQL (besides PROBE_FUNCS). */
+const CALL_VALUES = new Set(["div", "concat", "concat_ws", "substring", "substr", "mid", "find_in_set", "strcmp", "unistr", "json_extract", "pg_sleep", "make_set", "randomblob", "sqlite_compileoption_get", "sqlite_compileoption_used", "unhex", "to_char", "chr"]);
+const FUNC_OPENER = /^([a-z_][a-z0-9_.]{0,40})\s{0,8}[\\=]?\s{0,8}\(\s{0,8}$/;
+const TRAILING_OPENER = /([a-z_][a-z0-9_]{0,40})\s{0,4}\(\s{0,8}$/;
+
+/** Whole-value shapes: fragments that are SQL on their own (short values only). */
+function wholeValue(s: string, lower: string, best: Scored): void {
+  const v = lower.trim();
+  if (v.length === 0) return;
+  if (v.length <= SHORT) {
+    const m = FUNC_OPENER.exec(v);
+    if (m !== null && SQL_FUNCS.has(m[1]!)) better(best, 5, "sqli-function-probe");
+    if (CATALOG_VALUES.has(v) || CATALOG_VALUES.has(v.replace(/[.;]$/, ""))) better(best, 5, "sqli-schema-probe");
+    if (MAGIC_FLOAT.test(v)) better(best, 5, "sqli-magic-number");
+    // A signal only: an API may well take 4294967296 (4 GiB) as a size.
+    if (OVERFLOW_NUMBERS.has(v)) better(best, 3, "sqli-integer-overflow");
+    if (/^union\s{1,8}(?:all\s{1,8}|distinct\s{1,8})?select\s{0,8}[/*#-]{0,3}$/.test(v)) better(best, 5, "sqli-union-select");
+    // `div(23,-2)`, `char(65,66)`, `lo_get(16400)`: the whole value is an SQL function applied to literals.
+    const call = WHOLE_CALL.exec(v);
+    if (call !== null && (PROBE_FUNCS.has(call[1]!) || CALL_VALUES.has(call[1]!)) && LITERAL_ARGS.test(call[2]!)) better(best, 5, "sqli-function-probe");
+    // `"!"`, `'+'`, `'||'`: closes the string, an operator, reopens it (a probe for concatenation).
+    if (/^(['"])\s{0,2}(?:!|\+|\|\||&&|\^)\s{0,2}['"`]$/.test(v)) better(best, 5, "sqli-concat-probe");
+    // `admin@example.com';`: a single token, a quote and a statement end.
+    if (/^[^\s'"`]{1,64}['"`]\s{0,4};\s{0,4}(?:--.{0,20}|#.{0,20})?$/.test(v)) better(best, 5, "sqli-stacked-query");
+    // `case when x then y`, `if(2=`: a condition as the value.
+    // (at most two tokens or a comparison between WHEN and THEN: "case when you need it then call me" is prose)
+    if (/^case\s{1,8}when\s{1,8}(?:[\w'"@.()]{1,40}\s{0,8}(?:(?:=|<>|!=|<=?|>=?)\s{0,8}[\w'"@.()]{1,40}\s{0,8})?|[\w'"@.()]{1,40}\s{1,8}[\w'"@.()]{1,40}\s{1,8})then\s/.test(v)) better(best, 5, "sqli-conditional");
+    if (/^if\s{0,4}\(\s{0,4}[\w'"@.]{1,40}\s{0,4}(?:=|<>|!=|<=?|>=?)\s{0,4}(?:[\w'"@.]{1,40}\s{0,4}[,)]|$)/.test(v) && !/^if\s{0,4}\([^)]{0,40}==/.test(v)) better(best, 5, "sqli-conditional");
+    // `, FIND_IN_SET('22', x)`: a leading comma continues a select list / ORDER BY with a function.
+    if (/^,\s{0,8}[a-z_]{2,30}\s{0,4}\(/.test(v)) {
+      const name = /^,\s{0,8}([a-z_]{2,30})/.exec(v)![1]!;
+      if (SQL_FUNCS.has(name) || name === "select") better(best, 5, "sqli-expression");
+    }
+    // `` ` AS `x` FROM ``, `` ` REGEXP ``: a breakout from an identifier.
+    if (/^`\s{1,8}(?:as\s{1,8}[`"']|(?:regexp|rlike)\b|(?:from|where|union|having)\s{1,8}[\w`(]|(?:order|group)\s{1,8}by\b|limit\s{1,8}\d)/.test(v)) better(best, 5, "sqli-identifier-breakout");
+  }
+  if (v.includes("unionselect") || v.includes("union/**/select")) better(best, 5, "sqli-union-select");
+  // `1.e(ascii`, `1.e.tables`: MySQL scientific-notation bypass (a number glued to a function or a name).
+  if (/(?:^|[^\w.])\d{1,20}\.e[(.]/i.test(s) && /\d\.e(?:\(\s{0,4}[a-z_]|\.[a-z_])/i.test(s)) better(best, 5, "sqli-scientific-notation");
+  // A value that ends in an SQL function opener after SELECT: `select(user(`, `SELECT CHAR(`, `1,2,3,user(`.
+  if (v.endsWith("(") && v.includes("select")) {
+    const m = TRAILING_OPENER.exec(v.slice(-60));
+    if (m !== null && SQL_FUNCS.has(m[1]!)) better(best, 5, "sqli-function-probe");
+  }
+}
+
+/**
+ * DDL that attacks rather than maintains: a character-set switch on a table (`ALTER TABLE t …
+ * CHARACTER SET latin1`, truncation/smuggling through charset conversion), creating executable
+ * objects (`CREATE FUNCTION … RETURNS`/`SONAME`, procedures, triggers), and schema statements
+ * glued to punctuation (`/CREATE TABLE x`, `)DROP TABLE x`). Ordinary migrations (`ALTER TABLE t
+ * ADD COLUMN c int`) and queries stay code.
+ */
+function ddl(toks: Tok[], best: Scored): void {
+  const first = toks[0];
+  if (first === undefined) return;
+  let i = 0;
+  if ((first.k === "op" && first.v === "/") || first.k === ")" || first.k === ",") i = 1;
+  const [a, b, c] = nextTokens(toks, i, 3);
+  if (a === undefined || a.k !== "word") return;
+  if (i === 1 && word(a, "create", "drop", "alter", "truncate") && word(b, "table", "database", "function", "procedure", "user", "trigger") && c?.k === "word") {
+    better(best, 5, "sqli-ddl-statement");
+    return;
+  }
+  if (a.v === "alter" && word(b, "table")) {
+    for (let k = i + 2; k < toks.length && k < i + 96; k++) {
+      const t = toks[k]!;
+      if ((word(t, "character") && word(toks[k + 1], "set")) || word(t, "charset") || (word(t, "convert") && word(toks[k + 1], "to"))) return better(best, 5, "sqli-charset-switch");
+    }
+    return;
+  }
+  if (a.v === "create") {
+    let k = indexOfNext(toks, i, 1);
+    if (word(toks[k], "or") && word(toks[k + 1], "replace")) k += 2;
+    if (word(toks[k], "aggregate")) k++;
+    if (!word(toks[k], "function", "procedure", "trigger")) return;
+    for (let m = k + 1; m < toks.length && m < k + 64; m++) {
+      if (word(toks[m]!, "returns", "soname", "begin", "language")) return better(best, 5, "sqli-create-function");
+    }
   }
 }
 
 /** SQL injection score of one (normalised) value. */
 export function detectSqli(v: Inspected): Finding | null {
-  const s = v.text;
-  const best: Best = { score: 0, rule: "" };
+  try {
+    return detect(v);
+  } catch {
+    return null;
+  }
+}
+
+function detect(v: Inspected): Finding | null {
+  const found = detectText(v.text, v.lower);
+  // `"+WAITFOR+DELAY+'`: a value whose spaces are `+` (form encoding nobody decoded) reads as SQL with spaces.
+  if ((found === null || found.score < 5) && v.text.length <= 4_096 && v.text.includes("+") && !/\s/.test(v.text.trim())) {
+    const spaced = v.text.replace(/\+/g, " ");
+    const again = detectText(spaced, spaced.toLowerCase());
+    if (again !== null && (found === null || again.score > found.score)) return again;
+  }
+  return found;
+}
+
+/**
+ * Values the tokenizer-free pre-filters of `inspect.ts` (plain words, single tokens) must still
+ * hand to `detectSqli`: catalog names, overflow probes, `exec xp_cmdshell`,
+ * `select pg_sleep`, `case when … then`, `password::int`, `1.e.tables`. Cheap: one trim, a few
+ * Set lookups and one bounded regex.
+ */
+export function sqliPlainValue(lower: string): boolean {
+  const v = lower.trim();
+  if (v.length > SHORT) return false;
+  if (CATALOG_VALUES.has(v) || OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v) || v.includes("unionselect")) return true;
+  return PLAIN_SQL.test(v);
+}
+const PLAIN_SQL = /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]/;
+
+function detectText(s: string, lower: string): Finding | null {
+  const best: Scored = { score: 0, rule: "" };
   // Bare: numeric contexts at the start, and patterns anywhere.
-  const bare = tokenize(s, MAX_TOKENS);
+  const info: Info = { versioned: false, empty: 0, comments: 0 };
+  const bare = tokenize(s, MAX_TOKENS, info);
   if (bare.length === 0) return null;
   const first = bare[0]!;
+  // A complete statement (a developer's snippet, a SQL console) is code, not a fragment that
+  // continues someone else's statement: only attack-only functions count in it.
+  const statement = first.k === "word" && STATEMENT_START.has(first.v);
   if (first.k === "num" || (first.k === "op" && first.v === "-" && bare[1]?.k === "num")) {
-    const r = afterValue(bare, first.k === "num" ? 1 : 2, false);
+    // Comments do not occur in prose: `9999 or/**/true` is SQL even where `9999 or true` is not.
+    const r = afterValue(bare, first.k === "num" ? 1 : 2, false, info.comments === 0);
+    better(best, r.score, r.rule);
+  } else if (word(first, "having") && literalChain(bare, 1).cmp > 0) {
+    // ` HAVING 1=1--`: a suffix that adds a group condition.
+    better(best, 5, "sqli-having");
+  } else if (first.k === ")") {
+    // `) like (`, `) or (1=1`: the value closes a parenthesised (numeric) context.
+    const r = afterValue(bare, 0, false, false);
     better(best, r.score, r.rule);
   }
-  anywhere(bare, best, v.lower);
+  anywhere(bare, best, statement);
+  wholeValue(s, lower, best);
+  if (info.versioned) better(best, 6, "sqli-versioned-comment");
+  ddl(bare, best);
+  // `/**/` as whitespace between keywords: evasion, even in a statement.
+  if (info.empty >= 2 && /\b(?:select|union|from|where|and|or|order|concat|sleep)\b/.test(lower)) better(best, 5, "sqli-comment-obfuscation");
+  // A literal comparison as the whole value: `'x'!='y`, `'{"a":2}' < '$.c' = 7`.
+  if (first.k === "str" && !first.flag) {
+    const chain = literalChain(bare, 0);
+    if (chain.end !== -1 && (chain.cmp > 0 || chain.cast) && chain.end >= bare.length) better(best, 5, "sqli-boolean");
+  }
   // String contexts: the value lands after an opening quote.
   for (const q of ["'", '"']) {
     if (best.score >= 7) break;
     const at = s.indexOf(q);
     if (at === -1) continue;
     // The application's opening quote plus everything up to the value's first quote is one string.
-    const toks = tokenize(q + s, QUOTE_CONTEXT_TOKENS);
+    const qinfo: Info = { versioned: false, empty: 0, comments: 0 };
+    const toks = tokenize(q + s, statement ? QUOTE_CONTEXT_TOKENS : MAX_TOKENS, qinfo);
     const str = toks[0];
     if (str === undefined || str.k !== "str" || str.flag) continue;
-    const r = afterValue(toks, 1, true);
+    // An injected value breaks out early (`1'`, `admin')`, `x@y.z"'`); a quote far into the value
+    // (`$pdo->prepare('SELECT …')`) opens a string in code or prose rather than closing one.
+    const prefix = s.slice(0, at).trimEnd();
+    const near = at <= 64 && !prefix.includes("\n") && !/[([=,]$/.test(prefix);
+    const r = afterValue(toks, 1, true, false, near);
     better(best, r.score, r.rule);
+    if (near && concatBreakout(toks, q)) better(best, 5, "sqli-concat-breakout");
+    // Whatever follows the breakout is SQL too: `') AS x WHERE 1=1 UNION ALL SELECT …`.
+    if (near && !statement && best.score < 7) anywhere(toks, best, false);
   }
   return best.score > 0 ? { ruleId: best.rule, score: best.score } : null;
 }

@@ -26,7 +26,7 @@ const STRONG = new RegExp(
     "\\bsmarty\\b", "\\bphp\\b", "\\battr\\s*\\(", "\\|\\s*attr\\b", "from_pyfile", "\\bsend\\s*\\(\\s*:", "instance_eval", "class_eval", "\\bdir\\s*\\.\\s*(?:entries|glob)",
     "\\$class\\s*\\.", "\\.class\\s*\\.", "\\bclass\\s*\\.\\s*(?:forname|inspect|getclassloader)", "system\\.(?:diagnostics|io)", "\\bexecute\\b", "getstreamvariable",
     "url_for", "\\bself\\s*\\.\\s*_", "\\bnamespace\\s*\\.\\s*__", "\\bsettings\\s*\\.\\s*secret", "\\bconfig\\s*(?:\\.\\s*(?:items|from_|__|update)|\\[)", "\\bsettings\\s*\\[", "\\bglobal\\s*\\.\\s*process",
-    "\\bthis\\s*\\.\\s*constructor", "\\breadfile\\b", "\\bfile_get_contents\\b", "\\binclude\\s*\\(\\s*['\"]?(?:/|\\.\\.|[a-z]+:)",
+    "\\bthis\\s*\\.\\s*constructor", "\\breadfile\\b", "\\bnew\\s+(?:file|url|java\\.|processbuilder|scriptengine)", "getsession\\s*\\(", "setattribute\\s*\\(", "getattribute\\s*\\(", "\\bsigner\\s*\\.\\s*key\\b", "\\bchr\\s*\\(\\s*i\\s*\\)", "\\bfile_get_contents\\b", "\\binclude\\s*\\(\\s*['\"]?(?:/|\\.\\.|[a-z]+:)",
   ].join("|"),
 );
 /** Bare objects that are probes when they are the whole expression (`{{config}}`, `{{self}}`). */
@@ -66,14 +66,23 @@ function scoreExpression(opener: string, inner: string): number {
   if (LITERAL_MATH.test(e)) return 6;
   if (PROBE_NAMES.has(e.replace(/^[{\s]+|[}\s]+$/g, ""))) return 5;
   // `{% include '/etc/passwd' %}`: template tags that load files by absolute or parent path.
+  if (opener === "{%" && /^(?:debug|load\s+log|get_admin_log)\b/.test(e)) return 5;
   if (opener === "{%" && /^(?:include|import|extends|from|source)\s+['"]?(?:\/|\.\.|[a-z]:\\)/.test(e)) return 6;
   if (opener.startsWith("<#") || opener.startsWith("{php") || opener.startsWith("{$smarty") || opener.startsWith("{self::") || opener.startsWith("{system")) return 5;
   return 1;
 }
 
+/**
+ * What template injections end up running, written directly: Python object-graph walks and
+ * loaders (`''.__class__.__mro__`, `__import__('os')`, YAML `!!python/object/apply:`), Ruby
+ * process calls (`Process.spawn("id")`, `IO.popen(…)`), Java objects built inside `${…}`.
+ */
+const CODE_INJECTION = /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(/;
+
 /** Template injection score of one (normalised) value. */
 export function detectTemplate(v: Inspected): Finding | null {
   const s = v.text;
+  if ((s.includes("__") || s.includes("!!") || s.includes("(")) && CODE_INJECTION.test(s)) return { ruleId: "template-code-injection", score: 7 };
   if (!/[{%#@[<]/.test(s)) return null;
   let best = 0;
   let n = 0;

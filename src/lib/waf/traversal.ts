@@ -1,67 +1,211 @@
 /**
  * Path traversal and local file inclusion. After normalisation (`%2e%2e%2f`, `%c0%ae`, `..%5c`
- * are already `../`), backslashes count as slashes and the filter-evasion forms `....//` and
- * `..;/` count as `../`. Scores grow with the traversal depth and with a known sensitive target
- * (`etc/passwd`, `win.ini`, `proc/self/environ`, `.ssh/id_rsa`, `.env`, `wp-config.php`, …).
- * A single `../` (relative links in markdown) or a sensitive path mentioned inside prose stays
- * below the block threshold; `../../../` or a value that *is* such a path does not.
+ * are already `../`) a local skeleton also undoes what the decoder leaves: `0x2e`/`0x2f`/`0x5c`
+ * spellings, Unicode slash look-alikes (`∕`, `∖`, IIS best-fit code points), overlong-UTF-8 lead
+ * bytes left before a dot or slash. Backslashes count as slashes; `....//`, `..;/`, `.../` count
+ * as `../`. Scores grow with:
+ * - the traversal depth, and where it stands (a value that *starts* with `../../` is a path; a
+ *   single `../` inside prose is a relative link and stays below the block threshold);
+ * - evasion: dots/slashes that were encoded twice or spelled oddly, `..\`, `..;`, `....//`,
+ *   `..//` (browsers and ordinary links never do this);
+ * - a sensitive target (OS files, credentials, VCS metadata, server configs and logs); it counts
+ *   fully when the value *is* that path (alone, after a traversal, after `file://`, a drive
+ *   letter, or a file-reading command such as `cat`), weakly when mentioned in prose.
+ * The URL path itself (already resolved by the URL parser, so `/../` is gone there) is checked
+ * for what scanners fetch: hidden files and folders (`/.env`, `/.git/config`, `/.claude/…`,
+ * anything under a dot-segment except `/.well-known/`), backups and dumps, log files, the Vite
+ * dev-server file endpoints.
+ *
+ * Judgment call on relative links: `../images/a.png` as a whole parameter value scores 4 (a
+ * signal, not a block) unless the parameter name is file-like (`file`, `path`, `page`, …), the
+ * value is an upload's file name or a header, or it is combined with evasion; inside prose
+ * (markdown `[x](../a.md)`) one or two levels score 2–3. `../../x` as a whole value blocks.
  */
+import { base64Text } from "./normalize.ts";
 import type { Finding, Inspected } from "./types.ts";
 
-/** Sensitive files and folders (lower case, `/` separators, no leading slash). */
+/** Sensitive files and folders with distinctive names (lower case, `/` separators), anywhere in the canonical skeleton. */
 const TARGET = new RegExp(
   [
-    String.raw`etc/(?:passwd|shadow|group|gshadow|sudoers|master\.passwd|security/|ssh/|mysql/|apache2?/|nginx/|httpd/|php/|issue|hostname|crontab|profile|bashrc|environment|fstab|motd|resolv\.conf|hosts\b)`,
-    String.raw`proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd|maps|status|mem|cwd|root|exe|mounts|stat)`,
-    String.raw`proc/(?:version|cpuinfo|net/)`,
-    String.raw`(?:windows|winnt)/(?:win\.ini|system\.ini|system32|repair|debug|panther|php\.ini|iis)`,
-    String.raw`boot\.ini`, String.raw`inetpub/`, String.raw`system32/(?:config|drivers|inetsrv)`,
-    String.raw`\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|config)`,
-    String.raw`\.aws/(?:credentials|config)`, String.raw`\.docker/config\.json`, String.raw`\.kube/config`,
-    String.raw`\.git/(?:config|head|index|logs|refs)`, String.raw`\.svn/(?:entries|wc\.db)`, String.raw`\.hg/`,
-    String.raw`\.env(?:\.[a-z]{2,12})?(?![\w-])`, String.raw`\.htaccess`, String.raw`\.htpasswd`, String.raw`\.bash_history`, String.raw`\.npmrc`,
-    String.raw`\.netrc`, String.raw`\.pgpass`, String.raw`\.my\.cnf`,
-    String.raw`web\.config`, String.raw`applicationhost\.config`, String.raw`wp-config\.php`, String.raw`configuration\.php`,
-    String.raw`localsettings\.php`, String.raw`config\.inc\.php`, String.raw`web-inf/`, String.raw`meta-inf/`,
-    String.raw`var/log/`, String.raw`var/run/secrets`, String.raw`var/lib/mysql`, String.raw`usr/local/(?:etc|apache)`,
-    String.raw`root/\.`, String.raw`home/[a-z0-9_-]{1,32}/\.`, String.raw`(?:^|/)php\.ini`, String.raw`(?:^|/)my\.cnf`,
-    String.raw`dev/(?:tcp|udp)/`,
+    String.raw`etc/(?:passwd|shadow|group|gshadow|sudoers|subuid|subgid|master\.passwd|security/|ssh/|ssl/|mysql/|apache2?/|nginx/|httpd/|php\d?(?:\.\d)?/|issue|hostname|crontab|cron\.|profile|bashrc|environment|fstab|mtab|motd|resolv\.conf|hosts\b|hosts\.(?:allow|deny)|inittab|inetd|xinetd|exports|ftp|vsftpd|proftpd|pure-ftpd|samba/|smb\.conf|ldap|openldap|pam\.d|login\.defs|shells|sysconfig|network|netplan|wpa_supplicant|aliases|sendmail|postfix|mail/|dovecot|courier|krb5|redis|mongod|my\.cnf|php\.ini|snmp|syslog|rsyslog|logrotate|lighttpd|tomcat|init\.d|rc\.|default/|apt/|yum|selinux|sysctl|modules|lilo|grub|boot|kubernetes/|docker/|containerd|rancher|vmware|opt/|webmin|httpd\.conf|apache|nginx|haproxy|squid|bind|named|dhcp|ntp|ssh|sudo|os-release|lsb-release|\w{0,20}-release|debian_version|redhat|machine-id|timezone|localtime)`,
+    String.raw`proc/(?:self|\d{1,7}|thread-self|\*)/(?:environ|cmdline|fd|maps|status|mem|cwd|root|exe|mounts|stat|net|cgroup|auxv|limits|io|smaps|task|attr|loginuid|sched)`,
+    String.raw`proc/(?:version|cpuinfo|meminfo|net/|mounts|partitions|modules|interrupts|ioports|kallsyms|kcore|sched_debug|swaps|loadavg|uptime|filesystems|devices|diskstats|vmstat|zoneinfo|config\.gz|cmdline|stat\b|sys/|driver|bus|tty|scsi|key-users|keys|crypto|iomem|buddyinfo|slabinfo|locks|misc|mdstat|timer_list|vmallocinfo|pagetypeinfo|softirqs|consoles|execdomains|fb|dma|kmsg)`,
+    String.raw`(?:^|/)sys/(?:class|kernel|block|bus|devices|firmware|fs|module|power|hypervisor)(?:/|$)`,
+    String.raw`(?:windows|winnt)/(?:win\.ini|system\.ini|repair|debug|panther|php\.ini|iis\d?|inf/|temp/|logs/|minidump|memory\.dmp|explorer|regedit|notepad|microsoft\.net|sysprep|system/|tasks/|windowsupdate|setupact|ntds)`,
+    String.raw`(?:^|/)(?:boot|win|system)\.ini\b`, String.raw`(?:^|/)(?:autoexec\.bat|config\.sys|pagefile\.sys|hiberfil\.sys|ntuser\.(?:dat|ini)|unattend(?:ed)?\.xml|sysprep\.(?:inf|xml))`,
+    String.raw`inetpub/`, String.raw`system32/(?:config|drivers|inetsrv|logfiles|license)`, String.raw`documents and settings/`, String.raw`\$recycle\.bin`,
+    String.raw`(?:^|/)(?:xampp|wamp\d{0,2}|lampp|appserv|easyphp|uwamp)/`, String.raw`program ?files(?: \(x86\))?/(?:apache|xampp|mysql|mariadb|php|filezilla|tomcat|microsoft sql|iis|wamp)`,
+    String.raw`(?:^|/)(?:apache\d?|httpd|nginx|lighttpd|tomcat\d?|php\d?|mysql|mariadb|iis)/(?:conf|logs?|php\.ini|my\.(?:cnf|ini)|data/)`,
+    String.raw`(?:^|/)(?:access|error|ssl_access|ssl_error|php_errors?|mysqld?|httpd-access|httpd-error|catalina|auth|syslog|maillog)[._]log\b`,
+    String.raw`(?:^|/)(?:httpd|apache2?|nginx|lighttpd|php-fpm|vsftpd|proftpd|smb|my|mysqld?|php)\.(?:conf|cnf|ini)\b`,
+    String.raw`\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|config|identity)`, String.raw`\.gnupg/`,
+    String.raw`\.aws/(?:credentials|config)`, String.raw`(?:^|/)\.docker(?:/|$)`, String.raw`\.kube/config`, String.raw`\.azure/`, String.raw`\.config/gcloud`,
+    String.raw`\.git/(?:config|head|index|logs|refs|objects|packed-refs|description|hooks|info|fetch_head|orig_head)`, String.raw`(?:^|/)\.git(?:-credentials)?$`, String.raw`\.svn/(?:entries|wc\.db|pristine)`, String.raw`\.hg/`, String.raw`\.bzr/`, String.raw`\.ds_store`,
+    String.raw`(?:^|/)\.env(?:\.[a-z]{2,12})?(?![\w-])`, String.raw`\.htaccess`, String.raw`\.htpasswd`, String.raw`\.htdigest`,
+    String.raw`(?:^|/)\.(?:bash_|zsh_|sh_|mysql_|psql_|python_|node_repl_|rediscli_|sqlite_)?history\b`, String.raw`(?:^|/)\.(?:bashrc|zshrc|profile|bash_profile|bash_logout|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.cnf|git-credentials|s3cfg|boto|dockercfg|composer/auth\.json)`,
+    String.raw`web\.config`, String.raw`applicationhost\.config`, String.raw`machine\.config`, String.raw`wp-config\.php`, String.raw`configuration\.php`,
+    String.raw`localsettings\.php`, String.raw`config\.inc\.php`, String.raw`(?:^|/)web-inf/`, String.raw`(?:^|/)meta-inf/`,
+    String.raw`(?:^|/)(?:config|db|database|settings|local_settings|conn|connection|connect|dbconnect|db_connect|dbconfig|configuration|parameters|secrets|credentials|application|appsettings)\.(?:php\d?|inc|ini|ya?ml|cfg|conf|py|rb|properties)\b`, String.raw`(?:^|/)\.passwd`,
+    String.raw`var/run/secrets`, String.raw`usr/local/(?:etc|apache2?|nginx|php\d?|lib/php|www|mysql|cpanel)/`, String.raw`dev/(?:tcp|udp)/`,
   ].join("|"),
 );
-/** `../` (backslashes are already slashes), `..;/`; `....//` and `.../` contain `../` too. No repetition: linear. */
-const DOTDOT = /\.\.;?\//g;
+/**
+ * System directories that count only when the value starts there (`/var/log/x`, `C:/…`,
+ * `file:///usr/…`, or after `../`): as one segment of a longer URL or route they are ordinary.
+ */
+const SYSTEM_DIR = /^(?:var\/(?:log|adm|mail|spool|lib|run|www|backups|db|cache|opt|yp|nis|cpanel|lock|tmp|cron)(?:\/|$)|usr\/(?:pkg|local|share|lib|libexec|sbin|bin|src|include|ports)\/[\w.-]{1,40}|private\/(?:etc|var|tmp)\/|root\/|home\/[a-z0-9_-]{1,32}\/(?:\.|public_html\/|www\/)|opt\/[\w.-]{1,40}\/|srv\/[\w.-]{1,40}\/|dev\/(?:null|zero|random|urandom|stdin|stdout|stderr|fd\/|shm\/|mem|kmem|port|tty|sd[a-z]|hd[a-z]|nvme)|boot\/(?:grub|loader|vmlinuz|initrd|system\.map|config-)|(?:library|system)\/(?:preferences|logs|keychains|webserver|launchdaemons|launchagents|library\/coreservices)|tmp\/(?:sess_|[\w.-]{1,40}$)|sess_[a-z0-9,-]{0,64}$|etc\/[\w.-]{2,40})/;
+
+/** `..` that climbs one level: at a segment start (or after dots: `....//`, `.../`), before a separator, `;` or the end. */
+const DOTDOT = /(?:^|[/.;])\.\.(?=[/;])|(?:^|\/)\.\.$/g;
+/** Filter-evasion spellings of a traversal step (on the skeleton, slashes already unified). */
+const EVASION = /(?:^|\/)\.\.;|(?:^|\/)\.{3,}\/|\.\.\/{2,}|\.\.\/\.\/\.\.|\/\.\/\.\/\./;
+/** Encodings of `.`, `/`, `\` that survived one decoding (the value was encoded twice or more, or spelled oddly). */
+const ENCODED = /%(?:25)*(?:2e|2f|5c|c0|c1|e0%80|f0%80|u00|uff0e|u2215|u2216|uf025|uefc8)|0x(?:2e|2f|5c)|&#(?:x0*2e|0*46|x0*2f|0*47|x0*5c|0*92)|\\u00(?:2e|2f|5c)|\\x(?:2e|2f|5c)/;
+/** Parameter names whose value is a file or page to load. */
+const FILE_NAME = /(?:^|[_.[-])(?:file|filename|filepath|path|page|include|inc|template|tpl|doc|document|dir|folder|load|read|view|layout|module|lang|locale|conf|config|src|source|img|image|download|attachment|name|item|show|cat|style|theme|skin)\]?$/;
+/** File-reading commands / functions right before an absolute path: `cat /etc/x`, `readfile(/etc/x`. */
+const READER = /^\s{0,4}(?:cat|tac|more|less|head|tail|nl|od|xxd|hexdump|strings|base64|type|vi|vim|nano|grep|egrep|sort|uniq|cp|mv|ls|dir|source|include|include_once|require|require_once|readfile|file_get_contents|fopen|file|show_source|highlight_file|load_file|curl\s+file:)\s*\(?\s*['"]?\/*$/;
+
+/** Hidden files / folders in a URL path that are public by convention. */
+const PUBLIC_DOT = /^\.(?:well-known)$/;
+/** Editor and backup leftovers, database dumps. */
+const BACKUP_PATH = /(?:\.(?:sql|bak|old|orig|save|swp|swo|backup|bkp)|~|\.sql\.(?:gz|zip|bz2|xz|7z|tar|tgz|rar))$/;
+/** A database dump (`db.sql`, `backup.sql.zip`) fetched or named as a whole value. */
+const SQL_DUMP = /\.sql(?:\.(?:gz|zip|bz2|xz|7z|tar|tgz|rar))?$/;
+const LOG_PATH = /(?:^|\/)(?:debug|errors?|access|php_errors?|install|laravel|development|production|npm-debug|yarn-error|catalina|application|app|server|wp-debug)\.log$/;
+
+/** Local skeleton: the decoder's leftovers mapped to `.`, `/`; slashes unified; `/./` and `//` collapsed (kept separately). */
+function skeleton(lower: string): string {
+  let s = lower;
+  if (s.includes("..2f") || s.includes("..5c")) s = s.replace(/\.\.(?:2f|5c)/g, "../");
+  if (s.includes("0x")) s = s.replace(/0x(2e|2f|5c)/g, (_m, h: string) => (h === "2e" ? "." : h === "2f" ? "/" : "\\"));
+  // Division slash, set minus, fraction slash, big solidus, fullwidth forms, IIS best-fit private-use code points.
+  s = s.replace(/[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025]/g, "/").replace(/[\u2216\u29f5\u29f9\u2572\uff3c]/g, "/");
+  // Overlong UTF-8 lead/continuation bytes decoded as Latin-1 right before a dot or slash (`%c0.`, `%e0%80/`).
+  if (/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]/.test(s)) s = s.replace(/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]{1,6}(?=[./\\])/g, "");
+  if (s.includes("\\")) s = s.replaceAll("\\", "/");
+  return s;
+}
+
+/** `a/./b` → `a/b`, `a//b` → `a/b` (not `://`). */
+function collapse(path: string): string {
+  if (!path.includes("/./") && !path.includes("//") && !path.startsWith("./")) return path;
+  let s = path.replace(/(^|[^:])\/{2,}/g, "$1/");
+  for (let i = 0; i < 4 && s.includes("/./"); i++) s = s.replaceAll("/./", "/");
+  return s;
+}
 
 /** Traversal / LFI score of one (normalised) value. */
 export function detectTraversal(v: Inspected): Finding | null {
-  const lower = v.lower;
-  if (!lower.includes("..") && !lower.includes("/") && !lower.includes("\\") && !lower.includes(".")) return null;
-  const path = lower.includes("\\") ? lower.replaceAll("\\", "/") : lower;
-  let depth = 0;
-  if (path.includes("..")) {
-    DOTDOT.lastIndex = 0;
-    while (DOTDOT.exec(path) !== null && depth < 16) depth++;
-    // A value ending in `/..` climbs one more level.
-    if (/(?:^|\/)\.\.$/.test(path)) depth++;
+  const kind = v.field.kind;
+  let best: Finding | null = kind === "path" ? pathOnly(v.text) : null;
+  const consider = (f: Finding | null) => {
+    if (f !== null && (best === null || f.score > best.score)) best = f;
+  };
+  consider(valueFinding(v, v.lower, v.raw));
+  // `Li4vLi4v…`: base64 of `../../` (some include parameters decode their argument).
+  if (best === null && /^Li4[vuc]/.test(v.text) && v.text.length <= 4096) {
+    const decoded = base64Text(v.text, 4096);
+    if (decoded !== null) {
+      const f = valueFinding(v, decoded.toLowerCase(), v.raw);
+      if (f !== null && f.score >= 3) consider({ ruleId: "traversal-encoded", score: Math.max(5, f.score) });
+    }
   }
-  const target = TARGET.exec(path);
+  return best;
+}
+
+function valueFinding(v: Inspected, lower: string, raw: string): Finding | null {
+  if (!lower.includes(".") && !lower.includes("/") && !lower.includes("\\") && !/[\u2215\u2216\uff0f\uefc8\uf025]/.test(lower)) return null;
+  const kind = v.field.kind;
+  const sk = skeleton(lower);
+  const path = collapse(sk);
+  const trimmed = path.trim();
+  // Depth of the deepest whitespace-separated token (two relative paths in a command line are not one climb).
+  let depth = 0;
+  if (sk.includes("..")) {
+    let prev = 0;
+    let n = 0;
+    DOTDOT.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    for (let i = 0; i < 256 && (m = DOTDOT.exec(sk)) !== null; i++) {
+      // Whitespace since the previous step starts a new token.
+      if (/\s/.test(sk.slice(prev, m.index))) n = 0;
+      prev = m.index;
+      depth = Math.max(depth, ++n);
+      if (depth >= 16) break;
+    }
+  }
+  const single = !/\s/.test(trimmed);
+  const evasion =
+    depth > 0 &&
+    (EVASION.test(sk) ||
+      (single && lower.includes("..\\")) ||
+      sk !== (lower.includes("\\") ? lower.replaceAll("\\", "/") : lower) ||
+      ENCODED.test(raw.toLowerCase()) ||
+      v.hadNull);
+  // The value starts with a traversal (`../x`, `/../x`, `./../x`, `..;/x`, `C:..\x`).
+  const starts = /^(?:[a-z]:)?\/?(?:\.\/)*\.\.(?:[/;]|$)/.test(trimmed);
   let score = 0;
   let ruleId = "traversal-dot-dot";
   if (depth >= 3) score = 5;
-  else if (depth === 2) score = 3;
-  else if (depth === 1) score = 2;
+  else if (depth >= 1 && evasion && (single || depth >= 2)) {
+    score = 5;
+    ruleId = "traversal-evasion";
+  } else if (depth >= 2 && starts) score = 5;
+  else if (depth >= 1 && starts && single) {
+    // A lone relative path: blocks where a path is a file to load (or no browser would send one).
+    const fileish = v.field.where === "body-filename" || kind === "header" || kind === "cookie" || (v.field.name !== null && FILE_NAME.test(v.field.name));
+    score = fileish ? 5 : 4;
+  } else if (depth >= 1) score = evasion ? 3 : depth === 2 ? 3 : 2;
+  // An upload's file name never contains a directory climb.
+  if (depth >= 1 && v.field.where === "body-filename") score = Math.max(score, 5);
+
+  // Where the value starts once the scheme, drive letter, leading slashes and climbs are skipped.
+  // `>/tmp/x`: output redirected into a file.
+  const redirect = /^>{1,2}\s{0,4}/.exec(trimmed)?.[0] ?? "";
+  const lead = redirect + /^(?:(?:url:)?file:|[a-z]:)?(?:\.{1,4};?\/|\/)*/.exec(trimmed.slice(redirect.length))![0];
+  const remote = /^[a-z][a-z0-9+.-]{1,20}:\/\/(?!\/)/.test(trimmed) && !/^(?:url:)?file:/.test(trimmed);
+  let target: { index: number } | null = kind === "path" || remote || !single ? null : SYSTEM_DIR.test(trimmed.slice(lead.length)) ? { index: path.indexOf(trimmed) + lead.length } : null;
+  target ??= TARGET.exec(path);
   if (target) {
-    ruleId = "traversal-sensitive-file";
-    const at = target.index;
-    const before = path.slice(Math.max(0, at - 12), at);
-    // The value *is* the path (`/etc/passwd`, `file:///etc/passwd`, `C:\windows\win.ini`) or follows a traversal.
+    const prefix = path.slice(0, target.index);
     const isPath =
-      v.field.kind === "path" ||
+      kind === "path" ||
       depth > 0 ||
-      /^(?:file:\/*|[a-z]:\/*|\/+|\.\/|~\/)?$/.test(path.slice(0, at).trim()) ||
-      /(?:^|[=(])(?:file:\/\/|[a-z]:)?\/+$/.test(before);
-    score = Math.max(score, isPath ? (depth > 0 ? 7 : 6) : 3);
-    if (v.hadNull) score++;
-  } else if (depth > 0 && v.hadNull) score++;
-  if (depth >= 3) ruleId = target ? "traversal-sensitive-file" : "traversal-dot-dot";
+      (!remote &&
+        // One token ending in the target (`/etc/passwd`, `.ssh/id_rsa`, `file:///etc/x`, `/static/x/`, encoding junk), a drive path
+        // (may contain spaces: `C:/Documents and Settings/…`), or right after `=` / `(`.
+        (single || /^\s*[a-z]:\//.test(prefix) || /[=(](?:file:\/\/|[a-z]:)?\/*$/.test(prefix.slice(-16))));
+    // `cat /etc/x` as the whole (one-line) value, or `>/tmp/x`: the value is a command that reads or writes that file.
+    const read =
+      (prefix.length <= 40 && READER.test(prefix) && !/[\n|;&]/.test(path) && !/\s/.test(path.slice(target.index).trim())) ||
+      /(?:^|[\s;|&])>{1,2}\s*\/?$/.test(prefix.slice(-8));
+    let t = isPath ? (depth > 0 ? 7 : 6) : read ? 6 : 3;
+    if (v.hadNull && t < 8) t++;
+    if (t > score) {
+      score = t;
+      ruleId = "traversal-sensitive-file";
+    }
+  } else if (depth > 0 && v.hadNull && score < 8) score++;
+
+  // A whole value that is a database dump or a site backup (`backup.sql.zip`).
+  if (single && score < 5 && v.field.where !== "body-filename" && SQL_DUMP.test(trimmed)) {
+    score = 5;
+    ruleId = "traversal-backup-file";
+  }
   return score > 0 ? { ruleId, score } : null;
+}
+
+/** What scanners fetch by URL path: hidden files and folders, backups, logs, dev-server file endpoints. */
+function pathOnly(text: string): Finding | null {
+  const path = text.toLowerCase();
+  for (const seg of path.split("/", 64)) {
+    if (seg.length > 1 && seg.startsWith(".") && seg !== ".." && !PUBLIC_DOT.test(seg)) return { ruleId: "traversal-hidden-file", score: 5 };
+  }
+  if (/(?:^|\/)@fs\/|(?:^|\/)@id\/__x00__/.test(path)) return { ruleId: "traversal-dev-server", score: 5 };
+  const last = path.slice(path.lastIndexOf("/") + 1);
+  if (BACKUP_PATH.test(last)) return { ruleId: "traversal-backup-file", score: 5 };
+  if (LOG_PATH.test(path)) return { ruleId: "traversal-log-file", score: 5 };
+  if (last.endsWith(".log")) return { ruleId: "traversal-log-file", score: 3 };
+  return null;
 }

@@ -2,23 +2,12 @@
  * Shared shapes of the security filter: what it inspects, what a detector finds and what the
  * filter decides.
  */
-import type { EdgeConfigDocument } from "../config/schema.ts";
+import type { attackClasses, EdgeConfigDocument } from "../config/schema.ts";
 
 export type SecurityConfig = EdgeConfigDocument["security"];
 
 /** Payload attack classes (what the detectors look for). */
-export type AttackClass =
-  | "sqli"
-  | "xss"
-  | "traversal"
-  | "rfi"
-  | "command"
-  | "ssrf"
-  | "template"
-  | "log4shell"
-  | "php"
-  | "java"
-  | "xxe";
+export type AttackClass = (typeof attackClasses)[number];
 
 /** Every class a decision can carry: payload classes plus the rule families before them. */
 export type WafClass = AttackClass | "network" | "user-agent" | "scanner" | "protocol" | "custom";
@@ -34,6 +23,8 @@ export interface WafMatch {
   score: number;
   /** Where it was found, e.g. `query:q`, `body:user.name`, `header:user-agent` (names only, never values). */
   part: string;
+  /** `ruleActions` put this rule in `log` mode: recorded, not counted. */
+  logOnly?: boolean;
 }
 
 export interface WafDecision {
@@ -44,6 +35,16 @@ export interface WafDecision {
   part?: string;
   /** `mode: "log"`: the request would have been blocked in `block` mode. */
   wouldBlock?: boolean;
+  /** The request's anomaly score: the sum of the counted findings' scores (one per rule id). */
+  anomalyScore?: number;
+  /** Rule ids that counted toward the decision, strongest first. */
+  ruleIds?: string[];
+  /** A short, sanitized excerpt of the value that decided (never of credentials). */
+  excerpt?: string;
+  /** The body was longer than `security.inspectBodyBytes`: only its start was inspected. */
+  bodyOverflow?: boolean;
+  /** The filter failed internally (a bug): the decision came from `security.onError`. */
+  error?: string;
   matches: WafMatch[];
 }
 
@@ -65,10 +66,12 @@ export interface WafRequest {
    * inspectable (see `inspectableBody`); null or absent when there is none or it was not read.
    */
   body?: string | null;
+  /** The body is longer than the part given in `body` (see `security.inspectBodyBytes`). */
+  bodyTruncated?: boolean;
 }
 
 /** Where a value came from; decides which detectors look at it. */
-export type PartKind = "path" | "query" | "name" | "cookie" | "user-agent" | "referer" | "header" | "body" | "xml";
+export type PartKind = "path" | "query" | "name" | "cookie" | "user-agent" | "referer" | "header" | "header-light" | "body" | "xml";
 
 /** One value to inspect. */
 export interface Field {
@@ -84,8 +87,12 @@ export interface Field {
 
 /** What a detector reports for one value: its strongest signal. */
 export interface Finding {
+  /** Stable rule id, `<class>-<what>` (e.g. `sqli-union-select`): exclusions and `ruleActions` name it. */
   ruleId: string;
+  /** Anomaly score: 5 or more blocks on its own at the default threshold; lower scores add up. */
   score: number;
+  /** Paranoia level the rule belongs to (default 1): it counts only when `security.paranoiaLevel` >= this. */
+  pl?: 1 | 2 | 3 | 4;
 }
 
 /** The value as detectors see it, after normalisation. */

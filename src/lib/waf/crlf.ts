@@ -1,0 +1,50 @@
+/**
+ * CRLF injection / HTTP response splitting: a value that, once reflected into a response
+ * header (redirect `Location`, `Set-Cookie`, a custom header), ends that header and adds its
+ * own. After normalisation every encoding (`%0d%0a`, `%250d`, `%u000a`, `\r\n`, `&#13;`) is a
+ * real CR/LF; the UTF-8 trick `嘊嘍` (U+560A/U+560D, whose low bytes are LF/CR) counts too.
+ *
+ * Evidence: a line break followed by a header line (`Set-Cookie:`, `Location:`, …) or by a
+ * second status line / a blank line and markup. Multi-line text that is itself a header block or
+ * an HTTP transcript (its first line is already `Name: value` or `HTTP/1.1 200`) is someone
+ * posting headers, not splitting them. In bodies only headers that matter to browsers and
+ * proxies count; in the URL path, query, cookies and headers (where line breaks have no
+ * business) any header-like line does.
+ */
+import type { Finding, Inspected } from "./types.ts";
+
+/** Header names whose injection changes what the browser or a cache does. */
+const STRONG = /^(?:set-cookie|set-cookie2|location|refresh|content-length|transfer-encoding|content-type|content-security-policy|x-xss-protection|access-control-allow-[a-z-]{1,20}|content-disposition|link|x-frame-options|cache-control|x-forwarded-[a-z-]{1,12}|host|cookie)$/;
+/** A break (incl. the U+xx0A/U+xx0D truncation trick) then optional spaces. */
+const BREAK_LINE = /(?:\r\n?|\n|[\u010a\u010d\u560a\u560d\u0d0a\u0a0d]{1,2})[ \t]{0,8}(?:([a-z][a-z0-9-]{1,40})[ \t]{0,4}:|(http\/\d(?:\.\d)?\s{1,4}\d{3})|(?:\r?\n|[\u010a\u560a]){1,2}\s{0,8}(<[a-z!]))/gi;
+
+export function detectCrlf(v: Inspected): Finding | null {
+  const text = v.text;
+  if (!/[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/.test(text)) return null;
+  const kind = v.field.kind;
+  const firstLine = text.split(/\r\n?|\n|[\u010a\u010d\u560a\u560d]/, 1)[0]!.trim();
+  // Bodies hold multi-line text; a body value whose first line is one short token (`en`, `abc`, a URL, nothing)
+  // followed by a header line is as suspicious as a query value.
+  const inBody = kind === "body" || kind === "xml";
+  const strict = inBody && !/^(?:\S{0,63}[^\s:])?$/.test(firstLine);
+  // A pasted header block or HTTP transcript (its first line is a header, a status or a request line).
+  const transcript = /^(?:[a-z][a-z0-9-]{1,40}\s{0,4}:\s|http\/\d|(?:get|post|put|head|delete|patch|options)\s+\S+\s+http\/\d)/i.test(firstLine);
+  if (strict && transcript) return null;
+  const penalty = transcript ? 2 : 0;
+  BREAK_LINE.lastIndex = 0;
+  let best = 0;
+  let m: RegExpExecArray | null;
+  let n = 0;
+  while ((m = BREAK_LINE.exec(text)) !== null && n++ < 64) {
+    if (m[1] !== undefined) {
+      const name = m[1].toLowerCase();
+      if (STRONG.test(name)) best = Math.max(best, strict ? (name === "set-cookie" || name === "content-length" || name === "transfer-encoding" || name.startsWith("access-control") || name === "x-xss-protection" ? 5 : 3) : 7);
+      else if (!strict && (/^x-[a-z0-9-]{1,30}$/.test(name) || (!inBody && /^[a-z]{2,20}-[a-z]{2,20}$/.test(name)))) best = Math.max(best, 5);
+    } else if (m[2] !== undefined) best = Math.max(best, strict ? 5 : 7);
+    else if (m[3] !== undefined && !strict) best = Math.max(best, 5);
+  }
+  // A line break in the URL path never belongs there.
+  if (best === 0 && kind === "path" && /[\r\n]/.test(text)) best = 4;
+  best -= penalty;
+  return best > 0 ? { ruleId: "crlf-header-injection", score: best } : null;
+}

