@@ -23,6 +23,8 @@ const form = (value: string) => evaluateRequest(req("https://edge.test/contact",
 const json = (value: string) => evaluateRequest(req("https://edge.test/v1/notes", JSON.stringify({ text: value }), "application/json"), DEFAULT);
 
 const ATTACKS = [
+  // Backticks in documentation-looking text still count when what they run is dangerous.
+  ["see the `schema` docs and `cat /etc/passwd` here"],
   // separators, absolute paths, substitutions
   ["a;/usr/bin/id|"],
   ["127.0.0.1; cat /etc/passwd"],
@@ -83,6 +85,10 @@ const ATTACKS = [
 ] as const;
 
 const BENIGN = [
+  // Markdown inline code in documentation: backticks come in pairs.
+  ["- and the value is an object with a `schema` of any `zod` type"],
+  ["You can access the context in `app.doc` as follows:"],
+  ["Launch the HTTP server (`npm run serve-tests`) and visit the page"],
   ["cat and dog; ls is my favourite"],
   ["Tom & Jerry | Cartoons"],
   ["Salt & pepper; cat food"],

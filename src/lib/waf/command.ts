@@ -563,7 +563,14 @@ function detect(v: Inspected): Finding | null {
     const at = m.index + sep.length;
     starts.push(at);
     let cmd = commandAt(text, at);
-    if (cmd === null) continue;
+    if (cmd === null) {
+      // Backticks come in pairs: the closing one of `` `schema` `` opens nothing.
+      if (sep === "`") {
+        const close = text.indexOf("`", at);
+        SEPARATORS.lastIndex = Math.max(SEPARATORS.lastIndex, close === -1 ? text.length : close + 1);
+      }
+      continue;
+    }
     cmd = throughPrefixes(text, cmd);
     if (sep === "`" || sep === "$(" || sep === "<(" || sep === ">(") {
       // `` `id` `` / `$(id)`: command substitution. Markdown inline code in prose (`` run `ls` ``) is weaker.
@@ -574,7 +581,10 @@ function detect(v: Inspected): Finding | null {
         continue;
       }
       const inline = sep === "`" && ((/[A-Za-z,:]\s+$/.test(before) && (prose || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) || (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
-      take(inline ? 3 : closeAt !== -1 || argsScore(cmd) > 0 ? 7 : 5, "command-substitution");
+      // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
+      // nothing dangerous inside is documentation too; a whole value in backticks is not.
+      const markdownCode = sep === "`" && closeAt !== -1 && !cmd.danger && !sensitiveArgs(cmd) && (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));
+      take(inline || markdownCode ? 3 : closeAt !== -1 || argsScore(cmd) > 0 ? 7 : 5, "command-substitution");
       if (sep === "`") SEPARATORS.lastIndex = Math.max(SEPARATORS.lastIndex, closeAt + 1 || text.length);
       continue;
     }
