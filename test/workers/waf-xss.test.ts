@@ -91,6 +91,12 @@ describe("xss: attacks are blocked", () => {
     ["spaced tag name", "<f o r m action=//evil.example>"],
     ["unclosed tag with handler", "<img src=x onerror=alert(1)//"],
     ["XInclude of a remote document", '<x xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="http://evil.example/x"/></x>'],
+    // Probes and encodings
+    ["closing every raw-text element in a row", "</stYle/</titLe/</teXtarEa/</scRipt/--!>"],
+    ["a timer fed from the URL", "setTimeout(location.search.slice(1));"],
+    ["an escaped NUL inside the tag name", "<<scr\\0ipt/src=http://evil.example/x.js></script"],
+    ["the quote-breakout probe with an <xss> element", "'';!--\"<XSS>=&{()}"],
+    ["base64 of a script element as the value", "PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="],
   ])("%s", (_name, payload) => {
     const d = query(payload);
     expect(d.action, payload).toBe("block");
@@ -142,6 +148,10 @@ describe("xss: ordinary input passes", () => {
     ["base64 that ends in on…=", "VGhhbmtzLCBmb3IgYWxsIHlvdXIgd29yayBzaW5jZSB5ZWFycyBvbiBDUlMuIEh1bQo/onafe="],
     ["apostrophes and quotes", "O'Brien said \"it's fine\"; l'été dernier « Le Petit Prince »"],
     ["XML declaration", '<?xml version="1.0" encoding="UTF-8"?><note><to>Tove</to></note>'],
+    ["markdown code in a sentence", "Old versions of Internet Explorer < 9 don't support `Function.prototype.bind`."],
+    ["closing tags of a pasted page", "<textarea>notes</textarea></form>\n<style>p { color: red }</style>\n</body>"],
+    ["an ordinary base64 token", "PGRpdj5IZWxsbyB3b3JsZDwvZGl2Pg=="],
+    ["a URL with a query string", "https://example.com/notes/12?ref=feed&utm_source=newsletter"],
   ])("%s", (_name, value) => {
     expect(query(value).action, value).toBe("allow");
   });

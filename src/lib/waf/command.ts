@@ -3,7 +3,9 @@
  *
  * The value is first turned into a *shell view*: obfuscations a shell would undo are undone
  * (`c''at`, `"w"hoami`, `c\at`, `ca$@t`, `c${x}url`, `${IFS}`, `$IFS$9`, `w^h^o^a^m^i`,
- * `{cat,/etc/passwd}`, `c{a,oun}t`) and literal `\n` between commands becomes a newline. Then
+ * `{cat,/etc/passwd}`, `c{a,oun}t`), literal `\n` between commands becomes a newline and a `+`
+ * of form encoding next to a separator a space (`+|+dir`); cmd.exe built-ins end at `+`
+ * (`dir+c:\`). Then
  * the view is scanned for *command positions*: the start of the value, after `;`, `|`, `||`,
  * `&`, `&&`, a newline (short values only), inside backticks, `$( … )`, `<( … )`, `>( … )`, and
  * after prefixes such as `time`, `nohup`, `sudo`. A command name there (a hand-written list;
@@ -23,6 +25,14 @@
  *
  * Prose is prose: fenced markdown code blocks are skipped, table pipes are not pipelines, in
  * long text newlines are not separators and weak signals lose points.
+ *
+ * Cost: `commandGate` (the gate in `inspect.ts`) turns away values with no shell syntax, no
+ * flag or switch after a space, no call with a string, no launcher or PowerShell word and no
+ * command name or path at the start (prose, titles, tags, dates: most values) with a few
+ * `includes` scans or one pass over a short value. In `detectCommand` every stage runs behind a
+ * cheap test for what it needs (a character of the value, a word, a command name at a command
+ * position), so a URL with `&` or a paragraph with a semicolon costs a few scans, not the whole
+ * analysis; everything is linear in the value (loops bounded, no RegExp built from the value).
  */
 import type { Finding, Inspected } from "./types.ts";
 
@@ -94,6 +104,8 @@ const WINDOWS = new Set(words(`
   msiexec forfiles cmdkey klist setspn gpresult fsutil mountvol esentutl ntdsutil wusa pnputil driverquery openfiles
   curl tar timeout
 `));
+/** cmd.exe built-in commands (their name ends at `+`, `,`, `;`, `=` as at a space). */
+const CMD_BUILTINS = new Set(words("dir type echo cd chdir copy del erase md mkdir rd rmdir ren move set start call ver"));
 /** Windows programs that are not words. */
 const WINDOWS_TOOLS = new Set(words(`
   powershell pwsh whoami ipconfig systeminfo sysinfo tasklist taskkill netsh reg regedit wmic certutil bitsadmin mshta
@@ -138,48 +150,78 @@ const GLOB_SEGMENTS = words("etc bin sbin usr lib lib64 tmp var dev proc sys hom
 // ---------------------------------------------------------------------------------------------
 // Glob matching (hand-written; bounded cost; never builds a RegExp from the value).
 
-/** Does the shell glob `pattern` (`?`, `*`, `[abc]`, `[a-z]`, `[!x]`) match `word`? O(|pattern|·|word|), both short. */
-export function globMatch(pattern: string, word: string): boolean {
-  if (pattern.length > 64 || word.length > 40) return false;
-  // Compile the pattern into tokens first: a literal char, `?`, `*` or a class.
-  type Tok = { k: "c"; c: string } | { k: "?" } | { k: "*" } | { k: "set"; neg: boolean; items: string };
-  const toks: Tok[] = [];
+type GlobTok = { k: "c"; c: string } | { k: "?" } | { k: "*" } | { k: "set"; neg: boolean; items: string };
+interface Glob {
+  toks: GlobTok[];
+  /** A literal character no command or path name has (`=`, `&`, upper case): it matches none of them. */
+  alien: boolean;
+  /** Characters a match needs at least (every token but `*` takes one). */
+  fixed: number;
+  star: boolean;
+}
+
+/** Compiles a shell glob (`?`, `*`, `[abc]`, `[a-z]`, `[!x]`) into tokens; null when it is too long. */
+function compileGlob(pattern: string): Glob | null {
+  if (pattern.length > 64) return null;
+  const toks: GlobTok[] = [];
+  let fixed = 0;
+  let star = false;
+  let alien = false;
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
     if (ch === "?") toks.push({ k: "?" });
     else if (ch === "*") {
+      star = true;
       if (toks.at(-1)?.k !== "*") toks.push({ k: "*" });
+      continue;
     } else if (ch === "[") {
       const close = pattern.indexOf("]", i + 2);
-      if (close === -1) {
-        toks.push({ k: "c", c: ch });
-        continue;
+      if (close === -1) toks.push({ k: "c", c: ch });
+      else {
+        let body = pattern.slice(i + 1, close);
+        const neg = body[0] === "!" || body[0] === "^";
+        if (neg) body = body.slice(1);
+        toks.push({ k: "set", neg, items: body });
+        i = close;
       }
-      let body = pattern.slice(i + 1, close);
-      const neg = body[0] === "!" || body[0] === "^";
-      if (neg) body = body.slice(1);
-      toks.push({ k: "set", neg, items: body });
-      i = close;
-    } else toks.push({ k: "c", c: ch });
-  }
-  const inSet = (t: { neg: boolean; items: string }, c: string): boolean => {
-    // `[?]` is a literal `?` to bash, but payloads use it as a wildcard: be generous.
-    if (!t.neg && (t.items.includes("?") || t.items.includes("*"))) return true;
-    let hit = false;
-    for (let j = 0; j < t.items.length; j++) {
-      const a = t.items[j]!;
-      if (t.items[j + 1] === "-" && j + 2 < t.items.length) {
-        const b = t.items[j + 2]!;
-        if (c >= a && c <= b) hit = true;
-        j += 2;
-      } else if (a === c) hit = true;
+    } else {
+      toks.push({ k: "c", c: ch });
+      const c = ch.charCodeAt(0);
+      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45)) alien = true;
     }
-    return hit !== t.neg;
-  };
+    fixed++;
+  }
+  return { toks, fixed, star, alien };
+}
+
+function inSet(t: { neg: boolean; items: string }, c: string): boolean {
+  // `[?]` is a literal `?` to bash, but payloads use it as a wildcard: be generous.
+  if (!t.neg && (t.items.includes("?") || t.items.includes("*"))) return true;
+  let hit = false;
+  for (let j = 0; j < t.items.length; j++) {
+    const a = t.items[j]!;
+    if (t.items[j + 1] === "-" && j + 2 < t.items.length) {
+      const b = t.items[j + 2]!;
+      if (c >= a && c <= b) hit = true;
+      j += 2;
+    } else if (a === c) hit = true;
+  }
+  return hit !== t.neg;
+}
+
+const tokMatches = (t: GlobTok, c: string): boolean => (t.k === "?" ? true : t.k === "c" ? t.c === c : t.k === "set" ? inSet(t, c) : false);
+
+/** Does the compiled glob match `word`? Linear without `*`, O(|pattern|·|word|) with it (both short). */
+function globMatches(g: Glob, word: string): boolean {
+  if (word.length > 40 || (g.star ? word.length < g.fixed : word.length !== g.fixed)) return false;
+  if (!g.star) {
+    for (let j = 0; j < word.length; j++) if (!tokMatches(g.toks[j]!, word[j]!)) return false;
+    return true;
+  }
   // prev[j]: tokens so far match word[0..j).
   let prev: boolean[] = new Array<boolean>(word.length + 1).fill(false);
   prev[0] = true;
-  for (const t of toks) {
+  for (const t of g.toks) {
     const next: boolean[] = new Array<boolean>(word.length + 1).fill(false);
     if (t.k === "*") {
       let any = false;
@@ -188,15 +230,48 @@ export function globMatch(pattern: string, word: string): boolean {
         next[j] = any;
       }
     } else {
-      for (let j = 1; j <= word.length; j++) {
-        if (!prev[j - 1]) continue;
-        const c = word[j - 1]!;
-        next[j] = t.k === "?" ? true : t.k === "c" ? t.c === c : inSet(t, c);
-      }
+      for (let j = 1; j <= word.length; j++) if (prev[j - 1]) next[j] = tokMatches(t, word[j - 1]!);
     }
     prev = next;
   }
   return prev[word.length]!;
+}
+
+/** Does the shell glob `pattern` (`?`, `*`, `[abc]`, `[a-z]`, `[!x]`) match `word`? O(|pattern|·|word|), both short. */
+export function globMatch(pattern: string, word: string): boolean {
+  if (word.length > 40) return false;
+  const g = compileGlob(pattern);
+  return g !== null && globMatches(g, word);
+}
+
+/** The first of `names` the glob matches. */
+function globMatchAny(pattern: string, names: readonly string[]): string | null {
+  const g = compileGlob(pattern);
+  if (g === null) return null;
+  for (const n of names) if (globMatches(g, n)) return n;
+  return null;
+}
+
+/** Glob segments and command names, by length (a glob without `*` only matches names of its own length). */
+const GLOB_NAMES = [...GLOB_SEGMENTS, ...GLOB_COMMANDS];
+const GLOB_NAME_MAX = Math.max(...GLOB_NAMES.map((n) => n.length));
+const GLOB_NAMES_BY_LENGTH: readonly string[][] = Array.from({ length: GLOB_NAME_MAX + 1 }, (_, k) => GLOB_NAMES.filter((n) => n.length === k));
+
+/** Does the glob segment name a system location or a command (`e?c`, `pa[s]swd`, `c?t`)? */
+function globNamesSomething(seg: string): boolean {
+  // Without `*` and `[…]`, every character takes one: too long to match any name.
+  if (!seg.includes("[")) {
+    if (seg.length > GLOB_NAME_MAX && !seg.includes("*")) return false;
+    // A character no name has (`=`, `&`, upper case) outside a `[…]` class: no match.
+    for (let i = 0; i < seg.length; i++) {
+      const c = seg.charCodeAt(i);
+      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 63 || c === 42)) return false;
+    }
+  }
+  const g = compileGlob(seg);
+  if (g === null || g.alien || g.fixed > GLOB_NAME_MAX) return false;
+  for (const n of g.star ? GLOB_NAMES : GLOB_NAMES_BY_LENGTH[g.fixed]!) if (globMatches(g, n)) return true;
+  return false;
 }
 
 const hasGlob = (s: string): boolean => s.includes("?") || s.includes("*") || s.includes("[");
@@ -204,40 +279,115 @@ const hasGlob = (s: string): boolean => s.includes("?") || s.includes("*") || s.
 /** A glob word such as `c?t` or `[c]at` that names a known command (it needs a literal letter). */
 function globCommand(word: string): string | null {
   if (!hasGlob(word) || !/[a-z]/.test(word) || word.length > 40) return null;
-  for (const c of GLOB_COMMANDS) if (globMatch(word, c)) return c;
-  return null;
+  return globMatchAny(word, GLOB_COMMANDS);
+}
+
+const GLOB_SEGMENT_SET: ReadonlySet<string> = new Set(GLOB_SEGMENTS);
+
+/** `???`, `*`, `?*` (`/^[?*]+$/`). */
+function onlyWildcards(seg: string): boolean {
+  for (let i = 0; i < seg.length; i++) if (seg[i] !== "?" && seg[i] !== "*") return false;
+  return seg.length > 0;
 }
 
 /** A path with a glob in one of its segments that names a system location (`/e?c/pa[s]swd`, `/[e///]tc`). */
 function globbedSystemPath(s: string): boolean {
   // Slashes inside a bracket class cannot match; drop them so `[e///]tc` is one segment.
-  const path = s.replace(/\[[^\]\s]{0,20}\]/g, (m) => m.replaceAll("/", ""));
+  const path = s.includes("[") ? s.replace(/\[[^\]\s]{0,20}\]/g, (m) => m.replaceAll("/", "")) : s;
   let hits = 0;
   let globs = 0;
   let named = false;
-  for (const seg of path.split("/", 12)) {
-    if (seg === "" || seg.length > 40) continue;
-    if (hasGlob(seg)) {
+  // The first 12 segments (`path.split("/", 12)`), sliced only when they may count.
+  for (let from = 0, k = 0; k < 12 && from <= path.length; k++) {
+    let to = path.indexOf("/", from);
+    if (to === -1) to = path.length;
+    const len = to - from;
+    let glob = false;
+    let plain = true; // only characters of the names ([a-z0-9._-]) outside `[…]`
+    for (let j = from; j < to; j++) {
+      const c = path.charCodeAt(j);
+      if (c === 63 || c === 42 || c === 91) glob = true;
+      else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45)) plain = false;
+    }
+    const start = from;
+    from = to + 1;
+    if (len === 0 || len > 40) continue;
+    if (glob) {
       globs++;
-      if (/^[?*]+$/.test(seg)) hits++;
-      else if (GLOB_SEGMENTS.some((n) => globMatch(seg, n)) || GLOB_COMMANDS.some((n) => globMatch(seg, n))) {
+      const seg = path.slice(start, to);
+      if (onlyWildcards(seg)) hits++;
+      else if ((plain || seg.includes("[")) && globNamesSomething(seg)) {
         hits++;
         named = true;
       }
-    } else if (GLOB_SEGMENTS.includes(seg)) hits++;
+    } else if (plain && len <= GLOB_NAME_MAX && GLOB_SEGMENT_SET.has(path.slice(start, to))) hits++;
   }
   return globs > 0 && (hits >= 2 || (named && path.startsWith("/")));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which syntax characters a value holds (one pass), so that each stage is skipped when what it
+// needs is absent. The shell view only removes characters or adds spaces, letters and newlines.
+
+const MASK_CHARS = "{(/\\$'\"`^\t\r\n-:<>[~!%?*|&;,=xX1";
+const MASK_OF = new Uint32Array(128);
+for (let k = 0; k < MASK_CHARS.length; k++) MASK_OF[MASK_CHARS.charCodeAt(k)] = 1 << k;
+const bit = (ch: string): number => 1 << MASK_CHARS.indexOf(ch);
+const M_BRACE = bit("{");
+const M_PAREN = bit("(");
+const M_SLASH = bit("/");
+const M_BACKSLASH = bit("\\");
+const M_DOLLAR = bit("$");
+const M_SQUOTE = bit("'");
+const M_DQUOTE = bit('"');
+const M_BACKTICK = bit("`");
+const M_CARET = bit("^");
+const M_TAB = bit("\t");
+const M_CR = bit("\r");
+const M_NEWLINE = bit("\n");
+const M_DASH = bit("-");
+const M_COLON = bit(":");
+const M_LT = bit("<");
+const M_GT = bit(">");
+const M_BRACKET = bit("[");
+const M_TILDE = bit("~");
+const M_BANG = bit("!");
+const M_PERCENT = bit("%");
+const M_QUESTION = bit("?");
+const M_STAR = bit("*");
+const M_PIPE = bit("|");
+const M_AMP = bit("&");
+const M_SEMI = bit(";");
+const M_COMMA = bit(",");
+const M_EQUALS = bit("=");
+/** Letters of `busybox` and `.ps1` that prose rarely has. */
+const M_X = bit("x") | bit("X");
+const M_ONE = bit("1");
+const M_QUOTES = M_SQUOTE | M_DQUOTE;
+
+/** The MASK_CHARS a string holds: one pass over short strings, `includes` scans over long ones (faster per character). */
+function charMask(t: string): number {
+  let m = 0;
+  if (t.length <= 80) {
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c < 128) m |= MASK_OF[c]!;
+    }
+    return m;
+  }
+  for (let k = 0; k < MASK_CHARS.length; k++) if (t.includes(MASK_CHARS[k]!)) m |= 1 << k;
+  return m;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The shell view.
 
 /** Undo what a shell would undo, so `c''a""t` is `cat` and `${IFS}` is a space. */
-function shellView(s: string, windowsPaths: boolean): string {
+function shellView(s: string, windowsPaths: boolean, mask: number): string {
   let t = s;
   // Literal `\n` / `\r` used as separators in payload lists ("\nid\n"), unless backslashes are Windows paths.
-  if (!windowsPaths && t.includes("\\") && /\\[nr]/.test(t)) t = t.replace(/\\[nr](?=[\s\w/;|&.$`'"-]|$)/g, "\n");
-  if (t.includes("$")) {
+  if (!windowsPaths && mask & M_BACKSLASH && /\\[nr]/.test(t)) t = t.replace(/\\[nr](?=[\s\w/;|&.$`'"-]|$)/g, "\n");
+  if (mask & M_DOLLAR) {
     t = t
       .replace(/\$\{IFS(?:[%#][^}]{0,8})?\}|\$IFS(?:\$\d)?(?![A-Za-z0-9_])/g, " ")
       .replace(/\$\{?SHELL\}?|\$\{?BASH\}?|\$0(?!\d)/g, " sh ")
@@ -249,13 +399,15 @@ function shellView(s: string, windowsPaths: boolean): string {
       .replace(/(?<=^|[;|&`(\n]\s{0,4})\$[a-z_]{1,3}\s+(?=[a-z])/g, "");
   }
   // `$'…'` (ANSI-C quoting; its `\xHH` escapes are already decoded) is a quoted word.
-  if (t.includes("'") || t.includes('"')) t = t.replace(/\$(?=['"])/g, "").replace(/['"]/g, "");
+  if (mask & M_QUOTES) t = (mask & M_DOLLAR ? t.replace(/\$(?=['"])/g, "") : t).replaceAll("'", "").replaceAll('"', "");
   // `c\at` → `cat`, `\ls` → `ls`, `curl\ host` → `curl host`; Windows paths keep their separators.
-  if (t.includes("\\") && !windowsPaths) t = t.replace(/\\(?=[\w/ .-])/g, "");
-  if (t.includes("^")) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
-  if (t.includes("{") && t.includes(",")) t = t.replace(BRACES, (_m, pre: string, body: string, post: string) => ` ${expandBraces(pre, body, post)} `);
-  if (t.includes("\t")) t = t.replaceAll("\t", " ");
-  if (t.includes("\r")) t = t.replaceAll("\r", "\n");
+  if (mask & M_BACKSLASH && !windowsPaths) t = t.replace(/\\(?=[\w/ .-])/g, "");
+  if (mask & M_CARET) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
+  // A `+` between a separator (or the start) and a name, or before a separator, is a space of form encoding (`+|+dir`, `;+id`).
+  if (t.includes("+")) t = t.replace(/(?<=^|[;|&\n\r])\++(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");
+  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA)) t = t.replace(BRACES, (_m, pre: string, body: string, post: string) => ` ${expandBraces(pre, body, post)} `);
+  if (mask & M_TAB) t = t.replaceAll("\t", " ");
+  if (mask & M_CR) t = t.replaceAll("\r", "\n");
   return t;
 }
 
@@ -318,6 +470,14 @@ function commandAt(s: string, i: number): CommandAt | null {
   if (!m) return null;
   const path = m[1] ?? "";
   let word = m[2]!;
+  let end = i + m[0].length;
+  // cmd.exe ends the name of a built-in command at `+` as at a space (`dir+c:\`, `Type+x`).
+  const plus = word.indexOf("+");
+  const plusEnds = plus > 0 && plus < word.length - 1 && CMD_BUILTINS.has(word.slice(0, plus).toLowerCase());
+  if (plusEnds) {
+    end -= word.length - plus;
+    word = word.slice(0, plus);
+  }
   // A trailing dot or dash belongs to the sentence, not the name.
   word = word.replace(/[.+-]+$/, "");
   if (word === "") return null;
@@ -349,10 +509,10 @@ function commandAt(s: string, i: number): CommandAt | null {
   }
   if (name === null) return null;
   // A name is a command only when a word boundary of the shell follows it (not `curl/8.5`, `PowerShell:`).
-  const follow = s[i + m[0].length] ?? "";
-  if (follow !== "" && !/[\s;|&`)<>'"$#{]/.test(follow) && !(windows && follow === "/")) return null;
+  const follow = s[end] ?? "";
+  if (plusEnds ? !windows : follow !== "" && !/[\s;|&`)<>'"$#{]/.test(follow) && !(windows && follow === "/")) return null;
   const tool = windows ? WINDOWS_TOOLS.has(name) : !WORDY.has(name) && (TOOLS.has(name) || marked);
-  const after = i + m[0].length;
+  const after = plusEnds ? end + 1 : end;
   const rest = s.slice(after, after + 2000);
   const argEnd = rest.search(/[;|&\n`)]|\$\(/);
   // A trailing `#` comments out whatever the application appends.
@@ -362,7 +522,7 @@ function commandAt(s: string, i: number): CommandAt | null {
 }
 
 /** Paths a shell payload reads or runs (not `/settings` in prose). */
-const SYSTEM_PATH = /(?:^|[\s=,:])(?:\/(?:etc|bin|sbin|usr|tmp|var|dev|proc|home|root|opt|sys|boot|lib|srv|run|mnt|windows)(?:\/|\b)|\/(?=\s|$)|~\/|[a-z]:\\|%\w{2,30}%\\?|\.\.?\/|\/[?*]{1,4}\/|\\\\\w)/i;
+const SYSTEM_PATH = /(?:^|[\s=,:])(?:\/(?:etc|bin|sbin|usr|tmp|var|dev|proc|home|root|opt|sys|boot|lib|srv|run|mnt|windows)(?:\/|\b)|\/(?=\s|$)|~\/|[a-z]:[\\/]|%\w{2,30}%\\?|\.\.?\/|\/[?*]{1,4}\/|\\\\\w)/i;
 
 /** How strongly the arguments of a command say "shell" (0: not at all). */
 function argsScore(c: CommandAt): number {
@@ -383,7 +543,7 @@ function argsScore(c: CommandAt): number {
 }
 
 /** Locations an attack reads, runs or writes (not `~/projects`, `.venv/bin`, `/dev/null`). */
-const SENSITIVE_PATH = /(?:^|[\s=,:'"<>])(?:\/(?:etc|bin|sbin|usr\/s?bin|usr\/local\/s?bin|proc|root|boot|sys|var\/(?:log|www|spool|mail|lib)|home\/[\w.-]{1,32}\/\.|tmp|dev\/(?:tcp|udp|shm))(?:\/|\b)|\/(?=\s|$)|(?:\.\.\/){1,}|[a-z]:\\(?:windows|winnt|boot\.ini|inetpub|users\\[^\\\s]{1,40}\\(?:ntuser|appdata)|documents and settings|\s|$)|%(?:systemroot|windir|comspec|userprofile|appdata|temp|programdata|allusersprofile|systemdrive)%|\\\\[\w.-]{1,60}\\)/i;
+const SENSITIVE_PATH = /(?:^|[\s=,:'"<>])(?:\/(?:etc|bin|sbin|usr\/s?bin|usr\/local\/s?bin|proc|root|boot|sys|var\/(?:log|www|spool|mail|lib)|home\/[\w.-]{1,32}\/\.|tmp|dev\/(?:tcp|udp|shm))(?:\/|\b)|\/(?=\s|$)|(?:\.\.\/){1,}|[a-z]:[\\/](?:windows|winnt|boot\.ini|inetpub|users[\\/][^\\/\s]{1,40}[\\/](?:ntuser|appdata)|documents and settings|\s|$)|%(?:systemroot|windir|comspec|userprofile|appdata|temp|programdata|allusersprofile|systemdrive)%|\\\\[\w.-]{1,60}\\)/i;
 
 /** Arguments that make even a developer tool an attack: system files, downloads, reverse shells, here-strings. */
 function sensitiveArgs(c: CommandAt): boolean {
@@ -420,9 +580,13 @@ const WIN_IF_COMPARE = new RegExp(String.raw`^(?:\(\s{0,40}${OPERAND}\s{1,40}(?:
 const BATCH_NEXT = /^(?:\(|@|set\b|echo\b|goto\b|call\b|cmd\b|exit\b|del\b|copy\b|type\b|start\b|md\b|cd\b|if\b|for\b|do\b|rem\b|[A-Z]{2,})/i;
 
 /** cmd.exe `FOR … IN (…)` or `IF [NOT] EXIST/DEFINED/ERRORLEVEL/x==y command` at the start of a command. */
-function windowsControl(text: string, starts: readonly number[]): boolean {
-  if (WIN_FOR.test(text)) return true;
+function windowsControl(text: string, starts: readonly number[], mask: number): boolean {
+  if (mask & M_PERCENT && WIN_FOR.test(text)) return true;
   for (const at of starts) {
+    // Only a start that reads `if` (after spaces) can open an `IF`.
+    let i = at;
+    while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+    if ((text.charCodeAt(i) | 32) !== 105 || (text.charCodeAt(i + 1) | 32) !== 102) continue;
     const seg = text.slice(at, at + 400).trimStart();
     const head = WIN_IF_HEAD.exec(seg);
     if (!head) continue;
@@ -445,17 +609,19 @@ function windowsControl(text: string, starts: readonly number[]): boolean {
 const PS_CMDLET = /(?:^|[\s;|&(`{])((?:invoke|start|new|get|set|add|remove|stop|copy|out|import|register)-(?:webrequest|restmethod|expression|command|item|process|object|wmimethod|ciminstance|service|itemproperty|content|childitem|localuser|localgroupmember|module|scheduledtask|mppreference|file|bitstransfer)|iwr|irm|iex|iwmi|icm|saps|sal)\b(\s{0,4}\S{0,80})/i;
 
 /** Bash-only syntax: `$[ … ]` arithmetic, `${x#…}` expansions, process substitution, history, tilde, `alias x=`. */
-function bashSyntax(t: string, trimmed: string): string | null {
-  if (/\$\[[\w\s+*\/%-]{0,40}\]/.test(t)) return "command-bash-expansion";
-  if (/\$\{[#!]?[A-Za-z_]\w{0,30}(?:#{1,2}|%{1,2}|\/{1,2}|\^{1,2}|,{1,2})[^}\n]{0,40}\}/.test(t)) return "command-bash-expansion";
-  if (/\$\(\(/.test(t) && /\$\(\([^)\n]{0,40}\$\(/.test(t)) return "command-bash-expansion";
-  if (/(?:^|[\s;|&=])[<>]\(\s{0,4}[a-z]/.test(t)) {
+function bashSyntax(t: string): string | null {
+  if (t.includes("$")) {
+    if (t.includes("$[") && /\$\[[\w\s+*\/%-]{0,40}\]/.test(t)) return "command-bash-expansion";
+    if (t.includes("${") && /\$\{[#!]?[A-Za-z_]\w{0,30}(?:#{1,2}|%{1,2}|\/{1,2}|\^{1,2}|,{1,2})[^}\n]{0,40}\}/.test(t)) return "command-bash-expansion";
+    if (t.includes("$((") && /\$\(\([^)\n]{0,40}\$\(/.test(t)) return "command-bash-expansion";
+  }
+  if ((t.includes("<(") || t.includes(">(")) && /(?:^|[\s;|&=])[<>]\(\s{0,4}[a-z]/.test(t)) {
     const at = t.search(/[<>]\(\s{0,4}[a-z]/);
     if (at !== -1 && commandAt(t, at + 2) !== null) return "command-process-substitution";
   }
-  if (/^~[+-]\d{0,3}(?:\/\S{0,80})?$/.test(trimmed)) return "command-tilde-expansion";
-  if (/(?:^|[\s;|&])!-\d{1,3}(?=$|[\s;|&!:])/.test(t) && /^[\s;|&'"]*!/.test(trimmed)) return "command-history-expansion";
-  if (/(?:^|[;|&\n]\s{0,4})alias\s+(?:[-+][a-z]{1,4}\+?\s+){0,3}[\w.'"-]{1,30}=/.test(t)) return "command-alias";
+  if (t.includes("~") && /^~[+-]\d{0,3}(?:\/\S{0,80})?$/.test(t.trim())) return "command-tilde-expansion";
+  if (t.includes("!-") && /(?:^|[\s;|&])!-\d{1,3}(?=$|[\s;|&!:])/.test(t) && /^[\s;|&'"]*!/.test(t.trim())) return "command-history-expansion";
+  if (t.includes("alias") && /(?:^|[;|&\n]\s{0,4})alias\s+(?:[-+][a-z]{1,4}\+?\s+){0,3}[\w.'"-]{1,30}=/.test(t)) return "command-alias";
   return null;
 }
 
@@ -481,7 +647,81 @@ export function detectCommand(v: Inspected): Finding | null {
 }
 
 const SEPARATORS = /(\|\||&&|[;|&\n`]|\$\(|[<>]\()/g;
+const PS_ALIAS = /\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
+/**
+ * Is one of the first 32 absolute paths of the text (what `/(?:^|[\s=:'"])(\/[^\s;|&'"<>]{1,200})/g`
+ * matches) globbed and naming system locations (`/e??/pa[s]swd`)? Scanned by hand: no RegExp per position.
+ */
+function globbedPathIn(text: string): boolean {
+  let from = 0;
+  let n = 0;
+  for (let at = text.indexOf("/"); at !== -1 && n < 32; at = text.indexOf("/", at + 1)) {
+    if (at > 0) {
+      if (at - 1 < from) continue;
+      const p = text.charCodeAt(at - 1);
+      if (!isSpace(p) && p !== 61 && p !== 58 && p !== 39 && p !== 34) continue;
+    }
+    let end = at + 1;
+    let glob = false;
+    for (const limit = Math.min(text.length, at + 201); end < limit; end++) {
+      const c = text.charCodeAt(end);
+      if (isSpace(c) || c === 59 || c === 124 || c === 38 || c === 39 || c === 34 || c === 60 || c === 62) break;
+      if (c === 63 || c === 42 || c === 91) glob = true;
+    }
+    if (end === at + 1) continue;
+    n++;
+    if (glob && globbedSystemPath(text.slice(at, end))) return true;
+    from = end;
+    at = end - 1;
+  }
+  return false;
+}
+const WINDOWS_PATHS = /[a-z]:\\|%\w{1,30}%\\|\\\\[\w.$]|\bHK(?:EY_|LM\\|CU\\)/i;
+/** What LAUNCHER needs: a flag after a space or comma, a switch or path after a space, `busybox`, `exec:`. */
+const LAUNCH_HINT = /[\s,]-|\s\/|busybox|exec:/i;
+/** Ordinary words of prose (a command line has few; flags, paths and addresses are not words). */
+const PROSE_WORD = /(?:^|\s)[A-Za-z][a-z']{2,}(?=[\s,.;:!?)]|$)/g;
 
+/** A `(` with a quote after it (spaces and one `[` aside): what EXEC_CALL needs. */
+function parenQuote(t: string): boolean {
+  for (let at = t.indexOf("("); at !== -1; at = t.indexOf("(", at + 1)) {
+    let k = at + 1;
+    const end = Math.min(t.length, at + 12);
+    while (k < end && isSpace(t.charCodeAt(k))) k++;
+    if (t.charCodeAt(k) === 91) {
+      k++;
+      while (k < end && isSpace(t.charCodeAt(k))) k++;
+    }
+    const c = t.charCodeAt(k);
+    if (c === 39 || c === 34 || c === 96) return true;
+  }
+  return false;
+}
+
+/** At least 10 ordinary words in a value of 60 characters or more (the count stops at 10). */
+function proseText(text: string): boolean {
+  if (text.length < 60) return false;
+  PROSE_WORD.lastIndex = 0;
+  let n = 0;
+  while (n < 10 && PROSE_WORD.exec(text) !== null) n++;
+  return n >= 10;
+}
+
+/** At most four lines (`text.split("\n", 5).length <= 4`). */
+function fewLines(text: string): boolean {
+  let at = -1;
+  for (let n = 0; n < 4; n++) {
+    at = text.indexOf("\n", at + 1);
+    if (at === -1) return true;
+  }
+  return false;
+}
+
+/**
+ * The analysis runs in stages, each behind a cheap test for what it needs (a character, a word,
+ * a command name at a command position): most values that pass the gate (URLs with `&`, prose
+ * with a semicolon) only cost a few `includes` and one look at each separator.
+ */
 function detect(v: Inspected): Finding | null {
   const raw = v.text;
   const lower = v.lower;
@@ -490,79 +730,84 @@ function detect(v: Inspected): Finding | null {
   const take = (score: number, ruleId: string) => {
     if (score > 0 && (!best || score > best.score)) best = { ruleId, score };
   };
+  // The gate has just computed the mask of a short value.
+  const mask = raw === gateText ? gateMask : charMask(raw);
   // Shellshock: a function definition opening the value (headers, CGI variables), or `() { :;};` anywhere.
-  if (/^\s*\(\s*\)\s*\{/.test(raw) || /\(\s*\)\s*\{\s*:\s*;\s*\}\s*;/.test(raw)) take(7, "command-shellshock");
-  if (lower.includes("/dev/tcp/") || lower.includes("/dev/udp/")) take(7, "command-reverse-shell");
-  if (v.field.name !== null && (v.field.where === "body-filename" || UPLOAD_FIELD.test(v.field.name)) && raw.length <= 256 && restrictedUpload(raw)) take(5, "command-restricted-upload");
+  if ((mask & (M_BRACE | M_PAREN)) === (M_BRACE | M_PAREN) && (/^\s*\(\s*\)\s*\{/.test(raw) || /\(\s*\)\s*\{\s*:\s*;\s*\}\s*;/.test(raw))) take(7, "command-shellshock");
+  if (mask & M_SLASH && lower.includes("/dev/") && (lower.includes("/dev/tcp/") || lower.includes("/dev/udp/"))) take(7, "command-reverse-shell");
+  if (v.field.name !== null && (v.field.where === "body-filename" || (v.field.name.includes("file") && UPLOAD_FIELD.test(v.field.name))) && raw.length <= 256 && restrictedUpload(raw)) take(5, "command-restricted-upload");
   // Standard headers inspected lightly: only what servers evaluate from them (above).
   if ((kind as string) === "header-light") return best;
   // Words, spaces and commas only: nothing for a shell unless it reads as a command line.
   if (!/[^\w ,]/.test(raw) && !plainCommandLine(raw)) return best;
 
   const text0 = withoutFences(raw);
-  const windowsPaths = /[a-z]:\\|%\w{1,30}%\\|\\\\[\w.$]|\bHK(?:EY_|LM\\|CU\\)/i.test(text0);
-  const text = shellView(text0, windowsPaths);
-  const trimmed = text.trim();
-  if (LAUNCHER.test(text)) take(6, "command-launcher");
-  if (/<!--\s{0,4}#\s{0,4}exec\s{1,8}cmd\s{0,4}=/i.test(raw)) take(7, "command-ssi-exec");
-  const call = EXEC_CALL.exec(text0);
+  const windowsPaths = (mask & M_BACKSLASH) !== 0 && WINDOWS_PATHS.test(text0);
+  const text = shellView(text0, windowsPaths, mask);
+  // What the shell view may hold: the value's characters, and newlines made of `\n`, `\r`.
+  const tmask = mask & (M_BACKSLASH | M_CR) ? mask | M_NEWLINE : mask;
+  if ((mask & (M_DASH | M_SLASH) || (mask & M_COLON && /exec:/i.test(text)) || /busybox/i.test(text)) && LAUNCH_HINT.test(text) && LAUNCHER.test(text)) take(6, "command-launcher");
+  if (mask & M_LT && raw.includes("<!") && /<!--\s{0,4}#\s{0,4}exec\s{1,8}cmd\s{0,4}=/i.test(raw)) take(7, "command-ssi-exec");
+  const call = mask & M_PAREN && mask & (M_QUOTES | M_BACKTICK) && parenQuote(text0) ? EXEC_CALL.exec(text0) : null;
   if (call) {
     const cmd = commandAt(text0.replace(/['"`[,]/g, " "), call.index + call[0].length);
     // A string handed to a shell (`system('id')`); an argument list (`subprocess.run(['ls', '-l'])`) only when dangerous.
     if (cmd !== null && (!/\[\s{0,4}['"`]$/.test(call[0]) || cmd.danger || sensitiveArgs(cmd))) take(6, "command-exec-call");
   }
-  if (braceCommand(text0.replace(/['"]/g, ""))) take(6, "command-brace-expansion");
+  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA) && braceCommand(mask & M_QUOTES ? text0.replace(/['"]/g, "") : text0)) take(6, "command-brace-expansion");
   // `\ls`: an escaped name skips aliases; as a whole value it is a probe.
-  if (/^\s{0,4}\\[a-z]/.test(text0)) {
+  if (mask & M_BACKSLASH && /^\s{0,4}\\[a-z]/.test(text0)) {
     const esc = commandAt(text0, text0.indexOf("\\") + 1);
     if (esc !== null && !esc.windows && esc.args === "") take(5, "command-injection");
   }
   // `/a[b///]c`: slashes inside a bracket glob, a filter-evasion trick.
-  if (/\/[\w.-]{0,20}\[[a-z]{0,3}\/{2,}\][\w.-]{0,20}/i.test(text0)) take(5, "command-glob-path");
-  const bash = bashSyntax(text, trimmed);
+  if ((mask & (M_BRACKET | M_SLASH)) === (M_BRACKET | M_SLASH) && /\/[\w.-]{0,20}\[[a-z]{0,3}\/{2,}\][\w.-]{0,20}/i.test(text0)) take(5, "command-glob-path");
+  const bash = tmask & (M_DOLLAR | M_LT | M_GT | M_TILDE | M_BANG) || (tmask & M_EQUALS && text.includes("alias")) ? bashSyntax(text) : null;
   if (bash !== null) take(5, bash);
-  if (hasGlob(text) && text.includes("/")) {
-    let n = 0;
-    for (const m of text.matchAll(/(?:^|[\s=:'"])(\/[^\s;|&'"<>]{1,200})/g)) {
-      if (++n > 32) break;
-      if (hasGlob(m[1]!) && globbedSystemPath(m[1]!)) {
-        take(6, "command-glob-path");
-        break;
-      }
-    }
-  }
+  if (tmask & M_SLASH && tmask & (M_QUESTION | M_STAR | M_BRACKET) && globbedPathIn(text)) take(6, "command-glob-path");
 
-  // Long prose: many ordinary words (a command line has few; flags, paths and addresses are not words).
-  const wordCount = text.length >= 60 ? (text.match(/(?:^|\s)[A-Za-z][a-z']{2,}(?=[\s,.;:!?)]|$)/g)?.length ?? 0) : 0;
-  const prose = wordCount >= 10;
-  const lines = text.split("\n", 5).length;
-  const newlineSeparates = lines <= 4 && !prose;
-  const markdownTable = /^[ \t]*\|[^\n]*\|[ \t]*$/m.test(text) && /\|[ \t]{0,8}:?-{3,}/.test(text);
+  // Long prose: many ordinary words (computed when first needed).
+  let proseMemo: boolean | undefined;
+  const prose = (): boolean => (proseMemo ??= proseText(text));
 
   // The start of the value. A value that starts with a command line (`npm install && npm run build`,
   // `Dockerfile: RUN apt-get update && …`) is a posted snippet: later commands need dangerous content.
-  const lead = /^[\s'"]{0,4}/.exec(text)![0].length;
-  const label = /^[\w.-]{1,20}:\s{1,4}(?:RUN\s+)?|^\$\s+|^RUN\s+/.exec(text.slice(lead))?.[0].length ?? 0;
-  const first = considerStart(text, lead, prose, take);
-  // A name spelled with quotes or backslashes inside it (`"w"hoami`, `wh''oami`, `c\at`): only an evasion does that.
-  const rawWord = /^[\s;|&'"]{0,4}([\w'"\\]{2,40})/.exec(text0)?.[1] ?? "";
-  if (first !== null && (first.tool || RECON.has(first.name)) && first.name.length >= 3 && /[a-z](?:['"]+|\\)[a-z]/i.test(rawWord) && !/['"](?:d|s|t|ll|re|ve|m)$/i.test(rawWord)) take(6, "command-injection");
-  const labelled = label > 0 ? commandAt(text, lead + label) : null;
-  const snippet = !text.slice(0, lead).includes("\n") && ((first !== null && !first.danger && !first.marked) || (labelled !== null && !labelled.danger));
+  let lead = 0;
+  while (lead < 4 && lead < text.length && (isSpace(text.charCodeAt(lead)) || text[lead] === "'" || text[lead] === '"')) lead++;
+  const first = mayBeCommandAt(text, lead) ? considerStart(text, lead, prose, take) : null;
+  if (first !== null && (first.tool || RECON.has(first.name)) && first.name.length >= 3) {
+    // A name spelled with quotes or backslashes inside it (`"w"hoami`, `wh''oami`, `c\at`): only an evasion does that.
+    const rawWord = /^[\s;|&'"]{0,4}([\w'"\\]{2,40})/.exec(text0)?.[1] ?? "";
+    if (/[a-z](?:['"]+|\\)[a-z]/i.test(rawWord) && !/['"](?:d|s|t|ll|re|ve|m)$/i.test(rawWord)) take(6, "command-injection");
+  }
+  let snippetMemo: boolean | undefined;
+  const snippet = (): boolean => {
+    if (snippetMemo === undefined) {
+      const label = /^[\w.-]{1,20}:\s{1,4}(?:RUN\s+)?|^\$\s+|^RUN\s+/.exec(text.slice(lead))?.[0].length ?? 0;
+      const labelled = label > 0 ? commandAt(text, lead + label) : null;
+      snippetMemo = !text.slice(0, lead).includes("\n") && ((first !== null && !first.danger && !first.marked) || (labelled !== null && !labelled.danger));
+    }
+    return snippetMemo;
+  };
+  let newlineMemo: boolean | undefined;
+  const newlineSeparates = (): boolean => (newlineMemo ??= fewLines(text) && !prose());
+  let tableMemo: boolean | undefined;
+  const markdownTable = (): boolean => (tableMemo ??= /\|[ \t]{0,8}:?-{3,}/.test(text) && /^[ \t]*\|[^\n]*\|[ \t]*$/m.test(text));
 
   SEPARATORS.lastIndex = 0;
   const starts: number[] = [lead];
   let seen = 0;
-  for (let m = SEPARATORS.exec(text); m !== null && seen < 64; m = SEPARATORS.exec(text)) {
+  const separators = (tmask & (M_PIPE | M_AMP | M_SEMI | M_NEWLINE | M_BACKTICK | M_DOLLAR | M_LT | M_GT)) !== 0;
+  for (let m = separators ? SEPARATORS.exec(text) : null; m !== null && seen < 64; m = SEPARATORS.exec(text)) {
     seen++;
     const sep = m[1]!;
-    if (sep === "\n" && !newlineSeparates) continue;
+    if (sep === "\n" && !newlineSeparates()) continue;
     // Markdown fences (```bash) are not command substitution.
     if (sep === "`" && (text[m.index + 1] === "`" || text[m.index - 1] === "`")) continue;
-    if ((sep === "|" || sep === "||") && markdownTable) continue;
+    if ((sep === "|" || sep === "||") && markdownTable()) continue;
     const at = m.index + sep.length;
     starts.push(at);
-    let cmd = commandAt(text, at);
+    let cmd = mayBeCommandAt(text, at) ? commandAt(text, at) : null;
     if (cmd === null) {
       // Backticks come in pairs: the closing one of `` `schema` `` opens nothing.
       if (sep === "`") {
@@ -580,7 +825,7 @@ function detect(v: Inspected): Finding | null {
         if (closeAt !== -1) take(5, "command-process-substitution");
         continue;
       }
-      const inline = sep === "`" && ((/[A-Za-z,:]\s+$/.test(before) && (prose || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) || (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
+      const inline = sep === "`" && ((/[A-Za-z,:]\s+$/.test(before) && (prose() || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) || (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
       // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
       // nothing dangerous inside is documentation too; a whole value in backticks is not.
       const markdownCode = sep === "`" && closeAt !== -1 && !cmd.danger && !sensitiveArgs(cmd) && (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));
@@ -593,7 +838,7 @@ function detect(v: Inspected): Finding | null {
     if (sensitiveArgs(cmd)) score = 7;
     // A new line of code (`    let x: Vec<&str> = …`) is no injected command: words need dangerous arguments there.
     else if (sep === "\n" && !cmd.tool && /^(?: {2,}|\t)/.test(text.slice(at))) score = 0;
-    else if (snippet && !cmd.danger && !cmd.marked) score = 0;
+    else if (!cmd.danger && !cmd.marked && snippet()) score = 0;
     else {
       const evidence = argsScore(cmd);
       score = 3 + evidence;
@@ -606,18 +851,19 @@ function detect(v: Inspected): Finding | null {
     }
     // The whole value is a separator and a command (`;id`, `&& dir`, `';htop'`, `|set`): a probe.
     if (probe) score = Math.max(score, 6);
-    if (prose) score -= 2;
+    if (score > 0 && prose()) score -= 2;
     take(score, "command-injection");
   }
 
-  if (windowsControl(text0, starts)) take(5, "command-windows-control");
-  const ps = PS_CMDLET.exec(text0);
+  if (windowsControl(text0, starts, mask)) take(5, "command-windows-control");
+  // PowerShell: `Verb-Noun`, or an alias with an argument that needs `-`, `:`, `(`, `$`, `\`, `/`, `%` or `.ps1`.
+  const ps = mask & M_DASH || ((mask & (M_COLON | M_PAREN | M_DOLLAR | M_BACKSLASH | M_SLASH | M_PERCENT) || lower.includes(".ps1")) && PS_ALIAS.test(lower)) ? PS_CMDLET.exec(text0) : null;
   if (ps) {
     const name = ps[1]!.toLowerCase();
     const arg = ps[2]!.trim();
     const strong = /^(?:invoke-(?:webrequest|restmethod|expression|wmimethod)|start-(?:process|bitstransfer)|iwr|irm|iex|iwmi)$/.test(name);
     const argText = text0.slice(ps.index + ps[0].length - ps[2]!.length, ps.index + ps[0].length + 200);
-    if (strong ? /^(?:-[a-z]|https?:\/\/|\(|\$|[a-z]:\\|\\\\|[\w.-]+\.ps1\b)/i.test(arg) : SENSITIVE_PATH.test(argText) || /https?:\/\//i.test(argText)) take(prose ? 3 : 6, "command-powershell");
+    if (strong ? /^(?:-[a-z]|https?:\/\/|\(|\$|[a-z]:\\|\\\\|[\w.-]+\.ps1\b)/i.test(arg) : SENSITIVE_PATH.test(argText) || /https?:\/\//i.test(argText)) take(prose() ? 3 : 6, "command-powershell");
   }
   return best;
 }
@@ -642,7 +888,7 @@ function throughPrefixes(text: string, cmd: CommandAt): CommandAt {
  * `ansible-config dump`, `/usr/bin/id`. Developer commands with ordinary arguments
  * (`ls -la ~/projects`, `pip install -r requirements.txt`) are posted snippets, not attacks.
  */
-function considerStart(text: string, lead: number, prose: boolean, take: (score: number, ruleId: string) => void): CommandAt | null {
+function considerStart(text: string, lead: number, prose: () => boolean, take: (score: number, ruleId: string) => void): CommandAt | null {
   let cmd = commandAt(text, lead);
   if (cmd === null) return null;
   cmd = throughPrefixes(text, cmd);
@@ -653,7 +899,7 @@ function considerStart(text: string, lead: number, prose: boolean, take: (score:
     else if (plainArgs(cmd.args) && (cmd.marked || /[\n;]\s*$/.test(text) || /[./=_]|\w-\w/.test(cmd.args) || (cmd.windows && WINDOWS_TOOLS.has(cmd.name)) || cmd.name.includes("-") || (cmd.args === "" && /['"]/.test(text.slice(0, lead))))) score = 5;
   }
   if (cmd.end !== "" && cmd.end !== "`" && cmd.end !== ")" && cmd.args === "" && (RECON.has(cmd.name) || cmd.danger)) score = Math.max(score, 6); // `whoami;…`, `id|…`
-  if (prose) score -= 3;
+  if (score > 0 && prose()) score -= 3;
   take(score, "command-injection");
   return cmd;
 }
@@ -673,3 +919,200 @@ export function plainCommandLine(raw: string): boolean {
   if (DANGER.has(first) || WINDOWS_TOOLS.has(first.toLowerCase())) return true;
   return (PREFIXES.has(first) && (TOOLS.has(next) || SHELLS.has(next))) || (TOOLS.has(first) && next.startsWith("-"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The gate: can this value hold anything `detectCommand` finds? (Most values cannot.)
+// Each `includes` is a fast scan; regexes run only on values that hold the character they need.
+
+/** PowerShell nouns after `Verb-` (checked at a dash). */
+const PS_NOUN = /(?:webrequest|restmethod|expression|command|item|process|object|wmimethod|ciminstance|service|itemproperty|content|childitem|localuser|localgroupmember|module|scheduledtask|mppreference|file|bitstransfer)\b/iy;
+/** First letters of those nouns. */
+const PS_NOUN_FIRST = new Uint8Array(128);
+for (const c of "wreciposlmfbWRECIPOSLMFB") PS_NOUN_FIRST[c.charCodeAt(0)] = 1;
+
+/** A dash that matters: a flag after a space or quote (`sh -c`, `sh' '-c`), `sh,-c,`, history `!-1`, PowerShell `Verb-Noun`. */
+function dashHint(t: string): boolean {
+  for (let at = t.indexOf("-"); at !== -1; at = t.indexOf("-", at + 1)) {
+    const p = at > 0 ? t.charCodeAt(at - 1) : -1;
+    const n = at + 1 < t.length ? t.charCodeAt(at + 1) : -1;
+    if (p === 44 || p === 33) return true; // `,-`, `!-`
+    if (n === -1) continue;
+    if ((p === 39 || p === 34 || (p !== -1 && isSpace(p))) && !isSpace(n) && !isDigit(n)) return true;
+    if (n < 128 && PS_NOUN_FIRST[n] === 1) {
+      PS_NOUN.lastIndex = at + 1;
+      if (PS_NOUN.test(t)) return true;
+    }
+  }
+  return false;
+}
+
+/** `cmd /c`, a path after a space, `/dev/tcp/`, a glob in a path (`/e??/pa[s]swd`, `/a[b//]c`), a PowerShell alias fetching a URL. */
+const GATE_SLASH = /\s\/|\/dev\/|[?*[]|\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
+/** A call handing a string to a shell (`system('id')`), a PowerShell alias running an expression (`iex (…)`). */
+const GATE_PAREN = /\(\s{0,4}\[?\s{0,4}['"`]|\b(?:iex|iwr|irm|iwmi)\s{0,4}\(/;
+
+/** Every name the start of a value is compared with (lower case). */
+const START_WORDS: ReadonlySet<string> = new Set([...TOOLS, ...WINDOWS, ...DANGER, ...NETWORK, ...PREFIXES, ...SHELLS, ...RECON, ...WINDOWS_TOOLS, "alias", "for"]);
+
+/** For each pair of first letters (`a`–`z`), the lengths (bit n; 29 for longer: small integers stay small) of START_WORDS names that start with it. */
+const START_PAIRS = new Uint32Array(26 * 26);
+for (const w of START_WORDS) {
+  const a = w.charCodeAt(0) - 97;
+  const b = w.charCodeAt(1) - 97;
+  if (w.length >= 2 && a >= 0 && a < 26 && b >= 0 && b < 26) START_PAIRS[a * 26 + b] = START_PAIRS[a * 26 + b]! | (1 << Math.min(w.length, 29));
+}
+
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/** JavaScript's `\s` (what `trimStart` and the regexes here skip). */
+const isSpace = (c: number): boolean =>
+  c <= 32 ? c === 32 || (c >= 9 && c <= 13) : c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff);
+
+/**
+ * Can a command name start at `i` (`commandAt` would find one)? A path (`/usr/bin/id`, `./x`,
+ * `bin/sh`, `c:\…`, `%x%\…`, `~/…`), a glob (`c?t`), a word with quotes inside it (`wh'o'ami`,
+ * only when `quotes`) or a name of the command vocabulary (`whoami`, `Tasklist`, `python3.10`,
+ * `cmd.exe`, `if`). A cheap superset of `commandAt`: no slicing beyond the word, no RegExp.
+ */
+function wordMayBeCommand(t: string, i: number, quotes: boolean): boolean {
+  const n = Math.min(t.length, i + 64);
+  if (i >= n) return false;
+  const c0 = t.charCodeAt(i);
+  // `/`, `.`, `\`, `~`, `%`: paths and variables.
+  if (c0 === 47 || c0 === 46 || c0 === 92 || c0 === 126 || c0 === 37) return true;
+  // Only `7z`/`7za` start with a digit.
+  if (isDigit(c0) && c0 !== 55) return false;
+  let j = i;
+  let digits = false;
+  let plus = -1;
+  for (; j < n; j++) {
+    const c = t.charCodeAt(j);
+    if (c === 43 && plus === -1) plus = j;
+    if (isLetter(c) || c === 95 || c === 43 || c === 45) continue;
+    if (isDigit(c) || c === 46) {
+      digits = true;
+      continue;
+    }
+    if (c === 63 || c === 42 || c === 91 || c === 93 || c === 33) return true; // globs: `c?t`, `c*`, `[c]at`
+    if (j > i && (c === 47 || c === 92)) return true; // `bin/sh`, `system32\cmd`
+    if (j === i + 1 && c === 58) return true; // `c:\…`, `c:/…`
+    if (quotes && j > i && (c === 39 || c === 34)) {
+      // Quotes inside the word (`wh'o'ami`, `ti''me`); `cat's` is looked up as `cat`.
+      let k = j + 1;
+      while (k < n && (t.charCodeAt(k) === 39 || t.charCodeAt(k) === 34)) k++;
+      if (isLetter(t.charCodeAt(k))) return true;
+    }
+    break;
+  }
+  // Names are 1 to 40 characters; trailing `.`, `+`, `-` belong to the sentence.
+  while (j > i && (t.charCodeAt(j - 1) === 46 || t.charCodeAt(j - 1) === 43 || t.charCodeAt(j - 1) === 45)) j--;
+  if (j === i || j - i > 41) return false;
+  // `dir+c:\`: a cmd.exe built-in ends at `+`.
+  if (plus > i && plus < j && CMD_BUILTINS.has(t.slice(i, plus).toLowerCase())) return true;
+  // No name of this length starts with these two letters (most words of prose): no lookup.
+  if (!digits && j - i >= 2 && isLetter(c0) && isLetter(t.charCodeAt(i + 1))) {
+    const lengths = START_PAIRS[((t.charCodeAt(i) | 32) - 97) * 26 + ((t.charCodeAt(i + 1) | 32) - 97)]!;
+    if ((lengths & (1 << Math.min(j - i, 29))) === 0) return (t.charCodeAt(i) | 32) === 105 && (t.charCodeAt(i + 1) | 32) === 102; // `if…`
+  }
+  const word = t.slice(i, j).toLowerCase();
+  if (START_WORDS.has(word) || (word.charCodeAt(0) === 105 && word.charCodeAt(1) === 102)) return true; // `if`: cmd.exe `IF EXIST`, `ifexist`
+  if (!digits) return false;
+  // Versioned names (`python3.10`, `gcc10.1`) and Windows program files (`cmd.exe`).
+  let b = word.length;
+  while (b > 0 && (isDigit(word.charCodeAt(b - 1)) || word.charCodeAt(b - 1) === 46)) b--;
+  if (b < word.length && b >= 2 && START_WORDS.has(word.slice(0, b))) return true;
+  return word.length > 4 && word.charCodeAt(word.length - 4) === 46 && /\.(?:exe|com|bat|cmd)$/.test(word) && START_WORDS.has(word.slice(0, -4));
+}
+
+/** Before `commandAt(t, i)`: it skips up to 8 spaces, `(` and `{`, then needs a path or a known name. */
+function mayBeCommandAt(t: string, i: number): boolean {
+  let k = i;
+  for (const end = Math.min(t.length, i + 8); k < end; k++) {
+    const c = t.charCodeAt(k);
+    if (!isSpace(c) && c !== 40 && c !== 123) break;
+  }
+  return wordMayBeCommand(t, k, false);
+}
+
+/** For the gate, on the value before the shell view: spaces, quotes, `(` and `+` may come first, quotes may split the name. */
+function startsLikeCommand(t: string): boolean {
+  let k = 0;
+  for (const end = Math.min(t.length, 16); k < end; k++) {
+    const c = t.charCodeAt(k);
+    if (!isSpace(c) && c !== 34 && c !== 39 && c !== 40 && c !== 43) break;
+  }
+  return wordMayBeCommand(t, k, true);
+}
+
+/** Last characters of restricted upload names (see `restrictedUpload`), and their first two (after the last `/`, spaces aside). */
+const UPLOAD_LAST = new Uint8Array(128);
+for (const c of "pckdgetsiofhalvr0123456789") UPLOAD_LAST[c.charCodeAt(0)] = 1;
+const UPLOAD_FIRST = new Uint8Array(128 * 128);
+for (const p of ["wp", "se", "co", "lo", "we", "ph", "au", "id", "mt", "ac"]) UPLOAD_FIRST[p.charCodeAt(0) * 128 + p.charCodeAt(1)] = 1;
+
+/** A short value that may be a restricted upload name (see `restrictedUpload`): the gate cannot see the field. */
+function uploadCandidate(t: string, lower: string): boolean {
+  if (t.length > 256) return false;
+  let e = lower.length;
+  while (e > 0 && isSpace(lower.charCodeAt(e - 1))) e--;
+  const last = e === 0 ? 0 : lower.charCodeAt(e - 1);
+  if (last >= 128 || UPLOAD_LAST[last] !== 1) return false;
+  // The base name: after the last `/`, spaces aside.
+  let i = e - 1;
+  while (i > 0 && lower.charCodeAt(i - 1) !== 47) i--;
+  while (i < e && isSpace(lower.charCodeAt(i))) i++;
+  const a = lower.charCodeAt(i);
+  if (a !== 46) {
+    let k = i + 1;
+    while (k < e && isSpace(lower.charCodeAt(k))) k++;
+    const b = k < e ? lower.charCodeAt(k) : 0;
+    if (a >= 128 || b >= 128 || UPLOAD_FIRST[a * 128 + b] !== 1) return false;
+  }
+  return restrictedUpload(lower);
+}
+
+/** The last short value the gate saw, and its `charMask`. */
+let gateText = "";
+let gateMask = 0;
+
+/**
+ * Shell syntax: separators, substitutions, variables, escapes, redirections, braces, carets, `%`.
+ * (Globs `*`, `[…]` and a tilde matter at the start of the value, after a separator or in a path: see
+ * `startsLikeCommand` and GATE_SLASH.)
+ */
+const M_SYNTAX = M_SEMI | M_PIPE | M_AMP | M_NEWLINE | M_CR | M_BACKTICK | M_DOLLAR | M_BACKSLASH | M_BRACE | M_LT | M_GT | M_CARET | M_PERCENT;
+const SYNTAX_CHARS = [";", "|", "&", "\n", "\r", "`", "$", "\\", "{", "<", ">", "^", "%"];
+
+/**
+ * Cheap test before `detectCommand`: false when nothing in the value can be a command injection
+ * (no shell syntax, no flag after a space, no `cmd /c`-style switch or path after a space, no
+ * call with a string, no launcher or PowerShell word, and no command name at its start).
+ */
+export function commandGate(text: string, lower: string): boolean {
+  let mask = 0;
+  if (text.length <= 80) {
+    // One pass over a short value (cheaper per call than a scan per character); kept for `detectCommand`.
+    mask = charMask(text);
+    gateText = text;
+    gateMask = mask;
+    if (mask & M_SYNTAX) return true;
+  } else {
+    // `includes` scans over a long one (cheaper per character than a loop).
+    for (const ch of SYNTAX_CHARS) if (text.includes(ch)) return true;
+    if (text.includes("x") || text.includes("X")) mask |= M_X;
+    if (text.includes("1")) mask |= M_ONE;
+    if (text.includes("-")) mask |= M_DASH;
+    if (text.includes("/")) mask |= M_SLASH;
+    if (text.includes("(")) mask |= M_PAREN;
+    if (text.includes("=")) mask |= M_EQUALS;
+    if (text.includes(":")) mask |= M_COLON;
+  }
+  if (mask & M_EQUALS && text.includes("==")) return true;
+  if (mask & M_DASH && dashHint(text)) return true;
+  if (mask & M_SLASH && GATE_SLASH.test(lower)) return true;
+  if (mask & M_PAREN && GATE_PAREN.test(lower)) return true;
+  if (mask & M_COLON && lower.includes("exec:")) return true;
+  if ((mask & M_X && lower.includes("busybox")) || (mask & M_ONE && lower.includes(".ps1"))) return true;
+  return startsLikeCommand(text) || uploadCandidate(text, lower);
+}
+

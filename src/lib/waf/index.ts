@@ -198,7 +198,8 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   const ruleActions = security.ruleActions ?? {};
   const exclusions = compiledExclusions(security);
   // A session id in the URL is fixation only when another site sent the visitor here (CRS 943110).
-  const sameSite = sameSiteReferer(req.url, header("referer"));
+  let sameSite: boolean | undefined;
+  const fromThisSite = () => (sameSite ??= sameSiteReferer(req.url, header("referer")));
   const perRule = new Map<string, { m: WafMatch; field: Field }>();
   let total = 0;
   let error: { ruleId: string; error: string; part: string } | undefined;
@@ -211,7 +212,7 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
         error ??= { ruleId: f.ruleId, error: f.error, part: partLabel(field) };
         continue;
       }
-      if ((f.pl ?? 1) > paranoia || (sameSite && f.ruleId === "fixation-session-param")) continue;
+      if ((f.pl ?? 1) > paranoia || (f.ruleId === "fixation-session-param" && fromThisSite())) continue;
       const action = Object.hasOwn(ruleActions, f.ruleId) ? ruleActions[f.ruleId] : undefined;
       if (action === "off" || (exclusions.length > 0 && excluded(exclusions, f, field, path))) continue;
       const m: WafMatch = { ruleId: f.ruleId, class: f.cls, score: f.score, part: partLabel(field) };

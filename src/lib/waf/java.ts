@@ -347,6 +347,45 @@ const FILENAME_HEADERS = new Set(["x-filename", "x_filename", "x.filename", "x-f
 const HINT =
   /java|jdk\.|sun\.|org\.|com\.|ch\.qos|bsh\.|ognl|groovy|freemarker|oracle\.|weblogic|clojure|javassist|classloader|getclass|forname|runtime|processbuilder|transformer|factory|closure|templatesimpl|rowset|ysoserial|scriptengine|initialcontext|reflect|unsafe|nashorn|xmldecoder|\.\s{0,4}jsp|aced0005|%ac%ed|\\xac|[\u00ac\ufffd]|[$#%*@~]\{|\{\{|#set|#assign|\[=|\(#|#_|@\w|!!|\bt\s{0,4}\(|\?new|\.execute/;
 
+/** What a dotted name the detector looks for ends with right before a dot (`java.`, `org.`, `ch.qos.`, `class.`). */
+const DOTTED_ROOT = /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|oracle|weblogic|net|br|io|ognl|clojure|javassist|class|classloader)$/;
+
+/**
+ * Cheap test (the class's gate): can any Java signal be present? Every signal the detector scores
+ * needs one of: an expression, call, annotation, tag or escape character (`(`, `#`, `@`, `{`, `[`,
+ * `!!`, `%`, `\`, `¬`, U+FFFD), a dotted name from the packages it knows (`java.`, `org.`, `sun.`,
+ * `class.`…) or a `.jsp` name, a serialization marker (`rO0AB`, `H4sI`, `aced0005`…), or a
+ * gadget or process class name written as one word (`InvokerTransformer`, `ProcessBuilder`).
+ */
+/** The same test in one pass for short values (`.` stands for the dotted names). */
+const SHORT_GATE = /[(#@{[%\\\u0005.]|!!|0ab|4si|ztaa|7qa|0005|runtime|processbuilder|transformer|factory|closure|templatesimpl|ysoserial|scriptengine/;
+
+export function javaGate(t: string, l: string): boolean {
+  if (t.length <= 20) return SHORT_GATE.test(l);
+  if (t.includes("(") || t.includes("#") || t.includes("@") || t.includes("{") || t.includes("[") || t.includes("%") || t.includes("\\") || t.includes("!!")) return true;
+  // Raw stream magic (`AC ED 00 05`, also as U+FFFD pairs): the `05` byte.
+  if (t.includes("\u0005")) return true;
+  for (let i = l.indexOf("."); i !== -1; i = l.indexOf(".", i + 1)) {
+    const before = l.charCodeAt(i - 1);
+    if (before < 97 || before > 122) continue;
+    const after = l.charCodeAt(i + 1);
+    if ((after >= 97 && after <= 122) || after === 36 || after === 95) {
+      if (DOTTED_ROOT.test(l.slice(Math.max(0, i - 12), i)) || l.startsWith("jsp", i + 1)) return true;
+    } else if (after === 32) {
+      let j = i + 2;
+      while (j - i <= 5 && l.charCodeAt(j) === 32) j++;
+      if (l.startsWith("jsp", j)) return true;
+    }
+  }
+  if (t.length < 4) return false;
+  // Serialization markers, searched from a digit or rare letter (`0AB` of `rO0AB`, `4sI` of `H4sI`, `0005` of `aced0005`).
+  if (t.includes("0AB") || t.includes("4sI") || t.includes("ztAA") || t.includes("7QA") || t.includes("0005")) return true;
+  // Gadget and process classes as one word (`InvokerTransformer`, `ProcessBuilder`, `ysoserial`), where a
+  // class name is the value: a single token. (In text with spaces they come with dots, calls or type keys.)
+  if (t.length < 7 || t.includes(" ")) return false;
+  return l.includes("runtime") || l.includes("processbuilder") || l.includes("transformer") || l.includes("factory") || l.includes("closure") || l.includes("templatesimpl") || l.includes("ysoserial") || l.includes("scriptengine");
+}
+
 function expressionReflection(s: string): boolean {
   const open = EXPR_OPEN.exec(s);
   if (open === null) return false;

@@ -31,6 +31,14 @@ function operatorName(op: string, full: string): Finding | null {
 const JS_BREAKOUT =
   /['"`]\s{0,8}(?:;|&&|\|\|)\s{0,8}(?:this\.\w{1,40}\s{0,4}(?:\.\s{0,4}match|[=!]=|[<>])|return\b|sleep\s{0,4}\(|while\s{0,4}\(|do\s{0,4}\{|it\s{0,4}=\s{0,4}new\s+date|var\s+\w+\s{0,4}=|['"]\w{0,20}['"]\s{0,4}==|true\b|1\s{0,4}==\s{0,4}1)/;
 
+/**
+ * Cheap test (the class's gate): operators need `$`; JavaScript breakouts and appended conditions
+ * need `;`, `&&` or `||`; driver calls and the busy-wait probe a call (`db.x.insert(`, `new Date()`).
+ */
+export function nosqlGate(t: string, l: string): boolean {
+  return t.includes("$") || t.includes(";") || t.includes("&&") || t.includes("||") || (t.includes("(") && (l.includes("db.") || l.includes("new date")));
+}
+
 export function detectNosql(v: Inspected): Finding | null {
   const f = v.field;
   const l = v.lower;

@@ -61,7 +61,9 @@ const DANGEROUS = new Set(["system", "exec", "shell_exec", "passthru", "popen", 
 const CALLBACK_TAKERS = new Set(["array_filter", "array_map", "array_walk", "array_walk_recursive", "array_reduce", "usort", "uasort", "uksort", "call_user_func", "call_user_func_array", "register_shutdown_function", "register_tick_function", "iterator_apply", "preg_replace_callback", "forward_static_call", "forward_static_call_array", "set_error_handler", "spl_autoload_register", "ob_start"]);
 const CALLBACK_NAME = /^[^;]{0,160}?['"]\s{0,4}(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|phpinfo|file_put_contents|readfile|include|require)\s{0,4}['"]/i;
 const DECODERS = /^(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|urldecode|rawurldecode|chr|pack|file_get_contents|getenv)\s{0,4}\(/i;
-const CALL = /([A-Za-z_\x80-\uffff][\w\x80-\uffff]{0,40})((?:\s|\/\*[^*]{0,100}\*\/|(?:\/\/|#)[^\n]{0,100}\n)*)\(/g;
+// Identifiers are tried from their start only and whole (the look-arounds): without them the
+// engine retried every suffix and every shorter prefix of each word, a quadratic cost per word.
+const CALL = /(?<![\w\x80-\uffff])([A-Za-z_\x80-\uffff][\w\x80-\uffff]{0,40})(?![\w\x80-\uffff])((?:\s|\/\*[^*]{0,100}\*\/|(?:\/\/|#)[^\n]{0,100}\n){0,16})\(/g;
 const MAX_CALLS = 64;
 /** JavaScript framework `$` helpers (`$t('key')`, `this.$emit(…)`): not PHP variable functions. */
 const JS_DOLLAR = new Set(["t", "tc", "te", "d", "n", "emit", "nexttick", "set", "delete", "watch", "on", "off", "once", "forceupdate", "mount", "destroy", "http", "q", "timeout", "interval", "apply", "digest", "eval", "evalasync", "parse", "compile", "inject", "log", "route", "router", "store", "i18n", "fetch", "refs", "el", "slots", "attrs", "listeners", "root", "parent", "children", "props", "vnode", "options", "data", "window", "document", "location", "filter", "sce", "sanitize", "broadcast", "new", "ajax", "get", "post", "getjson", "when", "deferred", "each", "extend", "map", "grep", "trim", "fn", "id", "this", "x", "y"]);
@@ -302,7 +304,7 @@ function callableExpression(s: string, take: Take): void {
 function namedCalls(s: string, v: Inspected, take: Take): void {
   // `shell_exec=(…)`: a distinctive name assigned a parenthesised expression.
   if (s.includes("=")) {
-    const assign = /([A-Za-z_][\w]{2,40})\s{0,4}=\s{0,4}\(/g;
+    const assign = /(?<!\w)([A-Za-z_][\w]{2,40})\s{0,4}=\s{0,4}\(/g;
     let k = 0;
     for (let m = assign.exec(s); m !== null && k < 16; m = assign.exec(s)) {
       k++;

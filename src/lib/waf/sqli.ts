@@ -726,10 +726,10 @@ const FUNC_OPENER = /^([a-z_][a-z0-9_.]{0,40})\s{0,8}[\\=]?\s{0,8}\(\s{0,8}$/;
 const TRAILING_OPENER = /([a-z_][a-z0-9_]{0,40})\s{0,4}\(\s{0,8}$/;
 
 /** Whole-value shapes: fragments that are SQL on their own (short values only). */
-function wholeValue(s: string, lower: string, best: Scored): void {
+function wholeValue(s: string, lower: string, best: Scored, inner: boolean): void {
   const v = lower.trim();
   if (v.length === 0) return;
-  if (v.length <= SHORT) {
+  if (v.length <= SHORT && !inner) {
     const m = FUNC_OPENER.exec(v);
     if (m !== null && SQL_FUNCS.has(m[1]!)) better(best, 5, "sqli-function-probe");
     if (CATALOG_VALUES.has(v) || CATALOG_VALUES.has(v.replace(/[.;]$/, ""))) better(best, 5, "sqli-schema-probe");
@@ -812,14 +812,629 @@ export function detectSqli(v: Inspected): Finding | null {
 }
 
 function detect(v: Inspected): Finding | null {
-  const found = detectText(v.text, v.lower);
+  const found = scan(v.text, v.lower);
   // `"+WAITFOR+DELAY+'`: a value whose spaces are `+` (form encoding nobody decoded) reads as SQL with spaces.
   if ((found === null || found.score < 5) && v.text.length <= 4_096 && v.text.includes("+") && !/\s/.test(v.text.trim())) {
     const spaced = v.text.replace(/\+/g, " ");
-    const again = detectText(spaced, spaced.toLowerCase());
+    const again = scan(spaced, spaced.toLowerCase());
     if (again !== null && (found === null || again.score > found.score)) return again;
   }
   return found;
+}
+
+/** Values up to this length are tokenized whole once they have a hot spot; longer ones in windows around their hot spots. */
+const FULL = 2_048;
+/** A window: this many characters before a hot spot (snapped to a space) and after it. */
+const WINDOW_BEFORE = 64;
+const WINDOW_AFTER = 512;
+/** Quotes closer than this to the last quote that started a window do not start another. */
+const QUOTE_SPACING = 128;
+/** A quote's window: what follows its breakout. */
+const QUOTE_WINDOW = 256;
+
+/**
+ * Tokenizing is what costs (three token streams per value), and ordinary text (prose with
+ * apostrophes, URLs, dates, code in prose) almost never has a place where SQL could start. So
+ * one cheap scan looks for such places first (see `hotSpots`): a value without one is not
+ * tokenized at all; a short value with one is analysed whole, exactly as before; a long value
+ * is analysed in bounded windows around its hot spots, the first window with the value's own
+ * start (numeric contexts, the first quote's breakout).
+ */
+function scan(s: string, lower: string): Finding | null {
+  const spots = hotSpots(lower);
+  if (spots.length === 0) return null;
+  if (s.length <= FULL) return detectText(s, lower, false);
+  const n = s.length;
+  const best: Scored = { score: 0, rule: "" };
+  const statement = STATEMENT_HEAD.test(lower.slice(0, 24));
+  let lastEnd = -1;
+  let lastStart = -1;
+  let lastQuote = -QUOTE_SPACING;
+  for (const p of spots) {
+    if (best.score >= 7) break;
+    const c = lower.charCodeAt(p);
+    const quote = p >= WINDOW_BEFORE * 2 && (c === 39 || c === 34 || c === 96);
+    let start: number;
+    let end: number;
+    if (quote) {
+      // A quote that may break out is read from itself (its breakout), at most one per
+      // QUOTE_SPACING characters and only a few dozen tokens far, so the cost stays linear.
+      if (p - lastQuote < QUOTE_SPACING) continue;
+      lastQuote = p;
+      quoteWindow(s.slice(p, Math.min(n, p + QUOTE_WINDOW)), best);
+      continue;
+    }
+    // Spots inside the previous window (but its end) were seen with enough context.
+    if (p >= lastStart && p + 128 <= lastEnd) continue;
+    if (p < WINDOW_BEFORE * 2) {
+      start = 0;
+      end = Math.min(n, WINDOW_AFTER * 2);
+    } else {
+      start = Math.max(0, p - WINDOW_BEFORE);
+      const sp = lower.indexOf(" ", start);
+      if (sp !== -1 && sp < p) start = sp + 1;
+      end = Math.min(n, p + WINDOW_AFTER);
+    }
+    const w = s.slice(start, end);
+    const f = detectText(w, w.toLowerCase(), start > 0, statement);
+    if (f !== null) better(best, f.score, f.ruleId);
+    lastStart = start;
+    lastEnd = end;
+  }
+  return best.score > 0 ? { ruleId: best.rule, score: best.score } : null;
+}
+
+/** A breakout at the quote that starts `w` (inside a long value): what follows it, as after a value's first quote. */
+function quoteWindow(w: string, best: Scored): void {
+  const q = w[0]!;
+  const info: Info = { versioned: false, empty: 0, comments: 0 };
+  const toks = tokenize(q + w, QUOTE_CONTEXT_TOKENS, info);
+  const str = toks[0];
+  if (str === undefined || str.k !== "str" || str.flag) return;
+  const r = afterValue(toks, 1, true, false, true);
+  better(best, r.score, r.rule);
+  if (best.score < 7) anywhere(toks, best, false);
+  if (info.versioned) better(best, 6, "sqli-versioned-comment");
+}
+
+const STATEMENT_HEAD = /^\s{0,24}(?:select|insert|update|delete|create|alter|drop|with|explain|truncate|replace|merge|grant|begin|show|describe|pragma)(?![\w$.\u0080-\uffff])/;
+
+// ---------------------------------------------------------------------------------------------
+// Hot spots: the places where SQL could start. Each is a superset of what some rule of the
+// tokenizing analysis needs there (a breakout quote followed by an operator, comment or keyword;
+// a boolean followed by a literal, a call or a comparison; an SQL function call; a statement
+// keyword after `;`; UNION … SELECT; a catalog name after FROM; `/*`; a cast; a numeric start).
+// ---------------------------------------------------------------------------------------------
+
+/** Keyword candidates by first letter (longer spellings after shorter ones: `exec` then `execute`). */
+const KEYWORDS: Record<string, readonly string[]> = {
+  o: ["or", "outfile"],
+  a: ["and", "alter", "analyse"],
+  x: ["xor", "xp_"],
+  n: ["not"],
+  d: ["div", "declare", "dumpfile", "drop"],
+  u: ["union"],
+  s: ["select", "sp_"],
+  w: ["waitfor"],
+  e: ["exec", "execute"],
+  f: ["from", "fn_varbintohexstr"],
+  c: ["case", "create"],
+  t: ["truncate"],
+  h: ["having"],
+  i: ["information_schema"],
+};
+/** Words after a quote that continue the statement (booleans, comparisons, clauses, statements). */
+const QUOTE_NEXT = new Set([
+  ...BOOL_WORDS, ...CMP_WORDS, "union", "select", "waitfor", "order", "group", "procedure", "having", "limit", "into", "insert", "replace",
+  "update", "delete", "drop", "truncate", "exec", "execute", "declare", "shutdown", "create", "alter", "grant", "revoke", "call",
+  "load_file", "copy", "as", "from", "where",
+]);
+/** Words after a number at the start of the value that continue the statement. */
+const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as"]);
+/** Statements after `;`. */
+const STATEMENT_NEXT = new Set(["drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
+/** Literal-like words after a boolean. */
+const BOOL_NEXT = new Set(["null", "true", "false", "array", "select", "exists"]);
+const SELECT_NEXT = new Set(["null", "all", "distinct", "distinctrow", "top", "case", "pg_sleep", "dbms_pipe.receive_message"]);
+const DDL_NEXT = new Set(["table", "database", "function", "procedure", "user", "trigger", "schema", "view", "index", "login", "aggregate", "or", "role", "definer"]);
+/** Function names whose call makes a hot spot. */
+const FUNC_HOT = new Set([...SQL_FUNCS, ...PROBE_FUNCS, "div", "concat", "concat_ws", "substring", "substr", "mid", "find_in_set", "strcmp", "unistr", "json_extract", "pg_sleep", "make_set", "randomblob", "sqlite_compileoption_get", "sqlite_compileoption_used", "unhex", "to_char", "chr", "select", "exists", "analyse", "exec", "execute"]);
+
+/** The character code at `i`, or -1 outside the string (an out-of-range `charCodeAt` is NaN and slows V8 down). */
+function at(s: string, i: number): number {
+  return i >= 0 && i < s.length ? s.charCodeAt(i) : -1;
+}
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || c > 127;
+}
+function isLetterCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
+}
+function isSpaceCode(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 160;
+}
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+/** Skips spaces and `/*…*​/` comments (and, with `parens`, `(`), bounded. */
+function skipGap(s: string, i: number, parens = false): number {
+  const stop = Math.min(s.length, i + 64);
+  while (i < stop) {
+    const c = at(s, i);
+    if (isSpaceCode(c) || (parens && c === 40)) i++;
+    else if (c === 47 && at(s, i + 1) === 42) {
+      const end = findWithin(s, "*/", i + 2, 64);
+      if (end === -1) return i;
+      i = end + 2;
+    } else break;
+  }
+  return i;
+}
+/** Index of `needle` in `s` at or after `from` and before `from + limit`, or -1 (never scans further). */
+function findWithin(s: string, needle: string, from: number, limit: number): number {
+  const k = s.slice(from, from + limit + needle.length - 1).indexOf(needle);
+  return k === -1 ? -1 : from + k;
+}
+/** End of the word (letters, digits, `_`, `$`, `.`) at `i`, bounded. */
+function wordEnd(s: string, i: number): number {
+  const stop = Math.min(s.length, i + 48);
+  while (i < stop) {
+    const c = at(s, i);
+    if (isWordCode(c) || c === 46) i++;
+    else break;
+  }
+  return i;
+}
+/** The word at `i` (letters first), or "" when none. */
+function wordAt(s: string, i: number): string {
+  if (i >= s.length || !isLetterCode(at(s, i))) return "";
+  let w = s.slice(i, wordEnd(s, i));
+  while (w.endsWith(".")) w = w.slice(0, -1);
+  return w;
+}
+/** Is the word at `i`..`end` followed by `(` (a call)? */
+function callAfter(s: string, end: number): boolean {
+  return at(s, skipGap(s, end)) === 40;
+}
+const CMP_CHARS = "=<>!";
+const OP_CHARS = "-+*/|&^%~";
+
+/** After a comparison or an operator (at `i`): a literal, a call, a sub-select or another quote? */
+function operandAt(s: string, i: number): boolean {
+  const k = skipGap(s, i, true);
+  const c = at(s, k);
+  return c === 39 || c === 34 || c === 96 || c === 64 || c === 45 || c === 47 || isDigitCode(c) || isLetterCode(c);
+}
+
+/** After a breakout quote at `i`: something that continues the statement? */
+function quoteHot(s: string, i: number): boolean {
+  let j = i + 1;
+  const n = s.length;
+  const stop = Math.min(n, j + 16);
+  while (j < stop && (isSpaceCode(at(s, j)) || at(s, j) === 41)) j++;
+  const c = at(s, j);
+  if (isLetterCode(c)) {
+    // Most quotes in text are apostrophes before a letter (`O'Brien`, `isn't`): a short word test.
+    const e = wordEnd(s, j);
+    const len = e - j;
+    if (len >= 2 && len <= 9) {
+      const w = s.slice(j, at(s, e - 1) === 46 ? e - 1 : e);
+      if (QUOTE_NEXT.has(w) || w.startsWith("xp_") || w.startsWith("sp_")) return true;
+    } else if (len > 9 && (s.startsWith("xp_", j) || s.startsWith("sp_", j))) return true;
+    if (callAfter(s, e)) return true;
+  } else if (j < n) {
+    const ch = s[j]!;
+    if (CMP_CHARS.includes(ch) || ch === ";" || ch === "#" || ch === "(" || ch === "@" || ch === "?") return true;
+    if (ch === ":" && at(s, j + 1) === 58) return true;
+    if (OP_CHARS.includes(ch)) {
+      const d = at(s, j + 1);
+      // `--`, `/*`, `||`, `&&`, or an operator before an operand (`'+sleep(5)+'`, `'||'`).
+      if ((c === 45 && d === 45) || (c === 47 && d === 42) || (c === 124 && d === 124) || (c === 38 && d === 38)) return true;
+      if (operandAt(s, j + 1)) return true;
+    }
+  }
+  // `waitfor delay '0:0:5'`, `into outfile '/tmp/x'`: the string a keyword takes.
+  let b = i - 1;
+  while (b >= 0 && b > i - 8 && isSpaceCode(at(s, b))) b--;
+  const last = at(s, b);
+  return b >= 3 && (last === 121 || last === 101) && (s.startsWith("delay", b - 4) || s.startsWith("time", b - 3) || s.startsWith("file", b - 3));
+}
+
+/** After a boolean ending at `e`: a literal, a call, a sub-select, or a word compared to something. */
+function boolHot(s: string, e: number): boolean {
+  const k = skipGap(s, e, true);
+  const c = at(s, k);
+  if (isDigitCode(c) || c === 39 || c === 34 || c === 96 || c === 64) return true;
+  if ((c === 45 || c === 43 || c === 46) && isDigitCode(at(s, k + 1))) return true;
+  const w = wordAt(s, k);
+  if (w !== "" && BOOL_NEXT.has(w)) return true;
+  // The operand's end: a word, or any one punctuation character (`div><select`).
+  let end = k + w.length;
+  if (w === "") {
+    if (k >= s.length) return false;
+    end = k + 1;
+  }
+  const after = skipGap(s, end);
+  if (w !== "" && at(s, after) === 40) return true;
+  // `or x in (select …)`, `and y = f(…)`: a word compared to a sub-select or a call.
+  let m = after;
+  if (CMP_CHARS.includes(s[m] ?? " ")) {
+    while (m < after + 3 && CMP_CHARS.includes(s[m] ?? " ")) m++;
+  } else {
+    const cw = wordAt(s, m);
+    if (!CMP_WORDS.has(cw)) return false;
+    m += cw.length;
+  }
+  const k2 = skipGap(s, m, true);
+  const w2 = wordAt(s, k2);
+  return w2 !== "" && (w2 === "select" || callAfter(s, k2 + w2.length));
+}
+
+/** A number (or `)`, `having`) at the very start of the value, continued like SQL. */
+function startHot(s: string): boolean {
+  let i = 0;
+  while (i < s.length && i < 64 && isSpaceCode(at(s, i))) i++;
+  const c = at(s, i);
+  if (c === 41) return true;
+  if (c === 104) return s.startsWith("having", i);
+  // DDL at the start (`ALTER TABLE … CHARACTER SET`, `/CREATE TABLE x`, `CREATE FUNCTION … RETURNS`).
+  if (c === 47 || c === 44 || isLetterCode(c)) {
+    const w = wordAt(s, c === 47 || c === 44 ? skipGap(s, i + 1) : i);
+    if (w === "alter" || w === "create" || w === "drop" || w === "truncate") return true;
+  }
+  // The number as the tokenizer reads it: `-`, then hex/binary, or digits and dots with an exponent.
+  if (c === 45) i = skipGap(s, i + 1);
+  const d = at(s, i);
+  if (!isDigitCode(d) && !(d === 46 && isDigitCode(at(s, i + 1)))) return false;
+  const n = s.length;
+  let j = i + 1;
+  const x = at(s, j);
+  if (d === 48 && (x === 120 || x === 98)) {
+    j++;
+    while (j < n && (isDigitCode(at(s, j)) || (at(s, j) >= 97 && at(s, j) <= 102))) j++;
+  } else {
+    while (j < n && (isDigitCode(at(s, j)) || at(s, j) === 46)) j++;
+    const e = at(s, j);
+    const e1 = at(s, j + 1);
+    if (e === 101 && (isDigitCode(e1) || ((e1 === 45 || e1 === 43) && isDigitCode(at(s, j + 2))))) {
+      j += 2;
+      while (j < n && isDigitCode(at(s, j))) j++;
+    }
+  }
+  // `1.e(ascii …`, `1.e.tables`: the scientific-notation bypass.
+  if (at(s, j) === 101 && (at(s, j + 1) === 40 || at(s, j + 1) === 46) && at(s, j - 1) === 46) return true;
+  let k = j;
+  let parens = 0;
+  while (k < n && k < j + 32) {
+    const ch = at(s, k);
+    if (isSpaceCode(ch)) k++;
+    else if (ch === 41) {
+      k++;
+      parens++;
+    } else break;
+  }
+  if (parens > 0) return true;
+  if (k >= n) return false;
+  const ch = s[k]!;
+  if (CMP_CHARS.includes(ch) || ch === ";") return true;
+  if (OP_CHARS.includes(ch)) {
+    const two = s.slice(k, k + 2);
+    if (two === "||" || two === "&&") return true;
+    if (two === "--" || two === "/*") return false;
+    return isLetterCode(at(s, skipGap(s, k + 1, true)));
+  }
+  return NUMBER_NEXT.has(wordAt(s, k));
+}
+
+/**
+ * Positions (ascending) where SQL could start in `lower`; empty for ordinary text. A character
+ * scan in JavaScript costs far more than a regex or `indexOf`, so: quotes are judged where they
+ * stand (what follows them); the other characters SQL needs (`;`, `(`, `/`, `:`, `|`, `&`, `@`,
+ * `=`, `<`, `>`, `_`) and every `select` have the words around them scanned (`scanRange`);
+ * prose, which has none of them, costs one regex pass and one `indexOf`.
+ */
+function hotSpots(lower: string): number[] {
+  const out = SPOTS;
+  out.length = 0;
+  const n = lower.length;
+  if (startHot(lower)) out.push(0);
+  if (n <= SHORT && n > 0) {
+    // Whole values: a catalog name, an overflow probe, `case when …`.
+    const v = isSpaceCode(at(lower, 0)) || isSpaceCode(at(lower, n - 1)) ? lower.trim() : lower;
+    const last = v.charCodeAt(v.length - 1);
+    if (v.length <= 48 && (CATALOG_VALUES.has(v) || ((last === 46 || last === 59) && CATALOG_VALUES.has(v.slice(0, -1))))) out.push(0);
+    else if (v.length <= 48 && (isDigitCode(v.charCodeAt(0)) || v.charCodeAt(0) === 45) && (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))) out.push(0);
+    else if (v.startsWith("case")) out.push(0);
+  }
+  // Quotes: judged by what follows them (`indexOf` finds them faster than any scan).
+  for (let i = lower.indexOf("'"); i !== -1 && out.length < 4_096; i = lower.indexOf("'", i + 1)) if (quoteHot(lower, i)) out.push(i);
+  for (let i = lower.indexOf('"'); i !== -1 && out.length < 4_096; i = lower.indexOf('"', i + 1)) if (quoteHot(lower, i)) out.push(i);
+  // Prose has none of the other characters and no `select`: one regex test, one `indexOf`.
+  if (!RARE.test(lower) && !WORDS.test(lower)) return out.length > 1 ? sortUnique(out) : out;
+  let scanned = 0;
+  // `test` with the position (`lastIndex`) finds each trigger without allocating a match.
+  TRIGGER.lastIndex = 0;
+  while (out.length < 4_096 && TRIGGER.test(lower)) {
+    const t = TRIGGER.lastIndex - 1;
+    const i = at(lower, t) === 42 || at(lower, t) === 58 || at(lower, t) === 124 || at(lower, t) === 38 ? t - 1 : t;
+    switch (at(lower, i)) {
+      case 96:
+        if (quoteHot(lower, i)) out.push(i);
+        break;
+      case 59:
+        if (spotAt(lower, i, ";")) out.push(i);
+        break;
+      case 40:
+        if (spotAt(lower, i, "(")) out.push(i);
+        break;
+      case 47:
+        if (commentHot(lower, i)) out.push(i);
+        break;
+      case 58:
+        if (spotAt(lower, i, "::")) out.push(i);
+        break;
+      case 124:
+      case 38:
+        if (boolHot(lower, i + 2)) out.push(i);
+        break;
+      case 95:
+        if (underscoreHot(lower, i)) out.push(i);
+        break;
+      case 64:
+        // `@var`, `@@version`, `@>`; not an e-mail address.
+        if ((i === 0 || !isWordCode(at(lower, i - 1)) || at(lower, i + 1) === 64) && !(i >= scanned - 24 && i < scanned)) scanned = around(lower, i, 72, 72, scanned, out);
+        break;
+      default:
+        // `=`, `<`, `>` after a literal: a comparison a boolean may stand before (`or 1=1`, `and 'a'<>'b'`).
+        if (literalBefore(lower, i) && !(i >= scanned - 24 && i < scanned)) scanned = around(lower, i, 72, 48, scanned, out);
+    }
+  }
+  for (let i = lower.indexOf("select"); i !== -1 && out.length < 4_096; i = lower.indexOf("select", i + 6)) {
+    // `unionselect` glued together (a whole-value rule).
+    if (i >= 5 && lower.startsWith("union", i - 5)) out.push(i - 5);
+    if (i + 24 > scanned || i < scanned - 120) scanned = around(lower, i, 112, 64, scanned, out);
+  }
+  // `EXEC master.dbo.…`, `EXECUTE IMMEDIATE`: keywords without punctuation.
+  for (let i = lower.indexOf("exec"); i !== -1 && out.length < 4_096; i = lower.indexOf("exec", i + 4)) {
+    if (i + 24 > scanned) scanned = around(lower, i, 8, 64, scanned, out);
+  }
+  return out.length > 1 ? sortUnique(out) : out;
+}
+
+function sortUnique(out: number[]): number[] {
+  out.sort((x, y) => x - y);
+  let k = 1;
+  for (let j = 1; j < out.length; j++) if (out[j] !== out[k - 1]) out[k++] = out[j]!;
+  out.length = k;
+  return out;
+}
+/** Scans the words around `i` not scanned yet; returns how far the scan reached. */
+function around(lower: string, i: number, before: number, after: number, scanned: number, out: number[]): number {
+  if (i + 24 <= scanned && i >= scanned - before) return scanned;
+  const from = Math.max(scanned, i - before);
+  const to = Math.min(lower.length, i + after);
+  if (to > from) scanRange(lower, from, to, out);
+  return Math.max(to, scanned);
+}
+/** Values up to this length are scanned by one loop; longer ones by `indexOf` and a regex. */
+const SHORT_SCAN = 128;
+/** For the short-value loop: 1 = quote (`'`, `"`), 2 = a trigger character (`RARE`), 3 = `s` (maybe `select`). */
+const CHAR_CLASS = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "'\"") t[c.charCodeAt(0)] = 1;
+  for (const c of ";(_@=<>*:|&`") t[c.charCodeAt(0)] = 2;
+  t[115] = 3;
+  return t;
+})();
+/** The positions `hotSpots` returns (one array, reused: callers read it before the next call). */
+const SPOTS: number[] = [];
+/** Characters around which SQL may stand (quotes are judged by what follows them). */
+const TRIGGER = /[;(_@=<>`]|\/\*|::|\|\||&&/g;
+const RARE = /[;(_@=<>*:|&`]/;
+/** The keywords SQL without any of those characters needs (`union select null`, `exec master.dbo.x`). */
+const WORDS = /select|exec/;
+
+/** A comment at `i` that SQL evasion uses: versioned `/*!`, hint `/*+`, empty `/**​/`, or one right next to a word (`union/*x*​/select`). */
+function commentHot(s: string, i: number): boolean {
+  const c = at(s, i + 2);
+  if (c === 33 || c === 43 || c === 42) return true;
+  if (i > 0 && isWordCode(at(s, i - 1))) return true;
+  const end = findWithin(s, "*/", i + 2, 256);
+  if (end === -1) return false;
+  return isWordCode(at(s, end + 2)) || s.slice(i + 2, end).includes("/*!");
+}
+
+/** Before a comparison at `i` (past spaces, `)`, other comparison characters, `-`, `#`): a literal? */
+function literalBefore(s: string, i: number): boolean {
+  let b = i - 1;
+  const low = Math.max(0, i - 24);
+  while (b >= low) {
+    const c = at(s, b);
+    if (isSpaceCode(c) || c === 41 || c === 61 || c === 60 || c === 62 || c === 33 || c === 45 || c === 35 || c === 58) b--;
+    else break;
+  }
+  if (b < low) return false;
+  const c = at(s, b);
+  if (isDigitCode(c) || c === 39 || c === 34 || c === 96 || c === 93) return true;
+  if (!isWordCode(c)) return false;
+  let a = b;
+  while (a > low && isWordCode(at(s, a - 1))) a--;
+  if (a > 0 && at(s, a - 1) === 64) return true;
+  const w = s.slice(a, b + 1);
+  return w === "null" || w === "true" || w === "false" || w === "array";
+}
+
+/** A name with `_` that is SQL: a stored procedure (`xp_cmdshell`, `master.dbo.sp_x`) or a catalog (`information_schema.tables`). */
+function underscoreHot(s: string, i: number): boolean {
+  let a = i;
+  const low = Math.max(0, i - 48);
+  while (a > low && (isWordCode(at(s, a - 1)) || at(s, a - 1) === 46)) a--;
+  while (a < i && !isLetterCode(at(s, a))) a++;
+  let w = s.slice(a, wordEnd(s, i));
+  while (w.endsWith(".")) w = w.slice(0, -1);
+  if (w.startsWith("xp_") || w.startsWith("sp_") || w.startsWith("fn_varbintohexstr") || w.startsWith("information_schema") || w.startsWith("pg_catalog.")) return true;
+  if (w.includes(".xp_") || w.includes(".sp_")) return true;
+  return CATALOG_VALUES.has(w);
+}
+
+/** The keyword and punctuation scan of `lower[from, to)` (one character at a time: for bounded ranges). */
+function scanRange(lower: string, from: number, to: number, out: number[]): void {
+  // Start at a word boundary: a keyword is only one as a whole word.
+  while (from > 0 && from < to && isLetterCode(at(lower, from - 1)) && from > to - 400) from++;
+  let inWord = false;
+  for (let i = from; i < to && out.length < 4_096; i++) {
+    const c = at(lower, i);
+    if ((c >= 97 && c <= 122) || c > 127) {
+      if (inWord) continue;
+      inWord = true;
+      const list = c <= 122 ? KEYWORDS[lower[i]!] : undefined;
+      if (list !== undefined) {
+        for (const kw of list) {
+          if (lower.startsWith(kw, i) && spotAt(lower, i, kw)) {
+            out.push(i);
+            break;
+          }
+        }
+      }
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      // `1.e(`, `1.e.`: the scientific-notation bypass.
+      if (!inWord && at(lower, i + 1) === 46 && at(lower, i + 2) === 101 && (at(lower, i + 3) === 40 || at(lower, i + 3) === 46)) out.push(i);
+      continue;
+    }
+    if (c === 95 || c === 36) {
+      if (!inWord && c === 95) inWord = true;
+      continue;
+    }
+    inWord = false;
+    switch (c) {
+      case 39:
+      case 34:
+      case 96:
+        if (quoteHot(lower, i)) out.push(i);
+        break;
+      case 59:
+        if (spotAt(lower, i, ";")) out.push(i);
+        break;
+      case 40:
+        if (spotAt(lower, i, "(")) out.push(i);
+        break;
+      case 47:
+        if (at(lower, i + 1) === 42 && commentHot(lower, i)) out.push(i);
+        break;
+      case 58:
+        if (at(lower, i + 1) === 58 && spotAt(lower, i, "::")) out.push(i);
+        break;
+      case 124:
+      case 38:
+        if (at(lower, i + 1) === c) {
+          if (boolHot(lower, i + 2)) out.push(i);
+          i++;
+        }
+        break;
+    }
+  }
+}
+
+/** Words that count only as whole words (not `order`, `andrew`, `fromage`); prefixes do not need that. */
+const PREFIXES = new Set(["xp_", "sp_", "union", "information_schema", "fn_varbintohexstr"]);
+
+function spotAt(s: string, i: number, t: string): boolean {
+  const c = t.charCodeAt(0);
+  if (c === 39 || c === 34 || c === 96) return quoteHot(s, i);
+  if (t === ";") {
+    const k = skipGap(s, i + 1);
+    const w = wordAt(s, k);
+    return STATEMENT_NEXT.has(w) || w.startsWith("xp_") || w.startsWith("sp_");
+  }
+  if (t === "(") {
+    // A call of an SQL function (`sleep (5)`, `user/**/(`), or `(select`.
+    let b = i - 1;
+    const low = Math.max(0, i - 72);
+    while (b >= low && isSpaceCode(at(s, b))) b--;
+    // `encode=(`, `md5\(`: one `=` or `\` between the name and its parenthesis.
+    if (b >= low && (s[b] === "=" || s[b] === "\\")) {
+      b--;
+      while (b >= low && isSpaceCode(at(s, b))) b--;
+    }
+    if (b > 0 && s[b] === "/" && s[b - 1] === "*") {
+      const from = Math.max(low, b - 66);
+      const rel = s.slice(from, b - 1).lastIndexOf("/*");
+      const open = rel === -1 ? -1 : from + rel;
+      if (open !== -1 && open >= low) {
+        b = open - 1;
+        while (b >= low && isSpaceCode(at(s, b))) b--;
+      }
+    }
+    let a = b;
+    while (a >= low && (isWordCode(at(s, a)) || at(s, a) === 46)) a--;
+    if (a < b) {
+      let w = s.slice(a + 1, b + 1);
+      const first = w.search(/[a-z_\u0080-\uffff]/);
+      if (first > 0) w = w.slice(first);
+      if (FUNC_HOT.has(w)) return true;
+      // `1.e(ascii(…))`: the scientific-notation bypass.
+      if (b >= 2 && s[b] === "e" && s[b - 1] === "." && isDigitCode(at(s, b - 2))) return true;
+    }
+    const next = wordAt(s, skipGap(s, i + 1, true));
+    return next === "select" || next === "exists";
+  }
+  if (t === "/*") return true;
+  if (t === "::") return PG_TYPES.has(wordAt(s, i + 2));
+  if (t === "||" || t === "&&") return boolHot(s, i + 2);
+  if (isDigitCode(c)) return true;
+  const e = i + t.length;
+  if (!PREFIXES.has(t)) {
+    const d = at(s, e);
+    if (isWordCode(d) || (d === 46 && isLetterCode(at(s, e + 1)))) return false;
+  }
+  // A keyword glued to letters before it is part of a longer word; glued to digits it is not (`1or`).
+  if (i > 0 && isDigitCode(at(s, i - 1))) {
+    let b = i - 1;
+    while (b > 0 && (isDigitCode(at(s, b - 1)) || at(s, b - 1) === 46)) b--;
+    if (b > 0 && isWordCode(at(s, b - 1))) return false;
+  }
+  switch (t) {
+    case "or":
+    case "and":
+    case "xor":
+    case "not":
+    case "div":
+      return boolHot(s, e);
+    case "union":
+      return s.slice(e, e + 96).includes("select");
+    case "select": {
+      let b = i - 1;
+      while (b >= 0 && b > i - 16 && isSpaceCode(at(s, b))) b--;
+      if (b >= 0 && s[b] === "(") return true;
+      const k = skipGap(s, e, true);
+      const ch = at(s, k);
+      if (isDigitCode(ch) || ch === 64 || ch === 42 || ch === 39 || ch === 34 || ch === 45) return true;
+      const w = wordAt(s, k);
+      return w !== "" && (SELECT_NEXT.has(w) || callAfter(s, k + w.length));
+    }
+    case "declare":
+      return at(s, skipGap(s, e)) === 64;
+    case "from": {
+      let k = skipGap(s, e, true);
+      if (s[k] === "[" || s[k] === "`") k++;
+      const w = wordAt(s, k);
+      return w !== "" && (CATALOG_VALUES.has(w) || w.startsWith("information_schema.") || w.startsWith("pg_catalog."));
+    }
+    case "case":
+      return wordAt(s, skipGap(s, e)) === "when";
+    case "create":
+    case "drop":
+    case "alter":
+    case "truncate":
+      return DDL_NEXT.has(wordAt(s, skipGap(s, e)));
+    case "having":
+      return operandAt(s, e) && !isLetterCode(at(s, skipGap(s, e, true)));
+    default:
+      // waitfor, exec, execute, outfile, dumpfile, analyse, xp_, sp_, fn_varbintohexstr, information_schema
+      return true;
+  }
 }
 
 /**
@@ -836,7 +1451,7 @@ export function sqliPlainValue(lower: string): boolean {
 }
 const PLAIN_SQL = /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]/;
 
-function detectText(s: string, lower: string): Finding | null {
+function detectText(s: string, lower: string, inner = false, valueStatement?: boolean): Finding | null {
   const best: Scored = { score: 0, rule: "" };
   // Bare: numeric contexts at the start, and patterns anywhere.
   const info: Info = { versioned: false, empty: 0, comments: 0 };
@@ -845,8 +1460,10 @@ function detectText(s: string, lower: string): Finding | null {
   const first = bare[0]!;
   // A complete statement (a developer's snippet, a SQL console) is code, not a fragment that
   // continues someone else's statement: only attack-only functions count in it.
-  const statement = first.k === "word" && STATEMENT_START.has(first.v);
-  if (first.k === "num" || (first.k === "op" && first.v === "-" && bare[1]?.k === "num")) {
+  const statement = valueStatement ?? (first.k === "word" && STATEMENT_START.has(first.v));
+  if (inner) {
+    // A window inside a long value: the value's start is elsewhere.
+  } else if (first.k === "num" || (first.k === "op" && first.v === "-" && bare[1]?.k === "num")) {
     // Comments do not occur in prose: `9999 or/**/true` is SQL even where `9999 or true` is not.
     const r = afterValue(bare, first.k === "num" ? 1 : 2, false, info.comments === 0);
     better(best, r.score, r.rule);
@@ -859,13 +1476,13 @@ function detectText(s: string, lower: string): Finding | null {
     better(best, r.score, r.rule);
   }
   anywhere(bare, best, statement);
-  wholeValue(s, lower, best);
+  wholeValue(s, lower, best, inner);
   if (info.versioned) better(best, 6, "sqli-versioned-comment");
-  ddl(bare, best);
+  if (!inner) ddl(bare, best);
   // `/**/` as whitespace between keywords: evasion, even in a statement.
   if (info.empty >= 2 && /\b(?:select|union|from|where|and|or|order|concat|sleep)\b/.test(lower)) better(best, 5, "sqli-comment-obfuscation");
   // A literal comparison as the whole value: `'x'!='y`, `'{"a":2}' < '$.c' = 7`.
-  if (first.k === "str" && !first.flag) {
+  if (!inner && first.k === "str" && !first.flag) {
     const chain = literalChain(bare, 0);
     if (chain.end !== -1 && (chain.cmp > 0 || chain.cast) && chain.end >= bare.length) better(best, 5, "sqli-boolean");
   }

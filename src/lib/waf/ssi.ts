@@ -10,6 +10,11 @@ import type { Finding, Inspected } from "./types.ts";
 const SSI = /<!--#\s{0,4}(exec|include|echo|printenv|config|set|fsize|flastmod|if|elif|else|endif)\b(\s{1,8}[a-z]{2,12}\s{0,4}=|\s{0,8}-->)?/;
 const ESI = /<esi:(?:include|inline|vars|debug|eval|try|assign|choose|when|otherwise|remove|comment|text)\b/;
 
+/** Cheap test (the class's gate): an SSI directive (`<!--#`) or an ESI tag (`<esi:`). */
+export function ssiGate(t: string, l: string): boolean {
+  return t.includes("<") && (t.includes("<!--#") || l.includes("<esi:"));
+}
+
 export function detectSsi(v: Inspected): Finding | null {
   const l = v.lower;
   const m = SSI.exec(l);

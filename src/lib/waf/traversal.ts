@@ -38,22 +38,41 @@ const TARGET = new RegExp(
     String.raw`(?:^|/)(?:apache\d?|httpd|nginx|lighttpd|tomcat\d?|php\d?|mysql|mariadb|iis)/(?:conf|logs?|php\.ini|my\.(?:cnf|ini)|data/)`,
     String.raw`(?:^|/)(?:access|error|ssl_access|ssl_error|php_errors?|mysqld?|httpd-access|httpd-error|catalina|auth|syslog|maillog)[._]log\b`,
     String.raw`(?:^|/)(?:httpd|apache2?|nginx|lighttpd|php-fpm|vsftpd|proftpd|smb|my|mysqld?|php)\.(?:conf|cnf|ini)\b`,
+    String.raw`(?:^|/)(?:pure-ftpd|proftpd|vsftpd|xferlog)(?:\.\w{1,12})?\.log\b`,
     String.raw`\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|config|identity)`, String.raw`\.gnupg/`,
     String.raw`\.aws/(?:credentials|config)`, String.raw`(?:^|/)\.docker(?:/|$)`, String.raw`\.kube/config`, String.raw`\.azure/`, String.raw`\.config/gcloud`,
     String.raw`\.git/(?:config|head|index|logs|refs|objects|packed-refs|description|hooks|info|fetch_head|orig_head)`, String.raw`(?:^|/)\.git(?:-credentials)?$`, String.raw`\.svn/(?:entries|wc\.db|pristine)`, String.raw`\.hg/`, String.raw`\.bzr/`, String.raw`\.ds_store`,
     String.raw`(?:^|/)\.env(?:\.[a-z]{2,12})?(?![\w-])`, String.raw`\.htaccess`, String.raw`\.htpasswd`, String.raw`\.htdigest`,
-    String.raw`(?:^|/)\.(?:bash_|zsh_|sh_|mysql_|psql_|python_|node_repl_|rediscli_|sqlite_)?history\b`, String.raw`(?:^|/)\.(?:bashrc|zshrc|profile|bash_profile|bash_logout|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.cnf|git-credentials|s3cfg|boto|dockercfg|composer/auth\.json)`,
+    String.raw`(?:^|/)\.(?:bash_|zsh_|sh_|mysql_|psql_|python_|node_repl_|rediscli_|sqlite_)?history\b`, String.raw`(?:^|/)\.(?:bashrc|zshrc|profile|bash_profile|bash_logout|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.cnf|git-credentials|s3cfg|boto|dockercfg|composer/auth\.json|cshrc|tcshrc|logout|forward|rhosts|shosts|xauthority|k5login)`,
     String.raw`web\.config`, String.raw`applicationhost\.config`, String.raw`machine\.config`, String.raw`wp-config\.php`, String.raw`configuration\.php`,
     String.raw`localsettings\.php`, String.raw`config\.inc\.php`, String.raw`(?:^|/)web-inf/`, String.raw`(?:^|/)meta-inf/`,
-    String.raw`(?:^|/)(?:config|db|database|settings|local_settings|conn|connection|connect|dbconnect|db_connect|dbconfig|configuration|parameters|secrets|credentials|application|appsettings)\.(?:php\d?|inc|ini|ya?ml|cfg|conf|py|rb|properties)\b`, String.raw`(?:^|/)\.passwd`,
+    String.raw`(?:^|[/_.-])(?:config|db|database|dbase|settings|local_settings|conn|connection|connect|dbconnect|db_connect|dbconfig|configuration|parameters|secrets|credentials|application|appsettings)\.(?:php\d?|inc|ini|ya?ml|cfg|conf|py|rb|properties|aspx?)\b`, String.raw`(?:^|/)\.passwd`, String.raw`(?:^|/)master\.passwd`,
     String.raw`var/run/secrets`, String.raw`usr/local/(?:etc|apache2?|nginx|php\d?|lib/php|www|mysql|cpanel)/`, String.raw`dev/(?:tcp|udp)/`,
   ].join("|"),
 );
 /**
+ * Where a `TARGET` match can be, found fast: every alternative holds a `/` after one of these
+ * words or before one of these, a `.` before one of these, or `_log` (a superset of `TARGET`,
+ * starting with a separator so that the search skips plain text). No alternative starts more
+ * than 24 characters before its first such place (`documents and settings/`).
+ */
+const TARGET_ANCHOR =
+  /\/(?:(?<=(?:etc|proc|sys|windows|winnt|inetpub|system32|settings|xampp|wamp\d{0,2}|lampp|appserv|easyphp|uwamp|files|x86\)|web-inf|meta-inf|var|usr|dev)\/)|conf|log|php|my\.|data)|\.(?:ini|bat|sys|dat|xml|inf|bin|log|conf|cnf|ssh|gnupg|aws|docker|kube|azure|config|git|svn|hg|bzr|ds_store|env|ht|bash|zsh|sh_|mysql|psql|python|node_repl|rediscli|sqlite|history|profile|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.|s3cfg|boto|dockercfg|composer|php|inc|ya?ml|cfg|py|rb|properties|passwd|asp|cshrc|tcshrc|logout|forward|rhosts|shosts|xauthority|k5login)|_log/;
+const TARGET_G = new RegExp(TARGET.source, "g");
+
+/** `TARGET.exec(path)`, without trying every position of a long text. */
+function findTarget(path: string): RegExpExecArray | null {
+  const anchor = TARGET_ANCHOR.exec(path);
+  if (anchor === null) return null;
+  TARGET_G.lastIndex = Math.max(0, anchor.index - 32);
+  return TARGET_G.exec(path);
+}
+
+/**
  * System directories that count only when the value starts there (`/var/log/x`, `C:/…`,
  * `file:///usr/…`, or after `../`): as one segment of a longer URL or route they are ordinary.
  */
-const SYSTEM_DIR = /^(?:var\/(?:log|adm|mail|spool|lib|run|www|backups|db|cache|opt|yp|nis|cpanel|lock|tmp|cron)(?:\/|$)|usr\/(?:pkg|local|share|lib|libexec|sbin|bin|src|include|ports)\/[\w.-]{1,40}|private\/(?:etc|var|tmp)\/|root\/|home\/[a-z0-9_-]{1,32}\/(?:\.|public_html\/|www\/)|opt\/[\w.-]{1,40}\/|srv\/[\w.-]{1,40}\/|dev\/(?:null|zero|random|urandom|stdin|stdout|stderr|fd\/|shm\/|mem|kmem|port|tty|sd[a-z]|hd[a-z]|nvme)|boot\/(?:grub|loader|vmlinuz|initrd|system\.map|config-)|(?:library|system)\/(?:preferences|logs|keychains|webserver|launchdaemons|launchagents|library\/coreservices)|tmp\/(?:sess_|[\w.-]{1,40}$)|sess_[a-z0-9,-]{0,64}$|etc\/[\w.-]{2,40})/;
+const SYSTEM_DIR = /^(?:var\/(?:log|adm|mail|spool|lib|run|www|backups|db|cache|opt|yp|nis|cpanel|lock|tmp|cron)(?:\/|$)|usr\/(?:pkg|local|share|lib|libexec|sbin|bin|src|include|ports)\/[\w.-]{1,40}|private\/(?:etc|var|tmp)\/|root\/|home\/[a-z0-9_-]{1,32}\/(?:\.|public_html\/|www\/)|opt\/[\w.-]{1,40}\/|srv\/[\w.-]{1,40}\/|dev\/(?:null|zero|random|urandom|stdin|stdout|stderr|fd\/|shm\/|mem|kmem|port|tty|sd[a-z]|hd[a-z]|nvme)|boot\/(?:grub|loader|vmlinuz|initrd|system\.map|config-)|(?:library|system)\/(?:preferences|logs|keychains|webserver|launchdaemons|launchagents|library\/coreservices)|tmp\/(?:sess_|[\w.-]{1,40}$)|sess_[a-z0-9,-]{0,64}$|etc\/[\w.-]{2,40}|usr\/(?:spool|pkgsrc)\/|var\/(?:lp|saf)\/)/;
 
 /** `..` that climbs one level: at a segment start (or after dots: `....//`, `.../`), before a separator, `;` or the end. */
 const DOTDOT = /(?:^|[/.;])\.\.(?=[/;])|(?:^|\/)\.\.$/g;
@@ -74,26 +93,82 @@ const BACKUP_PATH = /(?:\.(?:sql|bak|old|orig|save|swp|swo|backup|bkp)|~|\.sql\.
 const SQL_DUMP = /\.sql(?:\.(?:gz|zip|bz2|xz|7z|tar|tgz|rar))?$/;
 const LOG_PATH = /(?:^|\/)(?:debug|errors?|access|php_errors?|install|laravel|development|production|npm-debug|yarn-error|catalina|application|app|server|wp-debug)\.log$/;
 
+const UNICODE_SLASH = /[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025\u2216\u29f5\u29f9\u2572\uff3c]/;
+/** Overlong UTF-8 lead/continuation bytes as Latin-1 (lower case: `\u00c0` is `\u00e0` there). */
+function isOverlong(c: number): boolean {
+  return c >= 0x80 && (c === 0x80 || c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xe1 || c === 0xf0 || c === 0xf8 || c === 0xfc);
+}
+
+/** An overlong-UTF-8 leftover right before a `.`, `/` or `\` (only there is it removed). */
+function overlongBeforeSeparator(s: string): boolean {
+  for (const sep of [".", "/", "\\"]) {
+    for (let i = s.indexOf(sep, 1); i !== -1; i = s.indexOf(sep, i + 1)) if (isOverlong(s.charCodeAt(i - 1))) return true;
+  }
+  return false;
+}
+
+const SHORT_GATE = /[/\\_\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025\u2216\u29f5\u29f9\u2572\uff3c]|\.[a-z$_.]|[\u0080\u00e0\u00e1\u00f0\u00f8\u00fc]\.|0x/;
+
+/**
+ * Cheap test (the class's gate): can the value hold a traversal or a sensitive file at all? A
+ * separator (`/`, `\`, Unicode slashes, `0x2f`), a climb (`..`, also behind overlong-UTF-8 junk),
+ * base64 of `../`, or a file name: every `TARGET` alternative without a slash has a dot followed
+ * by a letter, `$` or `_` (`web.config`, `.env`, `boot.ini`) or starts the value (`access_log`);
+ * `SQL_DUMP` needs `.sql`, a session file `sess_`.
+ */
+export function traversalGate(text: string, lower: string): boolean {
+  // Short values: the same test in one pass (`_` and `.` followed by a letter stand for the file-name cases).
+  if (text.length <= 20) return SHORT_GATE.test(lower) || BASE64_PATH.test(text);
+  if (text.includes("/") || text.includes("\\")) return true;
+  const c = text.charCodeAt(0);
+  if ((c === 76 || c === 90 || c === 81 || c === 89 || c === 88) && BASE64_PATH.test(text)) return true;
+  for (let i = lower.indexOf("."); i !== -1; i = lower.indexOf(".", i + 1)) {
+    const c = lower.charCodeAt(i + 1);
+    if ((c >= 97 && c <= 122) || c === 36 || c === 95 || c === 46 || isOverlong(lower.charCodeAt(i - 1))) return true;
+  }
+  if (text.includes("_") && (lower.includes("_log") || lower.includes("sess_"))) return true;
+  return lower.includes("0x") || UNICODE_SLASH.test(text);
+}
+
 /** Local skeleton: the decoder's leftovers mapped to `.`, `/`; slashes unified; `/./` and `//` collapsed (kept separately). */
 function skeleton(lower: string): string {
   let s = lower;
   if (s.includes("..2f") || s.includes("..5c")) s = s.replace(/\.\.(?:2f|5c)/g, "../");
   if (s.includes("0x")) s = s.replace(/0x(2e|2f|5c)/g, (_m, h: string) => (h === "2e" ? "." : h === "2f" ? "/" : "\\"));
   // Division slash, set minus, fraction slash, big solidus, fullwidth forms, IIS best-fit private-use code points.
-  s = s.replace(/[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025]/g, "/").replace(/[\u2216\u29f5\u29f9\u2572\uff3c]/g, "/");
+  if (UNICODE_SLASH.test(s)) s = s.replace(/[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025]/g, "/").replace(/[\u2216\u29f5\u29f9\u2572\uff3c]/g, "/");
   // Overlong UTF-8 lead/continuation bytes decoded as Latin-1 right before a dot or slash (`%c0.`, `%e0%80/`).
-  if (/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]/.test(s)) s = s.replace(/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]{1,6}(?=[./\\])/g, "");
+  if (overlongBeforeSeparator(s)) s = s.replace(/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]{1,6}(?=[./\\])/g, "");
+  // A lone `%` left between separators (`%25%5c..` decodes to `%\..`): junk a lenient server drops.
+  if (s.includes("%")) s = s.replace(/%(?![0-9a-f]{2})/g, "");
   if (s.includes("\\")) s = s.replaceAll("\\", "/");
   return s;
 }
 
+/** `//` other than after `:` (`https://`). */
+function doubleSlash(path: string): boolean {
+  for (let i = path.indexOf("//"); i !== -1; i = path.indexOf("//", i + 1)) if (i === 0 || path.charCodeAt(i - 1) !== 58) return true;
+  return false;
+}
+
 /** `a/./b` → `a/b`, `a//b` → `a/b` (not `://`). */
 function collapse(path: string): string {
-  if (!path.includes("/./") && !path.includes("//") && !path.startsWith("./")) return path;
+  if (!path.includes("/./") && !path.startsWith("./") && !doubleSlash(path)) return path;
   let s = path.replace(/(^|[^:])\/{2,}/g, "$1/");
   for (let i = 0; i < 4 && s.includes("/./"); i++) s = s.replaceAll("/./", "/");
   return s;
 }
+
+/** Windows folder names with spaces (`/Program Files/Apache Group/…`). */
+const SPACED_NAMES = /program files(?: \(x86\))?|documents and settings|apache group|all users|start menu|application data|local settings/g;
+
+/** A path whose only spaces are inside well-known Windows folder names: one path, not a sentence. */
+function spacedPath(trimmed: string): boolean {
+  return trimmed.length <= 512 && (trimmed.startsWith("/") || /^[a-z]:\//.test(trimmed)) && !/\s/.test(trimmed.replace(SPACED_NAMES, "_"));
+}
+
+/** Base64 of a climb or an absolute path (`Li4v` is `../`, `L2V0Yy` is `/etc`, `ZXRj` is `etc`, `Qzpc` is `C:\`). */
+const BASE64_PATH = /^(?:Li4[vuc]|L[2-3][A-Za-z0-9]|ZXRj|[QY]zp[cv]|XC4u|Ly4u)/;
 
 /** Traversal / LFI score of one (normalised) value. */
 export function detectTraversal(v: Inspected): Finding | null {
@@ -103,13 +178,19 @@ export function detectTraversal(v: Inspected): Finding | null {
     if (f !== null && (best === null || f.score > best.score)) best = f;
   };
   consider(valueFinding(v, v.lower, v.raw));
-  // `Li4vLi4v…`: base64 of `../../` (some include parameters decode their argument).
-  if (best === null && /^Li4[vuc]/.test(v.text) && v.text.length <= 4096) {
+  // `Li4vLi4v…`, `L2V0Yy9wYXNzd2Q=`: base64 of `../../` or of a system path (some include parameters decode their argument).
+  if (best === null && v.text.length <= 4096 && BASE64_PATH.test(v.text)) {
     const decoded = base64Text(v.text, 4096);
     if (decoded !== null) {
       const f = valueFinding(v, decoded.toLowerCase(), v.raw);
-      if (f !== null && f.score >= 3) consider({ ruleId: "traversal-encoded", score: Math.max(5, f.score) });
+      // A climb counts as it is; an absolute path only when it names a sensitive file.
+      if (f !== null && (v.text.startsWith("Li4") ? f.score >= 3 : f.score >= 5)) consider({ ruleId: "traversal-encoded", score: Math.max(5, f.score) });
     }
+  }
+  // `\.\.\/`: a climb with its dots and slashes escaped (for a regex or a JSON string).
+  if ((best === null || best.score < 5) && v.lower.includes("\\.\\.")) {
+    const f = valueFinding(v, v.lower.replace(/\\([./\\])/g, "$1"), v.raw);
+    if (f !== null && f.score >= 3) consider({ ruleId: "traversal-evasion", score: Math.max(5, f.score) });
   }
   return best;
 }
@@ -142,7 +223,9 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
       (single && lower.includes("..\\")) ||
       sk !== (lower.includes("\\") ? lower.replaceAll("\\", "/") : lower) ||
       ENCODED.test(raw.toLowerCase()) ||
-      v.hadNull);
+      v.hadNull ||
+      // Climbing above the root (`/../x`, `/./../x`): no link does that.
+      /^\/(?:\.\/)*\.\.(?:[/;]|$)/.test(trimmed));
   // The value starts with a traversal (`../x`, `/../x`, `./../x`, `..;/x`, `C:..\x`).
   const starts = /^(?:[a-z]:)?\/?(?:\.\/)*\.\.(?:[/;]|$)/.test(trimmed);
   let score = 0;
@@ -165,8 +248,10 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
   const redirect = /^>{1,2}\s{0,4}/.exec(trimmed)?.[0] ?? "";
   const lead = redirect + /^(?:(?:url:)?file:|[a-z]:)?(?:\.{1,4};?\/|\/)*/.exec(trimmed.slice(redirect.length))![0];
   const remote = /^[a-z][a-z0-9+.-]{1,20}:\/\/(?!\/)/.test(trimmed) && !/^(?:url:)?file:/.test(trimmed);
-  let target: { index: number } | null = kind === "path" || remote || !single ? null : SYSTEM_DIR.test(trimmed.slice(lead.length)) ? { index: path.indexOf(trimmed) + lead.length } : null;
-  target ??= TARGET.exec(path);
+  // A `PATH`-style list of directories (`/usr/local/bin:/usr/bin`) names no file to read.
+  const dirList = trimmed.includes(":/") && /^(?:\/[\w.-]{1,64}){1,8}(?::(?:\/[\w.-]{1,64}){1,8}){1,32}$/.test(trimmed);
+  let target: { index: number } | null = kind === "path" || remote || !single || dirList ? null : SYSTEM_DIR.test(trimmed.slice(lead.length)) ? { index: path.indexOf(trimmed) + lead.length } : null;
+  target ??= findTarget(path);
   if (target) {
     const prefix = path.slice(0, target.index);
     const isPath =
@@ -175,7 +260,7 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
       (!remote &&
         // One token ending in the target (`/etc/passwd`, `.ssh/id_rsa`, `file:///etc/x`, `/static/x/`, encoding junk), a drive path
         // (may contain spaces: `C:/Documents and Settings/…`), or right after `=` / `(`.
-        (single || /^\s*[a-z]:\//.test(prefix) || /[=(](?:file:\/\/|[a-z]:)?\/*$/.test(prefix.slice(-16))));
+        (single || /^\s*[a-z]:\//.test(prefix) || /[=(](?:file:\/\/|[a-z]:)?\/*$/.test(prefix.slice(-16)) || spacedPath(trimmed)));
     // `cat /etc/x` as the whole (one-line) value, or `>/tmp/x`: the value is a command that reads or writes that file.
     const read =
       (prefix.length <= 40 && READER.test(prefix) && !/[\n|;&]/.test(path) && !/\s/.test(path.slice(target.index).trim())) ||

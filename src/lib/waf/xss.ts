@@ -221,6 +221,8 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
   }
   if (PLUGIN_TAGS.has(tag)) take(tag === "applet" ? 6 : 5, "xss-plugin-tag");
   if (LEGACY_TAGS.has(tag) && (attrs.length > 0 || tag === "vmlframe" || tag === "import")) take(tag === "xss" ? 3 : 5, "xss-legacy-tag");
+  // `'';!--"<XSS>=&{()}`: the filter probe, an `<xss>` element right after a quote that closes a string or attribute.
+  if (tag === "xss" && /['"`][^<>]{0,16}$/.test(prefix)) take(5, "xss-tag-breakout");
   if (tag === "style") {
     const body = after.slice(0, 400).split(/<\/style/i)[0]!;
     take(scoreCss(body), "xss-css-script");
@@ -313,15 +315,39 @@ function scanHandlers(s: string, lower: string): Finding | null {
 /** A scheme whose letters are split by whitespace or controls (`ja&tab;vascript:`, `v\nb\ts…`). */
 const SPLIT_SCHEME = /j[\s\x00-\x1f]{0,16}a[\s\x00-\x1f]{0,16}v[\s\x00-\x1f]{0,16}a[\s\x00-\x1f]{0,16}s[\s\x00-\x1f]{0,16}c[\s\x00-\x1f]{0,16}r[\s\x00-\x1f]{0,16}i[\s\x00-\x1f]{0,16}p[\s\x00-\x1f]{0,16}t[\s\x00-\x1f]{0,16}:|v[\s\x00-\x1f]{0,16}b[\s\x00-\x1f]{0,16}s[\s\x00-\x1f]{0,16}c[\s\x00-\x1f]{0,16}r[\s\x00-\x1f]{0,16}i[\s\x00-\x1f]{0,16}p[\s\x00-\x1f]{0,16}t[\s\x00-\x1f]{0,16}:/;
 
+/** What `SPLIT_SCHEME` allows between the letters: whitespace (as `\s` means it) and controls. */
+function isSchemeJunk(c: number): boolean {
+  if (c <= 32) return true;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** `SPLIT_SCHEME` ending at a colon, for a window of text before it. */
+const SPLIT_SCHEME_END = new RegExp(`(?:${SPLIT_SCHEME.source})$`);
+
+/**
+ * `SPLIT_SCHEME` with whitespace inside (more than the 11 characters of `javascript:`), looked for
+ * only before the colons whose scheme ends in `t` (`javascript`, `vbscript`), not at every `j`/`v`.
+ */
+function splitScheme(lower: string): boolean {
+  for (let i = lower.indexOf(":"), n = 0; i !== -1 && n < 256; i = lower.indexOf(":", i + 1), n++) {
+    let j = i - 1;
+    while (j >= 0 && i - j <= 17 && isSchemeJunk(lower.charCodeAt(j))) j--;
+    if (lower.charCodeAt(j) !== 116) continue;
+    // A scheme split by up to 16 controls between its 11 letters: at most 171 characters.
+    const m = SPLIT_SCHEME_END.exec(lower.slice(Math.max(0, i - 180), i + 1));
+    if (m !== null && m[0].length > 11) return true;
+  }
+  return false;
+}
+
 function scanSchemes(s: string, lower: string): Finding | null {
   if (!lower.includes(":")) return null;
   let best: Finding | null = null;
   const take = (score: number) => {
     if (!best || score > best.score) best = { ruleId: "xss-script-url", score };
   };
-  const split = SPLIT_SCHEME.exec(lower);
-  if (split && split[0].length > 11) take(6);
-  if (!/script|data|mocha/.test(lower)) return best;
+  if (splitScheme(lower)) take(6);
+  if (!lower.includes("cript") && !lower.includes("data") && !lower.includes("ocha")) return best;
   const compact = schemeOf(s);
   if (SCRIPT_SCHEME.test(compact)) take(compact.startsWith("data:") || runsScript(compact) ? 6 : 2);
   // After `(`, `=`, a quote, `]`, `>` or `/` (markdown links, attribute values, query strings).
@@ -401,7 +427,8 @@ function scanScript(s: string): Finding | null {
   if (!prose && /\bActiveXObject\(|\.parentWindow\.|\bexecScript\(/.test(js)) take(5, "xss-js-call");
   if (!prose && JS_REF.test(js) && /[\w$)\]]\(|`/.test(js)) take(5, "xss-js-call");
   if (JS_GLOBAL_INDEX.test(raw)) take(prose ? 3 : 5, "xss-js-obfuscation");
-  if (JS_TEMPLATE.test(js)) take(6, "xss-js-obfuscation");
+  // In a sentence, `` `Function.prototype.bind`. `` is markdown code, not a tagged template (unless it interpolates).
+  if (JS_TEMPLATE.test(js)) take(prose && !s.includes("${") ? 3 : 6, "xss-js-obfuscation");
   // JSFuck: only `[]()!+` (and spaces), with the `+[]` / `![]` atoms it is built from.
   const fuck = /[[\]()!+ ]{4,}/.exec(s);
   if (fuck) {
@@ -417,11 +444,18 @@ function scanScript(s: string): Finding | null {
     else if ((DOM_USE.test(js) || lone || /^(?:document|window)\.[\w$.]{1,60}(?:\(|=)/.test(js)) && !prose) take(5, "xss-dom-sink");
     else take(5, "xss-dom-sink", 2);
   }
+  // A string-evaluating call fed from the URL or the window name: `setTimeout(location.search.slice(1))`, `eval(location.hash…)`.
+  if (!prose && /\b(?:eval|setTimeout|setInterval|execScript|Function)\((?:(?:window|self|top|document)\.)?(?:location\b|name\b|URL\b|documentURI\b|referrer\b)/.test(js)) take(6, "xss-dom-sink");
   return best;
 }
 
 /** Markup-free CSS and legacy behaviours that only exist to run script. */
-function scanLoose(lower: string): Finding | null {
+function scanLoose(lower: string, markup: boolean, call: boolean): Finding | null {
+  // Without `<` and `(` only an entity declaration or `-moz-binding` can be here.
+  if (!markup && !call) {
+    if (lower.includes("!entity") && /!entity\s{1,8}(?:%\s{1,8})?[\w.-]{1,40}\s{1,8}(?:system|public)\b/.test(lower)) return { ruleId: "xss-xml-entity", score: 6 };
+    return lower.includes("-moz-binding") ? { ruleId: "xss-css-script", score: 6 } : null;
+  }
   if (lower.includes("<!attlist") && /<!attlist\s[^>]{0,400}\son[a-z]{3,30}\s{1,8}cdata/.test(lower)) return { ruleId: "xss-event-handler", score: 6 };
   if (lower.includes("entity") && /!entity\s{1,8}(?:%\s{1,8})?[\w.-]{1,40}\s{1,8}(?:system|public)\b/.test(lower)) return { ruleId: "xss-xml-entity", score: 6 };
   if (lower.includes("-moz-binding") || /behaviou?r\s{0,8}:\s{0,8}url\s{0,8}\(/.test(lower)) return { ruleId: "xss-css-script", score: 6 };
@@ -468,10 +502,13 @@ function altViews(s: string): string[] {
   const out: string[] = [];
   // `¼script¾` and friends are handled apart (markup only, see `detectXss`).
   // Junk tags inside words, meant to be stripped by a sanitizer: `<scr<script>ipt>`, `o<x>nfocus`.
-  if (/[a-z]<\/?[a-z]{1,10}>[a-z(]/i.test(s)) out.push(s.replace(/<\/?[a-z]{1,10}>/gi, ""));
+  const markup = s.includes("<");
+  if (markup && /[a-z]<\/?[a-z]{1,10}>[a-z(]/i.test(s)) out.push(s.replace(/<\/?[a-z]{1,10}>/gi, ""));
   // CDATA sections and comments used to split keywords.
-  if (/<!\[cdata\[|\]\]>?/i.test(s)) out.push(s.replace(/<!\[cdata\[|\]\]>?/gi, ""));
-  const utf7 = decodeUtf7(s);
+  if ((markup || s.includes("]]")) && /<!\[cdata\[|\]\]>?/i.test(s)) out.push(s.replace(/<!\[cdata\[|\]\]>?/gi, ""));
+  // Escaped NULs written out (`<scr\0ipt`), meant to be stripped by a filter.
+  if (markup && s.includes("\\0") && /<[a-z]{0,10}\\0[a-z]/i.test(s)) out.push(s.replace(/\\0/g, ""));
+  const utf7 = s.includes("+") ? decodeUtf7(s) : null;
   if (utf7 !== null && utf7 !== s) out.push(utf7);
   return out;
 }
@@ -492,22 +529,86 @@ function stronger(a: Finding | null, b: Finding | null): Finding | null {
   return rank(b) > rank(a) ? b : a;
 }
 
+const RAWTEXT = "script|style|title|textarea|noscript|xmp|noembed|noframes|iframe";
+/** Two closing tags of raw-text elements in a row (only separators between). */
+const RAWTEXT_CLOSERS = new RegExp(`<\\/\\s{0,4}(?:${RAWTEXT})\\b[\\s/>]{0,8}<\\/\\s{0,4}(?:${RAWTEXT})\\b`, "i");
+
+/** Words of script without markup, brackets or calls: a breakout after a quote (`';top…`), or a DOM sink (`document.cookie`, `location=…`). */
+const PROBE_WORD = /alert|prompt|confirm|eval|print|settimeout|setinterval|fetch|import|document|window|location|top|self|atob|constructor/;
+const DOM_WORD = /document|window|location|html|xmlhttprequest|parentwindow/;
+
+/** An event handler (or `formaction`, `srcdoc`) right before an `=`: what `scanHandlers` looks for. */
+const HANDLER_BEFORE_EQ = /(?:on[a-z]{3,50}|formaction|srcdoc)\s{0,8}(?:\/\s{0,4})?$/;
+
+/** Whether some `=` has a handler name before it (its letters end in `on…`, `formaction` or `srcdoc`). */
+function handlerBeforeEq(lower: string): boolean {
+  for (let i = lower.indexOf("="), n = 0; i !== -1; i = lower.indexOf("=", i + 1), n++) {
+    if (n >= 256) return true;
+    // Skip what may stand between the name and its `=` (spaces, one `/`), then the letters of the name.
+    let j = i;
+    while (j > 0 && i - j < 16 && !isLetterCode(lower.charCodeAt(j - 1))) j--;
+    let k = j;
+    while (k > 0 && j - k < 60 && isLetterCode(lower.charCodeAt(k - 1))) k--;
+    if (j - k < 5) continue;
+    const name = lower.slice(k, j);
+    if ((name.includes("on") || name.endsWith("formaction") || name.endsWith("srcdoc")) && HANDLER_BEFORE_EQ.test(lower.slice(Math.max(0, i - 72), i))) return true;
+  }
+  return false;
+}
+
+function isLetterCode(c: number): boolean {
+  return c >= 97 && c <= 122;
+}
+
+/**
+ * Every scanner, each only where what it looks for can be (a `<` for tags, an `=` after a handler
+ * name, a `:` for schemes, a call, bracket or script word for script): ordinary text (prose with
+ * quotes, URLs, dates) is looked at by a few searches, not by every scanner's expressions.
+ */
 function scanAll(s: string, lower: string): Finding | null {
   let best: Finding | null = null;
-  if (s.includes("<")) {
+  const markup = s.includes("<");
+  const call = s.includes("(") || s.includes("`");
+  if (markup) {
     best = scanTags(s);
     if (best !== null && best.score >= 7) return best;
     // An attribute or element closed at the start of the value, then a tag that embeds or
     // loads something: `"><iframe src=…>`, `'></title><meta …>`.
     if (best !== null && best.score >= 3 && /^\s{0,4}['"`]?\s{0,4}\/?>\s{0,4}(?:<\/[a-z]{1,10}>\s{0,4})?</i.test(s)) best = stronger(best, { ruleId: "xss-tag-breakout", score: 5 });
     best = stronger(best, scanOddTags(s));
+    // `</style></title></textarea></script>`: closing the raw-text elements a value may land in, one after the other.
+    if (s.includes("</") && RAWTEXT_CLOSERS.test(s)) best = stronger(best, { ruleId: "xss-tag-breakout", score: 5 });
   }
-  best = stronger(best, scanHandlers(s, lower));
-  best = stronger(best, scanSchemes(s, lower));
-  best = stronger(best, scanScript(s));
-  best = stronger(best, scanClientTemplate(lower));
-  best = stronger(best, scanLoose(lower));
+  if (s.includes("=") && handlerBeforeEq(lower)) best = stronger(best, scanHandlers(s, lower));
+  if (s.includes(":")) best = stronger(best, scanSchemes(s, lower));
+  if (call || markup || s.includes("[") || s.includes("${") || s.includes("+") || (/['"`]/.test(s) && PROBE_WORD.test(lower)) || DOM_WORD.test(lower)) best = stronger(best, scanScript(s));
+  if (s.includes("{")) best = stronger(best, scanClientTemplate(lower));
+  best = stronger(best, scanLoose(lower, markup, call));
   return best;
+}
+
+/**
+ * Cheap test (the class's gate): can the value hold script at all? Markup, an attribute or scheme
+ * (`=`, `:`), a call, template or index (`(`, `` ` ``, `[`, `{`), the DOM words, an entity
+ * declaration, `-moz-binding`, UTF-7 or 7-bit markup (`+ADw-`, `¼` as `1⁄4`). Quotes alone are not enough.
+ */
+/** The same test in one pass, for short values (one search costs less than a dozen on a few characters). */
+const SHORT_GATE = /[<=:(`[{+\u2044]|!entity|z-binding|document|window/;
+
+export function xssGate(t: string, l: string): boolean {
+  if (t.length <= 20) return SHORT_GATE.test(l) || (t.charCodeAt(0) === 80 && t.length >= 16 && !t.includes(" "));
+  if (t.includes("<") || t.includes("=") || t.includes(":") || t.includes("(") || t.includes("`") || t.includes("[") || t.includes("{") || t.includes("+")) return true;
+  if (l.includes("!entity") || l.includes("z-binding") || (t.includes("4") && t.includes("\u2044"))) return true;
+  // Base64 of markup (`PH…` is `<`).
+  if (t.charCodeAt(0) === 80 && t.length >= 16 && !t.includes(" ")) return true;
+  // `document.cookie`, `window.name` (also `document .cookie`, `document/**/.cookie`).
+  if (l.includes("/*")) return l.includes("document") || l.includes("window");
+  for (let i = l.indexOf("."); i !== -1; i = l.indexOf(".", i + 1)) {
+    let j = i;
+    while (j > 0 && l.charCodeAt(j - 1) <= 32) j--;
+    if (l.endsWith("document", j) || l.endsWith("window", j)) return true;
+  }
+  return false;
 }
 
 /** XSS score of one (normalised) value. */
@@ -516,14 +617,22 @@ export function detectXss(v: Inspected): Finding | null {
   let best = scanAll(s, v.lower);
   if (best !== null && best.score >= 6 && (best.pl ?? 1) === 1) return best;
   // UTF-7 markup is an attack on its own (nobody writes `+ADw-script`).
-  if (/\+adw-\s{0,4}\/?[a-z]|\+adw-\+ac8-[a-z]/.test(v.lower)) return { ruleId: "xss-utf7", score: 6 };
+  if (v.lower.includes("+adw-") && /\+adw-\s{0,4}\/?[a-z]|\+adw-\+ac8-[a-z]/.test(v.lower)) return { ruleId: "xss-utf7", score: 6 };
   for (const alt of altViews(s)) {
     const f = scanAll(alt, alt.toLowerCase());
     if (f && (f.pl ?? 1) === 1 && f.score >= 5) best = stronger(best, { ruleId: "xss-obfuscated-markup", score: f.score });
   }
+  // A value that is base64 of markup that runs script (`PHNjcmlwdD4…` is `<script>…`): decoded where it lands.
+  if (s.charCodeAt(0) === 80 && s.length >= 16 && s.length <= 8_192 && /^[A-Za-z0-9+/]{16,}={0,2}$/.test(s)) {
+    const decoded = base64Text(s);
+    if (decoded !== null && decoded.includes("<")) {
+      const f = scanAll(decoded, decoded.toLowerCase());
+      if (f && (f.pl ?? 1) === 1 && f.score >= 5) best = stronger(best, { ruleId: "xss-encoded-markup", score: f.score });
+    }
+  }
   // US-ASCII with the high bit set (`¼script¾` is `<script>` to a 7-bit reader; NFKC made ¼ `1⁄4`):
   // a tag that runs script, or a matching open/close pair (`¼b¾…¼/b¾`).
-  if (/1\u20444|3\u20444/.test(s)) {
+  if (s.includes("\u2044") && /1\u20444|3\u20444/.test(s)) {
     const ascii = s.replace(/[\u00c2\u00d0]?1\u20444/g, "<").replace(/[\u00c2\u00d0]?3\u20444/g, ">").replace(/\u00c2?\u00a2/g, '"');
     const f = scanTags(ascii);
     if (f && f.score >= 5) best = stronger(best, { ruleId: "xss-obfuscated-markup", score: f.score });
