@@ -7,7 +7,14 @@
  * baseline and filter call by call, so both see the same machine. workerd's clock does not
  * advance during pure computation, so per-call timing is only possible outside it; the HTTP
  * cases of `bench/run.ts` show the same filter inside workerd.
+ *
+ *   node bench/filter-cost.ts                  # this tree: filter vs bare, plus hostile bodies
+ *   node bench/filter-cost.ts --against <ref>  # this tree's filter vs the filter of another commit
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defaultEdgeConfig } from "../src/lib/config/schema.ts";
 import { bodyKind, evaluateRequest } from "../src/lib/waf/index.ts";
 import { readBodyPrefix } from "../src/lib/waf/read-body.ts";
@@ -100,6 +107,27 @@ export function filterScenarios(): FilterScenario[] {
   ];
 }
 
+/**
+ * Hostile bodies built to make a filter backtrack or loop: long runs of brackets, quotes,
+ * escapes and nested encodings, at 16 and 64 KiB and at the 128 KiB inspection budget. The
+ * cost per KiB should stay flat across the three sizes (linear in input size).
+ */
+export function pathologicalScenarios(): FilterScenario[] {
+  const fragments: Array<[string, string]> = [
+    ["brackets and quotes", "((['\"<{"],
+    ["nested percent-encoding", "%2525252527"],
+    ["SQL-ish fragments", "' or (1=1/*"],
+  ];
+  const out: FilterScenario[] = [];
+  for (const [label, fragment] of fragments) {
+    for (const kib of [16, 64, 128]) {
+      const body = fragment.repeat(Math.ceil((kib * 1024) / fragment.length)).slice(0, kib * 1024);
+      out.push({ name: `pathological: ${label}, ${kib} KiB text/plain`, path: "/v1/notes", method: "POST", headers: { ...browser, "content-type": "text/plain" }, body });
+    }
+  }
+  return out;
+}
+
 export interface FilterCostRow {
   name: string;
   bodyBytes: number;
@@ -119,8 +147,7 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
-export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 4000): Promise<FilterCostRow[]> {
-  const security = defaultEdgeConfig.security;
+export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 4000, security = defaultEdgeConfig.security): Promise<FilterCostRow[]> {
   const visitor = { ip: "203.0.113.7", country: "DE", asn: 3320 };
   const rows: FilterCostRow[] = [];
   for (const s of scenarios) {
@@ -134,9 +161,14 @@ export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 
     const filtered = async () => {
       const r = make();
       let body: string | null = null;
-      if (r.body !== null && bodyKind(r.headers.get("content-type")) !== null) body = (await readBodyPrefix(r, security.maxBodyBytes))?.text ?? null;
-      const d = evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body }, security);
-      decision = d.action === "block" ? `block (${d.ruleId})` : d.action;
+      let bodyTruncated = false;
+      if (r.body !== null && bodyKind(r.headers.get("content-type")) !== null) {
+        const prefix = await readBodyPrefix(r, Math.min(security.inspectBodyBytes, security.maxBodyBytes));
+        body = prefix?.text ?? null;
+        bodyTruncated = prefix?.truncated ?? false;
+      }
+      const d = evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body, bodyTruncated }, security);
+      decision = `${d.action === "block" ? `block (${d.ruleId})` : d.action}${d.bodyOverflow ? ", first 128 KiB inspected" : ""}`;
       if (r.body) await r.arrayBuffer();
     };
     // Warm-up (JIT), then alternate until the time budget is spent.
@@ -180,14 +212,94 @@ export function filterCostTable(rows: FilterCostRow[]): string[] {
   return [
     "Security filter, per call in Node (V8), default config; baseline = build the request and read its body; µs:",
     "",
-    "| request | body bytes | calls | baseline p50/p99 | with filter p50/p99 | added p50/p99 | decision |",
-    "|---|---:|---:|---:|---:|---:|---|",
-    ...rows.map((r) => `| ${r.name} | ${r.bodyBytes} | ${r.iterations} | ${u(r.baselineP50)}/${u(r.baselineP99)} | ${u(r.filterP50)}/${u(r.filterP99)} | ${u(r.addedP50)}/${u(r.addedP99)} | ${r.decision} |`),
+    "| request | body bytes | calls | baseline p50/p99 | with filter p50/p99 | added p50/p99 | added p50 per KiB | decision |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.bodyBytes} | ${r.iterations} | ${u(r.baselineP50)}/${u(r.baselineP99)} | ${u(r.filterP50)}/${u(r.filterP99)} | ${u(r.addedP50)}/${u(r.addedP99)} | ${r.bodyBytes > 0 ? u(r.addedP50 / (r.bodyBytes / 1024)) : "-"} | ${r.decision} |`,
+    ),
   ];
 }
 
-// `node bench/filter-cost.ts`: this part alone.
+type Evaluate = typeof evaluateRequest;
+
+/**
+ * This tree's filter against the filter of another commit, call by call in one process (the
+ * other commit is checked out into a temporary git worktree that shares node_modules): both
+ * read the body prefix and decide, alternating, so both see the same machine. µs per call.
+ */
+export async function measureAgainst(ref: string, scenarios: FilterScenario[], budgetMs: number): Promise<string[]> {
+  const root = join(import.meta.dirname, "..");
+  const dir = mkdtempSync(join(tmpdir(), "filter-baseline-"));
+  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: root });
+  try {
+    symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+    const old = (await import(join(dir, "src/lib/waf/index.ts"))) as { evaluateRequest: Evaluate; bodyKind: typeof bodyKind };
+    const oldSecurity = ((await import(join(dir, "src/lib/config/schema.ts"))) as { defaultEdgeConfig: typeof defaultEdgeConfig }).defaultEdgeConfig.security;
+    const security = defaultEdgeConfig.security;
+    const visitor = { ip: "203.0.113.7", country: "DE", asn: 3320 };
+    const lines = [
+      `Security filter of ${ref} vs this tree, per call in Node (V8), default configs (${ref}: body read up to maxBodyBytes; now: up to inspectBodyBytes); µs:`,
+      "",
+      `| request | body bytes | calls | ${ref} p50/p99 | now p50/p99 | now / ${ref} (p50) | ${ref} decision | now decision |`,
+      "|---|---:|---:|---:|---:|---:|---|---|",
+    ];
+    for (const s of scenarios) {
+      const url = `https://edge.test${s.path}`;
+      const make = () => new Request(url, { method: s.method, headers: s.headers, body: s.body ?? null });
+      let oldDecision = "";
+      let newDecision = "";
+      const runOld = async () => {
+        const r = make();
+        let body: string | null = null;
+        if (r.body !== null && old.bodyKind(r.headers.get("content-type")) !== null) body = (await readBodyPrefix(r, oldSecurity.maxBodyBytes))?.text ?? null;
+        const d = old.evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body }, oldSecurity);
+        oldDecision = d.action === "block" ? `block (${d.ruleId})` : d.action;
+        if (r.body) await r.arrayBuffer();
+      };
+      const runNew = async () => {
+        const r = make();
+        let body: string | null = null;
+        let bodyTruncated = false;
+        if (r.body !== null && bodyKind(r.headers.get("content-type")) !== null) {
+          const prefix = await readBodyPrefix(r, Math.min(security.inspectBodyBytes, security.maxBodyBytes));
+          body = prefix?.text ?? null;
+          bodyTruncated = prefix?.truncated ?? false;
+        }
+        const d = evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body, bodyTruncated }, security);
+        newDecision = `${d.action === "block" ? `block (${d.ruleId})` : d.action}${d.bodyOverflow ? ", first 128 KiB" : ""}`;
+        if (r.body) await r.arrayBuffer();
+      };
+      for (let i = 0; i < 20; i++) {
+        await runOld();
+        await runNew();
+      }
+      const a: number[] = [];
+      const b: number[] = [];
+      const t0 = performance.now();
+      while ((performance.now() - t0 < budgetMs && a.length < 20_000) || a.length < 30) {
+        let t = performance.now();
+        await runOld();
+        a.push((performance.now() - t) * 1000);
+        t = performance.now();
+        await runNew();
+        b.push((performance.now() - t) * 1000);
+      }
+      const u = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+      lines.push(`| ${s.name} | ${s.body?.length ?? 0} | ${a.length} | ${u(pct(a, 50))}/${u(pct(a, 99))} | ${u(pct(b, 50))}/${u(pct(b, 99))} | ${(pct(b, 50) / pct(a, 50)).toFixed(2)} | ${oldDecision} | ${newDecision} |`);
+    }
+    return lines;
+  } finally {
+    execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: root });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// `node bench/filter-cost.ts [--against <git ref>]`: this part alone.
 if (import.meta.main) {
-  const rows = await measureFilterCost(filterScenarios());
-  console.log(filterCostTable(rows).join("\n"));
+  const budget = Number(process.env.BENCH_FILTER_MS ?? 4000);
+  const i = process.argv.indexOf("--against");
+  const scenarios = [...filterScenarios(), ...pathologicalScenarios()];
+  if (i !== -1 && process.argv[i + 1] !== undefined) console.log((await measureAgainst(process.argv[i + 1]!, scenarios, budget)).join("\n"));
+  else console.log(filterCostTable(await measureFilterCost(scenarios, budget)).join("\n"));
 }

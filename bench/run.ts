@@ -22,7 +22,7 @@ import { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKeys, signDevToken } from "../
 import { startStack } from "../dev/stack.ts";
 import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { startCpuProfile, summarizeCpuProfile } from "./cpu-profile.ts";
-import { filterCostTable, filterScenarios, measureFilterCost } from "./filter-cost.ts";
+import { filterCostTable, filterScenarios, measureFilterCost, pathologicalScenarios } from "./filter-cost.ts";
 import { runLoop, writeLoopEntry, type LoopResult } from "./in-isolate.ts";
 import { hostCpuMs, workerdCpuMs } from "./proc-cpu.ts";
 
@@ -165,7 +165,8 @@ async function main() {
   // The security filter's own cost per call, before anything else loads the machine.
   console.log("bench: security filter cost per call (Node)…");
   const scenarios = filterScenarios();
-  const filterRows = await measureFilterCost(scenarios, Number(process.env.BENCH_FILTER_MS ?? 4000));
+  // Plus hostile bodies (Node only): the cost per KiB must stay flat as they grow.
+  const filterRows = await measureFilterCost([...scenarios, ...pathologicalScenarios()], Number(process.env.BENCH_FILTER_MS ?? 4000));
   for (const sc of scenarios) {
     cases.push({ name: `reference: bare handler + security filter only, ${sc.name}`, path: sc.path, method: sc.method, headers: sc.headers, body: sc.body, target: "securityFilter" });
   }
