@@ -147,8 +147,23 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
 
+const VISITOR = { ip: "203.0.113.7", country: "DE", asn: 3320 };
+
+/** What the middleware does with a request: read the inspectable body prefix from a clone, decide, then the route reads the body. Returns the decision as text. */
+async function filterOnce(evaluate: typeof evaluateRequest, kind: typeof bodyKind, security: typeof defaultEdgeConfig.security, bodyBudget: number, r: Request): Promise<string> {
+  let body: string | null = null;
+  let bodyTruncated = false;
+  if (r.body !== null && kind(r.headers.get("content-type")) !== null) {
+    const prefix = await readBodyPrefix(r, bodyBudget);
+    body = prefix?.text ?? null;
+    bodyTruncated = prefix?.truncated ?? false;
+  }
+  const d = evaluate({ method: r.method, url: r.url, headers: r.headers, visitor: VISITOR, body, bodyTruncated }, security);
+  if (r.body) await r.arrayBuffer();
+  return `${d.action === "block" ? `block (${d.ruleId})` : d.action}${d.bodyOverflow ? ", first 128 KiB inspected" : ""}`;
+}
+
 export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 4000, security = defaultEdgeConfig.security): Promise<FilterCostRow[]> {
-  const visitor = { ip: "203.0.113.7", country: "DE", asn: 3320 };
   const rows: FilterCostRow[] = [];
   for (const s of scenarios) {
     const url = `https://edge.test${s.path}`;
@@ -159,17 +174,7 @@ export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 
     };
     let decision = "";
     const filtered = async () => {
-      const r = make();
-      let body: string | null = null;
-      let bodyTruncated = false;
-      if (r.body !== null && bodyKind(r.headers.get("content-type")) !== null) {
-        const prefix = await readBodyPrefix(r, Math.min(security.inspectBodyBytes, security.maxBodyBytes));
-        body = prefix?.text ?? null;
-        bodyTruncated = prefix?.truncated ?? false;
-      }
-      const d = evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body, bodyTruncated }, security);
-      decision = `${d.action === "block" ? `block (${d.ruleId})` : d.action}${d.bodyOverflow ? ", first 128 KiB inspected" : ""}`;
-      if (r.body) await r.arrayBuffer();
+      decision = await filterOnce(evaluateRequest, bodyKind, security, Math.min(security.inspectBodyBytes, security.maxBodyBytes), make());
     };
     // Warm-up (JIT), then alternate until the time budget is spent.
     for (let i = 0; i < 30; i++) {
@@ -237,7 +242,6 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
     const old = (await import(join(dir, "src/lib/waf/index.ts"))) as { evaluateRequest: Evaluate; bodyKind: typeof bodyKind };
     const oldSecurity = ((await import(join(dir, "src/lib/config/schema.ts"))) as { defaultEdgeConfig: typeof defaultEdgeConfig }).defaultEdgeConfig.security;
     const security = defaultEdgeConfig.security;
-    const visitor = { ip: "203.0.113.7", country: "DE", asn: 3320 };
     const lines = [
       `Security filter of ${ref} vs this tree, per call in Node (V8), default configs (${ref}: body read up to maxBodyBytes; now: up to inspectBodyBytes); µs:`,
       "",
@@ -249,26 +253,12 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
       const make = () => new Request(url, { method: s.method, headers: s.headers, body: s.body ?? null });
       let oldDecision = "";
       let newDecision = "";
+      // The old filter read the body up to maxBodyBytes (it had no inspection budget).
       const runOld = async () => {
-        const r = make();
-        let body: string | null = null;
-        if (r.body !== null && old.bodyKind(r.headers.get("content-type")) !== null) body = (await readBodyPrefix(r, oldSecurity.maxBodyBytes))?.text ?? null;
-        const d = old.evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body }, oldSecurity);
-        oldDecision = d.action === "block" ? `block (${d.ruleId})` : d.action;
-        if (r.body) await r.arrayBuffer();
+        oldDecision = await filterOnce(old.evaluateRequest, old.bodyKind, oldSecurity, oldSecurity.maxBodyBytes, make());
       };
       const runNew = async () => {
-        const r = make();
-        let body: string | null = null;
-        let bodyTruncated = false;
-        if (r.body !== null && bodyKind(r.headers.get("content-type")) !== null) {
-          const prefix = await readBodyPrefix(r, Math.min(security.inspectBodyBytes, security.maxBodyBytes));
-          body = prefix?.text ?? null;
-          bodyTruncated = prefix?.truncated ?? false;
-        }
-        const d = evaluateRequest({ method: r.method, url: r.url, headers: r.headers, visitor, body, bodyTruncated }, security);
-        newDecision = `${d.action === "block" ? `block (${d.ruleId})` : d.action}${d.bodyOverflow ? ", first 128 KiB" : ""}`;
-        if (r.body) await r.arrayBuffer();
+        newDecision = await filterOnce(evaluateRequest, bodyKind, security, Math.min(security.inspectBodyBytes, security.maxBodyBytes), make());
       };
       for (let i = 0; i < 20; i++) {
         await runOld();

@@ -4,33 +4,9 @@
  * names, OGNL/SpEL/EL expressions, Spring4Shell, JSP uploads and Log4Shell lookups, in the
  * different parts of a request; and the Java-flavoured ordinary traffic that must pass.
  */
-// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
-import "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
-import { evaluateRequest, type SecurityConfig, type WafRequest } from "../../src/lib/waf/index.ts";
+import { DEFAULT, evaluate, security } from "./waf-requests.ts";
 
-const security = (s: Record<string, unknown> = {}): SecurityConfig => edgeConfigSchema.parse({ security: s }).security;
-const DEFAULT = security();
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
-
-interface Req {
-  method?: string;
-  url?: string;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-function req(r: Req): WafRequest {
-  return {
-    method: r.method ?? "GET",
-    url: r.url ?? "https://edge.test/v1/products?page=2",
-    headers: new Headers({ "user-agent": BROWSER, ...r.headers }),
-    visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 },
-    body: r.body ?? null,
-  };
-}
-const evaluate = (r: Req, s = DEFAULT) => evaluateRequest(req(r), s);
 const query = (value: string, name = "data") => evaluate({ url: `https://edge.test/v1/items?${name}=${encodeURIComponent(value)}` });
 const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const form = (body: string) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/x-www-form-urlencoded" }, body });

@@ -3,37 +3,11 @@
  * protocol limits, normalisation, each attack class in different request parts, and ordinary
  * inputs that must pass. The middleware around it is tested in waf.test.ts.
  */
-// zod-openapi must extend zod before the config schema is built (as src/app.ts does first).
-import "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
-import { compileNetwork, evaluateRequest, PROTOCOL_LIMITS, type SecurityConfig, type WafRequest } from "../../src/lib/waf/index.ts";
+import { compileNetwork, evaluateRequest, PROTOCOL_LIMITS } from "../../src/lib/waf/index.ts";
 import { normalizeValue, percentDecode } from "../../src/lib/waf/normalize.ts";
+import { BROWSER, DEFAULT, evaluate, req, security } from "./waf-requests.ts";
 
-const security = (s: Record<string, unknown> = {}): SecurityConfig => edgeConfigSchema.parse({ security: s }).security;
-const DEFAULT = security();
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
-
-interface Req {
-  method?: string;
-  url?: string;
-  headers?: Record<string, string>;
-  ip?: string | null;
-  country?: string | null;
-  asn?: number | null;
-  body?: string;
-}
-
-function req(r: Req = {}): WafRequest {
-  return {
-    method: r.method ?? "GET",
-    url: r.url ?? "https://edge.test/v1/products?page=2",
-    headers: new Headers({ "user-agent": BROWSER, ...r.headers }),
-    visitor: { ip: r.ip === undefined ? "203.0.113.7" : r.ip, country: r.country === undefined ? "DE" : r.country, asn: r.asn === undefined ? 3320 : r.asn },
-    body: r.body ?? null,
-  };
-}
-const evaluate = (r: Req, s = DEFAULT) => evaluateRequest(req(r), s);
 const query = (value: string, name = "q") => evaluate({ url: `https://edge.test/search?${name}=${encodeURIComponent(value)}` });
 const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 const form = (body: string) => evaluate({ method: "POST", url: "https://edge.test/contact", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
