@@ -148,6 +148,24 @@ describe("normalisation", () => {
   });
 });
 
+describe("sentences (the prose fast path)", () => {
+  // Sentences skip every detector but SQL and command lines: SQL written in words after a quote
+  // must still be found in them, in any script, and the same sentences without it must pass.
+  const sentences = [
+    "We visited O'Brien's garden and it's lovely, isn't it? Come along with your friends.",
+    "Die Straße ist lang, aber der Weg lohnt sich: wir kommen gern wieder, sagt Jürgen.",
+    "東京の天気はとても良いです、明日も晴れるでしょう. 皆さん、よろしくお願いします.",
+  ];
+  it.each(sentences)("passes %j and blocks it with a quote breakout in words", (text) => {
+    expect(json({ note: text }).action).toBe("allow");
+    expect(json({ note: `${text} x' or 'a' like 'a` }).action).toBe("block");
+    expect(json({ note: `1 union select username, password from users ${text}` }).action).toBe("block");
+  });
+  it("treats a cmd.exe control line in a sentence as a command line", () => {
+    expect(query("IF EXIST C:\\boot.ini ECHO found and this is a long sentence").action).toBe("block");
+  });
+});
+
 describe("payload inspection", () => {
   const attacks: Array<[string, () => ReturnType<typeof evaluate>]> = [
     ["sqli", () => query("' OR '1'='1")],
