@@ -333,7 +333,7 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
     expect(wafLog(benign)).toMatchObject({ action: "allow", bodyOverflow: true });
     const attack = await send(app, "/v1/echo", json({ notes: [{ id: 1, text: UNION }, ...notes] }));
     expect(attack.status).toBe(403);
-    expect(wafLog(attack)).toMatchObject({ ruleId: "sqli-union-select", part: "body:text" });
+    expect(wafLog(attack)).toMatchObject({ ruleId: "sqli-union-select", part: "body:text", bodyOverflow: true });
     // Malformed JSON: the literals and what stands between them are inspected.
     const malformed = await send(app, "/v1/echo-text", { method: "POST", headers: { "content-type": "application/json" }, body: '{"a": "ok", "b": 1 UNION SELECT password FROM users}' });
     expect(malformed.status).toBe(403);

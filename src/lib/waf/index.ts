@@ -243,6 +243,8 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   }
   const ranked = [...perRule.values()].sort((a, b) => b.m.score - a.m.score);
   const top = ranked[0];
+  const overflow = req.bodyTruncated === true;
+  const extra = overflow ? { bodyOverflow: true } : {};
   if (top !== undefined && total >= threshold) {
     return finish(security, {
       action: "block",
@@ -254,14 +256,13 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
       part: top.m.part,
       excerpt: excerptOf(top.field),
       matches,
+      ...extra,
     });
   }
-  const overflow = req.bodyTruncated === true;
   if (overflow && security.inspectOverflow === "block") {
     const d = ruleDecision(security, "block", "body-inspection-overflow", "protocol", "body", matches);
     return { ...d, bodyOverflow: true };
   }
-  const extra = overflow ? { bodyOverflow: true } : {};
   if (logOnly !== undefined && logOnly.m.score + total >= threshold) {
     return { action: "log", ruleId: logOnly.m.ruleId, class: logOnly.m.class, score: logOnly.m.score + total, anomalyScore: total, wouldBlock: true, part: logOnly.m.part, excerpt: excerptOf(logOnly.field), matches, ...extra };
   }
