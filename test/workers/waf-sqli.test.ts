@@ -71,6 +71,24 @@ const ATTACKS = [
   `1.e(ascii 1.e(substring(1.e(select password from users limit 1),1,1)))`,
   `9999 or /*+ hint */ true`,
   `email@example.com';`,
+  // typographic quotes as quotes, booleans glued to numbers, keywords split by comments
+  `’ or ‘1’=’1`,
+  `“ or “1”=“1`,
+  `1or1=1`,
+  `uni/**/on sel/**/ect`,
+  `1 uni/**/on select all from where`,
+  // suffixes: a condition cut off by a comment, a time delay, a package routine, an escaped quote
+  ` or isNULL(1/0) /*`,
+  `sleep(__TIME__)#`,
+  `'||UTL_HTTP.REQUEST`,
+  `\\'; desc users; --`,
+  // a comment closed from another parameter; a T-SQL batch fragment
+  `*/=1--`,
+  `@var select @var as var into temp end --`,
+  // a statement spelled in hex (ASCII and UTF-16LE) for EXEC(@s) elsewhere; trace-log evasion
+  `0x77616974666F722064656C61792027303A303A31302700`,
+  `0x730065006c00650063007400200040004000760065007200730069006f006e00`,
+  `--sp_password`,
 ];
 
 const BENIGN = [
@@ -101,6 +119,17 @@ const BENIGN = [
   "cursor.execute('SELECT id FROM users WHERE email = %s', (email,))",
   "credit union select savings",
   "5'10\" tall",
+  "it’s 1 or 2 people, she said “maybe” and left",
+  "The word ‘select’ appears in the title, and so does ‘union’",
+  "He’s 5′10″ tall",
+  "1or2 items",
+  "foo/**/bar",
+  "sleep(__init__)",
+  "@john select @mary as the lead",
+  "end of comment */ = the end",
+  "or max(price) -- the highest",
+  "0x48656c6c6f20776f726c6421",
+  "0x52908400098527886E0F7030069857D2E4169EE7",
 ];
 
 describe("sqli detector", () => {

@@ -263,6 +263,15 @@ function tokenize(s: string, max: number, info: Info): Tok[] {
       i = j;
       continue;
     }
+    // `1or1=1`, `1and2>1`: MySQL reads a boolean glued between numbers as a boolean.
+    if (isWordStart(c) && out.length > 0 && out[out.length - 1]!.k === "num" && isDigit(s[i - 1])) {
+      const glued = gluedBoolean(s, i);
+      if (glued > 0) {
+        out.push({ k: "bool", v: s.slice(i, i + glued).toLowerCase(), flag: false });
+        i += glued;
+        continue;
+      }
+    }
     if (isWordStart(c)) {
       let j = i + 1;
       while (j < n && (isWordChar(s[j]!) || (s[j] === "." && j + 1 < n && (isWordStart(s[j + 1]!) || (s[j + 1] === "." && isWordStart(s[j + 2] ?? "")))))) j++;
@@ -321,6 +330,14 @@ function tokenize(s: string, max: number, info: Info): Tok[] {
     i++;
   }
   return out;
+}
+
+/** Length of `or`/`and`/`xor` at `i` when a digit follows it (`1or1`), else 0. */
+function gluedBoolean(s: string, i: number): number {
+  for (const b of ["or", "and", "xor"]) {
+    if (s.slice(i, i + b.length).toLowerCase() === b && isDigit(s[i + b.length])) return b.length;
+  }
+  return 0;
 }
 
 /**
@@ -441,6 +458,9 @@ function statementAt(toks: Tok[], i: number, afterBreakout = false): boolean {
       return true;
     case "copy":
       return b?.k === "word" && word(c, "from", "to", "(");
+    case "desc":
+    case "describe":
+      return afterBreakout && b?.k === "word" && isEnd(c);
     default:
       return isProc(a);
   }
@@ -481,6 +501,8 @@ function booleanTail(toks: Tok[], i: number, strict: boolean): number {
   const first = toks[j];
   if (first === undefined) return 0;
   if (word(first, "select", "exists") || isSqlCall(first) || isProc(first) || isSqlCast(first)) return 6;
+  // `'||UTL_HTTP.REQUEST`: a database package's attack-only routine named after the boolean.
+  if (first.k === "word" && first.v.includes(".") && (FILE_FUNCS.has(first.v) || ERROR_FUNCS.has(first.v) || TIME_FUNCS.has(first.v))) return 5;
   // `' or f(x)--`, `' and g(y)::bool--`, `' or h(z) > 0`: any function call then a comparison/end.
   if (isCall(first) && toks[j + 1]?.k === "(") {
     const after = closeParen(toks, j + 1);
@@ -683,7 +705,7 @@ function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
           prose
             ? false
             : prev === undefined
-            ? endsLikeSql && arg !== undefined && (arg.k === "num" || word(arg, "select") || isCall(arg) || arg.k === "(")
+            ? endsLikeSql && arg !== undefined && (arg.k === "num" || word(arg, "select") || isCall(arg) || arg.k === "(" || (arg.k === "word" && follow?.k === "cmt" && toks.length <= 8))
             : prev.k === "bool" || prev.k === "(" || prev.k === "," || prev.k === "op" || prev.k === "cmp" || prev.k === ";" || (prev.k === "str" && !prev.flag) || word(prev, ...SQLISH_PREV);
         if (FILE_FUNCS.has(t.v) && arg?.k === "str") better(best, 6, family);
         better(best, sqlish ? 6 : 3, family);
@@ -711,6 +733,8 @@ function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         // `AND ORD(MID(user(),1,1))>100`: a boolean on an SQL function's result (blind extraction).
         const k = closeParen(toks, j + 1);
         if (k !== -1 && toks[k]?.k === "cmp" && isLiteral(toks[skip(toks, k + 1, ["(", "cmt"])])) better(best, 6, "sqli-boolean");
+        // ` or isNULL(1/0) /*`: a short suffix that adds a condition on an SQL function and cuts the rest off.
+        else if (i === 0 && k !== -1 && toks[k]?.k === "cmt" && k === toks.length - 1 && toks.length <= 16) better(best, 5, "sqli-boolean");
       }
     } else if (t.k === ";" && !statement) {
       if (statementAt(toks, skip(toks, i + 1, ["cmt"]), false)) better(best, 6, "sqli-stacked-query");
@@ -757,6 +781,8 @@ function wholeValue(s: string, lower: string, best: Scored, inner: boolean): voi
     if (/^`\s{1,8}(?:as\s{1,8}[`"']|(?:regexp|rlike)\b|(?:from|where|union|having)\s{1,8}[\w`(]|(?:order|group)\s{1,8}by\b|limit\s{1,8}\d)/.test(v)) better(best, 5, "sqli-identifier-breakout");
   }
   if (v.includes("unionselect") || v.includes("union/**/select")) better(best, 5, "sqli-union-select");
+  // `--sp_password`: MSSQL leaves a statement that mentions sp_password out of its trace log.
+  if (v.includes("--sp_password")) better(best, 5, "sqli-log-evasion");
   // `1.e(ascii`, `1.e.tables`: MySQL scientific-notation bypass (a number glued to a function or a name).
   if (/(?:^|[^\w.])\d{1,20}\.e[(.]/i.test(s) && /\d\.e(?:\(\s{0,4}[a-z_]|\.[a-z_])/i.test(s)) better(best, 5, "sqli-scientific-notation");
   // A value that ends in an SQL function opener after SELECT: `select(user(`, `SELECT CHAR(`, `1,2,3,user(`.
@@ -819,8 +845,48 @@ function detect(v: Inspected): Finding | null {
     const again = scan(spaced, spaced.toLowerCase());
     if (again !== null && (found === null || again.score > found.score)) return again;
   }
+  // Typographic quotes standing for SQL quotes (`’ or ‘1’=’1`: some databases and drivers fold
+  // them to `'`/`"`), and keywords split by empty comments (`uni/**/on sel/**/ect`, which a
+  // comment-stripping layer joins): read the value as the database would see it.
+  if ((found === null || found.score < 5) && v.text.length <= FULL) {
+    let alt = v.text;
+    if (LOOKALIKE_QUOTE.test(alt)) alt = alt.replace(LOOKALIKE_SINGLE, "'").replace(LOOKALIKE_DOUBLE, '"');
+    if (SPLIT_KEYWORD.test(alt)) alt = alt.replace(EMPTY_COMMENT, "");
+    if (alt !== v.text) {
+      const again = scan(alt, alt.toLowerCase());
+      if (again !== null && (found === null || again.score > found.score)) return again;
+    }
+    // `0x7700610069…`: a statement spelled as a hex literal (ASCII or UTF-16LE), for `EXEC(@s)` elsewhere.
+    const hex = HEX_VALUE.test(v.text) ? hexText(v.text.trim()) : "";
+    if (hex !== "") {
+      const again = scan(hex, hex.toLowerCase());
+      if (again !== null && again.score >= 5 && (found === null || again.score > found.score)) return { ruleId: "sqli-hex-statement", score: again.score };
+    }
+  }
   return found;
 }
+const HEX_VALUE = /^\s{0,4}0x(?:[0-9a-f]{2}){8,512}\s{0,4}$/i;
+/** The printable text a hex literal spells (ASCII, or UTF-16LE when every second byte is 0), or "". */
+function hexText(h: string): string {
+  const bytes: number[] = [];
+  for (let i = 2; i + 1 < h.length; i += 2) bytes.push(parseInt(h.slice(i, i + 2), 16));
+  while (bytes.length > 0 && bytes[bytes.length - 1] === 0) bytes.pop();
+  let wide = bytes.length > 2;
+  for (let i = 1; i < bytes.length && wide; i += 2) wide = bytes[i] === 0;
+  let out = "";
+  for (let i = 0; i < bytes.length; i += wide ? 2 : 1) {
+    const b = bytes[i]!;
+    if (b < 32 || b > 126) return "";
+    out += String.fromCharCode(b);
+  }
+  return out;
+}
+const LOOKALIKE_QUOTE = /[\u2018\u2019\u201c\u201d\u2032\u2033]/;
+const LOOKALIKE_SINGLE = /[\u2018\u2019\u2032]/g;
+const LOOKALIKE_DOUBLE = /[\u201c\u201d\u2033]/g;
+/** An empty comment glued to letters on both sides: a keyword cut in two. */
+const SPLIT_KEYWORD = /[a-z]\/\*\*\/[a-z]/i;
+const EMPTY_COMMENT = /\/\*\*\//g;
 
 /** Values up to this length are tokenized whole once they have a hot spot; longer ones in windows around their hot spots. */
 const FULL = 2_048;
@@ -932,7 +998,7 @@ const QUOTE_NEXT = new Set([
 /** Words after a number at the start of the value that continue the statement. */
 const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as"]);
 /** Statements after `;`. */
-const STATEMENT_NEXT = new Set(["drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
+const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
 /** Literal-like words after a boolean. */
 const BOOL_NEXT = new Set(["null", "true", "false", "array", "select", "exists"]);
 const SELECT_NEXT = new Set(["null", "all", "distinct", "distinctrow", "top", "case", "pg_sleep", "dbms_pipe.receive_message"]);
@@ -1123,6 +1189,7 @@ function startHot(s: string): boolean {
     if (two === "--" || two === "/*") return false;
     return isLetterCode(at(s, skipGap(s, k + 1, true)));
   }
+  if (k === j && gluedBoolean(s, k) > 0) return true;
   return NUMBER_NEXT.has(wordAt(s, k));
 }
 
@@ -1152,6 +1219,11 @@ function hotSpots(lower: string): number[] {
   // Prose has none of the other characters and no `select`: one regex test, one `indexOf`.
   if (!RARE.test(lower) && !WORDS.test(lower)) return out.length > 1 ? sortUnique(out) : out;
   let scanned = 0;
+  // `*/=1--`: a comment closed without being opened, near the start (see `detectText`).
+  if (n <= SHORT) {
+    const close = findWithin(lower, "*/", 0, 64);
+    if (close !== -1 && !lower.slice(0, close).includes("/*")) out.push(close);
+  }
   // `test` with the position (`lastIndex`) finds each trigger without allocating a match.
   TRIGGER.lastIndex = 0;
   while (out.length < 4_096 && TRIGGER.test(lower)) {
@@ -1440,13 +1512,16 @@ function spotAt(s: string, i: number, t: string): boolean {
 /**
  * Values the tokenizer-free pre-filters of `inspect.ts` (plain words, single tokens) must still
  * hand to `detectSqli`: catalog names, overflow probes, `exec xp_cmdshell`,
- * `select pg_sleep`, `case when … then`, `password::int`, `1.e.tables`. Cheap: one trim, a few
- * Set lookups and one bounded regex.
+ * `select pg_sleep`, `case when … then`, `password::int`, `1.e.tables`, `--sp_password`, hex
+ * literals that spell text. Cheap: one trim, a few Set lookups and bounded regexes (a hex
+ * literal is decoded only when it is one whole token of at most 1 KiB).
  */
 export function sqliPlainValue(lower: string): boolean {
   const v = lower.trim();
   if (v.length > SHORT) return false;
-  if (CATALOG_VALUES.has(v) || OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v) || v.includes("unionselect")) return true;
+  if (CATALOG_VALUES.has(v) || OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v) || v.includes("unionselect") || v.includes("--sp_password")) return true;
+  // A hex literal that spells text (`0x73656c656374…`): the detector decodes it.
+  if (v.startsWith("0x") && HEX_VALUE.test(v) && hexText(v) !== "") return true;
   return PLAIN_SQL.test(v);
 }
 const PLAIN_SQL = /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]/;
@@ -1481,6 +1556,17 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
   if (!inner) ddl(bare, best);
   // `/**/` as whitespace between keywords: evasion, even in a statement.
   if (info.empty >= 2 && /\b(?:select|union|from|where|and|or|order|concat|sleep)\b/.test(lower)) better(best, 5, "sqli-comment-obfuscation");
+  if (!inner) {
+    // `*/=1--`: the value closes a comment opened in another parameter (`admin'/*`) and goes on as SQL.
+    const close = s.length <= SHORT ? s.indexOf("*/") : -1;
+    if (close !== -1 && close < 64 && !s.slice(0, close).includes("/*")) {
+      const rest = tokenize(s.slice(close + 2), QUOTE_CONTEXT_TOKENS, { versioned: false, empty: 0, comments: 0 });
+      const r = afterValue(rest, 0, true, true);
+      if (r.score >= 5 && rest[0]?.k !== "cmt") better(best, r.score, r.rule);
+    }
+    // `@v SELECT @v AS v INTO t --`: a T-SQL batch fragment that starts with a variable and is cut off.
+    if (first.k === "var" && bare.length <= 32 && bare[bare.length - 1]!.k === "cmt" && statementAt(bare, skip(bare, 1, ["cmt"]), false)) better(best, 5, "sqli-stacked-query");
+  }
   // A literal comparison as the whole value: `'x'!='y`, `'{"a":2}' < '$.c' = 7`.
   if (!inner && first.k === "str" && !first.flag) {
     const chain = literalChain(bare, 0);
@@ -1493,7 +1579,10 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
     if (at === -1) continue;
     // The application's opening quote plus everything up to the value's first quote is one string.
     const qinfo: Info = { versioned: false, empty: 0, comments: 0 };
-    const toks = tokenize(q + s, statement ? QUOTE_CONTEXT_TOKENS : MAX_TOKENS, qinfo);
+    // `\'; desc users`: against an application that escapes quotes with a backslash, the value's
+    // own backslash escapes that backslash and the quote closes the string (a short prefix only).
+    const escaped = at > 0 && at <= 16 && s[at - 1] === "\\" && s[at - 2] !== "\\" && !/\s/.test(s.slice(0, at));
+    const toks = tokenize(q + (escaped ? s.slice(0, at - 1) + "\\\\" + s.slice(at) : s), statement ? QUOTE_CONTEXT_TOKENS : MAX_TOKENS, qinfo);
     const str = toks[0];
     if (str === undefined || str.k !== "str" || str.flag) continue;
     // An injected value breaks out early (`1'`, `admin')`, `x@y.z"'`); a quote far into the value
