@@ -3,7 +3,7 @@
  * Worker, before the room's Durable Object is touched; the WebSocket upgrade too (token from
  * `Authorization: Bearer`, the `bearer.<token>` subprotocol or `?access_token=`), so an invalid
  * token is a plain 401 and never a socket. The protocol itself is in `src/lib/rooms/protocol.ts`
- * and CONTRACT.md; the room is `durable-objects/room.ts`.
+ * (and the README, "Live rooms"); the room is `durable-objects/room.ts`.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -108,7 +108,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       tags: ["Rooms"],
       summary: "Join the room over WebSocket",
       description:
-        "Upgrade to the rooms protocol (CONTRACT.md). The token is checked before the upgrade: `Authorization: Bearer`, " +
+        "Upgrade to the rooms protocol (README, \"Live rooms\"). The token is checked before the upgrade: `Authorization: Bearer`, " +
         `the subprotocol \`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token), ` +
         "or `?access_token=`. `after` (and `epoch`) resume: everything after that seq is replayed before any live message, " +
         "or a `reset` frame says why it cannot be.",

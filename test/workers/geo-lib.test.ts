@@ -82,7 +82,7 @@ describe("visitorGeo", () => {
     expect(visitorGeo(request(undefined, { "cf-connecting-ip": "2001:db8::1" }), PROD).ip).toBe("2001:db8::1");
   });
 
-  it("x-dev-cf replaces cf fields and the address in development (CONTRACT example)", () => {
+  it("x-dev-cf replaces cf fields and the address in development (the README example)", () => {
     const header = JSON.stringify({ ...BERLIN_CF, latitude: "52.52", longitude: "13.40", ip: "203.0.113.7" });
     const geo = visitorGeo(
       request({ country: "US", city: "Austin", latitude: "30.27", longitude: "-97.74", colo: "DFW", asn: 7922 }, {

@@ -24,7 +24,7 @@ export type { OriginRegion } from "./nearest-origin.ts";
 export { DEV_CF_HEADER, isIpAddress, MAX_DEV_CF_LENGTH, visitorGeo } from "./visitor.ts";
 export type { VisitorGeo, VisitorGeoOptions } from "./visitor.ts";
 
-/** The body of `GET /v1/geo` (CONTRACT.md). The client address is deliberately not part of it. */
+/** The body of `GET /v1/geo` (README, "Geo and content"; `/openapi.json`). The client address is deliberately not part of it. */
 export interface GeoContext {
   country: string | null;
   region: string | null;

@@ -1,6 +1,6 @@
 /**
  * Where the visitor is, as Cloudflare sees it: `request.cf` and `CF-Connecting-IP`, validated
- * and normalised. In development only, the `x-dev-cf` header (CONTRACT.md) overrides those
+ * and normalised. In development only, the `x-dev-cf` header (README, "Geo and content") overrides those
  * fields so the geo features can be exercised locally; in production it is ignored.
  */
 import { isEuMember } from "./country.ts";

@@ -1,5 +1,5 @@
 /**
- * The rooms WebSocket protocol (CONTRACT.md, "WebSocket protocol (rooms)"): the frames both
+ * The rooms WebSocket protocol (README, "Live rooms"): the frames both
  * sides send, the limits the server enforces and announces in `welcome`, and the parser for
  * client frames. Shared by the `Room` Durable Object, the `/v1/rooms/*` routes and the bench;
  * it imports nothing from either.
