@@ -575,6 +575,7 @@ const WIN_FOR = /(?:^|[\s;&|(])for\s+(?:\/[a-z]\s*(?:"[^"\n]{0,80}"\s+|[a-z]:\\\
 /** cmd.exe `IF`: the condition forms, then (checked separately) something that follows. */
 const WIN_IF_HEAD = /^if\s*(?:\/i\s+)?(?:not\s+)?/i;
 const WIN_IF_KEYWORD = /^(?:exist\s+(?:"[^"\n]{1,80}"|\([^)\n]{1,80}\)|\S{1,80})|defined\s+[\w.-]{1,40}|errorlevel\s+\d{1,4}|cmdextversion\s+\d{1,3})(?:\s+(\S+))?/i;
+// Composed once, at module load, from the constant OPERAND (no request data reaches it).
 const OPERAND = String.raw`(?:"[^"\n]{0,60}"|\[[^\]\s]{0,40}\]|\{[^}\s]{0,40}\}|\([^()\s]{0,40}\)|[^\s=()"]{1,40})`;
 const WIN_IF_COMPARE = new RegExp(String.raw`^(?:\(\s{0,40}${OPERAND}\s{1,40}(?:equ|neq|lss|leq|gtr|geq)\s{1,40}${OPERAND}\s{0,40}\)|${OPERAND}\s{0,40}(?:={2,3}|\s(?:equ|neq|lss|leq|gtr|geq)\s)\s{0,40}${OPERAND})(\s{0,40}\S{0,20})`, "i");
 const BATCH_NEXT = /^(?:\(|@|set\b|echo\b|goto\b|call\b|cmd\b|exit\b|del\b|copy\b|type\b|start\b|md\b|cd\b|if\b|for\b|do\b|rem\b|[A-Z]{2,})/i;

@@ -186,8 +186,15 @@ function visitJsonLiterals(body: string, visit: Visit, budget: { n: number }): b
   return rest !== "" && !JSON_SKELETON.test(rest) && visit({ kind: "body", name: null, where: "body", key: null, value: rest });
 }
 
-function parameter(header: string, name: string): string | null {
-  const m = new RegExp(`;\\s*${name}\\*?=(?:"([^"]{0,200})"|([^;\\s]{1,200}))`, "i").exec(header);
+/** `; <name>=value` / `; <name>="value"` (RFC 2231 `name*=` too) of the header parameters read here. */
+const HEADER_PARAMETERS = {
+  boundary: /;\s*boundary\*?=(?:"([^"]{0,200})"|([^;\s]{1,200}))/i,
+  name: /;\s*name\*?=(?:"([^"]{0,200})"|([^;\s]{1,200}))/i,
+  filename: /;\s*filename\*?=(?:"([^"]{0,200})"|([^;\s]{1,200}))/i,
+} as const;
+
+function parameter(header: string, name: keyof typeof HEADER_PARAMETERS): string | null {
+  const m = HEADER_PARAMETERS[name].exec(header);
   return m ? (m[1] ?? m[2] ?? null) : null;
 }
 

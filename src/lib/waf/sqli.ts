@@ -1229,25 +1229,17 @@ function hotSpots(lower: string): number[] {
   while (out.length < 4_096 && TRIGGER.test(lower)) {
     const t = TRIGGER.lastIndex - 1;
     const i = at(lower, t) === 42 || at(lower, t) === 58 || at(lower, t) === 124 || at(lower, t) === 38 ? t - 1 : t;
-    switch (at(lower, i)) {
+    const c = at(lower, i);
+    switch (c) {
       case 96:
-        if (quoteHot(lower, i)) out.push(i);
-        break;
       case 59:
-        if (spotAt(lower, i, ";")) out.push(i);
-        break;
       case 40:
-        if (spotAt(lower, i, "(")) out.push(i);
-        break;
       case 47:
-        if (commentHot(lower, i)) out.push(i);
-        break;
       case 58:
-        if (spotAt(lower, i, "::")) out.push(i);
-        break;
       case 124:
       case 38:
-        if (boolHot(lower, i + 2)) out.push(i);
+        // TRIGGER matched the pair itself (`/*`, `::`, `||`, `&&`).
+        if (punctuationHot(lower, i, c)) out.push(i);
         break;
       case 95:
         if (underscoreHot(lower, i)) out.push(i);
@@ -1384,28 +1376,48 @@ function scanRange(lower: string, from: number, to: number, out: number[]): void
       case 39:
       case 34:
       case 96:
-        if (quoteHot(lower, i)) out.push(i);
-        break;
       case 59:
-        if (spotAt(lower, i, ";")) out.push(i);
-        break;
       case 40:
-        if (spotAt(lower, i, "(")) out.push(i);
+        if (punctuationHot(lower, i, c)) out.push(i);
         break;
-      case 47:
-        if (at(lower, i + 1) === 42 && commentHot(lower, i)) out.push(i);
+      case 47: // `/*`
+      case 58: // `::`
+        if (at(lower, i + 1) === (c === 47 ? 42 : 58) && punctuationHot(lower, i, c)) out.push(i);
         break;
-      case 58:
-        if (at(lower, i + 1) === 58 && spotAt(lower, i, "::")) out.push(i);
-        break;
-      case 124:
-      case 38:
+      case 124: // `||`
+      case 38: // `&&`
         if (at(lower, i + 1) === c) {
-          if (boolHot(lower, i + 2)) out.push(i);
+          if (punctuationHot(lower, i, c)) out.push(i);
           i++;
         }
         break;
     }
+  }
+}
+
+/**
+ * Whether the punctuation at `i` starts SQL: a quote (what follows it), `;`, `(`, and the pairs
+ * `/*`, `::`, `||`, `&&` (given by their first character; the caller has seen the pair).
+ */
+function punctuationHot(lower: string, i: number, c: number): boolean {
+  switch (c) {
+    case 39:
+    case 34:
+    case 96:
+      return quoteHot(lower, i);
+    case 59:
+      return spotAt(lower, i, ";");
+    case 40:
+      return spotAt(lower, i, "(");
+    case 47:
+      return commentHot(lower, i);
+    case 58:
+      return spotAt(lower, i, "::");
+    case 124:
+    case 38:
+      return boolHot(lower, i + 2);
+    default:
+      return false;
   }
 }
 
