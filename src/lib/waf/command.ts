@@ -910,6 +910,15 @@ function considerStart(text: string, lead: number, prose: () => boolean, take: (
  * not inspected): true when such a value still reads as a command line that this detector judges,
  * e.g. `perf --version`, `aa-disable php-fpm`, `time sh -c whoami`, `IF EXIST file CMD`.
  */
+/** Whether the word at `t[at]` can start what `plainCommandLine` finds (a cheap test before it). */
+export function commandLead(t: string, at: number): boolean {
+  let end = at;
+  for (let c = t.charCodeAt(end); end - at <= 41 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45); c = t.charCodeAt(++end));
+  const word = t.slice(at, end);
+  const lower = word.toLowerCase();
+  return lower === "if" || lower === "for" || DANGER.has(word) || WINDOWS_TOOLS.has(lower) || PREFIXES.has(word) || TOOLS.has(word);
+}
+
 export function plainCommandLine(raw: string): boolean {
   const m = /^\s{0,8}([A-Za-z][\w.-]{0,40})(?:\s+([\w-]{1,40}))?/.exec(raw.slice(0, 200));
   if (!m) return false;

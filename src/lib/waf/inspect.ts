@@ -1,10 +1,11 @@
 /**
  * Runs the payload detectors over one value: normalises it once, skips values that cannot
  * carry any payload (plain words and numbers: most of them), picks the detectors for where the
- * value came from, and returns the strongest finding. Long values are inspected in overlapping
- * windows so every detector sees bounded input.
+ * value came from, and returns the strongest finding. Long values are read without the
+ * sentences between their code and markup, and in overlapping windows so every detector sees
+ * bounded input.
  */
-import { commandGate, detectCommand, plainCommandLine } from "./command.ts";
+import { commandGate, commandLead, detectCommand, plainCommandLine } from "./command.ts";
 import { detectCrlf } from "./crlf.ts";
 import { detectFixation, isSessionParamName } from "./fixation.ts";
 import { detectJava, javaGate } from "./java.ts";
@@ -179,6 +180,128 @@ function isProse(t: string): boolean {
   return space;
 }
 
+/** Values longer than this are inspected without their inner sentences (see `withoutProse`). */
+const CONDENSE_MIN = 256;
+/**
+ * A long value without the sentences inside it: a comment, a post or a description mixes a few
+ * lines of code or markup with paragraphs of prose, and every detector would otherwise read all
+ * of it. The value is cut after each sentence end (`.`, `?` or `!` before a space, or a line
+ * break); a piece that is a sentence by the rules of `isProse` and that the sentence gates
+ * (`proseEntry`: SQL in words, command lines) pass by is left out. The first and last pieces
+ * always stay (rules anchored at the start or end of a value still see what is there), and what
+ * stays keeps its own separators, so leaving pieces out removes words and nothing else: no
+ * quote, bracket or tag that spans them is lost. A run of left-out pieces leaves its first word
+ * behind, so what stood before the run is still followed by a word, as it was. One pass over
+ * the characters; the sentence gates run only on pieces that are sentences.
+ */
+function withoutProse(t: string): string {
+  const n = t.length;
+  let out = "";
+  let keptFrom = 0; // start of the run of kept pieces not yet copied to `out`
+  let start = 0; // start of the current piece
+  let prose = true;
+  let dash = false;
+  let line = true; // the piece starts a line
+  const quotes: number[] = [];
+  let sqlWords: boolean | undefined; // whether any statement keyword is in `t` at all
+  EVENT.lastIndex = 0;
+  for (;;) {
+    // Letters, digits, spaces and commas never end a piece nor break its prose: jump over them.
+    const i = EVENT.test(t) ? EVENT.lastIndex - 1 : n;
+    const c = i < n ? t.charCodeAt(i) : -1;
+    let end = -1; // where the piece's text ends, when `c` ends it
+    if (c === -1) end = n;
+    else if (c === 10) {
+      end = i;
+      while (end > start && (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9 || t.charCodeAt(end - 1) === 13)) end--;
+    } else if (c === 46 || c === 63 || c === 33) {
+      const d = i + 1 < n ? t.charCodeAt(i + 1) : -1;
+      if (d === 32 || d === 9 || d === 10 || d === 13) end = i + 1;
+    }
+    if (end === -1) {
+      if (prose) {
+        const d = i + 1 < n ? t.charCodeAt(i + 1) : -1;
+        switch (c) {
+          case 33: // !
+          case 63: // ?
+            break;
+          case 39: // '
+          case 34: // "
+            quotes.push(i);
+            break;
+          case 46: // . inside a number
+            if (!(d >= 48 && d <= 57)) prose = false;
+            break;
+          case 58: // : before a space
+            if (d !== 32 && d !== 9 && d !== 10 && d !== 13 && d !== -1) prose = false;
+            break;
+          case 45: // - (not `--`, not a ` -flag`)
+            dash = true;
+            if (d === 45 || (i > 0 && t.charCodeAt(i - 1) === 32 && d !== 32 && !(d >= 48 && d <= 57))) prose = false;
+            break;
+          default:
+            if (c < 0x80 || !letterLike(c, t, i)) prose = false;
+        }
+      }
+      continue;
+    }
+    let next = i + 1;
+    let newline = c === 10;
+    for (let w = t.charCodeAt(next); next < n && WHITE_CHAR[w] === 1; w = t.charCodeAt(++next)) newline ||= w === 10;
+    const last = next >= n;
+    if (prose && start > 0 && !last && end - start >= 24 && proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= SQL_HEAD.test(t)))) {
+      // Leave it out; a run of such pieces leaves its first word (`55"` then `## Features`
+      // would read as a quote closed by a comment).
+      if (keptFrom !== start) {
+        let word = start;
+        while (word < end && t.charCodeAt(word) !== 32) word++;
+        out += t.slice(keptFrom, word + 1);
+      }
+      keptFrom = next;
+    }
+    if (last) break;
+    start = next;
+    EVENT.lastIndex = next;
+    prose = true;
+    dash = false;
+    line = newline;
+    quotes.length = 0;
+  }
+  return keptFrom === 0 ? t : out + t.slice(keptFrom);
+}
+
+/** What `withoutProse` stops at: anything but letters, digits, spaces and commas. */
+const EVENT = /[^A-Za-z0-9 ,]/g;
+const AFTER_QUOTE_AT = new RegExp(AFTER_QUOTE.source.slice(1), "iy");
+const SQL_HEAD = /select|exec|waitfor|sleep|benchmark|declare|case/i;
+const COMMAND_START_AT = new RegExp(PROSE_COMMAND_START.source.slice(1), "iy");
+
+/**
+ * The sentence `t[start, end)` passes every sentence gate (`proseEntry`) by: no detector needs it.
+ * `quotes`: where its quotes are; `dash`: it has a `-`; `line`: it starts a line; `sqlWords`:
+ * `t` has a statement keyword somewhere.
+ */
+function proseOnly(t: string, start: number, end: number, quotes: readonly number[], dash: boolean, line: boolean, sqlWords: boolean): boolean {
+  if (t.indexOf(" ", start) >= end) return false;
+  for (const q of quotes) {
+    AFTER_QUOTE_AT.lastIndex = q + 1;
+    if (AFTER_QUOTE_AT.test(t)) return false;
+  }
+  if (sqlWords) {
+    const head = t.slice(start, Math.min(end, start + 64));
+    if (SQL_HEAD.test(head) && proseSql(head.toLowerCase())) return false;
+  }
+  if (dash && PROSE_VERB_NOUN.test(t.slice(start, end).toLowerCase())) return false;
+  // A command line in words starts a line (after `. ` no shell reads a command).
+  if (!line) return true;
+  COMMAND_START_AT.lastIndex = start;
+  return !COMMAND_START_AT.test(t) && !(commandLead(t, start) && plainCommandLine(t.slice(start, end)));
+}
+
+/** Spaces, tabs and line breaks between pieces. */
+const WHITE_CHAR = new Uint8Array(128);
+for (const c of [9, 10, 13, 32]) WHITE_CHAR[c] = 1;
+
 /** SQL written in words: a keyword right after a quote, or a statement keyword at the start. */
 function proseSql(l: string): boolean {
   for (const quote of QUOTES) {
@@ -192,8 +315,13 @@ function proseSql(l: string): boolean {
 /** The detectors worth running on a sentence (see `isProse`), by the same gates as elsewhere. */
 function proseEntry(e: Entry, v: Inspected): boolean {
   if (e.cls === "sqli") return proseSql(v.lower);
-  if (e.cls === "command") return PROSE_COMMAND_START.test(v.lower) || (v.lower.includes("-") && PROSE_VERB_NOUN.test(v.lower)) || plainCommandLine(v.text);
+  if (e.cls === "command") return proseCommand(v.text, v.lower);
   return false;
+}
+
+/** cmd.exe and PowerShell command lines written in words. */
+function proseCommand(t: string, l: string): boolean {
+  return PROSE_COMMAND_START.test(l) || (l.includes("-") && PROSE_VERB_NOUN.test(l)) || plainCommandLine(t);
 }
 
 function runDetectors(v: Inspected, entries: readonly Entry[], out: ValueFinding[]): void {
@@ -235,11 +363,21 @@ function isPlain(raw: string): boolean {
 
 /**
  * Results for values seen recently. The same User-Agent, Accept, Referer, cookie and parameter
- * values arrive again and again; the result only depends on (kind, name, value).
+ * values arrive again and again; the result only depends on (kind, where, name, value). Keyed by
+ * the value itself (a string built per lookup would cost more than the lookup), with the few
+ * places one value was seen in chained behind it.
  */
-const cache = new Map<string, ValueFindings>();
+interface Cached {
+  kind: PartKind;
+  where: string;
+  name: string | null;
+  found: ValueFindings;
+  next: Cached | undefined;
+}
+const cache = new Map<string, Cached>();
 const CACHE_SIZE = 2_048;
 const CACHE_MAX_VALUE = 512;
+const CACHE_PLACES = 8;
 
 /** Every class's strongest finding for one value (empty when there is none). */
 export function inspectField(field: Field): ValueFindings {
@@ -248,13 +386,14 @@ export function inspectField(field: Field): ValueFindings {
   // Long values, and body values beyond a short one, rarely come again: hashing them for the cache costs more than it saves.
   if (raw.length > CACHE_MAX_VALUE || (field.kind === "body" && raw.length > 64)) return plainField(field) ? NONE : inspectUncached(field);
   // The cache first: repeated values (User-Agent, cookies, parameters) skip even the plain check.
-  const key = `${field.kind}\u0000${field.where}\u0000${field.name ?? ""}\u0000${raw}`;
-  let found = cache.get(key);
-  if (found === undefined) {
-    found = plainField(field) ? NONE : inspectUncached(field);
-    if (cache.size >= CACHE_SIZE) cache.clear();
-    cache.set(key, found);
-  }
+  const first = cache.get(raw);
+  let places = 0;
+  for (let c = first; c !== undefined; c = c.next, places++) if (c.kind === field.kind && c.where === field.where && c.name === field.name) return c.found;
+  const found = plainField(field) ? NONE : inspectUncached(field);
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  // One value under many names (a flood of made-up parameters) keeps only its last few places.
+  const next = cache.size === 0 || places >= CACHE_PLACES ? undefined : first;
+  cache.set(raw, { kind: field.kind, where: field.where, name: field.name, found, next });
   return found;
 }
 
@@ -271,7 +410,8 @@ function inspectUncached(field: Field): ValueFindings {
     runDetectors(inspected(raw, raw, false, field), entries, out);
     return out.length === 0 ? NONE : out;
   }
-  const { text, hadNull } = normalizeValue(raw);
+  const { text: full, hadNull } = normalizeValue(raw);
+  const text = full.length > CONDENSE_MIN ? withoutProse(full) : full;
   if (text.length <= WINDOW) runDetectors(inspected(text, raw, hadNull, field), entries, out);
   else {
     for (let at = 0; at < text.length; at += WINDOW - OVERLAP) {
@@ -279,6 +419,6 @@ function inspectUncached(field: Field): ValueFindings {
     }
   }
   // `data:…;base64,` payloads are decoded only where the content declares it.
-  for (const decoded of dataUrlPayloads(text)) runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
+  for (const decoded of dataUrlPayloads(full)) runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
   return out.length === 0 ? NONE : out;
 }

@@ -1254,6 +1254,8 @@ function hotSpots(lower: string): number[] {
     }
   }
   for (let i = lower.indexOf("select"); i !== -1 && out.length < 4_096; i = lower.indexOf("select", i + 6)) {
+    // A method of an object in code (`db.select(`, `).select(`), not a statement.
+    if (memberAt(lower, i)) continue;
     // `unionselect` glued together (a whole-value rule).
     if (i >= 5 && lower.startsWith("union", i - 5)) out.push(i - 5);
     if (i + 24 > scanned || i < scanned - 120) scanned = around(lower, i, 112, 64, scanned, out);
@@ -1263,6 +1265,19 @@ function hotSpots(lower: string): number[] {
     if (i + 24 > scanned) scanned = around(lower, i, 8, 64, scanned, out);
   }
   return out.length > 1 ? sortUnique(out) : out;
+}
+
+/**
+ * `select` at `i` is a member of an object in code: `db.select(`, `query.select(`, `).select(`.
+ * Not after a number (`1.select`, `1.e.select` stay SQL), and only when a `(` follows.
+ */
+function memberAt(lower: string, i: number): boolean {
+  if (i < 3 || at(lower, i - 1) !== 46 || at(lower, i + 6) !== 40) return false;
+  const c = at(lower, i - 2);
+  if (c === 41) return true;
+  let a = i - 2;
+  while (a >= 0 && isWordCode(at(lower, a))) a--;
+  return i - 2 - a >= 2 && isLetterCode(at(lower, a + 1));
 }
 
 function sortUnique(out: number[]): number[] {
