@@ -25,6 +25,15 @@ export interface FilterScenario {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** Bodies to cycle through instead of `body`, so values are new to the filter's per-isolate result cache (as real traffic is). */
+  bodies?: string[];
+}
+
+/** A request factory for a scenario: the same request each call, or the next of its `bodies`. */
+function requests(s: FilterScenario): () => Request {
+  const url = `https://edge.test${s.path}`;
+  let k = 0;
+  return () => new Request(url, { method: s.method, headers: s.headers, body: s.bodies ? s.bodies[k++ % s.bodies.length]! : (s.body ?? null) });
 }
 
 const WORDS =
@@ -95,28 +104,7 @@ export function filterScenarios(): FilterScenario[] {
     notify: true,
   };
   // An order as a shop's checkout sends it: the everyday shape of a JSON API body.
-  const order = {
-    orderId: "ord_01JD8ZQ4X7K2M9PV3T6W5YB1CE",
-    customer: { id: "cus_8842", name: "Siobhán O'Brien-Müller", email: "siobhan.obrien+orders@example.ie", phone: "+353 1 555 0142", locale: "en-IE" },
-    shipping: { line1: "Flat 3, 14 St. Stephen's Green", line2: "c/o Reception (2nd floor)", city: "Dublin", postcode: "D02 XY45", country: "IE", instructions: "Leave with the concierge if I'm out; don't ring after 9 pm." },
-    billing: { sameAsShipping: true, vatId: "IE6388047V" },
-    items: [
-      { sku: "TV-55-4K-OLED", name: "4K TV 55\"", qty: 1, unitPrice: 1299.0, currency: "EUR" },
-      { sku: "HDMI-2.1-2M", name: "HDMI 2.1 cable, 2 m (braided)", qty: 2, unitPrice: 19.99, currency: "EUR" },
-      { sku: "WALL-MNT-VESA", name: "Wall mount — VESA 300×300, tilt ±15°", qty: 1, unitPrice: 49.5, currency: "EUR" },
-      { sku: "SNDBAR-300", name: "Soundbar 300 (Dolby Atmos®) + sub", qty: 1, unitPrice: 349.0, currency: "EUR" },
-      { sku: "WARR-3Y", name: "3-year warranty / cover for accidental damage", qty: 1, unitPrice: 89.0, currency: "EUR" },
-      { sku: "GIFT-WRAP", name: "Gift wrap & card", qty: 1, unitPrice: 4.0, currency: "EUR", message: "Happy 40th, Dave! Don't watch it all in one night :)" },
-    ],
-    coupon: "WINTER-10",
-    payment: { method: "card", brand: "visa", last4: "4242", token: "tok_1QfX9a2eZvKYlo2C8xw7Hh3L" },
-    consent: { marketing: false, terms: "2026-11", ip: "203.0.113.7" },
-    notes: "Please deliver between 10:00 and 14:00. The building's lift is out of order until Friday, so it's the stairs (3rd floor). Thanks!",
-    delivery: { slot: { from: "2026-12-09T10:00:00+00:00", to: "2026-12-09T14:00:00+00:00" }, carrier: "An Post", service: "two-person, unpack & remove packaging", tracking: null },
-    tags: ["gift", "large-item", "vip", "newsletter-2026-11"],
-    createdAt: "2026-12-04T09:41:07.123Z",
-    client: { app: "web", version: "5.12.3", referrer: "https://shop.example.com/cart?step=review&utm_source=newsletter" },
-  };
+  const order = orderRecord(0);
   return [
     {
       name: "GET with a query string, cookies, User-Agent and Referer",
@@ -125,10 +113,54 @@ export function filterScenarios(): FilterScenario[] {
       headers: browser,
     },
     { name: "POST 2 KiB JSON (an API record: names, addresses, items)", path: "/v1/orders", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(order) },
+    {
+      name: "POST 2 KiB JSON (API records, every value new to the filter)",
+      path: "/v1/orders",
+      method: "POST",
+      headers: { ...browser, "content-type": "application/json" },
+      body: JSON.stringify(order),
+      bodies: Array.from({ length: 512 }, (_, i) => JSON.stringify(orderRecord(i + 1))),
+    },
     { name: "POST 2 KiB JSON (prose, a code snippet, quotes)", path: "/v1/notes", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(snippet) },
     { name: "POST 64 KiB JSON", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(64 * 1024) },
     { name: "POST 1,000,000-byte JSON (just under maxBodyBytes)", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(1_000_000) },
   ];
+}
+
+const FIRST = ["Siobhán", "Dave", "Aiko", "Mateo", "Fatima", "Jürgen", "Chloé", "Ngozi", "Piotr", "Ana", "Liam", "Mei"];
+const LAST = ["O'Brien-Müller", "Smith", "Tanaka", "García", "Al-Sayed", "Weiß", "Dubois", "Okafor", "Kowalski", "Silva", "D'Arcy", "Chen"];
+const STREETS = ["St. Stephen's Green", "Rue de l'Église", "Hauptstraße", "Calle Mayor", "Baker Street", "Via dell'Orso"];
+const NOTES = [
+  "Please deliver between 10:00 and 14:00. The building's lift is out of order until Friday, so it's the stairs (3rd floor). Thanks!",
+  "Ring twice; the bell's broken. If nobody answers, leave it with No. 12 (blue door).",
+  "Gift for my sister — please don't include the invoice in the box!",
+  "Call me 30 min before arrival: the gate code changes daily.",
+  "Use the side entrance on Elm St., not the main one; parking is 'residents only'.",
+  "Deliver to the office, 4th floor, ask for Sam @ reception.",
+];
+const PRODUCTS = ["4K TV 55\"", "HDMI 2.1 cable, 2 m (braided)", "Wall mount — VESA 300×300, tilt ±15°", "Soundbar 300 (Dolby Atmos®) + sub", "3-year warranty / cover for accidental damage", "Gift wrap & card", "USB-C hub (7-in-1)", "Men's Trail Running Shoe, size 44½", "Levi's 501 Jeans — W32/L34"];
+
+/** The `i`-th order of a shop's checkout: the everyday shape of a JSON API body, with values that vary from order to order. */
+function orderRecord(i: number) {
+  const pick = <T>(xs: readonly T[], k: number) => xs[(i * 7 + k) % xs.length]!;
+  const first = pick(FIRST, 0);
+  const last = pick(LAST, 3);
+  return {
+    orderId: `ord_01JD8ZQ4X7K2M9PV3T${(100000 + i * 7919).toString(36).toUpperCase()}`,
+    customer: { id: `cus_${8842 + i}`, name: `${first} ${last}`, email: `${first.toLowerCase().normalize("NFKD").replace(/[^a-z]/g, "")}.${i}+orders@example.ie`, phone: `+353 1 555 ${String(1000 + i).slice(-4)}`, locale: "en-IE" },
+    shipping: { line1: `Flat ${i % 40}, ${10 + (i % 90)} ${pick(STREETS, 1)}`, line2: `c/o Reception (${(i % 5) + 1}nd floor)`, city: "Dublin", postcode: `D0${i % 9} XY${10 + (i % 89)}`, country: "IE", instructions: `Leave with the concierge if I'm out; don't ring after ${7 + (i % 4)} pm.` },
+    billing: { sameAsShipping: i % 3 !== 0, vatId: `IE${6388047 + i}V` },
+    items: [0, 1, 2, 3, 4, 5].map((k) => ({ sku: `SKU-${(i * 31 + k * 17) % 9973}`, name: pick(PRODUCTS, k), qty: 1 + ((i + k) % 3), unitPrice: 4 + ((i * 13 + k * 101) % 1300) + 0.99, currency: "EUR" })),
+    coupon: i % 2 ? `WINTER-${i % 30}` : null,
+    payment: { method: "card", brand: "visa", last4: String(4242 + i).slice(-4), token: `tok_1QfX9a2eZvKYlo2C8xw7H${i.toString(36)}` },
+    consent: { marketing: i % 4 === 0, terms: "2026-11", ip: `203.0.113.${i % 250}` },
+    notes: `${pick(NOTES, 2)} (#${i})`,
+    message: `Happy ${20 + (i % 60)}th, ${pick(FIRST, 5)}! Don't watch it all in one night :)`,
+    delivery: { slot: { from: "2026-12-09T10:00:00+00:00", to: "2026-12-09T14:00:00+00:00" }, carrier: "An Post", service: "two-person, unpack & remove packaging", tracking: null },
+    tags: ["gift", "large-item", i % 5 ? "vip" : "new", `newsletter-2026-${(i % 12) + 1}`],
+    createdAt: new Date(Date.UTC(2026, 11, 4, 9, 41, 7) + i * 61_000).toISOString(),
+    client: { app: "web", version: `5.12.${i % 10}`, referrer: `https://shop.example.com/cart?step=review&utm_source=newsletter&v=${i}` },
+  };
 }
 
 /**
@@ -190,8 +222,7 @@ async function filterOnce(evaluate: typeof evaluateRequest, kind: typeof bodyKin
 export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 4000, security = defaultEdgeConfig.security): Promise<FilterCostRow[]> {
   const rows: FilterCostRow[] = [];
   for (const s of scenarios) {
-    const url = `https://edge.test${s.path}`;
-    const make = () => new Request(url, { method: s.method, headers: s.headers, body: s.body ?? null });
+    const make = requests(s);
     const baseline = async () => {
       const r = make();
       if (r.body) await r.arrayBuffer();
@@ -273,8 +304,7 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
       "|---|---:|---:|---:|---:|---:|---|---|",
     ];
     for (const s of scenarios) {
-      const url = `https://edge.test${s.path}`;
-      const make = () => new Request(url, { method: s.method, headers: s.headers, body: s.body ?? null });
+      const make = requests(s);
       let oldDecision = "";
       let newDecision = "";
       // The old filter read the body up to maxBodyBytes (it had no inspection budget).

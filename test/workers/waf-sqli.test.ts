@@ -25,6 +25,12 @@ const form = (v: string) => evaluateRequest(req("https://edge.test/v1/items", `n
 const json = (v: string) => evaluateRequest(req("https://edge.test/v1/items", JSON.stringify({ text: v }), "application/json"), DEFAULT);
 
 const ATTACKS = [
+  // a number, an operator and a call or a keyword
+  "1-sleep(5)",
+  "1-if(1=1,sleep(5),0)",
+  "2-version()",
+  "10-benchmark(1000000,md5(1))",
+  "1+select 1",
   // breakouts with parentheses and double quotes, UNION with comment truncation
   `1")) as x where 1071=1071 union all select null,null,null#`,
   `1')) union all select null,concat(0x71,user(),0x71),null-- -`,
@@ -92,6 +98,10 @@ const ATTACKS = [
 ];
 
 const BENIGN = [
+  // a number, an operator and a word that is neither a call nor a keyword
+  "3-year warranty / cover for accidental damage",
+  "2-pack (blue)",
+  "1-2 business days",
   "the 'or' branch is wrong",
   "select a union rep",
   "drop me a line",

@@ -996,6 +996,8 @@ const QUOTE_NEXT = new Set([
   "load_file", "copy", "as", "from", "where",
 ]);
 /** Words after a number at the start of the value that continue the statement. */
+/** Words that continue an expression after an operator without a call (`1-case when`, `1+select`). */
+const OPERAND_WORDS = new Set(["case", "select", "if", "exists", "null", "true", "false", "current_user", "user", "version", "database", "schema"]);
 const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as"]);
 /** Statements after `;`. */
 const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
@@ -1187,7 +1189,11 @@ function startHot(s: string): boolean {
     const two = s.slice(k, k + 2);
     if (two === "||" || two === "&&") return true;
     if (two === "--" || two === "/*") return false;
-    return isLetterCode(at(s, skipGap(s, k + 1, true)));
+    // `1-sleep(5)`, `1*case when`, `1+if(…)`: a call or a keyword after the operator; not `3-year warranty`.
+    const w = skipGap(s, k + 1, true);
+    if (!isLetterCode(at(s, w))) return false;
+    const word = wordAt(s, w);
+    return callAfter(s, w + word.length) || NUMBER_NEXT.has(word) || OPERAND_WORDS.has(word) || FUNC_HOT.has(word);
   }
   if (k === j && gluedBoolean(s, k) > 0) return true;
   return NUMBER_NEXT.has(wordAt(s, k));
