@@ -468,7 +468,7 @@ function isPlain(raw: string): boolean {
   // Paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
   if (raw.startsWith("Li4") || raw.startsWith("L2V0Yy") || raw.startsWith("ZXRjL")) return false;
   // A command line made of plain words (`powershell -enc X`, `sudo bash`).
-  if (plainCommandLine(raw)) return false;
+  if (raw.includes(" ") && plainCommandLine(raw)) return false;
   const lower = raw.toLowerCase();
   // Dots and slashes spelled in hex (`0x2e0x2e0x2fetc0x2fpasswd`).
   if (lower.includes("0x2e") || lower.includes("0x2f") || lower.includes("0x5c")) return false;

@@ -593,11 +593,14 @@ function scanAll(s: string, lower: string): Finding | null {
  * declaration, `-moz-binding`, UTF-7 or 7-bit markup (`+ADw-`, `¼` as `1⁄4`). Quotes alone are not enough.
  */
 /** The same test in one pass, for short values (one search costs less than a dozen on a few characters). */
-const SHORT_GATE = /[<=:(`[{+\u2044]|!entity|z-binding|document|window/;
+const SHORT_GATE = /[<=(`[{\u2044]|[a-z]\s{0,8}:|\+a|!entity|z-binding|document|window/;
 
+const SCHEME_COLON = /[A-Za-z]\s{0,8}:/;
 export function xssGate(t: string, l: string): boolean {
   if (t.length <= 20) return SHORT_GATE.test(l) || (t.charCodeAt(0) === 80 && t.length >= 16 && !t.includes(" "));
-  if (t.includes("<") || t.includes("=") || t.includes(":") || t.includes("(") || t.includes("`") || t.includes("[") || t.includes("{") || t.includes("+")) return true;
+  if (t.includes("<") || t.includes("=") || t.includes("(") || t.includes("`") || t.includes("[") || t.includes("{")) return true;
+  // A scheme (`javascript:`, not the `10:00` of a time) and UTF-7 (`+ADw-`, not `+orders@` or `+00:00`).
+  if ((t.includes(":") && SCHEME_COLON.test(t)) || (t.includes("+") && l.includes("+a"))) return true;
   if (l.includes("!entity") || l.includes("z-binding") || (t.includes("4") && t.includes("\u2044"))) return true;
   // Base64 of markup (`PH…` is `<`).
   if (t.charCodeAt(0) === 80 && t.length >= 16 && !t.includes(" ")) return true;
