@@ -221,6 +221,29 @@ describe("field values that are sentences but for a little punctuation", () => {
   });
 });
 
+describe("web addresses in fields (only what a URL itself can be is looked for)", () => {
+  const field = (url: string, key = "url") => json({ [key]: url }).action;
+  it.each(["https://shop.example.com/cart?step=review&utm_source=newsletter&v=1", "https://cdn.example.com/img/a-b_c.png#top"])("passes %s", (url) => {
+    expect(field(url)).toBe("allow");
+    expect(field(url, "file")).toBe("allow");
+  });
+  it.each([
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://localhost:8080/admin",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://evil.example/shell.txt?",
+    "http://192.168.0.1/c99.php",
+    "http://2130706433/",
+    "https://a.example/?class.module.classLoader.URLs=x",
+  ])("blocks %s", (url) => {
+    expect(field(url)).toBe("block");
+  });
+  it("weighs an address by the field it is in (an include-like name)", () => {
+    expect(field("https://pastebin.com/raw/abc")).toBe("allow");
+    expect(field("https://pastebin.com/raw/abc", "file")).toBe("block");
+  });
+});
+
 describe("payload inspection", () => {
   const attacks: Array<[string, () => ReturnType<typeof evaluate>]> = [
     ["sqli", () => query("' OR '1'='1")],

@@ -439,13 +439,24 @@ function neededBySentence(cls: AttackClass, needs: number): boolean {
   return (needs & SENTENCE_SEPARATOR) !== 0 && (cls === "command" || cls === "sqli");
 }
 
+/**
+ * An ordinary web address: `http(s)://`, a host name, a path of word characters, a query of
+ * `name=value` pairs of word characters, a fragment (the value is already percent-decoded). No
+ * quote, bracket, space, `;`, `$`, `<`, `:` past the port or `..` fits: of the classes, only
+ * what a URL itself can be (SSRF, RFI, a sensitive path, a Java class or prototype key in a
+ * parameter, a session id) is looked for.
+ */
+const CLEAN_URL = /^https?:\/\/[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,16}(?::\d{1,5})?(?:\/[\w.~-]{0,256}){0,64}(?:\?[\w.~=&-]{0,2048})?(?:#[\w.~/-]{0,256})?$/i;
+const URL_CLASSES: ReadonlySet<AttackClass> = new Set(["ssrf", "rfi", "traversal", "java", "node", "fixation"]);
+
 function runDetectors(v: Inspected, entries: readonly Entry[], out: ValueFinding[]): void {
   const token = TOKEN.test(v.text) && !isUpload(v.field);
   const sentence = token || isUpload(v.field) ? -1 : sentenceNeeds(v.text);
+  const url = sentence < 0 && !token && v.text.length <= 4_096 && v.text.charCodeAt(0) === 104 && CLEAN_URL.test(v.text) && !v.text.includes("..");
   for (const e of entries) {
     let f: Finding | null;
     try {
-      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e, v)) || !e.gate(v.text, v.lower)) continue;
+      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e, v)) || (url && !URL_CLASSES.has(e.cls)) || !e.gate(v.text, v.lower)) continue;
       f = e.detect(v);
     } catch (error) {
       // Never a 500: a detector bug is recorded under the class's error rule id.
