@@ -7,7 +7,7 @@
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Settings } from "../../env.ts";
-import { inlineKeys, remoteKeys } from "./keys.ts";
+import { inlineKeys, remoteKeys, resetKeyCaches } from "./keys.ts";
 
 /** Seconds of clock skew tolerated for `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -111,9 +111,22 @@ function principalFrom(payload: JWTPayload): Principal {
   return { sub, roles: roleList, tenant: typeof tenant === "string" ? tenant : sub, expiresAt: exp! };
 }
 
+/** The key for `alg`/`kid` under `cfg`, fetching a remote set if needed. */
+async function keyFor(cfg: AuthConfig, alg: string, kid: string | undefined, now: number): Promise<JWTVerifyGetKey | Uint8Array> {
+  if (alg === "HS256") return cfg.hs256Secret!; // present: HS256 is only on the list with a usable secret
+  if (cfg.jwksUrl) {
+    const remote = await remoteKeys(cfg.jwksUrl, kid, now);
+    if (!remote) throw new AuthError("keys_unavailable");
+    return remote;
+  }
+  if (cfg.inlineJwks) return inlineKeys(cfg.inlineJwks);
+  throw new AuthError("no_key_for_alg");
+}
+
 export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Date.now()): Promise<Principal> {
   if (cfg.unusable) throw new AuthError("not_configured");
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthError("oversized");
+
   const parts = token.split(".");
   if (parts.length !== 3) throw new AuthError("malformed");
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -134,19 +147,7 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (typ !== undefined && (typeof typ !== "string" || !ALLOWED_TYP.has(typ.toLowerCase()))) throw new AuthError("bad_typ");
   if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) throw new AuthError("bad_kid");
 
-  let key: JWTVerifyGetKey | Uint8Array;
-  if (alg === "HS256") {
-    key = cfg.hs256Secret!; // present: HS256 is only on the list with a usable secret
-  } else if (cfg.jwksUrl) {
-    const remote = await remoteKeys(cfg.jwksUrl, kid as string | undefined, now);
-    if (!remote) throw new AuthError("keys_unavailable");
-    key = remote;
-  } else if (cfg.inlineJwks) {
-    key = inlineKeys(cfg.inlineJwks);
-  } else {
-    throw new AuthError("no_key_for_alg");
-  }
-
+  const key = await keyFor(cfg, alg, kid as string | undefined, now);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
@@ -162,4 +163,9 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   }
   if (typeof payload.iat === "number" && payload.iat > now / 1000 + CLOCK_TOLERANCE_SECONDS) throw new AuthError("iat_in_future");
   return principalFrom(payload);
+}
+
+/** Test hook: forget this isolate's key sets (as a new isolate would). */
+export function resetAuthCaches(): void {
+  resetKeyCaches();
 }
