@@ -34,6 +34,7 @@ export const JWKS_COLD_WAIT_MS = 1_000;
 export const JWKS_FAILURE_BACKOFF_MS = 1_000;
 const COLD_POLL_MS = 5;
 const SHARED_CACHE_TIMEOUT_MS = 500;
+const MAX_CLOCK_SKEW_MS = 60_000;
 const MAX_JWKS_BYTES = 64 * 1024;
 const FETCHED_AT = "x-jwks-fetched-at";
 const FRESH_MS = "x-jwks-fresh-ms";
@@ -127,7 +128,7 @@ function sharedCache(): Cache | undefined {
 }
 
 /** The location's shared copy, if any and well-formed. Never throws. */
-async function readShared(url: string): Promise<Fetched | undefined> {
+async function readShared(url: string, now: number): Promise<Fetched | undefined> {
   const cache = sharedCache();
   if (!cache) return undefined;
   try {
@@ -136,7 +137,8 @@ async function readShared(url: string): Promise<Fetched | undefined> {
     const fetchedAt = Number(res.headers.get(FETCHED_AT));
     const freshMs = Number(res.headers.get(FRESH_MS));
     const text = await withTimeout(res.text(), SHARED_CACHE_TIMEOUT_MS);
-    if (!Number.isFinite(fetchedAt) || !Number.isFinite(freshMs)) return undefined;
+    // Another isolate's clock may be a little ahead; a copy from far in the future is not trusted.
+    if (!Number.isFinite(fetchedAt) || !Number.isFinite(freshMs) || fetchedAt > now + MAX_CLOCK_SKEW_MS) return undefined;
     return { text, jwks: parseJwks(text), fetchedAt, freshMs: clamp(freshMs) };
   } catch {
     return undefined;
@@ -187,7 +189,7 @@ async function load(url: string, st: RemoteState, now: number, wantKid?: string)
   const owner = {};
   st.loading = { since: Date.now(), owner };
   try {
-    const shared = await readShared(url);
+    const shared = await readShared(url, now);
     const newer = shared && (!st.set || shared.fetchedAt > st.set.fetchedAt);
     if (shared && newer && isFresh(shared, now) && (wantKid === undefined || kidsOf(shared.jwks).has(wantKid))) {
       adopt(st, shared);
@@ -230,7 +232,8 @@ function heldSet(st: RemoteState, now: number): KeySet | undefined {
  */
 async function waitForOthers(st: RemoteState, done: () => boolean): Promise<void> {
   const deadline = Date.now() + JWKS_COLD_WAIT_MS;
-  while (st.loading && !done()) {
+  // The count also bounds the wait should the clock not advance across timers.
+  for (let polls = 0; polls <= JWKS_COLD_WAIT_MS / COLD_POLL_MS && st.loading && !done(); polls++) {
     const t = Date.now();
     if (t - st.loading.since >= JWKS_COLD_WAIT_MS || t >= deadline) return;
     await sleep(COLD_POLL_MS);
@@ -258,7 +261,7 @@ async function coldKeys(url: string, st: RemoteState, now: number): Promise<JWTV
  */
 export function freshRemoteKeys(url: string, now = Date.now()): JWTVerifyGetKey | undefined {
   const set = remote.get(url)?.set;
-  return set && now < set.freshUntil && now >= set.fetchedAt ? set.keys : undefined;
+  return set && now < set.freshUntil ? set.keys : undefined;
 }
 
 /**
@@ -273,7 +276,7 @@ export async function remoteKeys(url: string, kid: string | undefined, now = Dat
   if (!held) return coldKeys(url, st, now);
   // Either direction: a request that began just before another's fetch must not count as cooled.
   const cooled = () => Math.abs(now - st.askedAt) >= JWKS_COOLDOWN_MS;
-  if (now >= held.freshUntil || now < held.fetchedAt) {
+  if (now >= held.freshUntil) {
     if (!st.loading && cooled()) await load(url, st, now);
   } else if (kid !== undefined && !held.kids.has(kid)) {
     const known = () => heldSet(st, now)?.kids.has(kid) === true;
