@@ -252,6 +252,20 @@ describe("rotation, cooldown and stale-if-error", () => {
     expect(await verdict(bindings, await token(k1, "c", later), later)).toBe("ok");
   });
 
+  it("a new isolate whose shared copy predates a rotation still accepts the new key at once", async () => {
+    const idp = await tenant("rotate-shared");
+    const k1 = await signingKey("k1");
+    const k2 = await signingKey("k2");
+    await idp.publish([k1.jwk]);
+    const bindings = remoteEnv(idp);
+    expect((await me(bindings, await token(k1, "a"))).status).toBe(200); // the shared copy holds k1 only
+    await idp.publish([k1.jwk, k2.jwk]);
+    resetAuthCaches();
+    const res = await me(bindings, await token(k2, "b"));
+    expect(res.status).toBe(200);
+    expect(await idp.fetches()).toBe(2);
+  });
+
   it("a flood of made-up kids while a set is held costs one refetch per cooldown", async () => {
     const idp = await tenant("flood");
     const k1 = await signingKey("k1");

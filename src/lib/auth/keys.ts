@@ -241,18 +241,16 @@ async function waitForOthers(st: RemoteState, done: () => boolean): Promise<void
 }
 
 /** No keys in this isolate: wait briefly for a fetch in flight, else fetch. */
-async function coldKeys(url: string, st: RemoteState, now: number): Promise<JWTVerifyGetKey | undefined> {
+async function coldKeys(url: string, st: RemoteState, now: number): Promise<void> {
   // Check and claim happen in one synchronous step: an await in between would let every
   // request of a burst see "nobody is fetching" and fetch.
   if (st.loading) {
     await waitForOthers(st, () => heldSet(st, now) !== undefined);
-    const held = heldSet(st, now);
-    if (held) return held.keys;
+    if (heldSet(st, now)) return;
   }
   // The provider just failed and nothing is held: fail closed without piling on.
-  if (Math.abs(now - st.failedAt) < JWKS_FAILURE_BACKOFF_MS) return undefined;
+  if (Math.abs(now - st.failedAt) < JWKS_FAILURE_BACKOFF_MS) return;
   await load(url, st, now);
-  return heldSet(st, now)?.keys;
 }
 
 /**
@@ -272,8 +270,13 @@ export function freshRemoteKeys(url: string, now = Date.now()): JWTVerifyGetKey 
  */
 export async function remoteKeys(url: string, kid: string | undefined, now = Date.now()): Promise<JWTVerifyGetKey | undefined> {
   const st = stateOf(url);
-  const held = heldSet(st, now);
-  if (!held) return coldKeys(url, st, now);
+  let held = heldSet(st, now);
+  if (!held) {
+    // A cold load may bring an older shared copy that lacks this kid: the checks below still apply.
+    await coldKeys(url, st, now);
+    held = heldSet(st, now);
+    if (!held) return undefined;
+  }
   // Either direction: a request that began just before another's fetch must not count as cooled.
   const cooled = () => Math.abs(now - st.askedAt) >= JWKS_COOLDOWN_MS;
   if (now >= held.freshUntil) {
