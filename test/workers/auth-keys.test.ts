@@ -320,6 +320,29 @@ describe("rotation, cooldown and stale-if-error", () => {
     expect(await verdict(bindings, await longLived("f"), lastMoment + 2_000 + JWKS_COOLDOWN_MS)).toBe("ok");
   });
 
+  it("with waitUntil, a stale set is refreshed after the response: the request is answered from the stale set", async () => {
+    const idp = await tenant("deferred");
+    const k1 = await signingKey("k1");
+    const k2 = await signingKey("k2");
+    await idp.publish([k1.jwk]);
+    const bindings = remoteEnv(idp);
+    const cfg = authConfig(settingsOf(bindings));
+    const t0 = Date.now();
+    const byK1 = (sub: string) => token(k1, sub, t0, 3600);
+    expect(await verdict(bindings, await byK1("a"), t0)).toBe("ok");
+    await idp.publish([k2.jwk]); // k1 withdrawn
+
+    const stale = t0 + JWKS_DEFAULT_FRESH_MS + 1_000;
+    const deferred: Array<Promise<unknown>> = [];
+    const principal = await verifyAccessToken(await byK1("b"), cfg, stale, (work) => deferred.push(work));
+    expect(principal.sub).toBe("b"); // not held up by the refresh, which is left to the runtime
+    expect(deferred).toHaveLength(1);
+    await Promise.all(deferred);
+    expect(await idp.fetches()).toBe(2);
+    // The refresh has landed: k1 is gone for the next request.
+    expect(await verdict(bindings, await byK1("c"), stale + 1)).toBe("unknown_kid");
+  });
+
   it("an IdP outage: a fresh isolate is let in from the location's stale shared copy", async () => {
     const idp = await tenant("outage-shared");
     const k1 = await signingKey("k1");

@@ -262,13 +262,17 @@ export function freshRemoteKeys(url: string, now = Date.now()): JWTVerifyGetKey 
   return set && now < set.freshUntil ? set.keys : undefined;
 }
 
+/** Hands work to the runtime to finish after the response (`ctx.waitUntil`). */
+export type Defer = (work: Promise<unknown>) => void;
+
 /**
  * Keys from a remote JWKS for a token with this `kid`. Loads when none are held; refreshes a
- * set past its freshness (one request of the isolate at a time; the others use the stale set
- * meanwhile); refetches for an unknown kid at most once per cooldown, and a request whose kid
- * another request is already fetching waits for that instead of being refused.
+ * set past its freshness (one request of the isolate at a time, after the response when
+ * `defer` is given, else before it; meanwhile everyone uses the stale set); refetches for an
+ * unknown kid at most once per cooldown, and a request whose kid another request is already
+ * fetching waits for that instead of being refused.
  */
-export async function remoteKeys(url: string, kid: string | undefined, now = Date.now()): Promise<JWTVerifyGetKey | undefined> {
+export async function remoteKeys(url: string, kid: string | undefined, now = Date.now(), defer?: Defer): Promise<JWTVerifyGetKey | undefined> {
   const st = stateOf(url);
   let held = heldSet(st, now);
   if (!held) {
@@ -280,7 +284,11 @@ export async function remoteKeys(url: string, kid: string | undefined, now = Dat
   // Either direction: a request that began just before another's fetch must not count as cooled.
   const cooled = () => Math.abs(now - st.askedAt) >= JWKS_COOLDOWN_MS;
   if (now >= held.freshUntil) {
-    if (!st.loading && cooled()) await load(url, st, now);
+    if (!st.loading && cooled()) {
+      const refresh = load(url, st, now);
+      if (defer) defer(refresh.catch(() => undefined));
+      else await refresh;
+    }
   } else if (kid !== undefined && !held.kids.has(kid)) {
     const known = () => heldSet(st, now)?.kids.has(kid) === true;
     if (st.loading) await waitForOthers(st, known);

@@ -8,7 +8,7 @@
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Settings } from "../../env.ts";
-import { freshRemoteKeys, inlineKeys, remoteKeys, resetKeyCaches } from "./keys.ts";
+import { freshRemoteKeys, inlineKeys, remoteKeys, resetKeyCaches, type Defer } from "./keys.ts";
 import { cachedToken, clearTokenCache, countHit, forgetToken, rememberToken } from "./token-cache.ts";
 
 /** Seconds of clock skew tolerated for `exp`, `nbf` and `iat`. */
@@ -114,10 +114,10 @@ function principalFrom(payload: JWTPayload): Principal {
 }
 
 /** The key for `alg`/`kid` under `cfg`, fetching a remote set if needed. */
-async function keyFor(cfg: AuthConfig, alg: string, kid: string | undefined, now: number): Promise<JWTVerifyGetKey | Uint8Array> {
+async function keyFor(cfg: AuthConfig, alg: string, kid: string | undefined, now: number, defer?: Defer): Promise<JWTVerifyGetKey | Uint8Array> {
   if (alg === "HS256") return cfg.hs256Secret!; // present: HS256 is only on the list with a usable secret
   if (cfg.jwksUrl) {
-    const remote = await remoteKeys(cfg.jwksUrl, kid, now);
+    const remote = await remoteKeys(cfg.jwksUrl, kid, now, defer);
     if (!remote) throw new AuthError("keys_unavailable");
     return remote;
   }
@@ -132,7 +132,11 @@ function keyInForceNow(cfg: AuthConfig, alg: string, now: number): object | unde
   return cfg.inlineJwks ? inlineKeys(cfg.inlineJwks) : undefined;
 }
 
-export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Date.now()): Promise<Principal> {
+/**
+ * Verifies `token` under `cfg` at `now`. `defer` (the request's `waitUntil`) lets a refresh of a
+ * stale remote key set run after the response instead of before it.
+ */
+export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Date.now(), defer?: Defer): Promise<Principal> {
   if (cfg.unusable) throw new AuthError("not_configured");
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthError("oversized");
 
@@ -140,7 +144,7 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (hit) {
     // Same settings and the very key object it passed with: nothing it was checked against changed.
     if (hit.config === cfg) {
-      const inForce = keyInForceNow(cfg, hit.alg, now) ?? (hit.alg !== "HS256" && cfg.jwksUrl ? await remoteKeys(cfg.jwksUrl, hit.kid, now) : undefined);
+      const inForce = keyInForceNow(cfg, hit.alg, now) ?? (hit.alg !== "HS256" && cfg.jwksUrl ? await remoteKeys(cfg.jwksUrl, hit.kid, now, defer) : undefined);
       if (inForce === hit.key) {
         countHit();
         return hit.principal;
@@ -169,7 +173,7 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (typ !== undefined && (typeof typ !== "string" || !ALLOWED_TYP.has(typ.toLowerCase()))) throw new AuthError("bad_typ");
   if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) throw new AuthError("bad_kid");
 
-  const key = await keyFor(cfg, alg, kid as string | undefined, now);
+  const key = await keyFor(cfg, alg, kid as string | undefined, now, defer);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
