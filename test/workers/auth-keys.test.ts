@@ -17,6 +17,7 @@ import {
   JWKS_DEFAULT_FRESH_MS,
   JWKS_MAX_FRESH_MS,
   JWKS_MIN_FRESH_MS,
+  JWKS_SHARED_CACHE,
   JWKS_STALE_IF_ERROR_MS,
 } from "../../src/lib/auth/keys.ts";
 import { AuthError, authConfig, resetAuthCaches, verifyAccessToken } from "../../src/lib/auth/verify.ts";
@@ -183,7 +184,7 @@ describe("cold start: a burst of first requests", () => {
     const idp = await tenant("poisoned");
     const k1 = await signingKey("k1");
     await idp.publish([k1.jwk]);
-    await caches.default.put(
+    await (await caches.open(JWKS_SHARED_CACHE)).put(
       idp.jwksUrl,
       new Response('{"keys": "not a list"}', { headers: { "cache-control": "max-age=600", "x-jwks-fetched-at": String(Date.now()), "x-jwks-fresh-ms": "600000" } }),
     );

@@ -2,9 +2,12 @@
  * Verification keys for access tokens: an inline JWKS (`JWT_PUBLIC_JWKS`), a remote JWKS
  * (`JWT_JWKS_URL`) or an HS256 secret.
  *
- * A remote key set lives in two places: in this isolate, and in the Workers Cache API
- * (`caches.default`, one copy per location) so other isolates and later cold starts reuse it
- * instead of asking the identity provider again. Its freshness follows the provider's
+ * A remote key set lives in two places: in this isolate, and in the Workers Cache API (a
+ * named cache, one copy per location) so other isolates and later cold starts reuse it
+ * instead of asking the identity provider again. A named cache, not `caches.default`: if the
+ * JWKS URL is on the Worker's own zone, the default cache may hold the zone's responses for
+ * it, and our entry (with its own lifetime and headers) must neither shadow them nor be
+ * shadowed by them. Its freshness follows the provider's
  * `Cache-Control` within bounds; when the provider fails, a stale set keeps working for up to
  * 24 h (stale-if-error).
  *
@@ -119,9 +122,12 @@ async function fetchFromProvider(url: string, now: number): Promise<Fetched> {
   return { text, jwks: parseJwks(text), fetchedAt: now, freshMs: freshnessFrom(res.headers.get("cache-control"), res.headers.get("age")) };
 }
 
-function sharedCache(): Cache | undefined {
+/** The Cache API namespace holding shared key sets, keyed by the JWKS URL. */
+export const JWKS_SHARED_CACHE = "edge-auth-jwks";
+
+async function sharedCache(): Promise<Cache | undefined> {
   try {
-    return typeof caches === "undefined" ? undefined : caches.default;
+    return typeof caches === "undefined" ? undefined : await withTimeout(caches.open(JWKS_SHARED_CACHE), SHARED_CACHE_TIMEOUT_MS);
   } catch {
     return undefined;
   }
@@ -129,7 +135,7 @@ function sharedCache(): Cache | undefined {
 
 /** The location's shared copy, if any and well-formed. Never throws. */
 async function readShared(url: string, now: number): Promise<Fetched | undefined> {
-  const cache = sharedCache();
+  const cache = await sharedCache();
   if (!cache) return undefined;
   try {
     const res = await withTimeout(cache.match(url), SHARED_CACHE_TIMEOUT_MS);
@@ -147,7 +153,7 @@ async function readShared(url: string, now: number): Promise<Fetched | undefined
 
 /** Stores a set for other isolates of this location, kept long enough to serve stale-if-error. */
 async function writeShared(url: string, f: Fetched): Promise<void> {
-  const cache = sharedCache();
+  const cache = await sharedCache();
   if (!cache) return;
   const maxAge = Math.ceil((f.freshMs + JWKS_STALE_IF_ERROR_MS) / 1000);
   const res = new Response(f.text, {
