@@ -7,9 +7,9 @@
  * instead of asking the identity provider again. A named cache, not `caches.default`: if the
  * JWKS URL is on the Worker's own zone, the default cache may hold the zone's responses for
  * it, and our entry (with its own lifetime and headers) must neither shadow them nor be
- * shadowed by them. Its freshness follows the provider's
- * `Cache-Control` within bounds; when the provider fails, a stale set keeps working for up to
- * 24 h (stale-if-error).
+ * shadowed by them. Freshness follows the provider's `Cache-Control` within bounds; a stale
+ * set is refreshed after the response (`waitUntil`) while requests keep using it, and when
+ * the provider fails it keeps working for up to 24 h (stale-if-error).
  *
  * workerd cancels a request's wait on a promise that another request created, so a request
  * never waits on another's fetch. Instead, a request that finds no keys while another request
