@@ -33,13 +33,23 @@ export function bearerToken(c: Context<AppEnv>): string | undefined {
   return BEARER.exec(header)?.[1] ?? "";
 }
 
+/** The request's `waitUntil`, when the runtime offers one (not in `app.request()` tests). */
+function deferTo(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Verifies `token` (or the request's bearer token) and sets `c.var.principal`; throws a 401 ApiError. */
 export async function authenticate(c: Context<AppEnv>, token = bearerToken(c)): Promise<Principal> {
   if (token === undefined) throw unauthorized(c, "missing");
   if (token === "") throw unauthorized(c, "malformed_header");
   const t0 = performance.now();
   try {
-    const principal = await verifyAccessToken(token, authConfig(c.var.settings));
+    const principal = await verifyAccessToken(token, authConfig(c.var.settings), Date.now(), deferTo(c));
     c.set("principal", principal);
     c.var.log.auth = "ok";
     c.var.log.sub = principal.sub;
@@ -69,7 +79,7 @@ export async function optionalPrincipal(c: Context<AppEnv>): Promise<Principal |
   let principal: Principal | null = null;
   if (token) {
     try {
-      principal = await verifyAccessToken(token, authConfig(c.var.settings));
+      principal = await verifyAccessToken(token, authConfig(c.var.settings), Date.now(), deferTo(c));
       c.set("principal", principal);
     } catch {
       principal = null;

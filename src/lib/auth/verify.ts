@@ -3,11 +3,13 @@
  * allowlist, key material named in the token header (`jwk`, `jku`, `x5u`, `x5c`) is never
  * used, `crit` extensions are refused, `iss`, `aud`, `exp` and `sub` are required, `nbf`/`iat`
  * are enforced with a small clock tolerance. Every failure is an `AuthError` whose reason is
- * for the log only; callers answer a plain 401.
+ * for the log only; callers answer a plain 401. A token that passed is remembered per isolate
+ * (token-cache.ts) and served from there while its settings and key are still in force.
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Settings } from "../../env.ts";
-import { inlineKeys, remoteKeys } from "./keys.ts";
+import { freshRemoteKeys, inlineKeys, remoteKeys, resetKeyCaches, type Defer } from "./keys.ts";
+import { cachedToken, clearTokenCache, countHit, forgetToken, rememberToken } from "./token-cache.ts";
 
 /** Seconds of clock skew tolerated for `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -111,9 +113,46 @@ function principalFrom(payload: JWTPayload): Principal {
   return { sub, roles: roleList, tenant: typeof tenant === "string" ? tenant : sub, expiresAt: exp! };
 }
 
-export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Date.now()): Promise<Principal> {
+/** The key for `alg`/`kid` under `cfg`, fetching a remote set if needed. */
+async function keyFor(cfg: AuthConfig, alg: string, kid: string | undefined, now: number, defer?: Defer): Promise<JWTVerifyGetKey | Uint8Array> {
+  if (alg === "HS256") return cfg.hs256Secret!; // present: HS256 is only on the list with a usable secret
+  if (cfg.jwksUrl) {
+    const remote = await remoteKeys(cfg.jwksUrl, kid, now, defer);
+    if (!remote) throw new AuthError("keys_unavailable");
+    return remote;
+  }
+  if (cfg.inlineJwks) return inlineKeys(cfg.inlineJwks);
+  throw new AuthError("no_key_for_alg");
+}
+
+/** The key in force now for a token verified before, when knowable without I/O. */
+function keyInForceNow(cfg: AuthConfig, alg: string, now: number): object | undefined {
+  if (alg === "HS256") return cfg.hs256Secret;
+  if (cfg.jwksUrl) return freshRemoteKeys(cfg.jwksUrl, now);
+  return cfg.inlineJwks ? inlineKeys(cfg.inlineJwks) : undefined;
+}
+
+/**
+ * Verifies `token` under `cfg` at `now`. `defer` (the request's `waitUntil`) lets a refresh of a
+ * stale remote key set run after the response instead of before it.
+ */
+export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Date.now(), defer?: Defer): Promise<Principal> {
   if (cfg.unusable) throw new AuthError("not_configured");
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthError("oversized");
+
+  const hit = cachedToken(token, now);
+  if (hit) {
+    // Same settings and the very key object it passed with: nothing it was checked against changed.
+    if (hit.config === cfg) {
+      const inForce = keyInForceNow(cfg, hit.alg, now) ?? (hit.alg !== "HS256" && cfg.jwksUrl ? await remoteKeys(cfg.jwksUrl, hit.kid, now, defer) : undefined);
+      if (inForce === hit.key) {
+        countHit();
+        return hit.principal;
+      }
+    }
+    forgetToken(token);
+  }
+
   const parts = token.split(".");
   if (parts.length !== 3) throw new AuthError("malformed");
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
@@ -134,19 +173,7 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (typ !== undefined && (typeof typ !== "string" || !ALLOWED_TYP.has(typ.toLowerCase()))) throw new AuthError("bad_typ");
   if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) throw new AuthError("bad_kid");
 
-  let key: JWTVerifyGetKey | Uint8Array;
-  if (alg === "HS256") {
-    key = cfg.hs256Secret!; // present: HS256 is only on the list with a usable secret
-  } else if (cfg.jwksUrl) {
-    const remote = await remoteKeys(cfg.jwksUrl, kid as string | undefined, now);
-    if (!remote) throw new AuthError("keys_unavailable");
-    key = remote;
-  } else if (cfg.inlineJwks) {
-    key = inlineKeys(cfg.inlineJwks);
-  } else {
-    throw new AuthError("no_key_for_alg");
-  }
-
+  const key = await keyFor(cfg, alg, kid as string | undefined, now, defer);
   let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
@@ -161,5 +188,16 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
     throw new AuthError(reasonFor(err));
   }
   if (typeof payload.iat === "number" && payload.iat > now / 1000 + CLOCK_TOLERANCE_SECONDS) throw new AuthError("iat_in_future");
-  return principalFrom(payload);
+  const principal = principalFrom(payload);
+  Object.freeze(principal.roles);
+  Object.freeze(principal);
+  // jose refuses once floor(now / 1000) >= exp + tolerance; the cache stops at the same instant.
+  rememberToken(token, { principal, config: cfg, key, alg, kid: kid as string | undefined, verifiedAt: now }, (principal.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000);
+  return principal;
+}
+
+/** Test hook: forget this isolate's key sets and verified tokens (as a new isolate would). */
+export function resetAuthCaches(): void {
+  resetKeyCaches();
+  clearTokenCache();
 }
