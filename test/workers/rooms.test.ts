@@ -13,6 +13,7 @@ import type { Room } from "../../durable-objects/room.ts";
 import { roomsRoutes } from "../../routes/rooms.ts";
 import { createApp } from "../../src/app.ts";
 import type { ConnectionState } from "../../src/lib/rooms/connection.ts";
+import { roomObjectName } from "../../src/lib/rooms/policy.ts";
 import { HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, IDLE_TIMEOUT_MS, ROOM_LIMITS, type ServerFrame } from "../../src/lib/rooms/protocol.ts";
 import { problemOf } from "./helpers.ts";
 
@@ -38,9 +39,12 @@ beforeAll(async () => {
   devKey = (await importJWK(jwk, "ES256")) as CryptoKey;
 });
 const nowS = () => Math.floor(Date.now() / 1000);
+/** Everyone in these tests is of one tenant (rooms are per tenant: `rooms-tenancy.test.ts`). */
+const TENANT = "acme";
+const roomStub = (room: string) => env.ROOMS.getByName(roomObjectName(room, { tenant: TENANT }));
 
 async function token(sub: string, opts: { claims?: Record<string, unknown>; typ?: string; ttl?: number } = {}): Promise<string> {
-  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub, roles: [], iat: nowS(), exp: nowS() + (opts.ttl ?? 600), ...opts.claims };
+  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub, tenant: TENANT, roles: [], iat: nowS(), exp: nowS() + (opts.ttl ?? 600), ...opts.claims };
   return new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devKid }).sign(devKey);
 }
 const auth = async (sub: string) => ({ authorization: `Bearer ${await token(sub)}` });
@@ -234,7 +238,7 @@ describe("joining", () => {
     bob.close();
   });
 
-  it("accepts the token as a header, a bearer.<token> subprotocol (echoing an offered protocol) or ?access_token=", async () => {
+  it("accepts the token as a header or a bearer.<token> subprotocol (echoing an offered protocol)", async () => {
     const room = newRoom();
     const t = await token("carol");
     const viaProtocol = await connect(room, { token: t, via: "protocol" });
@@ -242,10 +246,10 @@ describe("joining", () => {
     const onlyBearer = await connect(room, { token: t, protocols: [`bearer.${t}`], via: "protocol" });
     // A browser fails the handshake unless one offered protocol comes back.
     expect(onlyBearer.protocol).toBe(`bearer.${t}`);
-    const viaQuery = await connect(room, { token: t, via: "query" });
-    expect(viaQuery.protocol).toBeNull();
+    const viaHeader = await connect(room, { token: t });
+    expect(viaHeader.protocol).toBeNull();
     expect((await info(room)).members).toEqual([{ userId: "carol", connections: 3 }]);
-    for (const c of [viaProtocol, onlyBearer, viaQuery]) c.close();
+    for (const c of [viaProtocol, onlyBearer, viaHeader]) c.close();
   });
 
   it("refuses a missing, expired, foreign-audience or non-access token with 401 before any upgrade", async () => {
@@ -260,7 +264,7 @@ describe("joining", () => {
       ["garbage", "not.a.token"],
     ] as const;
     for (const [what, t] of bad) {
-      for (const via of ["header", "query", "protocol"] as const) {
+      for (const via of ["header", "protocol"] as const) {
         const res = t === undefined ? await call(`/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket" } }) : await upgrade(room, t, { via });
         expect(res.status, `${what} via ${via}`).toBe(401);
         expect(res.webSocket, `${what} via ${via}`).toBeNull();
@@ -284,6 +288,9 @@ describe("joining", () => {
       }
       const post = await publishHttp(name, "alice", { event: "chat", data: 1 });
       expect(post.status).toBe(400);
+      const ticket = await call(`/v1/rooms/${name}/tickets`, { method: "POST", headers: await auth("alice") });
+      expect(ticket.status).toBe(400);
+      await problemOf(ticket);
     }
     const plain = await call(`/v1/rooms/${newRoom()}/ws`, { headers: await auth("alice") });
     expect(plain.status).toBe(426);
@@ -451,7 +458,7 @@ describe("resume", () => {
 
   it("resumes the same way after the object was evicted (sockets hibernated) and with sockets closed by the eviction", async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     const { alice, bob, epoch } = await scenario(room);
     const before = await info(room);
 
@@ -502,7 +509,7 @@ describe("resume", () => {
     const ahead = await connect(room, { sub: "bob", after: "99" });
     expect(await ahead.frame("reset")).toMatchObject({ reason: "ahead", headSeq: "3" });
 
-    await runInDurableObject(env.ROOMS.getByName(room), (_room: Room, state) => {
+    await runInDurableObject(roomStub(room), (_room: Room, state) => {
       state.storage.sql.exec("DELETE FROM messages WHERE seq <= 2");
     });
     const trimmed = await connect(room, { sub: "bob", after: "1", epoch });
@@ -577,7 +584,7 @@ describe("presence", () => {
 
   it("a connection that vanished without a close frame leaves after the idle timeout; pings keep one alive", async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     const bob = await connect(room, { sub: "bob" });
     const ghost = await connect(room, { sub: "ghost" });
     const pinger = await connect(room, { sub: "pinger" });
@@ -681,7 +688,7 @@ describe("limits", () => {
 
   it("a token that expires closes the socket with 4001", async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     const bob = await connect(room, { sub: "bob" });
     const shortLived = await connect(room, { token: await token("shorty", { ttl: 2 }) });
     await sleep(2_100);
@@ -721,7 +728,7 @@ describe("HTTP API", () => {
     const latest = (await (await call(`/v1/rooms/${room}/messages?limit=2`, { headers })).json()) as typeof body1;
     expect(latest.messages.map((m) => m.seq)).toEqual(["4", "5"]);
 
-    expect(await info(room)).toEqual({ room, online: 1, members: [{ userId: "bob", connections: 1 }], headSeq: "5" });
+    expect(await info(room)).toEqual({ room, shared: false, canPublish: true, online: 1, members: [{ userId: "bob", connections: 1 }], headSeq: "5" });
     bob.close();
   });
 
@@ -751,8 +758,11 @@ describe("HTTP API", () => {
 
 describe("wiring", () => {
   it.skipIf(!mounted)("the deployed entry serves the rooms API and documents it in /openapi.json", async () => {
-    const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/rooms/{room}/ws", "/v1/rooms/{room}", "/v1/rooms/{room}/messages"]));
+    const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/rooms/{room}/ws", "/v1/rooms/{room}", "/v1/rooms/{room}/messages", "/v1/rooms/{room}/tickets"]),
+    );
+    expect(Object.keys(doc.paths["/v1/rooms/{room}/tickets"]!.post!.responses)).toEqual(expect.arrayContaining(["201", "401", "403"]));
     expect(Object.keys(doc.paths["/v1/rooms/{room}/messages"]!)).toEqual(expect.arrayContaining(["get", "post"]));
     const page = await exports.default.fetch(new Request(`${BASE}/rooms/demo`));
     expect(page.status).toBe(200);
@@ -764,9 +774,9 @@ describe("wiring", () => {
 describe("retention", () => {
   it(`keeps the last ${HISTORY_MAX_MESSAGES} messages and none older than 7 days`, async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     await runInDurableObject(stub, async (instance: Room, state) => {
-      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++) await instance.publish(room, { userId: "bulk", event: "chat", dataJson: String(i) });
+      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++) await instance.publish(room, false, { userId: "bulk", tenant: TENANT, event: "chat", dataJson: String(i) });
       const { n, first } = state.storage.sql.exec<{ n: number; first: number }>("SELECT COUNT(*) AS n, MIN(seq) AS first FROM messages").one();
       // Trimmed every 100 messages: never more than 99 over the bound.
       expect(n).toBeLessThan(HISTORY_MAX_MESSAGES + 100);
