@@ -1,205 +1,17 @@
 /**
  * Live rooms end to end inside workerd: real WebSockets through the Worker's routes to the
  * `Room` Durable Object (auth before the upgrade, frames, acks, resume, presence, limits) and
- * the HTTP API. Until `src/app.ts` mounts the rooms routes the requests go through
- * `createApp()` plus `roomsRoutes`, the same middleware chain; once it does, through the
- * deployed entry (`exports.default.fetch`).
+ * the HTTP API, through the deployed entry (`exports.default.fetch`). Everyone here is of one
+ * tenant; tenants, policies and tickets are in `rooms-tenancy.test.ts` and `rooms-tickets.test.ts`.
  */
-import { env, exports } from "cloudflare:workers";
-import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { exports } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable-objects/room.ts";
-import { roomsRoutes } from "../../routes/rooms.ts";
-import { createApp } from "../../src/app.ts";
 import type { ConnectionState } from "../../src/lib/rooms/connection.ts";
-import { roomObjectName } from "../../src/lib/rooms/policy.ts";
-import { HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, IDLE_TIMEOUT_MS, ROOM_LIMITS, type ServerFrame } from "../../src/lib/rooms/protocol.ts";
+import { HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, IDLE_TIMEOUT_MS, ROOM_LIMITS } from "../../src/lib/rooms/protocol.ts";
 import { problemOf } from "./helpers.ts";
-
-const BASE = "https://edge.test";
-const testApp = createApp().route("/", roomsRoutes);
-const probe = await exports.default.fetch(new Request(`${BASE}/v1/rooms/probe`));
-const mounted = probe.status !== 404;
-await probe.body?.cancel();
-
-function call(path: string, init?: RequestInit): Promise<Response> {
-  const request = new Request(new URL(path, BASE), init);
-  return mounted ? exports.default.fetch(request) : Promise.resolve(testApp.fetch(request, env, createExecutionContext()));
-}
-
-// ---- tokens --------------------------------------------------------------------------------
-
-const stack = inject("stack");
-let devKey: CryptoKey;
-let devKid: string;
-beforeAll(async () => {
-  const jwk = JSON.parse(inject("devPrivateJwk")) as JWK;
-  devKid = jwk.kid!;
-  devKey = (await importJWK(jwk, "ES256")) as CryptoKey;
-});
-const nowS = () => Math.floor(Date.now() / 1000);
-/** Everyone in these tests is of one tenant (rooms are per tenant: `rooms-tenancy.test.ts`). */
-const TENANT = "acme";
-const roomStub = (room: string) => env.ROOMS.getByName(roomObjectName(room, { tenant: TENANT }));
-
-async function token(sub: string, opts: { claims?: Record<string, unknown>; typ?: string; ttl?: number } = {}): Promise<string> {
-  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub, tenant: TENANT, roles: [], iat: nowS(), exp: nowS() + (opts.ttl ?? 600), ...opts.claims };
-  return new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devKid }).sign(devKey);
-}
-const auth = async (sub: string) => ({ authorization: `Bearer ${await token(sub)}` });
-
-// ---- a WebSocket test client ---------------------------------------------------------------
-
-type Frame<K extends ServerFrame["type"]> = Extract<ServerFrame, { type: K }>;
-
-class Client {
-  readonly ws: WebSocket;
-  readonly protocol: string | null;
-  /** Every frame in arrival order; non-JSON text (`pong`) as a string. */
-  readonly received: Array<ServerFrame | string> = [];
-  readonly frames: ServerFrame[] = [];
-  readonly #byType = new Map<string, ServerFrame[]>();
-  closed: { code: number; reason: string } | undefined;
-  #wake = new Set<() => void>();
-
-  constructor(ws: WebSocket, protocol: string | null) {
-    this.ws = ws;
-    this.protocol = protocol;
-    ws.accept();
-    ws.addEventListener("message", (e) => {
-      const text = typeof e.data === "string" ? e.data : "";
-      if (!text.startsWith("{")) this.received.push(text);
-      else {
-        const frame = JSON.parse(text) as ServerFrame;
-        this.received.push(frame);
-        this.frames.push(frame);
-        const list = this.#byType.get(frame.type) ?? [];
-        list.push(frame);
-        this.#byType.set(frame.type, list);
-      }
-      this.#notify();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.#notify();
-    });
-  }
-
-  #notify() {
-    for (const wake of this.#wake) wake();
-  }
-
-  of<K extends ServerFrame["type"]>(type: K): Array<Frame<K>> {
-    return (this.#byType.get(type) ?? []) as Array<Frame<K>>;
-  }
-
-  msgs() {
-    return this.of("msg");
-  }
-
-  /** Resolves once `check` returns something; fails after `ms` saying what was awaited. */
-  until<T>(what: string, check: () => T | undefined | false, ms = 5_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const attempt = () => {
-        const value = check();
-        if (value === undefined || value === false) return false;
-        cleanup();
-        resolve(value);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.received).slice(-1500)}`));
-      }, ms);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.#wake.delete(wake);
-      };
-      const wake = () => void attempt();
-      this.#wake.add(wake);
-      attempt();
-    });
-  }
-
-  frame<K extends ServerFrame["type"]>(type: K, match: (f: Frame<K>) => boolean = () => true): Promise<Frame<K>> {
-    return this.until(`a ${type} frame`, () => this.of(type).find(match));
-  }
-
-  msgCount(n: number, ms?: number): Promise<Array<Frame<"msg">>> {
-    return this.until(`${n} msg frames`, () => this.msgs().length >= n && this.msgs().slice(), ms);
-  }
-
-  whenClosed(ms?: number) {
-    return this.until("the socket to close", () => this.closed, ms);
-  }
-
-  send(frame: unknown) {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-  }
-
-  publish(ref: string | number, data: unknown, extra: Record<string, unknown> = {}) {
-    this.send({ v: 1, type: "publish", ref, event: "chat", data, ...extra });
-  }
-
-  close() {
-    try {
-      this.ws.close(1000, "bye");
-    } catch {
-      // already closed
-    }
-  }
-}
-
-interface ConnectOptions {
-  sub?: string;
-  token?: string;
-  after?: string;
-  epoch?: string;
-  via?: "header" | "query" | "protocol";
-  protocols?: string[];
-}
-
-function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub" | "token"> = {}): Promise<Response> {
-  const query = new URLSearchParams();
-  if (opts.after !== undefined) query.set("after", opts.after);
-  if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
-  const headers: Record<string, string> = { upgrade: "websocket" };
-  const via = opts.via ?? "header";
-  if (via === "header") headers.authorization = `Bearer ${t}`;
-  if (via === "query") query.set("access_token", t);
-  const protocols = opts.protocols ?? (via === "protocol" ? ["rooms.v1", `bearer.${t}`] : []);
-  if (protocols.length) headers["sec-websocket-protocol"] = protocols.join(", ");
-  const qs = query.size ? `?${query}` : "";
-  return call(`/v1/rooms/${room}/ws${qs}`, { headers });
-}
-
-async function connect(room: string, opts: ConnectOptions = {}): Promise<Client> {
-  const t = opts.token ?? (await token(opts.sub ?? "alice"));
-  const res = await upgrade(room, t, opts);
-  if (res.status !== 101 || !res.webSocket) throw new Error(`expected 101, got ${res.status}: ${await res.text()}`);
-  const client = new Client(res.webSocket, res.headers.get("sec-websocket-protocol"));
-  await client.frame("welcome");
-  return client;
-}
-
-const newRoom = (label = "r") => `${label}-${crypto.randomUUID().slice(0, 8)}`;
-const seqs = (frames: Array<Frame<"msg">>) => frames.map((m) => Number(m.seq));
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Retries an assertion until it passes (for effects of a close, which the client does not see). */
-async function eventually(assertion: () => Promise<void>, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(50);
-    }
-  }
-}
+import { auth, BASE, call, Client, connect, eventually, newRoom, nowS, range, roomStub, seqs, sleep, TENANT, token, upgrade } from "./rooms-client.ts";
 
 async function publishHttp(room: string, sub: string, body: unknown): Promise<Response> {
   return call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...(await auth(sub)), "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -757,7 +569,7 @@ describe("HTTP API", () => {
 });
 
 describe("wiring", () => {
-  it.skipIf(!mounted)("the deployed entry serves the rooms API and documents it in /openapi.json", async () => {
+  it("the deployed entry serves the rooms API and documents it in /openapi.json", async () => {
     const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining(["/v1/rooms/{room}/ws", "/v1/rooms/{room}", "/v1/rooms/{room}/messages", "/v1/rooms/{room}/tickets"]),
