@@ -35,7 +35,8 @@ export const ROOMS_PAGE_MARKUP = String.raw`<!doctype html>
       <label for="token">Access token</label>
       <input id="token" name="token" type="password" autocomplete="off" spellcheck="false"
              aria-describedby="token-hint" data-testid="token-input">
-      <p id="token-hint" class="hint">Paste a bearer token (locally: <code>npm run token -- --sub alice</code>).
+      <p id="token-hint" class="hint">Paste a bearer token (locally: <code>npm run token -- --sub alice --tenant demo</code>;
+        rooms belong to a tenant, so give everyone who should meet the same one).
         It stays in this browser tab only and is sent in a header, never in a URL: the live connection
         opens with a single-use ticket.</p>
       <button type="submit" class="primary" data-testid="join">Join</button>

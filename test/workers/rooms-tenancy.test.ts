@@ -144,6 +144,23 @@ describe("a room name in two tenants is two rooms", () => {
     mallory.close();
   });
 
+  it("a burst of first requests from two tenants on a cold room name stays apart: each gets exactly its own messages", async () => {
+    const room = newRoom("burst");
+    const tenants = ["acme", "globex"] as const;
+    const calls = tenants.flatMap((tenant) =>
+      Array.from({ length: 15 }, (_, i) => post(room, `u${i}`, { tenant, roles: [] }, { event: "chat", data: `${tenant}-${i}` })),
+    );
+    const tickets = tenants.map((tenant) => requestTicket(room, "t", { tenant }));
+    const answers = await Promise.all([...calls, ...tickets]);
+    expect(answers.slice(0, 30).map((r) => r.status)).toEqual(Array<number>(30).fill(201));
+    expect(answers.slice(30).map((r) => r.status)).toEqual([201, 201]);
+    for (const tenant of tenants) {
+      const page = (await (await get(`/v1/rooms/${room}/messages?after=0`, "reader", { tenant })).json()) as HistoryBody;
+      expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => String(i + 1)));
+      expect(page.messages.map((m) => m.data as string).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `${tenant}-${i}`).sort());
+    }
+  });
+
   it("the same user id in two tenants is two people: presence, and clientMsgId dedupe, stay apart", async () => {
     const room = newRoom("board");
     const a = await connect(room, { sub: "sam", claims: acme() });
