@@ -143,7 +143,7 @@ export class RoomHistory {
     this.#shared = meta.get("shared") === "1";
   }
 
-  /** The room's name (the object is addressed by it); stored so a woken object knows it. */
+  /** The room's name as the caller sees it (without the tenant); stored so a woken object knows it. */
   get room(): string {
     return this.#room ?? "";
   }
