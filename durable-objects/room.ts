@@ -95,8 +95,9 @@ function netPresence(changes: PresenceChange[]): PresenceFrame | undefined {
 }
 
 export class Room extends DurableObject<Env> {
-  readonly #history: RoomHistory;
-  readonly #tickets: RoomTickets;
+  /** Created on first use, so a request the room refuses (a made-up ticket) stores nothing. */
+  #historyStore: RoomHistory | undefined;
+  #ticketStore: RoomTickets | undefined;
   /** Open connections by connId: an index rebuilt from `ctx.getWebSockets()` after a wake. */
   #live: Map<string, LiveConnection> | undefined;
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
@@ -110,13 +111,24 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#history = new RoomHistory(ctx.storage.sql);
-    this.#tickets = new RoomTickets(ctx.storage.sql);
     // Answered by the runtime without waking the object; the time is kept per socket.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
+  }
+
+  get #history(): RoomHistory {
+    return (this.#historyStore ??= new RoomHistory(this.ctx.storage.sql));
+  }
+
+  get #tickets(): RoomTickets {
+    return (this.#ticketStore ??= new RoomTickets(this.ctx.storage.sql));
+  }
+
+  /** Whether this object ever issued a ticket (read without creating anything). */
+  #hasTickets(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").toArray().length > 0;
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -272,18 +284,19 @@ export class Room extends DurableObject<Env> {
       return new Response("expected an authenticated WebSocket upgrade from the Worker", { status: 426 });
     }
     const connect = JSON.parse(header) as ConnectRequest;
-    const history = this.#history;
-    history.adoptRoom(connect.room, connect.shared);
     let identity: ConnectionIdentity;
     if (connect.via === "ticket") {
+      // Anyone can present a made-up ticket: refuse it without writing anything.
       const hash = await ticketHash(connect.secret);
-      const grant = this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now());
+      const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
       // The Worker answers 401; which check failed is nobody's business.
       if (!grant) return new Response("invalid ticket", { status: 401 });
       identity = { userId: grant.userId, tenant: grant.tenant, canPublish: grant.canPublish, expiresAt: grant.tokenExpiresAt };
     } else {
       identity = { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
     }
+    const history = this.#history;
+    history.adoptRoom(connect.room, connect.shared);
     const now = Date.now();
     const { 0: client, 1: server } = new WebSocketPair();
     const state = newConnection(identity, history.headSeq, now);

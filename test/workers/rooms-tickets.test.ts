@@ -135,6 +135,10 @@ describe("redeeming", () => {
     const huge = await byTicket(room, "A".repeat(2_000));
     expect(huge.status).toBe(400);
     await problemOf(huge);
+    // Made-up tickets for a room nobody used leave nothing stored in its object.
+    await runInDurableObject(roomStub(room), (_room: Room, state) => {
+      expect(state.storage.sql.exec("SELECT name FROM sqlite_master").toArray()).toEqual([]);
+    });
   });
 
   it("the ticket decides who connects: a token sent alongside does not change it", async () => {
