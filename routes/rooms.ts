@@ -201,6 +201,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         ...(epoch !== undefined ? { epoch } : {}),
         ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
       };
+      // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
+      if (queryToken !== undefined && !c.var.settings.ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
       if (ticket !== undefined) {
         const presented = parseTicket(ticket);
         if (!presented) throw invalidTicket(c);
@@ -208,7 +210,6 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         access = roomAccess(c.var.config.rooms.policies, room, { tenant: presented.tenant, roles: [] });
         identity = { room, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret, ...resume };
       } else {
-        if (queryToken !== undefined && !c.var.settings.ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
         const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
         access = allowed(c, room, "read");
         identity = {

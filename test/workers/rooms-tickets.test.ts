@@ -167,6 +167,11 @@ describe("?access_token=", () => {
     const both = await call(`/v1/rooms/${room}/ws?access_token=${await token("quinn")}`, { headers: { upgrade: "websocket", ...(await auth("quinn")) } });
     expect(both.status).toBe(400);
     await both.body?.cancel();
+    const withTicket = await call(`/v1/rooms/${room}/ws?ticket=${await ticketFor(room, "quinn")}&access_token=${await token("quinn")}`, {
+      headers: { upgrade: "websocket" },
+    });
+    expect(withTicket.status).toBe(400);
+    await withTicket.body?.cancel();
     const explicit = await upgrade(room, await token("quinn"), { via: "query", vars: { ROOMS_ALLOW_QUERY_TOKEN: "false" } });
     expect(explicit.status).toBe(400);
     await explicit.body?.cancel();
