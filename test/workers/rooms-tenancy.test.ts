@@ -90,6 +90,11 @@ describe("policy resolution", () => {
   it("object names: per tenant unless shared, and no tenant and room can pose as another pair", () => {
     expect(roomAccess([], "board-1", acme()).objectName).not.toBe(roomAccess([], "board-1", globex()).objectName);
     expect(roomAccess(policies, "team-ops-lobby", acme(["ops"])).objectName).toBe(roomAccess(policies, "team-ops-lobby", globex(["ops"])).objectName);
+    // Tokens without a tenant claim (tenant = sub) meet again under one catch-all shared policy.
+    const everyoneShares = edgeConfigSchema.parse({ rooms: { policies: [{ match: "*", shared: true }] } }).rooms.policies;
+    expect(roomAccess(everyoneShares, "demo", { tenant: "alice", roles: [] }).objectName).toBe(
+      roomAccess(everyoneShares, "demo", { tenant: "bob", roles: [] }).objectName,
+    );
     const names = new Set([
       roomObjectName("b", { tenant: "a" }),
       roomObjectName("a", { tenant: "b" }),
