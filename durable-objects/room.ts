@@ -31,6 +31,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CONNECT_HEADER,
+  CONNECTED_USER_HEADER,
   type ConnectRequest,
   type HistoryPage,
   type HistoryQuery,
@@ -333,7 +334,8 @@ export class Room extends DurableObject<Env> {
     this.#schedulePresence();
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
 
-    const headers: HeadersInit = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
+    const headers: Record<string, string> = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
+    if (connect.via === "ticket") headers[CONNECTED_USER_HEADER] = encodeURIComponent(state.userId);
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 

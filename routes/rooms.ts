@@ -12,7 +12,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
-import { CONNECT_HEADER, type ConnectRequest, type HistoryPage } from "../src/lib/rooms/api.ts";
+import { CONNECT_HEADER, CONNECTED_USER_HEADER, type ConnectRequest, type HistoryPage } from "../src/lib/rooms/api.ts";
 import { roomAccess, type RoomAccess } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
 import {
@@ -236,9 +236,15 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         logLine("error", "room refused an authenticated upgrade", { requestId: c.var.requestId, status: res.status });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
-      if (identity.via === "ticket") c.var.log.auth = "ok:ticket";
       // A fresh response: the object's has immutable headers, and the middleware adds some.
-      return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers });
+      const headers = new Headers(res.headers);
+      const ticketUser = headers.get(CONNECTED_USER_HEADER);
+      headers.delete(CONNECTED_USER_HEADER);
+      if (identity.via === "ticket") {
+        c.var.log.auth = "ok:ticket";
+        if (ticketUser !== null) c.var.log.sub = decodeURIComponent(ticketUser);
+      }
+      return new Response(null, { status: 101, webSocket: res.webSocket, headers });
     },
   )
   .openapi(

@@ -146,6 +146,8 @@ describe("redeeming", () => {
     const ticket = await ticketFor(room, "tess");
     const res = await call(`/v1/rooms/${room}/ws?ticket=${ticket}`, { headers: { upgrade: "websocket", authorization: `Bearer ${await token("mallory")}` } });
     expect(res.status).toBe(101);
+    // Who the ticket let in goes to the log line, not to the client.
+    expect(res.headers.get("x-room-user")).toBeNull();
     res.webSocket!.accept();
     const welcome = await new Promise<{ presence: unknown }>((resolve) => res.webSocket!.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))));
     expect(welcome.presence).toEqual([{ userId: "tess", connections: 1 }]);

@@ -10,6 +10,8 @@ import type { Member, Sender, Seq } from "./protocol.ts";
  * Only the Worker can reach the object, and it builds that request itself.
  */
 export const CONNECT_HEADER = "x-room-connect";
+/** On the object's 101 to the Worker only: who a ticket let in, for the request's log line. */
+export const CONNECTED_USER_HEADER = "x-room-user";
 
 /** Who is connecting, as the Worker verified it from an access token. */
 export interface VerifiedIdentity {
