@@ -1,7 +1,13 @@
 /**
- * Room: one object per room name (`ROOMS.getByName(room)`), holding the room's WebSockets with
- * the Hibernation API and its history in SQLite. The Worker authenticates before the upgrade
- * and hands the verified identity over in the internal connect request (`CONNECT_HEADER`).
+ * Room: one object per room of a tenant (or per shared room), addressed by the name from
+ * `roomObjectName` in `src/lib/rooms/policy.ts`, holding the room's WebSockets with the
+ * Hibernation API and its history in SQLite. The Worker authenticates and applies the room's
+ * policy before the upgrade and hands the verified identity over in the internal connect
+ * request (`CONNECT_HEADER`), or a ticket this object issued, which it redeems once.
+ *
+ * In a shared room users of several tenants meet: a person is (tenant, user id) there, and
+ * frames, members and history show each sender's tenant. In a tenant's room the tenant is
+ * the same for everyone and is left out.
  *
  * Nothing the room needs lives only in memory: identity, token expiry, rate-limit bucket and
  * last activity are in each socket's attachment; presence is derived from the open sockets;
@@ -23,8 +29,20 @@
  * the changes its `welcome` did not already show.
  */
 import { DurableObject } from "cloudflare:workers";
-import { CONNECT_HEADER, type ConnectRequest, type HistoryPage, type HistoryQuery, type PublishInput, type PublishResult, type RoomInfo } from "../src/lib/rooms/api.ts";
-import { newConnection, takeToken, type ConnectionState } from "../src/lib/rooms/connection.ts";
+import {
+  CONNECT_HEADER,
+  CONNECTED_USER_HEADER,
+  type ConnectRequest,
+  type HistoryPage,
+  type HistoryQuery,
+  type IssuedTicket,
+  type PublishInput,
+  type PublishResult,
+  type RoomInfo,
+  type TicketRequest,
+} from "../src/lib/rooms/api.ts";
+import { newTicket, RoomTickets, ticketHash } from "../src/lib/rooms/tickets.ts";
+import { newConnection, takeToken, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
 import { historyMessage, messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import {
   CloseCode,
@@ -39,6 +57,7 @@ import {
   type EphemeralRequest,
   type HelloRequest,
   type Member,
+  type Person,
   type PresenceFrame,
   type PublishRequest,
   type ResetReason,
@@ -47,34 +66,39 @@ import {
 
 interface LiveConnection {
   ws: WebSocket;
-  userId: string;
+  /** The person's identity in this room: the user id, or (tenant, user id) in a shared room. */
+  key: string;
+  person: Person;
 }
 
 interface PresenceChange {
-  userId: string;
+  key: string;
+  person: Person;
   joined: boolean;
 }
 
 /** The net effect of a run of changes: who is in now and was not before, and the reverse. */
 function netPresence(changes: PresenceChange[]): PresenceFrame | undefined {
-  const first = new Map<string, boolean>();
+  const first = new Map<string, PresenceChange>();
   const last = new Map<string, boolean>();
-  for (const { userId, joined } of changes) {
-    if (!first.has(userId)) first.set(userId, joined);
-    last.set(userId, joined);
+  for (const change of changes) {
+    if (!first.has(change.key)) first.set(change.key, change);
+    last.set(change.key, change.joined);
   }
   const frame: PresenceFrame = { v: 1, type: "presence", joins: [], leaves: [] };
   // A first change that is a join means the user was out before the run, and vice versa.
-  for (const [userId, joinedFirst] of first) {
-    const joinedLast = last.get(userId);
-    if (joinedFirst && joinedLast) frame.joins.push({ userId });
-    else if (!joinedFirst && !joinedLast) frame.leaves.push({ userId });
+  for (const [key, { joined: joinedFirst, person }] of first) {
+    const joinedLast = last.get(key);
+    if (joinedFirst && joinedLast) frame.joins.push(person);
+    else if (!joinedFirst && !joinedLast) frame.leaves.push(person);
   }
   return frame.joins.length || frame.leaves.length ? frame : undefined;
 }
 
 export class Room extends DurableObject<Env> {
-  readonly #history: RoomHistory;
+  /** Created on first use, so a request the room refuses (a made-up ticket) stores nothing. */
+  #historyStore: RoomHistory | undefined;
+  #ticketStore: RoomTickets | undefined;
   /** Open connections by connId: an index rebuilt from `ctx.getWebSockets()` after a wake. */
   #live: Map<string, LiveConnection> | undefined;
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
@@ -88,12 +112,24 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#history = new RoomHistory(ctx.storage.sql);
     // Answered by the runtime without waking the object; the time is kept per socket.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
+  }
+
+  get #history(): RoomHistory {
+    return (this.#historyStore ??= new RoomHistory(this.ctx.storage.sql));
+  }
+
+  get #tickets(): RoomTickets {
+    return (this.#ticketStore ??= new RoomTickets(this.ctx.storage.sql));
+  }
+
+  /** Whether this object ever issued a ticket (read without creating anything). */
+  #hasTickets(): boolean {
+    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").toArray().length > 0;
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -104,22 +140,37 @@ export class Room extends DurableObject<Env> {
     for (const ws of this.ctx.getWebSockets()) {
       const state = ws.deserializeAttachment() as ConnectionState | null;
       if (!state || state.closed || ws.readyState !== WebSocket.OPEN) continue;
-      live.set(state.connId, { ws, userId: state.userId });
+      live.set(state.connId, this.#liveConnection(ws, state));
     }
     this.#live = live;
     return live;
   }
 
-  #connectionCount(userId: string): number {
+  #liveConnection(ws: WebSocket, state: ConnectionState): LiveConnection {
+    return { ws, ...this.#identity(state) };
+  }
+
+  /** Who a connection is in this room (a shared room tells tenants apart). */
+  #identity(state: { userId: string; tenant: string }): { key: string; person: Person } {
+    return this.#history.shared
+      ? { key: JSON.stringify([state.tenant, state.userId]), person: { userId: state.userId, tenant: state.tenant } }
+      : { key: state.userId, person: { userId: state.userId } };
+  }
+
+  #connectionCount(key: string): number {
     let n = 0;
-    for (const c of this.#connections().values()) if (c.userId === userId) n++;
+    for (const c of this.#connections().values()) if (c.key === key) n++;
     return n;
   }
 
   #members(): Member[] {
-    const counts = new Map<string, number>();
-    for (const c of this.#connections().values()) counts.set(c.userId, (counts.get(c.userId) ?? 0) + 1);
-    return [...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([userId, connections]) => ({ userId, connections }));
+    const members = new Map<string, Member>();
+    for (const c of this.#connections().values()) {
+      const member = members.get(c.key);
+      if (member) member.connections++;
+      else members.set(c.key, { ...c.person, connections: 1 });
+    }
+    return [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, member]) => member);
   }
 
   #send(ws: WebSocket, text: string): void {
@@ -135,11 +186,12 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Forgets a connection; the last one of a user announces the leave. */
-  #drop(connId: string, userId: string): void {
-    this.#connections().delete(connId);
-    this.#welcomedAfter.delete(connId);
-    if (this.#connectionCount(userId) === 0) {
-      this.#presenceChanges.push({ userId, joined: false });
+  #drop(state: ConnectionState): void {
+    this.#connections().delete(state.connId);
+    this.#welcomedAfter.delete(state.connId);
+    const { key, person } = this.#identity(state);
+    if (this.#connectionCount(key) === 0) {
+      this.#presenceChanges.push({ key, person, joined: false });
       this.#schedulePresence();
     }
   }
@@ -183,7 +235,7 @@ export class Room extends DurableObject<Env> {
     } catch {
       // Already closing.
     }
-    this.#drop(state.connId, state.userId);
+    this.#drop(state);
   }
 
   // ---- alarm -------------------------------------------------------------------------------
@@ -233,15 +285,27 @@ export class Room extends DurableObject<Env> {
       return new Response("expected an authenticated WebSocket upgrade from the Worker", { status: 426 });
     }
     const connect = JSON.parse(header) as ConnectRequest;
+    let identity: ConnectionIdentity;
+    if (connect.via === "ticket") {
+      // Anyone can present a made-up ticket: refuse it without writing anything.
+      const hash = await ticketHash(connect.secret);
+      const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
+      // The Worker answers 401; which check failed is nobody's business.
+      if (!grant) return new Response("invalid ticket", { status: 401 });
+      identity = { userId: grant.userId, tenant: grant.tenant, canPublish: grant.canPublish, expiresAt: grant.tokenExpiresAt };
+    } else {
+      identity = { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
+    }
     const history = this.#history;
-    history.adoptRoom(connect.room);
+    history.adoptRoom(connect.room, connect.shared);
     const now = Date.now();
     const { 0: client, 1: server } = new WebSocketPair();
-    const state = newConnection(connect.userId, connect.expiresAt, history.headSeq, now);
-    const firstOfUser = this.#connectionCount(connect.userId) === 0;
+    const state = newConnection(identity, history.headSeq, now);
+    const live = this.#liveConnection(server, state);
+    const firstOfUser = this.#connectionCount(live.key) === 0;
 
-    this.ctx.acceptWebSocket(server, [connect.userId]);
-    this.#connections().set(state.connId, { ws: server, userId: state.userId });
+    this.ctx.acceptWebSocket(server, [state.userId]);
+    this.#connections().set(state.connId, live);
 
     let reset: ResetReason | undefined;
     if (connect.after !== undefined) {
@@ -264,13 +328,14 @@ export class Room extends DurableObject<Env> {
       }),
     );
     if (connect.after !== undefined) this.#resume(server, Number(connect.after), reset, history.headSeq);
-    if (firstOfUser) this.#presenceChanges.push({ userId: state.userId, joined: true });
+    if (firstOfUser) this.#presenceChanges.push({ key: live.key, person: live.person, joined: true });
     // Its welcome shows every change so far, its own join included.
     this.#welcomedAfter.set(state.connId, this.#presenceChanges.length);
     this.#schedulePresence();
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
 
-    const headers: HeadersInit = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
+    const headers: Record<string, string> = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
+    if (connect.via === "ticket") headers[CONNECTED_USER_HEADER] = encodeURIComponent(state.userId);
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
@@ -322,8 +387,19 @@ export class Room extends DurableObject<Env> {
     const frame = parsed.frame;
     if (frame.type === "hello") this.#hello(ws, state, frame);
     ws.serializeAttachment(state);
+    if (frame.type === "hello") return;
+    if (!state.canPublish) {
+      this.#reply(ws, {
+        v: 1,
+        type: "error",
+        ...(ref !== undefined ? { ref } : {}),
+        code: "forbidden",
+        message: "Your roles may read this room but not publish in it.",
+      });
+      return;
+    }
     if (frame.type === "publish") this.#publishFrame(ws, state, frame, now);
-    else if (frame.type === "ephemeral") this.#ephemeral(state, frame, now);
+    else this.#ephemeral(state, frame, now);
   }
 
   #reply(ws: WebSocket, frame: ServerFrame): void {
@@ -346,13 +422,14 @@ export class Room extends DurableObject<Env> {
   #publishFrame(ws: WebSocket, state: ConnectionState, frame: PublishRequest, now: number): void {
     const input: NewMessage = {
       userId: state.userId,
+      tenant: this.#history.shared ? state.tenant : null,
       connId: state.connId,
       event: frame.event,
       dataJson: JSON.stringify(frame.data),
       clientMsgId: frame.clientMsgId,
     };
     const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
-    const dup = input.clientMsgId !== undefined ? this.#history.duplicate(state.userId, input.clientMsgId, now) : undefined;
+    const dup = input.clientMsgId !== undefined ? this.#history.duplicate(state.userId, input.tenant, input.clientMsgId, now) : undefined;
     if (dup) {
       this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(dup.seq), id: dup.id, dup: true });
       return;
@@ -374,7 +451,7 @@ export class Room extends DurableObject<Env> {
       v: 1,
       type: "ephemeral",
       room: this.#history.room,
-      from: { userId: state.userId, connId: state.connId },
+      from: { ...this.#identity(state).person, connId: state.connId },
       event: frame.event,
       ts: now,
       data: frame.data,
@@ -407,31 +484,42 @@ export class Room extends DurableObject<Env> {
     } catch {
       // A socket that is fully closed may refuse; its close is then the last event anyway.
     }
-    this.#drop(state.connId, state.userId);
+    this.#drop(state);
   }
 
   // ---- RPC for the HTTP API ----------------------------------------------------------------
 
-  async info(room: string): Promise<RoomInfo> {
-    this.#history.adoptRoom(room);
+  async info(room: string, shared: boolean): Promise<RoomInfo> {
+    this.#history.adoptRoom(room, shared);
     const members = this.#members();
     return { room, online: members.length, members, headSeq: String(this.#history.headSeq), epoch: this.#history.epoch };
   }
 
-  async publish(room: string, input: PublishInput): Promise<PublishResult> {
+  async publish(room: string, shared: boolean, input: PublishInput): Promise<PublishResult> {
     const history = this.#history;
-    history.adoptRoom(room);
+    history.adoptRoom(room, shared);
     const now = Date.now();
-    const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, input.clientMsgId, now) : undefined;
+    const tenant = shared ? input.tenant : null;
+    const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
-    const stored = this.#store({ ...input, connId: null }, now);
+    const stored = this.#store({ ...input, tenant, connId: null }, now);
     this.#broadcast(messageFrame(room, history.epoch, stored));
     return { seq: String(stored.seq), id: stored.id, dup: false };
   }
 
-  async history(room: string, { after, limit }: HistoryQuery): Promise<HistoryPage> {
+  /** Issues a single-use ticket to open a socket in this room (`src/lib/rooms/tickets.ts`). */
+  async issueTicket(room: string, shared: boolean, request: TicketRequest): Promise<IssuedTicket> {
+    this.#history.adoptRoom(room, shared);
+    const { ticket, secret } = newTicket(request.tenant);
+    const hash = await ticketHash(secret);
+    const now = Date.now();
+    const expiresAt = this.#tickets.issue(hash, room, request, now);
+    return { ticket, expiresIn: Math.max(0, Math.floor((expiresAt - now) / 1000)) };
+  }
+
+  async history(room: string, shared: boolean, { after, limit }: HistoryQuery): Promise<HistoryPage> {
     const history = this.#history;
-    history.adoptRoom(room);
+    history.adoptRoom(room, shared);
     let messages: StoredMessage[];
     let hasMore: boolean;
     const first = history.firstSeq();

@@ -1,15 +1,20 @@
 /**
- * `/v1/rooms/*`: live rooms. Every call needs a valid access token, verified here in the
- * Worker, before the room's Durable Object is touched; the WebSocket upgrade too (token from
- * `Authorization: Bearer`, the `bearer.<token>` subprotocol or `?access_token=`), so an invalid
- * token is a plain 401 and never a socket. The protocol itself is in `src/lib/rooms/protocol.ts`
- * (and the README, "Live rooms"); the room is `durable-objects/room.ts`.
+ * `/v1/rooms/*`: live rooms. Every call needs a valid access token (or, for the WebSocket
+ * upgrade, a ticket), verified here in the Worker before the room's Durable Object is touched,
+ * so an invalid token is a plain 401 and never a socket. A room belongs to the caller's tenant
+ * unless a policy shares it; the policies in the edge config (`rooms.policies`) decide who may
+ * read and publish (`src/lib/rooms/policy.ts`). Tokens in the URL (`?access_token=`) are
+ * refused unless `ROOMS_ALLOW_QUERY_TOKEN=true`: URLs end up in logs; browsers use tickets.
+ * The protocol itself is in `src/lib/rooms/protocol.ts` (and the README, "Live rooms"); the
+ * room is `durable-objects/room.ts`.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
-import { CONNECT_HEADER, type ConnectRequest, type HistoryPage } from "../src/lib/rooms/api.ts";
+import { CONNECT_HEADER, CONNECTED_USER_HEADER, type ConnectRequest, type HistoryPage } from "../src/lib/rooms/api.ts";
+import { roomAccess, type RoomAccess } from "../src/lib/rooms/policy.ts";
+import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
 import {
   CLIENT_MSG_ID,
   EPOCH,
@@ -23,17 +28,31 @@ import {
 } from "../src/lib/rooms/protocol.ts";
 import { ApiError, PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "../src/lib/errors.ts";
 import { describeError, logLine } from "../src/lib/log.ts";
-import { authenticate, bearerToken, requireAuth } from "../src/middleware/auth.ts";
+import { authenticate, bearerToken, requireAuth, WWW_AUTHENTICATE } from "../src/middleware/auth.ts";
 
 const RoomParams = z.object({
   room: z.string().regex(ROOM_NAME).openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
 });
 const SeqString = z.string().regex(SEQ);
-const SenderSchema = z.object({ userId: z.string(), connId: z.string().nullable().openapi({ description: "null for HTTP publishes" }) });
-const MemberSchema = z.object({ userId: z.string(), connections: z.int() }).openapi("RoomMember");
+const TenantOfPerson = z.string().optional().openapi({ description: "Only in rooms shared across tenants: the person's tenant" });
+const SenderSchema = z.object({ userId: z.string(), tenant: TenantOfPerson, connId: z.string().nullable().openapi({ description: "null for HTTP publishes" }) });
+const MemberSchema = z.object({ userId: z.string(), tenant: TenantOfPerson, connections: z.int() }).openapi("RoomMember");
 const RoomInfoSchema = z
-  .object({ room: z.string(), online: z.int().openapi({ description: "Members online" }), members: z.array(MemberSchema), headSeq: SeqString })
+  .object({
+    room: z.string(),
+    shared: z.boolean().openapi({ description: "One room for every tenant (by policy) rather than your tenant's own" }),
+    canPublish: z.boolean().openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
+    online: z.int().openapi({ description: "Members online" }),
+    members: z.array(MemberSchema),
+    headSeq: SeqString,
+  })
   .openapi("RoomInfo");
+const TicketSchema = z
+  .object({
+    ticket: z.string().openapi({ description: "Pass as `?ticket=` on the upgrade: single use, for this room, you and your tenant" }),
+    expiresIn: z.int().openapi({ description: `Seconds it stays valid (at most ${TICKET_TTL_MS / 1000})`, example: TICKET_TTL_MS / 1000 }),
+  })
+  .openapi("RoomTicket");
 const MessageSchema = z
   .object({
     seq: SeqString,
@@ -65,10 +84,45 @@ const PublishBody = z
 const PublishedSchema = z.object({ seq: SeqString, id: z.string(), dup: z.boolean().optional() }).openapi("RoomPublished");
 
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: z.object({}).passthrough() } } });
-const tokenProblems = { 400: problem("Invalid room name or query"), 401: problem("Missing or invalid token"), 503: problem("Room unreachable") };
+const tokenProblems = {
+  400: problem("Invalid room name or query"),
+  401: problem("Missing or invalid token"),
+  403: problem("The room's policy does not let your roles do this"),
+  503: problem("Room unreachable"),
+};
 
-function roomObject(c: Context<AppEnv>, room: string) {
-  return c.env.ROOMS.getByName(room);
+function roomObject(c: Context<AppEnv>, access: RoomAccess) {
+  return c.env.ROOMS.getByName(access.objectName);
+}
+
+/** The caller's access to `room` (their tenant's, or the shared one); a 403 unless they may `need`. */
+function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): RoomAccess {
+  const access = roomAccess(c.var.config.rooms.policies, room, c.var.principal);
+  if (!access[need]) {
+    c.var.log.auth = "forbidden";
+    throw new ApiError("forbidden", {
+      detail: need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
+    });
+  }
+  return access;
+}
+
+function invalidTicket(c: Context<AppEnv>): ApiError {
+  c.var.log.auth = "invalid:ticket";
+  return new ApiError("invalid-token", {
+    detail: "A valid ticket is required: tickets are single use, for one room, and expire after 30 s.",
+    headers: { "www-authenticate": WWW_AUTHENTICATE },
+  });
+}
+
+function tokenInUrl(c: Context<AppEnv>): ApiError {
+  c.var.log.auth = "refused:query_token";
+  return new ApiError("bad-request", {
+    detail:
+      "Access tokens in the URL are refused (URLs end up in logs). Get a ticket with POST /v1/rooms/{room}/tickets and connect " +
+      "with ?ticket=, or send the token as Authorization: Bearer or the bearer.<token> subprotocol.",
+    headers: { "www-authenticate": 'Bearer error="invalid_request"' },
+  });
 }
 
 /** Calls the room; an unreachable object is a 503 (the call may be retried), never a silent success. */
@@ -108,50 +162,117 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       tags: ["Rooms"],
       summary: "Join the room over WebSocket",
       description:
-        "Upgrade to the rooms protocol (README, \"Live rooms\"). The token is checked before the upgrade: `Authorization: Bearer`, " +
-        `the subprotocol \`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token), ` +
-        "or `?access_token=`. `after` (and `epoch`) resume: everything after that seq is replayed before any live message, " +
-        "or a `reset` frame says why it cannot be.",
+        "Upgrade to the rooms protocol (README, \"Live rooms\"). Checked before the upgrade: a `?ticket=` from " +
+        "`POST /v1/rooms/{room}/tickets` (what browsers use), or the token as `Authorization: Bearer` or the subprotocol " +
+        `\`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token). ` +
+        "`?access_token=` is refused (400) unless the deployment sets `ROOMS_ALLOW_QUERY_TOKEN=true`. The caller needs read access " +
+        "under the room's policy; without publish access the socket reads and its publish frames get `error forbidden`. " +
+        "`after` (and `epoch`) resume: everything after that seq is replayed before any live message, or a `reset` frame says why it cannot be.",
       security: [{ bearerAuth: [] }],
       request: {
         params: RoomParams,
         query: z.object({
           after: SeqString.optional().openapi({ description: "Resume after this seq" }),
           epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
-          access_token: z.string().optional().openapi({ description: "For clients that can set neither a header nor a subprotocol" }),
+          ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
+          access_token: z
+            .string()
+            .optional()
+            .openapi({ description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs" }),
         }),
       },
       responses: {
         101: { description: "Switching protocols: the socket speaks the rooms protocol" },
         ...tokenProblems,
+        400: problem("Invalid room name or query, or a token in the URL"),
+        401: problem("Missing or invalid token or ticket"),
         426: problem("Not a WebSocket upgrade"),
       },
     }),
     async (c) => {
       const { room } = c.req.valid("param");
-      const { after, epoch, access_token: queryToken } = c.req.valid("query");
+      const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return upgradeRequired(c);
       const offered = subprotocolAuth(c.req.header("sec-websocket-protocol"));
-      const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
-      const connect: ConnectRequest = {
-        room,
-        userId: principal.sub,
-        expiresAt: principal.expiresAt * 1000,
+      let access: RoomAccess;
+      let identity: ConnectRequest;
+      const resume = {
         ...(after !== undefined ? { after } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
         ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
       };
+      // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
+      if (queryToken !== undefined && !c.var.settings.ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
+      if (ticket !== undefined) {
+        const presented = parseTicket(ticket);
+        if (!presented) throw invalidTicket(c);
+        // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
+        access = roomAccess(c.var.config.rooms.policies, room, { tenant: presented.tenant, roles: [] });
+        identity = { room, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret, ...resume };
+      } else {
+        const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
+        access = allowed(c, room, "read");
+        identity = {
+          room,
+          shared: access.shared,
+          via: "token",
+          userId: principal.sub,
+          tenant: principal.tenant,
+          canPublish: access.publish,
+          expiresAt: principal.expiresAt * 1000,
+          ...resume,
+        };
+      }
       const res = await callRoom(c, () =>
-        roomObject(c, room).fetch("https://room.internal/connect", {
-          headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(connect) },
+        roomObject(c, access).fetch("https://room.internal/connect", {
+          headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(identity) },
         }),
       );
+      if (res.status === 401 && identity.via === "ticket") {
+        await res.body?.cancel();
+        throw invalidTicket(c);
+      }
       if (res.status !== 101 || !res.webSocket) {
         logLine("error", "room refused an authenticated upgrade", { requestId: c.var.requestId, status: res.status });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       // A fresh response: the object's has immutable headers, and the middleware adds some.
-      return new Response(null, { status: 101, webSocket: res.webSocket, headers: res.headers });
+      const headers = new Headers(res.headers);
+      const ticketUser = headers.get(CONNECTED_USER_HEADER);
+      headers.delete(CONNECTED_USER_HEADER);
+      if (identity.via === "ticket") {
+        c.var.log.auth = "ok:ticket";
+        if (ticketUser !== null) c.var.log.sub = decodeURIComponent(ticketUser);
+      }
+      return new Response(null, { status: 101, webSocket: res.webSocket, headers });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/rooms/{room}/tickets",
+      tags: ["Rooms"],
+      summary: "A single-use ticket to join the room's WebSocket",
+      description:
+        "For clients that cannot set a header on a WebSocket (browsers): connect to `/v1/rooms/{room}/ws?ticket=…` within " +
+        `${TICKET_TTL_MS / 1000} s. The ticket opens one socket, in this room, as you (same tenant, same publish rights), ` +
+        "and the socket closes when your token expires. Needs read access to the room.",
+      security: [{ bearerAuth: [] }],
+      middleware: [requireAuth()] as const,
+      request: { params: RoomParams },
+      responses: {
+        201: { description: "Issued", content: { "application/json": { schema: TicketSchema } } },
+        ...tokenProblems,
+      },
+    }),
+    async (c) => {
+      const { room } = c.req.valid("param");
+      const access = allowed(c, room, "read");
+      const { sub, tenant, expiresAt } = c.var.principal;
+      const issued = await callRoom(c, () =>
+        roomObject(c, access).issueTicket(room, access.shared, { userId: sub, tenant, canPublish: access.publish, tokenExpiresAt: expiresAt * 1000 }),
+      );
+      return c.json({ ticket: issued.ticket, expiresIn: issued.expiresIn }, 201, { "cache-control": "no-store" });
     },
   )
   .openapi(
@@ -170,8 +291,13 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { room } = c.req.valid("param");
-      const info = await callRoom(c, () => roomObject(c, room).info(room));
-      return c.json({ room: info.room, online: info.online, members: info.members, headSeq: info.headSeq }, 200, { "cache-control": "no-store" });
+      const access = allowed(c, room, "read");
+      const info = await callRoom(c, () => roomObject(c, access).info(room, access.shared));
+      return c.json(
+        { room: info.room, shared: access.shared, canPublish: access.publish, online: info.online, members: info.members, headSeq: info.headSeq },
+        200,
+        { "cache-control": "no-store" },
+      );
     },
   )
   .openapi(
@@ -200,7 +326,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { room } = c.req.valid("param");
       const { after, limit } = c.req.valid("query");
-      const page: HistoryPage = await callRoom(c, () => roomObject(c, room).history(room, { limit, ...(after !== undefined ? { after: Number(after) } : {}) }));
+      const access = allowed(c, room, "read");
+      const page: HistoryPage = await callRoom(c, () =>
+        roomObject(c, access).history(room, access.shared, { limit, ...(after !== undefined ? { after: Number(after) } : {}) }),
+      );
       return c.json(page, 200, { "cache-control": "no-store" });
     },
   )
@@ -230,10 +359,12 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { room } = c.req.valid("param");
       const { event, data, clientMsgId } = c.req.valid("json");
-      const userId = c.var.principal.sub;
+      const access = allowed(c, room, "publish");
+      const { sub: userId, tenant } = c.var.principal;
       const result = await callRoom(c, () =>
-        roomObject(c, room).publish(room, {
+        roomObject(c, access).publish(room, access.shared, {
           userId,
+          tenant,
           event,
           dataJson: JSON.stringify(data ?? null),
           ...(clientMsgId !== undefined ? { clientMsgId } : {}),

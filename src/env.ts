@@ -37,6 +37,8 @@ export const settingsSchema = z.object({
   JWT_PUBLIC_JWKS: optional(z.string()),
   JWT_ALGORITHMS: optional(z.string()).transform((v) => v ?? "ES256,EdDSA,RS256"),
   JWT_HS256_SECRET: optional(z.string()),
+  /** `true` lets the rooms WebSocket take `?access_token=` (tokens in URLs end up in logs; use tickets). */
+  ROOMS_ALLOW_QUERY_TOKEN: optional(z.enum(["true", "false"])).transform((v) => v === "true"),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -35,8 +35,10 @@ export const ROOMS_PAGE_MARKUP = String.raw`<!doctype html>
       <label for="token">Access token</label>
       <input id="token" name="token" type="password" autocomplete="off" spellcheck="false"
              aria-describedby="token-hint" data-testid="token-input">
-      <p id="token-hint" class="hint">Paste a bearer token (locally: <code>npm run token -- --sub alice</code>).
-        It stays in this browser tab only and is sent in a header or the WebSocket subprotocol, never in a URL.</p>
+      <p id="token-hint" class="hint">Paste a bearer token (locally: <code>npm run token -- --sub alice --tenant demo</code>;
+        rooms belong to a tenant, so give everyone who should meet the same one).
+        It stays in this browser tab only and is sent in a header, never in a URL: the live connection
+        opens with a single-use ticket.</p>
       <button type="submit" class="primary" data-testid="join">Join</button>
     </form>
     <form id="goto-form" class="goto" novalidate>
@@ -58,6 +60,7 @@ export const ROOMS_PAGE_MARKUP = String.raw`<!doctype html>
         <input id="text" name="text" type="text" autocomplete="off" maxlength="4000" placeholder="Write a message" data-testid="compose">
         <button type="submit" class="primary" data-testid="send">Send</button>
       </form>
+      <p id="read-only" class="notice" data-testid="read-only" hidden>You can read this room; your roles may not post in it.</p>
     </section>
     <aside class="card presence-card" aria-labelledby="presence-title">
       <h2 id="presence-title">Online <span id="online" data-testid="online">0</span></h2>

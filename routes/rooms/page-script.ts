@@ -4,8 +4,12 @@
  * dollar sign followed by a brace.
  *
  * The token is pasted (or passed once as `?token=`, which is then removed from the address
- * bar) and kept in sessionStorage; it goes in the `Authorization` header for HTTP and as the
- * `bearer.<token>` WebSocket subprotocol, never in a URL the server logs.
+ * bar) and kept in sessionStorage; it goes only in the `Authorization` header. Each socket
+ * opens with a fresh single-use ticket (`POST /v1/rooms/:room/tickets`, `?ticket=`): a
+ * browser cannot set headers on a WebSocket, and a token in a URL ends up in logs.
+ *
+ * A room whose policy makes the user read-only shows that and has no compose box; in a room
+ * shared across tenants, people are shown with their tenant (`sam@acme`).
  *
  * Resume: the page remembers the last seq it showed and the room's epoch, and every
  * (re)connection asks for `after=<lastSeq>&epoch=<epoch>`, so the room replays exactly what was
@@ -31,6 +35,10 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
   var state = {
     token: null,
     userId: null,
+    tenant: null,
+    shared: false,
+    canPublish: true,
+    joinId: 0,
     ws: null,
     connId: null,
     epoch: null,
@@ -134,11 +142,20 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
     $("whoami").textContent = state.userId ? "as " + state.userId : "";
   }
 
+  /** Read-only rooms (by policy) show why there is no compose box. */
+  function showAccess() {
+    $("send-form").hidden = !state.canPublish;
+    $("read-only").hidden = state.canPublish;
+    $("whoami").textContent = state.userId ? "as " + myName() : "";
+  }
+
   // ---- HTTP --------------------------------------------------------------------------------
 
-  async function roomInfo() {
+  /** One API call with the token in the header; status 0 when the server cannot be reached. */
+  async function api(method, path) {
     try {
-      var res = await fetch("/v1/rooms/" + encodeURIComponent(room), {
+      var res = await fetch(path, {
+        method: method,
         headers: { authorization: "Bearer " + state.token, accept: "application/json" },
         cache: "no-store",
         credentials: "omit"
@@ -151,11 +168,36 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
     }
   }
 
+  function roomInfo() { return api("GET", "/v1/rooms/" + encodeURIComponent(room)); }
+
+  /** A single-use pass for the next socket: the token itself never goes in a URL. */
+  function roomTicket() { return api("POST", "/v1/rooms/" + encodeURIComponent(room) + "/tickets"); }
+
+  /** What an HTTP answer means for the page; true when it sent the user elsewhere. */
+  function refused(answer) {
+    if (answer.status === 401) {
+      storeToken(null);
+      state.token = null;
+      showSignIn("Your token is missing, invalid or expired. Paste a valid one to join.");
+      return true;
+    }
+    if (answer.status === 403) {
+      showSignIn("Your roles may not read this room. Paste a token with a role that may, or go to another room.");
+      return true;
+    }
+    if (answer.status === 400) {
+      showSignIn("This room name is not valid: use 1 to 64 letters, digits, - or _.");
+      return true;
+    }
+    return false;
+  }
+
   // ---- connection --------------------------------------------------------------------------
 
-  function wsUrl() {
+  function wsUrl(ticket) {
     var url = new URL("/v1/rooms/" + encodeURIComponent(room) + "/ws", location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    url.searchParams.set("ticket", ticket);
     if (state.lastSeq !== null) url.searchParams.set("after", String(state.lastSeq));
     if (state.epoch) url.searchParams.set("epoch", state.epoch);
     return url.toString();
@@ -186,41 +228,44 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
     try { ws.close(code, reason); } catch (e) { /* already closed */ }
   }
 
-  /** Checks the token and room over HTTP, then opens the socket (first join and every retry). */
+  /** Checks the token and room over HTTP, then opens the socket with a fresh ticket (first join and every retry). */
   async function join() {
     clearTimeout(state.reconnectTimer);
     state.reconnectTimer = null;
     state.stopped = false;
+    var joinId = ++state.joinId;
     setConn(state.attempt ? "reconnecting" : "connecting", state.attempt ? "reconnecting…" : "connecting…");
     var info = await roomInfo();
-    if (state.stopped) return;
-    if (info.status === 401) {
-      storeToken(null);
-      state.token = null;
-      showSignIn("Your token is missing, invalid or expired. Paste a valid one to join.");
-      return;
-    }
-    if (info.status === 400) {
-      showSignIn("This room name is not valid: use 1 to 64 letters, digits, - or _.");
-      return;
-    }
+    // Stopped, or a newer join started while this one waited.
+    if (state.stopped || joinId !== state.joinId) return;
+    if (refused(info)) return;
     if (info.status !== 200 || !isObject(info.body)) {
       scheduleReconnect(info.status ? "The room answered " + info.status + "." : "The server cannot be reached.");
       return;
     }
+    state.shared = info.body.shared === true;
+    state.canPublish = info.body.canPublish !== false;
     showRoom();
+    showAccess();
     if (state.lastSeq === null) {
       // First join: the last few messages come as a replay, then live ones.
       state.lastSeq = Math.max(0, Number(info.body.headSeq) - HISTORY_ON_JOIN);
     }
-    open();
+    var issued = await roomTicket();
+    if (state.stopped || joinId !== state.joinId) return;
+    if (refused(issued)) return;
+    if (issued.status !== 201 || !isObject(issued.body) || typeof issued.body.ticket !== "string") {
+      scheduleReconnect(issued.status ? "The room answered " + issued.status + "." : "The server cannot be reached.");
+      return;
+    }
+    open(issued.body.ticket);
   }
 
-  function open() {
+  function open(ticket) {
     dropSocket(1000, "reconnecting");
     var ws;
     try {
-      ws = new WebSocket(wsUrl(), ["rooms.v1", "bearer." + state.token]);
+      ws = new WebSocket(wsUrl(ticket), ["rooms.v1"]);
     } catch (e) {
       scheduleReconnect("Could not open the connection.");
       return;
@@ -304,7 +349,7 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
     state.epoch = f.epoch;
     state.attempt = 0;
     state.members = new Map();
-    (f.presence || []).forEach(function (m) { state.members.set(m.userId, m.connections); });
+    (f.presence || []).forEach(function (m) { state.members.set(nameOf(m), m.connections); });
     renderPresence();
     setConn("live", "live");
     showNotice("");
@@ -318,7 +363,7 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
     var seq = Number(f.seq);
     if (state.lastSeq !== null && seq <= state.lastSeq) return;
     state.lastSeq = seq;
-    if (f.clientMsgId && f.from && f.from.userId === state.userId) {
+    if (f.clientMsgId && isMe(f.from)) {
       state.pending.forEach(function (p, ref) {
         if (p.frame.clientMsgId === f.clientMsgId) {
           p.li.remove();
@@ -353,8 +398,8 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
   }
 
   function onPresence(f) {
-    (f.joins || []).forEach(function (m) { if (!state.members.has(m.userId)) state.members.set(m.userId, 1); });
-    (f.leaves || []).forEach(function (m) { state.members.delete(m.userId); });
+    (f.joins || []).forEach(function (m) { if (!state.members.has(nameOf(m))) state.members.set(nameOf(m), 1); });
+    (f.leaves || []).forEach(function (m) { state.members.delete(nameOf(m)); });
     renderPresence();
   }
 
@@ -371,8 +416,8 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
   }
 
   function onEphemeral(f) {
-    if (f.event !== "typing" || !f.from || f.from.userId === state.userId) return;
-    var who = f.from.userId;
+    if (f.event !== "typing" || !f.from || isMe(f.from)) return;
+    var who = nameOf(f.from);
     clearTimeout(state.typing.get(who));
     state.typing.set(who, setTimeout(function () { state.typing.delete(who); renderTyping(); }, TYPING_SHOW_MS));
     renderTyping();
@@ -391,10 +436,10 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
   }
 
   function messageItem(f) {
-    var mine = f.from && f.from.userId === state.userId;
+    var mine = isMe(f.from);
     return h("li", { "data-testid": "message", "data-seq": f.seq, class: mine ? "mine" : null }, [
       h("span", { class: "meta" }, [timeOf(f.ts)]),
-      h("span", { class: "author", "data-testid": "author" }, [f.from ? f.from.userId : "?"]),
+      h("span", { class: "author", "data-testid": "author" }, [f.from ? nameOf(f.from) : "?"]),
       f.event !== "chat" ? h("span", { class: "event" }, [String(f.event)]) : null,
       h("span", { class: "text", "data-testid": "message-text" }, [textOf(f.data)])
     ]);
@@ -412,9 +457,22 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
   function renderPresence() {
     var names = Array.from(state.members.keys()).sort();
     $("online").textContent = String(names.length);
-    $("presence").replaceChildren.apply($("presence"), names.map(function (userId) {
-      return h("li", { "data-testid": "member" }, [userId, userId === state.userId ? h("span", { class: "you" }, ["(you)"]) : null]);
+    $("presence").replaceChildren.apply($("presence"), names.map(function (name) {
+      return h("li", { "data-testid": "member" }, [name, name === myName() ? h("span", { class: "you" }, ["(you)"]) : null]);
     }));
+  }
+
+  /** How a person is shown: with their tenant in a room shared across tenants. */
+  function nameOf(p) {
+    return p && typeof p.tenant === "string" ? p.userId + "@" + p.tenant : (p ? p.userId : "?");
+  }
+
+  function myName() {
+    return state.shared ? (state.userId || "") + "@" + (state.tenant || "") : (state.userId || "");
+  }
+
+  function isMe(p) {
+    return !!p && p.userId === state.userId && (typeof p.tenant !== "string" || p.tenant === state.tenant);
   }
 
   function renderTyping() {
@@ -430,7 +488,7 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
     var frame = { v: 1, type: "publish", ref: state.ref, clientMsgId: clientMsgId, event: "chat", data: { text: text } };
     var li = h("li", { class: "pending mine", "data-testid": "pending" }, [
       h("span", { class: "meta" }, ["sending…"]),
-      h("span", { class: "author" }, [state.userId || ""]),
+      h("span", { class: "author" }, [myName()]),
       h("span", { class: "text" }, [text])
     ]);
     state.pending.set(state.ref, { frame: frame, li: li, failed: false });
@@ -441,7 +499,9 @@ export const ROOMS_PAGE_SCRIPT = String.raw`(function () {
 
   function start(token) {
     state.token = token;
-    state.userId = typeof claimsOf(token).sub === "string" ? claimsOf(token).sub : null;
+    var claims = claimsOf(token);
+    state.userId = typeof claims.sub === "string" ? claims.sub : null;
+    state.tenant = typeof claims.tenant === "string" ? claims.tenant : state.userId;
     state.attempt = 0;
     join();
   }

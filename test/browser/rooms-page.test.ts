@@ -1,7 +1,8 @@
 /**
  * The room page (`/rooms/:room`) in headless Chromium against the real Worker (`wrangler dev`):
- * strict CSP, join with a pasted token or `?token=` (then gone from the address bar), presence,
- * sending and receiving, and resuming after the network drops. The pages talk to the Worker
+ * strict CSP, join with a pasted token or `?token=` (then gone from the address bar), sockets
+ * opened with single-use tickets (never a token in a URL), presence, sending and receiving,
+ * resuming after the network drops, tenants, and rooms that policies make read-only or shared. The pages talk to the Worker
  * through a TCP proxy the test can cut, which drops the connections without a close frame, the
  * way a lost network does; meanwhile messages are published over HTTP straight to the Worker.
  */
@@ -92,7 +93,29 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     expect(found.filter((p) => !expected.test(p)), "errors in the page").toEqual([]);
   });
 
-  const newRoom = () => `page-${crypto.randomUUID().slice(0, 8)}`;
+  const newRoom = (prefix = "page") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
+  /** Everyone is of tenant `acme` unless a test says otherwise (rooms belong to tenants). */
+  const tokenFor = (sub: string, extra: { tenant?: string; roles?: string[]; ttlSeconds?: number } = {}) =>
+    worker.token({ sub, tenant: "acme", ...extra });
+
+  /** Every WebSocket URL a page opens. */
+  function socketUrls(page: Page): string[] {
+    const urls: string[] = [];
+    page.on("websocket", (ws) => urls.push(ws.url()));
+    return urls;
+  }
+
+  async function setRoomPolicies(policies: unknown[]): Promise<void> {
+    const authorization = `Bearer ${await worker.token({ sub: "page-admin", roles: ["admin"] })}`;
+    const current = await fetch(`${worker.url}/v1/admin/config`, { headers: { authorization } });
+    const { config } = (await current.json()) as { config: Record<string, unknown> };
+    const put = await fetch(`${worker.url}/v1/admin/config`, {
+      method: "PUT",
+      headers: { authorization, "content-type": "application/json", "if-match": current.headers.get("etag")! },
+      body: JSON.stringify({ ...config, rooms: { policies } }),
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+  }
 
   async function openPage(path: string): Promise<Page> {
     const context = await browser.newContext();
@@ -114,10 +137,10 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
   const shownTexts = (page: Page) => page.getByTestId("message").locator('[data-testid="message-text"]').allTextContents();
   const members = (page: Page) => page.getByTestId("member").allTextContents();
 
-  async function publish(room: string, sub: string, text: string): Promise<string> {
+  async function publish(room: string, sub: string, text: string, extra: { tenant?: string; roles?: string[] } = {}): Promise<string> {
     const res = await fetch(`${worker.url}/v1/rooms/${room}/messages`, {
       method: "POST",
-      headers: { authorization: `Bearer ${await worker.token({ sub })}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${await tokenFor(sub, extra)}`, "content-type": "application/json" },
       body: JSON.stringify({ event: "chat", data: { text } }),
     });
     expect(res.status).toBe(201);
@@ -149,11 +172,13 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
   test("two people join (pasted token, ?token=), see each other and exchange messages", async () => {
     const room = newRoom();
     const alice = await openPage(`/rooms/${room}`);
-    await join(alice, await worker.token({ sub: "alice" }));
+    const aliceSockets = socketUrls(alice);
+    const aliceToken = await tokenFor("alice");
+    await join(alice, aliceToken);
     await expect(alice.getByTestId("room-name").textContent()).resolves.toBe(room);
     await expect(alice.getByTestId("whoami").textContent()).resolves.toContain("alice");
 
-    const bob = await openPage(`/rooms/${room}?token=${await worker.token({ sub: "bob" })}&x=1`);
+    const bob = await openPage(`/rooms/${room}?token=${await tokenFor("bob")}&x=1`);
     await expect.poll(() => bob.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("live");
     // The token left the address bar at once and lives in the tab's sessionStorage.
     expect(bob.url()).toBe(`${proxy.url}/rooms/${room}?x=1`);
@@ -170,6 +195,11 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     await expect.poll(() => shownTexts(alice), UI_TIMEOUT).toEqual(["hello bob", "hi alice"]);
     await expect.poll(() => shownTexts(bob), UI_TIMEOUT).toEqual(["hello bob", "hi alice"]);
     await expect(alice.getByTestId("pending").count()).resolves.toBe(0);
+    // The socket opened with a ticket; the token never went into a URL.
+    expect(aliceSockets).toHaveLength(1);
+    expect(new URL(aliceSockets[0]!).searchParams.get("ticket")).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    expect(aliceSockets[0]).not.toContain(aliceToken.split(".")[1]!);
+    expect(new URL(aliceSockets[0]!).searchParams.has("access_token")).toBe(false);
 
     // A reload rejoins with the stored token and shows the recent history once.
     await bob.reload();
@@ -185,7 +215,8 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     const room = newRoom();
     for (const text of ["one", "two"]) await publish(room, "carol", text);
     const page = await openPage(`/rooms/${room}`);
-    await join(page, await worker.token({ sub: "dave" }));
+    const sockets = socketUrls(page);
+    await join(page, await tokenFor("dave"));
     await expect.poll(() => shownTexts(page), UI_TIMEOUT).toEqual(["one", "two"]);
 
     networkWasCut = true;
@@ -203,10 +234,14 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     await expect.poll(() => shownTexts(page), UI_TIMEOUT).toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
     await expect.poll(() => shownSeqs(page), UI_TIMEOUT).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await expect(page.getByTestId("pending").count()).resolves.toBe(0);
+    // Every reconnection asked for a new ticket: each is single use.
+    const tickets = sockets.map((u) => new URL(u).searchParams.get("ticket"));
+    expect(tickets.length).toBeGreaterThan(1);
+    expect(new Set(tickets).size).toBe(tickets.length);
 
     // And the room stored the offline message once.
     const history = await fetch(`${worker.url}/v1/rooms/${room}/messages?after=0`, {
-      headers: { authorization: `Bearer ${await worker.token({ sub: "dave" })}` },
+      headers: { authorization: `Bearer ${await tokenFor("dave")}` },
     });
     const body = (await history.json()) as { messages: Array<{ data: { text: string } }> };
     expect(body.messages.map((m) => m.data.text)).toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
@@ -219,9 +254,54 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     await expect.poll(() => page.getByTestId("alert").textContent(), UI_TIMEOUT).toContain("invalid or expired");
     await expect(page.getByTestId("token-input").isVisible()).resolves.toBe(true);
 
-    await join(page, await worker.token({ sub: "erin", ttlSeconds: 3 }));
+    await join(page, await tokenFor("erin", { ttlSeconds: 3 }));
     await expect.poll(() => page.getByTestId("alert").textContent(), UI_TIMEOUT).toContain("expired");
     await expect(page.getByTestId("token-input").isVisible()).resolves.toBe(true);
     await expect(page.evaluate(() => JSON.stringify(sessionStorage))).resolves.toBe("{}");
+  });
+
+  test("rooms are per tenant; a policy can make one read-only, closed to a role, or shared with tenant names shown", async () => {
+    const run = crypto.randomUUID().slice(0, 8);
+    await setRoomPolicies([
+      { match: `ro${run}-*`, publish: ["editor"] },
+      { match: `staff${run}-*`, read: ["staff"] },
+      { match: `lobby${run}`, shared: true },
+    ]);
+
+    // The same room name in another tenant shows nothing of acme's.
+    const room = newRoom();
+    await publish(room, "carol", "acme only");
+    const outsider = await openPage(`/rooms/${room}`);
+    await join(outsider, await tokenFor("gina", { tenant: "globex" }));
+    await expect.poll(() => members(outsider), UI_TIMEOUT).toEqual(["gina(you)"]);
+    await expect(shownTexts(outsider)).resolves.toEqual([]);
+
+    // Read-only: messages arrive, no compose box, and it says why.
+    const readOnly = `ro${run}-news`;
+    const reader = await openPage(`/rooms/${readOnly}`);
+    await join(reader, await tokenFor("rick"));
+    await expect(reader.getByTestId("read-only").isVisible()).resolves.toBe(true);
+    await expect(reader.getByTestId("compose").isVisible()).resolves.toBe(false);
+    await publish(readOnly, "eve", "news", { roles: ["editor"] });
+    await expect.poll(() => shownTexts(reader), UI_TIMEOUT).toEqual(["news"]);
+
+    // Closed to a role: back to the token form with the reason.
+    const closed = await openPage(`/rooms/staff${run}-1`);
+    await closed.getByTestId("token-input").fill(await tokenFor("rick"));
+    await closed.getByTestId("join").click();
+    await expect.poll(() => closed.getByTestId("alert").textContent(), UI_TIMEOUT).toContain("Your roles may not read this room");
+
+    // Shared: two tenants in one room, each person shown with their tenant.
+    const a = await openPage(`/rooms/lobby${run}`);
+    await join(a, await tokenFor("sam"));
+    const g = await openPage(`/rooms/lobby${run}`);
+    await join(g, await tokenFor("sam", { tenant: "globex" }));
+    await expect.poll(() => members(a), UI_TIMEOUT).toEqual(["sam@acme(you)", "sam@globex"]);
+    await expect.poll(() => members(g), UI_TIMEOUT).toEqual(["sam@acme", "sam@globex(you)"]);
+    await g.getByTestId("compose").fill("hello from globex");
+    await g.getByTestId("send").click();
+    await expect.poll(() => shownTexts(a), UI_TIMEOUT).toEqual(["hello from globex"]);
+    await expect(a.getByTestId("author").allTextContents()).resolves.toEqual(["sam@globex"]);
+    await expect(a.getByTestId("message").evaluateAll((items) => items.map((li) => li.classList.contains("mine")))).resolves.toEqual([false]);
   });
 });

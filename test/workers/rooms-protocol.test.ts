@@ -64,7 +64,7 @@ describe("subprotocolAuth", () => {
 
 describe("takeToken", () => {
   it("allows a burst, then the sustained rate, and says how long to wait", () => {
-    const state = newConnection("u", Date.now() + 60_000, 0, 1_000);
+    const state = newConnection({ userId: "u", tenant: "t", canPublish: true, expiresAt: Date.now() + 60_000 }, 0, 1_000);
     for (let i = 0; i < RATE_BURST; i++) expect(takeToken(state, 1_000)).toBe(0);
     const wait = takeToken(state, 1_000);
     expect(wait).toBe(Math.ceil(1000 / ROOM_LIMITS.msgPerSec));

@@ -1,201 +1,17 @@
 /**
  * Live rooms end to end inside workerd: real WebSockets through the Worker's routes to the
  * `Room` Durable Object (auth before the upgrade, frames, acks, resume, presence, limits) and
- * the HTTP API. Until `src/app.ts` mounts the rooms routes the requests go through
- * `createApp()` plus `roomsRoutes`, the same middleware chain; once it does, through the
- * deployed entry (`exports.default.fetch`).
+ * the HTTP API, through the deployed entry (`exports.default.fetch`). Everyone here is of one
+ * tenant; tenants, policies and tickets are in `rooms-tenancy.test.ts` and `rooms-tickets.test.ts`.
  */
-import { env, exports } from "cloudflare:workers";
-import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { exports } from "cloudflare:workers";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable-objects/room.ts";
-import { roomsRoutes } from "../../routes/rooms.ts";
-import { createApp } from "../../src/app.ts";
 import type { ConnectionState } from "../../src/lib/rooms/connection.ts";
-import { HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, IDLE_TIMEOUT_MS, ROOM_LIMITS, type ServerFrame } from "../../src/lib/rooms/protocol.ts";
+import { HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, IDLE_TIMEOUT_MS, ROOM_LIMITS } from "../../src/lib/rooms/protocol.ts";
 import { problemOf } from "./helpers.ts";
-
-const BASE = "https://edge.test";
-const testApp = createApp().route("/", roomsRoutes);
-const probe = await exports.default.fetch(new Request(`${BASE}/v1/rooms/probe`));
-const mounted = probe.status !== 404;
-await probe.body?.cancel();
-
-function call(path: string, init?: RequestInit): Promise<Response> {
-  const request = new Request(new URL(path, BASE), init);
-  return mounted ? exports.default.fetch(request) : Promise.resolve(testApp.fetch(request, env, createExecutionContext()));
-}
-
-// ---- tokens --------------------------------------------------------------------------------
-
-const stack = inject("stack");
-let devKey: CryptoKey;
-let devKid: string;
-beforeAll(async () => {
-  const jwk = JSON.parse(inject("devPrivateJwk")) as JWK;
-  devKid = jwk.kid!;
-  devKey = (await importJWK(jwk, "ES256")) as CryptoKey;
-});
-const nowS = () => Math.floor(Date.now() / 1000);
-
-async function token(sub: string, opts: { claims?: Record<string, unknown>; typ?: string; ttl?: number } = {}): Promise<string> {
-  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub, roles: [], iat: nowS(), exp: nowS() + (opts.ttl ?? 600), ...opts.claims };
-  return new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devKid }).sign(devKey);
-}
-const auth = async (sub: string) => ({ authorization: `Bearer ${await token(sub)}` });
-
-// ---- a WebSocket test client ---------------------------------------------------------------
-
-type Frame<K extends ServerFrame["type"]> = Extract<ServerFrame, { type: K }>;
-
-class Client {
-  readonly ws: WebSocket;
-  readonly protocol: string | null;
-  /** Every frame in arrival order; non-JSON text (`pong`) as a string. */
-  readonly received: Array<ServerFrame | string> = [];
-  readonly frames: ServerFrame[] = [];
-  readonly #byType = new Map<string, ServerFrame[]>();
-  closed: { code: number; reason: string } | undefined;
-  #wake = new Set<() => void>();
-
-  constructor(ws: WebSocket, protocol: string | null) {
-    this.ws = ws;
-    this.protocol = protocol;
-    ws.accept();
-    ws.addEventListener("message", (e) => {
-      const text = typeof e.data === "string" ? e.data : "";
-      if (!text.startsWith("{")) this.received.push(text);
-      else {
-        const frame = JSON.parse(text) as ServerFrame;
-        this.received.push(frame);
-        this.frames.push(frame);
-        const list = this.#byType.get(frame.type) ?? [];
-        list.push(frame);
-        this.#byType.set(frame.type, list);
-      }
-      this.#notify();
-    });
-    ws.addEventListener("close", (e) => {
-      this.closed = { code: e.code, reason: e.reason };
-      this.#notify();
-    });
-  }
-
-  #notify() {
-    for (const wake of this.#wake) wake();
-  }
-
-  of<K extends ServerFrame["type"]>(type: K): Array<Frame<K>> {
-    return (this.#byType.get(type) ?? []) as Array<Frame<K>>;
-  }
-
-  msgs() {
-    return this.of("msg");
-  }
-
-  /** Resolves once `check` returns something; fails after `ms` saying what was awaited. */
-  until<T>(what: string, check: () => T | undefined | false, ms = 5_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const attempt = () => {
-        const value = check();
-        if (value === undefined || value === false) return false;
-        cleanup();
-        resolve(value);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.received).slice(-1500)}`));
-      }, ms);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.#wake.delete(wake);
-      };
-      const wake = () => void attempt();
-      this.#wake.add(wake);
-      attempt();
-    });
-  }
-
-  frame<K extends ServerFrame["type"]>(type: K, match: (f: Frame<K>) => boolean = () => true): Promise<Frame<K>> {
-    return this.until(`a ${type} frame`, () => this.of(type).find(match));
-  }
-
-  msgCount(n: number, ms?: number): Promise<Array<Frame<"msg">>> {
-    return this.until(`${n} msg frames`, () => this.msgs().length >= n && this.msgs().slice(), ms);
-  }
-
-  whenClosed(ms?: number) {
-    return this.until("the socket to close", () => this.closed, ms);
-  }
-
-  send(frame: unknown) {
-    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-  }
-
-  publish(ref: string | number, data: unknown, extra: Record<string, unknown> = {}) {
-    this.send({ v: 1, type: "publish", ref, event: "chat", data, ...extra });
-  }
-
-  close() {
-    try {
-      this.ws.close(1000, "bye");
-    } catch {
-      // already closed
-    }
-  }
-}
-
-interface ConnectOptions {
-  sub?: string;
-  token?: string;
-  after?: string;
-  epoch?: string;
-  via?: "header" | "query" | "protocol";
-  protocols?: string[];
-}
-
-function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub" | "token"> = {}): Promise<Response> {
-  const query = new URLSearchParams();
-  if (opts.after !== undefined) query.set("after", opts.after);
-  if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
-  const headers: Record<string, string> = { upgrade: "websocket" };
-  const via = opts.via ?? "header";
-  if (via === "header") headers.authorization = `Bearer ${t}`;
-  if (via === "query") query.set("access_token", t);
-  const protocols = opts.protocols ?? (via === "protocol" ? ["rooms.v1", `bearer.${t}`] : []);
-  if (protocols.length) headers["sec-websocket-protocol"] = protocols.join(", ");
-  const qs = query.size ? `?${query}` : "";
-  return call(`/v1/rooms/${room}/ws${qs}`, { headers });
-}
-
-async function connect(room: string, opts: ConnectOptions = {}): Promise<Client> {
-  const t = opts.token ?? (await token(opts.sub ?? "alice"));
-  const res = await upgrade(room, t, opts);
-  if (res.status !== 101 || !res.webSocket) throw new Error(`expected 101, got ${res.status}: ${await res.text()}`);
-  const client = new Client(res.webSocket, res.headers.get("sec-websocket-protocol"));
-  await client.frame("welcome");
-  return client;
-}
-
-const newRoom = (label = "r") => `${label}-${crypto.randomUUID().slice(0, 8)}`;
-const seqs = (frames: Array<Frame<"msg">>) => frames.map((m) => Number(m.seq));
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Retries an assertion until it passes (for effects of a close, which the client does not see). */
-async function eventually(assertion: () => Promise<void>, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(50);
-    }
-  }
-}
+import { auth, BASE, call, Client, connect, eventually, newRoom, nowS, range, roomStub, seqs, sleep, TENANT, token, upgrade } from "./rooms-client.ts";
 
 async function publishHttp(room: string, sub: string, body: unknown): Promise<Response> {
   return call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...(await auth(sub)), "content-type": "application/json" }, body: JSON.stringify(body) });
@@ -234,7 +50,7 @@ describe("joining", () => {
     bob.close();
   });
 
-  it("accepts the token as a header, a bearer.<token> subprotocol (echoing an offered protocol) or ?access_token=", async () => {
+  it("accepts the token as a header or a bearer.<token> subprotocol (echoing an offered protocol)", async () => {
     const room = newRoom();
     const t = await token("carol");
     const viaProtocol = await connect(room, { token: t, via: "protocol" });
@@ -242,10 +58,10 @@ describe("joining", () => {
     const onlyBearer = await connect(room, { token: t, protocols: [`bearer.${t}`], via: "protocol" });
     // A browser fails the handshake unless one offered protocol comes back.
     expect(onlyBearer.protocol).toBe(`bearer.${t}`);
-    const viaQuery = await connect(room, { token: t, via: "query" });
-    expect(viaQuery.protocol).toBeNull();
+    const viaHeader = await connect(room, { token: t });
+    expect(viaHeader.protocol).toBeNull();
     expect((await info(room)).members).toEqual([{ userId: "carol", connections: 3 }]);
-    for (const c of [viaProtocol, onlyBearer, viaQuery]) c.close();
+    for (const c of [viaProtocol, onlyBearer, viaHeader]) c.close();
   });
 
   it("refuses a missing, expired, foreign-audience or non-access token with 401 before any upgrade", async () => {
@@ -260,7 +76,7 @@ describe("joining", () => {
       ["garbage", "not.a.token"],
     ] as const;
     for (const [what, t] of bad) {
-      for (const via of ["header", "query", "protocol"] as const) {
+      for (const via of ["header", "protocol"] as const) {
         const res = t === undefined ? await call(`/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket" } }) : await upgrade(room, t, { via });
         expect(res.status, `${what} via ${via}`).toBe(401);
         expect(res.webSocket, `${what} via ${via}`).toBeNull();
@@ -284,6 +100,9 @@ describe("joining", () => {
       }
       const post = await publishHttp(name, "alice", { event: "chat", data: 1 });
       expect(post.status).toBe(400);
+      const ticket = await call(`/v1/rooms/${name}/tickets`, { method: "POST", headers: await auth("alice") });
+      expect(ticket.status).toBe(400);
+      await problemOf(ticket);
     }
     const plain = await call(`/v1/rooms/${newRoom()}/ws`, { headers: await auth("alice") });
     expect(plain.status).toBe(426);
@@ -451,7 +270,7 @@ describe("resume", () => {
 
   it("resumes the same way after the object was evicted (sockets hibernated) and with sockets closed by the eviction", async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     const { alice, bob, epoch } = await scenario(room);
     const before = await info(room);
 
@@ -502,7 +321,7 @@ describe("resume", () => {
     const ahead = await connect(room, { sub: "bob", after: "99" });
     expect(await ahead.frame("reset")).toMatchObject({ reason: "ahead", headSeq: "3" });
 
-    await runInDurableObject(env.ROOMS.getByName(room), (_room: Room, state) => {
+    await runInDurableObject(roomStub(room), (_room: Room, state) => {
       state.storage.sql.exec("DELETE FROM messages WHERE seq <= 2");
     });
     const trimmed = await connect(room, { sub: "bob", after: "1", epoch });
@@ -577,7 +396,7 @@ describe("presence", () => {
 
   it("a connection that vanished without a close frame leaves after the idle timeout; pings keep one alive", async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     const bob = await connect(room, { sub: "bob" });
     const ghost = await connect(room, { sub: "ghost" });
     const pinger = await connect(room, { sub: "pinger" });
@@ -681,7 +500,7 @@ describe("limits", () => {
 
   it("a token that expires closes the socket with 4001", async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     const bob = await connect(room, { sub: "bob" });
     const shortLived = await connect(room, { token: await token("shorty", { ttl: 2 }) });
     await sleep(2_100);
@@ -721,7 +540,7 @@ describe("HTTP API", () => {
     const latest = (await (await call(`/v1/rooms/${room}/messages?limit=2`, { headers })).json()) as typeof body1;
     expect(latest.messages.map((m) => m.seq)).toEqual(["4", "5"]);
 
-    expect(await info(room)).toEqual({ room, online: 1, members: [{ userId: "bob", connections: 1 }], headSeq: "5" });
+    expect(await info(room)).toEqual({ room, shared: false, canPublish: true, online: 1, members: [{ userId: "bob", connections: 1 }], headSeq: "5" });
     bob.close();
   });
 
@@ -750,9 +569,12 @@ describe("HTTP API", () => {
 });
 
 describe("wiring", () => {
-  it.skipIf(!mounted)("the deployed entry serves the rooms API and documents it in /openapi.json", async () => {
-    const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as { paths: Record<string, Record<string, unknown>> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/v1/rooms/{room}/ws", "/v1/rooms/{room}", "/v1/rooms/{room}/messages"]));
+  it("the deployed entry serves the rooms API and documents it in /openapi.json", async () => {
+    const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/v1/rooms/{room}/ws", "/v1/rooms/{room}", "/v1/rooms/{room}/messages", "/v1/rooms/{room}/tickets"]),
+    );
+    expect(Object.keys(doc.paths["/v1/rooms/{room}/tickets"]!.post!.responses)).toEqual(expect.arrayContaining(["201", "401", "403"]));
     expect(Object.keys(doc.paths["/v1/rooms/{room}/messages"]!)).toEqual(expect.arrayContaining(["get", "post"]));
     const page = await exports.default.fetch(new Request(`${BASE}/rooms/demo`));
     expect(page.status).toBe(200);
@@ -764,9 +586,9 @@ describe("wiring", () => {
 describe("retention", () => {
   it(`keeps the last ${HISTORY_MAX_MESSAGES} messages and none older than 7 days`, async () => {
     const room = newRoom();
-    const stub = env.ROOMS.getByName(room);
+    const stub = roomStub(room);
     await runInDurableObject(stub, async (instance: Room, state) => {
-      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++) await instance.publish(room, { userId: "bulk", event: "chat", dataJson: String(i) });
+      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++) await instance.publish(room, false, { userId: "bulk", tenant: TENANT, event: "chat", dataJson: String(i) });
       const { n, first } = state.storage.sql.exec<{ n: number; first: number }>("SELECT COUNT(*) AS n, MIN(seq) AS first FROM messages").one();
       // Trimmed every 100 messages: never more than 99 over the bound.
       expect(n).toBeLessThan(HISTORY_MAX_MESSAGES + 100);

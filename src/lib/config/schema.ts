@@ -96,6 +96,36 @@ export const flagSchema = z.strictObject({
   countries: z.array(countryCode).max(300).default([]),
 });
 
+/**
+ * Live rooms: who may read and publish in which rooms, and which rooms are shared across
+ * tenants (README, "Live rooms"). `match` is a room name or a prefix ending in `*` (`*` alone:
+ * every room); the most specific policy wins (an exact name, then the longest prefix). Roles
+ * omitted: every signed-in user of the tenant; `publish` omitted: whoever may read.
+ */
+export const ROOM_PATTERN = /^(?:[A-Za-z0-9_-]{1,64}|[A-Za-z0-9_-]{0,63}\*)$/;
+const roomRole = z.string().min(1).max(64);
+export const roomPolicySchema = z.strictObject({
+  match: z.string().regex(ROOM_PATTERN, "a room name (letters, digits, _ -) or a prefix ending in *"),
+  read: z.array(roomRole).max(64).optional(),
+  publish: z.array(roomRole).max(64).optional(),
+  /** One room for every tenant (e.g. a public lobby) instead of one per tenant. */
+  shared: z.boolean().default(false),
+  note: z.string().max(500).optional(),
+});
+export const roomsSchema = z.strictObject({
+  policies: z
+    .array(roomPolicySchema)
+    .max(500)
+    .default([])
+    .superRefine((policies, ctx) => {
+      const seen = new Set<string>();
+      policies.forEach((p, i) => {
+        if (seen.has(p.match)) ctx.addIssue({ code: "custom", message: `another policy already matches "${p.match}"`, path: [i, "match"] });
+        seen.add(p.match);
+      });
+    }),
+});
+
 export const edgeConfigSchema = z.strictObject({
   maintenance: maintenanceSchema.default(maintenanceSchema.parse({})),
   security: securitySchema.default(securitySchema.parse({})),
@@ -109,6 +139,7 @@ export const edgeConfigSchema = z.strictObject({
       originTimeoutMs: z.int().min(100).max(120_000).default(20_000),
     })
     .default({ cacheThreshold: 0.95, cacheTtlSeconds: 86_400, originTimeoutMs: 20_000 }),
+  rooms: roomsSchema.default({ policies: [] }),
 });
 
 export type EdgeConfigDocument = z.output<typeof edgeConfigSchema>;

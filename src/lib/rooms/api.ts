@@ -10,16 +10,50 @@ import type { Member, Sender, Seq } from "./protocol.ts";
  * Only the Worker can reach the object, and it builds that request itself.
  */
 export const CONNECT_HEADER = "x-room-connect";
+/** On the object's 101 to the Worker only: who a ticket let in, for the request's log line. */
+export const CONNECTED_USER_HEADER = "x-room-user";
 
-export interface ConnectRequest {
-  room: string;
+/** Who is connecting, as the Worker verified it from an access token. */
+export interface VerifiedIdentity {
+  via: "token";
   userId: string;
+  tenant: string;
+  /** Whether the room's policy lets this caller publish (checked per frame by the room). */
+  canPublish: boolean;
   /** When the access token expires, ms since the Unix epoch: the socket closes with 4001 then. */
   expiresAt: number;
+}
+
+/** A ticket for the room to redeem: the identity is the one it was issued to. */
+export interface TicketPresented {
+  via: "ticket";
+  /** The tenant named by the ticket (the room checks it was issued to that tenant). */
+  tenant: string;
+  secret: string;
+}
+
+export type ConnectRequest = {
+  room: string;
+  shared: boolean;
   after?: Seq;
   epoch?: string;
   /** The subprotocol to echo in the 101, when the client offered any. */
   protocol?: string;
+} & (VerifiedIdentity | TicketPresented);
+
+/** What the room stores for a ticket it issues. */
+export interface TicketRequest {
+  userId: string;
+  tenant: string;
+  canPublish: boolean;
+  /** Expiry of the token the ticket is issued against, ms since the Unix epoch. */
+  tokenExpiresAt: number;
+}
+
+export interface IssuedTicket {
+  ticket: string;
+  /** Seconds until it expires (at most 30). */
+  expiresIn: number;
 }
 
 export interface RoomInfo {
@@ -33,6 +67,8 @@ export interface RoomInfo {
 
 export interface PublishInput {
   userId: string;
+  /** The sender's tenant: shown (and part of the sender's identity) in shared rooms. */
+  tenant: string;
   event: string;
   /** `data` already serialized as JSON. */
   dataJson: string;

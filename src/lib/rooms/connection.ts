@@ -2,12 +2,15 @@
  * What a room keeps per connection, in the socket's serialized attachment (so it survives
  * hibernation and eviction): who it is, when its token expires, its rate-limit bucket and when
  * it was last heard from. Attachments are limited to 2 KiB; this stays far below (`userId` is
- * at most 256 characters).
+ * at most 256 characters, `tenant` 128).
  */
 import { RATE_BURST, ROOM_LIMITS } from "./protocol.ts";
 
 export interface ConnectionState {
   userId: string;
+  tenant: string;
+  /** The room's policy let this user publish when the connection opened. */
+  canPublish: boolean;
   connId: string;
   /** Token expiry, ms since the Unix epoch. */
   expiresAt: number;
@@ -26,9 +29,18 @@ export interface ConnectionState {
   closed?: boolean;
 }
 
-export function newConnection(userId: string, expiresAt: number, startSeq: number, now: number): ConnectionState {
+export interface ConnectionIdentity {
+  userId: string;
+  tenant: string;
+  canPublish: boolean;
+  expiresAt: number;
+}
+
+export function newConnection({ userId, tenant, canPublish, expiresAt }: ConnectionIdentity, startSeq: number, now: number): ConnectionState {
   return {
     userId,
+    tenant,
+    canPublish,
     connId: crypto.randomUUID(),
     expiresAt,
     startSeq,

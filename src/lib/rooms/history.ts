@@ -16,6 +16,8 @@ export interface StoredMessage {
   id: string;
   clientMsgId: string | null;
   userId: string;
+  /** The sender's tenant in a shared room; `null` in a tenant's own room. */
+  tenant: string | null;
   connId: string | null;
   event: string;
   /** `data` as JSON text, exactly as it goes on the wire. */
@@ -25,6 +27,7 @@ export interface StoredMessage {
 
 export interface NewMessage {
   userId: string;
+  tenant: string | null;
   connId: string | null;
   event: string;
   dataJson: string;
@@ -36,6 +39,7 @@ interface MessageRow {
   id: string;
   client_msg_id: string | null;
   user_id: string;
+  tenant: string | null;
   conn_id: string | null;
   event: string;
   data: string;
@@ -44,13 +48,14 @@ interface MessageRow {
 }
 
 const TRIM_EVERY = 100;
-const COLUMNS = "seq, id, client_msg_id, user_id, conn_id, event, data, ts";
+const COLUMNS = "seq, id, client_msg_id, user_id, tenant, conn_id, event, data, ts";
 
 const fromRow = (r: MessageRow): StoredMessage => ({
   seq: r.seq,
   id: r.id,
   clientMsgId: r.client_msg_id,
   userId: r.user_id,
+  tenant: r.tenant,
   connId: r.conn_id,
   event: r.event,
   dataJson: r.data,
@@ -59,7 +64,7 @@ const fromRow = (r: MessageRow): StoredMessage => ({
 
 /** The `msg` frame for a stored message; `data` is spliced in as stored, never re-serialized. */
 export function messageFrame(room: string, epoch: string, m: StoredMessage): string {
-  const from: Sender = { userId: m.userId, connId: m.connId };
+  const from = senderOf(m);
   const head = JSON.stringify({
     v: 1,
     type: "msg",
@@ -75,12 +80,21 @@ export function messageFrame(room: string, epoch: string, m: StoredMessage): str
   return `${head.slice(0, -1)},"data":${m.dataJson}}`;
 }
 
+function senderOf(m: StoredMessage): Sender {
+  return m.tenant === null ? { userId: m.userId, connId: m.connId } : { userId: m.userId, tenant: m.tenant, connId: m.connId };
+}
+
+/** Who a `clientMsgId` belongs to: the user, and in a shared room the user of that tenant. */
+function dedupeOwner(userId: string, tenant: string | null): string {
+  return tenant === null ? userId : JSON.stringify([tenant, userId]);
+}
+
 export function historyMessage(m: StoredMessage): HistoryMessage {
   return {
     seq: String(m.seq),
     id: m.id,
     ...(m.clientMsgId !== null ? { clientMsgId: m.clientMsgId } : {}),
-    from: { userId: m.userId, connId: m.connId },
+    from: senderOf(m),
     event: m.event,
     ts: m.ts,
     data: JSON.parse(m.dataJson) as unknown,
@@ -92,6 +106,7 @@ export class RoomHistory {
   #epoch: string;
   #head: number;
   #room: string | undefined;
+  #shared = false;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -101,6 +116,7 @@ export class RoomHistory {
       id TEXT NOT NULL,
       client_msg_id TEXT,
       user_id TEXT NOT NULL,
+      tenant TEXT,
       conn_id TEXT,
       event TEXT NOT NULL,
       data TEXT NOT NULL,
@@ -124,17 +140,24 @@ export class RoomHistory {
     this.#epoch = epoch;
     this.#head = Number(meta.get("head_seq") ?? 0);
     this.#room = meta.get("room");
+    this.#shared = meta.get("shared") === "1";
   }
 
-  /** The room's name (the object is addressed by it); stored so a woken object knows it. */
+  /** The room's name as the caller sees it (without the tenant); stored so a woken object knows it. */
   get room(): string {
     return this.#room ?? "";
   }
 
-  adoptRoom(room: string): void {
-    if (this.#room === room) return;
+  /** Whether the room is shared across tenants (its object is addressed without a tenant). */
+  get shared(): boolean {
+    return this.#shared;
+  }
+
+  adoptRoom(room: string, shared: boolean): void {
+    if (this.#room === room && this.#shared === shared) return;
     this.#room = room;
-    this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('room', ?)", room);
+    this.#shared = shared;
+    this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('room', ?), ('shared', ?)", room, shared ? "1" : "0");
   }
 
   get epoch(): string {
@@ -146,11 +169,11 @@ export class RoomHistory {
   }
 
   /** The message a `clientMsgId` from this user already produced within the dedupe window. */
-  duplicate(userId: string, clientMsgId: string, now: number): { seq: number; id: string } | undefined {
+  duplicate(userId: string, tenant: string | null, clientMsgId: string, now: number): { seq: number; id: string } | undefined {
     return this.#sql
       .exec<{ seq: number; id: string }>(
         "SELECT seq, id FROM dedupe WHERE user_id = ? AND client_msg_id = ? AND at > ?",
-        userId,
+        dedupeOwner(userId, tenant),
         clientMsgId,
         now - DEDUPE_WINDOW_MS,
       )
@@ -165,17 +188,19 @@ export class RoomHistory {
       id: crypto.randomUUID(),
       clientMsgId: message.clientMsgId ?? null,
       userId: message.userId,
+      tenant: message.tenant,
       connId: message.connId,
       event: message.event,
       dataJson: message.dataJson,
       ts: now,
     };
     this.#sql.exec(
-      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       seq,
       stored.id,
       stored.clientMsgId,
       stored.userId,
+      stored.tenant,
       stored.connId,
       stored.event,
       stored.dataJson,
@@ -185,7 +210,7 @@ export class RoomHistory {
     if (stored.clientMsgId !== null) {
       this.#sql.exec(
         "INSERT OR REPLACE INTO dedupe (user_id, client_msg_id, seq, id, at) VALUES (?, ?, ?, ?, ?)",
-        stored.userId,
+        dedupeOwner(stored.userId, stored.tenant),
         stored.clientMsgId,
         seq,
         stored.id,
@@ -233,7 +258,7 @@ export class RoomHistory {
     if (first === null || first > after + 1) return "trimmed";
     const { n, bytes } = this.#sql
       .exec<{ n: number; bytes: number }>(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data) + LENGTH(event) + LENGTH(user_id)), 0) AS bytes FROM messages WHERE seq > ? AND seq <= ?",
+        "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data) + LENGTH(event) + LENGTH(user_id) + COALESCE(LENGTH(tenant), 0)), 0) AS bytes FROM messages WHERE seq > ? AND seq <= ?",
         after,
         upTo,
       )

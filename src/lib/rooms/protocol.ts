@@ -72,18 +72,23 @@ export const CloseCode = {
 
 export type Seq = string;
 
-export interface Member {
+/** A user in a room; `tenant` only in rooms shared across tenants, where the same id may be two people. */
+export interface Person {
   userId: string;
+  tenant?: string;
+}
+
+export interface Member extends Person {
   connections: number;
 }
 
-export interface Sender {
-  userId: string;
+export interface Sender extends Person {
   /** `null` for messages published over HTTP. */
   connId: string | null;
 }
 
-export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "internal";
+/** `forbidden`: the room's policy does not let this connection publish (it may still read). */
+export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "forbidden" | "internal";
 export type ResetReason = "trimmed" | "epoch_changed" | "ahead" | "too_far_behind";
 
 export interface WelcomeFrame {
@@ -136,8 +141,8 @@ export interface ErrorFrame {
 export interface PresenceFrame {
   v: 1;
   type: "presence";
-  joins: Array<{ userId: string }>;
-  leaves: Array<{ userId: string }>;
+  joins: Person[];
+  leaves: Person[];
 }
 
 export interface ResetFrame {
