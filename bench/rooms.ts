@@ -361,7 +361,7 @@ async function main() {
     const maxClients = Math.max(...clientCounts);
     console.log(`bench:rooms: signing ${maxClients} tokens…`);
     const tokens = await Promise.all(
-      Array.from({ length: maxClients }, (_, i) => signDevToken(keys, { sub: `bench-${i}`, ttlSeconds: 3600, issuer, audience })),
+      Array.from({ length: maxClients }, (_, i) => signDevToken(keys, { sub: `bench-${i}`, tenant: "bench", ttlSeconds: 3600, issuer, audience })),
     );
 
     const rows: Array<CaseResult & { target: string }> = [];
