@@ -127,36 +127,49 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
 
     const now = Date.now();
     const resetSeconds = (o: Outcome) => Math.max(0, Math.ceil((o.resetMs - now) / 1000));
-    const healthy = outcomes.filter((o) => !o.failed);
-    const denied = healthy.filter((o) => !o.success).sort((a, b) => b.resetMs - a.resetMs)[0];
-    const closedFailure = outcomes.find((o) => o.failed && !o.success);
-    // The strictest: a denial first, else the policy with the fewest requests left.
-    const strictest = denied ?? [...healthy].sort((a, b) => a.remaining / a.policy.limit - b.remaining / b.policy.limit)[0];
-
-    c.get("log").ratelimit = {
-      policies: outcomes.map((o) => o.policy.id),
-      ...(strictest ? { policy: strictest.policy.id, remaining: strictest.remaining } : {}),
-      limited: Boolean(denied),
-      ...(outcomes.some((o) => o.failed) ? { redisError: true } : {}),
-    };
-    const headers: Record<string, string> = {
-      "ratelimit-policy": outcomes.map((o) => policyHeader(o.policy)).join(", "),
-    };
-    if (healthy.length > 0) headers.ratelimit = healthy.map((o) => stateHeader(o.policy, o.remaining, resetSeconds(o))).join(", ");
-
-    if (denied) {
-      throw new ApiError("rate-limited", {
-        detail: `Too many requests for "${denied.policy.id}"; retry after ${Math.max(1, resetSeconds(denied))} s.`,
-        headers: { ...headers, "retry-after": String(Math.max(1, resetSeconds(denied))) },
-      });
+    // One policy is the common case: no sorting, no intermediate arrays.
+    const healthy = outcomes.length === 1 ? (outcomes[0]!.failed ? [] : outcomes) : outcomes.filter((o) => !o.failed);
+    let denied: Outcome | undefined;
+    let strictest: Outcome | undefined;
+    for (const o of healthy) {
+      if (!o.success) {
+        if (!denied || o.resetMs > denied.resetMs) denied = o;
+      } else if (!strictest || o.remaining / o.policy.limit < strictest.remaining / strictest.policy.limit) strictest = o;
     }
-    if (closedFailure) {
+    // The strictest: a denial first, else the policy with the fewest requests left.
+    strictest = denied ?? strictest;
+    const closedFailure = outcomes.find((o) => o.failed && !o.success);
+    const anyFailed = healthy.length < outcomes.length;
+
+    const logged: Record<string, unknown> = { policies: outcomes.map((o) => o.policy.id) };
+    if (strictest) {
+      logged.policy = strictest.policy.id;
+      logged.remaining = strictest.remaining;
+    }
+    logged.limited = denied !== undefined;
+    if (anyFailed) logged.redisError = true;
+    c.get("log").ratelimit = logged;
+
+    const policyValue = outcomes.length === 1 ? policyHeader(outcomes[0]!.policy) : outcomes.map((o) => policyHeader(o.policy)).join(", ");
+    const stateValue = healthy.length === 0 ? undefined : healthy.map((o) => stateHeader(o.policy, o.remaining, resetSeconds(o))).join(", ");
+
+    if (denied || closedFailure) {
+      const headers: Record<string, string> = { "ratelimit-policy": policyValue };
+      if (stateValue !== undefined) headers.ratelimit = stateValue;
+      if (denied) {
+        const retryAfter = Math.max(1, resetSeconds(denied));
+        throw new ApiError("rate-limited", {
+          detail: `Too many requests for "${denied.policy.id}"; retry after ${retryAfter} s.`,
+          headers: { ...headers, "retry-after": String(retryAfter) },
+        });
+      }
       throw new ApiError("unavailable", {
         detail: "Rate limiting is temporarily unavailable; retry shortly.",
         headers: { ...headers, "retry-after": String(FAIL_CLOSED_RETRY_AFTER_SECONDS) },
       });
     }
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    c.header("ratelimit-policy", policyValue);
+    if (stateValue !== undefined) c.header("ratelimit", stateValue);
     await next();
   };
 }
