@@ -5,8 +5,10 @@
  * most `reserve - 1` fewer per isolate and window. Redis is read directly (the same REST API)
  * to see what the Worker stored.
  */
+import { env } from "cloudflare:workers";
 import { Redis } from "@upstash/redis/cloudflare";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app.ts";
 import { RESERVE_SCRIPT, RESERVE_SCRIPT_SHA1 } from "../../src/lib/ratelimit/reserve.ts";
 import { bearer, problemOf, stack, worker } from "./helpers.ts";
 
@@ -139,6 +141,46 @@ describe.sequential("reserve: tokens taken in batches", () => {
     expect(allowed).toBeGreaterThanOrEqual(41);
     expect(responses.filter((res) => res.status === 429)).toHaveLength(200 - allowed);
     expect(Number(await redis().get(bucketKey(id, 50, ip)))).toBe(50);
+  });
+
+  it("mixes with exact policies: the strictest decides and both are announced", async () => {
+    await awayFromBoundary();
+    const wide = `mixwide-${run}`;
+    const narrow = `mixnarrow-${run}`;
+    await setRateLimits([
+      { id: wide, match: { pathPrefix: "/v1/" }, limit: 100, windowSeconds: WINDOW, reserve: 20 },
+      { id: narrow, match: { pathPrefix: "/v1/geo" }, limit: 2, windowSeconds: WINDOW },
+    ]);
+    const ip = freshIp();
+    const first = await worker("/v1/geo", { headers: from(ip) });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("ratelimit-policy")).toBe(`"${wide}";q=100;w=${WINDOW}, "${narrow}";q=2;w=${WINDOW}`);
+    expect(first.headers.get("ratelimit")).toMatch(new RegExp(`^"${wide}";r=99;t=\\d+, "${narrow}";r=1;t=\\d+$`));
+    expect((await worker("/v1/geo", { headers: from(ip) })).status).toBe(200);
+    const third = await worker("/v1/geo", { headers: from(ip) });
+    expect(third.status).toBe(429);
+    expect((await problemOf(third)).detail).toContain(narrow);
+    // The reserving policy alone still admits this client elsewhere under /v1/.
+    expect((await worker("/v1/content/none", { headers: from(ip) })).status).toBe(404);
+  });
+
+  it("when Redis is unreachable, failMode applies to reserving policies too", async () => {
+    const deadRedis = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
+    const log = vi.spyOn(console, "log");
+    try {
+      await setRateLimits([{ id: `deadopen-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, reserve: 10 }]);
+      const open = await createApp().request("/v1/geo", { headers: from(freshIp()) }, deadRedis);
+      expect(open.status).toBe(200);
+      const line = log.mock.calls.map((a) => String(a[0])).filter((l) => l.includes('"msg":"request"') && l.includes('"path":"/v1/geo"')).at(-1);
+      expect(line).toContain('"redisError":true');
+
+      await setRateLimits([{ id: `deadclosed-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, reserve: 10, failMode: "closed" }]);
+      const closed = await createApp().request("/v1/geo", { headers: from(freshIp()) }, deadRedis);
+      expect(closed.status).toBe(503);
+      expect(closed.headers.get("retry-after")).toBe("5");
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it("refuses a reserve larger than the limit, or out of range, with 422 naming the field", async () => {
