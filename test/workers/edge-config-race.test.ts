@@ -40,6 +40,12 @@ describe("edge config copy under a slow revalidation", () => {
     expect(revalidation).toBeInstanceOf(Promise);
     await readDone; // the object has answered with version `before` (still current)
 
+    // A burst meanwhile is served from the current copy: no request waits for the held read
+    // (if one did, this would never settle while `held` is pending).
+    const burst = await Promise.all(Array.from({ length: 10 }, () => worker("/healthz")));
+    expect(burst.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(new Set(burst.map((r) => r.headers.get("x-config-version")))).toEqual(new Set([String(before)]));
+
     // An admin write in this isolate: the object moves to a newer version and the isolate adopts it.
     const auth = await bearer("ops", ["admin"]);
     const current = await worker("/v1/admin/config", { headers: { authorization: auth } });
