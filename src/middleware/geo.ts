@@ -15,9 +15,12 @@ export interface GeoVariables {
   geo: GeoContext;
 }
 
+const DEVELOPMENT = { development: true } as const;
+const PRODUCTION = { development: false } as const;
+
 export function geo(): MiddlewareHandler<AppEnv> {
   return async function geo(c, next) {
-    const visitor = visitorGeo(c.req.raw, { development: c.env.ENVIRONMENT === "development" });
+    const visitor = visitorGeo(c.req.raw, c.env.ENVIRONMENT === "development" ? DEVELOPMENT : PRODUCTION);
     c.set("visitor", visitor);
     c.set("geo", new LazyGeoContext(visitor, c.req.raw.headers));
     await next();

@@ -60,8 +60,18 @@ async function subjectKey(c: Context<AppEnv>, policy: RateLimitPolicy): Promise<
  */
 const limiters = new WeakMap<Redis, Map<string, Ratelimit>>();
 
+/** Per policy object of the config snapshot (the same objects serve every request until the config changes). */
+const prefixes = new WeakMap<RateLimitPolicy, string>();
+
 /** A changed limit or window starts a fresh counter: the new policy applies at once. */
-const prefixOf = (policy: RateLimitPolicy) => `rl:${policy.id}:${policy.limit}:${policy.windowSeconds}`;
+function prefixOf(policy: RateLimitPolicy): string {
+  let prefix = prefixes.get(policy);
+  if (prefix === undefined) {
+    prefix = `rl:${policy.id}:${policy.limit}:${policy.windowSeconds}`;
+    prefixes.set(policy, prefix);
+  }
+  return prefix;
+}
 
 function limiterFor(redis: Redis, policy: RateLimitPolicy, prefix: string): Ratelimit {
   const shape = policy.analytics ? `${prefix}:analytics` : prefix;
