@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: serves the built Worker and a bare Hono baseline from workerd directly
- * (Miniflare, no wrangler dev proxy), drives each from a second process on loopback and
- * prints throughput and p50/p99 latency side by side, with the ratio to the baseline.
+ * `npm run bench`: serves the built Worker, a bare Hono baseline and the stock reference
+ * (`bench/stock/worker.ts`: hono/jwk, cors, secure-headers, request-id, logger and
+ * @upstash/ratelimit on the same Redis) from workerd directly (Miniflare, no wrangler dev
+ * proxy), drives each from a second process on loopback and prints throughput and p50/p99
+ * latency side by side, with the ratios ours/stock and ours/bare. It also reports each
+ * Worker's bundle size (gzip) and startup CPU (`wrangler check startup`).
  *
  * Options (env): BENCH_SECONDS (default 8 per round), BENCH_CONNECTIONS (default 32),
  * BENCH_ROUNDS (default 2, rounds alternate baseline/case so drift hits both alike),
@@ -33,6 +36,7 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 /** `BENCH_CPU_PROFILE=1`: sample the app's isolate during the first round of each case (slows it down). */
 const cpuProfile = !!process.env.BENCH_CPU_PROFILE;
 const loopN = Number(process.env.BENCH_LOOP_N ?? 3000);
+const STARTUP_RUNS = 5;
 
 interface LoadResult {
   requests: number;
@@ -59,10 +63,12 @@ export interface BenchCase {
   setup?: () => Promise<void>;
   /** false: leave it out of the in-isolate loop (whose app instance has its own config). */
   loop?: false;
+  /** The stock reference's path for the same work (`bench/stock/worker.ts`); none: no stock column. */
+  stockPath?: string;
 }
 
 const cases: BenchCase[] = [
-  { name: "GET /healthz (the whole middleware chain: request context, geo, edge config, body limit, security filter, policies)", path: "/healthz" },
+  { name: "GET /healthz (the whole middleware chain: request context, geo, edge config, body limit, security filter, policies)", path: "/healthz", stockPath: "/healthz" },
   // Not the app: the bare baseline plus only the contract's per-request log line. The gap it
   // shows is what one console.log line per request costs here, before any middleware.
   { name: "reference: bare handler + the per-request log line only", path: "/healthz", target: "logFloor" },
@@ -81,6 +87,38 @@ function build(configPath: string, outDir: string, entry?: string): string {
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
+}
+
+interface StartupReport {
+  name: string;
+  /** wrangler's own figures for the bundle it uploads. */
+  bundleKiB: number;
+  gzipKiB: number;
+  /** Active CPU ms of the startup profile (module evaluation + top-level code). */
+  startupMs: number;
+}
+
+/**
+ * Bundle size and startup CPU of one Worker, as `wrangler check startup` reports them (offline);
+ * startup is the median of `STARTUP_RUNS` profiles (one profile varies by tens of ms here).
+ */
+function startupReport(name: string, configPath: string, outDir: string): StartupReport {
+  mkdirSync(outDir, { recursive: true });
+  const runs: Array<Omit<StartupReport, "name">> = [];
+  for (let i = 0; i < STARTUP_RUNS; i++) {
+    // `--cwd`, not `--config`: this wrangler's `check startup` builds the config of its cwd.
+    const out = execFileSync(process.execPath, [wranglerBin(), "check", "startup", "--cwd", dirname(configPath), "--outfile", join(outDir, `${name}.cpuprofile`)], {
+      cwd: root,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+    const bundle = /Bundle:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/.exec(out);
+    const active = /Active:\s*([\d.]+)\s*ms/.exec(out);
+    if (!bundle || !active) throw new Error(`wrangler check startup: unexpected output for ${name}:\n${out.slice(-2000)}`);
+    runs.push({ bundleKiB: Number(bundle[1]), gzipKiB: Number(bundle[2]), startupMs: Number(active[1]) });
+  }
+  return { name, ...runs[0]!, startupMs: median(runs.map((r) => r.startupMs)) };
 }
 
 function freePort(): Promise<number> {
@@ -129,14 +167,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-/** Adds a rate-limit policy on /v1/geo to the app's edge config (admin API, as an operator would). */
-async function addRateLimitPolicy(appUrl: URL, adminToken: string): Promise<void> {
+/** Puts one rate-limit policy on /v1/geo in the app's edge config (admin API, as an operator would). */
+async function addRateLimitPolicy(appUrl: URL, adminToken: string, options: Record<string, unknown> = {}): Promise<void> {
   const authorization = `Bearer ${adminToken}`;
   const current = await fetch(new URL("/v1/admin/config", appUrl), { headers: { authorization } });
   if (!current.ok) throw new Error(`GET /v1/admin/config: ${current.status} ${await current.text()}`);
   const { version, config } = (await current.json()) as { version: number; config: Record<string, unknown> };
   // A limit no benchmark reaches: every request is checked in Redis and allowed.
-  const policy = { id: "bench-geo", match: { pathPrefix: "/v1/geo" }, limit: 1_000_000, windowSeconds: 60, by: "ip" };
+  const policy = { id: "bench-geo", match: { pathPrefix: "/v1/geo" }, limit: 1_000_000, windowSeconds: 60, by: "ip", ...options };
   const res = await fetch(new URL("/v1/admin/config", appUrl), {
     method: "PUT",
     headers: { authorization, "content-type": "application/json", "if-match": `"${version}"`, "x-change-reason": "bench: rate-limit case" },
@@ -160,6 +198,13 @@ async function main() {
   const logFloorScript = build(join(root, "bench/baseline/log-floor.toml"), join(work, "log-floor"));
   const configReadScript = build(join(root, "bench/baseline/config-read.toml"), join(work, "config-read"));
   const securityFilterScript = build(join(root, "bench/baseline/security-filter.toml"), join(work, "security-filter"));
+  const stockScript = build(join(root, "bench/stock/wrangler.toml"), join(work, "stock"));
+  console.log("bench: bundle size and startup CPU (wrangler check startup)…");
+  const startup = [
+    startupReport("app", join(root, "wrangler.toml"), join(work, "startup")),
+    startupReport("stock", join(root, "bench/stock/wrangler.toml"), join(work, "startup")),
+    startupReport("bare", join(root, "bench/baseline/wrangler.toml"), join(work, "startup")),
+  ];
   const loopScript = loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
 
   // The security filter's own cost per call, before anything else loads the machine.
@@ -189,16 +234,26 @@ async function main() {
     .sign(ed.privateKey);
   const berlin = JSON.stringify({ country: "DE", continent: "EU", city: "Berlin", latitude: "52.52", longitude: "13.40", ip: "203.0.113.7" });
   cases.push(
-    { name: "GET /v1/geo (geo + locale negotiation)", path: "/v1/geo", headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" } },
-    { name: "GET /v1/me, ES256 token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${es256Token}`, "x-dev-cf": berlin } },
-    { name: "GET /v1/me, EdDSA token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${eddsaToken}`, "x-dev-cf": berlin } },
-    // Last: it changes the app's edge config. Compare with the GET /v1/geo row above.
+    { name: "GET /v1/geo (geo + locale negotiation)", path: "/v1/geo", headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" }, stockPath: "/v1/geo" },
+    { name: "GET /v1/me, ES256 token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${es256Token}`, "x-dev-cf": berlin }, stockPath: "/v1/me" },
+    { name: "GET /v1/me, EdDSA token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${eddsaToken}`, "x-dev-cf": berlin }, stockPath: "/v1/me" },
+    // Last: they change the app's edge config. Compare with the GET /v1/geo row above; the
+    // stock reference checks @upstash/ratelimit on every request of both (one Redis call each).
     {
-      name: "GET /v1/geo with one rate-limit policy (by ip, sliding window: one Redis call through the Upstash REST bridge)",
+      name: "GET /v1/geo with one rate-limit policy (by ip, sliding window, exact: one Redis call through the Upstash REST bridge)",
       path: "/v1/geo",
       headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" },
       setup: () => addRateLimitPolicy(appUrl, adminToken),
       loop: false,
+      stockPath: "/ratelimited/v1/geo",
+    },
+    {
+      name: "GET /v1/geo with one rate-limit policy, reserve: 100 (one Redis call per 100 requests per isolate and key)",
+      path: "/v1/geo",
+      headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" },
+      setup: () => addRateLimitPolicy(appUrl, adminToken, { reserve: 100 }),
+      loop: false,
+      stockPath: "/ratelimited/v1/geo",
     },
   );
   const adminToken = await signDevToken(keys, { sub: "bench-admin", roles: ["admin"], ttlSeconds: 3600 });
@@ -249,20 +304,33 @@ async function main() {
   const baseline = new Miniflare(convertV4MiniflareOptions(bare(baselineScript)));
   const logFloor = new Miniflare(convertV4MiniflareOptions(bare(logFloorScript)));
   const securityFilter = new Miniflare(convertV4MiniflareOptions(bare(securityFilterScript)));
+  const stockApp = new Miniflare(
+    convertV4MiniflareOptions({
+      ...bare(stockScript),
+      bindings: {
+        UPSTASH_REDIS_REST_URL: stack.vars.UPSTASH_REDIS_REST_URL,
+        UPSTASH_REDIS_REST_TOKEN: stack.vars.UPSTASH_REDIS_REST_TOKEN,
+        JWT_ISSUER: DEV_ISSUER,
+        JWT_AUDIENCE: DEV_AUDIENCE,
+        JWT_PUBLIC_JWKS: JSON.stringify(publicJwks),
+      },
+    }),
+  );
   const configRead = new Miniflare(
     convertV4MiniflareOptions({ ...bare(configReadScript), durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } } }),
   );
   const loop = loopScript ? new Miniflare(convertV4MiniflareOptions(appOptions(loopScript))) : undefined;
-  const [appUrl, baselineUrl, logFloorUrl, configReadUrl, securityFilterUrl] = await Promise.all([
+  const [appUrl, baselineUrl, logFloorUrl, configReadUrl, securityFilterUrl, stockUrl] = await Promise.all([
     app.ready,
     baseline.ready,
     logFloor.ready,
     configRead.ready,
     securityFilter.ready,
+    stockApp.ready,
   ]);
   const loopUrl = await loop?.ready;
 
-  const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[] }> = [];
+  const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[]; stock: LoadResult[] }> = [];
   const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
   try {
     const only = process.env.BENCH_ONLY?.toLowerCase();
@@ -276,7 +344,8 @@ async function main() {
       // Warm both (JIT, first DO read) before measuring.
       await load(new URL(c.path, baselineUrl).href, c, 2);
       await load(new URL(c.path, caseUrl).href, c, 2);
-      const row = { name: c.name, baseline: [] as LoadResult[], app: [] as LoadResult[] };
+      if (c.stockPath) await load(new URL(c.stockPath, stockUrl).href, c, 2);
+      const row = { name: c.name, baseline: [] as LoadResult[], app: [] as LoadResult[], stock: [] as LoadResult[] };
       for (let r = 0; r < rounds; r++) {
         process.stdout.write(`bench: ${c.name} — round ${r + 1}/${rounds}…\n`);
         row.baseline.push(await measure(new URL(c.path, baselineUrl).href, c, seconds));
@@ -289,7 +358,10 @@ async function main() {
           writeFileSync(file, JSON.stringify(profile));
           console.log(`\nCPU profile of "${c.name}" (round 1, ${file}):\n\n${summarizeCpuProfile(profile, appScript)}\n`);
         }
-        for (const [side, result] of [["baseline", row.baseline.at(-1)!], ["case", row.app.at(-1)!]] as const) {
+        if (c.stockPath) row.stock.push(await measure(new URL(c.stockPath, stockUrl).href, c, seconds));
+        const sides: Array<[string, LoadResult]> = [["baseline", row.baseline.at(-1)!], ["case", row.app.at(-1)!]];
+        if (c.stockPath) sides.push(["stock", row.stock.at(-1)!]);
+        for (const [side, result] of sides) {
           const unexpected = Object.entries(result.statusCounts.byStatus).filter(([code]) => !code.startsWith("2"));
           if (unexpected.length) console.log(`bench: ${side} answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
         }
@@ -312,7 +384,7 @@ async function main() {
       loopRows.push(row);
     }
   } finally {
-    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), configRead.dispose(), securityFilter.dispose(), ...(loop ? [loop.dispose()] : [])]);
+    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), configRead.dispose(), securityFilter.dispose(), stockApp.dispose(), ...(loop ? [loop.dispose()] : [])]);
     await stack.close();
     rmSync(work, { recursive: true, force: true });
   }
@@ -327,20 +399,29 @@ async function main() {
     });
     const b = side(r.baseline);
     const a = side(r.app);
-    const failures = [...r.baseline, ...r.app].map((x) => x.statusCounts);
+    const st = r.stock.length > 0 ? side(r.stock) : undefined;
+    const failures = [...r.baseline, ...r.app, ...r.stock].map((x) => x.statusCounts);
     const non2xx = `${failures.reduce((n, x) => n + x.non2xx, 0)}/${failures.reduce((n, x) => n + x.errors + x.timeouts, 0)}`;
-    return { name: r.name, baseline: b, app: a, ratio: a.rps / b.rps, non2xx };
+    return { name: r.name, baseline: b, app: a, stock: st, ratio: a.rps / b.rps, stockRatio: st ? a.rps / st.rps : undefined, non2xx };
   });
 
   const lines = [
     `connections=${connections}, ${rounds} rounds × ${seconds}s per side, node ${process.version}, load average ${loadAtStart.toFixed(1)} at start / ${loadavg()[0]!.toFixed(1)} at end`,
     "",
-    "| case | baseline req/s | case req/s | ratio | baseline p50/p99 ms | case p50/p99 ms | workerd CPU µs/req baseline/case | host CPU µs/req baseline/case | non-2xx/errors |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "Baseline: the bare Hono handler; stock: `bench/stock/worker.ts` (hono/jwk, cors, secure-headers, request-id, logger, @upstash/ratelimit); case: ours (or the named reference).",
+    "",
+    "| case | bare req/s | stock req/s | case req/s | ours/stock | ours/bare | bare p50/p99 ms | stock p50/p99 ms | case p50/p99 ms | workerd CPU µs/req bare/stock/case | host CPU µs/req bare/case | non-2xx/errors |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...summary.map(
       (s) =>
-        `| ${s.name} | ${s.baseline.rps.toFixed(0)} | ${s.app.rps.toFixed(0)} | ${(s.ratio * 100).toFixed(1)}% | ${s.baseline.p50}/${s.baseline.p99} | ${s.app.p50}/${s.app.p99} | ${us(s.baseline.workerdUs)}/${us(s.app.workerdUs)} | ${us(s.baseline.hostUs)}/${us(s.app.hostUs)} | ${s.non2xx} |`,
+        `| ${s.name} | ${s.baseline.rps.toFixed(0)} | ${s.stock ? s.stock.rps.toFixed(0) : "–"} | ${s.app.rps.toFixed(0)} | ${s.stockRatio === undefined ? "–" : `${s.stockRatio.toFixed(2)}x`} | ${s.ratio.toFixed(2)}x | ${s.baseline.p50}/${s.baseline.p99} | ${s.stock ? `${s.stock.p50}/${s.stock.p99}` : "–"} | ${s.app.p50}/${s.app.p99} | ${us(s.baseline.workerdUs)}/${us(s.stock?.workerdUs)}/${us(s.app.workerdUs)} | ${us(s.baseline.hostUs)}/${us(s.app.hostUs)} | ${s.non2xx} |`,
     ),
+    "",
+    `Bundle and startup (\`wrangler check startup\`, local workerd; startup: the profile's active CPU, median of ${STARTUP_RUNS} runs):`,
+    "",
+    "| Worker | bundle KiB | gzip KiB | startup CPU ms |",
+    "|---|---:|---:|---:|",
+    ...startup.map((x) => `| ${x.name} | ${x.bundleKiB.toFixed(1)} | ${x.gzipKiB.toFixed(1)} | ${x.startupMs.toFixed(1)} |`),
   ];
   if (loopRows.length) {
     lines.push(

@@ -24,9 +24,12 @@ export function createRedis(url: string, token: string): Redis {
 }
 
 const shared = new Map<string, Redis>();
+/** The last client handed out: settings are the same strings on every request of an isolate. */
+let last: { url: string; token: string; redis: Redis } | undefined;
 
 /** The isolate's client for this URL and token (built on first use). */
 export function sharedRedis(url: string, token: string): Redis {
+  if (last && last.url === url && last.token === token) return last.redis;
   const key = `${url}\n${token}`;
   let redis = shared.get(key);
   if (!redis) {
@@ -35,5 +38,6 @@ export function sharedRedis(url: string, token: string): Redis {
     redis = createRedis(url, token);
     shared.set(key, redis);
   }
+  last = { url, token, redis };
   return redis;
 }

@@ -2,22 +2,27 @@
  * Who is visiting from where: `c.var.visitor` (from `request.cf` and `CF-Connecting-IP`, or the
  * `x-dev-cf` override in development only) and `c.var.geo` (locale, currency, units, consent,
  * nearest origin). Pure and synchronous; every later check (maintenance, security filter, rate
- * limits, content) reads these instead of `request.cf`.
+ * limits, content) reads these instead of `request.cf`. The visitor is read on every request
+ * (the security filter needs it); locale, currency, consent and nearest origin only when a
+ * route reads them (`LazyGeoContext`).
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-import { personalize, visitorGeo, type GeoContext, type VisitorGeo } from "../lib/geo/index.ts";
+import { LazyGeoContext, visitorGeo, type GeoContext, type VisitorGeo } from "../lib/geo/index.ts";
 
 export interface GeoVariables {
   visitor: VisitorGeo;
   geo: GeoContext;
 }
 
+const DEVELOPMENT = { development: true } as const;
+const PRODUCTION = { development: false } as const;
+
 export function geo(): MiddlewareHandler<AppEnv> {
   return async function geo(c, next) {
-    const visitor = visitorGeo(c.req.raw, { development: c.env.ENVIRONMENT === "development" });
+    const visitor = visitorGeo(c.req.raw, c.env.ENVIRONMENT === "development" ? DEVELOPMENT : PRODUCTION);
     c.set("visitor", visitor);
-    c.set("geo", personalize(visitor, c.req.header("accept-language") ?? null));
+    c.set("geo", new LazyGeoContext(visitor, c.req.raw.headers));
     await next();
   };
 }

@@ -9,6 +9,7 @@ import {
   isEuEea,
   isIpAddress,
   KNOWN_COUNTRIES,
+  LazyGeoContext,
   localeCount,
   nearestOrigin,
   negotiateLocale,
@@ -469,5 +470,48 @@ describe("personalize", () => {
     const regions = parseOriginRegions('[{"id":"only","latitude":0,"longitude":0}]');
     const geo = visitorGeo(request(BERLIN_CF), PROD);
     expect(personalize(geo, null, regions).nearestOrigin).toBe("only");
+  });
+});
+
+describe("LazyGeoContext (what requests get as c.var.geo)", () => {
+  const cfs: Array<Record<string, unknown> | undefined> = [
+    BERLIN_CF,
+    { country: "CH", latitude: "46.2044", longitude: "6.1432" },
+    { country: "US", latitude: "40.7128", longitude: "-74.0060", isEUCountry: "0" },
+    { country: "T1" },
+    { country: "zz", latitude: "999", longitude: "abc" },
+    undefined,
+  ];
+  const languages = [null, "fr-CH,de;q=0.8", "ja,en-US;q=0.9", "*", "x".repeat(5000)];
+
+  it("serializes to exactly what personalize returns, field order included", () => {
+    for (const cf of cfs) {
+      for (const acceptLanguage of languages) {
+        const req = request(cf, acceptLanguage === null ? {} : { "accept-language": acceptLanguage });
+        const visitor = visitorGeo(req, PROD);
+        const lazy = new LazyGeoContext(visitor, req.headers);
+        expect(JSON.stringify(lazy)).toBe(JSON.stringify(personalize(visitor, acceptLanguage)));
+        expect(JSON.stringify({ geo: lazy })).toBe(JSON.stringify({ geo: personalize(visitor, acceptLanguage) }));
+        // Field by field, as routes read them.
+        const eager = personalize(visitor, acceptLanguage);
+        for (const key of Object.keys(eager) as Array<keyof GeoContext>) expect(lazy[key]).toEqual(eager[key]);
+      }
+    }
+  });
+
+  it("reads Accept-Language only when the locale is used, and only once", () => {
+    let reads = 0;
+    const headers = { get: (name: string) => (reads++, name === "accept-language" ? "de-DE" : null) };
+    const lazy = new LazyGeoContext(visitorGeo(request(BERLIN_CF), PROD), headers);
+    expect([lazy.country, lazy.currency, lazy.nearestOrigin]).toEqual(["DE", "EUR", "eu-central"]);
+    expect(reads).toBe(0);
+    expect(lazy.locale).toBe("de");
+    expect(lazy.locale).toBe("de");
+    expect(reads).toBe(1);
+  });
+
+  it("never exposes the client address", () => {
+    const req = request(BERLIN_CF, { "cf-connecting-ip": "203.0.113.9" });
+    expect(JSON.stringify(new LazyGeoContext(visitorGeo(req, PROD), req.headers))).not.toContain("203.0.113.9");
   });
 });

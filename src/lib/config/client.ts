@@ -2,7 +2,8 @@
  * Per-isolate copy of the edge config. Requests read the in-memory copy; at most once per
  * refresh interval one request revalidates it against the EdgeConfig object (concurrent
  * requests keep serving the current copy meanwhile). When the object cannot be reached the
- * last good copy keeps being served and `stale` says so.
+ * last good copy keeps being served and `stale` says so. Versions only move forward: a slow
+ * revalidation that answers after a newer `adoptConfig` does not replace it.
  */
 import { withTimeout } from "../timeout.ts";
 import { defaultEdgeConfig, type VersionedConfig } from "./schema.ts";
@@ -32,7 +33,13 @@ async function refresh(source: () => EdgeConfigSource, onError: (err: unknown) =
     const known = snapshot;
     const read = known ? source().currentIfNewer(known.version) : source().current();
     const current = (await withTimeout(read, CONFIG_FETCH_TIMEOUT_MS, "edge config read timed out")) ?? known!;
-    snapshot = { version: current.version, config: current.config, stale: false, fetchedAt: Date.now() };
+    // While this read was under way, `adoptConfig` (or another revalidation) may have installed
+    // a newer version than the one read: never go back to an older one.
+    const latest = snapshot;
+    snapshot =
+      latest && latest.version > current.version
+        ? { ...latest, stale: false, fetchedAt: Date.now() }
+        : { version: current.version, config: current.config, stale: false, fetchedAt: Date.now() };
   } catch (err) {
     onError(err);
     // Keep serving the last good copy; without one, the built-in defaults.

@@ -72,23 +72,33 @@ export const securitySchema = z.strictObject({
   onError: z.enum(["block", "allow"]).default("block"),
 });
 
-export const rateLimitPolicySchema = z.strictObject({
-  id,
-  match: z
-    .strictObject({
-      pathPrefix: z.string().startsWith("/").max(512).optional(),
-      methods: z.array(method).max(7).optional(),
-      countries: z.array(countryCode).max(300).optional(),
-    })
-    .default({}),
-  limit: z.int().min(1).max(1_000_000),
-  windowSeconds: z.int().min(1).max(86_400),
-  by: z.enum(["ip", "user", "tenant"]).default("ip"),
-  /** When Redis cannot answer in time: `open` lets requests through, `closed` refuses them (503). */
-  failMode: z.enum(["open", "closed"]).default("open"),
-  /** How long to wait for Redis before `failMode` applies. */
-  timeoutMs: z.int().min(50).max(10_000).default(1_000),
-});
+export const rateLimitPolicySchema = z
+  .strictObject({
+    id,
+    match: z
+      .strictObject({
+        pathPrefix: z.string().startsWith("/").max(512).optional(),
+        methods: z.array(method).max(7).optional(),
+        countries: z.array(countryCode).max(300).optional(),
+      })
+      .default({}),
+    limit: z.int().min(1).max(1_000_000),
+    windowSeconds: z.int().min(1).max(86_400),
+    by: z.enum(["ip", "user", "tenant"]).default("ip"),
+    /** When Redis cannot answer in time: `open` lets requests through, `closed` refuses them (503). */
+    failMode: z.enum(["open", "closed"]).default("open"),
+    /** How long to wait for Redis before `failMode` applies. */
+    timeoutMs: z.int().min(50).max(10_000).default(1_000),
+    /** Also record allowed/blocked counts for the Upstash console (one more Redis call per request, after the response). */
+    analytics: z.boolean().default(false),
+    /**
+     * 1: every request is checked in Redis (exact). N > 1: an isolate takes up to N tokens per
+     * key at once and spends them locally; never admits more than exact, may admit up to
+     * N - 1 fewer per isolate and window (README, "Rate limits").
+     */
+    reserve: z.int().min(1).max(1_000).default(1),
+  })
+  .refine((p) => p.reserve <= p.limit, { message: "reserve must not exceed limit", path: ["reserve"] });
 
 export const flagSchema = z.strictObject({
   enabled: z.boolean().default(false),

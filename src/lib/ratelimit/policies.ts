@@ -26,7 +26,17 @@ export function policiesFor(policies: readonly RateLimitPolicy[], req: RequestFa
 /** Structured-field string: policy ids are tokens we control, but quote and escape anyway. */
 const sfString = (s: string) => `"${s.replace(/["\\]/g, (ch) => `\\${ch}`)}"`;
 
-export const policyHeader = (p: RateLimitPolicy) => `${sfString(p.id)};q=${p.limit};w=${p.windowSeconds}`;
+/** Per policy object of the config snapshot (the same objects serve every request until the config changes). */
+const policyHeaders = new WeakMap<RateLimitPolicy, string>();
+
+export function policyHeader(p: RateLimitPolicy): string {
+  let value = policyHeaders.get(p);
+  if (value === undefined) {
+    value = `${sfString(p.id)};q=${p.limit};w=${p.windowSeconds}`;
+    policyHeaders.set(p, value);
+  }
+  return value;
+}
 
 export const stateHeader = (p: RateLimitPolicy, remaining: number, resetSeconds: number) =>
   `${sfString(p.id)};r=${Math.max(0, remaining)};t=${Math.max(0, resetSeconds)}`;
