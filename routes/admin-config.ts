@@ -38,7 +38,7 @@ async function callConfig<T>(c: Context<AppEnv>, call: () => Promise<T>): Promis
   try {
     return await call();
   } catch (err) {
-    logLine("error", "edge config object unreachable", { requestId: c.var.requestId, error: describeError(err).message });
+    logLine("error", "edge config object unreachable", { requestId: c.get("requestId"), error: describeError(err).message });
     throw new ApiError("unavailable", { detail: "The config store cannot be reached; nothing was changed." });
   }
 }
@@ -131,13 +131,13 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       const reason = changeReason(c);
       const document = c.req.valid("json");
       const result = await callConfig<ConfigWriteResult>(c, () =>
-        edgeConfigObject(c).write({ document, expectedVersion, author: c.var.principal.sub, reason }),
+        edgeConfigObject(c).write({ document, expectedVersion, author: c.get("principal").sub, reason }),
       );
       if (!result.ok) {
         if (result.error === "stale" || result.error === "not_found") throw stale(result.currentVersion);
         throw new ApiError("validation-failed", { detail: result.issues[0]?.message ?? "Invalid document.", extensions: { errors: result.issues } });
       }
-      c.var.log.configWrite = result.version;
+      c.get("log").configWrite = result.version;
       // This isolate serves the new version from the next request on; others within 2 s.
       adoptConfig({ version: result.version, config: document });
       return c.json({ version: result.version }, 200, { etag: etag(result.version) });
@@ -204,7 +204,7 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       const result = await callConfig<ConfigWriteResult>(c, () =>
         edgeConfigObject(c).rollback({
           toVersion: version,
-          author: c.var.principal.sub,
+          author: c.get("principal").sub,
           ...(reason !== undefined ? { reason: changeReason(c, reason) } : {}),
           ...(expectedVersion !== undefined ? { expectedVersion } : {}),
         }),
@@ -214,7 +214,7 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
         if (result.error === "stale") throw stale(result.currentVersion);
         throw new ApiError("validation-failed", { detail: "The stored version no longer validates.", extensions: { errors: result.issues } });
       }
-      c.var.log.configWrite = result.version;
+      c.get("log").configWrite = result.version;
       expireConfig();
       return c.json({ version: result.version }, 200, { etag: etag(result.version) });
     },

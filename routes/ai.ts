@@ -141,7 +141,7 @@ const AI_HEADERS = {
 
 function embedderFor(c: Context<AppEnv>): Embedder {
   try {
-    return createEmbedder(aiOptions(c.env), c.var.origin);
+    return createEmbedder(aiOptions(c.env), c.get("origin"));
   } catch (err) {
     throw new ApiError("unavailable", { detail: `Embeddings are not available: ${err instanceof Error ? err.message : "misconfigured"}.` });
   }
@@ -150,11 +150,11 @@ function embedderFor(c: Context<AppEnv>): Embedder {
 /** Maps AI-layer errors to problems: mixed models 409, embedder down 503. */
 function aiProblem(c: Context<AppEnv>, err: unknown): never {
   if (err instanceof EmbeddingMismatchError) {
-    c.var.log.ai = "embedding-model-mismatch";
+    c.get("log").ai = "embedding-model-mismatch";
     throw new ApiError("conflict", { detail: err.message, extensions: { storedModel: err.stored, configuredModel: err.requested } });
   }
   if (err instanceof EmbeddingError) {
-    c.var.log.ai = `embedding-failed: ${err.message}`;
+    c.get("log").ai = `embedding-failed: ${err.message}`;
     throw new ApiError("unavailable", { detail: "The embedding service is unavailable; try again shortly.", headers: { "retry-after": "5" } });
   }
   throw err;
@@ -216,7 +216,7 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const input = c.req.valid("json");
-      const tenant = c.var.principal.tenant;
+      const tenant = c.get("principal").tenant;
       const id = input.id ?? crypto.randomUUID();
       const chunks = chunkText(input.text);
       if (chunks.length > MAX_DOCUMENT_CHUNKS) {
@@ -228,20 +228,20 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       try {
         if (queue && chunks.length > SYNC_INGEST_MAX_CHUNKS) {
           const jobId = crypto.randomUUID();
-          await enqueueDocument(c.var.db, embedder, doc, jobId);
+          await enqueueDocument(c.get("db"), embedder, doc, jobId);
           try {
             await queue.send({ v: 1, tenant, documentId: id, jobId }, { contentType: "json" });
-            c.var.log.aiIngest = "queued";
+            c.get("log").aiIngest = "queued";
             return c.json({ id, chunks: chunks.length, status: "pending" as const, embeddingModel: embedder.model }, 202, { location: `/v1/ai/documents/${id}` });
           } catch (err) {
             // The queue is down: do it now rather than leave the document pending.
-            c.var.log.aiIngest = `queue-failed: ${describeError(err).message}`;
-            const done = await ingestDocument(c.var.db, embedder, doc, { chunks, jobId });
+            c.get("log").aiIngest = `queue-failed: ${describeError(err).message}`;
+            const done = await ingestDocument(c.get("db"), embedder, doc, { chunks, jobId });
             return c.json({ id, chunks: done.chunks, status: "ready" as const, embeddingModel: embedder.model }, 201, { location: `/v1/ai/documents/${id}` });
           }
         }
         const t0 = performance.now();
-        const done = await ingestDocument(c.var.db, embedder, doc, { chunks });
+        const done = await ingestDocument(c.get("db"), embedder, doc, { chunks });
         setMetric(c, "ingest", performance.now() - t0, `${done.chunks} chunks`);
         return c.json({ id, chunks: done.chunks, status: "ready" as const, embeddingModel: embedder.model }, 201, { location: `/v1/ai/documents/${id}` });
       } catch (err) {
@@ -266,10 +266,10 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const [doc] = await c.var.db
+      const [doc] = await c.get("db")
         .select()
         .from(aiDocuments)
-        .where(and(eq(aiDocuments.tenant, c.var.principal.tenant), eq(aiDocuments.id, id)));
+        .where(and(eq(aiDocuments.tenant, c.get("principal").tenant), eq(aiDocuments.id, id)));
       if (!doc) throw new ApiError("not-found", { detail: `No document "${id}".` });
       return c.json(
         {
@@ -307,7 +307,7 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const deleted = await deleteDocument(c.var.db, c.var.principal.tenant, id);
+      const deleted = await deleteDocument(c.get("db"), c.get("principal").tenant, id);
       if (!deleted) throw new ApiError("not-found", { detail: `No document "${id}".` });
       return c.json({ id, deleted: true as const, chunks: deleted.chunks, cachedAnswers: deleted.cachedAnswers }, 200);
     },
@@ -337,9 +337,9 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
         const [vector] = await embedder.embed([query], c.req.raw.signal);
         setMetric(c, "embed", performance.now() - t0);
         t0 = performance.now();
-        const result = await searchPassages(c.var.db, { tenant: c.var.principal.tenant, vector: vector!, embedder, query, k });
+        const result = await searchPassages(c.get("db"), { tenant: c.get("principal").tenant, vector: vector!, embedder, query, k });
         setMetric(c, "search", performance.now() - t0, result.strategy);
-        c.var.log.aiSearch = result.strategy;
+        c.get("log").aiSearch = result.strategy;
         return c.json(
           {
             results: result.passages.map((p) => ({ documentId: p.documentId, chunkId: p.chunkId, score: p.score, similarity: p.similarity, title: p.title, text: p.text })),
@@ -381,8 +381,8 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const started = Date.now();
       const input = c.req.valid("json");
-      const { tenant, sub } = c.var.principal;
-      const db = c.var.db;
+      const { tenant, sub } = c.get("principal");
+      const db = c.get("db");
       let conversationId = input.conversationId;
       const isNew = conversationId === undefined;
       if (conversationId !== undefined && !(await ownsConversation(db, tenant, sub, conversationId))) {
@@ -390,7 +390,7 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       }
       conversationId ??= crypto.randomUUID();
       const options = aiOptions(c.env);
-      const config = c.var.config.ai;
+      const config = c.get("config").ai;
       const metrics = new Map<string, { ms: number; description?: string | undefined }>();
       const flushMetrics = () => {
         for (const [name, m] of metrics) setMetric(c, name, m.ms, m.description);
@@ -398,10 +398,10 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       };
       const ctx: AskContext = {
         db,
-        redis: c.var.redis,
-        origin: c.var.origin,
+        redis: c.get("redis"),
+        origin: c.get("origin"),
         embedder: embedderFor(c),
-        breaker: breakerFor(c.var.origin.baseUrl, {
+        breaker: breakerFor(c.get("origin").baseUrl, {
           failureThreshold: options.breakerFailures,
           cooldownMs: options.breakerCooldownMs,
           probeLeaseMs: config.originTimeoutMs + 1_000,
@@ -416,7 +416,7 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
           const m = metrics.get(name);
           metrics.set(name, { ms: (m?.ms ?? 0) + ms, description: description ?? m?.description });
         },
-        log: c.var.log,
+        log: c.get("log"),
       };
       let outcome: AskOutcome;
       try {
@@ -432,7 +432,7 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
         const { body, cache, similarity } = outcome;
         const headers: Record<string, string> = { "x-ai-source": body.source, "x-cache": cache, "cache-control": "no-store" };
         if (cache === "HIT" && similarity !== undefined) headers["x-cache-similarity"] = similarity.toFixed(4);
-        c.var.log.aiSource = body.source;
+        c.get("log").aiSource = body.source;
         await record(body.answer, body.source, body.citations);
         const payload = { ...body, conversationId };
         if (!input.stream) return c.json(payload, 200, headers);
@@ -446,8 +446,8 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
 
       // A live origin stream: what the client sees is what gets cached, only if it completes.
       const live = outcome;
-      c.var.log.aiSource = "origin";
-      const requestId = c.var.requestId;
+      c.get("log").aiSource = "origin";
+      const requestId = c.get("requestId");
       async function* relay(): AsyncGenerator<string> {
         let settled = false;
         try {
@@ -504,7 +504,7 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const view = await readConversation(c.var.db, c.var.principal.tenant, c.var.principal.sub, id);
+      const view = await readConversation(c.get("db"), c.get("principal").tenant, c.get("principal").sub, id);
       if (!view) throw new ApiError("not-found", { detail: `No conversation "${id}" of yours.` });
       return c.json(view, 200, { "cache-control": "no-store" });
     },

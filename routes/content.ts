@@ -75,7 +75,7 @@ const variantKey = (slug: string, v: IndexEntry) => `${CACHE_ORIGIN}/${slug}/${v
 async function variantIndex(c: Context<AppEnv>, cache: Cache, slug: string): Promise<IndexEntry[] | null> {
   const hit = await cache.match(indexKey(slug));
   if (hit) return (await hit.json()) as IndexEntry[];
-  const rows = await c.var.db
+  const rows = await c.get("db")
     .select({ kind: contentVariants.kind, match: contentVariants.match, updatedAt: contentVariants.updatedAt })
     .from(contentVariants)
     .where(eq(contentVariants.slug, slug));
@@ -102,7 +102,7 @@ export const contentRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { slug } = c.req.valid("param");
-      const geo = c.var.geo;
+      const geo = c.get("geo");
       const cache = caches.default;
       const index = await variantIndex(c, cache, slug);
       if (!index) throw new ApiError("not-found", { detail: `No content item "${slug}".` });
@@ -116,17 +116,17 @@ export const contentRoutes = new OpenAPIHono<AppEnv>()
       };
       const hit = await cache.match(key);
       if (hit) {
-        c.var.log.cache = "hit";
+        c.get("log").cache = "hit";
         const body = (await hit.json()) as z.infer<typeof ContentOutput>;
         return c.json(body, 200, { ...headers, "content-language": body.locale, "x-cache": "HIT" });
       }
-      const [row] = await c.var.db
+      const [row] = await c.get("db")
         .select()
         .from(contentVariants)
         .where(sql`${contentVariants.slug} = ${slug} AND ${contentVariants.kind} = ${chosen.kind} AND ${contentVariants.match} = ${chosen.match}`);
       if (!row) throw new ApiError("not-found", { detail: `No content item "${slug}".` });
       const body = { slug, variant: variantName(row), locale: row.locale, title: row.title, body: row.body, updatedAt: row.updatedAt.toISOString() };
-      c.var.log.cache = "miss";
+      c.get("log").cache = "miss";
       await inBackground(
         c,
         cache.put(key, Response.json(body, { headers: { "cache-control": `s-maxage=${CONTENT_VARIANT_TTL_SECONDS}` } })),
@@ -157,7 +157,7 @@ export const contentRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { slug } = c.req.valid("param");
       const { variants } = c.req.valid("json");
-      const db = c.var.db;
+      const db = c.get("db");
       const now = new Date();
       const [existing] = await db.select({ slug: contentItems.slug }).from(contentItems).where(eq(contentItems.slug, slug));
       // One batch = one transaction: the item and its variants change together or not at all.

@@ -32,5 +32,5 @@ export const geoRoutes = new OpenAPIHono<AppEnv>().openapi(
       "From `request.cf` and `Accept-Language`. In development only, an `x-dev-cf: <JSON>` header replaces the cf fields and the client address.",
     responses: { 200: { description: "The visitor's context", content: { "application/json": { schema: GeoSchema } } } },
   }),
-  (c) => c.json(c.var.geo, 200, { "cache-control": "private, no-store", vary: "accept-language" }),
+  (c) => c.json(c.get("geo"), 200, { "cache-control": "private, no-store", vary: "accept-language" }),
 );

@@ -66,14 +66,14 @@ export const readinessRoutes = new OpenAPIHono<AppEnv>().openapi(
   async (c) => {
     const [db, redis, origin, config] = await Promise.all([
       runCheck(async () => {
-        await c.var.db.run(sql`select 1`);
+        await c.get("db").run(sql`select 1`);
       }),
       runCheck(async () => {
-        const pong = await c.var.redis.ping();
+        const pong = await c.get("redis").ping();
         if (pong !== "PONG") throw new Error("unexpected PING reply");
       }),
       runCheck(async () => {
-        const res = await c.var.origin.fetch("models", { timeoutMs: CHECK_TIMEOUT_MS });
+        const res = await c.get("origin").fetch("models", { timeoutMs: CHECK_TIMEOUT_MS });
         await res.body?.cancel();
         if (!res.ok) throw new Error(`origin answered ${res.status}`);
       }),
@@ -83,7 +83,7 @@ export const readinessRoutes = new OpenAPIHono<AppEnv>().openapi(
     ]);
     const checks = { db, redis, origin, config };
     const ok = Object.values(checks).every((check) => check.status === "ok");
-    if (!ok) c.var.log.readiness = Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.status]));
+    if (!ok) c.get("log").readiness = Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, v.status]));
     return ok ? c.json({ status: "ok" as const, checks }, 200) : c.json({ status: "degraded" as const, checks }, 503);
   },
 );

@@ -22,7 +22,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>().openapi(
     },
   }),
   (c) => {
-    const { sub, roles, tenant } = c.var.principal;
-    return c.json({ sub, roles, tenant, geo: c.var.geo }, 200, { "cache-control": "private, no-store" });
+    const { sub, roles, tenant } = c.get("principal");
+    return c.json({ sub, roles, tenant, geo: c.get("geo") }, 200, { "cache-control": "private, no-store" });
   },
 );

@@ -97,9 +97,9 @@ function roomObject(c: Context<AppEnv>, access: RoomAccess) {
 
 /** The caller's access to `room` (their tenant's, or the shared one); a 403 unless they may `need`. */
 function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): RoomAccess {
-  const access = roomAccess(c.var.config.rooms.policies, room, c.var.principal);
+  const access = roomAccess(c.get("config").rooms.policies, room, c.get("principal"));
   if (!access[need]) {
-    c.var.log.auth = "forbidden";
+    c.get("log").auth = "forbidden";
     throw new ApiError("forbidden", {
       detail: need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
     });
@@ -108,7 +108,7 @@ function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): Ro
 }
 
 function invalidTicket(c: Context<AppEnv>): ApiError {
-  c.var.log.auth = "invalid:ticket";
+  c.get("log").auth = "invalid:ticket";
   return new ApiError("invalid-token", {
     detail: "A valid ticket is required: tickets are single use, for one room, and expire after 30 s.",
     headers: { "www-authenticate": WWW_AUTHENTICATE },
@@ -116,7 +116,7 @@ function invalidTicket(c: Context<AppEnv>): ApiError {
 }
 
 function tokenInUrl(c: Context<AppEnv>): ApiError {
-  c.var.log.auth = "refused:query_token";
+  c.get("log").auth = "refused:query_token";
   return new ApiError("bad-request", {
     detail:
       "Access tokens in the URL are refused (URLs end up in logs). Get a ticket with POST /v1/rooms/{room}/tickets and connect " +
@@ -130,7 +130,7 @@ async function callRoom<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<
   try {
     return await call();
   } catch (err) {
-    logLine("error", "room object unreachable", { requestId: c.var.requestId, error: describeError(err).message });
+    logLine("error", "room object unreachable", { requestId: c.get("requestId"), error: describeError(err).message });
     throw new ApiError("unavailable", { detail: "The room cannot be reached right now; retry shortly." });
   }
 }
@@ -141,7 +141,7 @@ function upgradeRequired(c: Context<AppEnv>): Response {
     title: "Upgrade required",
     status: 426,
     detail: "This endpoint is a WebSocket: send Upgrade: websocket.",
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
   };
   return c.json(body, 426, { "content-type": PROBLEM_CONTENT_TYPE, upgrade: "websocket", connection: "Upgrade" });
 }
@@ -202,12 +202,12 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
       };
       // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
-      if (queryToken !== undefined && !c.var.settings.ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
+      if (queryToken !== undefined && !c.get("settings").ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
       if (ticket !== undefined) {
         const presented = parseTicket(ticket);
         if (!presented) throw invalidTicket(c);
         // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
-        access = roomAccess(c.var.config.rooms.policies, room, { tenant: presented.tenant, roles: [] });
+        access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
         identity = { room, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret, ...resume };
       } else {
         const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
@@ -233,7 +233,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         throw invalidTicket(c);
       }
       if (res.status !== 101 || !res.webSocket) {
-        logLine("error", "room refused an authenticated upgrade", { requestId: c.var.requestId, status: res.status });
+        logLine("error", "room refused an authenticated upgrade", { requestId: c.get("requestId"), status: res.status });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       // A fresh response: the object's has immutable headers, and the middleware adds some.
@@ -241,8 +241,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const ticketUser = headers.get(CONNECTED_USER_HEADER);
       headers.delete(CONNECTED_USER_HEADER);
       if (identity.via === "ticket") {
-        c.var.log.auth = "ok:ticket";
-        if (ticketUser !== null) c.var.log.sub = decodeURIComponent(ticketUser);
+        c.get("log").auth = "ok:ticket";
+        if (ticketUser !== null) c.get("log").sub = decodeURIComponent(ticketUser);
       }
       return new Response(null, { status: 101, webSocket: res.webSocket, headers });
     },
@@ -268,7 +268,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { room } = c.req.valid("param");
       const access = allowed(c, room, "read");
-      const { sub, tenant, expiresAt } = c.var.principal;
+      const { sub, tenant, expiresAt } = c.get("principal");
       const issued = await callRoom(c, () =>
         roomObject(c, access).issueTicket(room, access.shared, { userId: sub, tenant, canPublish: access.publish, tokenExpiresAt: expiresAt * 1000 }),
       );
@@ -360,7 +360,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { room } = c.req.valid("param");
       const { event, data, clientMsgId } = c.req.valid("json");
       const access = allowed(c, room, "publish");
-      const { sub: userId, tenant } = c.var.principal;
+      const { sub: userId, tenant } = c.get("principal");
       const result = await callRoom(c, () =>
         roomObject(c, access).publish(room, access.shared, {
           userId,

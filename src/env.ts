@@ -1,7 +1,8 @@
 /**
  * The Worker's environment: bindings (typed by `wrangler types` in worker-configuration.d.ts),
  * the runtime settings validated once per isolate with zod, and the per-request variables
- * that middleware puts on `c.var`.
+ * that middleware sets (read them with `c.get`: Hono's `c.var` copies every variable into a
+ * new object on each read).
  */
 import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";

@@ -1,6 +1,6 @@
 /**
  * Route-level authentication and RBAC. `requireAuth()` verifies the bearer token and puts the
- * principal on `c.var.principal`; `requireRole(...)` also demands one of the roles. Any token
+ * principal on `c.get("principal")`; `requireRole(...)` also demands one of the roles. Any token
  * problem is a 401 with `WWW-Authenticate: Bearer error="invalid_token"` and no detail that
  * helps an attacker (the reason goes to the log line); a valid token without the role is 403.
  */
@@ -18,7 +18,7 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 export const WWW_AUTHENTICATE = 'Bearer error="invalid_token"';
 
 function unauthorized(c: Context<AppEnv>, reason: string): ApiError {
-  c.var.log.auth = `invalid:${reason}`;
+  c.get("log").auth = `invalid:${reason}`;
   return new ApiError("invalid-token", {
     detail: "A valid access token is required.",
     headers: { "www-authenticate": WWW_AUTHENTICATE },
@@ -43,16 +43,16 @@ function deferTo(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undef
   }
 }
 
-/** Verifies `token` (or the request's bearer token) and sets `c.var.principal`; throws a 401 ApiError. */
+/** Verifies `token` (or the request's bearer token) and sets `c.get("principal")`; throws a 401 ApiError. */
 export async function authenticate(c: Context<AppEnv>, token = bearerToken(c)): Promise<Principal> {
   if (token === undefined) throw unauthorized(c, "missing");
   if (token === "") throw unauthorized(c, "malformed_header");
   const t0 = performance.now();
   try {
-    const principal = await verifyAccessToken(token, authConfig(c.var.settings), Date.now(), deferTo(c));
+    const principal = await verifyAccessToken(token, authConfig(c.get("settings")), Date.now(), deferTo(c));
     c.set("principal", principal);
-    c.var.log.auth = "ok";
-    c.var.log.sub = principal.sub;
+    c.get("log").auth = "ok";
+    c.get("log").sub = principal.sub;
     return principal;
   } catch (err) {
     if (err instanceof AuthError) throw unauthorized(c, err.reason);
@@ -79,7 +79,7 @@ export async function optionalPrincipal(c: Context<AppEnv>): Promise<Principal |
   let principal: Principal | null = null;
   if (token) {
     try {
-      principal = await verifyAccessToken(token, authConfig(c.var.settings), Date.now(), deferTo(c));
+      principal = await verifyAccessToken(token, authConfig(c.get("settings")), Date.now(), deferTo(c));
       c.set("principal", principal);
     } catch {
       principal = null;
@@ -92,8 +92,8 @@ export async function optionalPrincipal(c: Context<AppEnv>): Promise<Principal |
 export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async function requireAuth(c, next) {
     if (c.get("principal")) {
-      c.var.log.auth = "ok";
-      c.var.log.sub = c.var.principal.sub;
+      c.get("log").auth = "ok";
+      c.get("log").sub = c.get("principal").sub;
     } else await authenticate(c);
     await next();
   };
@@ -103,10 +103,10 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
 export function requireRole(...roles: string[]): MiddlewareHandler<AppEnv> {
   return async function requireRole(c, next) {
     const principal = c.get("principal") ?? (await authenticate(c));
-    c.var.log.auth = "ok";
-    c.var.log.sub = principal.sub;
+    c.get("log").auth = "ok";
+    c.get("log").sub = principal.sub;
     if (!principal.roles.some((r) => roles.includes(r))) {
-      c.var.log.auth = "forbidden";
+      c.get("log").auth = "forbidden";
       throw new ApiError("forbidden", { detail: `This needs one of the roles: ${roles.join(", ")}.` });
     }
     await next();

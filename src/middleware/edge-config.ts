@@ -1,5 +1,5 @@
 /**
- * Puts the current edge config on `c.var.config` (from the isolate's cached copy) and stamps
+ * Puts the current edge config on `c.get("config")` (from the isolate's cached copy) and stamps
  * `x-config-version` on every response.
  */
 import type { Context, MiddlewareHandler, Next } from "hono";

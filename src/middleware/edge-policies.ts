@@ -3,7 +3,7 @@
  * - maintenance: `503` + `Retry-After` everywhere or for the listed countries, never for
  *   health checks or the admin API and page (so admins can switch it off);
  * - CORS for the configured origins (exact origins, or `*`);
- * - feature flags on `c.var.flags`.
+ * - feature flags on `c.get("flags")`.
  */
 import type { MiddlewareHandler } from "hono";
 import { cors as honoCors } from "hono/cors";
@@ -19,11 +19,11 @@ const MAINTENANCE_EXEMPT = /^\/(healthz|readyz|admin)(\/|$)|^\/v1\/admin(\/|$)/;
 
 export function maintenance(): MiddlewareHandler<AppEnv> {
   return async function maintenance(c, next) {
-    const m = c.var.config.maintenance;
+    const m = c.get("config").maintenance;
     if (m.enabled && !MAINTENANCE_EXEMPT.test(c.req.path)) {
-      const country = c.var.visitor.country;
+      const country = c.get("visitor").country;
       if (m.countries.length === 0 || (country !== null && m.countries.includes(country))) {
-        c.var.log.maintenance = true;
+        c.get("log").maintenance = true;
         throw new ApiError("maintenance", {
           detail: m.message || "The service is down for maintenance. Please retry later.",
           headers: { "retry-after": String(m.retryAfterSeconds) },
@@ -39,7 +39,7 @@ const ALLOWED_HEADERS = ["authorization", "content-type", "if-match", "x-change-
 
 export function cors(): MiddlewareHandler<AppEnv> {
   return async function cors(c, next) {
-    const origins = c.var.config.cors.origins;
+    const origins = c.get("config").cors.origins;
     if (origins.length === 0 || !c.req.header("origin")) return next();
     const allowAny = origins.includes("*");
     const handler = honoCors({
@@ -56,10 +56,10 @@ export function cors(): MiddlewareHandler<AppEnv> {
 
 export function flags(): MiddlewareHandler<AppEnv> {
   return async function flags(c, next) {
-    const visitor = c.var.visitor;
+    const visitor = c.get("visitor");
     c.set(
       "flags",
-      featureFlags(c.var.config.flags, () => ({ id: c.get("principal")?.sub ?? visitor.ip ?? "anonymous", country: visitor.country })),
+      featureFlags(c.get("config").flags, () => ({ id: c.get("principal")?.sub ?? visitor.ip ?? "anonymous", country: visitor.country })),
     );
     await next();
   };

@@ -1,6 +1,6 @@
 /**
- * Who is visiting from where: `c.var.visitor` (from `request.cf` and `CF-Connecting-IP`, or the
- * `x-dev-cf` override in development only) and `c.var.geo` (locale, currency, units, consent,
+ * Who is visiting from where: `c.get("visitor")` (from `request.cf` and `CF-Connecting-IP`, or the
+ * `x-dev-cf` override in development only) and `c.get("geo")` (locale, currency, units, consent,
  * nearest origin). Pure and synchronous; every later check (maintenance, security filter, rate
  * limits, content) reads these instead of `request.cf`. The visitor is read on every request
  * (the security filter needs it); locale, currency, consent and nearest origin only when a

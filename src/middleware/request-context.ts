@@ -2,12 +2,12 @@
  * Request context, in one middleware so the per-request bookkeeping costs one layer:
  * - `x-request-id`: a valid incoming one is echoed, otherwise a UUID is generated
  *   (same rules as `hono/request-id` with `limitLength: 128`);
- * - `Server-Timing`: `c.var.metric` for `setMetric`/`startTime`/`endTime` from `hono/timing`,
+ * - `Server-Timing`: `c.get("metric")` for `setMetric`/`startTime`/`endTime` from `hono/timing`,
  *   and `total` plus every metric set during the request on the response (same output as
  *   `hono/timing` with its defaults);
- * - W3C trace context on `c.var.trace`;
+ * - W3C trace context on `c.get("trace")`;
  * - the one structured log line written per request. Other middleware add their outcome
- *   (`waf`, `ratelimit`, `auth`, …) to `c.var.log`.
+ *   (`waf`, `ratelimit`, `auth`, …) to `c.get("log")`.
  *
  * When `hono/request-id` or `hono/timing` run before it, it leaves those parts to them.
  */

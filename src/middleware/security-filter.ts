@@ -1,7 +1,7 @@
 /**
  * The security filter (rules in `src/lib/waf`), on every request and every path, known or not,
  * right after the edge config is known: network lists, custom rules, protocol limits, scanner
- * user agents and payload inspection, driven by `c.var.config.security`.
+ * user agents and payload inspection, driven by `c.get("config").security`.
  *
  * - `mode: "block"`: a blocking decision is a `403` `request-blocked` problem that never names
  *   the rule (the rule id is in the log line);
@@ -43,8 +43,8 @@ function logFields(d: WafDecision): Record<string, unknown> {
 export function securityFilter(): MiddlewareHandler<AppEnv> {
   return async function securityFilter(c, next) {
     const started = performance.now();
-    const security = c.var.config.security;
-    const visitor = c.var.visitor;
+    const security = c.get("config").security;
+    const visitor = c.get("visitor");
     const raw = c.req.raw;
     let body: string | null = null;
     let bodyTruncated = false;
@@ -61,7 +61,7 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
       { method: raw.method, url: raw.url, headers: raw.headers, visitor: { ip: visitor.ip, country: visitor.country, asn: visitor.asn }, body, bodyTruncated },
       security,
     );
-    c.var.log.waf = logFields(decision);
+    c.get("log").waf = logFields(decision);
     setMetric(c, "waf", performance.now() - started);
     if (decision.action === "block") {
       throw new ApiError("request-blocked", { detail: "The request was blocked by the security filter." });

@@ -47,7 +47,7 @@ export function services(): MiddlewareHandler<AppEnv> {
     c.set("redis", sharedRedis(s.UPSTASH_REDIS_REST_URL, s.UPSTASH_REDIS_REST_TOKEN));
     c.set(
       "origin",
-      createOriginClient({ baseUrl: s.ORIGIN_AI_URL, apiKey: s.ORIGIN_AI_KEY, model: s.ORIGIN_AI_MODEL, traceparent: c.var.trace.traceparent }),
+      createOriginClient({ baseUrl: s.ORIGIN_AI_URL, apiKey: s.ORIGIN_AI_KEY, model: s.ORIGIN_AI_MODEL, traceparent: c.get("trace").traceparent }),
     );
     await next();
     if (dbCalls > 0) setMetric(c, "db", dbMs);

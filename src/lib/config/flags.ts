@@ -44,7 +44,7 @@ export function isFlagEnabled(flags: Flags, name: string, subject: FlagSubject):
   return rolloutBucket(name, subject.id) < flag.rollout;
 }
 
-/** The flags a route reads as `c.var.flags`; evaluated on use, for the caller at that moment. */
+/** The flags a route reads as `c.get("flags")`; evaluated on use, for the caller at that moment. */
 export interface FeatureFlags {
   enabled(name: string): boolean;
   all(): Record<string, boolean>;

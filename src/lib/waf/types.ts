@@ -48,7 +48,7 @@ export interface WafDecision {
   matches: WafMatch[];
 }
 
-/** The visitor fields the network rules read (`c.var.visitor` has them). */
+/** The visitor fields the network rules read (`c.get("visitor")` has them). */
 export interface WafVisitor {
   ip: string | null;
   country: string | null;
