@@ -207,7 +207,11 @@ function withoutProse(t: string): string {
   EVENT.lastIndex = 0;
   for (;;) {
     // Letters, digits, spaces and commas never end a piece nor break its prose: jump over them.
-    const i = EVENT.test(t) ? EVENT.lastIndex - 1 : n;
+    // Once the piece is no sentence, only its end matters: jump to it.
+    const jump = prose ? EVENT : PIECE_END;
+    jump.lastIndex = EVENT.lastIndex;
+    const i = jump.test(t) ? jump.lastIndex - (prose ? 1 : PIECE_END_BACK[t.charCodeAt(jump.lastIndex - 1)]!) : n;
+    EVENT.lastIndex = i + 1;
     const c = i < n ? t.charCodeAt(i) : -1;
     let end = -1; // where the piece's text ends, when `c` ends it
     if (c === -1) end = n;
@@ -272,6 +276,12 @@ function withoutProse(t: string): string {
 
 /** What `withoutProse` stops at: anything but letters, digits, spaces and commas. */
 const EVENT = /[^A-Za-z0-9 ,]/g;
+/** Where a piece that is no sentence ends: `.`, `?`, `!` before white space, or a line break. */
+const PIECE_END = /[.?!][ \t\r\n]|\n/g;
+/** How far back from `PIECE_END.lastIndex` the character that ends the piece is (by the last character matched). */
+const PIECE_END_BACK = new Uint8Array(128);
+PIECE_END_BACK[32] = PIECE_END_BACK[9] = PIECE_END_BACK[13] = 2;
+PIECE_END_BACK[10] = 1;
 const AFTER_QUOTE_AT = new RegExp(AFTER_QUOTE.source.slice(1), "iy");
 const SQL_HEAD = /select|exec|waitfor|sleep|benchmark|declare|case/i;
 const COMMAND_START_AT = new RegExp(PROSE_COMMAND_START.source.slice(1), "iy");
