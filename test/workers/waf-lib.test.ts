@@ -201,6 +201,9 @@ describe("field values that are sentences but for a little punctuation", () => {
     "Happy 40th, Dave! Don't watch it all in one night :)",
     "Levi's 501 Jeans — W32/L34",
     "USB-C hub (7-in-1)",
+    "+353 1 555 0142",
+    "(555) 010-1234",
+    "2026-12-09T10:00:00+00:00",
   ])("passes %j", (v) => {
     expect(json({ v }).action).toBe("allow");
   });

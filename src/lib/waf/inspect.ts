@@ -79,6 +79,10 @@ const BY_KIND: Record<PartKind, readonly Entry[]> = {
   xml: pick("xxe"),
 };
 
+/** An ISO 8601 date or timestamp (`2026-12-04`, `2026-12-04T09:41:07.123+01:00`): nothing to inspect. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+/** A phone number (`+353 1 555 0142`, `(555) 010-1234`): digits, spaces, parentheses, dashes. */
+const PHONE = /^\+?\(?\d[\d ()-]{5,24}$/;
 /** Values made only of these cannot carry a payload (beyond the two checks in `inspectField`). */
 const PLAIN = /^[A-Za-z0-9 _,-]*$/;
 /** Single tokens such as emails, dates, versions, host names: only these detectors can apply. */
@@ -483,7 +487,8 @@ function inspected(text: string, raw: string, hadNull: boolean, field: Field): I
 
 /** Plain words, numbers and spaces: nothing to inspect, except `1 union select null` and serialized Java (`rO0AB…`). */
 function isPlain(raw: string): boolean {
-  if (raw.length > 256 || !PLAIN.test(raw)) return false;
+  if (raw.length > 256) return false;
+  if (!PLAIN.test(raw)) return raw.length <= 40 && (DATE_TIME.test(raw) || PHONE.test(raw));
   // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers.
   if (raw.includes("rO0AB") || raw.includes("XyQk") || raw.includes("H4sI")) return false;
   // Paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
@@ -519,7 +524,10 @@ const CACHE_PLACES = 8;
 export function inspectField(field: Field): ValueFindings {
   const raw = field.value;
   if (field.kind === "header-light" && !HEADER_TRIGGER.test(raw)) return NONE;
-  // Long values, and body values beyond a short one, rarely come again: hashing them for the cache costs more than it saves.
+  // Long values, and body values beyond a short one, rarely come again: hashing them for the
+  // cache costs more than it saves. Plain body values (ids, codes, numbers) are answered at once:
+  // most of a JSON body is new on every request, and caching it would only churn the cache.
+  if (field.kind === "body" && raw.length <= 64 && plainField(field)) return NONE;
   if (raw.length > CACHE_MAX_VALUE || (field.kind === "body" && raw.length > 64)) return plainField(field) ? NONE : inspectUncached(field);
   // The cache first: repeated values (User-Agent, cookies, parameters) skip even the plain check.
   const first = cache.get(raw);

@@ -129,11 +129,14 @@ function visitJson(value: unknown, path: string, key: string | null, depth: numb
     return false;
   }
   if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) {
+    // `for…in` over a parsed object sees its own keys only (JSON objects inherit nothing
+    // enumerable) and allocates no [key, value] pairs.
+    const o = value as Record<string, unknown>;
+    for (const k in o) {
       const lk = k.toLowerCase();
       const child = path ? `${path}.${k}` : k;
       if (visit({ kind: "name", name: lk, where: "body-key", key: child, value: k })) return true;
-      if (visitJson(v, child, lk, depth + 1, visit, budget)) return true;
+      if (visitJson(o[k], child, lk, depth + 1, visit, budget)) return true;
     }
   }
   return false;
