@@ -204,6 +204,7 @@ describe("field values that are sentences but for a little punctuation", () => {
     "+353 1 555 0142",
     "(555) 010-1234",
     "2026-12-09T10:00:00+00:00",
+    "I don’t know, it’s fine",
   ])("passes %j", (v) => {
     expect(json({ v }).action).toBe("allow");
   });
@@ -219,6 +220,10 @@ describe("field values that are sentences but for a little punctuation", () => {
     "see (select password from users)",
     "hello world (alert (1))",
     "admin' #",
+    // typographic quotes that some databases and drivers fold to SQL quotes
+    "x’ or ’a’ like ’a",
+    "name” or “a” like “a",
+    "We visited O’Brien’s garden and it’s lovely, isn’t it? Come along x’ or ’a’ like ’a",
   ])("blocks %j", (v) => {
     expect(json({ v }).action).toBe("block");
   });

@@ -126,7 +126,8 @@ const LETTER_MARK_NUMBER = /[\p{L}\p{M}\p{N}]/u;
 /** The rules of `isProse` for ASCII text, as one regex. */
 const ASCII_PROSE = /^(?:[A-Za-z0-9,!?'"]| (?!-[^\s\d])|\.(?![^ \d])|:(?![^ ])|-(?!-))*$/;
 const HAS_NON_ASCII = /[^\x00-\x7f]/;
-const QUOTES = ["'", '"', "`"] as const;
+/** Quotes, and the typographic ones some databases and drivers fold to them (`’ or ‘1’ like ‘1`). */
+const QUOTES = ["'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d", "\u2032", "\u2033"] as const;
 /** SQL words that, right after a quote, continue a statement. */
 const AFTER_QUOTE = /^\s{0,8}(?:or|and|xor|like|rlike|regexp|having|not|is|between|in|div|union|order|group|limit|procedure|into|select|when|then|where|from)\b/;
 /** cmd.exe control words at the start, PowerShell `Verb-Noun` anywhere. */
@@ -249,6 +250,7 @@ function withoutProse(t: string): string {
             break;
           default:
             if (c < 0x80 || !letterLike(c, t, i)) prose = false;
+            else if (c === 0x2018 || c === 0x2019 || c === 0x201c || c === 0x201d) quotes.push(i);
         }
       }
       continue;
