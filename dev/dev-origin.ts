@@ -15,6 +15,7 @@ import type { Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { pathToFileURL } from "node:url";
+import { hash32 } from "../src/lib/hash.ts";
 
 // ---------------------------------------------------------------------------
 // Public API
@@ -153,22 +154,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
 
 function sha256Hex(s: string): string {
   return createHash("sha256").update(s).digest("hex");
-}
-
-/** FNV-1a 32-bit with a seed; fast, deterministic feature hashing. */
-function fnv1a(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // final avalanche (murmur3 fmix32)
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function collapse(s: string): string {
@@ -384,8 +369,8 @@ const STOPWORDS = new Set([
 export function embedText(text: string, dimensions: number): number[] {
   const v = new Float64Array(dimensions);
   const add = (feature: string, weight: number): void => {
-    const h = fnv1a(feature, 0);
-    const sign = fnv1a(feature, 0x9e3779b9) & 1 ? 1 : -1;
+    const h = hash32(feature, 0);
+    const sign = hash32(feature, 0x9e3779b9) & 1 ? 1 : -1;
     v[h % dimensions] = (v[h % dimensions] ?? 0) + sign * weight;
   };
   const lower = text.normalize("NFKC").toLowerCase();

@@ -8,6 +8,7 @@
  * `/v1/embeddings` (see `embeddings.ts`). Changing anything here changes the vectors, so the
  * model name carries a version and stored documents record it.
  */
+import { hash32 } from "../hash.ts";
 
 export const LOCAL_EMBEDDING_MODEL = "local-hash-v1";
 
@@ -17,21 +18,6 @@ const STOPWORDS = new Set(
     "than about into over under up out")
     .split(" "),
 );
-
-/** FNV-1a 32-bit with a seed and a murmur3 finaliser: fast, stable across runtimes. */
-function hash32(s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /**
  * A crude suffix stripper so "enable", "enabled", "enables" and "enabling" share one stem

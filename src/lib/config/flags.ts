@@ -8,23 +8,9 @@
  * `countries` (when non-empty) limits a flag to visitors from those countries.
  */
 import type { EdgeConfigDocument } from "./schema.ts";
+import { hash32 } from "../hash.ts";
 
 type Flags = EdgeConfigDocument["flags"];
-
-/** FNV-1a over UTF-16 code units, then murmur3's finalizer for avalanche. */
-function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** The subject's stable bucket for a flag, in [0, 100) with 0.01 resolution. */
 export function rolloutBucket(flag: string, subject: string): number {
