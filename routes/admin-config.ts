@@ -12,6 +12,7 @@ import { EDGE_CONFIG_INSTANCE } from "../src/lib/config/instance.ts";
 import { edgeConfigSchema } from "../src/lib/config/schema.ts";
 import type { ConfigVersionEntry, ConfigWriteResult } from "../src/lib/config/store.ts";
 import { ApiError } from "../src/lib/errors.ts";
+import { problem } from "./problem.ts";
 import { describeError, logLine } from "../src/lib/log.ts";
 import { requireRole } from "../src/middleware/auth.ts";
 
@@ -70,7 +71,6 @@ function stale(currentVersion: number): ApiError {
   });
 }
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: z.object({}).passthrough() } } });
 
 export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
   .openapi(

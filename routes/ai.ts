@@ -21,6 +21,7 @@ import { sseEvent } from "../src/lib/ai/sse.ts";
 import { inBackground } from "../src/lib/background.ts";
 import { aiDocuments } from "../src/lib/db/schema.ts";
 import { ApiError } from "../src/lib/errors.ts";
+import { problem } from "./problem.ts";
 import { describeError } from "../src/lib/log.ts";
 import { requireAuth, requireRole } from "../src/middleware/auth.ts";
 
@@ -131,7 +132,6 @@ const ConversationView = z
   })
   .openapi("AiConversation");
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: z.object({}).passthrough() } } });
 
 const AI_HEADERS = {
   "x-ai-source": { schema: { type: "string" as const }, description: "cache, edge, origin or degraded" },

@@ -27,6 +27,7 @@ import {
   subprotocolAuth,
 } from "../src/lib/rooms/protocol.ts";
 import { ApiError, PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "../src/lib/errors.ts";
+import { problem } from "./problem.ts";
 import { describeError, logLine } from "../src/lib/log.ts";
 import { authenticate, bearerToken, requireAuth, WWW_AUTHENTICATE } from "../src/middleware/auth.ts";
 
@@ -83,7 +84,6 @@ const PublishBody = z
   .openapi("RoomPublish");
 const PublishedSchema = z.object({ seq: SeqString, id: z.string(), dup: z.boolean().optional() }).openapi("RoomPublished");
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: z.object({}).passthrough() } } });
 const tokenProblems = {
   400: problem("Invalid room name or query"),
   401: problem("Missing or invalid token"),
