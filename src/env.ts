@@ -6,62 +6,23 @@
  */
 import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";
-import { z } from "zod";
 import type { EdgeConfigDocument } from "./lib/config/schema.ts";
 import type { Database } from "./lib/db/client.ts";
 import type { LogFields } from "./lib/log.ts";
 import type { OriginClient } from "./lib/origin.ts";
 import type { TraceContext } from "./lib/trace.ts";
-import type { AuthVariables } from "./middleware/auth.ts";
-import type { GeoVariables } from "./middleware/geo.ts";
-import type { PolicyVariables } from "./middleware/edge-policies.ts";
+import type { AuthVariables } from "./lib/auth/principal.ts";
+import type { FeatureFlags } from "./lib/config/flags.ts";
+import type { GeoContext, VisitorGeo } from "./lib/geo/index.ts";
+import type { Settings } from "./lib/settings.ts";
 import type { Redis } from "@upstash/redis/cloudflare";
 
-/** Empty strings in `.dev.vars`/vars mean "not set". */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), schema.optional());
+export { readSettings, settingsSchema, type Settings, type SettingsResult } from "./lib/settings.ts";
 
-const httpUrl = z.url({ protocol: /^https?$/ });
-
-export const settingsSchema = z.object({
-  ENVIRONMENT: z.enum(["development", "production"]).default("production"),
-  LIBSQL_URL: z.url({ protocol: /^(https?|libsql)$/ }),
-  LIBSQL_AUTH_TOKEN: optional(z.string()),
-  UPSTASH_REDIS_REST_URL: httpUrl,
-  UPSTASH_REDIS_REST_TOKEN: z.string().min(1),
-  ORIGIN_AI_URL: httpUrl,
-  ORIGIN_AI_KEY: optional(z.string()),
-  ORIGIN_AI_MODEL: optional(z.string()).transform((v) => v ?? "gpt-4o-mini"),
-  JWT_ISSUER: optional(z.string()),
-  JWT_AUDIENCE: optional(z.string()),
-  JWT_JWKS_URL: optional(httpUrl),
-  JWT_PUBLIC_JWKS: optional(z.string()),
-  JWT_ALGORITHMS: optional(z.string()).transform((v) => v ?? "ES256,EdDSA,RS256"),
-  JWT_HS256_SECRET: optional(z.string()),
-  /** `true` lets the rooms WebSocket take `?access_token=` (tokens in URLs end up in logs; use tickets). */
-  ROOMS_ALLOW_QUERY_TOKEN: optional(z.enum(["true", "false"])).transform((v) => v === "true"),
-});
-
-export type Settings = z.output<typeof settingsSchema>;
-
-export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: string[] };
-
-const parsed = new WeakMap<object, SettingsResult>();
-
-/** Validates the environment once per env object (i.e. once per isolate). */
-export function readSettings(env: Env): SettingsResult {
-  let result = parsed.get(env);
-  if (!result) {
-    const r = settingsSchema.safeParse(env);
-    result = r.success
-      ? { ok: true, settings: r.data }
-      : { ok: false, problems: r.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`) };
-    parsed.set(env, result);
-  }
-  return result;
-}
-
-export interface AppVariables extends RequestIdVariables, TimingVariables, AuthVariables, GeoVariables, PolicyVariables {
+export interface AppVariables extends RequestIdVariables, TimingVariables, AuthVariables {
+  visitor: VisitorGeo;
+  geo: GeoContext;
+  flags: FeatureFlags;
   trace: TraceContext;
   log: LogFields;
   settings: Settings;

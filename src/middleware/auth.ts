@@ -10,10 +10,6 @@ import type { AppEnv } from "../env.ts";
 import { authConfig, AuthError, verifyAccessToken, type Principal } from "../lib/auth/verify.ts";
 import { ApiError } from "../lib/errors.ts";
 
-export interface AuthVariables {
-  principal: Principal;
-}
-
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 export const WWW_AUTHENTICATE = 'Bearer error="invalid_token"';
 

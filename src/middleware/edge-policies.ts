@@ -8,12 +8,8 @@
 import type { MiddlewareHandler } from "hono";
 import { cors as honoCors } from "hono/cors";
 import type { AppEnv } from "../env.ts";
-import { featureFlags, type FeatureFlags } from "../lib/config/flags.ts";
+import { featureFlags } from "../lib/config/flags.ts";
 import { ApiError } from "../lib/errors.ts";
-
-export interface PolicyVariables {
-  flags: FeatureFlags;
-}
 
 const MAINTENANCE_EXEMPT = /^\/(healthz|readyz|admin)(\/|$)|^\/v1\/admin(\/|$)/;
 

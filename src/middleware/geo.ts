@@ -8,12 +8,7 @@
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
-import { LazyGeoContext, visitorGeo, type GeoContext, type VisitorGeo } from "../lib/geo/index.ts";
-
-export interface GeoVariables {
-  visitor: VisitorGeo;
-  geo: GeoContext;
-}
+import { LazyGeoContext, visitorGeo } from "../lib/geo/index.ts";
 
 const DEVELOPMENT = { development: true } as const;
 const PRODUCTION = { development: false } as const;

@@ -10,7 +10,7 @@
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { readSettings } from "../../env.ts";
+import { readSettings } from "../settings.ts";
 import { createDatabase, type Database } from "../db/client.ts";
 import { aiIngestJobs } from "../db/schema.ts";
 import { describeError, logLine } from "../log.ts";

@@ -9,7 +9,7 @@
  * (a `kid` removed, a rotation) or a changed key configuration sends the token back through
  * full verification. Bounded in entries and in (estimated) bytes, least recently used first out.
  */
-import type { Principal } from "./verify.ts";
+import type { Principal } from "./principal.ts";
 
 export const TOKEN_CACHE_TTL_MS = 5 * 60_000;
 export const TOKEN_CACHE_MAX_ENTRIES = 10_000;

@@ -7,9 +7,12 @@
  * (token-cache.ts) and served from there while its settings and key are still in force.
  */
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { Settings } from "../../env.ts";
+import type { Settings } from "../settings.ts";
 import { freshRemoteKeys, inlineKeys, remoteKeys, resetKeyCaches, type Defer } from "./keys.ts";
+import type { Principal } from "./principal.ts";
 import { cachedToken, clearTokenCache, countHit, forgetToken, rememberToken } from "./token-cache.ts";
+
+export type { Principal } from "./principal.ts";
 
 /** Seconds of clock skew tolerated for `exp`, `nbf` and `iat`. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
@@ -23,14 +26,6 @@ const ALLOWED_TYP = new Set(["jwt", "at+jwt", "application/jwt", "application/at
 const KID = /^[A-Za-z0-9._:-]{1,128}$/;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-export interface Principal {
-  sub: string;
-  roles: string[];
-  /** The `tenant` claim, or `sub` when absent. */
-  tenant: string;
-  /** `exp` in seconds since the epoch (e.g. to close a WebSocket when it passes). */
-  expiresAt: number;
-}
 
 export class AuthError extends Error {
   override name = "AuthError";

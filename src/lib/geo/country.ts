@@ -6,7 +6,7 @@
  * `visitorGeo` returns them; lower-case input is tolerated. Unknown countries get the
  * defaults: USD, metric, `en`, and consent required.
  */
-import type { SupportedLocale } from "./locale.ts";
+import type { SupportedLocale } from "./supported-locales.ts";
 
 type CountryFacts = readonly [currency: string, locale: SupportedLocale];
 
