@@ -11,10 +11,10 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { readSettings } from "../settings.ts";
-import { createDatabase, type Database } from "../db/client.ts";
+import type { Database } from "../db/client.ts";
 import { aiIngestJobs } from "../db/schema.ts";
 import { describeError, logLine } from "../log.ts";
-import { createOriginClient } from "../origin.ts";
+import { createServices } from "../services.ts";
 import { traceFromHeader } from "../trace.ts";
 import { createEmbedder, type Embedder } from "./embeddings.ts";
 import { failDocument, ingestDocument } from "./ingest.ts";
@@ -58,9 +58,8 @@ export async function ingestQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
     return;
   }
   const s = settings.settings;
-  const db = createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN });
   const trace = traceFromHeader(undefined);
-  const origin = createOriginClient({ baseUrl: s.ORIGIN_AI_URL, apiKey: s.ORIGIN_AI_KEY, model: s.ORIGIN_AI_MODEL, traceparent: trace.traceparent });
+  const { db, origin } = createServices(s, { traceparent: trace.traceparent });
   let embedder: Embedder;
   try {
     embedder = createEmbedder(aiOptions(env), origin);
