@@ -5,7 +5,7 @@
  * different parts of a request; and the Java-flavoured ordinary traffic that must pass.
  */
 import { describe, expect, it } from "vitest";
-import { DEFAULT, evaluate, security } from "./waf-requests.ts";
+import { evaluate, security } from "./waf-requests.ts";
 
 const query = (value: string, name = "data") => evaluate({ url: `https://edge.test/v1/items?${name}=${encodeURIComponent(value)}` });
 const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

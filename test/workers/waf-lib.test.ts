@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { compileNetwork, evaluateRequest, PROTOCOL_LIMITS } from "../../src/lib/waf/index.ts";
 import { normalizeValue, percentDecode } from "../../src/lib/waf/normalize.ts";
-import { BROWSER, DEFAULT, evaluate, req, security } from "./waf-requests.ts";
+import { BROWSER, evaluate, req, security } from "./waf-requests.ts";
 
 const query = (value: string, name = "q") => evaluate({ url: `https://edge.test/search?${name}=${encodeURIComponent(value)}` });
 const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });

@@ -123,9 +123,8 @@ function isUpload(field: Field): boolean {
  * (`' OR 'x' LIKE 'x`, `1 UnIoN SeLeCt 1,2`) and cmd.exe/PowerShell command lines.
  */
 const LETTER_MARK_NUMBER = /[\p{L}\p{M}\p{N}]/u;
-/** The rules of `isProse` for ASCII text, as one regex. */
+/** Sentences of ASCII text (the rules above), as one regex. */
 const ASCII_PROSE = /^(?:[A-Za-z0-9,!?'"]| (?!-[^\s\d])|\.(?![^ \d])|:(?![^ ])|-(?!-))*$/;
-const HAS_NON_ASCII = /[^\x00-\x7f]/;
 /** Quotes, and the typographic ones some databases and drivers fold to them (`’ or ‘1’ like ‘1`). */
 const QUOTES = ["'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d", "\u2032", "\u2033"] as const;
 /** SQL words that, right after a quote, continue a statement. */
@@ -142,56 +141,13 @@ function letterLike(c: number, t: string, i: number): boolean {
   return LETTER_MARK_NUMBER.test(t[i]!);
 }
 
-/**
- * A sentence (see above), in one pass over the characters: letters, digits, single-space
- * separated words and `.,!?'":-`, where `.` is followed by a space, a digit or the end, `:` by a
- * space or the end, `-` not by `-` and not as a ` -flag`; at least 24 characters and one space.
- */
-function isProse(t: string): boolean {
-  const n = t.length;
-  if (n < 24) return false;
-  // ASCII text: one compiled regex is about twice as fast as the loop below.
-  if (ASCII_PROSE.test(t)) return t.includes(" ");
-  if (!HAS_NON_ASCII.test(t)) return false;
-  let space = false;
-  for (let i = 0; i < n; i++) {
-    const c = t.charCodeAt(i);
-    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57)) continue;
-    const next = i + 1 < n ? t.charCodeAt(i + 1) : -1;
-    switch (c) {
-      case 32:
-        space = true;
-        continue;
-      case 44: // ,
-      case 33: // !
-      case 63: // ?
-      case 39: // '
-      case 34: // "
-        continue;
-      case 46: // .
-        if (next !== -1 && next !== 32 && !(next >= 48 && next <= 57)) return false;
-        continue;
-      case 58: // :
-        if (next !== -1 && next !== 32) return false;
-        continue;
-      case 45: // -
-        if (next === 45) return false;
-        if (i > 0 && t.charCodeAt(i - 1) === 32 && next !== 32 && !(next >= 48 && next <= 57)) return false;
-        continue;
-      default:
-        if (c < 0x80 || !letterLike(c, t, i)) return false;
-    }
-  }
-  return space;
-}
-
 /** Values longer than this are inspected without their inner sentences (see `withoutProse`). */
 const CONDENSE_MIN = 256;
 /**
  * A long value without the sentences inside it: a comment, a post or a description mixes a few
  * lines of code or markup with paragraphs of prose, and every detector would otherwise read all
  * of it. The value is cut after each sentence end (`.`, `?` or `!` before a space, or a line
- * break); a piece that is a sentence by the rules of `isProse` and that the sentence gates
+ * break); a piece that is a sentence (see `ASCII_PROSE`, `letterLike`) and that the sentence gates
  * (`proseEntry`: SQL in words, command lines) pass by is left out. The first and last pieces
  * always stay (rules anchored at the start or end of a value still see what is there), and what
  * stays keeps its own separators, so leaving pieces out removes words and nothing else: no
@@ -321,8 +277,8 @@ for (const c of [9, 10, 13, 32]) WHITE_CHAR[c] = 1;
 /**
  * Everyday field values that are sentences but for a little punctuation: `c/o Reception (2nd
  * floor)`, `Gift wrap & card`, `Call me at 10:00; ring twice`, `Order #3 for Sam @ reception`,
- * `+353 1 555 0142`, `Wall mount — VESA 300×300, tilt ±15°`. Besides the rules of `isProse`
- * (which it falls back to), it allows: symbols and punctuation outside ASCII (NFKC already
+ * `+353 1 555 0142`, `Wall mount — VESA 300×300, tilt ±15°`. Besides the rules of sentences
+ * (`ASCII_PROSE`, letters of any script), it allows: symbols and punctuation outside ASCII (NFKC already
  * turned the lookalikes of ASCII syntax into ASCII), `(` after a space or at the start and before
  * a letter or digit unless a known call name stands before it, `)` before a space, punctuation
  * or the end, `/` between letters or digits, `:` between digits, `@` between letters or
@@ -436,7 +392,7 @@ function proseSql(l: string): boolean {
   return head.includes("select") || head.includes("exec") || head.includes("waitfor") || head.includes("sleep") || head.includes("benchmark") || head.includes("declare") || (head.includes("case") && head.includes("when"));
 }
 
-/** The detectors worth running on a sentence (see `isProse`), by the same gates as elsewhere. */
+/** The detectors worth running on a sentence (see `sentenceNeeds`), by the same gates as elsewhere. */
 function proseEntry(e: Entry, v: Inspected): boolean {
   if (e.cls === "sqli") return proseSql(v.lower);
   if (e.cls === "command") return proseCommand(v.text, v.lower);

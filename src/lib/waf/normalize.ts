@@ -10,8 +10,6 @@
 /** Decoding passes at most (double and triple encoding are common, more is noise). */
 const MAX_PASSES = 3;
 
-const HEX = /^[0-9A-Fa-f]$/;
-
 function hexVal(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 65 && c <= 70) return c - 55;

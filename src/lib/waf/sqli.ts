@@ -1301,16 +1301,6 @@ function around(lower: string, i: number, before: number, after: number, scanned
   if (to > from) scanRange(lower, from, to, out);
   return Math.max(to, scanned);
 }
-/** Values up to this length are scanned by one loop; longer ones by `indexOf` and a regex. */
-const SHORT_SCAN = 128;
-/** For the short-value loop: 1 = quote (`'`, `"`), 2 = a trigger character (`RARE`), 3 = `s` (maybe `select`). */
-const CHAR_CLASS = (() => {
-  const t = new Uint8Array(128);
-  for (const c of "'\"") t[c.charCodeAt(0)] = 1;
-  for (const c of ";(_@=<>*:|&`") t[c.charCodeAt(0)] = 2;
-  t[115] = 3;
-  return t;
-})();
 /** The positions `hotSpots` returns (one array, reused: callers read it before the next call). */
 const SPOTS: number[] = [];
 /** Characters around which SQL may stand (quotes are judged by what follows them). */

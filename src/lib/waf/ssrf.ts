@@ -41,12 +41,6 @@ function isSchemeChar(c: number): boolean {
   return isLetter(c) || (c >= 48 && c <= 57) || c === 43 || c === 46 || c === 45;
 }
 
-interface ServerUrl {
-  scheme: string;
-  host: string;
-  index: number;
-}
-
 /** Only hex digits, `:` and `.` (and a zone) can be an IPv6 address. */
 const IPV6_CHARS = /^[0-9a-f:.]+(?:%.*)?$/;
 type Kind = ReturnType<typeof classifyHost>;
