@@ -5,27 +5,16 @@
  * arriving before the isolate holds any key. Every one must pass, and the provider must see
  * about one fetch per isolate, not one per request. Two isolates run side by side.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevIdp, type DevIdp } from "../../dev/dev-idp.ts";
-import { wranglerBin } from "../../dev/wrangler-bin.ts";
+import { startTwoIsolates, UNUSED_BACKENDS, type TwoIsolates, type WorkerFetcher } from "./two-isolates.ts";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const ISSUER = "https://issuer.test";
 const AUDIENCE = "edge";
 
-type ServerSocket = { accept(): void; close(code?: number, reason?: string): void };
-type WorkerFetcher = { fetch(url: string, init?: RequestInit): Promise<Response & { webSocket?: ServerSocket | null }> };
-
-let mf: Miniflare;
+let workers: TwoIsolates;
 let idp: DevIdp;
-let work: string;
 let signer: CryptoKey;
 let a: WorkerFetcher;
 let b: WorkerFetcher;
@@ -46,15 +35,6 @@ function token(sub: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), "edge-auth-cold-"));
-  const out = join(work, "build");
-  execFileSync(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--outdir", out], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  const script = join(out, readdirSync(out).find((f) => f.endsWith(".js"))!);
-
   idp = await startDevIdp();
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   signer = privateKey;
@@ -63,50 +43,19 @@ beforeAll(async () => {
   // Every request of the burst arrives while the first fetch is still in flight.
   await fetch(dev("behaviour"), { method: "PUT", body: JSON.stringify({ latencyMs: 200 }) });
 
-  // Settings must validate; these routes never call the database, Redis or the origin.
-  const bindings = {
-    ENVIRONMENT: "development",
-    LIBSQL_URL: "http://127.0.0.1:9",
-    UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9",
-    UPSTASH_REDIS_REST_TOKEN: "unused",
-    ORIGIN_AI_URL: "http://127.0.0.1:9/v1",
+  workers = await startTwoIsolates("auth-cold", {
+    ...UNUSED_BACKENDS,
     JWT_ISSUER: ISSUER,
     JWT_AUDIENCE: AUDIENCE,
     JWT_JWKS_URL: `${idp.url}/t/${TENANT}/jwks.json`,
     JWT_ALGORITHMS: "ES256",
-  };
-  const common = { modules: true, scriptPath: script, modulesRoot: dirname(script), compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], bindings };
-  mf = new Miniflare(
-    convertV4MiniflareOptions({
-      log: new Log(LogLevel.NONE),
-      handleStructuredLogs: () => {},
-      workers: [
-        {
-          ...common,
-          name: "edge-a",
-          durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true }, ROOMS: { className: "Room", useSQLite: true } },
-        },
-        {
-          ...common,
-          name: "edge-b",
-          durableObjects: {
-            EDGE_CONFIG: { className: "EdgeConfig", scriptName: "edge-a", useSQLite: true },
-            ROOMS: { className: "Room", scriptName: "edge-a", useSQLite: true },
-          },
-        },
-      ],
-    }),
-  );
-  await mf.ready;
-  // Miniflare's Fetcher type clashes with the DOM lib's Request here; only fetch is used.
-  a = (await mf.getWorker("edge-a")) as unknown as WorkerFetcher;
-  b = (await mf.getWorker("edge-b")) as unknown as WorkerFetcher;
+  });
+  ({ a, b } = workers);
 }, 120_000);
 
 afterAll(async () => {
-  await mf?.dispose();
+  await workers?.dispose();
   await idp?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe("cold start with a remote JWKS, separate requests", () => {
