@@ -6,7 +6,8 @@
  * modules minus those. English stays: zod registers it on the first schema it builds. Bundled
  * in place of `zod` through `[alias]` in wrangler.toml (deploy, `wrangler dev`, the tests);
  * type checking and Node scripts use zod itself. Keep in step with
- * `node_modules/zod/v4/classic/external.js` when zod is upgraded.
+ * `node_modules/zod/v4/classic/external.js` when zod is upgraded (test/integration/zod-bundle.test.ts
+ * fails until it is).
  */
 // `core` (zod.core) is left out too: its namespace names the locales as well, and nothing here reads it.
 export * from "../../node_modules/zod/v4/classic/schemas.js";
