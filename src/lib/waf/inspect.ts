@@ -88,6 +88,8 @@ const PLAIN = /^[A-Za-z0-9 _,-]*$/;
 /** Single tokens such as emails, dates, versions, host names: only these detectors can apply. */
 const TOKEN = /^[\w.@+:-]*$/;
 const TOKEN_CLASSES: ReadonlySet<AttackClass> = new Set(["traversal", "ssrf", "java", "php", "node", "xss", "fixation"]);
+/** What a single token can need: its classes, and SQL when `sqliPlainValue` says so. */
+const TOKEN_OR_SQL_CLASSES: ReadonlySet<AttackClass> = new Set([...TOKEN_CLASSES, "sqli"]);
 /** Standard header values that contain none of these are not inspected (lookups, Shellshock and OGNL need them). */
 const HEADER_TRIGGER = /[$%\\(#@{]|java|rO0AB|aced0005|\b(?:com|org|ch|bsh|groovy|sun|jdk)\.\w/i;
 const WINDOW = 16_384;
@@ -112,8 +114,10 @@ function add(out: ValueFinding[], f: ValueFinding): void {
 
 /** Upload file names (multipart `filename`, `X-Filename`-style headers): a plain name such as `wp-config.php.bak` matters. */
 function isUpload(field: Field): boolean {
-  return field.where === "body-filename" || (field.name !== null && field.name.length <= 12 && /^x[-_]?file[-_]?name$/.test(field.name));
+  const name = field.name;
+  return field.where === "body-filename" || (name !== null && name.length <= 12 && name.charCodeAt(0) === 120 && UPLOAD_NAME.test(name));
 }
+const UPLOAD_NAME = /^x[-_]?file[-_]?name$/;
 
 /**
  * Sentences: letters of any script, digits, spaces and the punctuation of prose, with no
@@ -421,14 +425,27 @@ function neededBySentence(cls: AttackClass, needs: number): boolean {
 const CLEAN_URL = /^https?:\/\/[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,16}(?::\d{1,5})?(?:\/[\w.~-]{0,256}){0,64}(?:\?[\w.~=&-]{0,2048})?(?:#[\w.~/-]{0,256})?$/i;
 const URL_CLASSES: ReadonlySet<AttackClass> = new Set(["ssrf", "rfi", "traversal", "java", "node", "fixation"]);
 
-function runDetectors(v: Inspected, entries: readonly Entry[], out: ValueFinding[]): void {
+/** `entries` narrowed to the classes in `classes` (lists made once per part kind and value shape). */
+const narrowed = new Map<readonly Entry[], Map<ReadonlySet<AttackClass>, readonly Entry[]>>();
+function narrow(entries: readonly Entry[], classes: ReadonlySet<AttackClass>): readonly Entry[] {
+  let byClasses = narrowed.get(entries);
+  if (byClasses === undefined) narrowed.set(entries, (byClasses = new Map()));
+  let list = byClasses.get(classes);
+  if (list === undefined) byClasses.set(classes, (list = entries.filter((e) => classes.has(e.cls))));
+  return list;
+}
+/** The classes a sentence can need at all: its punctuation's (`neededBySentence`) and the sentence gates' (`proseEntry`). */
+const SENTENCE_CLASSES: ReadonlySet<AttackClass> = new Set(["traversal", "command", "php", "sqli"]);
+
+function runDetectors(v: Inspected, all: readonly Entry[], out: ValueFinding[]): void {
   const token = TOKEN.test(v.text) && !isUpload(v.field);
   const sentence = token || isUpload(v.field) ? -1 : sentenceNeeds(v.text);
   const url = sentence < 0 && !token && v.text.length <= 4_096 && v.text.charCodeAt(0) === 104 && CLEAN_URL.test(v.text) && !v.text.includes("..");
+  const entries = token ? narrow(all, TOKEN_OR_SQL_CLASSES) : sentence >= 0 ? narrow(all, SENTENCE_CLASSES) : url ? narrow(all, URL_CLASSES) : all;
   for (const e of entries) {
     let f: Finding | null;
     try {
-      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e, v)) || (url && !URL_CLASSES.has(e.cls)) || !e.gate(v.text, v.lower)) continue;
+      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e, v)) || !e.gate(v.text, v.lower)) continue;
       f = e.detect(v);
     } catch (error) {
       // Never a 500: a detector bug is recorded under the class's error rule id.
@@ -446,19 +463,24 @@ function inspected(text: string, raw: string, hadNull: boolean, field: Field): I
 /** Plain words, numbers and spaces: nothing to inspect, except `1 union select null` and serialized Java (`rO0AB…`). */
 function isPlain(raw: string): boolean {
   if (raw.length > 256) return false;
-  if (!PLAIN.test(raw)) return raw.length <= 40 && (DATE_TIME.test(raw) || PHONE.test(raw));
-  // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers.
-  if (raw.includes("rO0AB") || raw.includes("XyQk") || raw.includes("H4sI")) return false;
-  // Paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
-  if (raw.startsWith("Li4") || raw.startsWith("L2V0Yy") || raw.startsWith("ZXRjL")) return false;
+  if (!PLAIN.test(raw)) {
+    if (raw.length > 40) return false;
+    const c = raw.charCodeAt(0);
+    return (c >= 48 && c <= 57 && DATE_TIME.test(raw)) || ((c === 43 || c === 40 || (c >= 48 && c <= 57)) && PHONE.test(raw));
+  }
+  // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers;
+  // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
+  if (ENCODED_MARKER.test(raw)) return false;
   // A command line made of plain words (`powershell -enc X`, `sudo bash`).
   if (raw.includes(" ") && plainCommandLine(raw)) return false;
   const lower = raw.toLowerCase();
-  // Dots and slashes spelled in hex (`0x2e0x2e0x2fetc0x2fpasswd`).
-  if (lower.includes("0x2e") || lower.includes("0x2f") || lower.includes("0x5c")) return false;
-  if (lower.includes("__proto__") || lower.includes("prototype") || lower.includes("__js_function") || lower.startsWith("sess_")) return false;
-  return !(lower.includes("union") && lower.includes("select")) && !lower.includes("aced0005") && !sqliPlainValue(lower);
+  // Dots and slashes spelled in hex (`0x2e0x2e0x2fetc0x2fpasswd`), prototype keys, serialized
+  // functions and Java objects, session ids.
+  if (PLAIN_MARKER.test(lower)) return false;
+  return !(lower.includes("union") && lower.includes("select")) && !sqliPlainValue(lower);
 }
+const ENCODED_MARKER = /rO0AB|XyQk|H4sI|^(?:Li4|L2V0Yy|ZXRjL)/;
+const PLAIN_MARKER = /0x(?:2e|2f|5c)|__proto__|prototype|__js_function|^sess_|aced0005/;
 
 /**
  * Results for values seen recently. The same User-Agent, Accept, Referer, cookie and parameter

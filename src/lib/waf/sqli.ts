@@ -1542,7 +1542,8 @@ function spotAt(s: string, i: number, t: string): boolean {
 export function sqliPlainValue(lower: string): boolean {
   const v = lower.trim();
   if (v.length > SHORT) return false;
-  if (CATALOG_VALUES.has(v) || OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v) || v.includes("unionselect") || v.includes("--sp_password")) return true;
+  const c = v.charCodeAt(0);
+  if (CATALOG_VALUES.has(v) || ((isDigitCode(c) || c === 45) && (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))) || v.includes("unionselect") || v.includes("--sp_password")) return true;
   // A hex literal that spells text (`0x73656c656374…`): the detector decodes it.
   if (v.startsWith("0x") && HEX_VALUE.test(v) && hexText(v) !== "") return true;
   return PLAIN_SQL.test(v);
