@@ -1,5 +1,24 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/**
+ * Tests of pure library code (`src/lib/**` called directly: no bindings, no local stack). They run
+ * in workerd like the Worker, in the `unit` project, which has no global setup: `npm run test:unit`
+ * runs them in about a minute without starting libSQL, Redis or the dev origin. The `workers`
+ * project excludes them, so `npm test` runs each file once.
+ */
+const UNIT_TESTS = [
+  "test/workers/ai-units.test.ts",
+  "test/workers/geo-lib.test.ts",
+  "test/workers/rooms-protocol.test.ts",
+  "test/workers/waf-command.test.ts",
+  "test/workers/waf-java.test.ts",
+  "test/workers/waf-lib.test.ts",
+  "test/workers/waf-php-generic.test.ts",
+  "test/workers/waf-sqli.test.ts",
+  "test/workers/waf-traversal-misc.test.ts",
+  "test/workers/waf-xss.test.ts",
+];
 
 export default defineConfig({
   test: {
@@ -30,9 +49,24 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/workers/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...UNIT_TESTS],
           globalSetup: ["test/global-setup.ts"],
           testTimeout: 20_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        // Pure library code inside workerd, with the Worker's wrangler.toml but no local stack.
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: { bindings: { ENVIRONMENT: "development" } },
+          }),
+        ],
+        test: {
+          name: "unit",
+          include: UNIT_TESTS,
+          testTimeout: 20_000,
         },
       },
       {
