@@ -39,9 +39,8 @@ import {
   type PublishInput,
   type PublishResult,
   type RoomInfo,
-  type TicketRequest,
 } from "../src/lib/rooms/api.ts";
-import { newTicket, RoomTickets, ticketHash } from "../src/lib/rooms/tickets.ts";
+import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
 import { newConnection, takeToken, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
 import { historyMessage, messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import {
@@ -508,7 +507,7 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Issues a single-use ticket to open a socket in this room (`src/lib/rooms/tickets.ts`). */
-  async issueTicket(room: string, shared: boolean, request: TicketRequest): Promise<IssuedTicket> {
+  async issueTicket(room: string, shared: boolean, request: TicketGrant): Promise<IssuedTicket> {
     this.#history.adoptRoom(room, shared);
     const { ticket, secret } = newTicket(request.tenant);
     const hash = await ticketHash(secret);
