@@ -22,11 +22,10 @@
  * quietest connection (`IDLE_TIMEOUT_MS`: closed and announced as a leave, which catches
  * connections that vanished without a close frame) and history retention.
  *
- * Presence diffs are announced at once, except that changes within `PRESENCE_BATCH_MS` of the
- * last announcement wait for the end of that window and go out as one net `presence` frame:
- * a join storm of N users then costs a few frames per connection instead of N. The batch is the
- * only state held in memory, for at most that window; a connection welcomed inside it gets only
- * the changes its `welcome` did not already show.
+ * Presence changes are announced at once or, within `PRESENCE_BATCH_MS` of the last
+ * announcement, batched into one net frame (`src/lib/rooms/presence.ts`). What each frame from
+ * a client leads to (close, an `error`, or handling it) is decided in
+ * `src/lib/rooms/intake.ts`; the index of open connections is `src/lib/rooms/live-connections.ts`.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -39,76 +38,39 @@ import {
   type PublishInput,
   type PublishResult,
   type RoomInfo,
-  type TicketRequest,
 } from "../src/lib/rooms/api.ts";
-import { newTicket, RoomTickets, ticketHash } from "../src/lib/rooms/tickets.ts";
-import { newConnection, takeToken, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
-import { historyMessage, messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
+import { attachmentOf, newConnection, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
+import { messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
+import { intakeFrame } from "../src/lib/rooms/intake.ts";
+import { LiveConnections, sendText } from "../src/lib/rooms/live-connections.ts";
+import { PresenceBatcher } from "../src/lib/rooms/presence.ts";
 import {
   CloseCode,
   encodeFrame,
   HISTORY_MAX_AGE_MS,
   IDLE_TIMEOUT_MS,
-  parseClientFrame,
-  PRESENCE_BATCH_MS,
-  RATE_STRIKES_BEFORE_CLOSE,
   REPLAY_MAX_BYTES,
   ROOM_LIMITS,
   type EphemeralRequest,
   type HelloRequest,
-  type Member,
-  type Person,
-  type PresenceFrame,
   type PublishRequest,
   type ResetReason,
   type ServerFrame,
 } from "../src/lib/rooms/protocol.ts";
-
-interface LiveConnection {
-  ws: WebSocket;
-  /** The person's identity in this room: the user id, or (tenant, user id) in a shared room. */
-  key: string;
-  person: Person;
-}
-
-interface PresenceChange {
-  key: string;
-  person: Person;
-  joined: boolean;
-}
-
-/** The net effect of a run of changes: who is in now and was not before, and the reverse. */
-function netPresence(changes: PresenceChange[]): PresenceFrame | undefined {
-  const first = new Map<string, PresenceChange>();
-  const last = new Map<string, boolean>();
-  for (const change of changes) {
-    if (!first.has(change.key)) first.set(change.key, change);
-    last.set(change.key, change.joined);
-  }
-  const frame: PresenceFrame = { v: 1, type: "presence", joins: [], leaves: [] };
-  // A first change that is a join means the user was out before the run, and vice versa.
-  for (const [key, { joined: joinedFirst, person }] of first) {
-    const joinedLast = last.get(key);
-    if (joinedFirst && joinedLast) frame.joins.push(person);
-    else if (!joinedFirst && !joinedLast) frame.leaves.push(person);
-  }
-  return frame.joins.length || frame.leaves.length ? frame : undefined;
-}
+import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
 
 export class Room extends DurableObject<Env> {
   /** Created on first use, so a request the room refuses (a made-up ticket) stores nothing. */
   #historyStore: RoomHistory | undefined;
   #ticketStore: RoomTickets | undefined;
   /** Open connections by connId: an index rebuilt from `ctx.getWebSockets()` after a wake. */
-  #live: Map<string, LiveConnection> | undefined;
+  readonly #live = new LiveConnections(
+    () => this.ctx.getWebSockets(),
+    () => this.#history.shared,
+  );
+  readonly #presence = new PresenceBatcher({ connections: () => this.#live.all(), send: sendText });
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
   #alarmAt: number | null = null;
-  /** Presence changes not announced yet, in order. */
-  #presenceChanges: PresenceChange[] = [];
-  /** Connections welcomed since the last announcement, with how many changes their welcome showed. */
-  #welcomedAfter = new Map<string, number>();
-  #presenceTimer: ReturnType<typeof setTimeout> | undefined;
-  #presenceAnnouncedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -134,100 +96,16 @@ export class Room extends DurableObject<Env> {
 
   // ---- connections -------------------------------------------------------------------------
 
-  #connections(): Map<string, LiveConnection> {
-    if (this.#live) return this.#live;
-    const live = new Map<string, LiveConnection>();
-    for (const ws of this.ctx.getWebSockets()) {
-      const state = ws.deserializeAttachment() as ConnectionState | null;
-      if (!state || state.closed || ws.readyState !== WebSocket.OPEN) continue;
-      live.set(state.connId, this.#liveConnection(ws, state));
-    }
-    this.#live = live;
-    return live;
-  }
-
-  #liveConnection(ws: WebSocket, state: ConnectionState): LiveConnection {
-    return { ws, ...this.#identity(state) };
-  }
-
-  /** Who a connection is in this room (a shared room tells tenants apart). */
-  #identity(state: { userId: string; tenant: string }): { key: string; person: Person } {
-    return this.#history.shared
-      ? { key: JSON.stringify([state.tenant, state.userId]), person: { userId: state.userId, tenant: state.tenant } }
-      : { key: state.userId, person: { userId: state.userId } };
-  }
-
-  #connectionCount(key: string): number {
-    let n = 0;
-    for (const c of this.#connections().values()) if (c.key === key) n++;
-    return n;
-  }
-
-  #members(): Member[] {
-    const members = new Map<string, Member>();
-    for (const c of this.#connections().values()) {
-      const member = members.get(c.key);
-      if (member) member.connections++;
-      else members.set(c.key, { ...c.person, connections: 1 });
-    }
-    return [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, member]) => member);
-  }
-
-  #send(ws: WebSocket, text: string): void {
-    try {
-      ws.send(text);
-    } catch {
-      // Closing or gone: its close event tidies up.
-    }
-  }
-
-  #broadcast(text: string, exceptConnId?: string): void {
-    for (const [connId, c] of this.#connections()) if (connId !== exceptConnId) this.#send(c.ws, text);
-  }
-
   /** Forgets a connection; the last one of a user announces the leave. */
   #drop(state: ConnectionState): void {
-    this.#connections().delete(state.connId);
-    this.#welcomedAfter.delete(state.connId);
-    const { key, person } = this.#identity(state);
-    if (this.#connectionCount(key) === 0) {
-      this.#presenceChanges.push({ key, person, joined: false });
-      this.#schedulePresence();
-    }
-  }
-
-  #schedulePresence(): void {
-    if (this.#presenceTimer !== undefined) return;
-    const wait = this.#presenceAnnouncedAt + PRESENCE_BATCH_MS - Date.now();
-    if (wait <= 0) this.#announcePresence();
-    else this.#presenceTimer = setTimeout(() => this.#announcePresence(), wait);
-  }
-
-  #announcePresence(): void {
-    clearTimeout(this.#presenceTimer);
-    this.#presenceTimer = undefined;
-    this.#presenceAnnouncedAt = Date.now();
-    const changes = this.#presenceChanges;
-    const welcomed = this.#welcomedAfter;
-    this.#presenceChanges = [];
-    this.#welcomedAfter = new Map();
-    if (changes.length === 0) return;
-    const all = netPresence(changes);
-    const shared = all && encodeFrame(all);
-    for (const [connId, c] of this.#connections()) {
-      const seen = welcomed.get(connId);
-      if (seen === undefined) {
-        if (shared) this.#send(c.ws, shared);
-        continue;
-      }
-      const rest = netPresence(changes.slice(seen));
-      if (rest) this.#send(c.ws, encodeFrame(rest));
-    }
+    this.#live.all().delete(state.connId);
+    const who = this.#live.identity(state);
+    this.#presence.dropped(state.connId, this.#live.count(who.key) === 0 ? who : undefined);
   }
 
   /** Closes a connection from the server side and announces the leave at once. */
   #close(ws: WebSocket, state: ConnectionState, code: number, reason: string): void {
-    this.#connections(); // index it while it still counts as open
+    this.#live.all(); // index it while it still counts as open
     state.closed = true;
     ws.serializeAttachment(state);
     try {
@@ -258,7 +136,7 @@ export class Room extends DurableObject<Env> {
     const now = Date.now();
     const deadlines: number[] = [];
     for (const ws of this.ctx.getWebSockets()) {
-      const state = ws.deserializeAttachment() as ConnectionState | null;
+      const state = attachmentOf(ws);
       if (!state || state.closed) continue;
       if (state.expiresAt <= now) {
         this.#close(ws, state, CloseCode.tokenExpired, "token expired");
@@ -301,11 +179,11 @@ export class Room extends DurableObject<Env> {
     const now = Date.now();
     const { 0: client, 1: server } = new WebSocketPair();
     const state = newConnection(identity, history.headSeq, now);
-    const live = this.#liveConnection(server, state);
-    const firstOfUser = this.#connectionCount(live.key) === 0;
+    const live = this.#live.connection(server, state);
+    const firstOfUser = this.#live.count(live.key) === 0;
 
     this.ctx.acceptWebSocket(server, [state.userId]);
-    this.#connections().set(state.connId, live);
+    this.#live.all().set(state.connId, live);
 
     let reset: ResetReason | undefined;
     if (connect.after !== undefined) {
@@ -313,7 +191,7 @@ export class Room extends DurableObject<Env> {
       reset = history.resumeProblem(Number(connect.after), connect.epoch, REPLAY_MAX_BYTES);
     }
     server.serializeAttachment(state);
-    this.#send(
+    sendText(
       server,
       encodeFrame({
         v: 1,
@@ -323,15 +201,12 @@ export class Room extends DurableObject<Env> {
         epoch: history.epoch,
         headSeq: String(history.headSeq),
         resumed: connect.after !== undefined && reset === undefined,
-        presence: this.#members(),
+        presence: this.#live.members(),
         limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
       }),
     );
     if (connect.after !== undefined) this.#resume(server, Number(connect.after), reset, history.headSeq);
-    if (firstOfUser) this.#presenceChanges.push({ key: live.key, person: live.person, joined: true });
-    // Its welcome shows every change so far, its own join included.
-    this.#welcomedAfter.set(state.connId, this.#presenceChanges.length);
-    this.#schedulePresence();
+    this.#presence.welcomed(state.connId, firstOfUser ? live : undefined);
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
 
     const headers: Record<string, string> = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
@@ -343,67 +218,32 @@ export class Room extends DurableObject<Env> {
   #resume(ws: WebSocket, after: number, reset: ResetReason | undefined, upTo: number): void {
     const history = this.#history;
     if (reset) {
-      this.#send(ws, encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
+      sendText(ws, encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
       return;
     }
-    for (const m of history.stream(after, upTo)) this.#send(ws, messageFrame(history.room, history.epoch, m));
+    for (const m of history.stream(after, upTo)) sendText(ws, messageFrame(history.room, history.epoch, m));
   }
 
   // ---- frames ------------------------------------------------------------------------------
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
-    const state = ws.deserializeAttachment() as ConnectionState | null;
+    const state = attachmentOf(ws);
     if (!state || state.closed) return;
     const now = Date.now();
-    if (state.expiresAt <= now) {
-      this.#close(ws, state, CloseCode.tokenExpired, "token expired");
+    const intake = intakeFrame(state, message, now);
+    if (intake.kind === "close") {
+      this.#close(ws, state, intake.code, intake.reason);
       return;
     }
-    const parsed = parseClientFrame(message);
-    const wait = takeToken(state, now);
-    state.seenAt = now;
-    if (wait > 0 && state.strikes >= RATE_STRIKES_BEFORE_CLOSE) {
-      this.#close(ws, state, CloseCode.policy, "rate limit exceeded");
-      return;
-    }
-    const ref = parsed.ok ? (parsed.frame.type === "publish" ? parsed.frame.ref : undefined) : parsed.ref;
-    if (wait > 0) {
-      ws.serializeAttachment(state);
-      this.#reply(ws, {
-        v: 1,
-        type: "error",
-        ...(ref !== undefined ? { ref } : {}),
-        code: "rate_limited",
-        message: `More than ${ROOM_LIMITS.msgPerSec} frames per second; retry later.`,
-        retryAfterMs: wait,
-      });
-      return;
-    }
-    if (!parsed.ok) {
-      ws.serializeAttachment(state);
-      this.#reply(ws, { v: 1, type: "error", ...(ref !== undefined ? { ref } : {}), code: parsed.code, message: parsed.message });
-      return;
-    }
-    const frame = parsed.frame;
-    if (frame.type === "hello") this.#hello(ws, state, frame);
+    if (intake.kind === "take" && intake.frame.type === "hello") this.#hello(ws, state, intake.frame);
     ws.serializeAttachment(state);
-    if (frame.type === "hello") return;
-    if (!state.canPublish) {
-      this.#reply(ws, {
-        v: 1,
-        type: "error",
-        ...(ref !== undefined ? { ref } : {}),
-        code: "forbidden",
-        message: "Your roles may read this room but not publish in it.",
-      });
-      return;
-    }
-    if (frame.type === "publish") this.#publishFrame(ws, state, frame, now);
-    else this.#ephemeral(state, frame, now);
+    if (intake.kind === "refuse") this.#reply(ws, intake.frame);
+    else if (intake.frame.type === "publish") this.#publishFrame(ws, state, intake.frame, now);
+    else if (intake.frame.type === "ephemeral") this.#ephemeral(state, intake.frame, now);
   }
 
   #reply(ws: WebSocket, frame: ServerFrame): void {
-    this.#send(ws, encodeFrame(frame));
+    sendText(ws, encodeFrame(frame));
   }
 
   #hello(ws: WebSocket, state: ConnectionState, frame: HelloRequest): void {
@@ -436,7 +276,7 @@ export class Room extends DurableObject<Env> {
     }
     const stored = this.#store(input, now);
     this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(stored.seq), id: stored.id });
-    this.#broadcast(messageFrame(this.#history.room, this.#history.epoch, stored));
+    this.#live.broadcast(messageFrame(this.#history.room, this.#history.epoch, stored));
   }
 
   #store(input: NewMessage, now: number): StoredMessage {
@@ -451,12 +291,12 @@ export class Room extends DurableObject<Env> {
       v: 1,
       type: "ephemeral",
       room: this.#history.room,
-      from: { ...this.#identity(state).person, connId: state.connId },
+      from: { ...this.#live.identity(state).person, connId: state.connId },
       event: frame.event,
       ts: now,
       data: frame.data,
     });
-    this.#broadcast(text, state.connId);
+    this.#live.broadcast(text, state.connId);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -474,7 +314,7 @@ export class Room extends DurableObject<Env> {
   }
 
   #gone(ws: WebSocket): void {
-    const state = ws.deserializeAttachment() as ConnectionState | null;
+    const state = attachmentOf(ws);
     // A connection the server closed has announced its leave already (and an error may be
     // followed by a close for the same socket).
     if (!state || state.closed) return;
@@ -491,7 +331,7 @@ export class Room extends DurableObject<Env> {
 
   async info(room: string, shared: boolean): Promise<RoomInfo> {
     this.#history.adoptRoom(room, shared);
-    const members = this.#members();
+    const members = this.#live.members();
     return { room, online: members.length, members, headSeq: String(this.#history.headSeq), epoch: this.#history.epoch };
   }
 
@@ -503,12 +343,12 @@ export class Room extends DurableObject<Env> {
     const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
     const stored = this.#store({ ...input, tenant, connId: null }, now);
-    this.#broadcast(messageFrame(room, history.epoch, stored));
+    this.#live.broadcast(messageFrame(room, history.epoch, stored));
     return { seq: String(stored.seq), id: stored.id, dup: false };
   }
 
   /** Issues a single-use ticket to open a socket in this room (`src/lib/rooms/tickets.ts`). */
-  async issueTicket(room: string, shared: boolean, request: TicketRequest): Promise<IssuedTicket> {
+  async issueTicket(room: string, shared: boolean, request: TicketGrant): Promise<IssuedTicket> {
     this.#history.adoptRoom(room, shared);
     const { ticket, secret } = newTicket(request.tenant);
     const hash = await ticketHash(secret);
@@ -517,27 +357,8 @@ export class Room extends DurableObject<Env> {
     return { ticket, expiresIn: Math.max(0, Math.floor((expiresAt - now) / 1000)) };
   }
 
-  async history(room: string, shared: boolean, { after, limit }: HistoryQuery): Promise<HistoryPage> {
-    const history = this.#history;
-    history.adoptRoom(room, shared);
-    let messages: StoredMessage[];
-    let hasMore: boolean;
-    const first = history.firstSeq();
-    if (after === undefined) {
-      messages = history.latest(limit);
-      hasMore = false;
-    } else {
-      messages = history.after(after, limit + 1);
-      hasMore = messages.length > limit;
-      if (hasMore) messages.pop();
-    }
-    return {
-      room,
-      epoch: history.epoch,
-      headSeq: String(history.headSeq),
-      firstSeq: first === null ? null : String(first),
-      messages: messages.map(historyMessage),
-      hasMore,
-    };
+  async history(room: string, shared: boolean, query: HistoryQuery): Promise<HistoryPage> {
+    this.#history.adoptRoom(room, shared);
+    return this.#history.page(query);
   }
 }

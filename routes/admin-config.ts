@@ -12,8 +12,7 @@ import { EDGE_CONFIG_INSTANCE } from "../src/lib/config/instance.ts";
 import { edgeConfigSchema } from "../src/lib/config/schema.ts";
 import type { ConfigVersionEntry, ConfigWriteResult } from "../src/lib/config/store.ts";
 import { ApiError } from "../src/lib/errors.ts";
-import { problem } from "./problem.ts";
-import { describeError, logLine } from "../src/lib/log.ts";
+import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
 import { requireRole } from "../src/middleware/auth.ts";
 
 const ConfigDocument = edgeConfigSchema.openapi("EdgeConfigDocument");
@@ -29,19 +28,15 @@ const REASON_HEADER = "x-change-reason";
 const MAX_REASON = 500;
 
 const etag = (version: number) => `"${version}"`;
+const ADMIN_ONLY = problem("Needs the admin role");
 
 function edgeConfigObject(c: Context<AppEnv>) {
   return c.env.EDGE_CONFIG.getByName(EDGE_CONFIG_INSTANCE);
 }
 
 /** Calls the EdgeConfig object; an unreachable object is a loud 503, never a silent success. */
-async function callConfig<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    logLine("error", "edge config object unreachable", { requestId: c.get("requestId"), error: describeError(err).message });
-    throw new ApiError("unavailable", { detail: "The config store cannot be reached; nothing was changed." });
-  }
+function callConfig<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<T> {
+  return orUnavailable(c, call, { log: "edge config object unreachable", detail: "The config store cannot be reached; nothing was changed." });
 }
 
 function ifMatchVersion(c: Context<AppEnv>, required: boolean): number | undefined {
@@ -71,7 +66,6 @@ function stale(currentVersion: number): ApiError {
   });
 }
 
-
 export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
@@ -87,8 +81,8 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
           headers: { ETag: { schema: { type: "string" }, description: 'The version, quoted: "12"' } },
           content: { "application/json": { schema: VersionedConfigSchema } },
         },
-        401: problem("Missing or invalid token"),
-        403: problem("Needs the admin role"),
+        401: UNAUTHORIZED,
+        403: ADMIN_ONLY,
         503: problem("Config store unreachable"),
       },
     }),
@@ -118,8 +112,8 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       responses: {
         200: { description: "Stored as a new version", content: { "application/json": { schema: WrittenSchema } } },
         400: problem("Malformed JSON, If-Match or reason"),
-        401: problem("Missing or invalid token"),
-        403: problem("Needs the admin role"),
+        401: UNAUTHORIZED,
+        403: ADMIN_ONLY,
         412: problem("Stale: someone changed the config since your read (ETag has the current version)"),
         422: problem("Invalid document (`errors` names each path)"),
         428: problem("If-Match missing"),
@@ -160,8 +154,8 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       responses: {
         200: { description: "Versions with who, when, why and what changed", content: { "application/json": { schema: z.array(VersionEntrySchema) } } },
         400: problem("Bad query"),
-        401: problem("Missing or invalid token"),
-        403: problem("Needs the admin role"),
+        401: UNAUTHORIZED,
+        403: ADMIN_ONLY,
       },
     }),
     async (c) => {
@@ -191,8 +185,8 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: {
         200: { description: "The new version", content: { "application/json": { schema: WrittenSchema } } },
-        401: problem("Missing or invalid token"),
-        403: problem("Needs the admin role"),
+        401: UNAUTHORIZED,
+        403: ADMIN_ONLY,
         404: problem("No such version"),
         412: problem("Stale If-Match"),
         422: problem("Invalid body"),

@@ -1,143 +1,62 @@
 /**
  * AI at the edge: documents in a libSQL vector index, search, and answers from a tenant-isolated
  * cache, the edge or the origin, with a degraded answer when the origin fails (`src/lib/ai/`).
- * Every query is scoped to the caller's tenant (`principal.tenant`).
+ * Every query is scoped to the caller's tenant (`principal.tenant`). This file is the HTTP side:
+ * validation, status codes and the OpenAPI description; the shapes are in `src/lib/ai/api.ts`.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { setMetric } from "hono/timing";
 import type { AppEnv } from "../src/env.ts";
-import { ask, type Answer, type AskContext, type AskOutcome } from "../src/lib/ai/ask.ts";
-import { breakerFor } from "../src/lib/ai/breaker.ts";
+import {
+  AskInputSchema,
+  AskOutputSchema,
+  ConversationViewSchema,
+  DocumentDeletedSchema,
+  DocumentIdSchema,
+  DocumentInputSchema,
+  DocumentViewSchema,
+  DocumentWrittenSchema,
+  PassageSchema,
+} from "../src/lib/ai/api.ts";
+import { askReply } from "../src/lib/ai/ask-reply.ts";
+import { ask, createAskContext, TimingTotals, type AskOutcome } from "../src/lib/ai/ask.ts";
 import { chunkText } from "../src/lib/ai/chunking.ts";
 import { createEmbedder, EmbeddingError, type Embedder } from "../src/lib/ai/embeddings.ts";
-import { ownsConversation, readConversation, recordExchange } from "../src/lib/ai/history.ts";
-import { deleteDocument, enqueueDocument, ingestDocument } from "../src/lib/ai/ingest.ts";
-import { aiOptions, firstByteBudgetMs } from "../src/lib/ai/options.ts";
-import { OriginError } from "../src/lib/ai/origin-chat.ts";
+import { openConversation, readConversation, recordExchange } from "../src/lib/ai/history.ts";
+import { deleteDocument, readDocument } from "../src/lib/ai/ingest.ts";
+import { submitDocument, SYNC_INGEST_MAX_CHUNKS } from "../src/lib/ai/ingest-queue.ts";
+import { aiOptions } from "../src/lib/ai/options.ts";
 import { EmbeddingMismatchError, searchPassages } from "../src/lib/ai/retrieval.ts";
-import { sseEvent } from "../src/lib/ai/sse.ts";
 import { inBackground } from "../src/lib/background.ts";
-import { aiDocuments } from "../src/lib/db/schema.ts";
 import { ApiError } from "../src/lib/errors.ts";
-import { problem } from "./problem.ts";
-import { describeError } from "../src/lib/log.ts";
+import { problem, UNAUTHORIZED } from "./problem.ts";
 import { requireAuth, requireRole } from "../src/middleware/auth.ts";
 
-/** Documents with more chunks than this go through the ingest queue when it is bound (202). */
-export const SYNC_INGEST_MAX_CHUNKS = 64;
 export const MAX_DOCUMENT_CHUNKS = 5_000;
-
-const DocumentId = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "1-128 letters, digits, _ . : - (starting with a letter or digit)")
-  .openapi({ example: "handbook-2024" });
-
-const DocumentInput = z
-  .strictObject({
-    id: DocumentId.optional(),
-    title: z.string().max(500).optional(),
-    text: z
-      .string()
-      .min(1)
-      .max(1_000_000)
-      .refine((t) => t.trim().length > 0, "must contain text"),
-    metadata: z
-      .record(z.string().max(100), z.unknown())
-      .refine((m) => JSON.stringify(m).length <= 16_384, "at most 16 KiB as JSON")
-      .optional(),
-  })
-  .openapi("AiDocumentInput");
-
-const DocumentWritten = z
-  .object({ id: z.string(), chunks: z.number().int(), status: z.enum(["ready", "pending"]), embeddingModel: z.string() })
-  .openapi("AiDocumentWritten");
-
-const DocumentView = z
-  .object({
-    id: z.string(),
-    title: z.string().nullable(),
-    status: z.enum(["ready", "pending", "failed"]),
-    error: z.string().nullable(),
-    chunks: z.number().int(),
-    embeddingModel: z.string(),
-    embeddingDimensions: z.number().int(),
-    metadata: z.record(z.string(), z.unknown()).nullable(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi("AiDocument");
-
-const DocumentDeleted = z
-  .object({ id: z.string(), deleted: z.literal(true), chunks: z.number().int(), cachedAnswers: z.number().int() })
-  .openapi("AiDocumentDeleted");
 
 const SearchInput = z.strictObject({ query: z.string().min(1).max(2_000), k: z.int().min(1).max(50).default(5) }).openapi("AiSearchInput");
 
 const SearchOutput = z
   .object({
-    results: z.array(
-      z.object({
-        documentId: z.string(),
-        chunkId: z.number().int(),
-        score: z.number().openapi({ description: "Fused vector + full-text relevance, 0-1" }),
-        similarity: z.number().openapi({ description: "Cosine similarity to the query" }),
-        title: z.string().nullable(),
-        text: z.string(),
-      }),
-    ),
+    results: z.array(PassageSchema),
     model: z.string().openapi({ description: "Embedding model of the query and the index" }),
   })
   .openapi("AiSearchResults");
 
-const Citation = z.object({ documentId: z.string(), chunkId: z.number().int() });
-
-const AskInput = z
-  .strictObject({
-    question: z.string().min(1).max(2_000).refine((q) => q.trim().length > 0, "must contain text"),
-    stream: z.boolean().default(false),
-    conversationId: z.uuid().optional().openapi({ description: "Continue a conversation (yours); a new one is started without it" }),
-  })
-  .openapi("AiAskInput");
-
-const AskOutput = z
-  .object({
-    answer: z.string(),
-    source: z.enum(["cache", "edge", "origin", "degraded"]),
-    citations: z.array(Citation),
-    conversationId: z.string(),
-    passages: z
-      .array(z.object({ documentId: z.string(), chunkId: z.number().int(), title: z.string().nullable(), text: z.string(), score: z.number() }))
-      .optional()
-      .openapi({ description: "On degraded answers: the retrieved passages" }),
-    degraded: z.object({ reason: z.string() }).optional(),
-  })
-  .openapi("AiAnswer");
-
-const ConversationView = z
-  .object({
-    id: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    messages: z.array(
-      z.object({
-        role: z.enum(["user", "assistant"]),
-        content: z.string(),
-        source: z.enum(["cache", "edge", "origin", "degraded"]).nullable(),
-        citations: z.array(Citation).nullable(),
-        createdAt: z.string(),
-      }),
-    ),
-  })
-  .openapi("AiConversation");
-
+const DocumentParams = z.object({ id: DocumentIdSchema.openapi({ param: { name: "id", in: "path" } }) });
 
 const AI_HEADERS = {
   "x-ai-source": { schema: { type: "string" as const }, description: "cache, edge, origin or degraded" },
   "x-cache": { schema: { type: "string" as const }, description: "HIT or MISS" },
   "x-cache-similarity": { schema: { type: "string" as const }, description: "On hits: similarity of the cached question (1 for exact)" },
 };
+
+const EDITORS_ONLY = problem("Needs the editor or admin role");
+const MODEL_MISMATCH = problem("The tenant's documents use another embedding model");
+const EMBEDDINGS_DOWN = problem("Embeddings unavailable");
+const NO_DOCUMENT = problem("No such document in your tenant");
+const NO_CONVERSATION = problem("No such conversation of yours");
 
 function embedderFor(c: Context<AppEnv>): Embedder {
   try {
@@ -160,36 +79,6 @@ function aiProblem(c: Context<AppEnv>, err: unknown): never {
   throw err;
 }
 
-/** Splits an answer into stream pieces (a few words each) for replaying it as SSE. */
-function pieces(text: string): string[] {
-  const parts = text.match(/\S+\s*/g) ?? [text];
-  const out: string[] = [];
-  for (let i = 0; i < parts.length; i += 6) out.push(parts.slice(i, i + 6).join(""));
-  const lead = /^\s*/.exec(text)?.[0] ?? "";
-  if (lead && out.length) out[0] = lead + out[0];
-  return out.length ? out : [""];
-}
-
-function sseBody(generator: AsyncGenerator<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { value, done } = await generator.next();
-        if (done) controller.close();
-        else controller.enqueue(encoder.encode(value));
-      } catch (err) {
-        controller.error(err);
-      }
-    },
-    async cancel() {
-      await generator.return(undefined);
-    },
-  });
-}
-
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" };
-
 export const aiRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
@@ -203,47 +92,35 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
         `it is bound: \`202\` with \`status: "pending"\`; poll \`GET /v1/ai/documents/{id}\`.`,
       security: [{ bearerAuth: [] }],
       middleware: [requireRole("editor", "admin")] as const,
-      request: { body: { required: true, content: { "application/json": { schema: DocumentInput } } } },
+      request: { body: { required: true, content: { "application/json": { schema: DocumentInputSchema } } } },
       responses: {
-        201: { description: "Stored and searchable", content: { "application/json": { schema: DocumentWritten } } },
-        202: { description: "Accepted for background ingestion", content: { "application/json": { schema: DocumentWritten } } },
-        401: problem("Missing or invalid token"),
-        403: problem("Needs the editor or admin role"),
-        409: problem("The tenant's documents use another embedding model"),
+        201: { description: "Stored and searchable", content: { "application/json": { schema: DocumentWrittenSchema } } },
+        202: { description: "Accepted for background ingestion", content: { "application/json": { schema: DocumentWrittenSchema } } },
+        401: UNAUTHORIZED,
+        403: EDITORS_ONLY,
+        409: MODEL_MISMATCH,
         422: problem("Invalid document"),
-        503: problem("Embeddings unavailable"),
+        503: EMBEDDINGS_DOWN,
       },
     }),
     async (c) => {
       const input = c.req.valid("json");
-      const tenant = c.get("principal").tenant;
       const id = input.id ?? crypto.randomUUID();
       const chunks = chunkText(input.text);
       if (chunks.length > MAX_DOCUMENT_CHUNKS) {
         throw new ApiError("validation-failed", { detail: `/text: the document makes ${chunks.length} chunks; at most ${MAX_DOCUMENT_CHUNKS} are allowed.` });
       }
       const embedder = embedderFor(c);
-      const doc = { tenant, id, title: input.title, text: input.text, metadata: input.metadata };
-      const queue = aiOptions(c.env).ingestQueue;
+      const doc = { tenant: c.get("principal").tenant, id, title: input.title, text: input.text, metadata: input.metadata };
+      const location = { location: `/v1/ai/documents/${id}` };
       try {
-        if (queue && chunks.length > SYNC_INGEST_MAX_CHUNKS) {
-          const jobId = crypto.randomUUID();
-          await enqueueDocument(c.get("db"), embedder, doc, jobId);
-          try {
-            await queue.send({ v: 1, tenant, documentId: id, jobId }, { contentType: "json" });
-            c.get("log").aiIngest = "queued";
-            return c.json({ id, chunks: chunks.length, status: "pending" as const, embeddingModel: embedder.model }, 202, { location: `/v1/ai/documents/${id}` });
-          } catch (err) {
-            // The queue is down: do it now rather than leave the document pending.
-            c.get("log").aiIngest = `queue-failed: ${describeError(err).message}`;
-            const done = await ingestDocument(c.get("db"), embedder, doc, { chunks, jobId });
-            return c.json({ id, chunks: done.chunks, status: "ready" as const, embeddingModel: embedder.model }, 201, { location: `/v1/ai/documents/${id}` });
-          }
-        }
-        const t0 = performance.now();
-        const done = await ingestDocument(c.get("db"), embedder, doc, { chunks });
-        setMetric(c, "ingest", performance.now() - t0, `${done.chunks} chunks`);
-        return c.json({ id, chunks: done.chunks, status: "ready" as const, embeddingModel: embedder.model }, 201, { location: `/v1/ai/documents/${id}` });
+        const written = await submitDocument(c.get("db"), embedder, doc, {
+          chunks,
+          queue: aiOptions(c.env).ingestQueue,
+          log: c.get("log"),
+          timing: (name, ms, description) => setMetric(c, name, ms, description),
+        });
+        return written.status === "pending" ? c.json(written, 202, location) : c.json(written, 201, location);
       } catch (err) {
         aiProblem(c, err);
       }
@@ -257,36 +134,18 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       summary: "A document's ingestion status and metadata",
       security: [{ bearerAuth: [] }],
       middleware: [requireAuth()] as const,
-      request: { params: z.object({ id: DocumentId.openapi({ param: { name: "id", in: "path" } }) }) },
+      request: { params: DocumentParams },
       responses: {
-        200: { description: "The document", content: { "application/json": { schema: DocumentView } } },
-        401: problem("Missing or invalid token"),
-        404: problem("No such document in your tenant"),
+        200: { description: "The document", content: { "application/json": { schema: DocumentViewSchema } } },
+        401: UNAUTHORIZED,
+        404: NO_DOCUMENT,
       },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const [doc] = await c.get("db")
-        .select()
-        .from(aiDocuments)
-        .where(and(eq(aiDocuments.tenant, c.get("principal").tenant), eq(aiDocuments.id, id)));
+      const doc = await readDocument(c.get("db"), c.get("principal").tenant, id);
       if (!doc) throw new ApiError("not-found", { detail: `No document "${id}".` });
-      return c.json(
-        {
-          id: doc.id,
-          title: doc.title,
-          status: doc.status,
-          error: doc.error,
-          chunks: doc.chunkCount,
-          embeddingModel: doc.embeddingModel,
-          embeddingDimensions: doc.embeddingDimensions,
-          metadata: doc.metadata,
-          createdAt: doc.createdAt.toISOString(),
-          updatedAt: doc.updatedAt.toISOString(),
-        },
-        200,
-        { "cache-control": "no-store" },
-      );
+      return c.json(doc, 200, { "cache-control": "no-store" });
     },
   )
   .openapi(
@@ -297,12 +156,12 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       summary: "Delete a document, its chunks and the cached answers citing it",
       security: [{ bearerAuth: [] }],
       middleware: [requireRole("editor", "admin")] as const,
-      request: { params: z.object({ id: DocumentId.openapi({ param: { name: "id", in: "path" } }) }) },
+      request: { params: DocumentParams },
       responses: {
-        200: { description: "Deleted", content: { "application/json": { schema: DocumentDeleted } } },
-        401: problem("Missing or invalid token"),
-        403: problem("Needs the editor or admin role"),
-        404: problem("No such document in your tenant"),
+        200: { description: "Deleted", content: { "application/json": { schema: DocumentDeletedSchema } } },
+        401: UNAUTHORIZED,
+        403: EDITORS_ONLY,
+        404: NO_DOCUMENT,
       },
     }),
     async (c) => {
@@ -323,10 +182,10 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       request: { body: { required: true, content: { "application/json": { schema: SearchInput } } } },
       responses: {
         200: { description: "Results, best first", content: { "application/json": { schema: SearchOutput } } },
-        401: problem("Missing or invalid token"),
-        409: problem("The tenant's documents use another embedding model"),
+        401: UNAUTHORIZED,
+        409: MODEL_MISMATCH,
         422: problem("Invalid query"),
-        503: problem("Embeddings unavailable"),
+        503: EMBEDDINGS_DOWN,
       },
     }),
     async (c) => {
@@ -365,16 +224,16 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
         "(or `error` if the origin breaks off; nothing is cached then). Headers: `x-ai-source`, `x-cache`, `x-cache-similarity`, `Server-Timing`.",
       security: [{ bearerAuth: [] }],
       middleware: [requireAuth()] as const,
-      request: { body: { required: true, content: { "application/json": { schema: AskInput } } } },
+      request: { body: { required: true, content: { "application/json": { schema: AskInputSchema } } } },
       responses: {
         200: {
           description: "The answer (JSON, or SSE with `stream: true`)",
           headers: AI_HEADERS,
-          content: { "application/json": { schema: AskOutput }, "text/event-stream": { schema: z.string() } },
+          content: { "application/json": { schema: AskOutputSchema }, "text/event-stream": { schema: z.string() } },
         },
-        401: problem("Missing or invalid token"),
-        404: problem("No such conversation of yours"),
-        409: problem("The tenant's documents use another embedding model"),
+        401: UNAUTHORIZED,
+        404: NO_CONVERSATION,
+        409: MODEL_MISMATCH,
         422: problem("Invalid question"),
       },
     }),
@@ -383,108 +242,37 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       const input = c.req.valid("json");
       const { tenant, sub } = c.get("principal");
       const db = c.get("db");
-      let conversationId = input.conversationId;
-      const isNew = conversationId === undefined;
-      if (conversationId !== undefined && !(await ownsConversation(db, tenant, sub, conversationId))) {
-        throw new ApiError("not-found", { detail: `No conversation "${conversationId}" of yours.` });
-      }
-      conversationId ??= crypto.randomUUID();
-      const options = aiOptions(c.env);
-      const config = c.get("config").ai;
-      const metrics = new Map<string, { ms: number; description?: string | undefined }>();
-      const flushMetrics = () => {
-        for (const [name, m] of metrics) setMetric(c, name, m.ms, m.description);
-        metrics.clear();
-      };
-      const ctx: AskContext = {
+      const conversation = await openConversation(db, tenant, sub, input.conversationId);
+      if (!conversation) throw new ApiError("not-found", { detail: `No conversation "${input.conversationId}" of yours.` });
+      const timings = new TimingTotals();
+      const ctx = createAskContext(tenant, {
         db,
         redis: c.get("redis"),
         origin: c.get("origin"),
         embedder: embedderFor(c),
-        breaker: breakerFor(c.get("origin").baseUrl, {
-          failureThreshold: options.breakerFailures,
-          cooldownMs: options.breakerCooldownMs,
-          probeLeaseMs: config.originTimeoutMs + 1_000,
-        }),
-        tenant,
-        config,
-        firstByteMs: firstByteBudgetMs(options, config.originTimeoutMs),
-        edge: options.ai && options.edgeChatModel ? { ai: options.ai, model: options.edgeChatModel } : undefined,
+        options: aiOptions(c.env),
+        config: c.get("config").ai,
         started,
         signal: c.req.raw.signal,
-        timing: (name, ms, description) => {
-          const m = metrics.get(name);
-          metrics.set(name, { ms: (m?.ms ?? 0) + ms, description: description ?? m?.description });
-        },
+        timing: timings.add,
         log: c.get("log"),
-      };
+      });
       let outcome: AskOutcome;
       try {
         outcome = await ask(ctx, { question: input.question, stream: input.stream });
       } catch (err) {
         aiProblem(c, err);
       }
-      flushMetrics();
-      const record = (answer: string, source: Answer["source"], citations: Answer["citations"]) =>
-        inBackground(c, recordExchange(db, { tenant, userId: sub, conversationId, isNew, question: input.question, answer, source, citations }));
-
-      if (outcome.kind === "answer") {
-        const { body, cache, similarity } = outcome;
-        const headers: Record<string, string> = { "x-ai-source": body.source, "x-cache": cache, "cache-control": "no-store" };
-        if (cache === "HIT" && similarity !== undefined) headers["x-cache-similarity"] = similarity.toFixed(4);
-        c.get("log").aiSource = body.source;
-        await record(body.answer, body.source, body.citations);
-        const payload = { ...body, conversationId };
-        if (!input.stream) return c.json(payload, 200, headers);
-        async function* replay(): AsyncGenerator<string> {
-          yield sseEvent("meta", { source: body.source, cache, ...(headers["x-cache-similarity"] ? { similarity } : {}), citations: body.citations, conversationId });
-          for (const text of pieces(body.answer)) yield sseEvent("delta", { text });
-          yield sseEvent("done", payload);
-        }
-        return c.body(sseBody(replay()), 200, { ...SSE_HEADERS, ...headers });
-      }
-
-      // A live origin stream: what the client sees is what gets cached, only if it completes.
-      const live = outcome;
-      c.get("log").aiSource = "origin";
-      const requestId = c.get("requestId");
-      async function* relay(): AsyncGenerator<string> {
-        let settled = false;
-        try {
-          yield sseEvent("meta", { source: "origin", cache: "MISS", citations: live.citations, conversationId });
-          let text = "";
-          let finishReason: string | null;
-          try {
-            for (;;) {
-              const next = await live.stream.deltas.next();
-              if (next.done) {
-                finishReason = next.value;
-                break;
-              }
-              text += next.value;
-              yield sseEvent("delta", { text: next.value });
-            }
-          } catch (err) {
-            const reason = err instanceof OriginError ? err.kind : "error";
-            settled = true;
-            await live.fail(reason);
-            await record(`${text}\n\n[The answer broke off: ${reason}.]`, "origin", live.citations);
-            yield sseEvent("error", { reason, message: "The AI service's answer broke off; it was not cached. Try again.", requestId });
-            return;
-          }
-          settled = true;
-          await live.complete(text, finishReason);
-          await record(text, "origin", live.citations);
-          yield sseEvent("done", { answer: text, source: "origin", citations: live.citations, conversationId, finishReason });
-        } finally {
-          if (!settled) {
-            // The client went away mid-stream: stop the origin call and release waiting requests.
-            await live.stream.deltas.return(null).catch(() => undefined);
-            await live.fail("cancelled");
-          }
-        }
-      }
-      return c.body(sseBody(relay()), 200, { ...SSE_HEADERS, "x-ai-source": "origin", "x-cache": "MISS", "cache-control": "no-store" });
+      timings.flush((name, ms, description) => setMetric(c, name, ms, description));
+      const reply = await askReply(outcome, {
+        conversationId: conversation.id,
+        stream: input.stream,
+        requestId: c.get("requestId"),
+        record: (answer, source, citations) =>
+          inBackground(c, recordExchange(db, { tenant, userId: sub, conversationId: conversation.id, isNew: conversation.isNew, question: input.question, answer, source, citations })),
+      });
+      c.get("log").aiSource = reply.source;
+      return reply.kind === "json" ? c.json(reply.body, 200, reply.headers) : c.body(reply.body, 200, reply.headers);
     },
   )
   .openapi(
@@ -497,9 +285,9 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       middleware: [requireAuth()] as const,
       request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
       responses: {
-        200: { description: "The conversation, oldest message first", content: { "application/json": { schema: ConversationView } } },
-        401: problem("Missing or invalid token"),
-        404: problem("No such conversation of yours"),
+        200: { description: "The conversation, oldest message first", content: { "application/json": { schema: ConversationViewSchema } } },
+        401: UNAUTHORIZED,
+        404: NO_CONVERSATION,
       },
     }),
     async (c) => {

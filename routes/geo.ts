@@ -1,26 +1,7 @@
 /** `GET /v1/geo`: the personalization context the edge derived for this visitor. */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/env.ts";
-
-export const GeoSchema = z
-  .object({
-    country: z.string().nullable().openapi({ example: "DE" }),
-    region: z.string().nullable(),
-    city: z.string().nullable(),
-    continent: z.string().nullable().openapi({ example: "EU" }),
-    timezone: z.string().nullable().openapi({ example: "Europe/Berlin" }),
-    latitude: z.number().nullable(),
-    longitude: z.number().nullable(),
-    colo: z.string().nullable(),
-    asn: z.number().int().nullable(),
-    isEU: z.boolean(),
-    locale: z.string().openapi({ example: "de" }),
-    currency: z.string().openapi({ example: "EUR" }),
-    units: z.enum(["metric", "imperial"]),
-    consentRequired: z.boolean(),
-    nearestOrigin: z.string().nullable().openapi({ example: "eu-central" }),
-  })
-  .openapi("Geo");
+import { GeoSchema } from "../src/lib/geo/api.ts";
 
 export const geoRoutes = new OpenAPIHono<AppEnv>().openapi(
   createRoute({

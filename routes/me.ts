@@ -1,8 +1,8 @@
 /** `GET /v1/me`: who the access token says the caller is, and where they are. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../src/env.ts";
+import { GeoSchema } from "../src/lib/geo/api.ts";
 import { requireAuth } from "../src/middleware/auth.ts";
-import { GeoSchema } from "./geo.ts";
 
 const MeSchema = z
   .object({ sub: z.string(), roles: z.array(z.string()), tenant: z.string(), geo: GeoSchema })

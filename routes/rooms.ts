@@ -12,88 +12,36 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
-import { CONNECT_HEADER, CONNECTED_USER_HEADER, type ConnectRequest, type HistoryPage } from "../src/lib/rooms/api.ts";
+import {
+  connectToRoom,
+  HistoryPageSchema,
+  PublishBodySchema,
+  PublishedSchema,
+  relayUpgrade,
+  RoomInfoSchema,
+  SeqSchema,
+  TicketSchema,
+  type ConnectRequest,
+  type HistoryPage,
+} from "../src/lib/rooms/api.ts";
 import { roomAccess, type RoomAccess } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
-import {
-  CLIENT_MSG_ID,
-  EPOCH,
-  EVENT_NAME,
-  HISTORY_PAGE_MAX,
-  ROOM_LIMITS,
-  ROOM_NAME,
-  ROOMS_SUBPROTOCOL,
-  SEQ,
-  subprotocolAuth,
-} from "../src/lib/rooms/protocol.ts";
-import { ApiError, PROBLEM_BASE, PROBLEM_CONTENT_TYPE } from "../src/lib/errors.ts";
-import { problem } from "./problem.ts";
-import { describeError, logLine } from "../src/lib/log.ts";
+import { EPOCH, HISTORY_PAGE_MAX, ROOM_LIMITS, ROOM_NAME, ROOMS_SUBPROTOCOL, subprotocolAuth } from "../src/lib/rooms/protocol.ts";
+import { ApiError } from "../src/lib/errors.ts";
+import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
+import { logLine } from "../src/lib/log.ts";
 import { authenticate, bearerToken, requireAuth, WWW_AUTHENTICATE } from "../src/middleware/auth.ts";
 
 const RoomParams = z.object({
   room: z.string().regex(ROOM_NAME).openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
 });
-const SeqString = z.string().regex(SEQ);
-const TenantOfPerson = z.string().optional().openapi({ description: "Only in rooms shared across tenants: the person's tenant" });
-const SenderSchema = z.object({ userId: z.string(), tenant: TenantOfPerson, connId: z.string().nullable().openapi({ description: "null for HTTP publishes" }) });
-const MemberSchema = z.object({ userId: z.string(), tenant: TenantOfPerson, connections: z.int() }).openapi("RoomMember");
-const RoomInfoSchema = z
-  .object({
-    room: z.string(),
-    shared: z.boolean().openapi({ description: "One room for every tenant (by policy) rather than your tenant's own" }),
-    canPublish: z.boolean().openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
-    online: z.int().openapi({ description: "Members online" }),
-    members: z.array(MemberSchema),
-    headSeq: SeqString,
-  })
-  .openapi("RoomInfo");
-const TicketSchema = z
-  .object({
-    ticket: z.string().openapi({ description: "Pass as `?ticket=` on the upgrade: single use, for this room, you and your tenant" }),
-    expiresIn: z.int().openapi({ description: `Seconds it stays valid (at most ${TICKET_TTL_MS / 1000})`, example: TICKET_TTL_MS / 1000 }),
-  })
-  .openapi("RoomTicket");
-const MessageSchema = z
-  .object({
-    seq: SeqString,
-    id: z.string(),
-    clientMsgId: z.string().optional(),
-    from: SenderSchema,
-    event: z.string(),
-    ts: z.int().openapi({ description: "Server time of the publish, ms since the Unix epoch" }),
-    data: z.unknown(),
-  })
-  .openapi("RoomMessage");
-const HistorySchema = z
-  .object({
-    room: z.string(),
-    epoch: z.string(),
-    headSeq: SeqString,
-    firstSeq: SeqString.nullable().openapi({ description: "Oldest stored seq; a resume point below it has a gap" }),
-    messages: z.array(MessageSchema),
-    hasMore: z.boolean(),
-  })
-  .openapi("RoomHistory");
-const PublishBody = z
-  .strictObject({
-    event: z.string().regex(EVENT_NAME).openapi({ example: "chat" }),
-    data: z.unknown().openapi({ example: { text: "hello" } }),
-    clientMsgId: z.string().regex(CLIENT_MSG_ID).optional().openapi({ description: "Idempotency key: the same one from you within 10 minutes is stored once" }),
-  })
-  .openapi("RoomPublish");
-const PublishedSchema = z.object({ seq: SeqString, id: z.string(), dup: z.boolean().optional() }).openapi("RoomPublished");
 
 const tokenProblems = {
   400: problem("Invalid room name or query"),
-  401: problem("Missing or invalid token"),
+  401: UNAUTHORIZED,
   403: problem("The room's policy does not let your roles do this"),
   503: problem("Room unreachable"),
 };
-
-function roomObject(c: Context<AppEnv>, access: RoomAccess) {
-  return c.env.ROOMS.getByName(access.objectName);
-}
 
 /** The caller's access to `room` (their tenant's, or the shared one); a 403 unless they may `need`. */
 function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): RoomAccess {
@@ -125,25 +73,14 @@ function tokenInUrl(c: Context<AppEnv>): ApiError {
   });
 }
 
-/** Calls the room; an unreachable object is a 503 (the call may be retried), never a silent success. */
-async function callRoom<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    logLine("error", "room object unreachable", { requestId: c.get("requestId"), error: describeError(err).message });
-    throw new ApiError("unavailable", { detail: "The room cannot be reached right now; retry shortly." });
-  }
-}
+type RoomStub = ReturnType<Env["ROOMS"]["getByName"]>;
 
-function upgradeRequired(c: Context<AppEnv>): Response {
-  const body = {
-    type: `${PROBLEM_BASE}upgrade-required`,
-    title: "Upgrade required",
-    status: 426,
-    detail: "This endpoint is a WebSocket: send Upgrade: websocket.",
-    requestId: c.get("requestId"),
-  };
-  return c.json(body, 426, { "content-type": PROBLEM_CONTENT_TYPE, upgrade: "websocket", connection: "Upgrade" });
+/** Calls the room's object; an unreachable object is a 503 (the call may be retried), never a silent success. */
+function callRoom<T>(c: Context<AppEnv>, access: RoomAccess, call: (room: RoomStub) => Promise<T>): Promise<T> {
+  return orUnavailable(c, () => call(c.env.ROOMS.getByName(access.objectName)), {
+    log: "room object unreachable",
+    detail: "The room cannot be reached right now; retry shortly.",
+  });
 }
 
 /** Bodies over the frame limit are refused before they are read whole. */
@@ -172,7 +109,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       request: {
         params: RoomParams,
         query: z.object({
-          after: SeqString.optional().openapi({ description: "Resume after this seq" }),
+          after: SeqSchema.optional().openapi({ description: "Resume after this seq" }),
           epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
           ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
           access_token: z
@@ -192,7 +129,12 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { room } = c.req.valid("param");
       const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return upgradeRequired(c);
+      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+        throw new ApiError("upgrade-required", {
+          detail: "This endpoint is a WebSocket: send Upgrade: websocket.",
+          headers: { upgrade: "websocket", connection: "Upgrade" },
+        });
+      }
       const offered = subprotocolAuth(c.req.header("sec-websocket-protocol"));
       let access: RoomAccess;
       let identity: ConnectRequest;
@@ -223,11 +165,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
           ...resume,
         };
       }
-      const res = await callRoom(c, () =>
-        roomObject(c, access).fetch("https://room.internal/connect", {
-          headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(identity) },
-        }),
-      );
+      const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
       if (res.status === 401 && identity.via === "ticket") {
         await res.body?.cancel();
         throw invalidTicket(c);
@@ -236,15 +174,12 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         logLine("error", "room refused an authenticated upgrade", { requestId: c.get("requestId"), status: res.status });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
-      // A fresh response: the object's has immutable headers, and the middleware adds some.
-      const headers = new Headers(res.headers);
-      const ticketUser = headers.get(CONNECTED_USER_HEADER);
-      headers.delete(CONNECTED_USER_HEADER);
+      const { response, user } = relayUpgrade(res, res.webSocket);
       if (identity.via === "ticket") {
         c.get("log").auth = "ok:ticket";
-        if (ticketUser !== null) c.get("log").sub = decodeURIComponent(ticketUser);
+        if (user !== undefined) c.get("log").sub = user;
       }
-      return new Response(null, { status: 101, webSocket: res.webSocket, headers });
+      return response;
     },
   )
   .openapi(
@@ -269,9 +204,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { room } = c.req.valid("param");
       const access = allowed(c, room, "read");
       const { sub, tenant, expiresAt } = c.get("principal");
-      const issued = await callRoom(c, () =>
-        roomObject(c, access).issueTicket(room, access.shared, { userId: sub, tenant, canPublish: access.publish, tokenExpiresAt: expiresAt * 1000 }),
-      );
+      const grant = { userId: sub, tenant, canPublish: access.publish, tokenExpiresAt: expiresAt * 1000 };
+      const issued = await callRoom(c, access, (stub) => stub.issueTicket(room, access.shared, grant));
       return c.json({ ticket: issued.ticket, expiresIn: issued.expiresIn }, 201, { "cache-control": "no-store" });
     },
   )
@@ -292,7 +226,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { room } = c.req.valid("param");
       const access = allowed(c, room, "read");
-      const info = await callRoom(c, () => roomObject(c, access).info(room, access.shared));
+      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared));
       return c.json(
         { room: info.room, shared: access.shared, canPublish: access.publish, online: info.online, members: info.members, headSeq: info.headSeq },
         200,
@@ -314,12 +248,12 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       request: {
         params: RoomParams,
         query: z.object({
-          after: SeqString.optional(),
+          after: SeqSchema.optional(),
           limit: z.coerce.number().int().min(1).max(HISTORY_PAGE_MAX).default(100),
         }),
       },
       responses: {
-        200: { description: "A page of history", content: { "application/json": { schema: HistorySchema } } },
+        200: { description: "A page of history", content: { "application/json": { schema: HistoryPageSchema } } },
         ...tokenProblems,
       },
     }),
@@ -327,9 +261,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { room } = c.req.valid("param");
       const { after, limit } = c.req.valid("query");
       const access = allowed(c, room, "read");
-      const page: HistoryPage = await callRoom(c, () =>
-        roomObject(c, access).history(room, access.shared, { limit, ...(after !== undefined ? { after: Number(after) } : {}) }),
-      );
+      const query = { limit, ...(after !== undefined ? { after: Number(after) } : {}) };
+      const page: HistoryPage = await callRoom(c, access, (stub) => stub.history(room, access.shared, query));
       return c.json(page, 200, { "cache-control": "no-store" });
     },
   )
@@ -346,7 +279,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       middleware: [requireAuth(), publishBodyLimit] as const,
       request: {
         params: RoomParams,
-        body: { required: true, content: { "application/json": { schema: PublishBody } } },
+        body: { required: true, content: { "application/json": { schema: PublishBodySchema } } },
       },
       responses: {
         201: { description: "Stored", content: { "application/json": { schema: PublishedSchema } } },
@@ -361,15 +294,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { event, data, clientMsgId } = c.req.valid("json");
       const access = allowed(c, room, "publish");
       const { sub: userId, tenant } = c.get("principal");
-      const result = await callRoom(c, () =>
-        roomObject(c, access).publish(room, access.shared, {
-          userId,
-          tenant,
-          event,
-          dataJson: JSON.stringify(data ?? null),
-          ...(clientMsgId !== undefined ? { clientMsgId } : {}),
-        }),
-      );
+      const input = { userId, tenant, event, dataJson: JSON.stringify(data ?? null), ...(clientMsgId !== undefined ? { clientMsgId } : {}) };
+      const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input));
       if (result.dup) return c.json({ seq: result.seq, id: result.id, dup: true }, 200);
       return c.json({ seq: result.seq, id: result.id }, 201);
     },

@@ -24,6 +24,7 @@ export const problemTypes = {
   "payload-too-large": { status: 413, title: "Payload too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "validation-failed": { status: 422, title: "Validation failed" },
+  "upgrade-required": { status: 426, title: "Upgrade required" },
   "precondition-required": { status: 428, title: "Precondition required" },
   "rate-limited": { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal server error" },

@@ -11,11 +11,10 @@
 import { env } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { SYNC_INGEST_MAX_CHUNKS } from "../../routes/ai.ts";
 import { createApp } from "../../src/app.ts";
 import { localEmbedder } from "../../src/lib/ai/embeddings.ts";
 import { ingestDocument } from "../../src/lib/ai/ingest.ts";
-import { ingestQueue, MAX_ATTEMPTS } from "../../src/lib/ai/ingest-queue.ts";
+import { ingestQueue, MAX_ATTEMPTS, SYNC_INGEST_MAX_CHUNKS } from "../../src/lib/ai/ingest-queue.ts";
 import { searchPassages } from "../../src/lib/ai/retrieval.ts";
 import { exactCacheKey, lookupExact, storeAnswer } from "../../src/lib/ai/semantic-cache.ts";
 import { createDatabase } from "../../src/lib/db/client.ts";

@@ -15,12 +15,13 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
 import type { LogFields } from "../log.ts";
 import type { OriginClient } from "../origin.ts";
-import type { CircuitBreaker } from "./breaker.ts";
+import type { Answer, AskInput, Citation, DegradedPassage, Passage } from "./api.ts";
+import { breakerFor, type CircuitBreaker } from "./breaker.ts";
 import { EmbeddingError, type Embedder } from "./embeddings.ts";
-import type { WorkersAi } from "./options.ts";
+import { firstByteBudgetMs, type AiOptions, type WorkersAi } from "./options.ts";
 import { completeChat, openChatStream, OriginError, type ChatMessage, type ChatStream } from "./origin-chat.ts";
-import { searchPassages, searchPassagesByText, type Passage } from "./retrieval.ts";
-import { cachePartition, exactCacheKey, lookupExact, lookupSemantic, storeAnswer, type Citation } from "./semantic-cache.ts";
+import { searchPassages, searchPassagesByText } from "./retrieval.ts";
+import { cachePartition, exactCacheKey, lookupExact, lookupSemantic, storeAnswer } from "./semantic-cache.ts";
 import { awaitFlight, claimFlight, finishFlight, type FlightResult } from "./single-flight.ts";
 
 export const SYSTEM_PROMPT =
@@ -34,25 +35,6 @@ export const CONTEXT_PASSAGES = 4;
 const FALLBACK_RESERVE_MS = 100;
 /** Questions up to this length may be answered by the edge model. */
 const EDGE_MAX_QUESTION_CHARS = 300;
-
-export type AnswerSource = "cache" | "edge" | "origin" | "degraded";
-
-export interface PassageOut {
-  documentId: string;
-  chunkId: number;
-  title: string | null;
-  text: string;
-  score: number;
-}
-
-export interface Answer {
-  answer: string;
-  source: AnswerSource;
-  citations: Citation[];
-  /** On `degraded` answers: the retrieved passages, and why the model was not asked. */
-  passages?: PassageOut[];
-  degraded?: { reason: string };
-}
 
 export type AskOutcome =
   | { kind: "answer"; body: Answer; cache: "HIT" | "MISS"; similarity?: number }
@@ -77,12 +59,63 @@ export interface AskContext {
   log: LogFields;
 }
 
-export interface AskInput {
-  question: string;
-  stream: boolean;
+/** What `createAskContext` builds the context from: the request's services and settings. */
+export interface AskServices {
+  db: Database;
+  redis: Redis;
+  origin: OriginClient;
+  embedder: Embedder;
+  options: AiOptions;
+  config: AskContext["config"];
+  started: number;
+  signal?: AbortSignal | undefined;
+  timing: AskContext["timing"];
+  log: LogFields;
 }
 
-function passagesOut(passages: Passage[]): PassageOut[] {
+/** The context of one ask: the origin's breaker, the first-byte budget and the edge model from the options. */
+export function createAskContext(tenant: string, s: AskServices): AskContext {
+  const { options, config } = s;
+  return {
+    db: s.db,
+    redis: s.redis,
+    origin: s.origin,
+    embedder: s.embedder,
+    breaker: breakerFor(s.origin.baseUrl, {
+      failureThreshold: options.breakerFailures,
+      cooldownMs: options.breakerCooldownMs,
+      probeLeaseMs: config.originTimeoutMs + 1_000,
+    }),
+    tenant,
+    config,
+    firstByteMs: firstByteBudgetMs(options, config.originTimeoutMs),
+    edge: options.ai && options.edgeChatModel ? { ai: options.ai, model: options.edgeChatModel } : undefined,
+    started: s.started,
+    signal: s.signal,
+    timing: s.timing,
+    log: s.log,
+  };
+}
+
+/**
+ * `Server-Timing` phases summed per name (an ask may pass through a phase more than once),
+ * handed on by `flush` once the ask has settled.
+ */
+export class TimingTotals {
+  readonly #phases = new Map<string, { ms: number; description?: string | undefined }>();
+
+  readonly add = (name: string, ms: number, description?: string): void => {
+    const m = this.#phases.get(name);
+    this.#phases.set(name, { ms: (m?.ms ?? 0) + ms, description: description ?? m?.description });
+  };
+
+  flush(set: (name: string, ms: number, description?: string) => void): void {
+    for (const [name, m] of this.#phases) set(name, m.ms, m.description);
+    this.#phases.clear();
+  }
+}
+
+function passagesOut(passages: Passage[]): DegradedPassage[] {
   return passages.map((p) => ({ documentId: p.documentId, chunkId: p.chunkId, title: p.title, text: p.text, score: p.score }));
 }
 

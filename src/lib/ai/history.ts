@@ -6,8 +6,7 @@
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { conversations, messages } from "../db/schema.ts";
-import type { AnswerSource } from "./ask.ts";
-import type { Citation } from "./semantic-cache.ts";
+import type { AnswerSource, Citation, ConversationView } from "./api.ts";
 
 export interface Exchange {
   tenant: string;
@@ -22,12 +21,26 @@ export interface Exchange {
 }
 
 /** Whether `id` is a conversation of this user in this tenant. */
-export async function ownsConversation(db: Database, tenant: string, userId: string, id: string): Promise<boolean> {
+async function ownsConversation(db: Database, tenant: string, userId: string, id: string): Promise<boolean> {
   const rows = await db
     .select({ id: conversations.id })
     .from(conversations)
     .where(and(eq(conversations.id, id), eq(conversations.tenant, tenant), eq(conversations.userId, userId)));
   return rows.length > 0;
+}
+
+/**
+ * The conversation an ask continues (`id`, which must be this user's: null otherwise) or a new
+ * one (without `id`).
+ */
+export async function openConversation(
+  db: Database,
+  tenant: string,
+  userId: string,
+  id: string | undefined,
+): Promise<{ id: string; isNew: boolean } | null> {
+  if (id === undefined) return { id: crypto.randomUUID(), isNew: true };
+  return (await ownsConversation(db, tenant, userId, id)) ? { id, isNew: false } : null;
 }
 
 /** Stores a question and its answer (one transaction). */
@@ -42,13 +55,6 @@ export async function recordExchange(db: Database, e: Exchange): Promise<void> {
       { conversationId: e.conversationId, role: "assistant", content: e.answer, source: e.source, citations: e.citations, createdAt: now },
     ]),
   ]);
-}
-
-export interface ConversationView {
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  messages: Array<{ role: "user" | "assistant"; content: string; source: AnswerSource | null; citations: Citation[] | null; createdAt: string }>;
 }
 
 /** The conversation with its messages, oldest first, if this user owns it. */

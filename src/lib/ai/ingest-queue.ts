@@ -1,28 +1,33 @@
 /**
- * The Cloudflare Queue consumer for large ingests. `POST /v1/ai/documents` parks the text in
- * `ai_ingest_jobs` and sends `{v, tenant, documentId, jobId}` (queue messages are limited to
- * 128 KB, documents are not). Here each message is embedded and stored like a synchronous
- * ingest; a message whose job was superseded by a newer POST is acknowledged and skipped.
- * Failures retry with backoff; after `MAX_ATTEMPTS` the document is marked `failed`.
+ * Large ingests through a Cloudflare Queue. `POST /v1/ai/documents` (`submitDocument`) stores a
+ * document of up to `SYNC_INGEST_MAX_CHUNKS` chunks at once; a larger one, when the queue is
+ * bound, is parked in `ai_ingest_jobs` and `{v, tenant, documentId, jobId}` is sent (queue
+ * messages are limited to 128 KB, documents are not). The consumer embeds and stores each
+ * message like a synchronous ingest; a message whose job was superseded by a newer POST is
+ * acknowledged and skipped. Failures retry with backoff; after `MAX_ATTEMPTS` the document is
+ * marked `failed`.
  *
- * It is the Worker's `queue` handler (src/index.ts); the producer and consumer are bound in
- * wrangler.toml (`AI_INGEST`, queue `ai-ingest`).
+ * The consumer is the Worker's `queue` handler (src/index.ts); the producer and consumer are
+ * bound in wrangler.toml (`AI_INGEST`, queue `ai-ingest`).
  */
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { readSettings } from "../settings.ts";
 import type { Database } from "../db/client.ts";
 import { aiIngestJobs } from "../db/schema.ts";
-import { describeError, logLine } from "../log.ts";
+import { describeError, logLine, type LogFields } from "../log.ts";
 import { createServices } from "../services.ts";
 import { traceFromHeader } from "../trace.ts";
+import type { DocumentInput, DocumentWritten } from "./api.ts";
 import { createEmbedder, type Embedder } from "./embeddings.ts";
-import { failDocument, ingestDocument } from "./ingest.ts";
-import { aiOptions } from "./options.ts";
+import { enqueueDocument, failDocument, ingestDocument } from "./ingest.ts";
+import { aiOptions, type IngestQueue } from "./options.ts";
 
 /** Binding name of the producer in wrangler.toml. */
 export const INGEST_QUEUE_BINDING = "AI_INGEST";
 export const MAX_ATTEMPTS = 5;
+/** Documents with more chunks than this go through the ingest queue when it is bound (202). */
+export const SYNC_INGEST_MAX_CHUNKS = 64;
 
 export const ingestMessageSchema = z.strictObject({
   v: z.literal(1),
@@ -32,6 +37,43 @@ export const ingestMessageSchema = z.strictObject({
 });
 
 export type IngestMessage = z.infer<typeof ingestMessageSchema>;
+
+export interface SubmitOptions {
+  /** The document's chunks (`chunkText(doc.text)`). */
+  chunks: string[];
+  queue: IngestQueue | undefined;
+  log: LogFields;
+  /** Adds a `Server-Timing` phase. */
+  timing(name: string, ms: number, description?: string): void;
+}
+
+/**
+ * Stores a document now, or parks it for the queue when it is large and the queue is bound
+ * (`status: "pending"`). If the queue cannot be reached it is stored now after all.
+ */
+export async function submitDocument(db: Database, embedder: Embedder, doc: DocumentInput, options: SubmitOptions): Promise<DocumentWritten> {
+  const { chunks, queue, log } = options;
+  const written = (status: DocumentWritten["status"], count: number): DocumentWritten => ({ id: doc.id, chunks: count, status, embeddingModel: embedder.model });
+  if (queue && chunks.length > SYNC_INGEST_MAX_CHUNKS) {
+    const jobId = crypto.randomUUID();
+    await enqueueDocument(db, embedder, doc, jobId);
+    const message: IngestMessage = { v: 1, tenant: doc.tenant, documentId: doc.id, jobId };
+    try {
+      await queue.send(message, { contentType: "json" });
+      log.aiIngest = "queued";
+      return written("pending", chunks.length);
+    } catch (err) {
+      // The queue is down: do it now rather than leave the document pending.
+      log.aiIngest = `queue-failed: ${describeError(err).message}`;
+      const done = await ingestDocument(db, embedder, doc, { chunks, jobId });
+      return written("ready", done.chunks);
+    }
+  }
+  const t0 = performance.now();
+  const done = await ingestDocument(db, embedder, doc, { chunks });
+  options.timing("ingest", performance.now() - t0, `${done.chunks} chunks`);
+  return written("ready", done.chunks);
+}
 
 /** Processes one message; returns what happened (for the log and tests). */
 export async function processIngestMessage(db: Database, embedder: Embedder, message: IngestMessage): Promise<"ingested" | "superseded"> {

@@ -1,12 +1,14 @@
 /**
  * Documents in and out of the vector index. Ingestion chunks (`chunking.ts`), embeds in
  * batches and writes the document, its chunks (vectors + text; FTS5 follows by trigger) in one
- * transaction, replacing an earlier version of the same id. Deletion removes the document, its
- * chunks, a pending ingest job and every cached answer that cites it, in one transaction.
+ * transaction, replacing an earlier version of the same id (large documents come here through
+ * the queue, `ingest-queue.ts`). Deletion removes the document, its chunks, a pending ingest job
+ * and every cached answer that cites it, in one transaction.
  */
 import { and, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { aiChunks, aiDocuments, aiIngestJobs, EMBEDDING_DIMENSIONS } from "../db/schema.ts";
+import type { DeletedDocument, DocumentInput, DocumentView } from "./api.ts";
 import { chunkText } from "./chunking.ts";
 import { EmbeddingError, type Embedder } from "./embeddings.ts";
 import { EmbeddingMismatchError } from "./retrieval.ts";
@@ -14,14 +16,6 @@ import { dropAnswersCitingStatements } from "./semantic-cache.ts";
 
 /** Rows per INSERT statement (each chunk binds 5 values; far below SQLite's variable limit). */
 const INSERT_ROWS = 100;
-
-export interface DocumentInput {
-  tenant: string;
-  id: string;
-  title?: string | undefined;
-  text: string;
-  metadata?: Record<string, unknown> | undefined;
-}
 
 /** Refuses an embedder whose model differs from what the tenant's other documents were made with. */
 export async function assertSameModel(db: Database, tenant: string, documentId: string, embedder: Pick<Embedder, "model" | "dimensions">): Promise<void> {
@@ -156,9 +150,25 @@ export async function failDocument(db: Database, tenant: string, documentId: str
   ]);
 }
 
-export interface DeletedDocument {
-  chunks: number;
-  cachedAnswers: number;
+/** A document's ingestion status and metadata; null if the tenant has no such document. */
+export async function readDocument(db: Database, tenant: string, documentId: string): Promise<DocumentView | null> {
+  const [doc] = await db
+    .select()
+    .from(aiDocuments)
+    .where(and(eq(aiDocuments.tenant, tenant), eq(aiDocuments.id, documentId)));
+  if (!doc) return null;
+  return {
+    id: doc.id,
+    title: doc.title,
+    status: doc.status,
+    error: doc.error,
+    chunks: doc.chunkCount,
+    embeddingModel: doc.embeddingModel,
+    embeddingDimensions: doc.embeddingDimensions,
+    metadata: doc.metadata,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
+  };
 }
 
 /** Deletes a document with its chunks, pending job and cached answers citing it; null if absent. */

@@ -20,6 +20,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import type { Passage } from "./api.ts";
 import type { Embedder } from "./embeddings.ts";
 import { wordTokens } from "./local-embedder.ts";
 
@@ -28,17 +29,6 @@ export const EXACT_SCAN_MAX_CHUNKS = 10_000;
 export const ANN_MAX_K = 200;
 const RRF_K = 60;
 const FTS_CANDIDATES = 20;
-
-export interface Passage {
-  documentId: string;
-  chunkId: number;
-  title: string | null;
-  text: string;
-  /** Fused relevance in [0, 1] (1: first in both vector and text ranking). */
-  score: number;
-  /** Cosine similarity to the query in [-1, 1]. */
-  similarity: number;
-}
 
 export interface TenantIndex {
   model: string;

@@ -19,15 +19,11 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { lookAlikeConflict } from "./cache-guard.ts";
 import { vectorParam } from "./retrieval.ts";
+import type { Citation } from "./api.ts";
 
 export const EXACT_SCAN_MAX_ENTRIES = 2_000;
 const ANN_FETCH = 200;
 const SEMANTIC_CANDIDATES = 5;
-
-export interface Citation {
-  documentId: string;
-  chunkId: number;
-}
 
 export interface CachedAnswer {
   id: number;

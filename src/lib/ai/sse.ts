@@ -1,7 +1,7 @@
 /**
  * Server-sent events: a small parser for the origin's stream (WHATWG event-stream rules:
- * `field: value` lines, events end at a blank line, `:` comments, CRLF/LF/CR line ends) and
- * the encoder for the streams this API sends.
+ * `field: value` lines, events end at a blank line, `:` comments, CRLF/LF/CR line ends), and
+ * the encoder, body and headers for the streams this API sends.
  */
 
 export interface SseEvent {
@@ -80,4 +80,26 @@ export function sseEvent(event: string, data: unknown): string {
     .split(/\r\n|\r|\n/)
     .map((l) => `data: ${l}`)
     .join("\n")}\n\n`;
+}
+
+/** Response headers of an event stream: not cached, not transformed, not buffered by proxies. */
+export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" };
+
+/** A response body pulling events from `generator`; a client that goes away returns the generator. */
+export function sseBody(generator: AsyncGenerator<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await generator.next();
+        if (done) controller.close();
+        else controller.enqueue(encoder.encode(value));
+      } catch (err) {
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await generator.return(undefined);
+    },
+  });
 }

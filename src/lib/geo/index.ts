@@ -3,8 +3,9 @@
  * response (`personalize`): locale, currency, units, consent and the nearest origin region.
  * Everything here is pure and synchronous. `LazyGeoContext` is what requests get: each derived
  * field is computed on first read, so a request that never reads it (`/healthz`, the admin API)
- * never negotiates a locale or ranks origins.
+ * never negotiates a locale or ranks origins. The shape is `GeoSchema` (`api.ts`).
  */
+import type { GeoContext } from "./api.ts";
 import { consentRequired, currencyFor, unitsFor } from "./country.ts";
 import { negotiateLocale } from "./locale.ts";
 import type { SupportedLocale } from "./locale.ts";
@@ -25,26 +26,7 @@ export {
 export type { OriginRegion } from "./nearest-origin.ts";
 export { DEV_CF_HEADER, isIpAddress, MAX_DEV_CF_LENGTH, visitorGeo } from "./visitor.ts";
 export type { VisitorGeo, VisitorGeoOptions } from "./visitor.ts";
-
-/** The body of `GET /v1/geo` (README, "Geo and content"; `/openapi.json`). The client address is deliberately not part of it. */
-export interface GeoContext {
-  country: string | null;
-  region: string | null;
-  city: string | null;
-  continent: string | null;
-  timezone: string | null;
-  latitude: number | null;
-  longitude: number | null;
-  colo: string | null;
-  asn: number | null;
-  isEU: boolean;
-  locale: SupportedLocale;
-  currency: string;
-  units: "metric" | "imperial";
-  consentRequired: boolean;
-  /** Id of the closest origin region, or null when the visitor's position is unknown. */
-  nearestOrigin: string | null;
-}
+export type { GeoContext } from "./api.ts";
 
 /**
  * Derives the personalisation context for a visitor.
@@ -59,23 +41,7 @@ export function personalize(
   acceptLanguage: string | null,
   regions: readonly OriginRegion[] = DEFAULT_ORIGIN_REGIONS,
 ): GeoContext {
-  return {
-    country: geo.country,
-    region: geo.region,
-    city: geo.city,
-    continent: geo.continent,
-    timezone: geo.timezone,
-    latitude: geo.latitude,
-    longitude: geo.longitude,
-    colo: geo.colo,
-    asn: geo.asn,
-    isEU: geo.isEU,
-    locale: negotiateLocale(acceptLanguage, geo.country),
-    currency: currencyFor(geo.country),
-    units: unitsFor(geo.country),
-    consentRequired: consentRequired(geo),
-    nearestOrigin: nearestOrigin(geo.latitude, geo.longitude, regions)?.id ?? null,
-  };
+  return new LazyGeoContext(geo, { get: () => acceptLanguage }, regions).toJSON();
 }
 
 /**
@@ -119,7 +85,7 @@ export class LazyGeoContext implements GeoContext {
     return this.#nearestOrigin;
   }
 
-  /** The plain `GeoContext`, in `personalize`'s field order. */
+  /** The plain `GeoContext`, in `GeoSchema`'s field order. */
   toJSON(): GeoContext {
     return {
       country: this.country,

@@ -29,6 +29,11 @@ export interface ConnectionState {
   closed?: boolean;
 }
 
+/** The state a socket carries, or null for a socket that has none (yet). */
+export function attachmentOf(ws: WebSocket): ConnectionState | null {
+  return ws.deserializeAttachment() as ConnectionState | null;
+}
+
 export interface ConnectionIdentity {
   userId: string;
   tenant: string;

@@ -8,7 +8,7 @@
  * trimmed every 100 messages and by the room's alarm. Seqs are contiguous and never reused,
  * so "is everything after N still here" is one comparison with the oldest stored seq.
  */
-import type { HistoryMessage } from "./api.ts";
+import type { HistoryMessage, HistoryPage, HistoryQuery } from "./api.ts";
 import { DEDUPE_WINDOW_MS, HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, type ResetReason, type Sender } from "./protocol.ts";
 
 export interface StoredMessage {
@@ -240,6 +240,27 @@ export class RoomHistory {
       .toArray()
       .reverse()
       .map(fromRow);
+  }
+
+  /** A page of history as the HTTP API shows it: after a seq, or the latest messages. */
+  page({ after, limit }: HistoryQuery): HistoryPage {
+    const first = this.firstSeq();
+    let messages: StoredMessage[];
+    let hasMore = false;
+    if (after === undefined) messages = this.latest(limit);
+    else {
+      messages = this.after(after, limit + 1);
+      hasMore = messages.length > limit;
+      if (hasMore) messages.pop();
+    }
+    return {
+      room: this.room,
+      epoch: this.#epoch,
+      headSeq: String(this.#head),
+      firstSeq: first === null ? null : String(first),
+      messages: messages.map(historyMessage),
+      hasMore,
+    };
   }
 
   firstSeq(): number | null {

@@ -2,8 +2,10 @@
  * The rooms WebSocket protocol (README, "Live rooms"): the frames both
  * sides send, the limits the server enforces and announces in `welcome`, and the parser for
  * client frames. Shared by the `Room` Durable Object, the `/v1/rooms/*` routes and the bench;
- * it imports nothing from either.
+ * it imports nothing from either. The people in frames (`Person`, `Member`, `Sender`) are zod
+ * schemas, because the HTTP API (`api.ts`) shows them too.
  */
+import { z } from "@hono/zod-openapi";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -72,20 +74,19 @@ export const CloseCode = {
 
 export type Seq = string;
 
+const PersonSchema = z.object({
+  userId: z.string(),
+  tenant: z.string().optional().openapi({ description: "Only in rooms shared across tenants: the person's tenant" }),
+});
 /** A user in a room; `tenant` only in rooms shared across tenants, where the same id may be two people. */
-export interface Person {
-  userId: string;
-  tenant?: string;
-}
+export type Person = z.infer<typeof PersonSchema>;
 
-export interface Member extends Person {
-  connections: number;
-}
+export const MemberSchema = PersonSchema.extend({ connections: z.int() }).openapi("RoomMember");
+export type Member = z.infer<typeof MemberSchema>;
 
-export interface Sender extends Person {
-  /** `null` for messages published over HTTP. */
-  connId: string | null;
-}
+/** `connId` is `null` for messages published over HTTP. */
+export const SenderSchema = PersonSchema.extend({ connId: z.string().nullable().openapi({ description: "null for HTTP publishes" }) });
+export type Sender = z.infer<typeof SenderSchema>;
 
 /** `forbidden`: the room's policy does not let this connection publish (it may still read). */
 export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "forbidden" | "internal";

@@ -1,0 +1,103 @@
+/**
+ * A room's presence announcements. A join or leave is announced at once, except that changes
+ * within `PRESENCE_BATCH_MS` of the last announcement wait for the end of that window and go
+ * out as one net `presence` frame: a join storm of N users then costs a few frames per
+ * connection instead of N. The batch is the only presence state held in memory, for at most
+ * that window (who is present is derived from the open sockets); a connection welcomed inside
+ * it gets only the changes its `welcome` did not already show.
+ */
+import { encodeFrame, PRESENCE_BATCH_MS, type Person, type PresenceFrame } from "./protocol.ts";
+
+/** A person's arrival (first connection) or departure (last connection). */
+export interface PresenceChange {
+  /** The person's identity in the room (`LiveConnections.identity`). */
+  key: string;
+  person: Person;
+  joined: boolean;
+}
+
+/** Where announcements go: the room's open connections. */
+export interface PresenceOutlet {
+  connections(): Iterable<[connId: string, connection: { ws: WebSocket }]>;
+  send(ws: WebSocket, text: string): void;
+}
+
+/** The net effect of a run of changes: who is in now and was not before, and the reverse. */
+export function netPresence(changes: PresenceChange[]): PresenceFrame | undefined {
+  const first = new Map<string, PresenceChange>();
+  const last = new Map<string, boolean>();
+  for (const change of changes) {
+    if (!first.has(change.key)) first.set(change.key, change);
+    last.set(change.key, change.joined);
+  }
+  const frame: PresenceFrame = { v: 1, type: "presence", joins: [], leaves: [] };
+  // A first change that is a join means the user was out before the run, and vice versa.
+  for (const [key, { joined: joinedFirst, person }] of first) {
+    const joinedLast = last.get(key);
+    if (joinedFirst && joinedLast) frame.joins.push(person);
+    else if (!joinedFirst && !joinedLast) frame.leaves.push(person);
+  }
+  return frame.joins.length || frame.leaves.length ? frame : undefined;
+}
+
+export class PresenceBatcher {
+  readonly #outlet: PresenceOutlet;
+  /** Changes not announced yet, in order. */
+  #changes: PresenceChange[] = [];
+  /** Connections welcomed since the last announcement, with how many changes their welcome showed. */
+  #welcomedAfter = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #announcedAt = 0;
+
+  constructor(outlet: PresenceOutlet) {
+    this.#outlet = outlet;
+  }
+
+  /**
+   * A connection was welcomed (its `welcome` listing everyone present); `joined` when it is the
+   * person's first connection.
+   */
+  welcomed(connId: string, joined: { key: string; person: Person } | undefined): void {
+    if (joined) this.#changes.push({ key: joined.key, person: joined.person, joined: true });
+    // Its welcome shows every change so far, its own join included.
+    this.#welcomedAfter.set(connId, this.#changes.length);
+    this.#schedule();
+  }
+
+  /** A connection is gone; `left` when it was the person's last one. */
+  dropped(connId: string, left: { key: string; person: Person } | undefined): void {
+    this.#welcomedAfter.delete(connId);
+    if (!left) return;
+    this.#changes.push({ key: left.key, person: left.person, joined: false });
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== undefined) return;
+    const wait = this.#announcedAt + PRESENCE_BATCH_MS - Date.now();
+    if (wait <= 0) this.#announce();
+    else this.#timer = setTimeout(() => this.#announce(), wait);
+  }
+
+  #announce(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#announcedAt = Date.now();
+    const changes = this.#changes;
+    const welcomed = this.#welcomedAfter;
+    this.#changes = [];
+    this.#welcomedAfter = new Map();
+    if (changes.length === 0) return;
+    const all = netPresence(changes);
+    const shared = all && encodeFrame(all);
+    for (const [connId, c] of this.#outlet.connections()) {
+      const seen = welcomed.get(connId);
+      if (seen === undefined) {
+        if (shared) this.#outlet.send(c.ws, shared);
+        continue;
+      }
+      const rest = netPresence(changes.slice(seen));
+      if (rest) this.#outlet.send(c.ws, encodeFrame(rest));
+    }
+  }
+}
