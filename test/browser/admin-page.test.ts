@@ -4,9 +4,9 @@
  * their field, conflicts, and tokens that are invalid or not an admin's.
  */
 import { Script } from "node:vm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { HAS_CHROMIUM, launchChromium, watchPageErrors } from "./chromium.ts";
+import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
 import { serveWorker, type LocalWorker } from "./serve.ts";
 
 const ADMIN = { sub: "alice-admin", roles: ["admin"] };
@@ -24,8 +24,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   let worker: LocalWorker;
   let browser: Browser;
   let adminToken: string;
-  let context: BrowserContext | undefined;
-  let pageProblems: () => string[] = () => [];
+  const pages = watchedPages();
 
   beforeAll(async () => {
     [worker, browser] = await Promise.all([serveWorker(), launchChromium()]);
@@ -38,11 +37,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   });
 
   afterEach(async () => {
-    const problems = pageProblems();
-    pageProblems = () => [];
-    await context?.close();
-    context = undefined;
-    expect(problems, "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
+    expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
   });
 
   async function api(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
@@ -70,10 +65,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   }
 
   async function openPage(): Promise<Page> {
-    context = await browser.newContext();
-    context.setDefaultTimeout(UI_TIMEOUT.timeout);
-    const page = await context.newPage();
-    pageProblems = watchPageErrors(page);
+    const page = await pages.newPage(browser, UI_TIMEOUT.timeout);
     const res = await page.goto(`${worker.url}/admin`);
     expect(res?.status(), "GET /admin (is adminPageRoutes mounted in src/app.ts?)").toBe(200);
     return page;

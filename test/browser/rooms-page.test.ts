@@ -8,9 +8,9 @@
  */
 import { createServer, connect as tcpConnect, type Server, type Socket } from "node:net";
 import { Script } from "node:vm";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { HAS_CHROMIUM, launchChromium, watchPageErrors } from "./chromium.ts";
+import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
 import { serveWorker, type LocalWorker } from "./serve.ts";
 
 const CSP =
@@ -68,8 +68,7 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
   let worker: LocalWorker;
   let browser: Browser;
   let proxy: CuttableProxy;
-  const contexts: BrowserContext[] = [];
-  const problems: Array<() => string[]> = [];
+  const pages = watchedPages();
   let networkWasCut = false;
 
   beforeAll(async () => {
@@ -85,8 +84,7 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
 
   afterEach(async () => {
     proxy.restore();
-    const found = problems.splice(0).flatMap((p) => p());
-    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    const found = await pages.closeAll();
     // While the network is cut, failed requests and sockets are expected; anything else is a bug.
     const expected = networkWasCut ? /net::ERR_[A-Z_]+|WebSocket connection to .* failed/ : /^$/;
     networkWasCut = false;
@@ -118,10 +116,7 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
   }
 
   async function openPage(path: string): Promise<Page> {
-    const context = await browser.newContext();
-    contexts.push(context);
-    const page = await context.newPage();
-    problems.push(watchPageErrors(page));
+    const page = await pages.newPage(browser);
     await page.goto(`${proxy.url}${path}`);
     return page;
   }
