@@ -1,6 +1,6 @@
 /**
  * The web pages: the admin page (`/admin`), the room page (`/rooms/demo`, `/rooms/:room`) and the
- * scripts and styles they load. The files are in `public/`, served with Workers
+ * scripts and styles they and `/docs` load. The files are in `public/`, served with Workers
  * Static Assets (`[assets]` in wrangler.toml, binding `ASSETS`). The Worker runs first for every
  * request (`run_worker_first`), so a file is public only at a URL named here, and always with
  * the page headers: a CSP that allows nothing but this origin (no inline script or style;
@@ -24,7 +24,7 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** The headers of every page and page file. */
+/** The headers of every page and page file (and of `/docs`, which the Worker renders). */
 export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   "content-security-policy": PAGE_CSP,
   "x-content-type-options": "nosniff",
@@ -40,6 +40,8 @@ export const PAGE_FILES = [
   "/admin/app.css",
   "/rooms/app.js",
   "/rooms/app.css",
+  "/docs/app.js",
+  "/docs/app.css",
 ] as const;
 
 /** The file at `path` in `public/` with the page headers (a `304` for a matching `If-None-Match`). */

@@ -1,9 +1,10 @@
 /// <reference types="vite/client" />
 /**
  * The pages as the Worker serves them (routes/pages.ts): every public URL takes its file from
- * `public/` through the ASSETS binding and gets the page headers. wrangler.toml runs the Worker
- * first for every request, so what `exports.default.fetch` answers here is what production
- * answers; test/browser checks the same headers through `wrangler dev`'s asset router.
+ * `public/` through the ASSETS binding and gets the page headers; `/docs`, rendered by the
+ * Worker, gets them too. wrangler.toml runs the Worker first for every request, so what
+ * `exports.default.fetch` answers here is what production answers; test/browser checks the
+ * same headers through `wrangler dev`'s asset router.
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
@@ -98,5 +99,17 @@ describe("pages from public/", () => {
       expect(res.status, path).toBe(404);
       expect((await problemOf(res)).status, path).toBe(404);
     }
+  });
+});
+
+describe("/docs", () => {
+  it("has the page headers and loads its script and stylesheet from this origin, nothing inline", async () => {
+    const res = await worker("/docs");
+    expect(res.status).toBe(200);
+    expectPageHeaders(res, "/docs");
+    const page = await res.text();
+    expect(page).toContain('<script type="module" src="/docs/app.js"></script>');
+    expect(page).toContain('<link rel="stylesheet" href="/docs/app.css" />');
+    expect(page).not.toMatch(/<script>|<style|\sstyle=|\son[a-z]+=/i);
   });
 });
