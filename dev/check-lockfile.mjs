@@ -66,6 +66,7 @@ export function lockfileProblems(lock, options = {}) {
         problems.push(`${path}: no "resolved" and no exact registry version (${String(entry.version)})`);
       }
     } else if (typeof entry.resolved !== "string" || !isRegistryTarball(entry.resolved)) {
+      // oxlint-disable-next-line typescript/no-base-to-string -- a malformed entry is shown as it comes
       problems.push(`${path}: resolved from ${String(entry.resolved)}, not from ${NPM_REGISTRY}`);
     }
     if (typeof entry.integrity !== "string") problems.push(`${path}: no "integrity"`);

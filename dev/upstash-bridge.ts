@@ -306,6 +306,7 @@ function encodeReply(v: unknown, base64: boolean, topLevel: boolean): string {
     // An error nested inside an array reply (e.g. a Lua table holding redis.error_reply()).
     return JSON.stringify(base64 ? Buffer.from(v.message).toString("base64") : v.message);
   }
+  // oxlint-disable-next-line typescript/no-base-to-string -- catch-all for a reply of no known kind
   return JSON.stringify(String(v));
 }
 
@@ -383,7 +384,7 @@ export async function startUpstashBridge(
   });
 
   await Promise.race([
-    Promise.all([main, tx].map((c) => (c.status === "ready" ? undefined : new Promise((r) => c.once("ready", r))))),
+    Promise.all([main, tx].map((c) => (c.status === "ready" ? Promise.resolve() : new Promise((r) => c.once("ready", r))))),
     new Promise((r) => setTimeout(r, 5_000).unref()),
   ]);
   if (main.status !== "ready") log(`upstash-bridge: redis at ${opts.redisUrl} is not reachable yet; serving 503 until it is`);

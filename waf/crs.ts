@@ -114,6 +114,7 @@ const REVIEWED_ATTACKS: Record<string, string> = {
   "crs-942360-31": "sqlmap UNION ALL SELECT probe",
 };
 
+// oxlint-disable-next-line typescript/no-base-to-string -- catch-all for a YAML value that is not a string
 const stringify = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
 
 /** Loads the attack (`class` = CRS family) and benign (`class` = `ordinary`) tests. */

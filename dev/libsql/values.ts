@@ -73,6 +73,7 @@ export function encodeValue(v: unknown): JsonObject {
   if (v instanceof Uint8Array) return { type: "blob", base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
   if (v instanceof ArrayBuffer) return { type: "blob", base64: Buffer.from(v).toString("base64") }; // newer libsql builds
   if (typeof v === "boolean") return { type: "integer", value: v ? "1" : "0" };
+  // oxlint-disable-next-line typescript/no-base-to-string -- catch-all for a value of no known kind
   return { type: "text", value: String(v) };
 }
 

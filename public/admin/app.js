@@ -106,7 +106,7 @@ function failureMessage(r, doing) {
   const p = r.problem;
   if (r.status === 0) return doing + " failed: the server could not be reached.";
   if (r.status === 401) return "Your token is missing, invalid or expired. Sign in again with a valid admin token.";
-  if (r.status === 403 && /\/request-blocked$/.test(p?.type ?? "")) return doing + " failed: the request was blocked by the edge security filter.";
+  if (r.status === 403 && (p?.type ?? "").endsWith("/request-blocked")) return doing + " failed: the request was blocked by the edge security filter.";
   if (r.status === 403) return 'This token is valid, but it is not an admin: the admin API needs the "admin" role.';
   if (r.status === 429) {
     const after = r.headers.get("retry-after");
@@ -677,7 +677,7 @@ function rollbackControl(version) {
       h("p", {}, ["Make a new version with the content of version " + version + "?" +
         (isDirty() ? " Your unsaved edits will be set aside." : "")]),
       h("div", { class: "row" }, [
-        h("button", { type: "button", class: "primary", "data-testid": "rollback-confirm", onclick: () => { cancel(); rollback(version); } },
+        h("button", { type: "button", class: "primary", "data-testid": "rollback-confirm", onclick: () => { cancel(); void rollback(version); } },
           ["Roll back to version " + version]),
         h("button", { type: "button", "data-testid": "rollback-cancel", onclick: () => { cancel(); start.focus(); } }, ["Cancel"]),
       ]),
@@ -762,7 +762,7 @@ async function signIn(pasted) {
     showView(false);
     // Anything but a rejected token (server down, 503, …) may pass: offer the same token again.
     showAlert(failureMessage(r, "Loading the config"), r.problem,
-      rejected ? [] : [{ label: "Try again", testid: "alert-retry", run: () => signIn(pasted) }]);
+      rejected ? [] : [{ label: "Try again", testid: "alert-retry", run: () => void signIn(pasted) }]);
     ui.token.focus();
     return;
   }
@@ -852,7 +852,7 @@ function showConflict(r, outcome) {
     (current !== null ? " (it is now version " + current + ")" : "") +
     ". Reload to see their change" + (isDirty() ? "; your edits will be set aside so you can re-apply them." : "."),
   r.problem,
-  [{ label: "Reload the latest version", testid: "reload-latest", run: reload }]);
+  [{ label: "Reload the latest version", testid: "reload-latest", run: () => void reload() }]);
 }
 
 /** @param {Version} version */
@@ -920,13 +920,13 @@ function init() {
       ui.token.focus();
       return;
     }
-    signIn(pasted);
+    void signIn(pasted);
   });
   $("signout").addEventListener("click", signOut);
-  ui.reload.addEventListener("click", reload);
-  ui.historyReload.addEventListener("click", () => reloadHistory(false));
-  ui.historyMore.addEventListener("click", () => reloadHistory(true));
-  $("editor").addEventListener("submit", save);
+  ui.reload.addEventListener("click", () => void reload());
+  ui.historyReload.addEventListener("click", () => void reloadHistory(false));
+  ui.historyMore.addEventListener("click", () => void reloadHistory(true));
+  $("editor").addEventListener("submit", (e) => void save(e));
   ui.raw.addEventListener("input", () => {
     clearErrors();
     onRawInput();
@@ -958,7 +958,7 @@ function init() {
   });
 
   const stored = token.read();
-  if (stored) signIn(stored);
+  if (stored) void signIn(stored);
   else showView(false);
 }
 

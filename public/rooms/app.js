@@ -324,7 +324,7 @@ function scheduleReconnect(why) {
   if (why) showNotice(why);
   state.reconnectTimer = setTimeout(() => {
     state.reconnectTimer = undefined;
-    join();
+    void join();
   }, delay);
 }
 
@@ -587,7 +587,7 @@ function start(pasted) {
   state.userId = typeof claims.sub === "string" ? claims.sub : null;
   state.tenant = typeof claims.tenant === "string" ? claims.tenant : state.userId;
   state.attempt = 0;
-  join();
+  void join();
 }
 
 function init() {
@@ -635,7 +635,7 @@ function init() {
   window.addEventListener("online", () => {
     if (!state.stopped && !state.ws) {
       state.attempt = 0;
-      join();
+      void join();
     }
   });
 

@@ -50,7 +50,7 @@ export async function freePort(): Promise<number> {
 function tail(max: number, label: string) {
   const lines: string[] = [];
   return {
-    push(chunk: Buffer) {
+    push: (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) {
         if (!line.trim()) continue;
         if (VERBOSE) process.stderr.write(`[${label}] ${line}\n`);

@@ -261,7 +261,7 @@ describe("models, health and auth", () => {
     expect(s.lastRequest?.path).toBe("/v1/chat/completions");
     expect(s.lastRequest?.headers.authorization).toBe("[redacted]");
     expect(JSON.stringify(s.lastRequest)).not.toContain(API_KEY);
-    expect((s.lastRequest?.body as { messages: { content: string }[] }).messages[0]?.content).toBe("record me");
+    expect((s.lastRequest!.body as { messages: { content: string }[] }).messages[0]?.content).toBe("record me");
   });
 });
 

@@ -360,7 +360,7 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     expect(dist[1]).toBeCloseTo(1 - (0.7 * 0.9 + 0.7 * 0.1) / (norm * Math.hypot(0.7, 0.7)), 4);
 
     const raw = await client.execute("SELECT embedding, vector_extract(embedding) AS v FROM docs WHERE title = 'up'");
-    expect((raw.rows[0]?.["embedding"] as ArrayBuffer).byteLength).toBe(16); // 4 × float32
+    expect((raw.rows[0]!["embedding"] as ArrayBuffer).byteLength).toBe(16); // 4 × float32
     expect(raw.rows[0]?.["v"]).toBe("[0,0,1,0]");
     expect(raw.columnTypes[0]).toBe("F32_BLOB(4)");
   });

@@ -44,7 +44,7 @@ async function raw(
   p: string,
   init: { method?: string; body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string>; auth?: boolean } = {},
 ): Promise<{ status: number; text: string; json: unknown }> {
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  const headers: Record<string, string> = { ...init.headers };
   if (init.auth !== false) headers.authorization = `Bearer ${TOKEN}`;
   const res = await fetch(bridge.url + p, { method: init.method ?? "GET", body: init.body, headers });
   const text = await res.text();

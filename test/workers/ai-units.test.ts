@@ -192,7 +192,9 @@ describe("SSE", () => {
 
   it("surfaces a broken stream as an error", async () => {
     const consume = async () => {
-      for await (const _ of parseSse(streamOf(["data: 1\n\n"], new Error("reset")))) void _;
+      for await (const _ of parseSse(streamOf(["data: 1\n\n"], new Error("reset")))) {
+        // drain
+      }
     };
     await expect(consume()).rejects.toThrow("reset");
   });

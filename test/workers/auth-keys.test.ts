@@ -130,7 +130,7 @@ describe("cold start: a burst of first requests", () => {
     const tokens = await Promise.all(range(20).map((i) => token(k1, `member-${i}`)));
 
     const responses = await Promise.all(
-      tokens.map((t) =>
+      tokens.map(async (t) =>
         app.fetch(
           new Request(`https://edge.test/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket", authorization: `Bearer ${t}` } }),
           bindings,

@@ -28,7 +28,6 @@ async function bearer(roles: string[]): Promise<string> {
 const devCf = (fields: Record<string, unknown>) => ({ "x-dev-cf": JSON.stringify(fields) });
 const BERLIN = { country: "DE", continent: "EU", city: "Berlin", latitude: "52.52", longitude: "13.40" };
 const PARIS = { country: "FR", continent: "EU", city: "Paris", latitude: "48.85", longitude: "2.35" };
-const ZURICH = { country: "CH", continent: "EU", city: "Zurich", latitude: "47.37", longitude: "8.54" };
 const NEW_YORK = { country: "US", continent: "NA", city: "New York", latitude: "40.71", longitude: "-74.0" };
 const TOKYO = { country: "JP", continent: "AS", city: "Tokyo", latitude: "35.68", longitude: "139.69" };
 

@@ -170,7 +170,7 @@ export function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub
   if (via === "ticket") query.set("ticket", t);
   const protocols = opts.protocols ?? (via === "protocol" ? ["rooms.v1", `bearer.${t}`] : []);
   if (protocols.length) headers["sec-websocket-protocol"] = protocols.join(", ");
-  const qs = query.size ? `?${query}` : "";
+  const qs = query.size ? `?${query.toString()}` : "";
   return call(`/v1/rooms/${room}/ws${qs}`, { headers }, opts.vars);
 }
 

@@ -50,7 +50,7 @@ function uuid(r: Rand): string {
   const h = hex(r, 16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${"89ab"[int(r, 0, 3)]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
-const alnum = (r: Rand, n: number) => Array.from({ length: n }, () => pick(r, [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"])).join("");
+const alnum = (r: Rand, n: number) => Array.from({ length: n }, () => pick(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".split(""))).join("");
 const date = (r: Rand) => `2024-${String(int(r, 1, 12)).padStart(2, "0")}-${String(int(r, 1, 28)).padStart(2, "0")}`;
 const isoTime = (r: Rand) => `${date(r)}T${String(int(r, 0, 23)).padStart(2, "0")}:${String(int(r, 0, 59)).padStart(2, "0")}:${String(int(r, 0, 59)).padStart(2, "0")}${pick(r, ["Z", ".000Z", "+01:00", "-05:00", "+09:00", "+05:30"])}`;
 const epochMs = (r: Rand) => 1_704_067_200_000 + int(r, 0, 31_000_000_000);

@@ -98,7 +98,7 @@ function entitiesOf(original: string): Set<string> {
   }
   // Identifiers: dotted/underscored/slashed names, CamelCase, ALLCAPS acronyms, emails, URLs.
   for (const m of original.matchAll(/[\p{L}\p{N}_\-./:@]+/gu)) {
-    const word = m[0].replace(/^[./:\-]+|[./:\-]+$/g, "");
+    const word = m[0].replace(/^[./:-]+|[./:-]+$/g, "");
     if (word.length < 2) continue;
     const identifier = /[\p{L}\p{N}][._/:@][\p{L}\p{N}]/u.test(word) || /_/.test(word);
     const camel = /\p{Ll}\p{Lu}/u.test(word);
@@ -106,7 +106,7 @@ function entitiesOf(original: string): Set<string> {
     if (identifier || camel || acronym) out.add(word.toLowerCase());
   }
   // Capitalised words that do not start a sentence ("Stripe", "Berlin").
-  for (const m of original.matchAll(/(?<![.!?]\s*|^\s*)(?<=\s|\(|,)(\p{Lu}[\p{L}\p{N}'\-]*)/gu)) {
+  for (const m of original.matchAll(/(?<![.!?]\s*|^\s*)(?<=\s|\(|,)(\p{Lu}[\p{L}\p{N}'-]*)/gu)) {
     const word = m[1]!;
     if (word === "I" || word === "I'm") continue;
     out.add(word.toLowerCase());

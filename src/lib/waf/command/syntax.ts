@@ -32,7 +32,7 @@ export function windowsControl(text: string, starts: readonly number[], mask: nu
       if (/^(?:errorlevel|cmdextversion)/i.test(rest)) return true;
       const next = kw[1];
       if (next !== undefined && BATCH_NEXT.test(next)) return true;
-      if (next === undefined && /\($/.test(seg.trim())) return true;
+      if (next === undefined && seg.trim().endsWith("(")) return true;
       continue;
     }
     const cmp = WIN_IF_COMPARE.exec(rest);
@@ -47,7 +47,7 @@ export const PS_CMDLET = /(?:^|[\s;|&(`{])((?:invoke|start|new|get|set|add|remov
 /** Bash-only syntax: `$[ … ]` arithmetic, `${x#…}` expansions, process substitution, history, tilde, `alias x=`. */
 export function bashSyntax(t: string): string | null {
   if (t.includes("$")) {
-    if (t.includes("$[") && /\$\[[\w\s+*\/%-]{0,40}\]/.test(t)) return "command-bash-expansion";
+    if (t.includes("$[") && /\$\[[\w\s+*/%-]{0,40}\]/.test(t)) return "command-bash-expansion";
     if (t.includes("${") && /\$\{[#!]?[A-Za-z_]\w{0,30}(?:#{1,2}|%{1,2}|\/{1,2}|\^{1,2}|,{1,2})[^}\n]{0,40}\}/.test(t)) return "command-bash-expansion";
     if (t.includes("$((") && /\$\(\([^)\n]{0,40}\$\(/.test(t)) return "command-bash-expansion";
   }

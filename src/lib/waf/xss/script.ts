@@ -35,7 +35,7 @@ const JS_REF = new RegExp(`[(,=:](?:alert|prompt|confirm|eval)[),;]|[(,=](?:aler
 /** Global objects indexed with a computed name and called or chained: `top["al"+"ert"](1)`, `self[…][…]`. */
 const JS_GLOBAL_INDEX = /(?:^|[^\w$.])(?:window|self|top|parent|globalThis|frames|this|content|document|\(document\))\[(?:[^\]]{1,80}\](?:\(|`)|['"`](?:alert|prompt|confirm|eval|execScript|setTimeout|setInterval|Function|constructor|document|cookie|domain|location|\$|jQuery|atob|fetch|open|name)['"`]\])/;
 /** Tagged templates that call through `call`/`apply` or interpolate a probe: `[].sort.call\`${alert}\``. */
-const JS_TEMPLATE = /\.(?:call|apply|bind)`|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|this|location|name)[}.\[(]/;
+const JS_TEMPLATE = /\.(?:call|apply|bind)`|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|this|location|name)[}.[(]/;
 /** Cookie theft and DOM writes: `document.cookie`, `document.domain`, `document.write(`, `location=`. */
 const DOM_SINK = /\bdocument\.(?:cookie|domain|write(?:ln)?\(|location|body\.(?:append|inner)|createElement\(|querySelector)|\bwindow\.(?:location|name|open\(|navigate)|\blocation\.(?:href|hash|search|replace\(|assign\()|(?:^|[;,({=])location=|\.(?:inner|outer)HTML=|\bString\.fromCharCode\(|\.constructor\.constructor\(|\.constructor\(['"`]|\bnavigator\.sendBeacon\(|\bXMLHttpRequest\b|\bnew Image\(\)\.src=/;
 /** Calls on the same: `…(document.cookie)`, `document.cookie=…`, `+document.domain`. */
