@@ -18,11 +18,13 @@
  */
 import { stem, wordTokens } from "./local-embedder.ts";
 
+// oxfmt-ignore
 const NEGATIONS = new Set(["not", "no", "never", "without", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "unable"]);
 
 const QUESTION_WORDS = new Set(["how", "why", "when", "where", "who", "whom", "whose", "which", "what"]);
 
 /** Opposites, compared after `stem()` (so "enabled"/"disabling" count as enable/disable). */
+// oxfmt-ignore
 const ANTONYM_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ["enable", "disable"], ["on", "off"], ["allow", "deny"], ["allow", "block"], ["allow", "forbid"], ["allow", "prevent"],
   ["permit", "deny"], ["grant", "revoke"], ["accept", "reject"], ["accept", "decline"], ["approve", "reject"], ["approve", "deny"],
@@ -51,6 +53,7 @@ const ANTONYM_PAIRS: ReadonlyArray<readonly [string, string]> = [
 
 const NEGATING_PREFIXES = ["un", "dis", "de", "non", "in", "im", "ir", "il", "anti"];
 
+// oxfmt-ignore
 const NUMBER_WORDS = new Set([
   "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
   "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",

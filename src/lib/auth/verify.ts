@@ -20,6 +20,7 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 export const MAX_TOKEN_LENGTH = 8 * 1024;
 export const MIN_HS256_SECRET_BYTES = 32;
 
+// oxfmt-ignore
 const SUPPORTED_ALGORITHMS = new Set(["ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "HS256"]);
 const UNTRUSTED_HEADER_PARAMS = ["jwk", "jku", "x5u", "x5c"] as const;
 const ALLOWED_TYP = new Set(["jwt", "at+jwt", "application/jwt", "application/at+jwt"]);

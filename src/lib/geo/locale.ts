@@ -30,6 +30,7 @@ const LANGUAGE_ALIASES: ReadonlyMap<string, string> = new Map([
  * A regional variant to use when `lang-REGION` itself is not supported but a close one is
  * (e.g. Argentine Spanish → es-MX, New Zealand English → en-AU). Keys are lower-case.
  */
+// oxfmt-ignore
 const REGION_FALLBACKS: ReadonlyMap<string, SupportedLocale> = new Map<string, SupportedLocale>([
   ...["419", "ar", "bo", "cl", "co", "cr", "cu", "do", "ec", "gt", "hn", "ni", "pa", "pe", "pr", "py", "sv", "us", "uy", "ve"]
     .map((r) => [`es-${r}`, "es-MX"] as const),

@@ -16,6 +16,7 @@
 import type { Finding, Inspected } from "./types.ts";
 
 /** Session cookie names of common frameworks (lower case), as argument names. */
+// oxfmt-ignore
 const FRAMEWORK_SESSION = new Set([
   "phpsessid", "phpsession", "jsessionid", "jservsession", "jwsession", "aspsessionid", "asp.net_sessionid", "cfid", "cftoken", "cfsid",
   "laravel_session", "ci_session", "cakephp", "connect.sid", "sails.sid", "koa.sess", "koa:sess", "_rails_session", "rack.session",

@@ -141,6 +141,7 @@ const PAIR_VALUE = /^[\w.[\]-]{1,64}=([^=&\s]{3,200})$/;
  * Parameters where a bare package/class name is expected: what people type into a search box,
  * and build or logging metadata (Maven group ids, module and logger names).
  */
+// oxfmt-ignore
 const EXPECTED_NAME_FIELDS = new Set([
   "q", "query", "search", "s", "term", "terms", "keyword", "keywords", "text", "k", "find", "searchterm", "search_query",
   "groupid", "group_id", "group", "package", "packagename", "package_name", "artifact", "artifactid", "dependency",

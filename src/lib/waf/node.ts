@@ -44,6 +44,7 @@ const BREAKOUT_ENV = /['"`]\s{0,4}(?:\+|;|\)|,|\|\||&&)\s{0,4}(?:process\s{0,4}\
 const MODULE_EXPORTS = /^module\s{0,4}\.\s{0,4}exports\s{0,4}=\s{0,4}(?!\{)/i;
 const FUNCTION_HEAD = /^(?:async\s{1,4})?function\s{0,4}[\w$]{0,30}\s{0,4}\(\s{0,4}[\w$,\s]{0,40}\)\s{0,4}\{/i;
 const LOOP = /\bwhile\s{0,4}\(|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)/gi;
+// oxfmt-ignore
 const FALSY = new Set(["false", "0", "-0", "+0", "null", "undefined", "nan", '""', "''", "``", "!true", "!1", "!!0", "!!null", "!!undefined", "void0"]);
 const LITERALISH = /^[!+\-\s()]{0,12}(?:true|false|null|undefined|nan|-?infinity|\d{1,6}|""|''|``|\{\}|\[\]|this|string|number|object|array|boolean|date|new\s{0,4}date(?:\(\))?|new\s{0,4}object(?:\(\))?)[\s()]{0,6}$/i;
 /** Whole values of base64 (or base64 with `\u` escapes) are decoded once and looked at again. */

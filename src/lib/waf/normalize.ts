@@ -86,6 +86,7 @@ export function percentDecode(s: string, plusIsSpace = false): string {
 }
 
 /** Named references that matter for markup and scripts (plus the common text ones). */
+// oxfmt-ignore
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   lt: "<", gt: ">", amp: "&", quot: '"', apos: "'", nbsp: " ", tab: "\t", newline: "\n",
   colon: ":", sol: "/", bsol: "\\", lpar: "(", rpar: ")", semi: ";", equals: "=", comma: ",",

@@ -82,6 +82,7 @@ const OPAQUE = new Set(["content-length", "if-match", "if-none-match", "cf-ray",
  * `..`), only what any header can trigger (lookups, Shellshock, OGNL) is looked for; a value
  * outside it (`Accept: ../../etc/passwd`, `Accept-Language: '; drop …`) gets every detector.
  */
+// oxfmt-ignore
 const STRUCTURED = new Set([
   "accept", "accept-encoding", "accept-language", "accept-charset", "cache-control", "pragma", "connection", "upgrade",
   "content-type", "content-encoding", "content-language", "te", "priority", "dnt", "upgrade-insecure-requests",

@@ -28,6 +28,7 @@ const WRAPPER = /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|memory|temp|fd
 const DATA_WHOLE = /^data:(?:text\/plain|text\/x-php|application\/x-httpd-php|application\/x-php|text\/php)\b/i;
 const SERIALIZED_OBJECT = /\b[OC]:\+?\d{1,4}:"[A-Za-z_\\][\w\\]{0,200}":\+?\d{1,4}:\{/;
 
+// oxfmt-ignore
 const UPLOAD_NAMES = new Set(["x-filename", "x_filename", "x.filename", "x-file-name", "x_file_name", "x-upload-filename", "filename", "file-name", "file_name", "x-file"]);
 const PHP_EXTENSION = /\.\s{0,2}(?:php\d{0,3}|phtml|phar|phps|pht|phpt|pgif|inc)[.\s]*$/i;
 const SESSION_FILE = /(?:^|[/\\])sess_[,\w-]{20,256}$/i;

@@ -8,6 +8,7 @@
  */
 import type { Finding, Inspected } from "./types.ts";
 
+// oxfmt-ignore
 const INCLUDE_PARAMS = new Set([
   "include", "inc", "file", "filename", "page", "path", "template", "tpl", "load", "require", "module", "mod", "dir",
   "doc", "document", "folder", "root", "conf", "config", "lang", "language", "view", "layout", "theme", "skin", "plugin",

@@ -12,11 +12,13 @@
 import type { Finding, Inspected } from "./types.ts";
 import { classifyHost, hostOf } from "./urls.ts";
 
+// oxfmt-ignore
 const SERVER_SCHEMES = new Set(["file", "gopher", "dict", "ldap", "ldaps", "tftp", "jar", "netdoc", "telnet", "smb", "nfs", "rmi", "iiop"]);
 /** Loopback aliases of /etc/hosts files that `classifyHost` does not know by name. */
 const LOOPBACK_ALIASES = new Set(["localhost4", "localhost6", "localhost4.localdomain4", "localhost6.localdomain6", "ipv6-localhost", "ipv6-loopback", "ip6-localhost", "ip6-loopback", "loopback"]);
 /** Internal names a browser never navigates to: they count fully even in redirect parameters. */
 const SERVER_ONLY_HOST = /(?:^|\.)(?:docker|containers)\.internal$|\.svc(?:\.cluster\.local)?$|^kubernetes(?:\.default)?\b|\.cluster\.local$|^metadata\b|^instance-data\b/;
+// oxfmt-ignore
 const REDIRECT_PARAMS = new Set(["next", "return", "return_to", "returnto", "return_url", "returnurl", "redirect", "redirect_uri", "redirect_url", "redirecturl", "continue", "goto", "back", "came_from", "success_url", "cancel_url", "origin", "referer", "referrer"]);
 
 /** `/` or `\`: two of them after a colon start an authority (`://`, `:\\`, `:/\`, `:\/`). */

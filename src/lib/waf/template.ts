@@ -15,6 +15,7 @@ const MAX_INNER = 400;
 
 const LITERAL_MATH = /(?:^|[\s({=])['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}[*/%+-]\s{0,4}['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}(?:[)}\];,]|$)/;
 const DUNDER = /__[a-z]{2,20}__/;
+// oxfmt-ignore
 const STRONG = new RegExp(
   [
     "constructor\\s*\\.\\s*constructor", "['\"]constructor['\"]", "constructor\\s*\\(", "\\.constructor\\b", "getclass", "forname", "getruntime", "java\\.lang", "processbuilder",

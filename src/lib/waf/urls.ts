@@ -71,9 +71,11 @@ export function hostOf(authority: string): string {
 export type HostKind = "metadata" | "internal" | "obfuscated" | "other";
 
 const METADATA_NAMES = new Set(["metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal", "metadata.azure.internal", "metadata.packet.net", "metadata.tencentyun.com", "metadata.platformequinix.com"]);
+// oxfmt-ignore
 const METADATA_IPS = new Set(["169.254.169.254", "169.254.170.2", "169.254.169.123", "169.254.169.250", "169.254.169.253", "100.100.100.200", "168.63.129.16", "192.0.0.192", "fd00:ec2::254", "fd00:ec2::23"]);
 const INTERNAL_IPV4 = new Set(["loopback", "private", "linkLocal", "unspecified", "carrierGradeNat", "broadcast", "reserved"]);
 const INTERNAL_IPV6 = new Set(["loopback", "uniqueLocal", "linkLocal", "unspecified", "reserved"]);
+// oxfmt-ignore
 const REBINDING_SUFFIXES = [".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me", ".localtest.me", ".lvh.me", ".vcap.me", ".lacolhost.com", ".localh.st"];
 const REBINDING_NAMES = new Set(["localtest.me", "lvh.me", "vcap.me", "lacolhost.com", "localh.st", "fbi.com", "spoofed.burpcollaborator.net", "1u.ms"]);
 const IPV4ISH = /^[0-9a-fx.]+$/;

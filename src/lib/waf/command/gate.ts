@@ -37,6 +37,7 @@ const GATE_SLASH = /\s\/|\/dev\/|[?*[]|\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
 const GATE_PAREN = /\(\s{0,4}\[?\s{0,4}['"`]|\b(?:iex|iwr|irm|iwmi)\s{0,4}\(/;
 
 /** Every name the start of a value is compared with (lower case). */
+// oxfmt-ignore
 const START_WORDS: ReadonlySet<string> = new Set([...TOOLS, ...WINDOWS, ...DANGER, ...NETWORK, ...PREFIXES, ...SHELLS, ...RECON, ...WINDOWS_TOOLS, "alias", "for"]);
 
 /** For each pair of first letters (`a`–`z`), the lengths (bit n; 29 for longer: small integers stay small) of START_WORDS names that start with it. */

@@ -10,6 +10,7 @@ import type { Inspected } from "../types.ts";
 export const SUPERGLOBAL = /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\s*(?:\[|\{|=|;|\)|,|$)|\$GLOBALS\s*\[|\$HTTP_(?:GET|POST|RAW_POST|COOKIE|SERVER)_VARS|\$_(?:GET|POST|REQUEST)\b/;
 
 /** Distinctive PHP functions: their name followed by `(` is PHP in any position. */
+// oxfmt-ignore
 const DISTINCTIVE = new Set([
   "base64_decode", "bzdecompress", "call_user_func", "call_user_func_array", "create_function", "forward_static_call", "forward_static_call_array",
   "fsockopen", "pfsockopen", "stream_socket_client", "stream_socket_server", "stream_get_contents", "socket_create", "gzdecode", "gzinflate", "gzuncompress",
@@ -32,9 +33,12 @@ const DISTINCTIVE = new Set([
 /** `posix_getpwuid`, `posix_kill`, …: the whole family. */
 const isDistinctive = (name: string) => DISTINCTIVE.has(name) || /^posix_[a-z]{3,20}$/.test(name);
 /** Names that are also English words or common in other languages: they need code around them. */
+// oxfmt-ignore
 const WORDLIKE = new Set(["eval", "assert", "exec", "system", "include", "require", "file", "copy", "rename", "link", "mail", "header", "pack", "compact", "extract", "virtual", "echo", "print", "die", "dir", "glob", "dl", "ord", "printf", "sprintf", "fopen", "fwrite", "fputs", "fread", "fgets", "popen", "unlink", "rmdir", "chmod", "chown", "symlink", "getenv", "putenv", "serialize", "substr", "unpack", "usort", "gettype", "settype", "str_replace", "strtolower", "strtoupper", "preg_match", "json_decode", "urldecode", "include_once", "require_once", "array_map", "array_filter", "array_reduce"]);
 /** Names that run code or commands, or read files, when called with attacker data. */
+// oxfmt-ignore
 const DANGEROUS = new Set(["system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec", "eval", "assert", "create_function", "call_user_func", "call_user_func_array", "preg_replace", "include", "include_once", "require", "require_once", "file_get_contents", "file_put_contents", "fopen", "readfile", "highlight_file", "show_source", "unserialize", "phpinfo", "base64_decode", "fsockopen", "curl_exec", "putenv", "ini_set", "extract", "parse_str", "array_map", "usort", "register_shutdown_function", "unlink", "copy", "mail", "dl"]);
+// oxfmt-ignore
 const CALLBACK_TAKERS = new Set(["array_filter", "array_map", "array_walk", "array_walk_recursive", "array_reduce", "usort", "uasort", "uksort", "call_user_func", "call_user_func_array", "register_shutdown_function", "register_tick_function", "iterator_apply", "preg_replace_callback", "forward_static_call", "forward_static_call_array", "set_error_handler", "spl_autoload_register", "ob_start"]);
 const CALLBACK_NAME = /^[^;]{0,160}?['"]\s{0,4}(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|phpinfo|file_put_contents|readfile|include|require)\s{0,4}['"]/i;
 const DECODERS = /^(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|urldecode|rawurldecode|chr|pack|file_get_contents|getenv)\s{0,4}\(/i;
@@ -43,6 +47,7 @@ const DECODERS = /^(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|st
 const CALL = /(?<![\w\x80-\uffff])([A-Za-z_\x80-\uffff][\w\x80-\uffff]{0,40})(?![\w\x80-\uffff])((?:\s|\/\*[^*]{0,100}\*\/|(?:\/\/|#)[^\n]{0,100}\n){0,16})\(/g;
 const MAX_CALLS = 64;
 /** JavaScript framework `$` helpers (`$t('key')`, `this.$emit(…)`): not PHP variable functions. */
+// oxfmt-ignore
 const JS_DOLLAR = new Set(["t", "tc", "te", "d", "n", "emit", "nexttick", "set", "delete", "watch", "on", "off", "once", "forceupdate", "mount", "destroy", "http", "q", "timeout", "interval", "apply", "digest", "eval", "evalasync", "parse", "compile", "inject", "log", "route", "router", "store", "i18n", "fetch", "refs", "el", "slots", "attrs", "listeners", "root", "parent", "children", "props", "vnode", "options", "data", "window", "document", "location", "filter", "sce", "sanitize", "broadcast", "new", "ajax", "get", "post", "getjson", "when", "deferred", "each", "extend", "map", "grep", "trim", "fn", "id", "this", "x", "y"]);
 
 export type Take = (score: number, ruleId: string, pl?: 2 | 3) => void;

@@ -8,6 +8,7 @@ import { BOOL_WORDS, CATALOG_VALUES, CMP_WORDS, PG_TYPES, PROBE_FUNCS, SQL_FUNCS
 import { gluedBoolean } from "./tokenizer.ts";
 
 /** Words after a quote that continue the statement (booleans, comparisons, clauses, statements). */
+// oxfmt-ignore
 const QUOTE_NEXT = new Set([
   ...BOOL_WORDS, ...CMP_WORDS, "union", "select", "waitfor", "order", "group", "procedure", "having", "limit", "into", "insert", "replace",
   "update", "delete", "drop", "truncate", "exec", "execute", "declare", "shutdown", "create", "alter", "grant", "revoke", "call",
@@ -15,15 +16,20 @@ const QUOTE_NEXT = new Set([
 ]);
 /** Words after a number at the start of the value that continue the statement. */
 /** Words that continue an expression after an operator without a call (`1-case when`, `1+select`). */
+// oxfmt-ignore
 const OPERAND_WORDS = new Set(["case", "select", "if", "exists", "null", "true", "false", "current_user", "user", "version", "database", "schema"]);
+// oxfmt-ignore
 const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as"]);
 /** Statements after `;`. */
+// oxfmt-ignore
 const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
 /** Literal-like words after a boolean. */
 const BOOL_NEXT = new Set(["null", "true", "false", "array", "select", "exists"]);
 const SELECT_NEXT = new Set(["null", "all", "distinct", "distinctrow", "top", "case", "pg_sleep", "dbms_pipe.receive_message"]);
+// oxfmt-ignore
 const DDL_NEXT = new Set(["table", "database", "function", "procedure", "user", "trigger", "schema", "view", "index", "login", "aggregate", "or", "role", "definer"]);
 /** Function names whose call makes a hot spot. */
+// oxfmt-ignore
 const FUNC_HOT = new Set([...SQL_FUNCS, ...PROBE_FUNCS, "div", "concat", "concat_ws", "substring", "substr", "mid", "find_in_set", "strcmp", "unistr", "json_extract", "pg_sleep", "make_set", "randomblob", "sqlite_compileoption_get", "sqlite_compileoption_used", "unhex", "to_char", "chr", "select", "exists", "analyse", "exec", "execute"]);
 
 /** After a comparison or an operator (at `i`): a literal, a call, a sub-select or another quote? */

@@ -7,9 +7,12 @@ import { better, closeParen, indexOfNext, isCall, isEnd, isLiteral, isProc, isSq
 import { CATALOG_VALUES, ERROR_FUNCS, FILE_FUNCS, MAGIC_FLOAT, OVERFLOW_NUMBERS, PROBE_FUNCS, SHORT, SQL_FUNCS, TIME_FUNCS } from "./tables.ts";
 import type { Tok } from "./tokenizer.ts";
 
+// oxfmt-ignore
 const SQL_TYPES = new Set(["varchar", "nvarchar", "char", "nchar", "int", "bigint", "smallint", "tinyint", "bit", "table", "cursor", "sysname", "sql_variant", "varbinary", "binary", "text", "ntext", "datetime", "date", "float", "decimal", "numeric", "money", "xml", "uniqueidentifier"]);
 
+// oxfmt-ignore
 const SQL_AFTER_CALL = new Set(["order", "union", "from", "where", "limit", "group", "having", "then", "else", "end", "when", "as", "into", "procedure", "offset", "waitfor", "select"]);
+// oxfmt-ignore
 const SQLISH_PREV = ["select", "if", "then", "else", "when", "where", "rlike", "like", "regexp", "and", "or", "begin", "do", "return", "values", "exec", "execute", "waitfor", "from", "having", "by", "case"];
 
 /** Patterns that count wherever they appear in a token stream. */
@@ -119,6 +122,7 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
 const WHOLE_CALL = /^([a-z_][a-z0-9_.]{1,40})\s{0,4}\(([^()]{0,80})\)\s{0,4}(?:::\s{0,2}[a-z]{2,12})?$/;
 const LITERAL_ARGS = /^\s{0,4}(?:[-+]?[\d.]{1,20}|'[^']{0,40}'|null|\*)?(?:\s{0,4},\s{0,4}(?:[-+]?[\d.]{1,20}|'[^']{0,40}'|null))*\s{0,4}$/;
 /** Functions whose call on literals, as a whole value, is SQL (besides PROBE_FUNCS). */
+// oxfmt-ignore
 const CALL_VALUES = new Set(["div", "concat", "concat_ws", "substring", "substr", "mid", "find_in_set", "strcmp", "unistr", "json_extract", "pg_sleep", "make_set", "randomblob", "sqlite_compileoption_get", "sqlite_compileoption_used", "unhex", "to_char", "chr"]);
 const FUNC_OPENER = /^([a-z_][a-z0-9_.]{0,40})\s{0,8}[\\=]?\s{0,8}\(\s{0,8}$/;
 const TRAILING_OPENER = /([a-z_][a-z0-9_]{0,40})\s{0,4}\(\s{0,8}$/;
