@@ -27,7 +27,16 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,13 +52,18 @@ import { EXACT_SCAN_MAX_CHUNKS } from "../src/lib/ai/retrieval.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000").split(",").map(Number).filter((n) => n > 0);
+const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const queries = Number(process.env.AI_BENCH_QUERIES ?? 200);
 const requests = Number(process.env.AI_BENCH_REQUESTS ?? 300);
 const concurrency = Number(process.env.AI_BENCH_CONCURRENCY ?? 8);
 const parts = new Set((process.env.AI_BENCH_PARTS ?? "edge,recall").split(","));
 /** AI_BENCH_INDEX="metric=cosine,compress_neighbors=float8,max_neighbors=64,search_l=400": other index settings than the migration's. */
-const indexOptions = process.env.AI_BENCH_INDEX ? process.env.AI_BENCH_INDEX.split(",").map((o) => o.trim()) : undefined;
+const indexOptions = process.env.AI_BENCH_INDEX
+  ? process.env.AI_BENCH_INDEX.split(",").map((o) => o.trim())
+  : undefined;
 
 const percentile = (xs: number[], p: number) => {
   if (xs.length === 0) return Number.NaN;
@@ -64,17 +78,44 @@ const ms = (x: number) => (Number.isNaN(x) ? "–" : x < 10 ? x.toFixed(2) : x.t
 
 function corpus(seed: number) {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const syllables = ["ka", "lo", "mi", "ne", "ra", "tu", "shi", "po", "de", "va", "ri", "mo", "zu", "fe", "ga", "bi", "xo", "le", "an", "or"];
-  const vocab = Array.from({ length: 12_000 }, () => Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => syllables[Math.floor(rnd() * syllables.length)]).join(""));
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const syllables = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ra",
+    "tu",
+    "shi",
+    "po",
+    "de",
+    "va",
+    "ri",
+    "mo",
+    "zu",
+    "fe",
+    "ga",
+    "bi",
+    "xo",
+    "le",
+    "an",
+    "or",
+  ];
+  const vocab = Array.from({ length: 12_000 }, () =>
+    Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => syllables[Math.floor(rnd() * syllables.length)]).join(""),
+  );
   const common = () => vocab[Math.min(vocab.length - 1, Math.floor(rnd() ** 2.2 * vocab.length))]!;
-  const topics = Array.from({ length: 500 }, () => Array.from({ length: 60 }, () => vocab[Math.floor(rnd() * vocab.length)]!));
+  const topics = Array.from({ length: 500 }, () =>
+    Array.from({ length: 60 }, () => vocab[Math.floor(rnd() * vocab.length)]!),
+  );
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
   return {
     /** A chunk-sized text (40-160 words): half topic words, half common words. */
     chunk(): string {
       const topic = pick(topics);
-      return Array.from({ length: 40 + Math.floor(rnd() * 120) }, () => (rnd() < 0.5 ? pick(topic) : common())).join(" ");
+      return Array.from({ length: 40 + Math.floor(rnd() * 120) }, () => (rnd() < 0.5 ? pick(topic) : common())).join(
+        " ",
+      );
     },
     /** A short query: the start of a chunk, or a bag of one topic's words. */
     query(i: number, chunks: string[]): string {
@@ -111,7 +152,9 @@ interface RecallRow {
 
 function tableSizes(db: Database.Database): Map<string, number> | undefined {
   try {
-    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").raw(true).all([]) as Array<[string, number]>;
+    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").raw(true).all([]) as Array<
+      [string, number]
+    >;
     return new Map(rows.map(([name, bytes]) => [name, Number(bytes)]));
   } catch {
     return undefined;
@@ -135,10 +178,19 @@ async function recallAt(n: number): Promise<RecallRow> {
       probe.exec("DROP INDEX ai_chunks_embedding_idx");
       probe.exec(`CREATE INDEX ai_chunks_embedding_idx ON ai_chunks (libsql_vector_idx(embedding, ${opts}))`);
     }
-    const ddl = (probe.prepare("SELECT group_concat(sql, ';') FROM sqlite_master WHERE name LIKE 'ai_chunks%'").raw(true).all([]) as Array<[string]>)[0]?.[0] ?? "";
+    const ddl =
+      (
+        probe
+          .prepare("SELECT group_concat(sql, ';') FROM sqlite_master WHERE name LIKE 'ai_chunks%'")
+          .raw(true)
+          .all([]) as Array<[string]>
+      )[0]?.[0] ?? "";
     probe.close();
     // The cache key covers the schema (index settings included), the corpus and its size.
-    const cached = join(CACHE_DIR, `${createHash("sha256").update(`${CORPUS_VERSION}|${n}|${ddl}|${EXACT_SCAN_MAX_CHUNKS}`).digest("hex").slice(0, 16)}-${n}.db`);
+    const cached = join(
+      CACHE_DIR,
+      `${createHash("sha256").update(`${CORPUS_VERSION}|${n}|${ddl}|${EXACT_SCAN_MAX_CHUNKS}`).digest("hex").slice(0, 16)}-${n}.db`,
+    );
     const reuse = existsSync(cached) && !process.env.AI_BENCH_REBUILD;
     if (reuse) copyFileSync(cached, file);
     const db = new Database(file);
@@ -149,8 +201,12 @@ async function recallAt(n: number): Promise<RecallRow> {
     db.exec("PRAGMA mmap_size = 4294967296");
     const gen = corpus(n);
     const texts: string[] = [];
-    const insertDoc = db.prepare("INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)");
-    const insertChunk = db.prepare("INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)");
+    const insertDoc = db.prepare(
+      "INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)",
+    );
+    const insertChunk = db.prepare(
+      "INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)",
+    );
     // One tenant at the exact-scan threshold (to time that scan; all chunks when n is smaller), the rest in 100 tenants.
     const tenantOf = (i: number) => (i < EXACT_SCAN_MAX_CHUNKS ? "big" : `t${i % 100}`);
     const t0 = performance.now();
@@ -172,8 +228,10 @@ async function recallAt(n: number): Promise<RecallRow> {
       if (performance.now() - lastReport > 15_000) {
         lastReport = performance.now();
         const done = Math.min(n, start + batch);
-        const eta = ((lastReport - t0) / done) * (n - done) / 1000;
-        process.stdout.write(`bench:ai   ${done}/${n} chunks (${((lastReport - t0) / 1000).toFixed(0)} s, about ${eta.toFixed(0)} s to go)\n`);
+        const eta = (((lastReport - t0) / done) * (n - done)) / 1000;
+        process.stdout.write(
+          `bench:ai   ${done}/${n} chunks (${((lastReport - t0) / 1000).toFixed(0)} s, about ${eta.toFixed(0)} s to go)\n`,
+        );
       }
     }
     const insertSeconds = reuse ? Number.NaN : (performance.now() - t0) / 1000;
@@ -183,8 +241,14 @@ async function recallAt(n: number): Promise<RecallRow> {
       copyFileSync(file, cached);
     }
 
-    const exact = db.prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10").raw(true);
-    const ann = db.prepare("SELECT c.id, vector_distance_cos(c.embedding, ?) FROM vector_top_k('ai_chunks_embedding_idx', ?, 10) AS top JOIN ai_chunks c ON c.id = top.id").raw(true);
+    const exact = db
+      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10")
+      .raw(true);
+    const ann = db
+      .prepare(
+        "SELECT c.id, vector_distance_cos(c.embedding, ?) FROM vector_top_k('ai_chunks_embedding_idx', ?, 10) AS top JOIN ai_chunks c ON c.id = top.id",
+      )
+      .raw(true);
     const ann200 = db.prepare("SELECT id FROM vector_top_k('ai_chunks_embedding_idx', ?, 200)").raw(true);
     const searchPath = db
       .prepare(
@@ -192,7 +256,9 @@ async function recallAt(n: number): Promise<RecallRow> {
       )
       .raw(true);
     const tenantScan = db
-      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = 'big' ORDER BY d LIMIT 10")
+      .prepare(
+        "SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = 'big' ORDER BY d LIMIT 10",
+      )
       .raw(true);
     let hits = 0;
     let searchHits = 0;
@@ -243,7 +309,12 @@ async function recallAt(n: number): Promise<RecallRow> {
     let fts = 0;
     if (sizes) {
       for (const [name, bytes] of sizes) {
-        if (name === "ai_chunks" || name.startsWith("sqlite_autoindex_ai_chunks") || name.startsWith("ai_chunks_document")) table += bytes;
+        if (
+          name === "ai_chunks" ||
+          name.startsWith("sqlite_autoindex_ai_chunks") ||
+          name.startsWith("ai_chunks_document")
+        )
+          table += bytes;
         else if (name.startsWith("ai_chunks_embedding_idx")) vectorIndex += bytes;
         else if (name.startsWith("ai_chunks_fts")) fts += bytes;
       }
@@ -263,7 +334,13 @@ async function recallAt(n: number): Promise<RecallRow> {
       exactP50: percentile(tExact, 50),
       exactP99: percentile(tExact, 99),
       tenantScanP50: percentile(tTenant, 50),
-      bytesPer10k: { total: per10k(fileBytes), table: per10k(table), vectorIndex: per10k(vectorIndex), fts: per10k(fts), other: per10k(fileBytes - table - vectorIndex - fts) },
+      bytesPer10k: {
+        total: per10k(fileBytes),
+        table: per10k(table),
+        vectorIndex: per10k(vectorIndex),
+        fts: per10k(fts),
+        other: per10k(fileBytes - table - vectorIndex - fts),
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -291,11 +368,15 @@ export default { fetch: app.fetch };
 }
 
 function build(outDir: string, entry: string): string {
-  execFileSync(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir, entry], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  execFileSync(
+    process.execPath,
+    [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir, entry],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
@@ -322,9 +403,14 @@ async function edgeLatency(): Promise<LatencyRow[]> {
   const stack = await startStack({ dataDir: join(work, "data") });
   const keys = await loadOrCreateDevKeys(join(work, "data"));
   const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
-  const sqliteClasses = new Set(config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []));
+  const sqliteClasses = new Set(
+    config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []),
+  );
   const durableObjects = Object.fromEntries(
-    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
+    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [
+      b.name,
+      { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) },
+    ]),
   );
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -354,7 +440,11 @@ async function edgeLatency(): Promise<LatencyRow[]> {
     const tenant = `bench-${Date.now()}`;
     const token = `Bearer ${await signDevToken(keys, { sub: "bench", roles: ["editor"], tenant, ttlSeconds: 3600 })}`;
     const post = (path: string, body: unknown) =>
-      fetch(new URL(path, base), { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(new URL(path, base), {
+        method: "POST",
+        headers: { authorization: token, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const gen = corpus(7);
     const handbook = [
       "Dark mode. To enable dark mode in the editor, open Settings, then Appearance, and pick Dark.",
@@ -364,8 +454,14 @@ async function edgeLatency(): Promise<LatencyRow[]> {
     const ingested = await post("/v1/ai/documents", { id: "handbook", text: handbook });
     if (ingested.status !== 201) throw new Error(`ingest answered ${ingested.status}: ${await ingested.text()}`);
 
-    const chatCalls = async () => ((await (await fetch(`${stack.origin.url}/__dev/stats`)).json()) as { chat: number }).chat;
-    const run = async (name: string, n: number, body: (i: number) => unknown, options: { firstByte?: boolean; clients?: number } = {}) => {
+    const chatCalls = async () =>
+      ((await (await fetch(`${stack.origin.url}/__dev/stats`)).json()) as { chat: number }).chat;
+    const run = async (
+      name: string,
+      n: number,
+      body: (i: number) => unknown,
+      options: { firstByte?: boolean; clients?: number } = {},
+    ) => {
       const { firstByte = false, clients = concurrency } = options;
       const latencies: number[] = [];
       const phases = new Map<string, number[]>();
@@ -407,24 +503,48 @@ async function edgeLatency(): Promise<LatencyRow[]> {
         originCalls: (await chatCalls()) - before,
       };
       rows.push(row);
-      console.log(`bench:ai: ${name} (${clients} clients): p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms (${row.sources}; origin calls ${row.originCalls}; server ${row.phases})`);
+      console.log(
+        `bench:ai: ${name} (${clients} clients): p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms (${row.sources}; origin calls ${row.originCalls}; server ${row.phases})`,
+      );
     };
 
     // Warm-up: JIT, config, the first cache entries.
     await post("/v1/ai/ask", { question: "How do I enable dark mode in the editor?" }).then((r) => r.arrayBuffer());
     await run("warm-up (discarded)", 20, () => ({ question: "How do I enable dark mode in the editor?" }));
     rows.pop();
-    await run("exact-cache hit", requests, () => ({ question: "How do I enable dark mode in the editor?" }), { clients: 1 });
+    await run("exact-cache hit", requests, () => ({ question: "How do I enable dark mode in the editor?" }), {
+      clients: 1,
+    });
     await run("exact-cache hit", requests, () => ({ question: "How do I enable dark mode in the editor?" }));
-    await run("semantic-cache hit", requests, () => ({ question: "How can I enable dark mode in the editor?" }), { clients: 1 });
+    await run("semantic-cache hit", requests, () => ({ question: "How can I enable dark mode in the editor?" }), {
+      clients: 1,
+    });
     await run("semantic-cache hit", requests, () => ({ question: "How can I enable dark mode in the editor?" }));
-    await run("origin path (new question each time)", requests, (i) => ({ question: `Question number ${i}: ${gen.query(i, [handbook])}?` }), { clients: 1 });
-    await run("origin path (new question each time)", requests, (i) => ({ question: `Concurrent question ${i}: ${gen.query(i, [handbook])}?` }));
-    await run("origin path, streamed: time to first byte", Math.min(requests, 100), (i) => ({ question: `Streamed question ${i}?`, stream: true }), { firstByte: true, clients: 1 });
+    await run(
+      "origin path (new question each time)",
+      requests,
+      (i) => ({ question: `Question number ${i}: ${gen.query(i, [handbook])}?` }),
+      { clients: 1 },
+    );
+    await run("origin path (new question each time)", requests, (i) => ({
+      question: `Concurrent question ${i}: ${gen.query(i, [handbook])}?`,
+    }));
+    await run(
+      "origin path, streamed: time to first byte",
+      Math.min(requests, 100),
+      (i) => ({ question: `Streamed question ${i}?`, stream: true }),
+      { firstByte: true, clients: 1 },
+    );
     // Open the breaker (5 consecutive 503s), then measure the degraded fallback.
-    await fetch(`${stack.origin.url}/__dev/fault`, { method: "PUT", body: JSON.stringify({ status: 503, path: "chat" }) });
-    for (let i = 0; i < 3; i++) await post("/v1/ai/ask", { question: `Breaker opener ${i}?` }).then((r) => r.arrayBuffer());
-    await run("degraded answer, breaker open", requests, (i) => ({ question: `While the origin is down ${i}?` }), { clients: 1 });
+    await fetch(`${stack.origin.url}/__dev/fault`, {
+      method: "PUT",
+      body: JSON.stringify({ status: 503, path: "chat" }),
+    });
+    for (let i = 0; i < 3; i++)
+      await post("/v1/ai/ask", { question: `Breaker opener ${i}?` }).then((r) => r.arrayBuffer());
+    await run("degraded answer, breaker open", requests, (i) => ({ question: `While the origin is down ${i}?` }), {
+      clients: 1,
+    });
     await fetch(`${stack.origin.url}/__dev/fault`, { method: "DELETE" });
   } finally {
     await mf.dispose();
@@ -443,7 +563,10 @@ async function main() {
       "",
       "| case | clients | requests | p50 ms | p99 ms | answered by | origin calls | server phases p50 ms (Server-Timing) |",
       "|---|---:|---:|---:|---:|---|---:|---|",
-      ...rows.map((r) => `| ${r.name} | ${r.clients} | ${r.n} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.sources} | ${r.originCalls} | ${r.phases} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${r.clients} | ${r.n} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.sources} | ${r.originCalls} | ${r.phases} |`,
+      ),
       "",
     );
   }
@@ -473,7 +596,10 @@ async function main() {
       "",
       "| chunks | total | table + indexes | vector index | full-text index | other |",
       "|---:|---:|---:|---:|---:|---:|",
-      ...rows.map((r) => `| ${r.chunks} | ${kib(r.bytesPer10k.total)} | ${kib(r.bytesPer10k.table)} | ${kib(r.bytesPer10k.vectorIndex)} | ${kib(r.bytesPer10k.fts)} | ${kib(r.bytesPer10k.other)} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.chunks} | ${kib(r.bytesPer10k.total)} | ${kib(r.bytesPer10k.table)} | ${kib(r.bytesPer10k.vectorIndex)} | ${kib(r.bytesPer10k.fts)} | ${kib(r.bytesPer10k.other)} |`,
+      ),
       "",
     );
   }

@@ -54,10 +54,16 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
 
   const currentConfig = async () => (await api("GET", "/v1/admin/config")) as VersionedConfig;
 
-  async function writeConfig(mutate: (config: VersionedConfig["config"]) => void, reason = "set up by the browser test"): Promise<VersionedConfig> {
+  async function writeConfig(
+    mutate: (config: VersionedConfig["config"]) => void,
+    reason = "set up by the browser test",
+  ): Promise<VersionedConfig> {
     const { version, config } = await currentConfig();
     mutate(config);
-    await api("PUT", "/v1/admin/config", { body: config, headers: { "if-match": `"${version}"`, "x-change-reason": reason } });
+    await api("PUT", "/v1/admin/config", {
+      body: config,
+      headers: { "if-match": `"${version}"`, "x-change-reason": reason },
+    });
     return currentConfig();
   }
 
@@ -158,7 +164,9 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
     const afterRollback = await currentConfig();
     expect(afterRollback.version).toBe(rolledBack);
     expect(afterRollback.config).toEqual(before.config);
-    await expect.poll(() => page.getByTestId("history-entry").first().getAttribute("data-version"), UI_TIMEOUT).toBe(String(rolledBack));
+    await expect
+      .poll(() => page.getByTestId("history-entry").first().getAttribute("data-version"), UI_TIMEOUT)
+      .toBe(String(rolledBack));
 
     // Sign out forgets the token.
     await page.getByTestId("signout").click();

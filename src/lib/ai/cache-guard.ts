@@ -63,7 +63,10 @@ const NUMBER_WORDS = new Set([
 
 const antonyms = new Map<string, Set<string>>();
 for (const [a, b] of ANTONYM_PAIRS) {
-  for (const [x, y] of [[stem(a), stem(b)], [stem(b), stem(a)]] as const) {
+  for (const [x, y] of [
+    [stem(a), stem(b)],
+    [stem(b), stem(a)],
+  ] as const) {
     let set = antonyms.get(x);
     if (!set) antonyms.set(x, (set = new Set()));
     set.add(y);
@@ -95,7 +98,9 @@ interface Analysed {
 function entitiesOf(original: string): Set<string> {
   const out = new Set<string>();
   // Quoted terms: "…", '…', `…`, “…”, «…».
-  for (const m of original.matchAll(/"([^"]{1,80})"|`([^`]{1,80})`|\u201c([^\u201d]{1,80})\u201d|\u00ab([^\u00bb]{1,80})\u00bb|(?:^|\s)'([^']{1,80})'(?=\s|[?.!,]|$)/g)) {
+  for (const m of original.matchAll(
+    /"([^"]{1,80})"|`([^`]{1,80})`|\u201c([^\u201d]{1,80})\u201d|\u00ab([^\u00bb]{1,80})\u00bb|(?:^|\s)'([^']{1,80})'(?=\s|[?.!,]|$)/g,
+  )) {
     const term = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? "").trim().toLowerCase();
     if (term) out.add(term.replace(/\s+/g, " "));
   }
@@ -157,12 +162,16 @@ export function lookAlikeConflict(cachedQuestion: string, question: string): str
     }
   }
   if (a.numbers.join(" ") !== b.numbers.join(" ")) return "numbers";
-  for (const [from, to] of [[a, b], [b, a]] as const) {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     for (const entity of from.entities) {
       const words = wordTokens(entity).join(" ");
       if (!words || !to.flat.includes(` ${words} `)) return `entity:${entity}`;
     }
   }
-  if (a.questionWords.size !== b.questionWords.size || onlyIn(a.questionWords, b.questionWords).length > 0) return "question-word";
+  if (a.questionWords.size !== b.questionWords.size || onlyIn(a.questionWords, b.questionWords).length > 0)
+    return "question-word";
   return null;
 }

@@ -39,7 +39,8 @@ export function splitTarget(url: string): Target {
 }
 
 /** The `part` of a match: `query:q`, `body:items.0.title`, `header:user-agent` (built only for findings). */
-export const partLabel = (f: Field): string => (f.key === null ? f.where : `${f.where}:${f.key.length > MAX_LABEL ? f.key.slice(0, MAX_LABEL) : f.key}`);
+export const partLabel = (f: Field): string =>
+  f.key === null ? f.where : `${f.where}:${f.key.length > MAX_LABEL ? f.key.slice(0, MAX_LABEL) : f.key}`;
 
 /** Visits `a=b&c=d` pairs (names and values, percent-decoded with `+` as space). */
 function visitPairs(s: string, kind: PartKind, prefix: string, visit: Visit, budget: { n: number }): boolean {
@@ -67,14 +68,26 @@ function visitCookies(header: string, visit: Visit): boolean {
     const eq = part.indexOf("=");
     const name = (eq === -1 ? part : part.slice(0, eq)).trim();
     const value = eq === -1 ? "" : part.slice(eq + 1).trim();
-    if (name !== "" && visit({ kind: "name", name: name.toLowerCase(), where: "cookie-name", key: name, value: name })) return true;
-    if (value !== "" && visit({ kind: "cookie", name: name.toLowerCase(), where: "cookie", key: name, value })) return true;
+    if (name !== "" && visit({ kind: "name", name: name.toLowerCase(), where: "cookie-name", key: name, value: name }))
+      return true;
+    if (value !== "" && visit({ kind: "cookie", name: name.toLowerCase(), where: "cookie", key: name, value }))
+      return true;
   }
   return false;
 }
 
 /** Headers opaque by nature (lengths, entity tags, ids the platform sets): not inspected. */
-const OPAQUE = new Set(["content-length", "if-match", "if-none-match", "cf-ray", "cf-connecting-ip", "cf-ipcountry", "cf-visitor", "cdn-loop", "x-real-ip"]);
+const OPAQUE = new Set([
+  "content-length",
+  "if-match",
+  "if-none-match",
+  "cf-ray",
+  "cf-connecting-ip",
+  "cf-ipcountry",
+  "cf-visitor",
+  "cdn-loop",
+  "x-real-ip",
+]);
 
 /**
  * Standard headers with a grammar of tokens, lists and parameters, or credentials (checked by
@@ -98,7 +111,12 @@ const STRUCTURED = new Set([
 const STRUCTURED_VALUE = /^[\w .,;:=*/+"()!?#&%~@-]{0,4096}$/;
 
 /** Request line and headers (`[name, value]` pairs, names in lower case, as `Headers` iterates them). */
-export function visitHeadersAndTarget(target: Target, decodedPath: string, headers: ReadonlyArray<readonly [string, string]>, visit: Visit): boolean {
+export function visitHeadersAndTarget(
+  target: Target,
+  decodedPath: string,
+  headers: ReadonlyArray<readonly [string, string]>,
+  visit: Visit,
+): boolean {
   if (visit({ kind: "path", name: null, where: "path", key: null, value: decodedPath })) return true;
   const budget = { n: MAX_FIELDS };
   if (visitPairs(target.query, "query", "query", visit, budget)) return true;
@@ -113,20 +131,29 @@ export function visitHeadersAndTarget(target: Target, decodedPath: string, heade
       if (visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(t.path) })) return true;
       if (visitPairs(t.query, "referer", "referer-query", visit, budget)) return true;
     } else if (!OPAQUE.has(name)) {
-      const kind = STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
+      const kind =
+        STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
       if (visit({ kind, name, where: "header", key: name, value })) return true;
     }
   }
   return false;
 }
 
-function visitJson(value: unknown, path: string, key: string | null, depth: number, visit: Visit, budget: { n: number }): boolean {
+function visitJson(
+  value: unknown,
+  path: string,
+  key: string | null,
+  depth: number,
+  visit: Visit,
+  budget: { n: number },
+): boolean {
   if (budget.n-- <= 0 || depth > MAX_JSON_DEPTH) return false;
   if (typeof value === "string") {
     return value !== "" && visit({ kind: "body", name: key, where: "body", key: path || "$", value });
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (visitJson(value[i], path ? `${path}.${i}` : String(i), key, depth + 1, visit, budget)) return true;
+    for (let i = 0; i < value.length; i++)
+      if (visitJson(value[i], path ? `${path}.${i}` : String(i), key, depth + 1, visit, budget)) return true;
     return false;
   }
   if (value !== null && typeof value === "object") {
@@ -187,7 +214,11 @@ function visitJsonLiterals(body: string, visit: Visit, budget: { n: number }): b
     } else if (value !== "" && visit({ kind: "body", name: key, where: "body", key, value })) return true;
   }
   const rest = outside.trim();
-  return rest !== "" && !JSON_SKELETON.test(rest) && visit({ kind: "body", name: null, where: "body", key: null, value: rest });
+  return (
+    rest !== "" &&
+    !JSON_SKELETON.test(rest) &&
+    visit({ kind: "body", name: null, where: "body", key: null, value: rest })
+  );
 }
 
 /** `; <name>=value` / `; <name>="value"` (RFC 2231 `name*=` too) of the header parameters read here. */
@@ -202,7 +233,8 @@ function parameter(header: string, name: keyof typeof HEADER_PARAMETERS): string
   return m ? (m[1] ?? m[2] ?? null) : null;
 }
 
-const TEXT_PART = /^(?:text\/|application\/(?:json|xml|javascript|x-www-form-urlencoded|x-php|x-httpd-php|x-sh|x-python|graphql|ld\+json|[\w.-]+\+(?:json|xml))|image\/svg\+xml)/i;
+const TEXT_PART =
+  /^(?:text\/|application\/(?:json|xml|javascript|x-www-form-urlencoded|x-php|x-httpd-php|x-sh|x-python|graphql|ld\+json|[\w.-]+\+(?:json|xml))|image\/svg\+xml)/i;
 
 function visitMultipart(body: string, contentType: string, visit: Visit, budget: { n: number }): boolean {
   const boundary = parameter(contentType, "boundary");
@@ -229,13 +261,19 @@ function visitMultipart(body: string, contentType: string, visit: Visit, budget:
     const filename = parameter(disposition, "filename");
     const lname = name?.toLowerCase() ?? null;
     if (name !== null && visit({ kind: "name", name: lname, where: "body-name", key: name, value: name })) return true;
-    if (filename !== null && visit({ kind: "body", name: "filename", where: "body-filename", key: name, value: filename })) return true;
+    if (
+      filename !== null &&
+      visit({ kind: "body", name: "filename", where: "body-filename", key: name, value: filename })
+    )
+      return true;
     if (encoding === "base64") {
       const decoded = base64Text(content, 1_048_576);
       if (decoded === null) continue;
       content = decoded;
     } else if (encoding === "quoted-printable") {
-      content = content.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+      content = content
+        .replace(/=\r?\n/g, "")
+        .replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
     }
     // Files are inspected when they are text (scripts, markup, data); binary uploads are not.
     if (filename !== null && type !== "" && !TEXT_PART.test(type)) continue;
@@ -256,7 +294,7 @@ function visitXml(xml: string, visit: Visit): boolean {
     fields++;
     return value !== "" && visit({ kind: "body", name, where, key: name, value: decodeEntities(value) });
   };
-  for (let i = 0; i < n && fields < MAX_FIELDS; ) {
+  for (let i = 0; i < n && fields < MAX_FIELDS;) {
     const lt = xml.indexOf("<", i);
     const text = xml.slice(i, lt === -1 ? n : lt).trim();
     if (text !== "" && field(element, "body", text)) return true;
@@ -315,13 +353,33 @@ export type BodyKind = "json" | "form" | "multipart" | "xml" | "text";
 export function bodyKind(contentType: string | null): BodyKind | null {
   if (contentType === null || contentType.trim() === "") return "text";
   const t = contentType.toLowerCase();
-  if (t.startsWith("application/json") || /^application\/[\w.-]+\+json/.test(t) || t.startsWith("application/x-ndjson") || t.startsWith("application/csp-report")) return "json";
+  if (
+    t.startsWith("application/json") ||
+    /^application\/[\w.-]+\+json/.test(t) ||
+    t.startsWith("application/x-ndjson") ||
+    t.startsWith("application/csp-report")
+  )
+    return "json";
   if (t.startsWith("application/x-www-form-urlencoded")) return "form";
-  if (t.startsWith("multipart/form-data") || t.startsWith("multipart/mixed") || t.startsWith("multipart/related")) return "multipart";
-  if (t.startsWith("application/xml") || t.startsWith("text/xml") || /^application\/[\w.-]+\+xml/.test(t) || t.startsWith("image/svg+xml")) return "xml";
+  if (t.startsWith("multipart/form-data") || t.startsWith("multipart/mixed") || t.startsWith("multipart/related"))
+    return "multipart";
+  if (
+    t.startsWith("application/xml") ||
+    t.startsWith("text/xml") ||
+    /^application\/[\w.-]+\+xml/.test(t) ||
+    t.startsWith("image/svg+xml")
+  )
+    return "xml";
   // Serialized Java objects are read as text: the Java detector knows their magic bytes.
   if (t.startsWith("application/x-java-serialized-object")) return "text";
-  if (t.startsWith("text/") || t.startsWith("application/graphql") || t.startsWith("application/javascript") || t.startsWith("application/x-php") || t.startsWith("application/sql")) return "text";
+  if (
+    t.startsWith("text/") ||
+    t.startsWith("application/graphql") ||
+    t.startsWith("application/javascript") ||
+    t.startsWith("application/x-php") ||
+    t.startsWith("application/sql")
+  )
+    return "text";
   return null;
 }
 
@@ -343,7 +401,8 @@ export function visitBody(body: string, contentType: string | null, visit: Visit
             try {
               if (visitJson(JSON.parse(line), "", null, 0, visit, budget)) return true;
             } catch {
-              if (line.trim() !== "" && visit({ kind: "body", name: null, where: "body", key: null, value: line })) return true;
+              if (line.trim() !== "" && visit({ kind: "body", name: null, where: "body", key: null, value: line }))
+                return true;
             }
           }
           return false;
@@ -370,7 +429,8 @@ export function visitBody(body: string, contentType: string | null, visit: Visit
           /* inspect as text */
         }
       }
-      if (contentType === null && /^[\w.%+-]{1,100}=[^&\s]{0,2000}(?:&|$)/.test(t)) return visitPairs(body, "body", "body", visit, budget);
+      if (contentType === null && /^[\w.%+-]{1,100}=[^&\s]{0,2000}(?:&|$)/.test(t))
+        return visitPairs(body, "body", "body", visit, budget);
       return visit({ kind: "body", name: null, where: "body", key: null, value: body });
     }
   }

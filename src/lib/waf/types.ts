@@ -71,7 +71,17 @@ export interface WafRequest {
 }
 
 /** Where a value came from; decides which detectors look at it. */
-export type PartKind = "path" | "query" | "name" | "cookie" | "user-agent" | "referer" | "header" | "header-light" | "body" | "xml";
+export type PartKind =
+  | "path"
+  | "query"
+  | "name"
+  | "cookie"
+  | "user-agent"
+  | "referer"
+  | "header"
+  | "header-light"
+  | "body"
+  | "xml";
 
 /** One value to inspect. */
 export interface Field {

@@ -55,12 +55,20 @@ export const CATALOG_VALUES = new Set([
   "user_tab_columns", "information_schema.tables", "information_schema.columns", "information_schema.schemata",
 ]);
 /** Keywords that make a MySQL versioned comment `/*!keyword` SQL rather than a JS/CSS banner. */
-export const VERSIONED_WORDS = /^(?:select|union|from|where|and|or|not|null|order|group|having|limit|concat|all|distinct|insert|update|delete|drop|sleep|benchmark|user|database|version|information_schema|table_name|column_name|if|case|into|procedure|load_file|char|like|xor|desc|asc|and|between|exists|substring|ascii)\b/i;
+export const VERSIONED_WORDS =
+  /^(?:select|union|from|where|and|or|not|null|order|group|having|limit|concat|all|distinct|insert|update|delete|drop|sleep|benchmark|user|database|version|information_schema|table_name|column_name|if|case|into|procedure|load_file|char|like|xor|desc|asc|and|between|exists|substring|ascii)\b/i;
 /** PostgreSQL types a cast names. */
 // oxfmt-ignore
 export const PG_TYPES = new Set(["int", "int2", "int4", "int8", "integer", "smallint", "bigint", "numeric", "decimal", "real", "float", "float4", "float8", "double", "bool", "boolean", "text", "varchar", "char", "character", "bpchar", "name", "json", "jsonb", "xml", "bytea", "oid", "regclass", "regproc", "regtype", "uuid", "inet", "cidr", "money", "tsvector", "tsquery", "jsonpath", "interval", "timestamp", "timestamptz", "date", "time"]);
 /** Numbers that probe integer overflows / the `2.2250738585072011e-308` float-parsing hang. */
-export const OVERFLOW_NUMBERS = new Set(["2147483648", "-2147483649", "4294967296", "9223372036854775808", "-9223372036854775809", "18446744073709551616"]);
+export const OVERFLOW_NUMBERS = new Set([
+  "2147483648",
+  "-2147483649",
+  "4294967296",
+  "9223372036854775808",
+  "-9223372036854775809",
+  "18446744073709551616",
+]);
 export const MAGIC_FLOAT = /^2\.225073858507201\d{0,4}e-0{0,2}308$/;
 
 /** Whole-value checks apply to values up to this length. */
