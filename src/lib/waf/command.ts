@@ -38,7 +38,8 @@
  * parts live in `command/`: `words.ts` (the vocabulary), `command-at.ts` (a command and its
  * arguments), `shell-view.ts` (what a shell would undo), `glob.ts` (glob matching), `syntax.ts`
  * (cmd.exe control flow, PowerShell, bash-only syntax), `upload.ts` (restricted upload names),
- * `chars.ts` (character masks) and `gate.ts` (the cheap test before the detector).
+ * `chars.ts` (character masks), `gate.ts` (the cheap test before the detector) and `plain-line.ts`
+ * (command lines of plain words, for the plain-value and sentence shortcuts).
  */
 import {
   charMask,
@@ -84,8 +85,12 @@ import { globbedPathIn } from "./command/glob.ts";
 import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts";
 import { bashSyntax, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
-import { DANGER, PREFIXES, RECON, SHELLS, TOOLS, WINDOWS_TOOLS } from "./command/words.ts";
+import { RECON, SHELLS, WINDOWS_TOOLS } from "./command/words.ts";
 import type { Finding, Inspected } from "./types.ts";
+
+import { plainCommandLine } from "./command/plain-line.ts";
+
+export { commandLead, plainCommandLine } from "./command/plain-line.ts";
 export { commandGate } from "./command/gate.ts";
 export { globMatch } from "./command/glob.ts";
 
@@ -385,45 +390,4 @@ function considerStart(
   if (score > 0 && prose()) score -= 3;
   take(score, "command-injection");
   return cmd;
-}
-
-/**
- * For the caller's "plain value" shortcut (letters, digits, spaces, `_`, `,`, `-` only, normally
- * not inspected): true when such a value still reads as a command line that this detector judges,
- * e.g. `perf --version`, `aa-disable php-fpm`, `time sh -c whoami`, `IF EXIST file CMD`.
- */
-/** Whether the word at `t[at]` can start what `plainCommandLine` finds (a cheap test before it). */
-export function commandLead(t: string, at: number): boolean {
-  let end = at;
-  for (
-    let c = t.charCodeAt(end);
-    end - at <= 41 &&
-    ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45);
-    c = t.charCodeAt(++end)
-  );
-  const word = t.slice(at, end);
-  const lower = word.toLowerCase();
-  return (
-    lower === "if" ||
-    lower === "for" ||
-    DANGER.has(word) ||
-    WINDOWS_TOOLS.has(lower) ||
-    PREFIXES.has(word) ||
-    TOOLS.has(word)
-  );
-}
-
-export function plainCommandLine(raw: string): boolean {
-  const m = /^\s{0,8}([A-Za-z][\w.-]{0,40})(?:\s+([\w-]{1,40}))?/.exec(raw.slice(0, 200));
-  if (!m) return false;
-  const first = m[1]!;
-  const next = m[2];
-  if (next === undefined) return false;
-  if (/^(?:if|for)$/i.test(first))
-    return (
-      /^(?:exist|defined|errorlevel|cmdextversion|not|\/[a-z])$/i.test(next) ||
-      /\s(?:equ|neq|lss|leq|gtr|geq)\s/i.test(raw)
-    );
-  if (DANGER.has(first) || WINDOWS_TOOLS.has(first.toLowerCase())) return true;
-  return (PREFIXES.has(first) && (TOOLS.has(next) || SHELLS.has(next))) || (TOOLS.has(first) && next.startsWith("-"));
 }

@@ -95,6 +95,9 @@ export interface Field {
   value: string;
 }
 
+/** Called for each value a request is taken apart into; returns true to stop (a blocking finding was made). */
+export type Visit = (field: Field) => boolean;
+
 /** What a detector reports for one value: its strongest signal. */
 export interface Finding {
   /** Stable rule id, `<class>-<what>` (e.g. `sqli-union-select`): exclusions and `ruleActions` name it. */
