@@ -40,9 +40,11 @@ import {
   type RoomInfo,
 } from "../src/lib/rooms/api.ts";
 import { attachmentOf, newConnection, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
+import { FanOut } from "../src/lib/rooms/fanout.ts";
 import { messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
 import { LiveConnections, sendText } from "../src/lib/rooms/live-connections.ts";
+import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { PresenceBatcher } from "../src/lib/rooms/presence.ts";
 import {
   CloseCode,
@@ -69,6 +71,11 @@ export class Room extends DurableObject<Env> {
     () => this.#history.shared,
   );
   readonly #presence = new PresenceBatcher({ connections: () => this.#live.all(), send: sendText });
+  /** `msg` and `ephemeral` frames on their way out, batched while the room is busy (`fanout.ts`). */
+  readonly #fanout = new FanOut({
+    windowMs: () => (this.#live.anyBatched() ? this.#settings.batchWindowMs : 0),
+    deliver: (frames) => this.#live.deliver(frames),
+  });
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
   #alarmAt: number | null = null;
 
@@ -83,6 +90,18 @@ export class Room extends DurableObject<Env> {
 
   get #history(): RoomHistory {
     return (this.#historyStore ??= new RoomHistory(this.ctx.storage.sql));
+  }
+
+  get #settings(): RoomSettings {
+    return this.#history.settings ?? DEFAULT_ROOM_SETTINGS;
+  }
+
+  /** Takes the room's name and the Worker's latest settings, as every entry point does first. */
+  #adopt(room: string, shared: boolean, settings: RoomSettings | undefined): RoomHistory {
+    const history = this.#history;
+    history.adoptRoom(room, shared);
+    if (settings) history.adoptSettings(settings);
+    return history;
   }
 
   get #tickets(): RoomTickets {
@@ -174,11 +193,13 @@ export class Room extends DurableObject<Env> {
     } else {
       identity = { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
     }
-    const history = this.#history;
-    history.adoptRoom(connect.room, connect.shared);
+    const history = this.#adopt(connect.room, connect.shared, connect.settings);
+    // What is waiting for the batch window goes out first: this connection starts after it.
+    this.#fanout.flush();
     const now = Date.now();
     const { 0: client, 1: server } = new WebSocketPair();
     const state = newConnection(identity, history.headSeq, now);
+    if (connect.batch) state.batch = true;
     const live = this.#live.connection(server, state);
     const firstOfUser = this.#live.count(live.key) === 0;
 
@@ -203,6 +224,7 @@ export class Room extends DurableObject<Env> {
         resumed: connect.after !== undefined && reset === undefined,
         presence: this.#live.members(),
         limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
+        ...(state.batch ? { batch: true as const } : {}),
       }),
     );
     if (connect.after !== undefined) this.#resume(server, Number(connect.after), reset, history.headSeq);
@@ -247,6 +269,13 @@ export class Room extends DurableObject<Env> {
   }
 
   #hello(ws: WebSocket, state: ConnectionState, frame: HelloRequest): void {
+    if (frame.batch !== undefined) {
+      state.batch = frame.batch;
+      const live = this.#live.all().get(state.connId);
+      if (live) live.batch = frame.batch;
+      // A hello that only opts in (or out) is not the connection's resume.
+      if (frame.after === undefined && frame.epoch === undefined) return;
+    }
     if (state.resumed) {
       this.#reply(ws, { v: 1, type: "error", code: "bad_frame", message: "This connection already resumed; reconnect to resume again." });
       return;
@@ -276,7 +305,7 @@ export class Room extends DurableObject<Env> {
     }
     const stored = this.#store(input, now);
     this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(stored.seq), id: stored.id });
-    this.#live.broadcast(messageFrame(this.#history.room, this.#history.epoch, stored));
+    this.#fanout.push({ text: messageFrame(this.#history.room, this.#history.epoch, stored) });
   }
 
   #store(input: NewMessage, now: number): StoredMessage {
@@ -296,7 +325,7 @@ export class Room extends DurableObject<Env> {
       ts: now,
       data: frame.data,
     });
-    this.#live.broadcast(text, state.connId);
+    this.#fanout.push({ text, except: state.connId });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -329,21 +358,20 @@ export class Room extends DurableObject<Env> {
 
   // ---- RPC for the HTTP API ----------------------------------------------------------------
 
-  async info(room: string, shared: boolean): Promise<RoomInfo> {
-    this.#history.adoptRoom(room, shared);
+  async info(room: string, shared: boolean, settings?: RoomSettings): Promise<RoomInfo> {
+    this.#adopt(room, shared, settings);
     const members = this.#live.members();
     return { room, online: members.length, members, headSeq: String(this.#history.headSeq), epoch: this.#history.epoch };
   }
 
-  async publish(room: string, shared: boolean, input: PublishInput): Promise<PublishResult> {
-    const history = this.#history;
-    history.adoptRoom(room, shared);
+  async publish(room: string, shared: boolean, input: PublishInput, settings?: RoomSettings): Promise<PublishResult> {
+    const history = this.#adopt(room, shared, settings);
     const now = Date.now();
     const tenant = shared ? input.tenant : null;
     const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
     const stored = this.#store({ ...input, tenant, connId: null }, now);
-    this.#live.broadcast(messageFrame(room, history.epoch, stored));
+    this.#fanout.push({ text: messageFrame(room, history.epoch, stored) });
     return { seq: String(stored.seq), id: stored.id, dup: false };
   }
 

@@ -24,7 +24,7 @@ import {
   type ConnectRequest,
   type HistoryPage,
 } from "../src/lib/rooms/api.ts";
-import { roomAccess, type RoomAccess } from "../src/lib/rooms/policy.ts";
+import { roomAccess, roomSettings, type RoomAccess, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
 import { EPOCH, HISTORY_PAGE_MAX, ROOM_LIMITS, ROOM_NAME, ROOMS_SUBPROTOCOL, subprotocolAuth } from "../src/lib/rooms/protocol.ts";
 import { ApiError } from "../src/lib/errors.ts";
@@ -75,6 +75,9 @@ function tokenInUrl(c: Context<AppEnv>): ApiError {
 
 type RoomStub = ReturnType<Env["ROOMS"]["getByName"]>;
 
+/** The edge config's room settings, for the room's object (it has no config of its own). */
+const settingsOf = (c: Context<AppEnv>): RoomSettings => roomSettings(c.get("config").rooms);
+
 /** Calls the room's object; an unreachable object is a 503 (the call may be retried), never a silent success. */
 function callRoom<T>(c: Context<AppEnv>, access: RoomAccess, call: (room: RoomStub) => Promise<T>): Promise<T> {
   return orUnavailable(c, () => call(c.env.ROOMS.getByName(access.objectName)), {
@@ -104,13 +107,15 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         `\`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token). ` +
         "`?access_token=` is refused (400) unless the deployment sets `ROOMS_ALLOW_QUERY_TOKEN=true`. The caller needs read access " +
         "under the room's policy; without publish access the socket reads and its publish frames get `error forbidden`. " +
-        "`after` (and `epoch`) resume: everything after that seq is replayed before any live message, or a `reset` frame says why it cannot be.",
+        "`after` (and `epoch`) resume: everything after that seq is replayed before any live message, or a `reset` frame says why it cannot be. " +
+        "`batch=1` opts in to `batch` frames (several messages in one frame while the room is busy).",
       security: [{ bearerAuth: [] }],
       request: {
         params: RoomParams,
         query: z.object({
           after: SeqSchema.optional().openapi({ description: "Resume after this seq" }),
           epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
+          batch: z.enum(["0", "1"]).optional().openapi({ description: "`1`: take `batch` frames (rooms-protocol.md)" }),
           ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
           access_token: z
             .string()
@@ -128,7 +133,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { room } = c.req.valid("param");
-      const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
+      const { after, epoch, batch, ticket, access_token: queryToken } = c.req.valid("query");
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new ApiError("upgrade-required", {
           detail: "This endpoint is a WebSocket: send Upgrade: websocket.",
@@ -139,6 +144,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       let access: RoomAccess;
       let identity: ConnectRequest;
       const resume = {
+        settings: settingsOf(c),
+        ...(batch === "1" ? { batch: true } : {}),
         ...(after !== undefined ? { after } : {}),
         ...(epoch !== undefined ? { epoch } : {}),
         ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
@@ -226,7 +233,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { room } = c.req.valid("param");
       const access = allowed(c, room, "read");
-      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared));
+      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared, settingsOf(c)));
       return c.json(
         { room: info.room, shared: access.shared, canPublish: access.publish, online: info.online, members: info.members, headSeq: info.headSeq },
         200,
@@ -295,7 +302,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const access = allowed(c, room, "publish");
       const { sub: userId, tenant } = c.get("principal");
       const input = { userId, tenant, event, dataJson: JSON.stringify(data ?? null), ...(clientMsgId !== undefined ? { clientMsgId } : {}) };
-      const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input));
+      const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input, settingsOf(c)));
       if (result.dup) return c.json({ seq: result.seq, id: result.id, dup: true }, 200);
       return c.json({ seq: result.seq, id: result.id }, 201);
     },

@@ -10,6 +10,7 @@ import { inject } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { roomObjectName } from "../../src/lib/rooms/policy.ts";
 import type { ServerFrame } from "../../src/lib/rooms/protocol.ts";
+import { bearer, worker } from "./helpers.ts";
 
 export const BASE = "https://edge.test";
 
@@ -49,7 +50,10 @@ export type Frame<K extends ServerFrame["type"]> = Extract<ServerFrame, { type: 
 export class Client {
   readonly ws: WebSocket;
   readonly protocol: string | null;
-  /** Every frame in arrival order; non-JSON text (`pong`) as a string. */
+  /**
+   * Every frame in arrival order; non-JSON text (`pong`) as a string. The frames of a `batch`
+   * are unpacked here (and in `frames`, `of`); the `batch` frames themselves are in `of("batch")`.
+   */
   readonly received: Array<ServerFrame | string> = [];
   readonly frames: ServerFrame[] = [];
   readonly #byType = new Map<string, ServerFrame[]>();
@@ -65,11 +69,10 @@ export class Client {
       if (!text.startsWith("{")) this.received.push(text);
       else {
         const frame = JSON.parse(text) as ServerFrame;
-        this.received.push(frame);
-        this.frames.push(frame);
-        const list = this.#byType.get(frame.type) ?? [];
-        list.push(frame);
-        this.#byType.set(frame.type, list);
+        if (frame.type === "batch") {
+          this.#record(frame);
+          for (const inner of frame.messages) this.#take(inner);
+        } else this.#take(frame);
       }
       this.#notify();
     });
@@ -77,6 +80,18 @@ export class Client {
       this.closed = { code: e.code, reason: e.reason };
       this.#notify();
     });
+  }
+
+  #take(frame: ServerFrame) {
+    this.received.push(frame);
+    this.frames.push(frame);
+    this.#record(frame);
+  }
+
+  #record(frame: ServerFrame) {
+    const list = this.#byType.get(frame.type) ?? [];
+    list.push(frame);
+    this.#byType.set(frame.type, list);
   }
 
   #notify() {
@@ -152,6 +167,8 @@ export interface ConnectOptions {
   token?: string;
   after?: string;
   epoch?: string;
+  /** `?batch=1`: take `batch` frames. */
+  batch?: boolean;
   via?: "header" | "query" | "protocol" | "ticket";
   protocols?: string[];
   /** Vars to change for this request (`call`). */
@@ -163,6 +180,7 @@ export function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub
   const query = new URLSearchParams();
   if (opts.after !== undefined) query.set("after", opts.after);
   if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
+  if (opts.batch) query.set("batch", "1");
   const headers: Record<string, string> = { upgrade: "websocket" };
   const via = opts.via ?? "header";
   if (via === "header") headers.authorization = `Bearer ${t}`;
@@ -214,3 +232,18 @@ export async function eventually(assertion: () => Promise<void>, ms = 3_000): Pr
   }
 }
 
+
+/** Merges `patch` into `rooms` of the live edge config (read, modify, write with If-Match; retried on a race). */
+export async function updateRoomsConfig(patch: Record<string, unknown>): Promise<Response> {
+  const authorization = await bearer("rooms-admin", ["admin"]);
+  for (let attempt = 0; ; attempt++) {
+    const current = await worker("/v1/admin/config", { headers: { authorization } });
+    const { config } = (await current.json()) as { config: { rooms: Record<string, unknown> } & Record<string, unknown> };
+    const res = await worker("/v1/admin/config", {
+      method: "PUT",
+      headers: { authorization, "content-type": "application/json", "if-match": current.headers.get("etag")! },
+      body: JSON.stringify({ ...config, rooms: { ...config.rooms, ...patch } }),
+    });
+    if (res.status !== 412 || attempt > 5) return res;
+  }
+}

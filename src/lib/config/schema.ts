@@ -122,7 +122,10 @@ export const roomPolicySchema = z.strictObject({
   shared: z.boolean().default(false),
   note: z.string().max(500).optional(),
 });
+/** Batch window of a busy room (ms) for connections that opted in to `batch` frames; 0: no batching. */
+export const ROOMS_BATCH_WINDOW_MS = 20;
 export const roomsSchema = z.strictObject({
+  batchWindowMs: z.int().min(0).max(1_000).default(ROOMS_BATCH_WINDOW_MS),
   policies: z
     .array(roomPolicySchema)
     .max(500)
@@ -149,7 +152,7 @@ export const edgeConfigSchema = z.strictObject({
       originTimeoutMs: z.int().min(100).max(120_000).default(20_000),
     })
     .default({ cacheThreshold: 0.95, cacheTtlSeconds: 86_400, originTimeoutMs: 20_000 }),
-  rooms: roomsSchema.default({ policies: [] }),
+  rooms: roomsSchema.default(roomsSchema.parse({})),
 });
 
 export type EdgeConfigDocument = z.output<typeof edgeConfigSchema>;

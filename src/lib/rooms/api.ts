@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { ConnectionIdentity } from "./connection.ts";
+import type { RoomSettings } from "./policy.ts";
 import { CLIENT_MSG_ID, EVENT_NAME, MemberSchema, SEQ, SenderSchema, type Seq } from "./protocol.ts";
 import { TICKET_TTL_MS } from "./tickets.ts";
 
@@ -34,6 +35,9 @@ export interface TicketPresented {
 export type ConnectRequest = {
   room: string;
   shared: boolean;
+  settings: RoomSettings;
+  /** The client opted in to `batch` frames (`?batch=1`). */
+  batch?: boolean;
   after?: Seq;
   epoch?: string;
   /** The subprotocol to echo in the 101, when the client offered any. */

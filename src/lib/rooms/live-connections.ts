@@ -5,13 +5,16 @@
  * hibernatable sockets and their attachments (`connection.ts`) after a wake.
  */
 import { attachmentOf, type ConnectionState } from "./connection.ts";
-import type { Member, Person } from "./protocol.ts";
+import type { OutFrame } from "./fanout.ts";
+import { encodeBatch, type Member, type Person } from "./protocol.ts";
 
 export interface LiveConnection {
   ws: WebSocket;
   /** The person's identity in this room: the user id, or (tenant, user id) in a shared room. */
   key: string;
   person: Person;
+  /** Opted in to `batch` frames. */
+  batch: boolean;
 }
 
 /** Sends a frame; a socket that is closing or gone is left to its close event. */
@@ -55,7 +58,13 @@ export class LiveConnections {
   }
 
   connection(ws: WebSocket, state: ConnectionState): LiveConnection {
-    return { ws, ...this.identity(state) };
+    return { ws, ...this.identity(state), batch: state.batch === true };
+  }
+
+  /** Whether any open connection takes `batch` frames (only then is batching worth a wait). */
+  anyBatched(): boolean {
+    for (const c of this.all().values()) if (c.batch) return true;
+    return false;
   }
 
   /** How many open connections the person with this key has. */
@@ -78,5 +87,30 @@ export class LiveConnections {
 
   broadcast(text: string, exceptConnId?: string): void {
     for (const [connId, c] of this.all()) if (connId !== exceptConnId) sendText(c.ws, text);
+  }
+
+  /**
+   * Sends frames, in order, to every connection: one `batch` frame (encoded once) to those that
+   * opted in when there is more than one, the frames one by one to the others.
+   */
+  deliver(frames: readonly OutFrame[]): void {
+    if (frames.length === 1) {
+      this.broadcast(frames[0]!.text, frames[0]!.except);
+      return;
+    }
+    const texts = frames.map((f) => f.text);
+    const excepted = new Set<string>();
+    for (const f of frames) if (f.except !== undefined) excepted.add(f.except);
+    let batch: string | undefined;
+    for (const [connId, c] of this.all()) {
+      if (!c.batch) {
+        for (const f of frames) if (f.except !== connId) sendText(c.ws, f.text);
+      } else if (excepted.has(connId)) {
+        // An ephemeral's sender: its own batch without its frames (rare, so not shared).
+        const own = frames.filter((f) => f.except !== connId).map((f) => f.text);
+        if (own.length > 1) sendText(c.ws, encodeBatch(own));
+        else if (own.length === 1) sendText(c.ws, own[0]!);
+      } else sendText(c.ws, (batch ??= encodeBatch(texts)));
+    }
   }
 }

@@ -103,6 +103,8 @@ export interface WelcomeFrame {
   resumed: boolean;
   presence: Member[];
   limits: { maxBytes: number; msgPerSec: number };
+  /** Only on a connection that opted in (`?batch=1`): it may get `batch` frames. */
+  batch?: true;
 }
 
 /** A stored message as sent live, in a replay and (without `v`, `type`, `room`, `epoch`) by the history API. */
@@ -164,12 +166,25 @@ export interface EphemeralFrame {
   data: unknown;
 }
 
-export type ServerFrame = WelcomeFrame | MsgFrame | AckFrame | ErrorFrame | PresenceFrame | ResetFrame | EphemeralFrame;
+/**
+ * Only to connections that opted in (`?batch=1` or `hello` with `batch: true`): the `msg` and
+ * `ephemeral` frames that became due within one batch window, in order, as they would have
+ * come one by one. A lone frame still comes on its own.
+ */
+export interface BatchFrame {
+  v: 1;
+  type: "batch";
+  messages: Array<MsgFrame | EphemeralFrame>;
+}
+
+export type ServerFrame = WelcomeFrame | MsgFrame | AckFrame | ErrorFrame | PresenceFrame | ResetFrame | EphemeralFrame | BatchFrame;
 
 export interface HelloRequest {
   type: "hello";
   after?: Seq;
   epoch?: string;
+  /** Opt in to `batch` frames from now on. */
+  batch?: boolean;
 }
 
 export interface PublishRequest {
@@ -251,18 +266,25 @@ export function parseClientFrame(raw: string | ArrayBuffer, maxBytes: number = R
     case "hello": {
       if (f.after !== undefined && (typeof f.after !== "string" || !SEQ.test(f.after))) return bad("after must be a seq string such as \"42\".");
       if (f.epoch !== undefined && (typeof f.epoch !== "string" || !EPOCH.test(f.epoch))) return bad("epoch must be the epoch from welcome.");
+      if (f.batch !== undefined && typeof f.batch !== "boolean") return bad("batch must be true or false.");
       return {
         ok: true,
         frame: {
           type: "hello",
           ...(typeof f.after === "string" ? { after: f.after } : {}),
           ...(typeof f.epoch === "string" ? { epoch: f.epoch } : {}),
+          ...(typeof f.batch === "boolean" ? { batch: f.batch } : {}),
         },
       };
     }
     default:
       return bad("type must be one of publish, ephemeral, hello.");
   }
+}
+
+/** The `batch` frame for frames already encoded (each a `msg` or `ephemeral` frame's text). */
+export function encodeBatch(texts: readonly string[]): string {
+  return `{"v":1,"type":"batch","messages":[${texts.join(",")}]}`;
 }
 
 /** A server frame as text. */
