@@ -30,6 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CONNECT_HEADER,
+  EVENTS_PATH,
   CONNECTED_USER_HEADER,
   type ConnectRequest,
   type HistoryPage,
@@ -43,7 +44,7 @@ import { attachmentOf, newConnection, type ConnectionIdentity, type ConnectionSt
 import { FanOut } from "../src/lib/rooms/fanout.ts";
 import { messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
-import { LiveConnections, sendText } from "../src/lib/rooms/live-connections.ts";
+import { LiveConnections, sendFrame, sendText, type LiveConnection } from "../src/lib/rooms/live-connections.ts";
 import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { PresenceBatcher } from "../src/lib/rooms/presence.ts";
 import {
@@ -59,7 +60,16 @@ import {
   type ResetReason,
   type ServerFrame,
 } from "../src/lib/rooms/protocol.ts";
+import { SSE_HEARTBEAT_MS, SseStream } from "../src/lib/rooms/sse.ts";
 import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
+
+/** An open event stream: in memory only (an open response keeps the object awake). */
+interface StreamState {
+  stream: SseStream;
+  key: string;
+  person: LiveConnection["person"];
+  expiresAt: number;
+}
 
 export class Room extends DurableObject<Env> {
   /** Created on first use, so a request the room refuses (a made-up ticket) stores nothing. */
@@ -70,7 +80,10 @@ export class Room extends DurableObject<Env> {
     () => this.ctx.getWebSockets(),
     () => this.#history.shared,
   );
-  readonly #presence = new PresenceBatcher({ connections: () => this.#live.all(), send: sendText });
+  readonly #presence = new PresenceBatcher({ connections: () => this.#live.all(), send: sendFrame });
+  /** Open event streams by connId (they are in `#live` too). */
+  readonly #streams = new Map<string, StreamState>();
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** `msg` and `ephemeral` frames on their way out, batched while the room is busy (`fanout.ts`). */
   readonly #fanout = new FanOut({
     windowMs: () => (this.#live.anyBatched() ? this.#settings.batchWindowMs : 0),
@@ -168,6 +181,14 @@ export class Room extends DurableObject<Env> {
       }
       deadlines.push(state.expiresAt, idleUntil);
     }
+    for (const [connId, s] of this.#streams) {
+      if (s.expiresAt > now) deadlines.push(s.expiresAt);
+      else {
+        s.stream.frame(encodeFrame({ v: 1, type: "error", code: "token_expired", message: "Your token expired; reconnect with a new one." }));
+        s.stream.close();
+        this.#streamGone(connId);
+      }
+    }
     this.#history.trim(now);
     const expiry = this.#history.nextExpiry();
     if (expiry !== undefined) deadlines.push(expiry);
@@ -178,21 +199,14 @@ export class Room extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const header = request.headers.get(CONNECT_HEADER);
+    if (header && new URL(request.url).pathname === EVENTS_PATH) return this.#openStream(JSON.parse(header) as ConnectRequest);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !header) {
       return new Response("expected an authenticated WebSocket upgrade from the Worker", { status: 426 });
     }
     const connect = JSON.parse(header) as ConnectRequest;
-    let identity: ConnectionIdentity;
-    if (connect.via === "ticket") {
-      // Anyone can present a made-up ticket: refuse it without writing anything.
-      const hash = await ticketHash(connect.secret);
-      const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
-      // The Worker answers 401; which check failed is nobody's business.
-      if (!grant) return new Response("invalid ticket", { status: 401 });
-      identity = { userId: grant.userId, tenant: grant.tenant, canPublish: grant.canPublish, expiresAt: grant.tokenExpiresAt };
-    } else {
-      identity = { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
-    }
+    const identity = await this.#identify(connect);
+    // The Worker answers 401; which check failed is nobody's business.
+    if (!identity) return new Response("invalid ticket", { status: 401 });
     const history = this.#adopt(connect.room, connect.shared, connect.settings);
     // What is waiting for the batch window goes out first: this connection starts after it.
     this.#fanout.flush();
@@ -212,22 +226,8 @@ export class Room extends DurableObject<Env> {
       reset = history.resumeProblem(Number(connect.after), connect.epoch, REPLAY_MAX_BYTES);
     }
     server.serializeAttachment(state);
-    sendText(
-      server,
-      encodeFrame({
-        v: 1,
-        type: "welcome",
-        connId: state.connId,
-        room: history.room,
-        epoch: history.epoch,
-        headSeq: String(history.headSeq),
-        resumed: connect.after !== undefined && reset === undefined,
-        presence: this.#live.members(),
-        limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
-        ...(state.batch ? { batch: true as const } : {}),
-      }),
-    );
-    if (connect.after !== undefined) this.#resume(server, Number(connect.after), reset, history.headSeq);
+    sendText(server, this.#welcome(state.connId, connect.after !== undefined && reset === undefined, state.batch === true));
+    if (connect.after !== undefined) this.#resume((text) => sendText(server, text), Number(connect.after), reset, history.headSeq);
     this.#presence.welcomed(state.connId, firstOfUser ? live : undefined);
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
 
@@ -236,14 +236,87 @@ export class Room extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  /** Replays (after, upTo] to one socket, or tells it why it cannot. */
-  #resume(ws: WebSocket, after: number, reset: ResetReason | undefined, upTo: number): void {
+  /** Who connects: the identity the Worker verified, or the one a ticket (redeemed now) was issued to. */
+  async #identify(connect: ConnectRequest): Promise<ConnectionIdentity | undefined> {
+    if (connect.via !== "ticket") {
+      return { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
+    }
+    // Anyone can present a made-up ticket: refuse it without writing anything.
+    const hash = await ticketHash(connect.secret);
+    const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
+    return grant && { userId: grant.userId, tenant: grant.tenant, canPublish: grant.canPublish, expiresAt: grant.tokenExpiresAt };
+  }
+
+  #welcome(connId: string, resumed: boolean, batch: boolean): string {
+    const history = this.#history;
+    return encodeFrame({
+      v: 1,
+      type: "welcome",
+      connId,
+      room: history.room,
+      epoch: history.epoch,
+      headSeq: String(history.headSeq),
+      resumed,
+      presence: this.#live.members(),
+      limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
+      ...(batch ? { batch: true as const } : {}),
+    });
+  }
+
+  /** Replays (after, upTo] to one connection (`send`), or tells it why it cannot. */
+  #resume(send: (text: string, seq?: number) => void, after: number, reset: ResetReason | undefined, upTo: number): void {
     const history = this.#history;
     if (reset) {
-      sendText(ws, encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
+      send(encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
       return;
     }
-    for (const m of history.stream(after, upTo)) sendText(ws, messageFrame(history.room, history.epoch, m));
+    for (const m of history.stream(after, upTo)) send(messageFrame(history.room, history.epoch, m), m.seq);
+  }
+
+  // ---- event streams (SSE) -----------------------------------------------------------------
+
+  /**
+   * Opens an event stream (`src/lib/rooms/sse.ts`): welcome, the replay after `after` (the
+   * client's `Last-Event-ID`) or a `reset`, then live frames, all in this turn's order. The
+   * stream is a member like a socket; it cannot publish (that is `POST …/messages`).
+   */
+  async #openStream(connect: ConnectRequest): Promise<Response> {
+    const identity = await this.#identify(connect);
+    if (!identity) return new Response("invalid ticket", { status: 401 });
+    const history = this.#adopt(connect.room, connect.shared, connect.settings);
+    this.#fanout.flush();
+    const connId = crypto.randomUUID();
+    const who = this.#live.identity(identity);
+    const firstOfUser = this.#live.count(who.key) === 0;
+    const stream = new SseStream(() => this.#streamGone(connId));
+    const live: LiveConnection = { stream, ...who, batch: false };
+    this.#live.all().set(connId, live);
+    this.#streams.set(connId, { stream, ...who, expiresAt: identity.expiresAt });
+    const after = connect.after === undefined ? undefined : Number(connect.after);
+    const reset = after === undefined ? undefined : history.resumeProblem(after, connect.epoch, REPLAY_MAX_BYTES);
+    stream.frame(this.#welcome(connId, after !== undefined && reset === undefined, false));
+    if (after !== undefined) this.#resume((text, seq) => stream.frame(text, seq), after, reset, history.headSeq);
+    this.#presence.welcomed(connId, firstOfUser ? live : undefined);
+    this.#wakeBy(identity.expiresAt);
+    this.#heartbeat ??= setInterval(() => {
+      for (const s of this.#streams.values()) s.stream.write(": ping\n\n");
+      if (this.#streams.size === 0) {
+        clearInterval(this.#heartbeat);
+        this.#heartbeat = undefined;
+      }
+    }, SSE_HEARTBEAT_MS);
+    const headers: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" };
+    if (connect.via === "ticket") headers[CONNECTED_USER_HEADER] = encodeURIComponent(identity.userId);
+    return new Response(stream.readable, { headers });
+  }
+
+  /** A stream ended (the client went away, read too slowly, or its token expired): it leaves. */
+  #streamGone(connId: string): void {
+    const s = this.#streams.get(connId);
+    if (!s) return;
+    this.#streams.delete(connId);
+    this.#live.all().delete(connId);
+    this.#presence.dropped(connId, this.#live.count(s.key) === 0 ? s : undefined);
   }
 
   // ---- frames ------------------------------------------------------------------------------
@@ -285,7 +358,7 @@ export class Room extends DurableObject<Env> {
     // Messages after `startSeq` reached this socket live; the gap is (after, startSeq].
     const after = Number(frame.after);
     const reset = this.#history.resumeProblem(after, frame.epoch, REPLAY_MAX_BYTES, state.startSeq);
-    this.#resume(ws, after, reset, state.startSeq);
+    this.#resume((text) => sendText(ws, text), after, reset, state.startSeq);
   }
 
   #publishFrame(ws: WebSocket, state: ConnectionState, frame: PublishRequest, now: number): void {
@@ -305,7 +378,7 @@ export class Room extends DurableObject<Env> {
     }
     const stored = this.#store(input, now);
     this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(stored.seq), id: stored.id });
-    this.#fanout.push({ text: messageFrame(this.#history.room, this.#history.epoch, stored) });
+    this.#fanout.push({ text: messageFrame(this.#history.room, this.#history.epoch, stored), seq: stored.seq });
   }
 
   #store(input: NewMessage, now: number): StoredMessage {
@@ -371,7 +444,7 @@ export class Room extends DurableObject<Env> {
     const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
     const stored = this.#store({ ...input, tenant, connId: null }, now);
-    this.#fanout.push({ text: messageFrame(room, history.epoch, stored) });
+    this.#fanout.push({ text: messageFrame(room, history.epoch, stored), seq: stored.seq });
     return { seq: String(stored.seq), id: stored.id, dup: false };
   }
 

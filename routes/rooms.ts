@@ -14,6 +14,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
 import {
   connectToRoom,
+  relayStream,
   HistoryPageSchema,
   PublishBodySchema,
   PublishedSchema,
@@ -26,6 +27,7 @@ import {
 } from "../src/lib/rooms/api.ts";
 import { roomAccess, roomSettings, type RoomAccess, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
+import { lastEventSeq } from "../src/lib/rooms/sse.ts";
 import { EPOCH, HISTORY_PAGE_MAX, ROOM_LIMITS, ROOM_NAME, ROOMS_SUBPROTOCOL, subprotocolAuth } from "../src/lib/rooms/protocol.ts";
 import { ApiError } from "../src/lib/errors.ts";
 import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
@@ -86,6 +88,44 @@ function callRoom<T>(c: Context<AppEnv>, access: RoomAccess, call: (room: RoomSt
   });
 }
 
+type JoinOptions = Pick<ConnectRequest, "batch" | "after" | "epoch" | "protocol">;
+
+/**
+ * Who joins (a socket or an event stream) and the room's object to ask: a ticket (the room
+ * redeems it), else a token from a header (or the URL, only where the deployment allows it),
+ * with read access under the room's policy.
+ */
+async function joining(
+  c: Context<AppEnv>,
+  room: string,
+  how: { ticket: string | undefined; queryToken: string | undefined; token: string | undefined; options: JoinOptions },
+): Promise<{ access: RoomAccess; identity: ConnectRequest }> {
+  // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
+  if (how.queryToken !== undefined && !c.get("settings").ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
+  const base = { room, settings: settingsOf(c), ...how.options };
+  if (how.ticket !== undefined) {
+    const presented = parseTicket(how.ticket);
+    if (!presented) throw invalidTicket(c);
+    // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
+    const access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
+    return { access, identity: { ...base, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret } };
+  }
+  const principal = await authenticate(c, how.token ?? how.queryToken);
+  const access = allowed(c, room, "read");
+  return {
+    access,
+    identity: {
+      ...base,
+      shared: access.shared,
+      via: "token",
+      userId: principal.sub,
+      tenant: principal.tenant,
+      canPublish: access.publish,
+      expiresAt: principal.expiresAt * 1000,
+    },
+  };
+}
+
 /** Bodies over the frame limit are refused before they are read whole. */
 const publishBodyLimit = bodyLimit({
   maxSize: ROOM_LIMITS.maxBytes,
@@ -141,37 +181,17 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         });
       }
       const offered = subprotocolAuth(c.req.header("sec-websocket-protocol"));
-      let access: RoomAccess;
-      let identity: ConnectRequest;
-      const resume = {
-        settings: settingsOf(c),
-        ...(batch === "1" ? { batch: true } : {}),
-        ...(after !== undefined ? { after } : {}),
-        ...(epoch !== undefined ? { epoch } : {}),
-        ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
-      };
-      // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
-      if (queryToken !== undefined && !c.get("settings").ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
-      if (ticket !== undefined) {
-        const presented = parseTicket(ticket);
-        if (!presented) throw invalidTicket(c);
-        // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
-        access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
-        identity = { room, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret, ...resume };
-      } else {
-        const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
-        access = allowed(c, room, "read");
-        identity = {
-          room,
-          shared: access.shared,
-          via: "token",
-          userId: principal.sub,
-          tenant: principal.tenant,
-          canPublish: access.publish,
-          expiresAt: principal.expiresAt * 1000,
-          ...resume,
-        };
-      }
+      const { access, identity } = await joining(c, room, {
+        ticket,
+        queryToken,
+        token: bearerToken(c) ?? offered.token,
+        options: {
+          ...(batch === "1" ? { batch: true } : {}),
+          ...(after !== undefined ? { after } : {}),
+          ...(epoch !== undefined ? { epoch } : {}),
+          ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
+        },
+      });
       const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
       if (res.status === 401 && identity.via === "ticket") {
         await res.body?.cancel();
@@ -182,6 +202,69 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       const { response, user } = relayUpgrade(res, res.webSocket);
+      if (identity.via === "ticket") {
+        c.get("log").auth = "ok:ticket";
+        if (user !== undefined) c.get("log").sub = user;
+      }
+      return response;
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/rooms/{room}/events",
+      tags: ["Rooms"],
+      summary: "Follow the room as Server-Sent Events",
+      description:
+        "For clients behind proxies that drop WebSockets: the room's frames as `text/event-stream`, one event per frame named after its " +
+        "`type` (`welcome`, `msg`, `presence`, `ephemeral`, `reset`) with the frame's JSON as `data`; a `msg` event's `id` is its seq. " +
+        "Same authentication as the WebSocket: `?ticket=` (what `EventSource` uses) or `Authorization: Bearer`. " +
+        "`Last-Event-ID` (sent by a reconnecting `EventSource`) or `after` resumes with no gap, or a `reset` event says why it cannot. " +
+        "Publishing stays `POST /v1/rooms/{room}/messages`.",
+      security: [{ bearerAuth: [] }],
+      request: {
+        params: RoomParams,
+        query: z.object({
+          after: SeqSchema.optional().openapi({ description: "Resume after this seq (`Last-Event-ID` wins when both are sent)" }),
+          epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the resume point belongs to (from `welcome`)" }),
+          ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
+          access_token: z
+            .string()
+            .optional()
+            .openapi({ description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs" }),
+        }),
+        headers: z.object({
+          "last-event-id": z.string().max(32).optional().openapi({ description: "The seq of the last `msg` event received: resume after it" }),
+        }),
+      },
+      responses: {
+        200: { description: "The room's events", content: { "text/event-stream": { schema: z.string() } } },
+        ...tokenProblems,
+        400: problem("Invalid room name or query, or a token in the URL"),
+        401: problem("Missing or invalid token or ticket"),
+      },
+    }),
+    async (c) => {
+      const { room } = c.req.valid("param");
+      const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
+      const resumeAfter = lastEventSeq(c.req.valid("header")["last-event-id"]) ?? after;
+      const { access, identity } = await joining(c, room, {
+        ticket,
+        queryToken,
+        token: bearerToken(c),
+        options: { ...(resumeAfter !== undefined ? { after: resumeAfter } : {}), ...(epoch !== undefined ? { epoch } : {}) },
+      });
+      const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity, "events"));
+      if (res.status === 401 && identity.via === "ticket") {
+        await res.body?.cancel();
+        throw invalidTicket(c);
+      }
+      if (res.status !== 200 || !res.body) {
+        await res.body?.cancel();
+        logLine("error", "room refused an authenticated event stream", { requestId: c.get("requestId"), status: res.status });
+        throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
+      }
+      const { response, user } = relayStream(res);
       if (identity.via === "ticket") {
         c.get("log").auth = "ok:ticket";
         if (user !== undefined) c.get("log").sub = user;

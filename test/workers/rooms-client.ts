@@ -247,3 +247,128 @@ export async function updateRoomsConfig(patch: Record<string, unknown>): Promise
     if (res.status !== 412 || attempt > 5) return res;
   }
 }
+
+// ---- an event-stream (SSE) test client ------------------------------------------------------
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: ServerFrame;
+}
+
+/** Reads `GET /v1/rooms/:room/events` and keeps every event; `comments` counts `:` lines (heartbeats). */
+export class SseClient {
+  readonly events: SseEvent[] = [];
+  comments = 0;
+  retry: number | undefined;
+  ended = false;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #wake = new Set<() => void>();
+
+  readonly response: Response;
+
+  constructor(response: Response) {
+    this.response = response;
+    this.#reader = response.body!.getReader();
+    void this.#pump();
+  }
+
+  async #pump() {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { done, value } = await this.#reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event: Partial<SseEvent> & { dataText?: string } = {};
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) this.comments++;
+            else if (line.startsWith("id: ")) event.id = line.slice(4);
+            else if (line.startsWith("event: ")) event.event = line.slice(7);
+            else if (line.startsWith("data: ")) event.dataText = (event.dataText === undefined ? "" : `${event.dataText}\n`) + line.slice(6);
+            else if (line.startsWith("retry: ")) this.retry = Number(line.slice(7));
+          }
+          if (event.dataText !== undefined) {
+            this.events.push({ ...(event.id !== undefined ? { id: event.id } : {}), event: event.event ?? "message", data: JSON.parse(event.dataText) as ServerFrame });
+          }
+          for (const wake of this.#wake) wake();
+        }
+      }
+    } catch {
+      // cancelled
+    }
+    this.ended = true;
+    for (const wake of this.#wake) wake();
+  }
+
+  of<K extends ServerFrame["type"]>(type: K): Array<Frame<K>> {
+    return this.events.filter((e) => e.event === type).map((e) => e.data) as Array<Frame<K>>;
+  }
+
+  until<T>(what: string, check: () => T | undefined | false, ms = 5_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined || value === false) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events).slice(-1500)}`));
+      }, ms);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#wake.delete(attempt);
+      };
+      this.#wake.add(attempt);
+      attempt();
+    });
+  }
+
+  msgCount(n: number): Promise<Array<Frame<"msg">>> {
+    return this.until(`${n} msg events`, () => this.of("msg").length >= n && this.of("msg"));
+  }
+
+  /** Goes away mid-stream, as a client that closes the tab. */
+  async cancel() {
+    await this.#reader.cancel().catch(() => undefined);
+  }
+}
+
+export interface EventsOptions {
+  sub?: string;
+  token?: string;
+  ticket?: string;
+  lastEventId?: string;
+  after?: string;
+  epoch?: string;
+  accessToken?: string;
+}
+
+/** `GET /v1/rooms/:room/events` with a bearer token (default), a ticket, or `Last-Event-ID`. */
+export async function openEvents(room: string, opts: EventsOptions = {}): Promise<Response> {
+  const query = new URLSearchParams();
+  const headers: Record<string, string> = { accept: "text/event-stream" };
+  if (opts.ticket !== undefined) query.set("ticket", opts.ticket);
+  else if (opts.accessToken !== undefined) query.set("access_token", opts.accessToken);
+  else headers.authorization = `Bearer ${opts.token ?? (await token(opts.sub ?? "alice"))}`;
+  if (opts.after !== undefined) query.set("after", opts.after);
+  if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
+  if (opts.lastEventId !== undefined) headers["last-event-id"] = opts.lastEventId;
+  return call(`/v1/rooms/${room}/events${query.size ? `?${query}` : ""}`, { headers });
+}
+
+/** Opens an event stream and waits for its `welcome`. */
+export async function follow(room: string, opts: EventsOptions = {}): Promise<SseClient> {
+  const res = await openEvents(room, opts);
+  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${await res.text()}`);
+  const client = new SseClient(res);
+  await client.until("welcome", () => client.of("welcome")[0]);
+  return client;
+}

@@ -44,9 +44,25 @@ export type ConnectRequest = {
   protocol?: string;
 } & (VerifiedIdentity | TicketPresented);
 
-/** Asks the room's object to accept a WebSocket for `request` (its stub's `fetch`). */
-export function connectToRoom(room: { fetch(url: string, init: RequestInit): Promise<Response> }, request: ConnectRequest): Promise<Response> {
+/** The path of the internal request that opens an event stream (`connectToRoom` with `events`). */
+export const EVENTS_PATH = "/events";
+
+/** Asks the room's object to accept a WebSocket for `request` (its stub's `fetch`), or with `events` to open an event stream. */
+export function connectToRoom(
+  room: { fetch(url: string, init: RequestInit): Promise<Response> },
+  request: ConnectRequest,
+  kind: "websocket" | "events" = "websocket",
+): Promise<Response> {
+  if (kind === "events") return room.fetch(`https://room.internal${EVENTS_PATH}`, { headers: { [CONNECT_HEADER]: JSON.stringify(request) } });
   return room.fetch("https://room.internal/connect", { headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(request) } });
+}
+
+/** The client's event stream made from the object's: fresh headers without `CONNECTED_USER_HEADER`, and the user it named. */
+export function relayStream(res: Response): { response: Response; user: string | undefined } {
+  const headers = new Headers(res.headers);
+  const user = headers.get(CONNECTED_USER_HEADER);
+  headers.delete(CONNECTED_USER_HEADER);
+  return { response: new Response(res.body, { status: 200, headers }), user: user === null ? undefined : decodeURIComponent(user) };
 }
 
 /**

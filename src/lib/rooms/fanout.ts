@@ -14,9 +14,10 @@
  * themselves and each delivery carries more frames, instead of a backlog of single frames.
  */
 
-/** One outgoing frame: its text, and the connection it must not go to (an ephemeral's sender). */
+/** One outgoing frame: its text, its seq (a `msg`), and the connection it must not go to (an ephemeral's sender). */
 export interface OutFrame {
   text: string;
+  seq?: number;
   except?: string;
 }
 

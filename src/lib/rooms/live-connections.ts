@@ -1,15 +1,20 @@
 /**
  * A room's index of its open connections, by connId: who each one is in this room (a shared
  * room tells tenants apart), how many connections a person has, the member list and the
- * broadcast. Nothing here is the source of truth: the index is rebuilt from the object's
- * hibernatable sockets and their attachments (`connection.ts`) after a wake.
+ * broadcast. Nothing here is the source of truth for sockets: their part of the index is
+ * rebuilt from the object's hibernatable sockets and their attachments (`connection.ts`) after
+ * a wake. Event streams (`sse.ts`) live in memory only and are added as they open (an open
+ * stream keeps the object awake).
  */
 import { attachmentOf, type ConnectionState } from "./connection.ts";
 import type { OutFrame } from "./fanout.ts";
 import { encodeBatch, type Member, type Person } from "./protocol.ts";
+import { sseEvent, type SseStream } from "./sse.ts";
 
+/** A WebSocket, or (`stream`) an event stream. */
 export interface LiveConnection {
-  ws: WebSocket;
+  ws?: WebSocket;
+  stream?: SseStream;
   /** The person's identity in this room: the user id, or (tenant, user id) in a shared room. */
   key: string;
   person: Person;
@@ -25,6 +30,14 @@ export function sendText(ws: WebSocket, text: string): void {
     // Closing or gone: its close event tidies up.
   }
 }
+
+/** Sends one frame to a connection, whichever kind it is. */
+export function sendFrame(c: LiveConnection, text: string): void {
+  if (c.stream) c.stream.frame(text);
+  else if (c.ws) sendText(c.ws, text);
+}
+
+const encoder = new TextEncoder();
 
 export class LiveConnections {
   readonly #sockets: () => WebSocket[];
@@ -86,7 +99,7 @@ export class LiveConnections {
   }
 
   broadcast(text: string, exceptConnId?: string): void {
-    for (const [connId, c] of this.all()) if (connId !== exceptConnId) sendText(c.ws, text);
+    for (const [connId, c] of this.all()) if (connId !== exceptConnId) sendFrame(c, text);
   }
 
   /**
@@ -94,23 +107,26 @@ export class LiveConnections {
    * opted in when there is more than one, the frames one by one to the others.
    */
   deliver(frames: readonly OutFrame[]): void {
-    if (frames.length === 1) {
-      this.broadcast(frames[0]!.text, frames[0]!.except);
-      return;
-    }
-    const texts = frames.map((f) => f.text);
     const excepted = new Set<string>();
     for (const f of frames) if (f.except !== undefined) excepted.add(f.except);
     let batch: string | undefined;
+    /** The frames as events, encoded once for every stream. */
+    let events: Uint8Array | undefined;
     for (const [connId, c] of this.all()) {
-      if (!c.batch) {
+      if (c.stream) {
+        if (!excepted.has(connId)) c.stream.writeBytes((events ??= encoder.encode(frames.map((f) => sseEvent(f.text, f.seq)).join(""))));
+        else c.stream.write(frames.filter((f) => f.except !== connId).map((f) => sseEvent(f.text, f.seq)).join(""));
+      } else if (!c.ws) continue;
+      else if (frames.length === 1) {
+        if (frames[0]!.except !== connId) sendText(c.ws, frames[0]!.text);
+      } else if (!c.batch) {
         for (const f of frames) if (f.except !== connId) sendText(c.ws, f.text);
       } else if (excepted.has(connId)) {
         // An ephemeral's sender: its own batch without its frames (rare, so not shared).
         const own = frames.filter((f) => f.except !== connId).map((f) => f.text);
         if (own.length > 1) sendText(c.ws, encodeBatch(own));
         else if (own.length === 1) sendText(c.ws, own[0]!);
-      } else sendText(c.ws, (batch ??= encodeBatch(texts)));
+      } else sendText(c.ws, (batch ??= encodeBatch(frames.map((f) => f.text))));
     }
   }
 }

@@ -17,9 +17,9 @@ export interface PresenceChange {
 }
 
 /** Where announcements go: the room's open connections. */
-export interface PresenceOutlet {
-  connections(): Iterable<[connId: string, connection: { ws: WebSocket }]>;
-  send(ws: WebSocket, text: string): void;
+export interface PresenceOutlet<C> {
+  connections(): Iterable<[connId: string, connection: C]>;
+  send(connection: C, text: string): void;
 }
 
 /** The net effect of a run of changes: who is in now and was not before, and the reverse. */
@@ -40,8 +40,8 @@ export function netPresence(changes: PresenceChange[]): PresenceFrame | undefine
   return frame.joins.length || frame.leaves.length ? frame : undefined;
 }
 
-export class PresenceBatcher {
-  readonly #outlet: PresenceOutlet;
+export class PresenceBatcher<C> {
+  readonly #outlet: PresenceOutlet<C>;
   /** Changes not announced yet, in order. */
   #changes: PresenceChange[] = [];
   /** Connections welcomed since the last announcement, with how many changes their welcome showed. */
@@ -49,7 +49,7 @@ export class PresenceBatcher {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #announcedAt = 0;
 
-  constructor(outlet: PresenceOutlet) {
+  constructor(outlet: PresenceOutlet<C>) {
     this.#outlet = outlet;
   }
 
@@ -93,11 +93,11 @@ export class PresenceBatcher {
     for (const [connId, c] of this.#outlet.connections()) {
       const seen = welcomed.get(connId);
       if (seen === undefined) {
-        if (shared) this.#outlet.send(c.ws, shared);
+        if (shared) this.#outlet.send(c, shared);
         continue;
       }
       const rest = netPresence(changes.slice(seen));
-      if (rest) this.#outlet.send(c.ws, encodeFrame(rest));
+      if (rest) this.#outlet.send(c, encodeFrame(rest));
     }
   }
 }

@@ -89,7 +89,8 @@ export const SenderSchema = PersonSchema.extend({ connId: z.string().nullable().
 export type Sender = z.infer<typeof SenderSchema>;
 
 /** `forbidden`: the room's policy does not let this connection publish (it may still read). */
-export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "forbidden" | "internal";
+/** `token_expired`: the last event of an event stream whose token expired (a socket is closed with 4001 instead). */
+export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "forbidden" | "token_expired" | "internal";
 export type ResetReason = "trimmed" | "epoch_changed" | "ahead" | "too_far_behind";
 
 export interface WelcomeFrame {
