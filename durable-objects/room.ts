@@ -36,6 +36,7 @@ import {
   type HistoryPage,
   type HistoryQuery,
   type IssuedTicket,
+  type MembersPage,
   type PublishInput,
   type PublishResult,
   type RoomInfo,
@@ -52,10 +53,12 @@ import {
   encodeFrame,
   HISTORY_MAX_AGE_MS,
   IDLE_TIMEOUT_MS,
+  PRESENCE_SAMPLE,
   REPLAY_MAX_BYTES,
   ROOM_LIMITS,
   type EphemeralRequest,
   type HelloRequest,
+  type Member,
   type PublishRequest,
   type ResetReason,
   type ServerFrame,
@@ -80,7 +83,11 @@ export class Room extends DurableObject<Env> {
     () => this.ctx.getWebSockets(),
     () => this.#history.shared,
   );
-  readonly #presence = new PresenceBatcher({ connections: () => this.#live.all(), send: sendFrame });
+  readonly #presence = new PresenceBatcher({
+    connections: () => this.#live.all(),
+    send: sendFrame,
+    scale: () => ({ online: this.#live.people(), listAbove: this.#settings.presenceListAbove }),
+  });
   /** Open event streams by connId (they are in `#live` too). */
   readonly #streams = new Map<string, StreamState>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -105,8 +112,17 @@ export class Room extends DurableObject<Env> {
     return (this.#historyStore ??= new RoomHistory(this.ctx.storage.sql));
   }
 
+  #settingsFrom: RoomSettings | undefined;
+  #settingsMerged = DEFAULT_ROOM_SETTINGS;
+
   get #settings(): RoomSettings {
-    return this.#history.settings ?? DEFAULT_ROOM_SETTINGS;
+    const stored = this.#history.settings;
+    // Settings stored by an older version may lack newer keys: those take their defaults.
+    if (stored !== this.#settingsFrom) {
+      this.#settingsFrom = stored;
+      this.#settingsMerged = { ...DEFAULT_ROOM_SETTINGS, ...stored };
+    }
+    return this.#settingsMerged;
   }
 
   /** Takes the room's name and the Worker's latest settings, as every entry point does first. */
@@ -130,7 +146,7 @@ export class Room extends DurableObject<Env> {
 
   /** Forgets a connection; the last one of a user announces the leave. */
   #drop(state: ConnectionState): void {
-    this.#live.all().delete(state.connId);
+    this.#live.remove(state.connId);
     const who = this.#live.identity(state);
     this.#presence.dropped(state.connId, this.#live.count(who.key) === 0 ? who : undefined);
   }
@@ -218,7 +234,7 @@ export class Room extends DurableObject<Env> {
     const firstOfUser = this.#live.count(live.key) === 0;
 
     this.ctx.acceptWebSocket(server, [state.userId]);
-    this.#live.all().set(state.connId, live);
+    this.#live.add(state.connId, live);
 
     let reset: ResetReason | undefined;
     if (connect.after !== undefined) {
@@ -257,10 +273,16 @@ export class Room extends DurableObject<Env> {
       epoch: history.epoch,
       headSeq: String(history.headSeq),
       resumed,
-      presence: this.#live.members(),
+      ...this.#presenceList(),
       limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
       ...(batch ? { batch: true as const } : {}),
     });
+  }
+
+  /** Everyone present, or above `presenceListAbove` people a sample and how many there are. */
+  #presenceList(): { presence: Member[]; online?: number } {
+    const online = this.#live.people();
+    return online > this.#settings.presenceListAbove ? { presence: this.#live.sample(PRESENCE_SAMPLE), online } : { presence: this.#live.members() };
   }
 
   /** Replays (after, upTo] to one connection (`send`), or tells it why it cannot. */
@@ -290,7 +312,7 @@ export class Room extends DurableObject<Env> {
     const firstOfUser = this.#live.count(who.key) === 0;
     const stream = new SseStream(() => this.#streamGone(connId));
     const live: LiveConnection = { stream, ...who, batch: false };
-    this.#live.all().set(connId, live);
+    this.#live.add(connId, live);
     this.#streams.set(connId, { stream, ...who, expiresAt: identity.expiresAt });
     const after = connect.after === undefined ? undefined : Number(connect.after);
     const reset = after === undefined ? undefined : history.resumeProblem(after, connect.epoch, REPLAY_MAX_BYTES);
@@ -315,7 +337,7 @@ export class Room extends DurableObject<Env> {
     const s = this.#streams.get(connId);
     if (!s) return;
     this.#streams.delete(connId);
-    this.#live.all().delete(connId);
+    this.#live.remove(connId);
     this.#presence.dropped(connId, this.#live.count(s.key) === 0 ? s : undefined);
   }
 
@@ -431,10 +453,18 @@ export class Room extends DurableObject<Env> {
 
   // ---- RPC for the HTTP API ----------------------------------------------------------------
 
-  async info(room: string, shared: boolean, settings?: RoomSettings): Promise<RoomInfo> {
+  /** Who is present: how many, and a page of members ordered by key (after `page.after`, a key from an earlier `next`). */
+  async info(room: string, shared: boolean, settings?: RoomSettings, page?: MembersPage): Promise<RoomInfo> {
     this.#adopt(room, shared, settings);
-    const members = this.#live.members();
-    return { room, online: members.length, members, headSeq: String(this.#history.headSeq), epoch: this.#history.epoch };
+    const { members, next } = this.#live.page(page?.limit ?? Number.MAX_SAFE_INTEGER, page?.after);
+    return {
+      room,
+      online: this.#live.people(),
+      members,
+      ...(next !== undefined ? { next } : {}),
+      headSeq: String(this.#history.headSeq),
+      epoch: this.#history.epoch,
+    };
   }
 
   async publish(room: string, shared: boolean, input: PublishInput, settings?: RoomSettings): Promise<PublishResult> {

@@ -14,6 +14,10 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
 import {
   connectToRoom,
+  cursorKey,
+  memberCursor,
+  MEMBERS_PAGE_DEFAULT,
+  MEMBERS_PAGE_MAX,
   relayStream,
   HistoryPageSchema,
   PublishBodySchema,
@@ -305,9 +309,18 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/rooms/{room}",
       tags: ["Rooms"],
       summary: "Who is in the room, and its head seq",
+      description:
+        "`online` counts the people present (one with several connections counts once); `members` is a page of them ordered by user " +
+        `(and tenant), at most \`limit\` (default ${MEMBERS_PAGE_DEFAULT}, at most ${MEMBERS_PAGE_MAX}); when more follow, \`next\` is the \`cursor\` of the next page.`,
       security: [{ bearerAuth: [] }],
       middleware: [requireAuth()] as const,
-      request: { params: RoomParams },
+      request: {
+        params: RoomParams,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(MEMBERS_PAGE_MAX).default(MEMBERS_PAGE_DEFAULT),
+          cursor: z.string().regex(/^[A-Za-z0-9_-]{1,1024}$/).optional().openapi({ description: "`next` of the previous page" }),
+        }),
+      },
       responses: {
         200: { description: "Presence: one member per user with their connection count", content: { "application/json": { schema: RoomInfoSchema } } },
         ...tokenProblems,
@@ -315,10 +328,22 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { room } = c.req.valid("param");
+      const { limit, cursor } = c.req.valid("query");
+      const after = cursor === undefined ? undefined : cursorKey(cursor);
+      if (cursor !== undefined && after === undefined) throw new ApiError("bad-request", { detail: "cursor must be the next of a previous page." });
       const access = allowed(c, room, "read");
-      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared, settingsOf(c)));
+      const page = { limit, ...(after !== undefined ? { after } : {}) };
+      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared, settingsOf(c), page));
       return c.json(
-        { room: info.room, shared: access.shared, canPublish: access.publish, online: info.online, members: info.members, headSeq: info.headSeq },
+        {
+          room: info.room,
+          shared: access.shared,
+          canPublish: access.publish,
+          online: info.online,
+          members: info.members,
+          ...(info.next !== undefined ? { next: memberCursor(info.next) } : {}),
+          headSeq: info.headSeq,
+        },
         200,
         { "cache-control": "no-store" },
       );

@@ -124,8 +124,11 @@ export const roomPolicySchema = z.strictObject({
 });
 /** Batch window of a busy room (ms) for connections that opted in to `batch` frames; 0: no batching. */
 export const ROOMS_BATCH_WINDOW_MS = 20;
+/** Above this many people a room's presence frames carry counts and a sample instead of the full list. */
+export const ROOMS_PRESENCE_LIST_ABOVE = 100;
 export const roomsSchema = z.strictObject({
   batchWindowMs: z.int().min(0).max(1_000).default(ROOMS_BATCH_WINDOW_MS),
+  presenceListAbove: z.int().min(1).max(1_000_000).default(ROOMS_PRESENCE_LIST_ABOVE),
   policies: z
     .array(roomPolicySchema)
     .max(500)

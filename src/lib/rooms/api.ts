@@ -89,13 +89,39 @@ export const RoomInfoSchema = z
     room: z.string(),
     shared: z.boolean().openapi({ description: "One room for every tenant (by policy) rather than your tenant's own" }),
     canPublish: z.boolean().openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
-    online: z.int().openapi({ description: "Members online" }),
-    members: z.array(MemberSchema),
+    online: z.int().openapi({ description: "Members online (people; one with several connections counts once)" }),
+    members: z.array(MemberSchema).openapi({ description: "A page of members, ordered by user (and tenant)" }),
+    next: z.string().optional().openapi({ description: "More members follow: pass as `cursor` for the next page" }),
     headSeq: SeqSchema,
   })
   .openapi("RoomInfo");
 /** What the room tells about itself; the Worker adds what the policy says (`shared`, `canPublish`). */
 export type RoomInfo = Omit<z.infer<typeof RoomInfoSchema>, "shared" | "canPublish"> & { epoch: string };
+
+/** Largest and default page of members of `GET /v1/rooms/:room`. */
+export const MEMBERS_PAGE_MAX = 1_000;
+export const MEMBERS_PAGE_DEFAULT = 100;
+
+/** The `cursor` the HTTP API shows for a member key (base64url of its UTF-8), and back; `undefined` for a malformed cursor. */
+export function memberCursor(key: string): string {
+  let binary = "";
+  for (const b of new TextEncoder().encode(key)) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+export function cursorKey(cursor: string): string | undefined {
+  try {
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A page of members: at most `limit`, after the member key `after` (from `next`). */
+export interface MembersPage {
+  limit: number;
+  after?: string;
+}
 
 export const PublishBodySchema = z
   .strictObject({

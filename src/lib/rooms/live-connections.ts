@@ -43,6 +43,8 @@ export class LiveConnections {
   readonly #sockets: () => WebSocket[];
   readonly #shared: () => boolean;
   #live: Map<string, LiveConnection> | undefined;
+  /** People present, by key, with their connection count, in order of arrival. */
+  #people = new Map<string, Member>();
 
   /** `sockets`: the object's accepted sockets (`ctx.getWebSockets`); `shared`: whether the room is shared across tenants. */
   constructor(sockets: () => WebSocket[], shared: () => boolean) {
@@ -50,17 +52,57 @@ export class LiveConnections {
     this.#shared = shared;
   }
 
-  /** Open connections by connId, indexed from the sockets on first use after a wake. */
-  all(): Map<string, LiveConnection> {
+  /**
+   * Open connections by connId, indexed from the sockets on first use after a wake. Read it
+   * freely; change it only with `add` and `remove`, which keep the people count.
+   */
+  all(): ReadonlyMap<string, LiveConnection> {
+    return this.#index();
+  }
+
+  #index(): Map<string, LiveConnection> {
     if (this.#live) return this.#live;
     const live = new Map<string, LiveConnection>();
+    this.#live = live;
     for (const ws of this.#sockets()) {
       const state = attachmentOf(ws);
       if (!state || state.closed || ws.readyState !== WebSocket.OPEN) continue;
-      live.set(state.connId, this.connection(ws, state));
+      this.add(state.connId, this.connection(ws, state));
     }
-    this.#live = live;
     return live;
+  }
+
+  add(connId: string, c: LiveConnection): void {
+    this.#index().set(connId, c);
+    const member = this.#people.get(c.key);
+    if (member) member.connections++;
+    else this.#people.set(c.key, { ...c.person, connections: 1 });
+  }
+
+  remove(connId: string): void {
+    const live = this.#index();
+    const c = live.get(connId);
+    if (!c) return;
+    live.delete(connId);
+    const member = this.#people.get(c.key);
+    if (member && --member.connections <= 0) this.#people.delete(c.key);
+  }
+
+  /** How many people are present (a person with several connections counts once). */
+  people(): number {
+    this.#index();
+    return this.#people.size;
+  }
+
+  /** At most `n` members, those present longest first: presence in a large room. */
+  sample(n: number): Member[] {
+    this.#index();
+    const out: Member[] = [];
+    for (const member of this.#people.values()) {
+      if (out.length >= n) break;
+      out.push({ ...member });
+    }
+    return out;
   }
 
   /** Who a connection is in this room (a shared room tells tenants apart). */
@@ -82,20 +124,21 @@ export class LiveConnections {
 
   /** How many open connections the person with this key has. */
   count(key: string): number {
-    let n = 0;
-    for (const c of this.all().values()) if (c.key === key) n++;
-    return n;
+    this.#index();
+    return this.#people.get(key)?.connections ?? 0;
   }
 
   /** One member per person with their connection count, ordered by key. */
   members(): Member[] {
-    const members = new Map<string, Member>();
-    for (const c of this.all().values()) {
-      const member = members.get(c.key);
-      if (member) member.connections++;
-      else members.set(c.key, { ...c.person, connections: 1 });
-    }
-    return [...members].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, member]) => member);
+    return this.page(Number.MAX_SAFE_INTEGER).members;
+  }
+
+  /** Up to `limit` members ordered by key, after the key `after`; `next` is the key to page on from. */
+  page(limit: number, after?: string): { members: Member[]; next?: string } {
+    this.#index();
+    const keys = [...this.#people.keys()].filter((k) => after === undefined || k > after).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const members = keys.slice(0, limit).map((k) => ({ ...this.#people.get(k)! }));
+    return keys.length > limit ? { members, next: keys[limit - 1]! } : { members };
   }
 
   broadcast(text: string, exceptConnId?: string): void {

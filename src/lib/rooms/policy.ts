@@ -20,10 +20,11 @@ export type RoomPolicy = z.output<typeof roomPolicySchema>;
  */
 export interface RoomSettings {
   batchWindowMs: number;
+  presenceListAbove: number;
 }
 
 export function roomSettings(rooms: z.output<typeof roomsSchema>): RoomSettings {
-  return { batchWindowMs: rooms.batchWindowMs };
+  return { batchWindowMs: rooms.batchWindowMs, presenceListAbove: rooms.presenceListAbove };
 }
 
 /** What a room acts on before the Worker ever sent it settings: the schema's defaults. */

@@ -6,7 +6,7 @@
  * that window (who is present is derived from the open sockets); a connection welcomed inside
  * it gets only the changes its `welcome` did not already show.
  */
-import { encodeFrame, PRESENCE_BATCH_MS, type Person, type PresenceFrame } from "./protocol.ts";
+import { encodeFrame, PRESENCE_BATCH_MS, PRESENCE_SAMPLE, type Person, type PresenceFrame } from "./protocol.ts";
 
 /** A person's arrival (first connection) or departure (last connection). */
 export interface PresenceChange {
@@ -20,6 +20,21 @@ export interface PresenceChange {
 export interface PresenceOutlet<C> {
   connections(): Iterable<[connId: string, connection: C]>;
   send(connection: C, text: string): void;
+  /** How many people are present, and above how many frames carry counts and a sample instead of lists. */
+  scale(): { online: number; listAbove: number };
+}
+
+/** A presence frame for a large room: at most `PRESENCE_SAMPLE` joins and leaves, with the counts. */
+export function boundedPresence(frame: PresenceFrame, online: number): PresenceFrame {
+  return {
+    v: 1,
+    type: "presence",
+    joins: frame.joins.slice(0, PRESENCE_SAMPLE),
+    leaves: frame.leaves.slice(0, PRESENCE_SAMPLE),
+    online,
+    joined: frame.joins.length,
+    left: frame.leaves.length,
+  };
 }
 
 /** The net effect of a run of changes: who is in now and was not before, and the reverse. */
@@ -88,7 +103,9 @@ export class PresenceBatcher<C> {
     this.#changes = [];
     this.#welcomedAfter = new Map();
     if (changes.length === 0) return;
-    const all = netPresence(changes);
+    const { online, listAbove } = this.#outlet.scale();
+    const sized = (frame: PresenceFrame | undefined) => (frame && online > listAbove ? boundedPresence(frame, online) : frame);
+    const all = sized(netPresence(changes));
     const shared = all && encodeFrame(all);
     for (const [connId, c] of this.#outlet.connections()) {
       const seen = welcomed.get(connId);
@@ -96,7 +113,7 @@ export class PresenceBatcher<C> {
         if (shared) this.#outlet.send(c, shared);
         continue;
       }
-      const rest = netPresence(changes.slice(seen));
+      const rest = sized(netPresence(changes.slice(seen)));
       if (rest) this.#outlet.send(c, encodeFrame(rest));
     }
   }

@@ -52,6 +52,11 @@ export const PING_INTERVAL_MS = 20_000;
  */
 export const PRESENCE_BATCH_MS = 200;
 /**
+ * In a room with more people than `rooms.presenceListAbove`, `welcome` and `presence` frames
+ * name at most this many people (and carry counts): a sample, not the list.
+ */
+export const PRESENCE_SAMPLE = 20;
+/**
  * A resume replays at most this many bytes of frames; a larger gap gets `reset` with reason
  * `too_far_behind` (page the rest from `GET /v1/rooms/:room/messages?after=`).
  */
@@ -102,7 +107,10 @@ export interface WelcomeFrame {
   headSeq: Seq;
   /** True when `after` was given and everything after it follows (before any live message). */
   resumed: boolean;
+  /** Everyone present; above `rooms.presenceListAbove` people, a sample of `PRESENCE_SAMPLE` (and `online` says how many). */
   presence: Member[];
+  /** Only in a room above `rooms.presenceListAbove` people: how many are present. */
+  online?: number;
   limits: { maxBytes: number; msgPerSec: number };
   /** Only on a connection that opted in (`?batch=1`): it may get `batch` frames. */
   batch?: true;
@@ -145,8 +153,13 @@ export interface ErrorFrame {
 export interface PresenceFrame {
   v: 1;
   type: "presence";
+  /** Who arrived and left; above `rooms.presenceListAbove` people, a sample of at most `PRESENCE_SAMPLE` each. */
   joins: Person[];
   leaves: Person[];
+  /** Only above `rooms.presenceListAbove` people: how many are present now, and how many arrived and left in all. */
+  online?: number;
+  joined?: number;
+  left?: number;
 }
 
 export interface ResetFrame {
