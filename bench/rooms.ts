@@ -16,6 +16,9 @@
  * Each case also runs against a bare relay Durable Object (the floor) under the same driver,
  * so what the room adds is told apart from what the machine and the client can do at all.
  *
+ * Above `rooms.shardAbove` sockets (default 1,000) the room shards: the clients per object are
+ * printed under the table (per-shard load).
+ *
  * With ROOMS_BENCH_BATCH=1 the room's clients opt in to `batch` frames (`?batch=1`);
  * "0,1" runs each case both ways. Frames are counted apart from deliveries, so CPU per frame and
  * per delivery are both reported, and deliveries per workerd CPU-second.
@@ -60,6 +63,8 @@ interface CaseResult {
   delivered: number;
   /** Frames that carried messages (a `batch` frame counts once). */
   frames: number;
+  /** Clients per object: "room" and each shard index (a room above `rooms.shardAbove` sockets shards). */
+  placement: Record<string, number>;
   outOfOrder: number;
   duplicates: number;
   missing: number;
@@ -108,6 +113,7 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
   const ackedSeqs = new Set<number>();
   let received = 0;
   let frames = 0;
+  const placement: Record<string, number> = {};
   const lastSeq = new Array<number>(spec.clients).fill(-1);
   const sockets: WebSocket[] = [];
   const wsBase = spec.url.replace(/^http/, "ws");
@@ -151,7 +157,10 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
         }
         if (text.startsWith('{"v":1,"type":"welcome"')) {
           clearTimeout(timer);
-          lastSeq[i] = Number((JSON.parse(text) as { headSeq: string }).headSeq);
+          const welcome = JSON.parse(text) as { headSeq: string; shard?: number };
+          lastSeq[i] = Number(welcome.headSeq);
+          const where = welcome.shard === undefined ? "room" : `shard ${welcome.shard}`;
+          placement[where] = (placement[where] ?? 0) + 1;
           resolve();
         } else if (text.startsWith('{"v":1,"type":"ack"')) {
           if (measuring) ackedSeqs.add(Number((JSON.parse(text) as { seq: string }).seq));
@@ -219,6 +228,7 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
     expected,
     delivered,
     frames,
+    placement,
     outOfOrder,
     duplicates,
     missing: expected - delivered,
@@ -357,7 +367,11 @@ async function main() {
       closers.push(() => stack.close());
       keys = await loadOrCreateDevKeys(join(work, "data"));
       const mf = workerd(script, {
-        durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true }, ROOMS: { className: "Room", useSQLite: true } },
+        durableObjects: {
+          EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true },
+          ROOMS: { className: "Room", useSQLite: true },
+          ROOM_SHARDS: { className: "RoomShard", useSQLite: true },
+        },
         bindings: {
           ...config.vars,
           ...stack.vars,
@@ -424,6 +438,16 @@ async function main() {
             `${r.outOfOrder} / ${r.duplicates} / ${r.missing} | ${r.p50} | ${r.p99} | ${r.max} | ${r.refused} | ${fmt(r.connectMs)} | ` +
             `${fmt(r.frames)} | ${perDelivery(r.workerdCpuMs, r)} | ${perFrame(r.workerdCpuMs, r)} | ${perCpuSecond(r.workerdCpuMs, r)} | ${perDelivery(r.driverCpuMs, r)} |`,
         ),
+        "",
+        ...rows
+          .filter((r) => Object.keys(r.placement ?? {}).length > 1)
+          .map(
+            (r) =>
+              `${r.target}, ${fmt(r.clients)} clients × ${r.rate} msg/s, clients per object: ` +
+              Object.entries(r.placement)
+                .map(([where, n]) => `${where} ${fmt(n)}`)
+                .join(", "),
+          ),
       ].join("\n"),
     );
   } finally {

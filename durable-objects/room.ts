@@ -59,12 +59,30 @@ import {
   type EphemeralRequest,
   type HelloRequest,
   type Member,
+  type Person,
+  type Sender,
+  type Seq,
   type PublishRequest,
   type ResetReason,
   type ServerFrame,
 } from "../src/lib/rooms/protocol.ts";
 import { SSE_HEARTBEAT_MS, SseStream } from "../src/lib/rooms/sse.ts";
+import {
+  MAX_SHARDS,
+  SHARD_HEADER,
+  shardObjectName,
+  ShardLinks,
+  type AttachResult,
+  type PresenceDelta,
+  type ShardRedirect,
+} from "../src/lib/rooms/shards.ts";
 import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
+
+/** Once a room shards: its own object name (its shards are named after it) and sockets per shard. */
+interface ShardingState {
+  objectName: string;
+  sockets: number[];
+}
 
 /** An open event stream: in memory only (an open response keeps the object awake). */
 interface StreamState {
@@ -82,10 +100,10 @@ export class Room extends DurableObject<Env> {
   readonly #live = new LiveConnections(
     () => this.ctx.getWebSockets(),
     () => this.#history.shared,
+    () => this.#remotePeople(),
   );
   readonly #presence = new PresenceBatcher({
-    connections: () => this.#live.all(),
-    send: sendFrame,
+    announce: (shared, own) => this.#announce(shared, own),
     scale: () => ({ online: this.#live.people(), listAbove: this.#settings.presenceListAbove }),
   });
   /** Open event streams by connId (they are in `#live` too). */
@@ -93,9 +111,16 @@ export class Room extends DurableObject<Env> {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** `msg` and `ephemeral` frames on their way out, batched while the room is busy (`fanout.ts`). */
   readonly #fanout = new FanOut({
-    windowMs: () => (this.#live.anyBatched() ? this.#settings.batchWindowMs : 0),
-    deliver: (frames) => this.#live.deliver(frames),
+    windowMs: () => (this.#links.count > 0 || this.#live.anyBatched() ? this.#settings.batchWindowMs : 0),
+    deliver: (frames) => {
+      this.#live.deliver(frames);
+      this.#links.deliver(frames);
+    },
   });
+  /** This room's shards, once it has any (`src/lib/rooms/shards.ts`); every delivery is pushed to each. */
+  readonly #links = new ShardLinks((index, push) => this.#shardStub(index).push(push));
+  /** Persisted in the object's KV once the room shards: its own name, and sockets per shard. */
+  #sharding: ShardingState | undefined;
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
   #alarmAt: number | null = null;
 
@@ -106,6 +131,156 @@ export class Room extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
+    this.#sharding = ctx.storage.kv.get<ShardingState>("sharding");
+    if (this.#sharding) this.#links.activate(this.#sharding.sockets.length);
+  }
+
+  // ---- shards ------------------------------------------------------------------------------
+
+  #shardStub(index: number) {
+    return this.env.ROOM_SHARDS.getByName(shardObjectName(this.#sharding!.objectName, index));
+  }
+
+  /** Shard sockets attached since the last presence announcement, and their shard. */
+  #attachedTo = new Map<string, number>();
+
+  /** A presence announcement: to this object's connections, and to every shard for its sockets. */
+  #announce(shared: string | undefined, own: ReadonlyMap<string, string | undefined>): void {
+    for (const [connId, c] of this.#live.all()) {
+      const text = own.has(connId) ? own.get(connId) : shared;
+      if (text) sendFrame(c, text);
+    }
+    const attached = this.#attachedTo;
+    this.#attachedTo = new Map();
+    for (let i = 0; i < this.#links.count; i++) {
+      const mine: Record<string, string | null> = {};
+      let any = false;
+      for (const [connId, shard] of attached) {
+        if (shard !== i || !own.has(connId)) continue;
+        mine[connId] = own.get(connId) ?? null;
+        any = true;
+      }
+      if (shared || any) this.#links.presence(i, { text: shared ?? null, ...(any ? { own: mine } : {}) });
+    }
+  }
+
+  /** People on shards, as stored (read when the connection index is rebuilt). */
+  *#remotePeople(): Iterable<{ key: string; member: Member }> {
+    if (!this.#sharding) return;
+    const rows = this.ctx.storage.sql.exec<{ key: string; person: string; connections: number }>(
+      "SELECT key, MIN(person) AS person, SUM(connections) AS connections FROM remote_people GROUP BY key",
+    );
+    for (const row of rows) {
+      yield { key: row.key, member: { ...(JSON.parse(row.person) as Person), connections: row.connections } };
+    }
+  }
+
+  /** The shard for a new socket: the least loaded one under `shardAbove`, else a new one, else the least loaded. */
+  #pickShard(objectName: string, shardAbove: number): number {
+    if (!this.#sharding) {
+      this.ctx.storage.sql.exec(
+        "CREATE TABLE IF NOT EXISTS remote_people (shard INTEGER NOT NULL, key TEXT NOT NULL, person TEXT NOT NULL, connections INTEGER NOT NULL, PRIMARY KEY (shard, key)) WITHOUT ROWID",
+      );
+      this.#sharding = { objectName, sockets: [] };
+    }
+    const sockets = this.#sharding.sockets;
+    let best = -1;
+    for (let i = 0; i < sockets.length; i++) if (sockets[i]! < shardAbove && (best < 0 || sockets[i]! < sockets[best]!)) best = i;
+    if (best < 0 && sockets.length < MAX_SHARDS) {
+      sockets.push(0);
+      best = sockets.length - 1;
+      this.#links.activate(sockets.length);
+    }
+    if (best < 0) best = sockets.indexOf(Math.min(...sockets));
+    this.ctx.storage.kv.put("sharding", this.#sharding);
+    return best;
+  }
+
+  /** Counts connections that opened (+1) or closed (−1) on shard `index`; announces first arrivals and last departures. */
+  #shardDeltas(index: number, deltas: readonly PresenceDelta[], welcomedConnId?: string): void {
+    const sharding = this.#sharding;
+    if (!sharding) return;
+    for (const { key, person, delta } of deltas) {
+      const before = this.#live.count(key);
+      const after = this.#live.adjustRemote(key, person, delta);
+      const row = this.ctx.storage.sql
+        .exec<{ connections: number }>(
+          "INSERT INTO remote_people (shard, key, person, connections) VALUES (?, ?, ?, ?) ON CONFLICT (shard, key) DO UPDATE SET connections = connections + excluded.connections RETURNING connections",
+          index,
+          key,
+          JSON.stringify(person),
+          delta,
+        )
+        .one();
+      if (row.connections <= 0) this.ctx.storage.sql.exec("DELETE FROM remote_people WHERE shard = ? AND key = ?", index, key);
+      sharding.sockets[index] = Math.max(0, (sharding.sockets[index] ?? 0) + delta);
+      if (welcomedConnId !== undefined) this.#presence.welcomed(welcomedConnId, before === 0 && after > 0 ? { key, person } : undefined);
+      else if (before === 0 && after > 0) this.#presence.changed({ key, person, joined: true });
+      else if (before > 0 && after === 0) this.#presence.changed({ key, person, joined: false });
+    }
+    this.ctx.storage.kv.put("sharding", sharding);
+  }
+
+  /**
+   * A shard opens a socket: the connection counts at once, and the shard gets what its welcome
+   * shows and the replay after `after`, up to the head seq it returns, all from this one turn.
+   */
+  async attach(index: number, who: { userId: string; tenant: string; connId: string }, after?: Seq, epoch?: string): Promise<AttachResult> {
+    this.#fanout.flush();
+    const identity = this.#live.identity(who);
+    this.#shardDeltas(index, [{ key: identity.key, person: identity.person, delta: 1 }], who.connId);
+    this.#attachedTo.set(who.connId, index);
+    const history = this.#history;
+    const reset = after === undefined ? undefined : history.resumeProblem(Number(after), epoch, REPLAY_MAX_BYTES);
+    const replay =
+      after === undefined || reset !== undefined ? undefined : [...history.stream(Number(after), history.headSeq)].map((m) => messageFrame(history.room, history.epoch, m));
+    return {
+      epoch: history.epoch,
+      headSeq: history.headSeq,
+      ...this.#presenceList(),
+      ...(replay ? { replay } : {}),
+      ...(reset ? { reset } : {}),
+    };
+  }
+
+  /**
+   * A shard's sockets closed; or (`snapshot`) a shard that started afresh says who it holds
+   * now, which replaces what the room counted for it (sockets that went away with a restarted
+   * shard never reported their close).
+   */
+  async detach(index: number, deltas: PresenceDelta[], snapshot?: PresenceDelta[]): Promise<void> {
+    if (snapshot && this.#sharding) {
+      const counted = new Map<string, PresenceDelta>();
+      for (const row of this.ctx.storage.sql.exec<{ key: string; person: string; connections: number }>(
+        "SELECT key, person, connections FROM remote_people WHERE shard = ?",
+        index,
+      )) {
+        counted.set(row.key, { key: row.key, person: JSON.parse(row.person) as Person, delta: -row.connections });
+      }
+      for (const now of snapshot) {
+        const before = counted.get(now.key);
+        counted.set(now.key, { key: now.key, person: now.person, delta: now.delta + (before?.delta ?? 0) });
+      }
+      this.#shardDeltas(
+        index,
+        [...counted.values()].filter((d) => d.delta !== 0),
+      );
+    }
+    this.#shardDeltas(index, deltas);
+  }
+
+  /** The replay a shard's socket asks for with `hello`: (after, upTo], or why it cannot be. */
+  async replay(after: Seq, epoch: string | undefined, upTo: number): Promise<{ replay?: string[]; reset?: ResetReason }> {
+    const history = this.#history;
+    const reset = history.resumeProblem(Number(after), epoch, REPLAY_MAX_BYTES, upTo);
+    if (reset) return { reset };
+    return { replay: [...history.stream(Number(after), upTo)].map((m) => messageFrame(history.room, history.epoch, m)) };
+  }
+
+  /** A shard's socket sent an `ephemeral`: to everyone but that socket. */
+  async relayEphemeral(from: Sender, event: string, data: unknown): Promise<void> {
+    const text = encodeFrame({ v: 1, type: "ephemeral", room: this.#history.room, from, event, ts: Date.now(), data });
+    this.#fanout.push({ text, ...(from.connId !== null ? { except: from.connId } : {}) });
   }
 
   get #history(): RoomHistory {
@@ -224,6 +399,11 @@ export class Room extends DurableObject<Env> {
     // The Worker answers 401; which check failed is nobody's business.
     if (!identity) return new Response("invalid ticket", { status: 401 });
     const history = this.#adopt(connect.room, connect.shared, connect.settings);
+    // A big room: sockets beyond `shardAbove` go to a shard (the Worker connects it there).
+    if (this.#live.local() >= this.#settings.shardAbove) {
+      const redirect: ShardRedirect = { shard: this.#pickShard(connect.objectName, this.#settings.shardAbove), identity };
+      return new Response(JSON.stringify(redirect), { headers: { [SHARD_HEADER]: String(redirect.shard) } });
+    }
     // What is waiting for the batch window goes out first: this connection starts after it.
     this.#fanout.flush();
     const now = Date.now();
@@ -473,7 +653,7 @@ export class Room extends DurableObject<Env> {
     const tenant = shared ? input.tenant : null;
     const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
-    const stored = this.#store({ ...input, tenant, connId: null }, now);
+    const stored = this.#store({ ...input, tenant, connId: input.connId ?? null }, now);
     this.#fanout.push({ text: messageFrame(room, history.epoch, stored), seq: stored.seq });
     return { seq: String(stored.seq), id: stored.id, dup: false };
   }

@@ -32,6 +32,7 @@ import {
 import { roomAccess, roomSettings, type RoomAccess, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
 import { lastEventSeq } from "../src/lib/rooms/sse.ts";
+import { connectToShard, SHARD_HEADER, shardObjectName, type ShardConnect, type ShardRedirect } from "../src/lib/rooms/shards.ts";
 import { EPOCH, HISTORY_PAGE_MAX, ROOM_LIMITS, ROOM_NAME, ROOMS_SUBPROTOCOL, subprotocolAuth } from "../src/lib/rooms/protocol.ts";
 import { ApiError } from "../src/lib/errors.ts";
 import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
@@ -112,7 +113,10 @@ async function joining(
     if (!presented) throw invalidTicket(c);
     // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
     const access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
-    return { access, identity: { ...base, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret } };
+    return {
+      access,
+      identity: { ...base, shared: access.shared, objectName: access.objectName, via: "ticket", tenant: presented.tenant, secret: presented.secret },
+    };
   }
   const principal = await authenticate(c, how.token ?? how.queryToken);
   const access = allowed(c, room, "read");
@@ -121,6 +125,7 @@ async function joining(
     identity: {
       ...base,
       shared: access.shared,
+      objectName: access.objectName,
       via: "token",
       userId: principal.sub,
       tenant: principal.tenant,
@@ -196,10 +201,29 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
           ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
         },
       });
-      const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
+      let res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
       if (res.status === 401 && identity.via === "ticket") {
         await res.body?.cancel();
         throw invalidTicket(c);
+      }
+      const shard = res.headers.get(SHARD_HEADER);
+      if (shard !== null) {
+        // A big room: the room picked one of its shards for this socket (src/lib/rooms/shards.ts).
+        const redirect = (await res.json()) as ShardRedirect;
+        const connect: ShardConnect = {
+          link: { roomObjectName: access.objectName, index: redirect.shard, room, shared: access.shared },
+          identity: redirect.identity,
+          settings: identity.settings,
+          ...(identity.batch ? { batch: true } : {}),
+          ...(identity.after !== undefined ? { after: identity.after } : {}),
+          ...(identity.epoch !== undefined ? { epoch: identity.epoch } : {}),
+          ...(identity.protocol !== undefined ? { protocol: identity.protocol } : {}),
+          ...(identity.via === "ticket" ? { viaTicket: true } : {}),
+        };
+        res = await orUnavailable(c, () => connectToShard(c.env.ROOM_SHARDS.getByName(shardObjectName(access.objectName, redirect.shard)), connect), {
+          log: "room shard unreachable",
+          detail: "The room cannot be reached right now; retry shortly.",
+        });
       }
       if (res.status !== 101 || !res.webSocket) {
         logLine("error", "room refused an authenticated upgrade", { requestId: c.get("requestId"), status: res.status });

@@ -126,7 +126,10 @@ export const roomPolicySchema = z.strictObject({
 export const ROOMS_BATCH_WINDOW_MS = 20;
 /** Above this many people a room's presence frames carry counts and a sample instead of the full list. */
 export const ROOMS_PRESENCE_LIST_ABOVE = 100;
+/** Above this many sockets on the room's object, new sockets go to shard objects. */
+export const ROOMS_SHARD_ABOVE = 1_000;
 export const roomsSchema = z.strictObject({
+  shardAbove: z.int().min(1).max(1_000_000).default(ROOMS_SHARD_ABOVE),
   batchWindowMs: z.int().min(0).max(1_000).default(ROOMS_BATCH_WINDOW_MS),
   presenceListAbove: z.int().min(1).max(1_000_000).default(ROOMS_PRESENCE_LIST_ABOVE),
   policies: z

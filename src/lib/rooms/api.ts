@@ -35,6 +35,8 @@ export interface TicketPresented {
 export type ConnectRequest = {
   room: string;
   shared: boolean;
+  /** The room object's own name (`roomObjectName`): its shards are named after it. */
+  objectName: string;
   settings: RoomSettings;
   /** The client opted in to `batch` frames (`?batch=1`). */
   batch?: boolean;
@@ -134,6 +136,8 @@ export const PublishBodySchema = z
 /** An HTTP publish as the room takes it: the sender, and `data` already serialized as JSON. */
 export type PublishInput = Omit<z.infer<typeof PublishBodySchema>, "data"> & {
   userId: string;
+  /** The sending socket, when a shard publishes a socket's frame (HTTP publishes have none). */
+  connId?: string;
   /** The sender's tenant: shown (and part of the sender's identity) in shared rooms. */
   tenant: string;
   dataJson: string;

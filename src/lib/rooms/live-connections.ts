@@ -20,6 +20,8 @@ export interface LiveConnection {
   person: Person;
   /** Opted in to `batch` frames. */
   batch: boolean;
+  /** `msg` frames up to this seq already reached the connection another way (welcome's head, a replay). */
+  skipThrough?: number;
 }
 
 /** Sends a frame; a socket that is closing or gone is left to its close event. */
@@ -43,13 +45,15 @@ export class LiveConnections {
   readonly #sockets: () => WebSocket[];
   readonly #shared: () => boolean;
   #live: Map<string, LiveConnection> | undefined;
-  /** People present, by key, with their connection count, in order of arrival. */
+  /** People present, by key, with their connection count, in order of arrival (shards' connections included). */
   #people = new Map<string, Member>();
+  readonly #remote: () => Iterable<{ key: string; member: Member }>;
 
   /** `sockets`: the object's accepted sockets (`ctx.getWebSockets`); `shared`: whether the room is shared across tenants. */
-  constructor(sockets: () => WebSocket[], shared: () => boolean) {
+  constructor(sockets: () => WebSocket[], shared: () => boolean, remote: () => Iterable<{ key: string; member: Member }> = () => []) {
     this.#sockets = sockets;
     this.#shared = shared;
+    this.#remote = remote;
   }
 
   /**
@@ -64,6 +68,7 @@ export class LiveConnections {
     if (this.#live) return this.#live;
     const live = new Map<string, LiveConnection>();
     this.#live = live;
+    for (const { key, member } of this.#remote()) this.#people.set(key, { ...member });
     for (const ws of this.#sockets()) {
       const state = attachmentOf(ws);
       if (!state || state.closed || ws.readyState !== WebSocket.OPEN) continue;
@@ -79,13 +84,31 @@ export class LiveConnections {
     else this.#people.set(c.key, { ...c.person, connections: 1 });
   }
 
-  remove(connId: string): void {
+  /** Forgets a connection; false when it was not indexed (already gone). */
+  remove(connId: string): boolean {
     const live = this.#index();
     const c = live.get(connId);
-    if (!c) return;
+    if (!c) return false;
     live.delete(connId);
     const member = this.#people.get(c.key);
     if (member && --member.connections <= 0) this.#people.delete(c.key);
+    return true;
+  }
+
+  /** Counts `delta` connections of a person held elsewhere (on a shard); returns their count after it. */
+  adjustRemote(key: string, person: Person, delta: number): number {
+    this.#index();
+    const member = this.#people.get(key);
+    const count = (member?.connections ?? 0) + delta;
+    if (count <= 0) this.#people.delete(key);
+    else if (member) member.connections = count;
+    else this.#people.set(key, { ...person, connections: count });
+    return Math.max(0, count);
+  }
+
+  /** Connections held by this object (sockets and streams, not a shard's). */
+  local(): number {
+    return this.#index().size;
   }
 
   /** How many people are present (a person with several connections counts once). */
@@ -113,7 +136,7 @@ export class LiveConnections {
   }
 
   connection(ws: WebSocket, state: ConnectionState): LiveConnection {
-    return { ws, ...this.identity(state), batch: state.batch === true };
+    return { ws, ...this.identity(state), batch: state.batch === true, skipThrough: state.startSeq };
   }
 
   /** Whether any open connection takes `batch` frames (only then is batching worth a wait). */
@@ -155,7 +178,16 @@ export class LiveConnections {
     let batch: string | undefined;
     /** The frames as events, encoded once for every stream. */
     let events: Uint8Array | undefined;
+    let firstSeq: number | undefined;
+    for (const f of frames) if (f.seq !== undefined && (firstSeq === undefined || f.seq < firstSeq)) firstSeq = f.seq;
     for (const [connId, c] of this.all()) {
+      if (c.skipThrough !== undefined && firstSeq !== undefined && firstSeq <= c.skipThrough) {
+        // Joined while these were on their way: only what it has not had (rare, not shared).
+        const skip = c.skipThrough;
+        const rest = frames.filter((f) => f.except !== connId && (f.seq === undefined || f.seq > skip));
+        if (rest.length) this.#sendOwn(c, rest);
+        continue;
+      }
       if (c.stream) {
         if (!excepted.has(connId)) c.stream.writeBytes((events ??= encoder.encode(frames.map((f) => sseEvent(f.text, f.seq)).join(""))));
         else c.stream.write(frames.filter((f) => f.except !== connId).map((f) => sseEvent(f.text, f.seq)).join(""));
@@ -171,5 +203,12 @@ export class LiveConnections {
         else if (own.length === 1) sendText(c.ws, own[0]!);
       } else sendText(c.ws, (batch ??= encodeBatch(frames.map((f) => f.text))));
     }
+  }
+
+  #sendOwn(c: LiveConnection, frames: readonly OutFrame[]): void {
+    if (c.stream) c.stream.write(frames.map((f) => sseEvent(f.text, f.seq)).join(""));
+    else if (!c.ws) return;
+    else if (c.batch && frames.length > 1) sendText(c.ws, encodeBatch(frames.map((f) => f.text)));
+    else for (const f of frames) sendText(c.ws, f.text);
   }
 }

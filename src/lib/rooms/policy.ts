@@ -21,10 +21,11 @@ export type RoomPolicy = z.output<typeof roomPolicySchema>;
 export interface RoomSettings {
   batchWindowMs: number;
   presenceListAbove: number;
+  shardAbove: number;
 }
 
 export function roomSettings(rooms: z.output<typeof roomsSchema>): RoomSettings {
-  return { batchWindowMs: rooms.batchWindowMs, presenceListAbove: rooms.presenceListAbove };
+  return { batchWindowMs: rooms.batchWindowMs, presenceListAbove: rooms.presenceListAbove, shardAbove: rooms.shardAbove };
 }
 
 /** What a room acts on before the Worker ever sent it settings: the schema's defaults. */

@@ -16,10 +16,13 @@ export interface PresenceChange {
   joined: boolean;
 }
 
-/** Where announcements go: the room's open connections. */
-export interface PresenceOutlet<C> {
-  connections(): Iterable<[connId: string, connection: C]>;
-  send(connection: C, text: string): void;
+/** Where announcements go: the room's open connections (its own, and its shards'). */
+export interface PresenceOutlet {
+  /**
+   * Sends `shared` to every connection except those in `own`, which were welcomed since the
+   * last announcement and get their own frame (or, `undefined`, none: their welcome showed it all).
+   */
+  announce(shared: string | undefined, own: ReadonlyMap<string, string | undefined>): void;
   /** How many people are present, and above how many frames carry counts and a sample instead of lists. */
   scale(): { online: number; listAbove: number };
 }
@@ -55,8 +58,8 @@ export function netPresence(changes: PresenceChange[]): PresenceFrame | undefine
   return frame.joins.length || frame.leaves.length ? frame : undefined;
 }
 
-export class PresenceBatcher<C> {
-  readonly #outlet: PresenceOutlet<C>;
+export class PresenceBatcher {
+  readonly #outlet: PresenceOutlet;
   /** Changes not announced yet, in order. */
   #changes: PresenceChange[] = [];
   /** Connections welcomed since the last announcement, with how many changes their welcome showed. */
@@ -64,7 +67,7 @@ export class PresenceBatcher<C> {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #announcedAt = 0;
 
-  constructor(outlet: PresenceOutlet<C>) {
+  constructor(outlet: PresenceOutlet) {
     this.#outlet = outlet;
   }
 
@@ -87,6 +90,12 @@ export class PresenceBatcher<C> {
     this.#schedule();
   }
 
+  /** A person arrived or left through a connection held elsewhere (a shard's). */
+  changed(change: PresenceChange): void {
+    this.#changes.push(change);
+    this.#schedule();
+  }
+
   #schedule(): void {
     if (this.#timer !== undefined) return;
     const wait = this.#announcedAt + PRESENCE_BATCH_MS - Date.now();
@@ -106,15 +115,11 @@ export class PresenceBatcher<C> {
     const { online, listAbove } = this.#outlet.scale();
     const sized = (frame: PresenceFrame | undefined) => (frame && online > listAbove ? boundedPresence(frame, online) : frame);
     const all = sized(netPresence(changes));
-    const shared = all && encodeFrame(all);
-    for (const [connId, c] of this.#outlet.connections()) {
-      const seen = welcomed.get(connId);
-      if (seen === undefined) {
-        if (shared) this.#outlet.send(c, shared);
-        continue;
-      }
+    const own = new Map<string, string | undefined>();
+    for (const [connId, seen] of welcomed) {
       const rest = sized(netPresence(changes.slice(seen)));
-      if (rest) this.#outlet.send(c, encodeFrame(rest));
+      own.set(connId, rest && encodeFrame(rest));
     }
+    this.#outlet.announce(all && encodeFrame(all), own);
   }
 }

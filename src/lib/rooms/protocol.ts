@@ -114,6 +114,8 @@ export interface WelcomeFrame {
   limits: { maxBytes: number; msgPerSec: number };
   /** Only on a connection that opted in (`?batch=1`): it may get `batch` frames. */
   batch?: true;
+  /** Only on a socket a big room placed on one of its shards: which one (for load figures; nothing else changes). */
+  shard?: number;
 }
 
 /** A stored message as sent live, in a replay and (without `v`, `type`, `room`, `epoch`) by the history API. */
