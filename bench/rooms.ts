@@ -113,6 +113,7 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
   const ackedSeqs = new Set<number>();
   let received = 0;
   let frames = 0;
+  let lastFrameAt = 0;
   const placement: Record<string, number> = {};
   const lastSeq = new Array<number>(spec.clients).fill(-1);
   const sockets: WebSocket[] = [];
@@ -143,6 +144,7 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
       ws.addEventListener("close", () => closed++);
       ws.addEventListener("message", (e: MessageEvent) => {
         const text = e.data as string;
+        lastFrameAt = performance.now();
         // Messages are what is measured; welcome, presence and acks are few.
         if (text.startsWith('{"v":1,"type":"msg"')) {
           if (measuring) frames++;
@@ -177,7 +179,10 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
     await Promise.all(Array.from({ length: Math.min(50, spec.clients - i) }, (_, k) => open(i + k)));
   }
   const connectMs = performance.now() - t0;
-  await sleep(1_000); // let the presence announcements drain
+  // Let the join storm's presence announcements drain: until no frame came for 1 s (at most 60 s).
+  const settleUntil = performance.now() + 60_000;
+  do await sleep(250);
+  while (performance.now() - lastFrameAt < 1_000 && performance.now() < settleUntil);
 
   // Publishers: at most 10 msg/s each (the per-connection limit is 20/s sustained).
   const publishers = Math.min(spec.clients, Math.max(1, Math.ceil(spec.rate / 10)));
