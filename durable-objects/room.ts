@@ -14,9 +14,17 @@
  * epoch, seq, history and dedupe are in SQLite. A woken object rebuilds its in-memory index of
  * connections from `ctx.getWebSockets()` and carries on with the same presence and seq.
  *
- * Order: a publish assigns its seq, stores it and sends it to every socket in one synchronous
- * turn, so every receiver sees the room's messages in seq order; a resume replays the gap in
- * the same turn as the socket is accepted (or its `hello` arrives), so before any live message.
+ * Order: a publish assigns its seq and stores it in one synchronous turn and hands the frame to
+ * the fan-out (`src/lib/rooms/fanout.ts`), which sends frames in seq order: at once when the
+ * room is idle, or at the end of a batch window (`rooms.batchWindowMs`) when it is busy, as one
+ * `batch` frame to connections that opted in. What waits in a window goes out before a new
+ * connection is accepted, and a resume replays the gap in the same turn as the connection is
+ * accepted (or its `hello` arrives), so every receiver sees every message once, in seq order.
+ *
+ * Event streams (`GET /v1/rooms/:room/events`, `src/lib/rooms/sse.ts`) are members like
+ * sockets, held in memory. Above `rooms.shardAbove` sockets new sockets go to `RoomShard`
+ * objects (`src/lib/rooms/shards.ts`): this object still orders, stores and deduplicates, and
+ * pushes every delivery to its shards; it keeps everyone's presence.
  *
  * One alarm covers all timers: the earliest token expiry (close 4001), the idle timeout of the
  * quietest connection (`IDLE_TIMEOUT_MS`: closed and announced as a leave, which catches
