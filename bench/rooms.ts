@@ -40,7 +40,13 @@ import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { workerdCpuMs } from "./proc-cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const list = (v: string | undefined, fallback: number[]) => (v ? v.split(",").map(Number).filter((n) => n > 0) : fallback);
+const list = (v: string | undefined, fallback: number[]) =>
+  v
+    ? v
+        .split(",")
+        .map(Number)
+        .filter((n) => n > 0)
+    : fallback;
 
 interface CaseSpec {
   url: string;
@@ -121,7 +127,10 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
 
   const open = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(`${wsBase}/v1/rooms/${spec.room}/ws${spec.batch ? "?batch=1" : ""}`, ["rooms.v1", `bearer.${spec.tokens[i]}`]);
+      const ws = new WebSocket(`${wsBase}/v1/rooms/${spec.room}/ws${spec.batch ? "?batch=1" : ""}`, [
+        "rooms.v1",
+        `bearer.${spec.tokens[i]}`,
+      ]);
       const take = (f: { seq: string; data: { s: number } }, now: number) => {
         const seq = Number(f.seq);
         const prev = lastSeq[i]!;
@@ -154,7 +163,8 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
         if (text.startsWith('{"v":1,"type":"batch"')) {
           if (measuring) frames++;
           const now = performance.now();
-          for (const f of (JSON.parse(text) as { messages: Array<{ seq: string; data: { s: number } }> }).messages) take(f, now);
+          for (const f of (JSON.parse(text) as { messages: Array<{ seq: string; data: { s: number } }> }).messages)
+            take(f, now);
           return;
         }
         if (text.startsWith('{"v":1,"type":"welcome"')) {
@@ -172,7 +182,10 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
     });
 
   // Every client pings every 20 s from the start, as the page does (the room closes silent ones after 60 s).
-  const pinger = setInterval(() => sockets.forEach((ws) => ws.readyState === WebSocket.OPEN && ws.send("ping")), 20_000);
+  const pinger = setInterval(
+    () => sockets.forEach((ws) => ws.readyState === WebSocket.OPEN && ws.send("ping")),
+    20_000,
+  );
   const t0 = performance.now();
   // Join in waves of 50.
   for (let i = 0; i < spec.clients; i += 50) {
@@ -210,7 +223,11 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
   );
   // Drain: until every publish is answered and every acked message reached every client, or 30 s.
   const drainUntil = performance.now() + 30_000;
-  while (performance.now() < drainUntil && (ackedSeqs.size + refused < published || received < ackedSeqs.size * spec.clients)) await sleep(50);
+  while (
+    performance.now() < drainUntil &&
+    (ackedSeqs.size + refused < published || received < ackedSeqs.size * spec.clients)
+  )
+    await sleep(50);
   measuring = false;
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(`${JSON.stringify({ mark: "end" })}\n`);
@@ -263,8 +280,21 @@ export default { fetch: app.fetch };
     );
     console.log("bench:rooms: src/app.ts does not mount roomsRoutes yet; benchmarking createApp() + roomsRoutes");
   }
-  const args = [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir, ...(entry ? [entry] : [])];
-  execFileSync(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const args = [
+    wranglerBin(),
+    "deploy",
+    "--dry-run",
+    "--config",
+    join(root, "wrangler.toml"),
+    "--outdir",
+    outDir,
+    ...(entry ? [entry] : []),
+  ];
+  execFileSync(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
@@ -273,7 +303,9 @@ export default { fetch: app.fetch };
 /** Runs one case in a driver process; `cpu` samples the server's CPU at the driver's marks. */
 function runDriver(spec: CaseSpec, cpu: () => number | undefined): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--drive"], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--drive"], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     let out = "";
     let start: number | undefined;
     let serverMs: number | undefined;
@@ -401,7 +433,9 @@ async function main() {
     const maxClients = Math.max(...clientCounts);
     console.log(`bench:rooms: signing ${maxClients} tokens…`);
     const tokens = await Promise.all(
-      Array.from({ length: maxClients }, (_, i) => signDevToken(keys, { sub: `bench-${i}`, tenant: "bench", ttlSeconds: 3600, issuer, audience })),
+      Array.from({ length: maxClients }, (_, i) =>
+        signDevToken(keys, { sub: `bench-${i}`, tenant: "bench", ttlSeconds: 3600, issuer, audience }),
+      ),
     );
 
     const rows: Array<CaseResult & { target: string }> = [];
@@ -420,15 +454,20 @@ async function main() {
           };
           const result = await runDriver(spec, () => (target.url === external ? undefined : workerdCpuMs()));
           rows.push({ ...result, target: target.name });
-          console.log(`p50 ${result.p50} ms, p99 ${result.p99} ms, reach ${(result.delivered / Math.max(1, result.expected)).toFixed(4)}`);
+          console.log(
+            `p50 ${result.p50} ms, p99 ${result.p99} ms, reach ${(result.delivered / Math.max(1, result.expected)).toFixed(4)}`,
+          );
         }
       }
     }
 
     const fmt = (n: number) => n.toLocaleString("en-US");
-    const perDelivery = (ms: number | undefined, r: CaseResult) => (ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.delivered)).toFixed(1));
-    const perFrame = (ms: number | undefined, r: CaseResult) => (ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.frames)).toFixed(1));
-    const perCpuSecond = (ms: number | undefined, r: CaseResult) => (ms === undefined || ms <= 0 ? "–" : fmt(Math.round((r.delivered * 1000) / ms)));
+    const perDelivery = (ms: number | undefined, r: CaseResult) =>
+      ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.delivered)).toFixed(1);
+    const perFrame = (ms: number | undefined, r: CaseResult) =>
+      ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.frames)).toFixed(1);
+    const perCpuSecond = (ms: number | undefined, r: CaseResult) =>
+      ms === undefined || ms <= 0 ? "–" : fmt(Math.round((r.delivered * 1000) / ms));
     console.log(
       [
         "",

@@ -18,7 +18,13 @@ import type { OutFrame } from "../src/lib/rooms/fanout.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
 import { LiveConnections, sendFrame, sendText } from "../src/lib/rooms/live-connections.ts";
 import { CloseCode, encodeFrame, IDLE_TIMEOUT_MS, ROOM_LIMITS, type ServerFrame } from "../src/lib/rooms/protocol.ts";
-import { SHARD_CONNECT_HEADER, type PresenceDelta, type ShardConnect, type ShardLink, type ShardPush } from "../src/lib/rooms/shards.ts";
+import {
+  SHARD_CONNECT_HEADER,
+  type PresenceDelta,
+  type ShardConnect,
+  type ShardLink,
+  type ShardPush,
+} from "../src/lib/rooms/shards.ts";
 
 export class RoomShard extends DurableObject<Env> {
   #link: ShardLink | undefined;
@@ -81,7 +87,12 @@ export class RoomShard extends DurableObject<Env> {
     this.#attaching.add(meanwhile);
     let attached;
     try {
-      attached = await this.#room().attach(connect.link.index, { userId: identity.userId, tenant: identity.tenant, connId }, connect.after, connect.epoch);
+      attached = await this.#room().attach(
+        connect.link.index,
+        { userId: identity.userId, tenant: identity.tenant, connId },
+        connect.after,
+        connect.epoch,
+      );
     } finally {
       this.#attaching.delete(meanwhile);
     }
@@ -109,9 +120,11 @@ export class RoomShard extends DurableObject<Env> {
       shard: connect.link.index,
     };
     sendText(server, encodeFrame(welcome));
-    if (attached.reset) sendText(server, encodeFrame({ v: 1, type: "reset", reason: attached.reset, headSeq: String(attached.headSeq) }));
+    if (attached.reset)
+      sendText(server, encodeFrame({ v: 1, type: "reset", reason: attached.reset, headSeq: String(attached.headSeq) }));
     for (const text of attached.replay ?? []) sendText(server, text);
-    for (const f of meanwhile) if (f.except !== state.connId && (f.seq === undefined || f.seq > attached.headSeq)) sendText(server, f.text);
+    for (const f of meanwhile)
+      if (f.except !== state.connId && (f.seq === undefined || f.seq > attached.headSeq)) sendText(server, f.text);
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
     const headers: Record<string, string> = connect.protocol ? { "sec-websocket-protocol": connect.protocol } : {};
     if (connect.viaTicket) headers[CONNECTED_USER_HEADER] = encodeURIComponent(state.userId);
@@ -154,7 +167,8 @@ export class RoomShard extends DurableObject<Env> {
       const live = this.#live.all().get(state.connId);
       if (live) live.batch = frame.batch;
     }
-    const resume = frame?.type === "hello" && !(frame.batch !== undefined && frame.after === undefined && frame.epoch === undefined);
+    const resume =
+      frame?.type === "hello" && !(frame.batch !== undefined && frame.after === undefined && frame.epoch === undefined);
     const firstResume = resume && !state.resumed;
     if (firstResume) state.resumed = true;
     ws.serializeAttachment(state);
@@ -164,7 +178,15 @@ export class RoomShard extends DurableObject<Env> {
     if (frame.type === "hello") {
       if (!resume) return;
       if (!firstResume) {
-        sendText(ws, encodeFrame({ v: 1, type: "error", code: "bad_frame", message: "This connection already resumed; reconnect to resume again." }));
+        sendText(
+          ws,
+          encodeFrame({
+            v: 1,
+            type: "error",
+            code: "bad_frame",
+            message: "This connection already resumed; reconnect to resume again.",
+          }),
+        );
         return;
       }
       if (frame.after === undefined) return;
@@ -188,7 +210,17 @@ export class RoomShard extends DurableObject<Env> {
       dataJson: JSON.stringify(frame.data),
       ...(frame.clientMsgId !== undefined ? { clientMsgId: frame.clientMsgId } : {}),
     });
-    sendText(ws, encodeFrame({ v: 1, type: "ack", ...ref, seq: result.seq, id: result.id, ...(result.dup ? { dup: true as const } : {}) }));
+    sendText(
+      ws,
+      encodeFrame({
+        v: 1,
+        type: "ack",
+        ...ref,
+        seq: result.seq,
+        id: result.id,
+        ...(result.dup ? { dup: true as const } : {}),
+      }),
+    );
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {

@@ -49,7 +49,12 @@ import {
   type PublishResult,
   type RoomInfo,
 } from "../src/lib/rooms/api.ts";
-import { attachmentOf, newConnection, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
+import {
+  attachmentOf,
+  newConnection,
+  type ConnectionIdentity,
+  type ConnectionState,
+} from "../src/lib/rooms/connection.ts";
 import { FanOut } from "../src/lib/rooms/fanout.ts";
 import { messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
@@ -193,7 +198,8 @@ export class Room extends DurableObject<Env> {
     }
     const sockets = this.#sharding.sockets;
     let best = -1;
-    for (let i = 0; i < sockets.length; i++) if (sockets[i]! < shardAbove && (best < 0 || sockets[i]! < sockets[best]!)) best = i;
+    for (let i = 0; i < sockets.length; i++)
+      if (sockets[i]! < shardAbove && (best < 0 || sockets[i]! < sockets[best]!)) best = i;
     if (best < 0 && sockets.length < MAX_SHARDS) {
       sockets.push(0);
       best = sockets.length - 1;
@@ -220,9 +226,11 @@ export class Room extends DurableObject<Env> {
           delta,
         )
         .one();
-      if (row.connections <= 0) this.ctx.storage.sql.exec("DELETE FROM remote_people WHERE shard = ? AND key = ?", index, key);
+      if (row.connections <= 0)
+        this.ctx.storage.sql.exec("DELETE FROM remote_people WHERE shard = ? AND key = ?", index, key);
       sharding.sockets[index] = Math.max(0, (sharding.sockets[index] ?? 0) + delta);
-      if (welcomedConnId !== undefined) this.#presence.welcomed(welcomedConnId, before === 0 && after > 0 ? { key, person } : undefined);
+      if (welcomedConnId !== undefined)
+        this.#presence.welcomed(welcomedConnId, before === 0 && after > 0 ? { key, person } : undefined);
       else if (before === 0 && after > 0) this.#presence.changed({ key, person, joined: true });
       else if (before > 0 && after === 0) this.#presence.changed({ key, person, joined: false });
     }
@@ -233,7 +241,12 @@ export class Room extends DurableObject<Env> {
    * A shard opens a socket: the connection counts at once, and the shard gets what its welcome
    * shows and the replay after `after`, up to the head seq it returns, all from this one turn.
    */
-  async attach(index: number, who: { userId: string; tenant: string; connId: string }, after?: Seq, epoch?: string): Promise<AttachResult> {
+  async attach(
+    index: number,
+    who: { userId: string; tenant: string; connId: string },
+    after?: Seq,
+    epoch?: string,
+  ): Promise<AttachResult> {
     this.#fanout.flush();
     const identity = this.#live.identity(who);
     this.#shardDeltas(index, [{ key: identity.key, person: identity.person, delta: 1 }], who.connId);
@@ -241,7 +254,9 @@ export class Room extends DurableObject<Env> {
     const history = this.#history;
     const reset = after === undefined ? undefined : history.resumeProblem(Number(after), epoch, REPLAY_MAX_BYTES);
     const replay =
-      after === undefined || reset !== undefined ? undefined : [...history.stream(Number(after), history.headSeq)].map((m) => messageFrame(history.room, history.epoch, m));
+      after === undefined || reset !== undefined
+        ? undefined
+        : [...history.stream(Number(after), history.headSeq)].map((m) => messageFrame(history.room, history.epoch, m));
     return {
       epoch: history.epoch,
       headSeq: history.headSeq,
@@ -278,11 +293,17 @@ export class Room extends DurableObject<Env> {
   }
 
   /** The replay a shard's socket asks for with `hello`: (after, upTo], or why it cannot be. */
-  async replay(after: Seq, epoch: string | undefined, upTo: number): Promise<{ replay?: string[]; reset?: ResetReason }> {
+  async replay(
+    after: Seq,
+    epoch: string | undefined,
+    upTo: number,
+  ): Promise<{ replay?: string[]; reset?: ResetReason }> {
     const history = this.#history;
     const reset = history.resumeProblem(Number(after), epoch, REPLAY_MAX_BYTES, upTo);
     if (reset) return { reset };
-    return { replay: [...history.stream(Number(after), upTo)].map((m) => messageFrame(history.room, history.epoch, m)) };
+    return {
+      replay: [...history.stream(Number(after), upTo)].map((m) => messageFrame(history.room, history.epoch, m)),
+    };
   }
 
   /** A shard's socket sent an `ephemeral`: to everyone but that socket. */
@@ -322,7 +343,10 @@ export class Room extends DurableObject<Env> {
 
   /** Whether this object ever issued a ticket (read without creating anything). */
   #hasTickets(): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").toArray().length > 0;
+    return (
+      this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").toArray()
+        .length > 0
+    );
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -383,7 +407,14 @@ export class Room extends DurableObject<Env> {
     for (const [connId, s] of this.#streams) {
       if (s.expiresAt > now) deadlines.push(s.expiresAt);
       else {
-        s.stream.frame(encodeFrame({ v: 1, type: "error", code: "token_expired", message: "Your token expired; reconnect with a new one." }));
+        s.stream.frame(
+          encodeFrame({
+            v: 1,
+            type: "error",
+            code: "token_expired",
+            message: "Your token expired; reconnect with a new one.",
+          }),
+        );
         s.stream.close();
         this.#streamGone(connId);
       }
@@ -398,7 +429,8 @@ export class Room extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const header = request.headers.get(CONNECT_HEADER);
-    if (header && new URL(request.url).pathname === EVENTS_PATH) return this.#openStream(JSON.parse(header) as ConnectRequest);
+    if (header && new URL(request.url).pathname === EVENTS_PATH)
+      return this.#openStream(JSON.parse(header) as ConnectRequest);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !header) {
       return new Response("expected an authenticated WebSocket upgrade from the Worker", { status: 426 });
     }
@@ -409,7 +441,10 @@ export class Room extends DurableObject<Env> {
     const history = this.#adopt(connect.room, connect.shared, connect.settings);
     // A big room: sockets beyond `shardAbove` go to a shard (the Worker connects it there).
     if (this.#live.local() >= this.#settings.shardAbove) {
-      const redirect: ShardRedirect = { shard: this.#pickShard(connect.objectName, this.#settings.shardAbove), identity };
+      const redirect: ShardRedirect = {
+        shard: this.#pickShard(connect.objectName, this.#settings.shardAbove),
+        identity,
+      };
       return new Response(JSON.stringify(redirect), { headers: { [SHARD_HEADER]: String(redirect.shard) } });
     }
     // What is waiting for the batch window goes out first: this connection starts after it.
@@ -430,8 +465,12 @@ export class Room extends DurableObject<Env> {
       reset = history.resumeProblem(Number(connect.after), connect.epoch, REPLAY_MAX_BYTES);
     }
     server.serializeAttachment(state);
-    sendText(server, this.#welcome(state.connId, connect.after !== undefined && reset === undefined, state.batch === true));
-    if (connect.after !== undefined) this.#resume((text) => sendText(server, text), Number(connect.after), reset, history.headSeq);
+    sendText(
+      server,
+      this.#welcome(state.connId, connect.after !== undefined && reset === undefined, state.batch === true),
+    );
+    if (connect.after !== undefined)
+      this.#resume((text) => sendText(server, text), Number(connect.after), reset, history.headSeq);
     this.#presence.welcomed(state.connId, firstOfUser ? live : undefined);
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
 
@@ -443,12 +482,24 @@ export class Room extends DurableObject<Env> {
   /** Who connects: the identity the Worker verified, or the one a ticket (redeemed now) was issued to. */
   async #identify(connect: ConnectRequest): Promise<ConnectionIdentity | undefined> {
     if (connect.via !== "ticket") {
-      return { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
+      return {
+        userId: connect.userId,
+        tenant: connect.tenant,
+        canPublish: connect.canPublish,
+        expiresAt: connect.expiresAt,
+      };
     }
     // Anyone can present a made-up ticket: refuse it without writing anything.
     const hash = await ticketHash(connect.secret);
     const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
-    return grant && { userId: grant.userId, tenant: grant.tenant, canPublish: grant.canPublish, expiresAt: grant.tokenExpiresAt };
+    return (
+      grant && {
+        userId: grant.userId,
+        tenant: grant.tenant,
+        canPublish: grant.canPublish,
+        expiresAt: grant.tokenExpiresAt,
+      }
+    );
   }
 
   #welcome(connId: string, resumed: boolean, batch: boolean): string {
@@ -470,11 +521,18 @@ export class Room extends DurableObject<Env> {
   /** Everyone present, or above `presenceListAbove` people a sample and how many there are. */
   #presenceList(): { presence: Member[]; online?: number } {
     const online = this.#live.people();
-    return online > this.#settings.presenceListAbove ? { presence: this.#live.sample(PRESENCE_SAMPLE), online } : { presence: this.#live.members() };
+    return online > this.#settings.presenceListAbove
+      ? { presence: this.#live.sample(PRESENCE_SAMPLE), online }
+      : { presence: this.#live.members() };
   }
 
   /** Replays (after, upTo] to one connection (`send`), or tells it why it cannot. */
-  #resume(send: (text: string, seq?: number) => void, after: number, reset: ResetReason | undefined, upTo: number): void {
+  #resume(
+    send: (text: string, seq?: number) => void,
+    after: number,
+    reset: ResetReason | undefined,
+    upTo: number,
+  ): void {
     const history = this.#history;
     if (reset) {
       send(encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
@@ -515,7 +573,10 @@ export class Room extends DurableObject<Env> {
         this.#heartbeat = undefined;
       }
     }, SSE_HEARTBEAT_MS);
-    const headers: Record<string, string> = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" };
+    const headers: Record<string, string> = {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+    };
     if (connect.via === "ticket") headers[CONNECTED_USER_HEADER] = encodeURIComponent(identity.userId);
     return new Response(stream.readable, { headers });
   }
@@ -560,7 +621,12 @@ export class Room extends DurableObject<Env> {
       if (frame.after === undefined && frame.epoch === undefined) return;
     }
     if (state.resumed) {
-      this.#reply(ws, { v: 1, type: "error", code: "bad_frame", message: "This connection already resumed; reconnect to resume again." });
+      this.#reply(ws, {
+        v: 1,
+        type: "error",
+        code: "bad_frame",
+        message: "This connection already resumed; reconnect to resume again.",
+      });
       return;
     }
     state.resumed = true;
@@ -581,7 +647,10 @@ export class Room extends DurableObject<Env> {
       clientMsgId: frame.clientMsgId,
     };
     const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
-    const dup = input.clientMsgId !== undefined ? this.#history.duplicate(state.userId, input.tenant, input.clientMsgId, now) : undefined;
+    const dup =
+      input.clientMsgId !== undefined
+        ? this.#history.duplicate(state.userId, input.tenant, input.clientMsgId, now)
+        : undefined;
     if (dup) {
       this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(dup.seq), id: dup.id, dup: true });
       return;
@@ -659,7 +728,8 @@ export class Room extends DurableObject<Env> {
     const history = this.#adopt(room, shared, settings);
     const now = Date.now();
     const tenant = shared ? input.tenant : null;
-    const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
+    const dup =
+      input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
     const stored = this.#store({ ...input, tenant, connId: input.connId ?? null }, now);
     this.#fanout.push({ text: messageFrame(room, history.epoch, stored), seq: stored.seq });

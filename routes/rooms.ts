@@ -32,15 +32,31 @@ import {
 import { roomAccess, roomSettings, type RoomAccess, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
 import { lastEventSeq } from "../src/lib/rooms/sse.ts";
-import { connectToShard, SHARD_HEADER, shardObjectName, type ShardConnect, type ShardRedirect } from "../src/lib/rooms/shards.ts";
-import { EPOCH, HISTORY_PAGE_MAX, ROOM_LIMITS, ROOM_NAME, ROOMS_SUBPROTOCOL, subprotocolAuth } from "../src/lib/rooms/protocol.ts";
+import {
+  connectToShard,
+  SHARD_HEADER,
+  shardObjectName,
+  type ShardConnect,
+  type ShardRedirect,
+} from "../src/lib/rooms/shards.ts";
+import {
+  EPOCH,
+  HISTORY_PAGE_MAX,
+  ROOM_LIMITS,
+  ROOM_NAME,
+  ROOMS_SUBPROTOCOL,
+  subprotocolAuth,
+} from "../src/lib/rooms/protocol.ts";
 import { ApiError } from "../src/lib/errors.ts";
 import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
 import { logLine } from "../src/lib/log.ts";
 import { authenticate, bearerToken, requireAuth, WWW_AUTHENTICATE } from "../src/middleware/auth.ts";
 
 const RoomParams = z.object({
-  room: z.string().regex(ROOM_NAME).openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
+  room: z
+    .string()
+    .regex(ROOM_NAME)
+    .openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
 });
 
 const tokenProblems = {
@@ -56,7 +72,8 @@ function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): Ro
   if (!access[need]) {
     c.get("log").auth = "forbidden";
     throw new ApiError("forbidden", {
-      detail: need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
+      detail:
+        need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
     });
   }
   return access;
@@ -115,7 +132,14 @@ async function joining(
     const access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
     return {
       access,
-      identity: { ...base, shared: access.shared, objectName: access.objectName, via: "ticket", tenant: presented.tenant, secret: presented.secret },
+      identity: {
+        ...base,
+        shared: access.shared,
+        objectName: access.objectName,
+        via: "ticket",
+        tenant: presented.tenant,
+        secret: presented.secret,
+      },
     };
   }
   const principal = await authenticate(c, how.token ?? how.queryToken);
@@ -151,7 +175,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       tags: ["Rooms"],
       summary: "Join the room over WebSocket",
       description:
-        "Upgrade to the rooms protocol (README, \"Live rooms\"). Checked before the upgrade: a `?ticket=` from " +
+        'Upgrade to the rooms protocol (README, "Live rooms"). Checked before the upgrade: a `?ticket=` from ' +
         "`POST /v1/rooms/{room}/tickets` (what browsers use), or the token as `Authorization: Bearer` or the subprotocol " +
         `\`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token). ` +
         "`?access_token=` is refused (400) unless the deployment sets `ROOMS_ALLOW_QUERY_TOKEN=true`. The caller needs read access " +
@@ -163,13 +187,20 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         params: RoomParams,
         query: z.object({
           after: SeqSchema.optional().openapi({ description: "Resume after this seq" }),
-          epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
-          batch: z.enum(["0", "1"]).optional().openapi({ description: "`1`: take `batch` frames (rooms-protocol.md)" }),
-          ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
-          access_token: z
+          epoch: z
             .string()
+            .regex(EPOCH)
             .optional()
-            .openapi({ description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs" }),
+            .openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
+          batch: z.enum(["0", "1"]).optional().openapi({ description: "`1`: take `batch` frames (rooms-protocol.md)" }),
+          ticket: z
+            .string()
+            .max(1024)
+            .optional()
+            .openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
+          access_token: z.string().optional().openapi({
+            description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs",
+          }),
         }),
       },
       responses: {
@@ -220,13 +251,21 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
           ...(identity.protocol !== undefined ? { protocol: identity.protocol } : {}),
           ...(identity.via === "ticket" ? { viaTicket: true } : {}),
         };
-        res = await orUnavailable(c, () => connectToShard(c.env.ROOM_SHARDS.getByName(shardObjectName(access.objectName, redirect.shard)), connect), {
-          log: "room shard unreachable",
-          detail: "The room cannot be reached right now; retry shortly.",
-        });
+        res = await orUnavailable(
+          c,
+          () =>
+            connectToShard(c.env.ROOM_SHARDS.getByName(shardObjectName(access.objectName, redirect.shard)), connect),
+          {
+            log: "room shard unreachable",
+            detail: "The room cannot be reached right now; retry shortly.",
+          },
+        );
       }
       if (res.status !== 101 || !res.webSocket) {
-        logLine("error", "room refused an authenticated upgrade", { requestId: c.get("requestId"), status: res.status });
+        logLine("error", "room refused an authenticated upgrade", {
+          requestId: c.get("requestId"),
+          status: res.status,
+        });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       const { response, user } = relayUpgrade(res, res.webSocket);
@@ -253,16 +292,29 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       request: {
         params: RoomParams,
         query: z.object({
-          after: SeqSchema.optional().openapi({ description: "Resume after this seq (`Last-Event-ID` wins when both are sent)" }),
-          epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the resume point belongs to (from `welcome`)" }),
-          ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
-          access_token: z
+          after: SeqSchema.optional().openapi({
+            description: "Resume after this seq (`Last-Event-ID` wins when both are sent)",
+          }),
+          epoch: z
             .string()
+            .regex(EPOCH)
             .optional()
-            .openapi({ description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs" }),
+            .openapi({ description: "The epoch the resume point belongs to (from `welcome`)" }),
+          ticket: z
+            .string()
+            .max(1024)
+            .optional()
+            .openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
+          access_token: z.string().optional().openapi({
+            description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs",
+          }),
         }),
         headers: z.object({
-          "last-event-id": z.string().max(32).optional().openapi({ description: "The seq of the last `msg` event received: resume after it" }),
+          "last-event-id": z
+            .string()
+            .max(32)
+            .optional()
+            .openapi({ description: "The seq of the last `msg` event received: resume after it" }),
         }),
       },
       responses: {
@@ -280,7 +332,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         ticket,
         queryToken,
         token: bearerToken(c),
-        options: { ...(resumeAfter !== undefined ? { after: resumeAfter } : {}), ...(epoch !== undefined ? { epoch } : {}) },
+        options: {
+          ...(resumeAfter !== undefined ? { after: resumeAfter } : {}),
+          ...(epoch !== undefined ? { epoch } : {}),
+        },
       });
       const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity, "events"));
       if (res.status === 401 && identity.via === "ticket") {
@@ -289,7 +344,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       }
       if (res.status !== 200 || !res.body) {
         await res.body?.cancel();
-        logLine("error", "room refused an authenticated event stream", { requestId: c.get("requestId"), status: res.status });
+        logLine("error", "room refused an authenticated event stream", {
+          requestId: c.get("requestId"),
+          status: res.status,
+        });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       const { response, user } = relayStream(res);
@@ -342,11 +400,18 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         params: RoomParams,
         query: z.object({
           limit: z.coerce.number().int().min(1).max(MEMBERS_PAGE_MAX).default(MEMBERS_PAGE_DEFAULT),
-          cursor: z.string().regex(/^[A-Za-z0-9_-]{1,1024}$/).optional().openapi({ description: "`next` of the previous page" }),
+          cursor: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,1024}$/)
+            .optional()
+            .openapi({ description: "`next` of the previous page" }),
         }),
       },
       responses: {
-        200: { description: "Presence: one member per user with their connection count", content: { "application/json": { schema: RoomInfoSchema } } },
+        200: {
+          description: "Presence: one member per user with their connection count",
+          content: { "application/json": { schema: RoomInfoSchema } },
+        },
         ...tokenProblems,
       },
     }),
@@ -354,7 +419,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { room } = c.req.valid("param");
       const { limit, cursor } = c.req.valid("query");
       const after = cursor === undefined ? undefined : cursorKey(cursor);
-      if (cursor !== undefined && after === undefined) throw new ApiError("bad-request", { detail: "cursor must be the next of a previous page." });
+      if (cursor !== undefined && after === undefined)
+        throw new ApiError("bad-request", { detail: "cursor must be the next of a previous page." });
       const access = allowed(c, room, "read");
       const page = { limit, ...(after !== undefined ? { after } : {}) };
       const info = await callRoom(c, access, (stub) => stub.info(room, access.shared, settingsOf(c), page));
@@ -422,7 +488,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: {
         201: { description: "Stored", content: { "application/json": { schema: PublishedSchema } } },
-        200: { description: "Duplicate `clientMsgId`: the original", content: { "application/json": { schema: PublishedSchema } } },
+        200: {
+          description: "Duplicate `clientMsgId`: the original",
+          content: { "application/json": { schema: PublishedSchema } },
+        },
         ...tokenProblems,
         413: problem(`Body over ${ROOM_LIMITS.maxBytes} bytes`),
         422: problem("Invalid message"),
@@ -433,7 +502,13 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { event, data, clientMsgId } = c.req.valid("json");
       const access = allowed(c, room, "publish");
       const { sub: userId, tenant } = c.get("principal");
-      const input = { userId, tenant, event, dataJson: JSON.stringify(data ?? null), ...(clientMsgId !== undefined ? { clientMsgId } : {}) };
+      const input = {
+        userId,
+        tenant,
+        event,
+        dataJson: JSON.stringify(data ?? null),
+        ...(clientMsgId !== undefined ? { clientMsgId } : {}),
+      };
       const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input, settingsOf(c)));
       if (result.dup) return c.json({ seq: result.seq, id: result.id, dup: true }, 200);
       return c.json({ seq: result.seq, id: result.id }, 201);

@@ -8,13 +8,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { adminConfigRoutes } from "../routes/admin-config.ts";
 import { aiRoutes } from "../routes/ai.ts";
-import { adminPageRoutes } from "../routes/admin-page.ts";
 import { contentRoutes } from "../routes/content.ts";
 import { docsRoutes } from "../routes/docs.ts";
 import { geoRoutes } from "../routes/geo.ts";
 import { healthRoutes, readinessRoutes } from "../routes/health.ts";
 import { meRoutes } from "../routes/me.ts";
-import { roomsPageRoutes } from "../routes/rooms-page.ts";
+import { pageFileRoutes, pageRoutes } from "../routes/pages.ts";
 import { roomsRoutes } from "../routes/rooms.ts";
 import type { AppEnv } from "./env.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
@@ -43,13 +42,15 @@ export function createApp() {
     .use(bodyLimit())
     .use(securityFilter())
     .use(cors())
+    // The pages' scripts and styles are static: served even in maintenance (the admin page needs
+    // them to switch it off; the pages themselves follow the maintenance rules).
+    .route("/", pageFileRoutes)
     .use(maintenance())
     .use(flags())
     // Liveness answers before any service is built: it must not depend on settings or backends.
     .route("/", healthRoutes)
-    // The admin page needs no backend either (its API calls do).
-    .route("/", adminPageRoutes)
-    .route("/", roomsPageRoutes)
+    // The pages need no backend either (their API calls do).
+    .route("/", pageRoutes)
     .use(services())
     .use(rateLimit())
     .route("/", readinessRoutes)
@@ -68,8 +69,7 @@ export function createApp() {
   });
 
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-  const openApiDocument = () =>
-    (document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info: { ...API_INFO } }));
+  const openApiDocument = () => (document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info: { ...API_INFO } }));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", docsRoutes(openApiDocument));
 

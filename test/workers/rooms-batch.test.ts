@@ -50,7 +50,10 @@ describe("batched frames", () => {
     expect(batched.of("batch").length).toBeGreaterThan(0);
     expect(batched.of("batch").every((b) => b.messages.length > 1)).toBe(true);
     // Fewer frames than messages for the batched connection.
-    const batchedFrames = batched.of("batch").length + batched.msgs().length - batched.of("batch").reduce((n, b) => n + b.messages.length, 0);
+    const batchedFrames =
+      batched.of("batch").length +
+      batched.msgs().length -
+      batched.of("batch").reduce((n, b) => n + b.messages.length, 0);
     expect(batchedFrames).toBeLessThan(40);
     expect(hello.of("batch").length).toBeGreaterThan(0);
     for (const c of [plain, batched, hello, sender]) c.close();

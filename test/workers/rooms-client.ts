@@ -38,8 +38,19 @@ export interface TokenOptions {
 }
 
 export async function token(sub: string, opts: TokenOptions = {}): Promise<string> {
-  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub, tenant: TENANT, roles: [], iat: nowS(), exp: nowS() + (opts.ttl ?? 600), ...opts.claims };
-  return new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devJwk.kid! }).sign(devKey);
+  const claims = {
+    iss: stack.JWT_ISSUER,
+    aud: stack.JWT_AUDIENCE,
+    sub,
+    tenant: TENANT,
+    roles: [],
+    iat: nowS(),
+    exp: nowS() + (opts.ttl ?? 600),
+    ...opts.claims,
+  };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devJwk.kid! })
+    .sign(devKey);
 }
 export const auth = async (sub: string, opts?: TokenOptions) => ({ authorization: `Bearer ${await token(sub, opts)}` });
 
@@ -176,7 +187,11 @@ export interface ConnectOptions {
 }
 
 /** The upgrade request with the credential `t` sent `via` a header (default), the query, a subprotocol or as a ticket. */
-export function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub" | "token" | "claims"> = {}): Promise<Response> {
+export function upgrade(
+  room: string,
+  t: string,
+  opts: Omit<ConnectOptions, "sub" | "token" | "claims"> = {},
+): Promise<Response> {
   const query = new URLSearchParams();
   if (opts.after !== undefined) query.set("after", opts.after);
   if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
@@ -188,7 +203,7 @@ export function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub
   if (via === "ticket") query.set("ticket", t);
   const protocols = opts.protocols ?? (via === "protocol" ? ["rooms.v1", `bearer.${t}`] : []);
   if (protocols.length) headers["sec-websocket-protocol"] = protocols.join(", ");
-  const qs = query.size ? `?${query}` : "";
+  const qs = query.size ? `?${query.toString()}` : "";
   return call(`/v1/rooms/${room}/ws${qs}`, { headers }, opts.vars);
 }
 
@@ -204,7 +219,9 @@ export async function connect(room: string, opts: ConnectOptions = {}): Promise<
 
 /** `POST /v1/rooms/:room/tickets` with a token for `sub` (tenant `acme` unless `claims` says otherwise). */
 export function requestTicket(room: string, sub: string, claims?: Record<string, unknown>): Promise<Response> {
-  return token(sub, claims ? { claims } : {}).then((t) => call(`/v1/rooms/${room}/tickets`, { method: "POST", headers: { authorization: `Bearer ${t}` } }));
+  return token(sub, claims ? { claims } : {}).then((t) =>
+    call(`/v1/rooms/${room}/tickets`, { method: "POST", headers: { authorization: `Bearer ${t}` } }),
+  );
 }
 
 /** A ticket's text, failing the test unless it was issued. */
@@ -232,13 +249,14 @@ export async function eventually(assertion: () => Promise<void>, ms = 3_000): Pr
   }
 }
 
-
 /** Merges `patch` into `rooms` of the live edge config (read, modify, write with If-Match; retried on a race). */
 export async function updateRoomsConfig(patch: Record<string, unknown>): Promise<Response> {
   const authorization = await bearer("rooms-admin", ["admin"]);
   for (let attempt = 0; ; attempt++) {
     const current = await worker("/v1/admin/config", { headers: { authorization } });
-    const { config } = (await current.json()) as { config: { rooms: Record<string, unknown> } & Record<string, unknown> };
+    const { config } = (await current.json()) as {
+      config: { rooms: Record<string, unknown> } & Record<string, unknown>;
+    };
     const res = await worker("/v1/admin/config", {
       method: "PUT",
       headers: { authorization, "content-type": "application/json", "if-match": current.headers.get("etag")! },
@@ -290,11 +308,16 @@ export class SseClient {
             if (line.startsWith(":")) this.comments++;
             else if (line.startsWith("id: ")) event.id = line.slice(4);
             else if (line.startsWith("event: ")) event.event = line.slice(7);
-            else if (line.startsWith("data: ")) event.dataText = (event.dataText === undefined ? "" : `${event.dataText}\n`) + line.slice(6);
+            else if (line.startsWith("data: "))
+              event.dataText = (event.dataText === undefined ? "" : `${event.dataText}\n`) + line.slice(6);
             else if (line.startsWith("retry: ")) this.retry = Number(line.slice(7));
           }
           if (event.dataText !== undefined) {
-            this.events.push({ ...(event.id !== undefined ? { id: event.id } : {}), event: event.event ?? "message", data: JSON.parse(event.dataText) as ServerFrame });
+            this.events.push({
+              ...(event.id !== undefined ? { id: event.id } : {}),
+              event: event.event ?? "message",
+              data: JSON.parse(event.dataText) as ServerFrame,
+            });
           }
           for (const wake of this.#wake) wake();
         }
@@ -361,7 +384,7 @@ export async function openEvents(room: string, opts: EventsOptions = {}): Promis
   if (opts.after !== undefined) query.set("after", opts.after);
   if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
   if (opts.lastEventId !== undefined) headers["last-event-id"] = opts.lastEventId;
-  return call(`/v1/rooms/${room}/events${query.size ? `?${query}` : ""}`, { headers });
+  return call(`/v1/rooms/${room}/events${query.size ? `?${query.toString()}` : ""}`, { headers });
 }
 
 /** Opens an event stream and waits for its `welcome`. */

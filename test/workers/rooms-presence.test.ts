@@ -52,7 +52,9 @@ describe("presence at scale", () => {
     expect(frames.every((p) => p.joins.length <= PRESENCE_SAMPLE && p.leaves.length <= PRESENCE_SAMPLE)).toBe(true);
     const counted = frames.reduce((n, p) => n + (p.joined ?? p.joins.length), 0);
     expect(counted).toBe(people - 1);
-    expect(frames.filter((p) => p.online !== undefined).every((p) => p.joined !== undefined && p.left !== undefined)).toBe(true);
+    expect(
+      frames.filter((p) => p.online !== undefined).every((p) => p.joined !== undefined && p.left !== undefined),
+    ).toBe(true);
 
     // A leave in a large room: counted too.
     crowd[0]!.close();
@@ -62,7 +64,9 @@ describe("presence at scale", () => {
 
   it("GET /v1/rooms/{room}: the count and pages of members in order, with a cursor; streams count as members", async () => {
     const room = newRoom();
-    const sockets = await Promise.all(range(1, 12).map((i) => connect(room, { sub: `m-${String(i).padStart(2, "0")}` })));
+    const sockets = await Promise.all(
+      range(1, 12).map((i) => connect(room, { sub: `m-${String(i).padStart(2, "0")}` })),
+    );
     const tab = await connect(room, { sub: "m-01" });
     const stream = await follow(room, { sub: "m-13" });
     const seen: string[] = [];

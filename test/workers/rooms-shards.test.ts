@@ -11,11 +11,25 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { roomObjectName } from "../../src/lib/rooms/policy.ts";
 import { shardObjectName } from "../../src/lib/rooms/shards.ts";
 import { problemOf } from "./helpers.ts";
-import { auth, call, connect, eventually, newRoom, range, roomStub, seqs, sleep, TENANT, updateRoomsConfig, type Client } from "./rooms-client.ts";
+import {
+  auth,
+  call,
+  connect,
+  eventually,
+  newRoom,
+  range,
+  roomStub,
+  seqs,
+  sleep,
+  TENANT,
+  updateRoomsConfig,
+  type Client,
+} from "./rooms-client.ts";
 
 const SHARD_ABOVE = 2;
 
-const shardStub = (room: string, index: number, tenant = TENANT) => env.ROOM_SHARDS.getByName(shardObjectName(roomObjectName(room, { tenant }), index));
+const shardStub = (room: string, index: number, tenant = TENANT) =>
+  env.ROOM_SHARDS.getByName(shardObjectName(roomObjectName(room, { tenant }), index));
 
 /** Sockets held by an object (the room or a shard). */
 function socketsOn(stub: DurableObjectStub): Promise<number> {
@@ -25,7 +39,11 @@ function socketsOn(stub: DurableObjectStub): Promise<number> {
 async function info(room: string, claims: Record<string, unknown> = {}) {
   const res = await call(`/v1/rooms/${room}`, { headers: await auth("observer", { claims }) });
   expect(res.status).toBe(200);
-  return (await res.json()) as { online: number; members: Array<{ userId: string; connections: number }>; headSeq: string };
+  return (await res.json()) as {
+    online: number;
+    members: Array<{ userId: string; connections: number }>;
+    headSeq: string;
+  };
 }
 
 beforeAll(async () => {
@@ -50,10 +68,15 @@ describe("sharded fan-out", () => {
     expect(await Promise.all(range(0, 2).map((i) => socketsOn(shardStub(room, i))))).toEqual([2, 2, 1]);
 
     // Publishers on the room (u1), shard 0 (u3), shard 2 (u7) and over HTTP, all at once.
-    for (const n of range(1, 10)) for (const p of [clients[0]!, clients[2]!, clients[6]!]) p.publish(`${p === clients[0] ? "a" : "b"}${n}`, { n });
+    for (const n of range(1, 10))
+      for (const p of [clients[0]!, clients[2]!, clients[6]!]) p.publish(`${p === clients[0] ? "a" : "b"}${n}`, { n });
     await Promise.all(
       range(1, 5).map(async (n) =>
-        call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...(await auth("poster")), "content-type": "application/json" }, body: JSON.stringify({ event: "chat", data: { http: n } }) }),
+        call(`/v1/rooms/${room}/messages`, {
+          method: "POST",
+          headers: { ...(await auth("poster")), "content-type": "application/json" },
+          body: JSON.stringify({ event: "chat", data: { http: n } }),
+        }),
       ),
     );
     const views = await Promise.all(clients.map((c) => c.msgCount(35, 10_000)));
@@ -63,7 +86,8 @@ describe("sharded fan-out", () => {
     // Each publisher got an ack per publish, with the seq everyone saw.
     for (const p of [clients[0]!, clients[2]!, clients[6]!]) {
       await p.until("10 acks", () => p.of("ack").length >= 10);
-      for (const ack of p.of("ack")) expect(views[0]!.find((m) => m.seq === ack.seq)!.from.connId).toBe(p.of("welcome")[0]!.connId);
+      for (const ack of p.of("ack"))
+        expect(views[0]!.find((m) => m.seq === ack.seq)!.from.connId).toBe(p.of("welcome")[0]!.connId);
     }
     // A socket on a shard sends an ephemeral: everyone else gets it, it does not.
     clients[3]!.send({ v: 1, type: "ephemeral", event: "typing", data: 1 });
@@ -153,7 +177,9 @@ describe("sharded fan-out", () => {
     await clients[5]!.whenClosed();
     // The next push wakes a fresh instance, which tells the room who it holds (nobody).
     clients[0]!.publish(2, "after");
-    await eventually(async () => expect((await info(room)).members.map((m) => m.userId).sort()).toEqual(["u1", "u2", "u3", "u4", "u7"]));
+    await eventually(async () =>
+      expect((await info(room)).members.map((m) => m.userId).sort()).toEqual(["u1", "u2", "u3", "u4", "u7"]),
+    );
     // Everyone's view adds up to the room's (u5 and u6 may have come and gone within one presence window).
     const viewOf = (c: Client) => {
       const view = new Set(c.of("welcome")[0]!.presence.map((m) => m.userId));
@@ -163,7 +189,8 @@ describe("sharded fan-out", () => {
       }
       return [...view].sort().join();
     };
-    for (const c of clients.filter((_, i) => i !== 4 && i !== 5)) await c.until("a view without u5 and u6", () => viewOf(c) === "u1,u2,u3,u4,u7");
+    for (const c of clients.filter((_, i) => i !== 4 && i !== 5))
+      await c.until("a view without u5 and u6", () => viewOf(c) === "u1,u2,u3,u4,u7");
     const back = await connect(room, { sub: "u5", after: "1", epoch });
     clients[0]!.publish(3, "live");
     expect(seqs(await back.msgCount(2))).toEqual([2, 3]);

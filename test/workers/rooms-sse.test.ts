@@ -7,7 +7,21 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { problemOf } from "./helpers.ts";
-import { auth, call, connect, eventually, follow, newRoom, openEvents, range, roomStub, seqs, sleep, ticketFor, token } from "./rooms-client.ts";
+import {
+  auth,
+  call,
+  connect,
+  eventually,
+  follow,
+  newRoom,
+  openEvents,
+  range,
+  roomStub,
+  seqs,
+  sleep,
+  ticketFor,
+  token,
+} from "./rooms-client.ts";
 
 async function publishHttp(room: string, sub: string, data: unknown): Promise<Response> {
   return call(`/v1/rooms/${room}/messages`, {
@@ -20,7 +34,11 @@ async function publishHttp(room: string, sub: string, data: unknown): Promise<Re
 async function info(room: string) {
   const res = await call(`/v1/rooms/${room}`, { headers: await auth("observer") });
   expect(res.status).toBe(200);
-  return (await res.json()) as { online: number; members: Array<{ userId: string; connections: number }>; headSeq: string };
+  return (await res.json()) as {
+    online: number;
+    members: Array<{ userId: string; connections: number }>;
+    headSeq: string;
+  };
 }
 
 describe("rooms over SSE", () => {
@@ -33,10 +51,26 @@ describe("rooms over SSE", () => {
     expect(sse.response.headers.get("cache-control")).toBe("no-store");
     expect(sse.retry).toBeGreaterThan(0);
     const welcome = sse.of("welcome")[0]!;
-    expect(welcome).toMatchObject({ type: "welcome", room, headSeq: "0", resumed: false, epoch: (await ws.frame("welcome")).epoch });
-    expect(welcome.presence).toEqual(expect.arrayContaining([{ userId: "bob", connections: 1 }, { userId: "sally", connections: 1 }]));
+    expect(welcome).toMatchObject({
+      type: "welcome",
+      room,
+      headSeq: "0",
+      resumed: false,
+      epoch: (await ws.frame("welcome")).epoch,
+    });
+    expect(welcome.presence).toEqual(
+      expect.arrayContaining([
+        { userId: "bob", connections: 1 },
+        { userId: "sally", connections: 1 },
+      ]),
+    );
     // The stream is a member: the socket sees it join.
-    await ws.until("sally and sam joined", () => ws.of("presence").flatMap((p) => p.joins.map((j) => j.userId)).includes("sam"));
+    await ws.until("sally and sam joined", () =>
+      ws
+        .of("presence")
+        .flatMap((p) => p.joins.map((j) => j.userId))
+        .includes("sam"),
+    );
     expect((await info(room)).members.map((m) => m.userId).sort()).toEqual(["bob", "sally", "sam"]);
 
     ws.publish(1, "from the socket");
@@ -101,7 +135,12 @@ describe("rooms over SSE", () => {
     await both.cancel();
 
     const otherEpoch = await follow(room, { sub: "sally", lastEventId: "2", epoch: "0123456789abcdef" });
-    expect(await otherEpoch.until("a reset", () => otherEpoch.of("reset")[0])).toEqual({ v: 1, type: "reset", reason: "epoch_changed", headSeq: "8" });
+    expect(await otherEpoch.until("a reset", () => otherEpoch.of("reset")[0])).toEqual({
+      v: 1,
+      type: "reset",
+      reason: "epoch_changed",
+      headSeq: "8",
+    });
     expect(otherEpoch.of("welcome")[0]!.resumed).toBe(false);
     const ahead = await follow(room, { sub: "sally", lastEventId: "99" });
     expect(await ahead.until("a reset", () => ahead.of("reset")[0])).toMatchObject({ reason: "ahead" });

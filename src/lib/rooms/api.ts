@@ -55,8 +55,13 @@ export function connectToRoom(
   request: ConnectRequest,
   kind: "websocket" | "events" = "websocket",
 ): Promise<Response> {
-  if (kind === "events") return room.fetch(`https://room.internal${EVENTS_PATH}`, { headers: { [CONNECT_HEADER]: JSON.stringify(request) } });
-  return room.fetch("https://room.internal/connect", { headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(request) } });
+  if (kind === "events")
+    return room.fetch(`https://room.internal${EVENTS_PATH}`, {
+      headers: { [CONNECT_HEADER]: JSON.stringify(request) },
+    });
+  return room.fetch("https://room.internal/connect", {
+    headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(request) },
+  });
 }
 
 /** The client's event stream made from the object's: fresh headers without `CONNECTED_USER_HEADER`, and the user it named. */
@@ -64,7 +69,10 @@ export function relayStream(res: Response): { response: Response; user: string |
   const headers = new Headers(res.headers);
   const user = headers.get(CONNECTED_USER_HEADER);
   headers.delete(CONNECTED_USER_HEADER);
-  return { response: new Response(res.body, { status: 200, headers }), user: user === null ? undefined : decodeURIComponent(user) };
+  return {
+    response: new Response(res.body, { status: 200, headers }),
+    user: user === null ? undefined : decodeURIComponent(user),
+  };
 }
 
 /**
@@ -75,13 +83,21 @@ export function relayUpgrade(res: Response, webSocket: WebSocket): { response: R
   const headers = new Headers(res.headers);
   const user = headers.get(CONNECTED_USER_HEADER);
   headers.delete(CONNECTED_USER_HEADER);
-  return { response: new Response(null, { status: 101, webSocket, headers }), user: user === null ? undefined : decodeURIComponent(user) };
+  return {
+    response: new Response(null, { status: 101, webSocket, headers }),
+    user: user === null ? undefined : decodeURIComponent(user),
+  };
 }
 
 export const TicketSchema = z
   .object({
-    ticket: z.string().openapi({ description: "Pass as `?ticket=` on the upgrade: single use, for this room, you and your tenant" }),
-    expiresIn: z.int().openapi({ description: `Seconds it stays valid (at most ${TICKET_TTL_MS / 1000})`, example: TICKET_TTL_MS / 1000 }),
+    ticket: z
+      .string()
+      .openapi({ description: "Pass as `?ticket=` on the upgrade: single use, for this room, you and your tenant" }),
+    expiresIn: z.int().openapi({
+      description: `Seconds it stays valid (at most ${TICKET_TTL_MS / 1000})`,
+      example: TICKET_TTL_MS / 1000,
+    }),
   })
   .openapi("RoomTicket");
 export type IssuedTicket = z.infer<typeof TicketSchema>;
@@ -90,7 +106,9 @@ export const RoomInfoSchema = z
   .object({
     room: z.string(),
     shared: z.boolean().openapi({ description: "One room for every tenant (by policy) rather than your tenant's own" }),
-    canPublish: z.boolean().openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
+    canPublish: z
+      .boolean()
+      .openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
     online: z.int().openapi({ description: "Members online (people; one with several connections counts once)" }),
     members: z.array(MemberSchema).openapi({ description: "A page of members, ordered by user (and tenant)" }),
     next: z.string().optional().openapi({ description: "More members follow: pass as `cursor` for the next page" }),
@@ -113,7 +131,9 @@ export function memberCursor(key: string): string {
 export function cursorKey(cursor: string): string | undefined {
   try {
     const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+      Uint8Array.from(binary, (ch) => ch.charCodeAt(0)),
+    );
   } catch {
     return undefined;
   }
@@ -129,7 +149,11 @@ export const PublishBodySchema = z
   .strictObject({
     event: z.string().regex(EVENT_NAME).openapi({ example: "chat" }),
     data: z.unknown().openapi({ example: { text: "hello" } }),
-    clientMsgId: z.string().regex(CLIENT_MSG_ID).optional().openapi({ description: "Idempotency key: the same one from you within 10 minutes is stored once" }),
+    clientMsgId: z
+      .string()
+      .regex(CLIENT_MSG_ID)
+      .optional()
+      .openapi({ description: "Idempotency key: the same one from you within 10 minutes is stored once" }),
   })
   .openapi("RoomPublish");
 
@@ -143,7 +167,9 @@ export type PublishInput = Omit<z.infer<typeof PublishBodySchema>, "data"> & {
   dataJson: string;
 };
 
-export const PublishedSchema = z.object({ seq: SeqSchema, id: z.string(), dup: z.boolean().optional() }).openapi("RoomPublished");
+export const PublishedSchema = z
+  .object({ seq: SeqSchema, id: z.string(), dup: z.boolean().optional() })
+  .openapi("RoomPublished");
 /** `dup`: the same `clientMsgId` from this user was stored before (this is the original). */
 export type PublishResult = Required<z.infer<typeof PublishedSchema>>;
 

@@ -34,7 +34,8 @@ export class FanOut {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the last delivery had really ended; undefined until its settle timer ran. */
   #settledAt: number | undefined = 0;
-  #settleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A settle timer is pending. */
+  #settling = false;
 
   constructor(options: FanOutOptions) {
     this.#options = options;
@@ -77,10 +78,13 @@ export class FanOut {
 
   #deliver(frames: OutFrame[]): void {
     this.#settledAt = undefined;
-    this.#settleTimer ??= setTimeout(() => {
-      this.#settleTimer = undefined;
-      this.#settledAt = Date.now();
-    }, 0);
+    if (!this.#settling) {
+      this.#settling = true;
+      setTimeout(() => {
+        this.#settling = false;
+        this.#settledAt = Date.now();
+      }, 0);
+    }
     this.#options.deliver(frames);
   }
 }

@@ -50,7 +50,11 @@ export class LiveConnections {
   readonly #remote: () => Iterable<{ key: string; member: Member }>;
 
   /** `sockets`: the object's accepted sockets (`ctx.getWebSockets`); `shared`: whether the room is shared across tenants. */
-  constructor(sockets: () => WebSocket[], shared: () => boolean, remote: () => Iterable<{ key: string; member: Member }> = () => []) {
+  constructor(
+    sockets: () => WebSocket[],
+    shared: () => boolean,
+    remote: () => Iterable<{ key: string; member: Member }> = () => [],
+  ) {
     this.#sockets = sockets;
     this.#shared = shared;
     this.#remote = remote;
@@ -159,7 +163,9 @@ export class LiveConnections {
   /** Up to `limit` members ordered by key, after the key `after`; `next` is the key to page on from. */
   page(limit: number, after?: string): { members: Member[]; next?: string } {
     this.#index();
-    const keys = [...this.#people.keys()].filter((k) => after === undefined || k > after).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const keys = [...this.#people.keys()]
+      .filter((k) => after === undefined || k > after)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const members = keys.slice(0, limit).map((k) => ({ ...this.#people.get(k)! }));
     return keys.length > limit ? { members, next: keys[limit - 1]! } : { members };
   }
@@ -189,8 +195,15 @@ export class LiveConnections {
         continue;
       }
       if (c.stream) {
-        if (!excepted.has(connId)) c.stream.writeBytes((events ??= encoder.encode(frames.map((f) => sseEvent(f.text, f.seq)).join(""))));
-        else c.stream.write(frames.filter((f) => f.except !== connId).map((f) => sseEvent(f.text, f.seq)).join(""));
+        if (!excepted.has(connId))
+          c.stream.writeBytes((events ??= encoder.encode(frames.map((f) => sseEvent(f.text, f.seq)).join(""))));
+        else
+          c.stream.write(
+            frames
+              .filter((f) => f.except !== connId)
+              .map((f) => sseEvent(f.text, f.seq))
+              .join(""),
+          );
       } else if (!c.ws) continue;
       else if (frames.length === 1) {
         if (frames[0]!.except !== connId) sendText(c.ws, frames[0]!.text);

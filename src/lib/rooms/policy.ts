@@ -25,7 +25,11 @@ export interface RoomSettings {
 }
 
 export function roomSettings(rooms: z.output<typeof roomsSchema>): RoomSettings {
-  return { batchWindowMs: rooms.batchWindowMs, presenceListAbove: rooms.presenceListAbove, shardAbove: rooms.shardAbove };
+  return {
+    batchWindowMs: rooms.batchWindowMs,
+    presenceListAbove: rooms.presenceListAbove,
+    shardAbove: rooms.shardAbove,
+  };
 }
 
 /** What a room acts on before the Worker ever sent it settings: the schema's defaults. */
@@ -83,5 +87,10 @@ export function roomAccess(policies: readonly RoomPolicy[], room: string, caller
   const shared = policy?.shared ?? false;
   const read = allows(policy?.read, caller);
   const publish = read && allows(policy?.publish ?? policy?.read, caller);
-  return { read, publish, shared, objectName: roomObjectName(room, shared ? { shared: true } : { tenant: caller.tenant }) };
+  return {
+    read,
+    publish,
+    shared,
+    objectName: roomObjectName(room, shared ? { shared: true } : { tenant: caller.tenant }),
+  };
 }

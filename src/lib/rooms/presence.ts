@@ -113,7 +113,8 @@ export class PresenceBatcher {
     this.#welcomedAfter = new Map();
     if (changes.length === 0) return;
     const { online, listAbove } = this.#outlet.scale();
-    const sized = (frame: PresenceFrame | undefined) => (frame && online > listAbove ? boundedPresence(frame, online) : frame);
+    const sized = (frame: PresenceFrame | undefined) =>
+      frame && online > listAbove ? boundedPresence(frame, online) : frame;
     const all = sized(netPresence(changes));
     const own = new Map<string, string | undefined>();
     for (const [connId, seen] of welcomed) {

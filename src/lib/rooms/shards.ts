@@ -101,8 +101,13 @@ interface Queue {
 }
 
 /** Asks a shard to accept a WebSocket (its stub's `fetch`). */
-export function connectToShard(shard: { fetch(url: string, init: RequestInit): Promise<Response> }, connect: ShardConnect): Promise<Response> {
-  return shard.fetch("https://room-shard.internal/connect", { headers: { upgrade: "websocket", [SHARD_CONNECT_HEADER]: JSON.stringify(connect) } });
+export function connectToShard(
+  shard: { fetch(url: string, init: RequestInit): Promise<Response> },
+  connect: ShardConnect,
+): Promise<Response> {
+  return shard.fetch("https://room-shard.internal/connect", {
+    headers: { upgrade: "websocket", [SHARD_CONNECT_HEADER]: JSON.stringify(connect) },
+  });
 }
 
 /** The room's side: one ordered push queue per shard, at most one push in flight each. */
@@ -116,7 +121,8 @@ export class ShardLinks {
 
   /** Shards that get every delivery from now on. */
   activate(count: number): void {
-    for (let i = 0; i < count; i++) if (!this.#queues.has(i)) this.#queues.set(i, { frames: [], presence: [], busy: false, failures: 0 });
+    for (let i = 0; i < count; i++)
+      if (!this.#queues.has(i)) this.#queues.set(i, { frames: [], presence: [], busy: false, failures: 0 });
   }
 
   get count(): number {

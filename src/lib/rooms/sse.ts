@@ -31,7 +31,9 @@ export function sseEvent(text: string, seq?: number | string): string {
 
 /** The `Last-Event-ID` of a reconnecting `EventSource`, when it is a seq. */
 export function lastEventSeq(header: string | null | undefined): string | undefined {
-  return header !== null && header !== undefined && /^(0|[1-9]\d{0,14})$/.test(header.trim()) ? header.trim() : undefined;
+  return header !== null && header !== undefined && /^(0|[1-9]\d{0,14})$/.test(header.trim())
+    ? header.trim()
+    : undefined;
 }
 
 export class SseStream {

@@ -19,8 +19,12 @@
  * Words such as "java", "runtime" or "class" in prose, stack traces and code snippets do not
  * count on their own: a class name must be the whole value, or sit in an expression, or come
  * with a process class.
+ *
+ * The bounded gzip reader that looks inside `H4sI…` values is in `java/inflate.ts`.
  */
+import { gunzipBase64Prefix } from "./java/inflate.ts";
 import type { Finding, Inspected } from "./types.ts";
+export { gunzipBase64Prefix } from "./java/inflate.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Serialized objects
@@ -31,157 +35,6 @@ const SERIALIZED =
 const SERIALIZED_SHIFTED = /[A-Za-z0-9+/]{2}(?:KztAAX|Cs7QAF)[A-Za-z0-9+/]{4}/;
 /** A gzip member in base64 (`1F 8B 08`), long enough to hold an object. */
 const GZIP_B64 = /(?:^|[^A-Za-z0-9+/])(H4sI[A-Za-z0-9+/_-]{24,})/;
-
-// ---------------------------------------------------------------------------------------------
-// Minimal bounded DEFLATE (after zlib's puff.c): only the first few output bytes of a gzip'd
-// value are produced, to look for the serialization magic. Never throws (returns null).
-
-const LEN_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LEN_EXTRA = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE = [1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577];
-const DIST_EXTRA = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
-const CL_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
-
-interface Huffman {
-  count: Uint16Array;
-  symbol: Uint16Array;
-}
-
-function huffman(lengths: ArrayLike<number>, n: number): Huffman {
-  const count = new Uint16Array(16);
-  const symbol = new Uint16Array(n);
-  for (let i = 0; i < n; i++) count[lengths[i]!]!++;
-  const offs = new Uint16Array(16);
-  for (let len = 1; len < 15; len++) offs[len + 1] = offs[len]! + count[len]!;
-  for (let i = 0; i < n; i++) if (lengths[i] !== 0) symbol[offs[lengths[i]!]!++] = i;
-  return { count, symbol };
-}
-
-/** Inflates the raw DEFLATE stream at `start`; at most `want` bytes. Throws on bad or short input. */
-function inflatePrefix(input: Uint8Array, start: number, want: number): number[] {
-  const out: number[] = [];
-  let pos = start;
-  let bitBuf = 0;
-  let bitCnt = 0;
-  const bits = (need: number): number => {
-    let val = bitBuf;
-    while (bitCnt < need) {
-      if (pos >= input.length) throw new RangeError("short");
-      val |= input[pos++]! << bitCnt;
-      bitCnt += 8;
-    }
-    bitBuf = val >>> need;
-    bitCnt -= need;
-    return val & ((1 << need) - 1);
-  };
-  const decode = (h: Huffman): number => {
-    let code = 0;
-    let first = 0;
-    let index = 0;
-    for (let len = 1; len <= 15; len++) {
-      code |= bits(1);
-      const count = h.count[len]!;
-      if (code - first < count) return h.symbol[index + (code - first)]!;
-      index += count;
-      first = (first + count) << 1;
-      code <<= 1;
-    }
-    throw new RangeError("code");
-  };
-  for (let block = 0; block < 64 && out.length < want; block++) {
-    const last = bits(1);
-    const type = bits(2);
-    if (type === 0) {
-      bitBuf = 0;
-      bitCnt = 0;
-      if (pos + 4 > input.length) throw new RangeError("short");
-      const len = input[pos]! | (input[pos + 1]! << 8);
-      pos += 4;
-      for (let i = 0; i < len && out.length < want; i++) {
-        if (pos >= input.length) throw new RangeError("short");
-        out.push(input[pos++]!);
-      }
-    } else if (type === 1 || type === 2) {
-      let lit: Huffman;
-      let dist: Huffman;
-      if (type === 1) {
-        const l = new Uint8Array(288);
-        l.fill(8, 0, 144);
-        l.fill(9, 144, 256);
-        l.fill(7, 256, 280);
-        l.fill(8, 280, 288);
-        lit = huffman(l, 288);
-        dist = huffman(new Uint8Array(30).fill(5), 30);
-      } else {
-        const nlen = bits(5) + 257;
-        const ndist = bits(5) + 1;
-        const ncode = bits(4) + 4;
-        if (nlen > 286 || ndist > 30) throw new RangeError("counts");
-        const lengths = new Uint8Array(320);
-        for (let i = 0; i < ncode; i++) lengths[CL_ORDER[i]!] = bits(3);
-        const lencode = huffman(lengths, 19);
-        lengths.fill(0);
-        for (let i = 0; i < nlen + ndist; ) {
-          const sym = decode(lencode);
-          if (sym < 16) lengths[i++] = sym;
-          else {
-            let len = 0;
-            let rep: number;
-            if (sym === 16) {
-              if (i === 0) throw new RangeError("repeat");
-              len = lengths[i - 1]!;
-              rep = 3 + bits(2);
-            } else if (sym === 17) rep = 3 + bits(3);
-            else rep = 11 + bits(7);
-            if (i + rep > nlen + ndist) throw new RangeError("repeat");
-            while (rep-- > 0) lengths[i++] = len;
-          }
-        }
-        lit = huffman(lengths.subarray(0, nlen), nlen);
-        dist = huffman(lengths.subarray(nlen, nlen + ndist), ndist);
-      }
-      while (out.length < want) {
-        const sym = decode(lit);
-        if (sym < 256) out.push(sym);
-        else if (sym === 256) break;
-        else {
-          const li = sym - 257;
-          if (li >= 29) throw new RangeError("length");
-          const len = LEN_BASE[li]! + bits(LEN_EXTRA[li]!);
-          const di = decode(dist);
-          if (di >= 30) throw new RangeError("distance");
-          const d = DIST_BASE[di]! + bits(DIST_EXTRA[di]!);
-          if (d > out.length) throw new RangeError("distance");
-          for (let k = 0; k < len && out.length < want; k++) out.push(out[out.length - d]!);
-        }
-      }
-    } else throw new RangeError("type");
-    if (last === 1) break;
-  }
-  return out;
-}
-
-/** The first bytes of a gzip'd base64 value, or null when it is not gzip or cannot be decoded. */
-export function gunzipBase64Prefix(b64: string, want = 8): number[] | null {
-  try {
-    let b = b64.slice(0, 4_096).replaceAll("-", "+").replaceAll("_", "/");
-    b = b.slice(0, b.length - (b.length % 4));
-    const bin = atob(b);
-    const data = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
-    if (data.length < 12 || data[0] !== 0x1f || data[1] !== 0x8b || data[2] !== 8) return null;
-    const flags = data[3]!;
-    let pos = 10;
-    if (flags & 4) pos += 2 + (data[pos]! | (data[pos + 1]! << 8));
-    if (flags & 8) while (pos < data.length && data[pos++] !== 0);
-    if (flags & 16) while (pos < data.length && data[pos++] !== 0);
-    if (flags & 2) pos += 2;
-    if (pos >= data.length) return null;
-    return inflatePrefix(data, pos, want);
-  } catch {
-    return null;
-  }
-}
 
 function gzippedObject(s: string): boolean {
   const m = GZIP_B64.exec(s);
@@ -244,9 +97,11 @@ const GADGET_CLASSES = new RegExp(
 const EXEC_CODE =
   /getruntime\s*\(\s*\)\s*\.\s*exec\s*\(|new\s+(?:java\.lang\.)?processbuilder\s*\(|\.getclass\s*\(\s*\)\s*\.\s*forname\s*\(|['"]\s{0,4}\.\s{0,4}execute\s{0,4}\(\s{0,4}\)/i;
 /** `Class.forName(…)` / `x.getClass().getMethod(…)`: ordinary in Java code snippets (JDBC drivers), a signal only. */
-const REFLECTION_CODE = /\bclass\s*\.\s*forname\s*\(|\.getclass\s*\(\s*\)\s*\.\s*(?:getclassloader|getmethod|getdeclared)/i;
+const REFLECTION_CODE =
+  /\bclass\s*\.\s*forname\s*\(|\.getclass\s*\(\s*\)\s*\.\s*(?:getclassloader|getmethod|getdeclared)/i;
 /** A JVM stack trace frame: `at java.lang.Thread.run(Thread.java:833)`. */
-const STACK_FRAME = /\bat\s{1,4}[\w$./]{1,200}\((?:[\w$]{1,80}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\)/;
+const STACK_FRAME =
+  /\bat\s{1,4}[\w$./]{1,200}\((?:[\w$]{1,80}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\)/;
 
 /** `java.…Runtime` / `java.…ProcessBuilder` as one dotted name (Java is case-sensitive, so is this). */
 const JAVA_PROCESS = /\bjava\.(?:[A-Za-z_$][\w$]{0,40}\.){0,5}(?:Runtime|ProcessBuilder|ProcessImpl)\b/;
@@ -288,6 +143,7 @@ const PAIR_VALUE = /^[\w.[\]-]{1,64}=([^=&\s]{3,200})$/;
  * Parameters where a bare package/class name is expected: what people type into a search box,
  * and build or logging metadata (Maven group ids, module and logger names).
  */
+// oxfmt-ignore
 const EXPECTED_NAME_FIELDS = new Set([
   "q", "query", "search", "s", "term", "terms", "keyword", "keywords", "text", "k", "find", "searchterm", "search_query",
   "groupid", "group_id", "group", "package", "packagename", "package_name", "artifact", "artifactid", "dependency",
@@ -323,10 +179,12 @@ const YAML_TAG_NAMED = /!!(?:java|javax|com|org|sun|jdk)\./;
 // ---------------------------------------------------------------------------------------------
 // Expressions (OGNL, SpEL, EL, Velocity, FreeMarker reflection)
 
-const OGNL = /%\{\s{0,8}\(?\s{0,8}#|#_memberaccess|@ognl\.|ognlcontext|default_member_access|#context\s*\[|@java\.lang\.|#(?:application|attr|request|session)\s*\[|\(#[a-z_]{1,20}=|#parameters\.|xwork\.methodaccessor|@org\.apache\.struts/i;
+const OGNL =
+  /%\{\s{0,8}\(?\s{0,8}#|#_memberaccess|@ognl\.|ognlcontext|default_member_access|#context\s*\[|@java\.lang\.|#(?:application|attr|request|session)\s*\[|\(#[a-z_]{1,20}=|#parameters\.|xwork\.methodaccessor|@org\.apache\.struts/i;
 /** OGNL static access: `@pkg.Class@member` (class capitalised, as Java classes are). */
 const OGNL_STATIC = /@(?:[a-z_$][\w$]{0,40}\.){1,8}[A-Z][\w$]{0,60}@[A-Za-z_$]/;
-const SPEL = /\bT\s{0,4}\(\s{0,4}(?:java|javax|org|com)\.|new\s+java\.(?:util\.scanner|io\.|lang\.)|#\{\s{0,4}T\s{0,4}\(|\$\{\s{0,4}T\s{0,4}\(|\bclass\.module\.classloader|\bclass\.classloader|\bclass\s{0,4}\[\s{0,4}['"]?(?:module|classloader)\b/i;
+const SPEL =
+  /\bT\s{0,4}\(\s{0,4}(?:java|javax|org|com)\.|new\s+java\.(?:util\.scanner|io\.|lang\.)|#\{\s{0,4}T\s{0,4}\(|\$\{\s{0,4}T\s{0,4}\(|\bclass\.module\.classloader|\bclass\.classloader|\bclass\s{0,4}\[\s{0,4}['"]?(?:module|classloader)\b/i;
 /** `''.getClass()` in an EL expression; on its own also ordinary Java, so a weak signal. */
 const GET_CLASS = /['"\])]\s{0,4}\.\s{0,4}getclass\s*\(\s*\)/i;
 /** Where an expression starts: `${`, `#{`, `%{`, `*{`, `@{`, `~{`, `{{`, `#set(`, `<#assign`, `[#assign`, `[=`. */
@@ -348,7 +206,8 @@ const HINT =
   /java|jdk\.|sun\.|org\.|com\.|ch\.qos|bsh\.|ognl|groovy|freemarker|oracle\.|weblogic|clojure|javassist|classloader|getclass|forname|runtime|processbuilder|transformer|factory|closure|templatesimpl|rowset|ysoserial|scriptengine|initialcontext|reflect|unsafe|nashorn|xmldecoder|\.\s{0,4}jsp|aced0005|%ac%ed|\\xac|[\u00ac\ufffd]|[$#%*@~]\{|\{\{|#set|#assign|\[=|\(#|#_|@\w|!!|\bt\s{0,4}\(|\?new|\.execute/;
 
 /** What a dotted name the detector looks for ends with right before a dot (`java.`, `org.`, `ch.qos.`, `class.`). */
-const DOTTED_ROOT = /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|oracle|weblogic|net|br|io|ognl|clojure|javassist|class|classloader)$/;
+const DOTTED_ROOT =
+  /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|oracle|weblogic|net|br|io|ognl|clojure|javassist|class|classloader)$/;
 
 /**
  * Cheap test (the class's gate): can any Java signal be present? Every signal the detector scores
@@ -358,11 +217,22 @@ const DOTTED_ROOT = /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|orac
  * gadget or process class name written as one word (`InvokerTransformer`, `ProcessBuilder`).
  */
 /** The same test in one pass for short values (`.` stands for the dotted names). */
-const SHORT_GATE = /[(#@{[%\\\u0005.]|!!|0ab|4si|ztaa|7qa|0005|runtime|processbuilder|transformer|factory|closure|templatesimpl|ysoserial|scriptengine/;
+const SHORT_GATE =
+  /[(#@{[%\\\u0005.]|!!|0ab|4si|ztaa|7qa|0005|runtime|processbuilder|transformer|factory|closure|templatesimpl|ysoserial|scriptengine/;
 
 export function javaGate(t: string, l: string): boolean {
   if (t.length <= 20) return SHORT_GATE.test(l);
-  if (t.includes("(") || t.includes("#") || t.includes("@") || t.includes("{") || t.includes("[") || t.includes("%") || t.includes("\\") || t.includes("!!")) return true;
+  if (
+    t.includes("(") ||
+    t.includes("#") ||
+    t.includes("@") ||
+    t.includes("{") ||
+    t.includes("[") ||
+    t.includes("%") ||
+    t.includes("\\") ||
+    t.includes("!!")
+  )
+    return true;
   // Raw stream magic (`AC ED 00 05`, also as U+FFFD pairs): the `05` byte.
   if (t.includes("\u0005")) return true;
   for (let i = l.indexOf("."); i !== -1; i = l.indexOf(".", i + 1)) {
@@ -379,11 +249,21 @@ export function javaGate(t: string, l: string): boolean {
   }
   if (t.length < 4) return false;
   // Serialization markers, searched from a digit or rare letter (`0AB` of `rO0AB`, `4sI` of `H4sI`, `0005` of `aced0005`).
-  if (t.includes("0AB") || t.includes("4sI") || t.includes("ztAA") || t.includes("7QA") || t.includes("0005")) return true;
+  if (t.includes("0AB") || t.includes("4sI") || t.includes("ztAA") || t.includes("7QA") || t.includes("0005"))
+    return true;
   // Gadget and process classes as one word (`InvokerTransformer`, `ProcessBuilder`, `ysoserial`), where a
   // class name is the value: a single token. (In text with spaces they come with dots, calls or type keys.)
   if (t.length < 7 || t.includes(" ")) return false;
-  return l.includes("runtime") || l.includes("processbuilder") || l.includes("transformer") || l.includes("factory") || l.includes("closure") || l.includes("templatesimpl") || l.includes("ysoserial") || l.includes("scriptengine");
+  return (
+    l.includes("runtime") ||
+    l.includes("processbuilder") ||
+    l.includes("transformer") ||
+    l.includes("factory") ||
+    l.includes("closure") ||
+    l.includes("templatesimpl") ||
+    l.includes("ysoserial") ||
+    l.includes("scriptengine")
+  );
 }
 
 function expressionReflection(s: string): boolean {
@@ -399,16 +279,20 @@ export function detectJava(v: Inspected): Finding | null {
   const l = v.lower;
   const name = v.field.name;
   const kind = v.field.kind;
-  if (!s.includes("rO0AB") && !s.includes("H4sI") && !s.includes("KztAA") && !s.includes("Cs7QA") && !HINT.test(l)) return null;
+  if (!s.includes("rO0AB") && !s.includes("H4sI") && !s.includes("KztAA") && !s.includes("Cs7QA") && !HINT.test(l))
+    return null;
 
   if (kind === "name" && CLASSLOADER_PARAM.test(s)) return { ruleId: "java-classloader-manipulation", score: 7 };
-  if (name !== null && (name === "@type" || name === "@class" || name === "$type") && JAVA_TYPE.test(s.trim())) return { ruleId: "java-polymorphic-type", score: 7 };
-  if (SERIALIZED.test(s) || SERIALIZED_SHIFTED.test(s) || (s.includes("H4sI") && gzippedObject(s))) return { ruleId: "java-deserialization", score: 7 };
+  if (name !== null && (name === "@type" || name === "@class" || name === "$type") && JAVA_TYPE.test(s.trim()))
+    return { ruleId: "java-polymorphic-type", score: 7 };
+  if (SERIALIZED.test(s) || SERIALIZED_SHIFTED.test(s) || (s.includes("H4sI") && gzippedObject(s)))
+    return { ruleId: "java-deserialization", score: 7 };
   if (s.includes("#") || s.includes("@") || s.includes("%{")) {
     if (OGNL.test(s) || OGNL_STATIC.test(s)) return { ruleId: "java-ognl", score: 7 };
   }
   if (TYPE_KEY.test(s)) return { ruleId: "java-polymorphic-type", score: 7 };
-  if (s.includes("!!") && YAML_TAG.test(s) && YAML_TAG_NAMED.test(s)) return { ruleId: "java-polymorphic-type", score: 7 };
+  if (s.includes("!!") && YAML_TAG.test(s) && YAML_TAG_NAMED.test(s))
+    return { ruleId: "java-polymorphic-type", score: 7 };
   if (EXEC_CODE.test(s)) return { ruleId: "java-runtime-class", score: 7 };
   const trace = STACK_FRAME.test(s);
   if (!trace && GADGET_CLASSES.test(s)) return { ruleId: "java-runtime-class", score: 7 };
@@ -420,12 +304,16 @@ export function detectJava(v: Inspected): Finding | null {
   if (REFLECTION_CODE.test(s)) return { ruleId: "java-reflection", score: 4 };
 
   // File names: a JSP page uploaded is a web shell on a Java server.
-  if ((name === "filename" && v.field.where === "body-filename") || (kind === "header" && name !== null && FILENAME_HEADERS.has(name))) {
+  if (
+    (name === "filename" && v.field.where === "body-filename") ||
+    (kind === "header" && name !== null && FILENAME_HEADERS.has(name))
+  ) {
     if (JSP_FILE.test(s)) return { ruleId: "java-jsp-upload", score: 6 };
   }
   // The whole value (or name) is a class/package name from a dangerous package.
   if (dangerousName(s)) {
-    if (kind !== "name" && name !== null && EXPECTED_NAME_FIELDS.has(name)) return { ruleId: "java-class-name", score: 5, pl: 2 };
+    if (kind !== "name" && name !== null && EXPECTED_NAME_FIELDS.has(name))
+      return { ruleId: "java-class-name", score: 5, pl: 2 };
     return { ruleId: "java-class-name", score: 5 };
   }
   return null;
