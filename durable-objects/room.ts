@@ -72,7 +72,6 @@ import {
   type EphemeralRequest,
   type HelloRequest,
   type Member,
-  type Person,
   type Sender,
   type Seq,
   type PublishRequest,
@@ -80,8 +79,8 @@ import {
   type ServerFrame,
 } from "../src/lib/rooms/protocol.ts";
 import { SSE_HEARTBEAT_MS, SseStream } from "../src/lib/rooms/sse.ts";
+import { ShardRegistry } from "../src/lib/rooms/shard-registry.ts";
 import {
-  MAX_SHARDS,
   SHARD_HEADER,
   shardObjectName,
   ShardLinks,
@@ -90,12 +89,6 @@ import {
   type ShardRedirect,
 } from "../src/lib/rooms/shards.ts";
 import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
-
-/** Once a room shards: its own object name (its shards are named after it) and sockets per shard. */
-interface ShardingState {
-  objectName: string;
-  sockets: number[];
-}
 
 /** An open event stream: in memory only (an open response keeps the object awake). */
 interface StreamState {
@@ -113,7 +106,7 @@ export class Room extends DurableObject<Env> {
   readonly #live = new LiveConnections(
     () => this.ctx.getWebSockets(),
     () => this.#history.shared,
-    () => this.#remotePeople(),
+    () => this.#shards.people(),
   );
   readonly #presence = new PresenceBatcher({
     announce: (shared, own) => this.#announce(shared, own),
@@ -132,8 +125,8 @@ export class Room extends DurableObject<Env> {
   });
   /** This room's shards, once it has any (`src/lib/rooms/shards.ts`); every delivery is pushed to each. */
   readonly #links = new ShardLinks((index, push) => this.#shardStub(index).push(push));
-  /** Persisted in the object's KV once the room shards: its own name, and sockets per shard. */
-  #sharding: ShardingState | undefined;
+  /** Which shards this room uses and who is on them (in its storage). */
+  readonly #shards: ShardRegistry;
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
   #alarmAt: number | null = null;
 
@@ -144,14 +137,21 @@ export class Room extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
-    this.#sharding = ctx.storage.kv.get<ShardingState>("sharding");
-    if (this.#sharding) this.#links.activate(this.#sharding.sockets.length);
+    this.#shards = new ShardRegistry(ctx.storage);
+    this.#links.activate(this.#shards.count);
   }
 
   // ---- shards ------------------------------------------------------------------------------
 
   #shardStub(index: number) {
-    return this.env.ROOM_SHARDS.getByName(shardObjectName(this.#sharding!.objectName, index));
+    return this.env.ROOM_SHARDS.getByName(shardObjectName(this.#shards.objectName!, index));
+  }
+
+  /** The shard for a new socket (`ShardRegistry.pick`); a new shard gets every delivery from now on. */
+  #pickShard(objectName: string): number {
+    const index = this.#shards.pick(objectName, this.#settings.shardAbove);
+    this.#links.activate(this.#shards.count);
+    return index;
   }
 
   /** Shard sockets attached since the last presence announcement, and their shard. */
@@ -177,64 +177,18 @@ export class Room extends DurableObject<Env> {
     }
   }
 
-  /** People on shards, as stored (read when the connection index is rebuilt). */
-  *#remotePeople(): Iterable<{ key: string; member: Member }> {
-    if (!this.#sharding) return;
-    const rows = this.ctx.storage.sql.exec<{ key: string; person: string; connections: number }>(
-      "SELECT key, MIN(person) AS person, SUM(connections) AS connections FROM remote_people GROUP BY key",
-    );
-    for (const row of rows) {
-      yield { key: row.key, member: { ...(JSON.parse(row.person) as Person), connections: row.connections } };
-    }
-  }
-
-  /** The shard for a new socket: the least loaded one under `shardAbove`, else a new one, else the least loaded. */
-  #pickShard(objectName: string, shardAbove: number): number {
-    if (!this.#sharding) {
-      this.ctx.storage.sql.exec(
-        "CREATE TABLE IF NOT EXISTS remote_people (shard INTEGER NOT NULL, key TEXT NOT NULL, person TEXT NOT NULL, connections INTEGER NOT NULL, PRIMARY KEY (shard, key)) WITHOUT ROWID",
-      );
-      this.#sharding = { objectName, sockets: [] };
-    }
-    const sockets = this.#sharding.sockets;
-    let best = -1;
-    for (let i = 0; i < sockets.length; i++)
-      if (sockets[i]! < shardAbove && (best < 0 || sockets[i]! < sockets[best]!)) best = i;
-    if (best < 0 && sockets.length < MAX_SHARDS) {
-      sockets.push(0);
-      best = sockets.length - 1;
-      this.#links.activate(sockets.length);
-    }
-    if (best < 0) best = sockets.indexOf(Math.min(...sockets));
-    this.ctx.storage.kv.put("sharding", this.#sharding);
-    return best;
-  }
-
   /** Counts connections that opened (+1) or closed (−1) on shard `index`; announces first arrivals and last departures. */
   #shardDeltas(index: number, deltas: readonly PresenceDelta[], welcomedConnId?: string): void {
-    const sharding = this.#sharding;
-    if (!sharding) return;
+    if (this.#shards.count === 0) return;
+    this.#shards.record(index, deltas);
     for (const { key, person, delta } of deltas) {
       const before = this.#live.count(key);
       const after = this.#live.adjustRemote(key, person, delta);
-      const row = this.ctx.storage.sql
-        .exec<{ connections: number }>(
-          "INSERT INTO remote_people (shard, key, person, connections) VALUES (?, ?, ?, ?) ON CONFLICT (shard, key) DO UPDATE SET connections = connections + excluded.connections RETURNING connections",
-          index,
-          key,
-          JSON.stringify(person),
-          delta,
-        )
-        .one();
-      if (row.connections <= 0)
-        this.ctx.storage.sql.exec("DELETE FROM remote_people WHERE shard = ? AND key = ?", index, key);
-      sharding.sockets[index] = Math.max(0, (sharding.sockets[index] ?? 0) + delta);
-      if (welcomedConnId !== undefined)
+      if (welcomedConnId !== undefined) {
         this.#presence.welcomed(welcomedConnId, before === 0 && after > 0 ? { key, person } : undefined);
-      else if (before === 0 && after > 0) this.#presence.changed({ key, person, joined: true });
+      } else if (before === 0 && after > 0) this.#presence.changed({ key, person, joined: true });
       else if (before > 0 && after === 0) this.#presence.changed({ key, person, joined: false });
     }
-    this.ctx.storage.kv.put("sharding", sharding);
   }
 
   /**
@@ -272,23 +226,7 @@ export class Room extends DurableObject<Env> {
    * shard never reported their close).
    */
   async detach(index: number, deltas: PresenceDelta[], snapshot?: PresenceDelta[]): Promise<void> {
-    if (snapshot && this.#sharding) {
-      const counted = new Map<string, PresenceDelta>();
-      for (const row of this.ctx.storage.sql.exec<{ key: string; person: string; connections: number }>(
-        "SELECT key, person, connections FROM remote_people WHERE shard = ?",
-        index,
-      )) {
-        counted.set(row.key, { key: row.key, person: JSON.parse(row.person) as Person, delta: -row.connections });
-      }
-      for (const now of snapshot) {
-        const before = counted.get(now.key);
-        counted.set(now.key, { key: now.key, person: now.person, delta: now.delta + (before?.delta ?? 0) });
-      }
-      this.#shardDeltas(
-        index,
-        [...counted.values()].filter((d) => d.delta !== 0),
-      );
-    }
+    if (snapshot) this.#shardDeltas(index, this.#shards.reconcile(index, snapshot));
     this.#shardDeltas(index, deltas);
   }
 
@@ -442,7 +380,7 @@ export class Room extends DurableObject<Env> {
     // A big room: sockets beyond `shardAbove` go to a shard (the Worker connects it there).
     if (this.#live.local() >= this.#settings.shardAbove) {
       const redirect: ShardRedirect = {
-        shard: this.#pickShard(connect.objectName, this.#settings.shardAbove),
+        shard: this.#pickShard(connect.objectName),
         identity,
       };
       return new Response(JSON.stringify(redirect), { headers: { [SHARD_HEADER]: String(redirect.shard) } });
