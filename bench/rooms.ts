@@ -16,9 +16,16 @@
  * Each case also runs against a bare relay Durable Object (the floor) under the same driver,
  * so what the room adds is told apart from what the machine and the client can do at all.
  *
+ * Above `rooms.shardAbove` sockets (default 1,000) the room shards: the clients per object are
+ * printed under the table (per-shard load).
+ *
+ * With ROOMS_BENCH_BATCH=1 the room's clients opt in to `batch` frames (`?batch=1`);
+ * "0,1" runs each case both ways. Frames are counted apart from deliveries, so CPU per frame and
+ * per delivery are both reported, and deliveries per workerd CPU-second.
+ *
  * Options (env): ROOMS_BENCH_CLIENTS (default "100,1000"), ROOMS_BENCH_RATES ("10,100"),
- * ROOMS_BENCH_SECONDS (10), ROOMS_BENCH_FLOOR=0 (skip the floor), ROOMS_BENCH_URL (a running
- * Worker instead of Miniflare).
+ * ROOMS_BENCH_SECONDS (10), ROOMS_BENCH_BATCH ("0"), ROOMS_BENCH_FLOOR=0 (skip the floor),
+ * ROOMS_BENCH_URL (a running Worker instead of Miniflare).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -48,6 +55,7 @@ interface CaseSpec {
   rate: number;
   seconds: number;
   tokens: string[];
+  batch: boolean;
 }
 
 interface CaseResult {
@@ -59,6 +67,10 @@ interface CaseResult {
   refused: number;
   expected: number;
   delivered: number;
+  /** Frames that carried messages (a `batch` frame counts once). */
+  frames: number;
+  /** Clients per object: "room" and each shard index (a room above `rooms.shardAbove` sockets shards). */
+  placement: Record<string, number>;
   outOfOrder: number;
   duplicates: number;
   missing: number;
@@ -106,41 +118,61 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
   const deliveries = new Map<number, number>();
   const ackedSeqs = new Set<number>();
   let received = 0;
+  let frames = 0;
+  let lastFrameAt = 0;
+  const placement: Record<string, number> = {};
   const lastSeq = new Array<number>(spec.clients).fill(-1);
   const sockets: WebSocket[] = [];
   const wsBase = spec.url.replace(/^http/, "ws");
 
   const open = (i: number) =>
     new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(`${wsBase}/v1/rooms/${spec.room}/ws`, ["rooms.v1", `bearer.${spec.tokens[i]}`]);
+      const ws = new WebSocket(`${wsBase}/v1/rooms/${spec.room}/ws${spec.batch ? "?batch=1" : ""}`, [
+        "rooms.v1",
+        `bearer.${spec.tokens[i]}`,
+      ]);
+      const take = (f: { seq: string; data: { s: number } }, now: number) => {
+        const seq = Number(f.seq);
+        const prev = lastSeq[i]!;
+        if (!measuring) {
+          lastSeq[i] = seq;
+          return;
+        }
+        if (seq <= prev) {
+          duplicates++;
+          return;
+        }
+        if (seq !== prev + 1) outOfOrder++;
+        lastSeq[i] = seq;
+        received++;
+        deliveries.set(seq, (deliveries.get(seq) ?? 0) + 1);
+        latency.add(now - f.data.s);
+      };
       const timer = setTimeout(() => reject(new Error(`client ${i} got no welcome within 60 s`)), 60_000);
       ws.addEventListener("error", () => reject(new Error(`client ${i} failed to connect`)));
       ws.addEventListener("close", () => closed++);
       ws.addEventListener("message", (e: MessageEvent) => {
         const text = e.data as string;
+        lastFrameAt = performance.now();
         // Messages are what is measured; welcome, presence and acks are few.
         if (text.startsWith('{"v":1,"type":"msg"')) {
-          const f = JSON.parse(text) as { seq: string; data: { s: number } };
-          const seq = Number(f.seq);
-          const prev = lastSeq[i]!;
-          if (!measuring) {
-            lastSeq[i] = seq;
-            return;
-          }
-          if (seq <= prev) {
-            duplicates++;
-            return;
-          }
-          if (seq !== prev + 1) outOfOrder++;
-          lastSeq[i] = seq;
-          received++;
-          deliveries.set(seq, (deliveries.get(seq) ?? 0) + 1);
-          latency.add(performance.now() - f.data.s);
+          if (measuring) frames++;
+          take(JSON.parse(text) as { seq: string; data: { s: number } }, performance.now());
+          return;
+        }
+        if (text.startsWith('{"v":1,"type":"batch"')) {
+          if (measuring) frames++;
+          const now = performance.now();
+          for (const f of (JSON.parse(text) as { messages: Array<{ seq: string; data: { s: number } }> }).messages)
+            take(f, now);
           return;
         }
         if (text.startsWith('{"v":1,"type":"welcome"')) {
           clearTimeout(timer);
-          lastSeq[i] = Number((JSON.parse(text) as { headSeq: string }).headSeq);
+          const welcome = JSON.parse(text) as { headSeq: string; shard?: number };
+          lastSeq[i] = Number(welcome.headSeq);
+          const where = welcome.shard === undefined ? "room" : `shard ${welcome.shard}`;
+          placement[where] = (placement[where] ?? 0) + 1;
           resolve();
         } else if (text.startsWith('{"v":1,"type":"ack"')) {
           if (measuring) ackedSeqs.add(Number((JSON.parse(text) as { seq: string }).seq));
@@ -160,7 +192,10 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
     await Promise.all(Array.from({ length: Math.min(50, spec.clients - i) }, (_, k) => open(i + k)));
   }
   const connectMs = performance.now() - t0;
-  await sleep(1_000); // let the presence announcements drain
+  // Let the join storm's presence announcements drain: until no frame came for 1 s (at most 60 s).
+  const settleUntil = performance.now() + 60_000;
+  do await sleep(250);
+  while (performance.now() - lastFrameAt < 1_000 && performance.now() < settleUntil);
 
   // Publishers: at most 10 msg/s each (the per-connection limit is 20/s sustained).
   const publishers = Math.min(spec.clients, Math.max(1, Math.ceil(spec.rate / 10)));
@@ -214,6 +249,8 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
     refused,
     expected,
     delivered,
+    frames,
+    placement,
     outOfOrder,
     duplicates,
     missing: expected - delivered,
@@ -322,6 +359,7 @@ export default { fetch: (request, env) => env.FLOOR.getByName(new URL(request.ur
 interface Target {
   name: string;
   url: string;
+  batch?: boolean;
 }
 
 async function main() {
@@ -329,6 +367,7 @@ async function main() {
   const rates = list(process.env.ROOMS_BENCH_RATES, [10, 100]);
   const seconds = Number(process.env.ROOMS_BENCH_SECONDS ?? 10);
   const withFloor = process.env.ROOMS_BENCH_FLOOR !== "0";
+  const batchModes = (process.env.ROOMS_BENCH_BATCH ?? "0").split(",").map((v) => v.trim() === "1");
   const external = process.env.ROOMS_BENCH_URL?.replace(/\/$/, "");
   const work = mkdtempSync(join(tmpdir(), "rooms-bench-"));
   const issuer = DEV_ISSUER;
@@ -357,7 +396,7 @@ async function main() {
       );
     if (external) {
       keys = await loadOrCreateDevKeys(join(root, ".data"));
-      targets.push({ name: "room", url: external });
+      for (const batch of batchModes) targets.push({ name: batch ? "room, batch" : "room", url: external, batch });
     } else {
       console.log("bench:rooms: building the Worker (wrangler deploy --dry-run)…");
       const script = build(join(work, "app"));
@@ -368,6 +407,7 @@ async function main() {
         durableObjects: {
           EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true },
           ROOMS: { className: "Room", useSQLite: true },
+          ROOM_SHARDS: { className: "RoomShard", useSQLite: true },
         },
         bindings: {
           ...config.vars,
@@ -379,7 +419,8 @@ async function main() {
         },
       });
       closers.push(() => mf.dispose());
-      targets.push({ name: "room", url: (await mf.ready).origin });
+      const url = (await mf.ready).origin;
+      for (const batch of batchModes) targets.push({ name: batch ? "room, batch" : "room", url, batch });
     }
     if (withFloor) {
       const floorScript = join(work, "floor.js");
@@ -409,6 +450,7 @@ async function main() {
             rate,
             seconds,
             tokens: tokens.slice(0, clients),
+            batch: target.batch === true,
           };
           const result = await runDriver(spec, () => (target.url === external ? undefined : workerdCpuMs()));
           rows.push({ ...result, target: target.name });
@@ -422,20 +464,34 @@ async function main() {
     const fmt = (n: number) => n.toLocaleString("en-US");
     const perDelivery = (ms: number | undefined, r: CaseResult) =>
       ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.delivered)).toFixed(1);
+    const perFrame = (ms: number | undefined, r: CaseResult) =>
+      ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.frames)).toFixed(1);
+    const perCpuSecond = (ms: number | undefined, r: CaseResult) =>
+      ms === undefined || ms <= 0 ? "–" : fmt(Math.round((r.delivered * 1000) / ms));
     console.log(
       [
         "",
         `${external ? `Worker at ${external}` : "Miniflare (workerd), built bundle"}; ${seconds} s per case; node ${process.version}; ` +
           "floor = a bare relay Durable Object (no auth, storage or limits) under the same driver",
         "",
-        "| target | clients | msg/s | msgs acked | deliveries / expected | reach | out of order / dup / missing | p50 ms | p99 ms | max ms | refused | join all ms | workerd CPU µs/delivery | driver CPU µs/delivery |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | clients | msg/s | msgs acked | deliveries / expected | reach | out of order / dup / missing | p50 ms | p99 ms | max ms | refused | join all ms | frames | workerd CPU µs/delivery | workerd CPU µs/frame | deliveries / workerd CPU-s | driver CPU µs/delivery |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ...rows.map(
           (r) =>
             `| ${r.target} | ${fmt(r.clients)} | ${r.rate} | ${fmt(r.acked)} | ${fmt(r.delivered)} / ${fmt(r.expected)} | ${(r.delivered / Math.max(1, r.expected)).toFixed(4)} | ` +
             `${r.outOfOrder} / ${r.duplicates} / ${r.missing} | ${r.p50} | ${r.p99} | ${r.max} | ${r.refused} | ${fmt(r.connectMs)} | ` +
-            `${perDelivery(r.workerdCpuMs, r)} | ${perDelivery(r.driverCpuMs, r)} |`,
+            `${fmt(r.frames)} | ${perDelivery(r.workerdCpuMs, r)} | ${perFrame(r.workerdCpuMs, r)} | ${perCpuSecond(r.workerdCpuMs, r)} | ${perDelivery(r.driverCpuMs, r)} |`,
         ),
+        "",
+        ...rows
+          .filter((r) => Object.keys(r.placement ?? {}).length > 1)
+          .map(
+            (r) =>
+              `${r.target}, ${fmt(r.clients)} clients × ${r.rate} msg/s, clients per object: ` +
+              Object.entries(r.placement)
+                .map(([where, n]) => `${where} ${fmt(n)}`)
+                .join(", "),
+          ),
       ].join("\n"),
     );
   } finally {

@@ -14,9 +14,17 @@
  * epoch, seq, history and dedupe are in SQLite. A woken object rebuilds its in-memory index of
  * connections from `ctx.getWebSockets()` and carries on with the same presence and seq.
  *
- * Order: a publish assigns its seq, stores it and sends it to every socket in one synchronous
- * turn, so every receiver sees the room's messages in seq order; a resume replays the gap in
- * the same turn as the socket is accepted (or its `hello` arrives), so before any live message.
+ * Order: a publish assigns its seq and stores it in one synchronous turn and hands the frame to
+ * the fan-out (`src/lib/rooms/fanout.ts`), which sends frames in seq order: at once when the
+ * room is idle, or at the end of a batch window (`rooms.batchWindowMs`) when it is busy, as one
+ * `batch` frame to connections that opted in. What waits in a window goes out before a new
+ * connection is accepted, and a resume replays the gap in the same turn as the connection is
+ * accepted (or its `hello` arrives), so every receiver sees every message once, in seq order.
+ *
+ * Event streams (`GET /v1/rooms/:room/events`, `src/lib/rooms/sse.ts`) are members like
+ * sockets, held in memory. Above `rooms.shardAbove` sockets new sockets go to `RoomShard`
+ * objects (`src/lib/rooms/shards.ts`): this object still orders, stores and deduplicates, and
+ * pushes every delivery to its shards; it keeps everyone's presence.
  *
  * One alarm covers all timers: the earliest token expiry (close 4001), the idle timeout of the
  * quietest connection (`IDLE_TIMEOUT_MS`: closed and announced as a leave, which catches
@@ -30,11 +38,13 @@
 import { DurableObject } from "cloudflare:workers";
 import {
   CONNECT_HEADER,
+  EVENTS_PATH,
   CONNECTED_USER_HEADER,
   type ConnectRequest,
   type HistoryPage,
   type HistoryQuery,
   type IssuedTicket,
+  type MembersPage,
   type PublishInput,
   type PublishResult,
   type RoomInfo,
@@ -45,24 +55,48 @@ import {
   type ConnectionIdentity,
   type ConnectionState,
 } from "../src/lib/rooms/connection.ts";
+import { FanOut } from "../src/lib/rooms/fanout.ts";
 import { messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
-import { LiveConnections, sendText } from "../src/lib/rooms/live-connections.ts";
+import { LiveConnections, sendFrame, sendText, type LiveConnection } from "../src/lib/rooms/live-connections.ts";
+import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { PresenceBatcher } from "../src/lib/rooms/presence.ts";
 import {
   CloseCode,
   encodeFrame,
   HISTORY_MAX_AGE_MS,
   IDLE_TIMEOUT_MS,
+  PRESENCE_SAMPLE,
   REPLAY_MAX_BYTES,
   ROOM_LIMITS,
   type EphemeralRequest,
   type HelloRequest,
+  type Member,
+  type Sender,
+  type Seq,
   type PublishRequest,
   type ResetReason,
   type ServerFrame,
 } from "../src/lib/rooms/protocol.ts";
+import { SSE_HEARTBEAT_MS, SseStream } from "../src/lib/rooms/sse.ts";
+import { ShardRegistry } from "../src/lib/rooms/shard-registry.ts";
+import {
+  SHARD_HEADER,
+  shardObjectName,
+  ShardLinks,
+  type AttachResult,
+  type PresenceDelta,
+  type ShardRedirect,
+} from "../src/lib/rooms/shards.ts";
 import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
+
+/** An open event stream: in memory only (an open response keeps the object awake). */
+interface StreamState {
+  stream: SseStream;
+  key: string;
+  person: LiveConnection["person"];
+  expiresAt: number;
+}
 
 export class Room extends DurableObject<Env> {
   /** Created on first use, so a request the room refuses (a made-up ticket) stores nothing. */
@@ -72,8 +106,27 @@ export class Room extends DurableObject<Env> {
   readonly #live = new LiveConnections(
     () => this.ctx.getWebSockets(),
     () => this.#history.shared,
+    () => this.#shards.people(),
   );
-  readonly #presence = new PresenceBatcher({ connections: () => this.#live.all(), send: sendText });
+  readonly #presence = new PresenceBatcher({
+    announce: (shared, own) => this.#announce(shared, own),
+    scale: () => ({ online: this.#live.people(), listAbove: this.#settings.presenceListAbove }),
+  });
+  /** Open event streams by connId (they are in `#live` too). */
+  readonly #streams = new Map<string, StreamState>();
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** `msg` and `ephemeral` frames on their way out, batched while the room is busy (`fanout.ts`). */
+  readonly #fanout = new FanOut({
+    windowMs: () => (this.#links.count > 0 || this.#live.anyBatched() ? this.#settings.batchWindowMs : 0),
+    deliver: (frames) => {
+      this.#live.deliver(frames);
+      this.#links.deliver(frames);
+    },
+  });
+  /** This room's shards, once it has any (`src/lib/rooms/shards.ts`); every delivery is pushed to each. */
+  readonly #links = new ShardLinks((index, push) => this.#shardStub(index).push(push));
+  /** Which shards this room uses and who is on them (in its storage). */
+  readonly #shards: ShardRegistry;
   /** The scheduled alarm (ms) or null; read from storage once per instance. */
   #alarmAt: number | null = null;
 
@@ -84,10 +137,142 @@ export class Room extends DurableObject<Env> {
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
+    this.#shards = new ShardRegistry(ctx.storage);
+    this.#links.activate(this.#shards.count);
+  }
+
+  // ---- shards ------------------------------------------------------------------------------
+
+  #shardStub(index: number) {
+    return this.env.ROOM_SHARDS.getByName(shardObjectName(this.#shards.objectName!, index));
+  }
+
+  /** The shard for a new socket (`ShardRegistry.pick`); a new shard gets every delivery from now on. */
+  #pickShard(objectName: string): number {
+    const index = this.#shards.pick(objectName, this.#settings.shardAbove);
+    this.#links.activate(this.#shards.count);
+    return index;
+  }
+
+  /** Shard sockets attached since the last presence announcement, and their shard. */
+  #attachedTo = new Map<string, number>();
+
+  /** A presence announcement: to this object's connections, and to every shard for its sockets. */
+  #announce(shared: string | undefined, own: ReadonlyMap<string, string | undefined>): void {
+    for (const [connId, c] of this.#live.all()) {
+      const text = own.has(connId) ? own.get(connId) : shared;
+      if (text) sendFrame(c, text);
+    }
+    const attached = this.#attachedTo;
+    this.#attachedTo = new Map();
+    for (let i = 0; i < this.#links.count; i++) {
+      const mine: Record<string, string | null> = {};
+      let any = false;
+      for (const [connId, shard] of attached) {
+        if (shard !== i || !own.has(connId)) continue;
+        mine[connId] = own.get(connId) ?? null;
+        any = true;
+      }
+      if (shared || any) this.#links.presence(i, { text: shared ?? null, ...(any ? { own: mine } : {}) });
+    }
+  }
+
+  /** Counts connections that opened (+1) or closed (−1) on shard `index`; announces first arrivals and last departures. */
+  #shardDeltas(index: number, deltas: readonly PresenceDelta[], welcomedConnId?: string): void {
+    if (this.#shards.count === 0) return;
+    this.#shards.record(index, deltas);
+    for (const { key, person, delta } of deltas) {
+      const before = this.#live.count(key);
+      const after = this.#live.adjustRemote(key, person, delta);
+      if (welcomedConnId !== undefined) {
+        this.#presence.welcomed(welcomedConnId, before === 0 && after > 0 ? { key, person } : undefined);
+      } else if (before === 0 && after > 0) this.#presence.changed({ key, person, joined: true });
+      else if (before > 0 && after === 0) this.#presence.changed({ key, person, joined: false });
+    }
+  }
+
+  /**
+   * A shard opens a socket: the connection counts at once, and the shard gets what its welcome
+   * shows and the replay after `after`, up to the head seq it returns, all from this one turn.
+   */
+  async attach(
+    index: number,
+    who: { userId: string; tenant: string; connId: string },
+    after?: Seq,
+    epoch?: string,
+  ): Promise<AttachResult> {
+    this.#fanout.flush();
+    const identity = this.#live.identity(who);
+    this.#shardDeltas(index, [{ key: identity.key, person: identity.person, delta: 1 }], who.connId);
+    this.#attachedTo.set(who.connId, index);
+    const history = this.#history;
+    const reset = after === undefined ? undefined : history.resumeProblem(Number(after), epoch, REPLAY_MAX_BYTES);
+    const replay =
+      after === undefined || reset !== undefined
+        ? undefined
+        : [...history.stream(Number(after), history.headSeq)].map((m) => messageFrame(history.room, history.epoch, m));
+    return {
+      epoch: history.epoch,
+      headSeq: history.headSeq,
+      ...this.#presenceList(),
+      ...(replay ? { replay } : {}),
+      ...(reset ? { reset } : {}),
+    };
+  }
+
+  /**
+   * A shard's sockets closed; or (`snapshot`) a shard that started afresh says who it holds
+   * now, which replaces what the room counted for it (sockets that went away with a restarted
+   * shard never reported their close).
+   */
+  async detach(index: number, deltas: PresenceDelta[], snapshot?: PresenceDelta[]): Promise<void> {
+    if (snapshot) this.#shardDeltas(index, this.#shards.reconcile(index, snapshot));
+    this.#shardDeltas(index, deltas);
+  }
+
+  /** The replay a shard's socket asks for with `hello`: (after, upTo], or why it cannot be. */
+  async replay(
+    after: Seq,
+    epoch: string | undefined,
+    upTo: number,
+  ): Promise<{ replay?: string[]; reset?: ResetReason }> {
+    const history = this.#history;
+    const reset = history.resumeProblem(Number(after), epoch, REPLAY_MAX_BYTES, upTo);
+    if (reset) return { reset };
+    return {
+      replay: [...history.stream(Number(after), upTo)].map((m) => messageFrame(history.room, history.epoch, m)),
+    };
+  }
+
+  /** A shard's socket sent an `ephemeral`: to everyone but that socket. */
+  async relayEphemeral(from: Sender, event: string, data: unknown): Promise<void> {
+    const text = encodeFrame({ v: 1, type: "ephemeral", room: this.#history.room, from, event, ts: Date.now(), data });
+    this.#fanout.push({ text, ...(from.connId !== null ? { except: from.connId } : {}) });
   }
 
   get #history(): RoomHistory {
     return (this.#historyStore ??= new RoomHistory(this.ctx.storage.sql));
+  }
+
+  #settingsFrom: RoomSettings | undefined;
+  #settingsMerged = DEFAULT_ROOM_SETTINGS;
+
+  get #settings(): RoomSettings {
+    const stored = this.#history.settings;
+    // Settings stored by an older version may lack newer keys: those take their defaults.
+    if (stored !== this.#settingsFrom) {
+      this.#settingsFrom = stored;
+      this.#settingsMerged = { ...DEFAULT_ROOM_SETTINGS, ...stored };
+    }
+    return this.#settingsMerged;
+  }
+
+  /** Takes the room's name and the Worker's latest settings, as every entry point does first. */
+  #adopt(room: string, shared: boolean, settings: RoomSettings | undefined): RoomHistory {
+    const history = this.#history;
+    history.adoptRoom(room, shared);
+    if (settings) history.adoptSettings(settings);
+    return history;
   }
 
   get #tickets(): RoomTickets {
@@ -106,7 +291,7 @@ export class Room extends DurableObject<Env> {
 
   /** Forgets a connection; the last one of a user announces the leave. */
   #drop(state: ConnectionState): void {
-    this.#live.all().delete(state.connId);
+    this.#live.remove(state.connId);
     const who = this.#live.identity(state);
     this.#presence.dropped(state.connId, this.#live.count(who.key) === 0 ? who : undefined);
   }
@@ -157,6 +342,21 @@ export class Room extends DurableObject<Env> {
       }
       deadlines.push(state.expiresAt, idleUntil);
     }
+    for (const [connId, s] of this.#streams) {
+      if (s.expiresAt > now) deadlines.push(s.expiresAt);
+      else {
+        s.stream.frame(
+          encodeFrame({
+            v: 1,
+            type: "error",
+            code: "token_expired",
+            message: "Your token expired; reconnect with a new one.",
+          }),
+        );
+        s.stream.close();
+        this.#streamGone(connId);
+      }
+    }
     this.#history.trim(now);
     const expiry = this.#history.nextExpiry();
     if (expiry !== undefined) deadlines.push(expiry);
@@ -167,43 +367,35 @@ export class Room extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const header = request.headers.get(CONNECT_HEADER);
+    if (header && new URL(request.url).pathname === EVENTS_PATH)
+      return this.#openStream(JSON.parse(header) as ConnectRequest);
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket" || !header) {
       return new Response("expected an authenticated WebSocket upgrade from the Worker", { status: 426 });
     }
     const connect = JSON.parse(header) as ConnectRequest;
-    let identity: ConnectionIdentity;
-    if (connect.via === "ticket") {
-      // Anyone can present a made-up ticket: refuse it without writing anything.
-      const hash = await ticketHash(connect.secret);
-      const grant = this.#hasTickets()
-        ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now())
-        : undefined;
-      // The Worker answers 401; which check failed is nobody's business.
-      if (!grant) return new Response("invalid ticket", { status: 401 });
-      identity = {
-        userId: grant.userId,
-        tenant: grant.tenant,
-        canPublish: grant.canPublish,
-        expiresAt: grant.tokenExpiresAt,
+    const identity = await this.#identify(connect);
+    // The Worker answers 401; which check failed is nobody's business.
+    if (!identity) return new Response("invalid ticket", { status: 401 });
+    const history = this.#adopt(connect.room, connect.shared, connect.settings);
+    // A big room: sockets beyond `shardAbove` go to a shard (the Worker connects it there).
+    if (this.#live.local() >= this.#settings.shardAbove) {
+      const redirect: ShardRedirect = {
+        shard: this.#pickShard(connect.objectName),
+        identity,
       };
-    } else {
-      identity = {
-        userId: connect.userId,
-        tenant: connect.tenant,
-        canPublish: connect.canPublish,
-        expiresAt: connect.expiresAt,
-      };
+      return new Response(JSON.stringify(redirect), { headers: { [SHARD_HEADER]: String(redirect.shard) } });
     }
-    const history = this.#history;
-    history.adoptRoom(connect.room, connect.shared);
+    // What is waiting for the batch window goes out first: this connection starts after it.
+    this.#fanout.flush();
     const now = Date.now();
     const { 0: client, 1: server } = new WebSocketPair();
     const state = newConnection(identity, history.headSeq, now);
+    if (connect.batch) state.batch = true;
     const live = this.#live.connection(server, state);
     const firstOfUser = this.#live.count(live.key) === 0;
 
     this.ctx.acceptWebSocket(server, [state.userId]);
-    this.#live.all().set(state.connId, live);
+    this.#live.add(state.connId, live);
 
     let reset: ResetReason | undefined;
     if (connect.after !== undefined) {
@@ -213,19 +405,10 @@ export class Room extends DurableObject<Env> {
     server.serializeAttachment(state);
     sendText(
       server,
-      encodeFrame({
-        v: 1,
-        type: "welcome",
-        connId: state.connId,
-        room: history.room,
-        epoch: history.epoch,
-        headSeq: String(history.headSeq),
-        resumed: connect.after !== undefined && reset === undefined,
-        presence: this.#live.members(),
-        limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
-      }),
+      this.#welcome(state.connId, connect.after !== undefined && reset === undefined, state.batch === true),
     );
-    if (connect.after !== undefined) this.#resume(server, Number(connect.after), reset, history.headSeq);
+    if (connect.after !== undefined)
+      this.#resume((text) => sendText(server, text), Number(connect.after), reset, history.headSeq);
     this.#presence.welcomed(state.connId, firstOfUser ? live : undefined);
     this.#wakeBy(Math.min(state.expiresAt, now + IDLE_TIMEOUT_MS));
 
@@ -234,14 +417,115 @@ export class Room extends DurableObject<Env> {
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 
-  /** Replays (after, upTo] to one socket, or tells it why it cannot. */
-  #resume(ws: WebSocket, after: number, reset: ResetReason | undefined, upTo: number): void {
+  /** Who connects: the identity the Worker verified, or the one a ticket (redeemed now) was issued to. */
+  async #identify(connect: ConnectRequest): Promise<ConnectionIdentity | undefined> {
+    if (connect.via !== "ticket") {
+      return {
+        userId: connect.userId,
+        tenant: connect.tenant,
+        canPublish: connect.canPublish,
+        expiresAt: connect.expiresAt,
+      };
+    }
+    // Anyone can present a made-up ticket: refuse it without writing anything.
+    const hash = await ticketHash(connect.secret);
+    const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
+    return (
+      grant && {
+        userId: grant.userId,
+        tenant: grant.tenant,
+        canPublish: grant.canPublish,
+        expiresAt: grant.tokenExpiresAt,
+      }
+    );
+  }
+
+  #welcome(connId: string, resumed: boolean, batch: boolean): string {
+    const history = this.#history;
+    return encodeFrame({
+      v: 1,
+      type: "welcome",
+      connId,
+      room: history.room,
+      epoch: history.epoch,
+      headSeq: String(history.headSeq),
+      resumed,
+      ...this.#presenceList(),
+      limits: { maxBytes: ROOM_LIMITS.maxBytes, msgPerSec: ROOM_LIMITS.msgPerSec },
+      ...(batch ? { batch: true as const } : {}),
+    });
+  }
+
+  /** Everyone present, or above `presenceListAbove` people a sample and how many there are. */
+  #presenceList(): { presence: Member[]; online?: number } {
+    const online = this.#live.people();
+    return online > this.#settings.presenceListAbove
+      ? { presence: this.#live.sample(PRESENCE_SAMPLE), online }
+      : { presence: this.#live.members() };
+  }
+
+  /** Replays (after, upTo] to one connection (`send`), or tells it why it cannot. */
+  #resume(
+    send: (text: string, seq?: number) => void,
+    after: number,
+    reset: ResetReason | undefined,
+    upTo: number,
+  ): void {
     const history = this.#history;
     if (reset) {
-      sendText(ws, encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
+      send(encodeFrame({ v: 1, type: "reset", reason: reset, headSeq: String(history.headSeq) }));
       return;
     }
-    for (const m of history.stream(after, upTo)) sendText(ws, messageFrame(history.room, history.epoch, m));
+    for (const m of history.stream(after, upTo)) send(messageFrame(history.room, history.epoch, m), m.seq);
+  }
+
+  // ---- event streams (SSE) -----------------------------------------------------------------
+
+  /**
+   * Opens an event stream (`src/lib/rooms/sse.ts`): welcome, the replay after `after` (the
+   * client's `Last-Event-ID`) or a `reset`, then live frames, all in this turn's order. The
+   * stream is a member like a socket; it cannot publish (that is `POST …/messages`).
+   */
+  async #openStream(connect: ConnectRequest): Promise<Response> {
+    const identity = await this.#identify(connect);
+    if (!identity) return new Response("invalid ticket", { status: 401 });
+    const history = this.#adopt(connect.room, connect.shared, connect.settings);
+    this.#fanout.flush();
+    const connId = crypto.randomUUID();
+    const who = this.#live.identity(identity);
+    const firstOfUser = this.#live.count(who.key) === 0;
+    const stream = new SseStream(() => this.#streamGone(connId));
+    const live: LiveConnection = { stream, ...who, batch: false };
+    this.#live.add(connId, live);
+    this.#streams.set(connId, { stream, ...who, expiresAt: identity.expiresAt });
+    const after = connect.after === undefined ? undefined : Number(connect.after);
+    const reset = after === undefined ? undefined : history.resumeProblem(after, connect.epoch, REPLAY_MAX_BYTES);
+    stream.frame(this.#welcome(connId, after !== undefined && reset === undefined, false));
+    if (after !== undefined) this.#resume((text, seq) => stream.frame(text, seq), after, reset, history.headSeq);
+    this.#presence.welcomed(connId, firstOfUser ? live : undefined);
+    this.#wakeBy(identity.expiresAt);
+    this.#heartbeat ??= setInterval(() => {
+      for (const s of this.#streams.values()) s.stream.write(": ping\n\n");
+      if (this.#streams.size === 0) {
+        clearInterval(this.#heartbeat);
+        this.#heartbeat = undefined;
+      }
+    }, SSE_HEARTBEAT_MS);
+    const headers: Record<string, string> = {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+    };
+    if (connect.via === "ticket") headers[CONNECTED_USER_HEADER] = encodeURIComponent(identity.userId);
+    return new Response(stream.readable, { headers });
+  }
+
+  /** A stream ended (the client went away, read too slowly, or its token expired): it leaves. */
+  #streamGone(connId: string): void {
+    const s = this.#streams.get(connId);
+    if (!s) return;
+    this.#streams.delete(connId);
+    this.#live.remove(connId);
+    this.#presence.dropped(connId, this.#live.count(s.key) === 0 ? s : undefined);
   }
 
   // ---- frames ------------------------------------------------------------------------------
@@ -267,6 +551,13 @@ export class Room extends DurableObject<Env> {
   }
 
   #hello(ws: WebSocket, state: ConnectionState, frame: HelloRequest): void {
+    if (frame.batch !== undefined) {
+      state.batch = frame.batch;
+      const live = this.#live.all().get(state.connId);
+      if (live) live.batch = frame.batch;
+      // A hello that only opts in (or out) is not the connection's resume.
+      if (frame.after === undefined && frame.epoch === undefined) return;
+    }
     if (state.resumed) {
       this.#reply(ws, {
         v: 1,
@@ -281,7 +572,7 @@ export class Room extends DurableObject<Env> {
     // Messages after `startSeq` reached this socket live; the gap is (after, startSeq].
     const after = Number(frame.after);
     const reset = this.#history.resumeProblem(after, frame.epoch, REPLAY_MAX_BYTES, state.startSeq);
-    this.#resume(ws, after, reset, state.startSeq);
+    this.#resume((text) => sendText(ws, text), after, reset, state.startSeq);
   }
 
   #publishFrame(ws: WebSocket, state: ConnectionState, frame: PublishRequest, now: number): void {
@@ -304,7 +595,7 @@ export class Room extends DurableObject<Env> {
     }
     const stored = this.#store(input, now);
     this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(stored.seq), id: stored.id });
-    this.#live.broadcast(messageFrame(this.#history.room, this.#history.epoch, stored));
+    this.#fanout.push({ text: messageFrame(this.#history.room, this.#history.epoch, stored), seq: stored.seq });
   }
 
   #store(input: NewMessage, now: number): StoredMessage {
@@ -324,7 +615,7 @@ export class Room extends DurableObject<Env> {
       ts: now,
       data: frame.data,
     });
-    this.#live.broadcast(text, state.connId);
+    this.#fanout.push({ text, except: state.connId });
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -357,28 +648,29 @@ export class Room extends DurableObject<Env> {
 
   // ---- RPC for the HTTP API ----------------------------------------------------------------
 
-  async info(room: string, shared: boolean): Promise<RoomInfo> {
-    this.#history.adoptRoom(room, shared);
-    const members = this.#live.members();
+  /** Who is present: how many, and a page of members ordered by key (after `page.after`, a key from an earlier `next`). */
+  async info(room: string, shared: boolean, settings?: RoomSettings, page?: MembersPage): Promise<RoomInfo> {
+    this.#adopt(room, shared, settings);
+    const { members, next } = this.#live.page(page?.limit ?? Number.MAX_SAFE_INTEGER, page?.after);
     return {
       room,
-      online: members.length,
+      online: this.#live.people(),
       members,
+      ...(next !== undefined ? { next } : {}),
       headSeq: String(this.#history.headSeq),
       epoch: this.#history.epoch,
     };
   }
 
-  async publish(room: string, shared: boolean, input: PublishInput): Promise<PublishResult> {
-    const history = this.#history;
-    history.adoptRoom(room, shared);
+  async publish(room: string, shared: boolean, input: PublishInput, settings?: RoomSettings): Promise<PublishResult> {
+    const history = this.#adopt(room, shared, settings);
     const now = Date.now();
     const tenant = shared ? input.tenant : null;
     const dup =
       input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
-    const stored = this.#store({ ...input, tenant, connId: null }, now);
-    this.#live.broadcast(messageFrame(room, history.epoch, stored));
+    const stored = this.#store({ ...input, tenant, connId: input.connId ?? null }, now);
+    this.#fanout.push({ text: messageFrame(room, history.epoch, stored), seq: stored.seq });
     return { seq: String(stored.seq), id: stored.id, dup: false };
   }
 

@@ -14,6 +14,11 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
 import {
   connectToRoom,
+  cursorKey,
+  memberCursor,
+  MEMBERS_PAGE_DEFAULT,
+  MEMBERS_PAGE_MAX,
+  relayStream,
   HistoryPageSchema,
   PublishBodySchema,
   PublishedSchema,
@@ -24,8 +29,16 @@ import {
   type ConnectRequest,
   type HistoryPage,
 } from "../src/lib/rooms/api.ts";
-import { roomAccess, type RoomAccess } from "../src/lib/rooms/policy.ts";
+import { roomAccess, roomSettings, type RoomAccess, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
+import { lastEventSeq } from "../src/lib/rooms/sse.ts";
+import {
+  connectToShard,
+  SHARD_HEADER,
+  shardObjectName,
+  type ShardConnect,
+  type ShardRedirect,
+} from "../src/lib/rooms/shards.ts";
 import {
   EPOCH,
   HISTORY_PAGE_MAX,
@@ -86,12 +99,64 @@ function tokenInUrl(c: Context<AppEnv>): ApiError {
 
 type RoomStub = ReturnType<Env["ROOMS"]["getByName"]>;
 
+/** The edge config's room settings, for the room's object (it has no config of its own). */
+const settingsOf = (c: Context<AppEnv>): RoomSettings => roomSettings(c.get("config").rooms);
+
 /** Calls the room's object; an unreachable object is a 503 (the call may be retried), never a silent success. */
 function callRoom<T>(c: Context<AppEnv>, access: RoomAccess, call: (room: RoomStub) => Promise<T>): Promise<T> {
   return orUnavailable(c, () => call(c.env.ROOMS.getByName(access.objectName)), {
     log: "room object unreachable",
     detail: "The room cannot be reached right now; retry shortly.",
   });
+}
+
+type JoinOptions = Pick<ConnectRequest, "batch" | "after" | "epoch" | "protocol">;
+
+/**
+ * Who joins (a socket or an event stream) and the room's object to ask: a ticket (the room
+ * redeems it), else a token from a header (or the URL, only where the deployment allows it),
+ * with read access under the room's policy.
+ */
+async function joining(
+  c: Context<AppEnv>,
+  room: string,
+  how: { ticket: string | undefined; queryToken: string | undefined; token: string | undefined; options: JoinOptions },
+): Promise<{ access: RoomAccess; identity: ConnectRequest }> {
+  // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
+  if (how.queryToken !== undefined && !c.get("settings").ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
+  const base = { room, settings: settingsOf(c), ...how.options };
+  if (how.ticket !== undefined) {
+    const presented = parseTicket(how.ticket);
+    if (!presented) throw invalidTicket(c);
+    // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
+    const access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
+    return {
+      access,
+      identity: {
+        ...base,
+        shared: access.shared,
+        objectName: access.objectName,
+        via: "ticket",
+        tenant: presented.tenant,
+        secret: presented.secret,
+      },
+    };
+  }
+  const principal = await authenticate(c, how.token ?? how.queryToken);
+  const access = allowed(c, room, "read");
+  return {
+    access,
+    identity: {
+      ...base,
+      shared: access.shared,
+      objectName: access.objectName,
+      via: "token",
+      userId: principal.sub,
+      tenant: principal.tenant,
+      canPublish: access.publish,
+      expiresAt: principal.expiresAt * 1000,
+    },
+  };
 }
 
 /** Bodies over the frame limit are refused before they are read whole. */
@@ -115,7 +180,8 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         `\`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token). ` +
         "`?access_token=` is refused (400) unless the deployment sets `ROOMS_ALLOW_QUERY_TOKEN=true`. The caller needs read access " +
         "under the room's policy; without publish access the socket reads and its publish frames get `error forbidden`. " +
-        "`after` (and `epoch`) resume: everything after that seq is replayed before any live message, or a `reset` frame says why it cannot be.",
+        "`after` (and `epoch`) resume: everything after that seq is replayed before any live message, or a `reset` frame says why it cannot be. " +
+        "`batch=1` opts in to `batch` frames (several messages in one frame while the room is busy).",
       security: [{ bearerAuth: [] }],
       request: {
         params: RoomParams,
@@ -126,6 +192,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
             .regex(EPOCH)
             .optional()
             .openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
+          batch: z.enum(["0", "1"]).optional().openapi({ description: "`1`: take `batch` frames (rooms-protocol.md)" }),
           ticket: z
             .string()
             .max(1024)
@@ -146,7 +213,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { room } = c.req.valid("param");
-      const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
+      const { after, epoch, batch, ticket, access_token: queryToken } = c.req.valid("query");
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         throw new ApiError("upgrade-required", {
           detail: "This endpoint is a WebSocket: send Upgrade: websocket.",
@@ -154,46 +221,45 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         });
       }
       const offered = subprotocolAuth(c.req.header("sec-websocket-protocol"));
-      let access: RoomAccess;
-      let identity: ConnectRequest;
-      const resume = {
-        ...(after !== undefined ? { after } : {}),
-        ...(epoch !== undefined ? { epoch } : {}),
-        ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
-      };
-      // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
-      if (queryToken !== undefined && !c.get("settings").ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
-      if (ticket !== undefined) {
-        const presented = parseTicket(ticket);
-        if (!presented) throw invalidTicket(c);
-        // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
-        access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
-        identity = {
-          room,
-          shared: access.shared,
-          via: "ticket",
-          tenant: presented.tenant,
-          secret: presented.secret,
-          ...resume,
-        };
-      } else {
-        const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
-        access = allowed(c, room, "read");
-        identity = {
-          room,
-          shared: access.shared,
-          via: "token",
-          userId: principal.sub,
-          tenant: principal.tenant,
-          canPublish: access.publish,
-          expiresAt: principal.expiresAt * 1000,
-          ...resume,
-        };
-      }
-      const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
+      const { access, identity } = await joining(c, room, {
+        ticket,
+        queryToken,
+        token: bearerToken(c) ?? offered.token,
+        options: {
+          ...(batch === "1" ? { batch: true } : {}),
+          ...(after !== undefined ? { after } : {}),
+          ...(epoch !== undefined ? { epoch } : {}),
+          ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
+        },
+      });
+      let res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
       if (res.status === 401 && identity.via === "ticket") {
         await res.body?.cancel();
         throw invalidTicket(c);
+      }
+      const shard = res.headers.get(SHARD_HEADER);
+      if (shard !== null) {
+        // A big room: the room picked one of its shards for this socket (src/lib/rooms/shards.ts).
+        const redirect = (await res.json()) as ShardRedirect;
+        const connect: ShardConnect = {
+          link: { roomObjectName: access.objectName, index: redirect.shard, room, shared: access.shared },
+          identity: redirect.identity,
+          settings: identity.settings,
+          ...(identity.batch ? { batch: true } : {}),
+          ...(identity.after !== undefined ? { after: identity.after } : {}),
+          ...(identity.epoch !== undefined ? { epoch: identity.epoch } : {}),
+          ...(identity.protocol !== undefined ? { protocol: identity.protocol } : {}),
+          ...(identity.via === "ticket" ? { viaTicket: true } : {}),
+        };
+        res = await orUnavailable(
+          c,
+          () =>
+            connectToShard(c.env.ROOM_SHARDS.getByName(shardObjectName(access.objectName, redirect.shard)), connect),
+          {
+            log: "room shard unreachable",
+            detail: "The room cannot be reached right now; retry shortly.",
+          },
+        );
       }
       if (res.status !== 101 || !res.webSocket) {
         logLine("error", "room refused an authenticated upgrade", {
@@ -203,6 +269,88 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       const { response, user } = relayUpgrade(res, res.webSocket);
+      if (identity.via === "ticket") {
+        c.get("log").auth = "ok:ticket";
+        if (user !== undefined) c.get("log").sub = user;
+      }
+      return response;
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/rooms/{room}/events",
+      tags: ["Rooms"],
+      summary: "Follow the room as Server-Sent Events",
+      description:
+        "For clients behind proxies that drop WebSockets: the room's frames as `text/event-stream`, one event per frame named after its " +
+        "`type` (`welcome`, `msg`, `presence`, `ephemeral`, `reset`) with the frame's JSON as `data`; a `msg` event's `id` is its seq. " +
+        "Same authentication as the WebSocket: `?ticket=` (what `EventSource` uses) or `Authorization: Bearer`. " +
+        "`Last-Event-ID` (sent by a reconnecting `EventSource`) or `after` resumes with no gap, or a `reset` event says why it cannot. " +
+        "Publishing stays `POST /v1/rooms/{room}/messages`.",
+      security: [{ bearerAuth: [] }],
+      request: {
+        params: RoomParams,
+        query: z.object({
+          after: SeqSchema.optional().openapi({
+            description: "Resume after this seq (`Last-Event-ID` wins when both are sent)",
+          }),
+          epoch: z
+            .string()
+            .regex(EPOCH)
+            .optional()
+            .openapi({ description: "The epoch the resume point belongs to (from `welcome`)" }),
+          ticket: z
+            .string()
+            .max(1024)
+            .optional()
+            .openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
+          access_token: z.string().optional().openapi({
+            description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs",
+          }),
+        }),
+        headers: z.object({
+          "last-event-id": z
+            .string()
+            .max(32)
+            .optional()
+            .openapi({ description: "The seq of the last `msg` event received: resume after it" }),
+        }),
+      },
+      responses: {
+        200: { description: "The room's events", content: { "text/event-stream": { schema: z.string() } } },
+        ...tokenProblems,
+        400: problem("Invalid room name or query, or a token in the URL"),
+        401: problem("Missing or invalid token or ticket"),
+      },
+    }),
+    async (c) => {
+      const { room } = c.req.valid("param");
+      const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
+      const resumeAfter = lastEventSeq(c.req.valid("header")["last-event-id"]) ?? after;
+      const { access, identity } = await joining(c, room, {
+        ticket,
+        queryToken,
+        token: bearerToken(c),
+        options: {
+          ...(resumeAfter !== undefined ? { after: resumeAfter } : {}),
+          ...(epoch !== undefined ? { epoch } : {}),
+        },
+      });
+      const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity, "events"));
+      if (res.status === 401 && identity.via === "ticket") {
+        await res.body?.cancel();
+        throw invalidTicket(c);
+      }
+      if (res.status !== 200 || !res.body) {
+        await res.body?.cancel();
+        logLine("error", "room refused an authenticated event stream", {
+          requestId: c.get("requestId"),
+          status: res.status,
+        });
+        throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
+      }
+      const { response, user } = relayStream(res);
       if (identity.via === "ticket") {
         c.get("log").auth = "ok:ticket";
         if (user !== undefined) c.get("log").sub = user;
@@ -243,9 +391,22 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/rooms/{room}",
       tags: ["Rooms"],
       summary: "Who is in the room, and its head seq",
+      description:
+        "`online` counts the people present (one with several connections counts once); `members` is a page of them ordered by user " +
+        `(and tenant), at most \`limit\` (default ${MEMBERS_PAGE_DEFAULT}, at most ${MEMBERS_PAGE_MAX}); when more follow, \`next\` is the \`cursor\` of the next page.`,
       security: [{ bearerAuth: [] }],
       middleware: [requireAuth()] as const,
-      request: { params: RoomParams },
+      request: {
+        params: RoomParams,
+        query: z.object({
+          limit: z.coerce.number().int().min(1).max(MEMBERS_PAGE_MAX).default(MEMBERS_PAGE_DEFAULT),
+          cursor: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,1024}$/)
+            .optional()
+            .openapi({ description: "`next` of the previous page" }),
+        }),
+      },
       responses: {
         200: {
           description: "Presence: one member per user with their connection count",
@@ -256,8 +417,13 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { room } = c.req.valid("param");
+      const { limit, cursor } = c.req.valid("query");
+      const after = cursor === undefined ? undefined : cursorKey(cursor);
+      if (cursor !== undefined && after === undefined)
+        throw new ApiError("bad-request", { detail: "cursor must be the next of a previous page." });
       const access = allowed(c, room, "read");
-      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared));
+      const page = { limit, ...(after !== undefined ? { after } : {}) };
+      const info = await callRoom(c, access, (stub) => stub.info(room, access.shared, settingsOf(c), page));
       return c.json(
         {
           room: info.room,
@@ -265,6 +431,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
           canPublish: access.publish,
           online: info.online,
           members: info.members,
+          ...(info.next !== undefined ? { next: memberCursor(info.next) } : {}),
           headSeq: info.headSeq,
         },
         200,
@@ -342,7 +509,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         dataJson: JSON.stringify(data ?? null),
         ...(clientMsgId !== undefined ? { clientMsgId } : {}),
       };
-      const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input));
+      const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input, settingsOf(c)));
       if (result.dup) return c.json({ seq: result.seq, id: result.id, dup: true }, 200);
       return c.json({ seq: result.seq, id: result.id }, 201);
     },

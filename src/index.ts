@@ -4,6 +4,7 @@ import { ingestQueue } from "./lib/ai/ingest-queue.ts";
 
 export { EdgeConfig } from "../durable-objects/edge-config.ts";
 export { Room } from "../durable-objects/room.ts";
+export { RoomShard } from "../durable-objects/room-shard.ts";
 
 const app = createApp();
 

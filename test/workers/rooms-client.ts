@@ -10,6 +10,7 @@ import { inject } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { roomObjectName } from "../../src/lib/rooms/policy.ts";
 import type { ServerFrame } from "../../src/lib/rooms/protocol.ts";
+import { bearer, worker } from "./helpers.ts";
 
 export const BASE = "https://edge.test";
 
@@ -60,7 +61,10 @@ export type Frame<K extends ServerFrame["type"]> = Extract<ServerFrame, { type: 
 export class Client {
   readonly ws: WebSocket;
   readonly protocol: string | null;
-  /** Every frame in arrival order; non-JSON text (`pong`) as a string. */
+  /**
+   * Every frame in arrival order; non-JSON text (`pong`) as a string. The frames of a `batch`
+   * are unpacked here (and in `frames`, `of`); the `batch` frames themselves are in `of("batch")`.
+   */
   readonly received: Array<ServerFrame | string> = [];
   readonly frames: ServerFrame[] = [];
   readonly #byType = new Map<string, ServerFrame[]>();
@@ -76,11 +80,10 @@ export class Client {
       if (!text.startsWith("{")) this.received.push(text);
       else {
         const frame = JSON.parse(text) as ServerFrame;
-        this.received.push(frame);
-        this.frames.push(frame);
-        const list = this.#byType.get(frame.type) ?? [];
-        list.push(frame);
-        this.#byType.set(frame.type, list);
+        if (frame.type === "batch") {
+          this.#record(frame);
+          for (const inner of frame.messages) this.#take(inner);
+        } else this.#take(frame);
       }
       this.#notify();
     });
@@ -88,6 +91,18 @@ export class Client {
       this.closed = { code: e.code, reason: e.reason };
       this.#notify();
     });
+  }
+
+  #take(frame: ServerFrame) {
+    this.received.push(frame);
+    this.frames.push(frame);
+    this.#record(frame);
+  }
+
+  #record(frame: ServerFrame) {
+    const list = this.#byType.get(frame.type) ?? [];
+    list.push(frame);
+    this.#byType.set(frame.type, list);
   }
 
   #notify() {
@@ -163,6 +178,8 @@ export interface ConnectOptions {
   token?: string;
   after?: string;
   epoch?: string;
+  /** `?batch=1`: take `batch` frames. */
+  batch?: boolean;
   via?: "header" | "query" | "protocol" | "ticket";
   protocols?: string[];
   /** Vars to change for this request (`call`). */
@@ -178,6 +195,7 @@ export function upgrade(
   const query = new URLSearchParams();
   if (opts.after !== undefined) query.set("after", opts.after);
   if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
+  if (opts.batch) query.set("batch", "1");
   const headers: Record<string, string> = { upgrade: "websocket" };
   const via = opts.via ?? "header";
   if (via === "header") headers.authorization = `Bearer ${t}`;
@@ -229,4 +247,151 @@ export async function eventually(assertion: () => Promise<void>, ms = 3_000): Pr
       await sleep(50);
     }
   }
+}
+
+/** Merges `patch` into `rooms` of the live edge config (read, modify, write with If-Match; retried on a race). */
+export async function updateRoomsConfig(patch: Record<string, unknown>): Promise<Response> {
+  const authorization = await bearer("rooms-admin", ["admin"]);
+  for (let attempt = 0; ; attempt++) {
+    const current = await worker("/v1/admin/config", { headers: { authorization } });
+    const { config } = (await current.json()) as {
+      config: { rooms: Record<string, unknown> } & Record<string, unknown>;
+    };
+    const res = await worker("/v1/admin/config", {
+      method: "PUT",
+      headers: { authorization, "content-type": "application/json", "if-match": current.headers.get("etag")! },
+      body: JSON.stringify({ ...config, rooms: { ...config.rooms, ...patch } }),
+    });
+    if (res.status !== 412 || attempt > 5) return res;
+  }
+}
+
+// ---- an event-stream (SSE) test client ------------------------------------------------------
+
+export interface SseEvent {
+  id?: string;
+  event: string;
+  data: ServerFrame;
+}
+
+/** Reads `GET /v1/rooms/:room/events` and keeps every event; `comments` counts `:` lines (heartbeats). */
+export class SseClient {
+  readonly events: SseEvent[] = [];
+  comments = 0;
+  retry: number | undefined;
+  ended = false;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  #wake = new Set<() => void>();
+
+  readonly response: Response;
+
+  constructor(response: Response) {
+    this.response = response;
+    this.#reader = response.body!.getReader();
+    void this.#pump();
+  }
+
+  async #pump() {
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { done, value } = await this.#reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let cut: number;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event: Partial<SseEvent> & { dataText?: string } = {};
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) this.comments++;
+            else if (line.startsWith("id: ")) event.id = line.slice(4);
+            else if (line.startsWith("event: ")) event.event = line.slice(7);
+            else if (line.startsWith("data: "))
+              event.dataText = (event.dataText === undefined ? "" : `${event.dataText}\n`) + line.slice(6);
+            else if (line.startsWith("retry: ")) this.retry = Number(line.slice(7));
+          }
+          if (event.dataText !== undefined) {
+            this.events.push({
+              ...(event.id !== undefined ? { id: event.id } : {}),
+              event: event.event ?? "message",
+              data: JSON.parse(event.dataText) as ServerFrame,
+            });
+          }
+          for (const wake of this.#wake) wake();
+        }
+      }
+    } catch {
+      // cancelled
+    }
+    this.ended = true;
+    for (const wake of this.#wake) wake();
+  }
+
+  of<K extends ServerFrame["type"]>(type: K): Array<Frame<K>> {
+    return this.events.filter((e) => e.event === type).map((e) => e.data) as Array<Frame<K>>;
+  }
+
+  until<T>(what: string, check: () => T | undefined | false, ms = 5_000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const attempt = () => {
+        const value = check();
+        if (value === undefined || value === false) return;
+        cleanup();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.events).slice(-1500)}`));
+      }, ms);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#wake.delete(attempt);
+      };
+      this.#wake.add(attempt);
+      attempt();
+    });
+  }
+
+  msgCount(n: number): Promise<Array<Frame<"msg">>> {
+    return this.until(`${n} msg events`, () => this.of("msg").length >= n && this.of("msg"));
+  }
+
+  /** Goes away mid-stream, as a client that closes the tab. */
+  async cancel() {
+    await this.#reader.cancel().catch(() => undefined);
+  }
+}
+
+export interface EventsOptions {
+  sub?: string;
+  token?: string;
+  ticket?: string;
+  lastEventId?: string;
+  after?: string;
+  epoch?: string;
+  accessToken?: string;
+}
+
+/** `GET /v1/rooms/:room/events` with a bearer token (default), a ticket, or `Last-Event-ID`. */
+export async function openEvents(room: string, opts: EventsOptions = {}): Promise<Response> {
+  const query = new URLSearchParams();
+  const headers: Record<string, string> = { accept: "text/event-stream" };
+  if (opts.ticket !== undefined) query.set("ticket", opts.ticket);
+  else if (opts.accessToken !== undefined) query.set("access_token", opts.accessToken);
+  else headers.authorization = `Bearer ${opts.token ?? (await token(opts.sub ?? "alice"))}`;
+  if (opts.after !== undefined) query.set("after", opts.after);
+  if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
+  if (opts.lastEventId !== undefined) headers["last-event-id"] = opts.lastEventId;
+  return call(`/v1/rooms/${room}/events${query.size ? `?${query.toString()}` : ""}`, { headers });
+}
+
+/** Opens an event stream and waits for its `welcome`. */
+export async function follow(room: string, opts: EventsOptions = {}): Promise<SseClient> {
+  const res = await openEvents(room, opts);
+  if (res.status !== 200) throw new Error(`expected 200, got ${res.status}: ${await res.text()}`);
+  const client = new SseClient(res);
+  await client.until("welcome", () => client.of("welcome")[0]);
+  return client;
 }

@@ -29,6 +29,15 @@ describe("parseClientFrame", () => {
       ok: true,
       frame: { type: "hello", after: "42", epoch: "abc" },
     });
+    expect(parseClientFrame('{"v":1,"type":"hello","batch":true}')).toEqual({
+      ok: true,
+      frame: { type: "hello", batch: true },
+    });
+    expect(parseClientFrame('{"v":1,"type":"hello","batch":1}')).toMatchObject({
+      ok: false,
+      code: "bad_frame",
+      message: "batch must be true or false.",
+    });
   });
 
   it("refuses what is not a frame, keeping the ref when it can", () => {

@@ -156,7 +156,16 @@ export const roomPolicySchema = z.strictObject({
   shared: z.boolean().default(false),
   note: z.string().max(500).optional(),
 });
+/** Batch window of a busy room (ms) for connections that opted in to `batch` frames; 0: no batching. */
+export const ROOMS_BATCH_WINDOW_MS = 20;
+/** Above this many people a room's presence frames carry counts and a sample instead of the full list. */
+export const ROOMS_PRESENCE_LIST_ABOVE = 100;
+/** Above this many sockets on the room's object, new sockets go to shard objects. */
+export const ROOMS_SHARD_ABOVE = 1_000;
 export const roomsSchema = z.strictObject({
+  shardAbove: z.int().min(1).max(1_000_000).default(ROOMS_SHARD_ABOVE),
+  batchWindowMs: z.int().min(0).max(1_000).default(ROOMS_BATCH_WINDOW_MS),
+  presenceListAbove: z.int().min(1).max(1_000_000).default(ROOMS_PRESENCE_LIST_ABOVE),
   policies: z
     .array(roomPolicySchema)
     .max(500)
@@ -188,7 +197,7 @@ export const edgeConfigSchema = z.strictObject({
       originTimeoutMs: z.int().min(100).max(120_000).default(20_000),
     })
     .default({ cacheThreshold: 0.95, cacheTtlSeconds: 86_400, originTimeoutMs: 20_000 }),
-  rooms: roomsSchema.default({ policies: [] }),
+  rooms: roomsSchema.default(roomsSchema.parse({})),
 });
 
 export type EdgeConfigDocument = z.output<typeof edgeConfigSchema>;

@@ -6,6 +6,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { ConnectionIdentity } from "./connection.ts";
+import type { RoomSettings } from "./policy.ts";
 import { CLIENT_MSG_ID, EVENT_NAME, MemberSchema, SEQ, SenderSchema, type Seq } from "./protocol.ts";
 import { TICKET_TTL_MS } from "./tickets.ts";
 
@@ -34,20 +35,44 @@ export interface TicketPresented {
 export type ConnectRequest = {
   room: string;
   shared: boolean;
+  /** The room object's own name (`roomObjectName`): its shards are named after it. */
+  objectName: string;
+  settings: RoomSettings;
+  /** The client opted in to `batch` frames (`?batch=1`). */
+  batch?: boolean;
   after?: Seq;
   epoch?: string;
   /** The subprotocol to echo in the 101, when the client offered any. */
   protocol?: string;
 } & (VerifiedIdentity | TicketPresented);
 
-/** Asks the room's object to accept a WebSocket for `request` (its stub's `fetch`). */
+/** The path of the internal request that opens an event stream (`connectToRoom` with `events`). */
+export const EVENTS_PATH = "/events";
+
+/** Asks the room's object to accept a WebSocket for `request` (its stub's `fetch`), or with `events` to open an event stream. */
 export function connectToRoom(
   room: { fetch(url: string, init: RequestInit): Promise<Response> },
   request: ConnectRequest,
+  kind: "websocket" | "events" = "websocket",
 ): Promise<Response> {
+  if (kind === "events")
+    return room.fetch(`https://room.internal${EVENTS_PATH}`, {
+      headers: { [CONNECT_HEADER]: JSON.stringify(request) },
+    });
   return room.fetch("https://room.internal/connect", {
     headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(request) },
   });
+}
+
+/** The client's event stream made from the object's: fresh headers without `CONNECTED_USER_HEADER`, and the user it named. */
+export function relayStream(res: Response): { response: Response; user: string | undefined } {
+  const headers = new Headers(res.headers);
+  const user = headers.get(CONNECTED_USER_HEADER);
+  headers.delete(CONNECTED_USER_HEADER);
+  return {
+    response: new Response(res.body, { status: 200, headers }),
+    user: user === null ? undefined : decodeURIComponent(user),
+  };
 }
 
 /**
@@ -84,13 +109,41 @@ export const RoomInfoSchema = z
     canPublish: z
       .boolean()
       .openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
-    online: z.int().openapi({ description: "Members online" }),
-    members: z.array(MemberSchema),
+    online: z.int().openapi({ description: "Members online (people; one with several connections counts once)" }),
+    members: z.array(MemberSchema).openapi({ description: "A page of members, ordered by user (and tenant)" }),
+    next: z.string().optional().openapi({ description: "More members follow: pass as `cursor` for the next page" }),
     headSeq: SeqSchema,
   })
   .openapi("RoomInfo");
 /** What the room tells about itself; the Worker adds what the policy says (`shared`, `canPublish`). */
 export type RoomInfo = Omit<z.infer<typeof RoomInfoSchema>, "shared" | "canPublish"> & { epoch: string };
+
+/** Largest and default page of members of `GET /v1/rooms/:room`. */
+export const MEMBERS_PAGE_MAX = 1_000;
+export const MEMBERS_PAGE_DEFAULT = 100;
+
+/** The `cursor` the HTTP API shows for a member key (base64url of its UTF-8), and back; `undefined` for a malformed cursor. */
+export function memberCursor(key: string): string {
+  let binary = "";
+  for (const b of new TextEncoder().encode(key)) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+export function cursorKey(cursor: string): string | undefined {
+  try {
+    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(
+      Uint8Array.from(binary, (ch) => ch.charCodeAt(0)),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** A page of members: at most `limit`, after the member key `after` (from `next`). */
+export interface MembersPage {
+  limit: number;
+  after?: string;
+}
 
 export const PublishBodySchema = z
   .strictObject({
@@ -107,6 +160,8 @@ export const PublishBodySchema = z
 /** An HTTP publish as the room takes it: the sender, and `data` already serialized as JSON. */
 export type PublishInput = Omit<z.infer<typeof PublishBodySchema>, "data"> & {
   userId: string;
+  /** The sending socket, when a shard publishes a socket's frame (HTTP publishes have none). */
+  connId?: string;
   /** The sender's tenant: shown (and part of the sender's identity) in shared rooms. */
   tenant: string;
   dataJson: string;

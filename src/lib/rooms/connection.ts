@@ -25,6 +25,8 @@ export interface ConnectionState {
   strikes: number;
   /** Last frame from the client, ms (auto-answered pings are tracked by the runtime). */
   seenAt: number;
+  /** Opted in to `batch` frames (`?batch=1` or `hello` with `batch: true`). */
+  batch?: boolean;
   /** Set when the server closed the connection and already announced the leave. */
   closed?: boolean;
 }

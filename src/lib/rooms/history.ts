@@ -9,6 +9,7 @@
  * so "is everything after N still here" is one comparison with the oldest stored seq.
  */
 import type { HistoryMessage, HistoryPage, HistoryQuery } from "./api.ts";
+import type { RoomSettings } from "./policy.ts";
 import {
   DEDUPE_WINDOW_MS,
   HISTORY_MAX_AGE_MS,
@@ -115,6 +116,8 @@ export class RoomHistory {
   #head: number;
   #room: string | undefined;
   #shared = false;
+  #settings: RoomSettings | undefined;
+  #settingsJson: string | undefined;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -158,6 +161,22 @@ export class RoomHistory {
     this.#head = Number(meta.get("head_seq") ?? 0);
     this.#room = meta.get("room");
     this.#shared = meta.get("shared") === "1";
+    this.#settingsJson = meta.get("settings");
+    if (this.#settingsJson !== undefined) this.#settings = JSON.parse(this.#settingsJson) as RoomSettings;
+  }
+
+  /** The settings the Worker last sent (`RoomSettings`), if it ever sent any. */
+  get settings(): RoomSettings | undefined {
+    return this.#settings;
+  }
+
+  /** Keeps the Worker's latest settings (stored only when they changed). */
+  adoptSettings(settings: RoomSettings): void {
+    const json = JSON.stringify(settings);
+    if (json === this.#settingsJson) return;
+    this.#settings = settings;
+    this.#settingsJson = json;
+    this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('settings', ?)", json);
   }
 
   /** The room's name as the caller sees it (without the tenant); stored so a woken object knows it. */

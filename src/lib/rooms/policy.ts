@@ -8,9 +8,32 @@
  * config or the request is ever compiled into a RegExp.
  */
 import type { z } from "@hono/zod-openapi";
-import type { roomPolicySchema } from "../config/schema.ts";
+import { roomsSchema, type roomPolicySchema } from "../config/schema.ts";
 
 export type RoomPolicy = z.output<typeof roomPolicySchema>;
+
+/**
+ * The edge config's room settings that the room's object acts on. An object has no edge config
+ * of its own: the Worker sends these with every connect and HTTP call, and the object keeps the
+ * latest (in its storage, so a woken object has them), so a change reaches a room with its next
+ * connection or request.
+ */
+export interface RoomSettings {
+  batchWindowMs: number;
+  presenceListAbove: number;
+  shardAbove: number;
+}
+
+export function roomSettings(rooms: z.output<typeof roomsSchema>): RoomSettings {
+  return {
+    batchWindowMs: rooms.batchWindowMs,
+    presenceListAbove: rooms.presenceListAbove,
+    shardAbove: rooms.shardAbove,
+  };
+}
+
+/** What a room acts on before the Worker ever sent it settings: the schema's defaults. */
+export const DEFAULT_ROOM_SETTINGS: RoomSettings = roomSettings(roomsSchema.parse({}));
 
 /** What a caller may do in one room, decided by the Worker before the object is touched. */
 export interface RoomAccess {

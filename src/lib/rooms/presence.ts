@@ -6,7 +6,7 @@
  * that window (who is present is derived from the open sockets); a connection welcomed inside
  * it gets only the changes its `welcome` did not already show.
  */
-import { encodeFrame, PRESENCE_BATCH_MS, type Person, type PresenceFrame } from "./protocol.ts";
+import { encodeFrame, PRESENCE_BATCH_MS, PRESENCE_SAMPLE, type Person, type PresenceFrame } from "./protocol.ts";
 
 /** A person's arrival (first connection) or departure (last connection). */
 export interface PresenceChange {
@@ -16,10 +16,28 @@ export interface PresenceChange {
   joined: boolean;
 }
 
-/** Where announcements go: the room's open connections. */
+/** Where announcements go: the room's open connections (its own, and its shards'). */
 export interface PresenceOutlet {
-  connections(): Iterable<[connId: string, connection: { ws: WebSocket }]>;
-  send(ws: WebSocket, text: string): void;
+  /**
+   * Sends `shared` to every connection except those in `own`, which were welcomed since the
+   * last announcement and get their own frame (or, `undefined`, none: their welcome showed it all).
+   */
+  announce(shared: string | undefined, own: ReadonlyMap<string, string | undefined>): void;
+  /** How many people are present, and above how many frames carry counts and a sample instead of lists. */
+  scale(): { online: number; listAbove: number };
+}
+
+/** A presence frame for a large room: at most `PRESENCE_SAMPLE` joins and leaves, with the counts. */
+export function boundedPresence(frame: PresenceFrame, online: number): PresenceFrame {
+  return {
+    v: 1,
+    type: "presence",
+    joins: frame.joins.slice(0, PRESENCE_SAMPLE),
+    leaves: frame.leaves.slice(0, PRESENCE_SAMPLE),
+    online,
+    joined: frame.joins.length,
+    left: frame.leaves.length,
+  };
 }
 
 /** The net effect of a run of changes: who is in now and was not before, and the reverse. */
@@ -72,6 +90,12 @@ export class PresenceBatcher {
     this.#schedule();
   }
 
+  /** A person arrived or left through a connection held elsewhere (a shard's). */
+  changed(change: PresenceChange): void {
+    this.#changes.push(change);
+    this.#schedule();
+  }
+
   #schedule(): void {
     if (this.#timer !== undefined) return;
     const wait = this.#announcedAt + PRESENCE_BATCH_MS - Date.now();
@@ -88,16 +112,15 @@ export class PresenceBatcher {
     this.#changes = [];
     this.#welcomedAfter = new Map();
     if (changes.length === 0) return;
-    const all = netPresence(changes);
-    const shared = all && encodeFrame(all);
-    for (const [connId, c] of this.#outlet.connections()) {
-      const seen = welcomed.get(connId);
-      if (seen === undefined) {
-        if (shared) this.#outlet.send(c.ws, shared);
-        continue;
-      }
-      const rest = netPresence(changes.slice(seen));
-      if (rest) this.#outlet.send(c.ws, encodeFrame(rest));
+    const { online, listAbove } = this.#outlet.scale();
+    const sized = (frame: PresenceFrame | undefined) =>
+      frame && online > listAbove ? boundedPresence(frame, online) : frame;
+    const all = sized(netPresence(changes));
+    const own = new Map<string, string | undefined>();
+    for (const [connId, seen] of welcomed) {
+      const rest = sized(netPresence(changes.slice(seen)));
+      own.set(connId, rest && encodeFrame(rest));
     }
+    this.#outlet.announce(all && encodeFrame(all), own);
   }
 }

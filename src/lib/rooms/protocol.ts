@@ -52,6 +52,11 @@ export const PING_INTERVAL_MS = 20_000;
  */
 export const PRESENCE_BATCH_MS = 200;
 /**
+ * In a room with more people than `rooms.presenceListAbove`, `welcome` and `presence` frames
+ * name at most this many people (and carry counts): a sample, not the list.
+ */
+export const PRESENCE_SAMPLE = 20;
+/**
  * A resume replays at most this many bytes of frames; a larger gap gets `reset` with reason
  * `too_far_behind` (page the rest from `GET /v1/rooms/:room/messages?after=`).
  */
@@ -91,7 +96,8 @@ export const SenderSchema = PersonSchema.extend({
 export type Sender = z.infer<typeof SenderSchema>;
 
 /** `forbidden`: the room's policy does not let this connection publish (it may still read). */
-export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "forbidden" | "internal";
+/** `token_expired`: the last event of an event stream whose token expired (a socket is closed with 4001 instead). */
+export type ErrorCode = "bad_frame" | "too_big" | "rate_limited" | "forbidden" | "token_expired" | "internal";
 export type ResetReason = "trimmed" | "epoch_changed" | "ahead" | "too_far_behind";
 
 export interface WelcomeFrame {
@@ -103,8 +109,15 @@ export interface WelcomeFrame {
   headSeq: Seq;
   /** True when `after` was given and everything after it follows (before any live message). */
   resumed: boolean;
+  /** Everyone present; above `rooms.presenceListAbove` people, a sample of `PRESENCE_SAMPLE` (and `online` says how many). */
   presence: Member[];
+  /** Only in a room above `rooms.presenceListAbove` people: how many are present. */
+  online?: number;
   limits: { maxBytes: number; msgPerSec: number };
+  /** Only on a connection that opted in (`?batch=1`): it may get `batch` frames. */
+  batch?: true;
+  /** Only on a socket a big room placed on one of its shards: which one (for load figures; nothing else changes). */
+  shard?: number;
 }
 
 /** A stored message as sent live, in a replay and (without `v`, `type`, `room`, `epoch`) by the history API. */
@@ -144,8 +157,13 @@ export interface ErrorFrame {
 export interface PresenceFrame {
   v: 1;
   type: "presence";
+  /** Who arrived and left; above `rooms.presenceListAbove` people, a sample of at most `PRESENCE_SAMPLE` each. */
   joins: Person[];
   leaves: Person[];
+  /** Only above `rooms.presenceListAbove` people: how many are present now, and how many arrived and left in all. */
+  online?: number;
+  joined?: number;
+  left?: number;
 }
 
 export interface ResetFrame {
@@ -166,12 +184,33 @@ export interface EphemeralFrame {
   data: unknown;
 }
 
-export type ServerFrame = WelcomeFrame | MsgFrame | AckFrame | ErrorFrame | PresenceFrame | ResetFrame | EphemeralFrame;
+/**
+ * Only to connections that opted in (`?batch=1` or `hello` with `batch: true`): the `msg` and
+ * `ephemeral` frames that became due within one batch window, in order, as they would have
+ * come one by one. A lone frame still comes on its own.
+ */
+export interface BatchFrame {
+  v: 1;
+  type: "batch";
+  messages: Array<MsgFrame | EphemeralFrame>;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | MsgFrame
+  | AckFrame
+  | ErrorFrame
+  | PresenceFrame
+  | ResetFrame
+  | EphemeralFrame
+  | BatchFrame;
 
 export interface HelloRequest {
   type: "hello";
   after?: Seq;
   epoch?: string;
+  /** Opt in to `batch` frames from now on. */
+  batch?: boolean;
 }
 
 export interface PublishRequest {
@@ -267,18 +306,25 @@ export function parseClientFrame(raw: string | ArrayBuffer, maxBytes: number = R
         return bad('after must be a seq string such as "42".');
       if (f.epoch !== undefined && (typeof f.epoch !== "string" || !EPOCH.test(f.epoch)))
         return bad("epoch must be the epoch from welcome.");
+      if (f.batch !== undefined && typeof f.batch !== "boolean") return bad("batch must be true or false.");
       return {
         ok: true,
         frame: {
           type: "hello",
           ...(typeof f.after === "string" ? { after: f.after } : {}),
           ...(typeof f.epoch === "string" ? { epoch: f.epoch } : {}),
+          ...(typeof f.batch === "boolean" ? { batch: f.batch } : {}),
         },
       };
     }
     default:
       return bad("type must be one of publish, ephemeral, hello.");
   }
+}
+
+/** The `batch` frame for frames already encoded (each a `msg` or `ephemeral` frame's text). */
+export function encodeBatch(texts: readonly string[]): string {
+  return `{"v":1,"type":"batch","messages":[${texts.join(",")}]}`;
 }
 
 /** A server frame as text. */
