@@ -18,6 +18,7 @@ const UNIT_TESTS = [
   "test/workers/waf-sqli.test.ts",
   "test/workers/waf-traversal-misc.test.ts",
   "test/workers/waf-xss.test.ts",
+  "test/workers/webhooks-signing.test.ts",
 ];
 
 export default defineConfig({
