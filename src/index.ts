@@ -1,6 +1,11 @@
-/** Worker entry: the Hono app, the AI ingest queue consumer, and the Durable Object classes wrangler binds by name. */
+/**
+ * Worker entry: the Hono app, the queue consumers (AI ingest, webhooks: one handler, routed by
+ * queue name), and the Durable Object classes wrangler binds by name.
+ */
 import { createApp } from "./app.ts";
 import { ingestQueue } from "./lib/ai/ingest-queue.ts";
+import { WEBHOOKS_QUEUE_NAME } from "./lib/webhooks/options.ts";
+import { webhooksQueue } from "./lib/webhooks/queue.ts";
 
 export { EdgeConfig } from "../durable-objects/edge-config.ts";
 export { Room } from "../durable-objects/room.ts";
@@ -9,5 +14,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: ingestQueue,
+  queue: (batch, env, ctx) => (batch.queue === WEBHOOKS_QUEUE_NAME ? webhooksQueue(batch, env, ctx) : ingestQueue(batch, env, ctx)),
 } satisfies ExportedHandler<Env>;
