@@ -58,6 +58,7 @@ import {
   type ServerFrame,
 } from "../src/lib/rooms/protocol.ts";
 import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
+import { roomMessageStored } from "../src/lib/webhooks/rooms.ts";
 
 export class Room extends DurableObject<Env> {
   /** Created on first use, so a request the room refuses (a made-up ticket) stores nothing. */
@@ -281,6 +282,8 @@ export class Room extends DurableObject<Env> {
 
   #store(input: NewMessage, now: number): StoredMessage {
     const stored = this.#history.append(input, now);
+    // The room.message webhook event, when a subscription names this room (sent after this turn).
+    roomMessageStored(this.env, this.ctx, this.#history.room, this.#history.shared, stored);
     // Retention needs a wake-up even in a room nobody is connected to.
     if (this.#alarmAt === null) this.#wakeBy(now + HISTORY_MAX_AGE_MS);
     return stored;

@@ -13,6 +13,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_TARGET_EXCLUSION } from "../../src/lib/config/schema.ts";
 import { newEvent } from "../../src/lib/webhooks/events.ts";
+import { forgetRoomFilter } from "../../src/lib/webhooks/rooms.ts";
 import { verifyWebhook } from "../../src/lib/webhooks/signing.ts";
 import { checkTarget, type TargetRule } from "../../src/lib/webhooks/targets.ts";
 import { bearer, problemOf, stack, worker } from "./helpers.ts";
@@ -380,5 +381,40 @@ describe.sequential("webhook delivery", () => {
     // Each signature is made by one of them: new first, then old.
     await expect(verifyWebhook(secret, { ...h, "webhook-signature": signatures[0]! }, body)).resolves.toBeTruthy();
     await expect(verifyWebhook(sub.secret, { ...h, "webhook-signature": signatures[1]! }, body)).resolves.toBeTruthy();
+  });
+
+  it("a message posted in a subscribed room is delivered as room.message; other rooms are not", async () => {
+    const { room, path } = await roomSubscription("room");
+    forgetRoomFilter();
+    const other = unique("other");
+    const token = await bearer("poster", [], { tenant: "hooks-tenant" });
+    for (const [r, text] of [[other, "elsewhere"], [room, "hi"]] as const) {
+      const res = await worker(`/v1/rooms/${r}/messages`, {
+        method: "POST",
+        headers: { authorization: token, "content-type": "application/json" },
+        body: JSON.stringify({ event: "chat", data: { text } }),
+      });
+      expect(res.status).toBe(201);
+    }
+    const [hit] = await until("room.message", () => received(path), (r) => r.length >= 1);
+    expect(hit!.verified).toBe(true);
+    expect(hit!.body).toMatchObject({ type: "room.message", data: { room, tenant: "hooks-tenant", shared: false, userId: "poster", event: "chat", data: { text: "hi" } } });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await received(path)).toHaveLength(1);
+  });
+
+  it("a document stored at once is announced as document.ready", async () => {
+    const path = `/hooks/${unique("docs")}`;
+    const sub = await subscribe({ url: `${receiver()}${path}`, events: ["document.ready"] });
+    await control("/__dev/secrets", { path, secrets: [sub.secret] });
+    const id = unique("doc");
+    const res = await worker("/v1/ai/documents", {
+      method: "POST",
+      headers: { authorization: await bearer("writer", ["editor"], { tenant: "hooks-docs" }), "content-type": "application/json" },
+      body: JSON.stringify({ id, title: "Hooks", text: "Webhooks tell other systems what happened at the edge." }),
+    });
+    expect(res.status).toBe(201);
+    const got = await until("document.ready", () => received(path), (r) => r.some((x) => x.body.data.documentId === id));
+    expect(got.find((x) => x.body.data.documentId === id)).toMatchObject({ verified: true, body: { type: "document.ready", data: { tenant: "hooks-docs", documentId: id, chunks: 1 } } });
   });
 });
