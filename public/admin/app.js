@@ -11,6 +11,7 @@
  * Nothing from the server is ever parsed as HTML: text goes through `textContent`/`append`.
  */
 import { $, alertParagraphs, api, byId, claimsOf, cleanToken, errorText, h, isObject, tokenStore } from "../shared/page.js";
+import { webhooksSection } from "./webhooks.js";
 
 /** @typedef {import("../shared/page.js").ApiResult} ApiResult */
 /** @typedef {import("../shared/page.js").ApiOptions} ApiOptions */
@@ -774,6 +775,7 @@ async function signIn(pasted) {
   ui.token.value = "";
   showView(true);
   setStatus("Loaded version " + state.version + ".");
+  void webhooks.load();
 }
 
 function signOut() {
@@ -789,6 +791,7 @@ function signOut() {
   ui.reason.value = "";
   ui.history.replaceChildren();
   ui.historyMore.hidden = true;
+  webhooks.clear();
   setStash("");
   clearErrors();
   clearAlert();
@@ -910,6 +913,8 @@ function restoreStash() {
 }
 
 // ---- wiring --------------------------------------------------------------------------------
+
+const webhooks = webhooksSection(() => state.token);
 
 function init() {
   $("signin-form").addEventListener("submit", (event) => {
