@@ -417,4 +417,41 @@ describe.sequential("webhook delivery", () => {
     const got = await until("document.ready", () => received(path), (r) => r.some((x) => x.body.data.documentId === id));
     expect(got.find((x) => x.body.data.documentId === id)).toMatchObject({ verified: true, body: { type: "document.ready", data: { tenant: "hooks-docs", documentId: id, chunks: 1 } } });
   });
+
+  it("blocked requests reaching webhooks.securitySpikePerMinute in a minute send one security.spike", async () => {
+    const path = `/hooks/${unique("spike")}`;
+    const sub = await subscribe({ url: `${receiver()}${path}`, events: ["security.spike"] });
+    await control("/__dev/secrets", { path, secrets: [sub.secret] });
+    const setThreshold = async (n: number) => {
+      for (let tries = 0; tries < 5; tries++) {
+        const { version, config } = (await (await api("GET", "/v1/admin/config")).json()) as { version: number; config: { webhooks: { securitySpikePerMinute: number } } };
+        config.webhooks.securitySpikePerMinute = n;
+        const put = await worker("/v1/admin/config", {
+          method: "PUT",
+          headers: { authorization: await admin(), "content-type": "application/json", "if-match": `"${version}"` },
+          body: JSON.stringify(config),
+        });
+        if (put.status === 200) return;
+      }
+      throw new Error("could not set the spike threshold");
+    };
+    await setThreshold(3);
+    try {
+      // Blocked requests until the event comes (a minute boundary may split the first ones).
+      const deadline = Date.now() + 15_000;
+      let got: Received[] = [];
+      while (got.length === 0 && Date.now() < deadline) {
+        for (let i = 0; i < 3; i++) expect((await worker(`/?q=${encodeURIComponent("' UNION SELECT password FROM users--")}`)).status).toBe(403);
+        await new Promise((r) => setTimeout(r, 1_500));
+        got = await received(path);
+      }
+      expect(got.length).toBeGreaterThanOrEqual(1);
+      expect(got[0]!.verified).toBe(true);
+      expect(got[0]!.body).toMatchObject({ type: "security.spike", data: { threshold: 3 } });
+      expect(got[0]!.body.data.blocked).toBeGreaterThanOrEqual(3);
+      expect(String(got[0]!.body.data.minute)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/);
+    } finally {
+      await setThreshold(0);
+    }
+  }, 30_000);
 });

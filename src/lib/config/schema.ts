@@ -163,6 +163,13 @@ export const edgeConfigSchema = z.strictObject({
     })
     .default({ cacheThreshold: 0.95, cacheTtlSeconds: 86_400, originTimeoutMs: 20_000 }),
   rooms: roomsSchema.default({ policies: [] }),
+  /** Webhook events that need a setting (src/lib/webhooks/spike.ts). */
+  webhooks: z
+    .strictObject({
+      /** Blocked requests in one minute (all isolates) that make a `security.spike` event; 0: never. */
+      securitySpikePerMinute: z.int().min(0).max(100_000_000).default(0),
+    })
+    .default({ securitySpikePerMinute: 0 }),
 });
 
 export type EdgeConfigDocument = z.output<typeof edgeConfigSchema>;
