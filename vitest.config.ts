@@ -19,6 +19,7 @@ const UNIT_TESTS = [
   "test/workers/waf-traversal-misc.test.ts",
   "test/workers/waf-xss.test.ts",
   "test/workers/webhooks-signing.test.ts",
+  "test/workers/webhooks-units.test.ts",
 ];
 
 export default defineConfig({
