@@ -64,7 +64,7 @@ export const SubscriptionSchema = z
 export type SubscriptionView = z.infer<typeof SubscriptionSchema>;
 
 export const SubscriptionCreatedSchema = SubscriptionSchema.extend({
-  secret: z.string().openapi({ description: "`whsec_` + base64; shown only here and by rotate-secret", example: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }),
+  secret: z.string().openapi({ description: "`whsec_` + base64; shown only here and by rotate-secret", example: "whsec_…" }),
 }).openapi("WebhookSubscriptionCreated");
 
 export const SecretRotatedSchema = z
