@@ -41,7 +41,12 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async ({ inject }) => {
             const stack = inject("stack");
-            const { DEV_ORIGIN_URL: _devOrigin, DEV_IDP_URL: _devIdp, DEV_WEBHOOK_RECEIVER_URL: _receiver, ...vars } = stack;
+            const {
+              DEV_ORIGIN_URL: _devOrigin,
+              DEV_IDP_URL: _devIdp,
+              DEV_WEBHOOK_RECEIVER_URL: _receiver,
+              ...vars
+            } = stack;
             return {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: { bindings: { ...vars, ENVIRONMENT: "development", WEBHOOKS_RETRY_BASE_SECONDS: "1" } },

@@ -7,27 +7,42 @@
  *    the edge's own overhead plus one local origin round trip), the streamed origin path's time
  *    to first byte, and the degraded answer while the breaker is open. p50/p99 each, and the
  *    number of origin calls during the cache phases (must be 0).
- * 2. Vector index: recall@10 of `vector_top_k` over `ai_chunks_embedding_idx` (the real
- *    migrations, the real index settings) against exact `vector_distance_cos` search, at 10k
- *    and 100k chunks of synthetic topical text embedded by the built-in embedder; query
- *    latency of both; the exact scan of one tenant at the size below which search scans
- *    exactly; insert time; and storage per 10k chunks (table, vector index, full-text index).
- *    This part talks to libSQL directly (the `libsql` package, the engine behind the local
- *    endpoint and Turso).
+ * 2. Vector index: recall@10 of the search path (`vector_top_k` over the chunk vector index of
+ *    the real migrations, joined to the table and re-ranked by exact `vector_distance_cos` in
+ *    the same statement) against exact search, at 10k and 100k chunks of two corpora embedded by
+ *    the built-in embedder: `topical` (synthetic topical text) and `mixed` (the same with
+ *    near-duplicates, paraphrases and unrelated texts in known proportions); p50/p99 of the
+ *    approximate and the exact search; the same for a tenant holding 1% of the chunks (candidates
+ *    filtered by tenant against its exact scan) and the exact scans of a small and a big tenant
+ *    (where the exact scan stops being faster); insert time; bytes per chunk by component
+ *    (table, vector index, full-text index). This part talks to libSQL directly (the `libsql`
+ *    package, the engine behind the local endpoint and Turso).
  *
  * Building the 100k index takes minutes (DiskANN inserts; about 6-18 min on a busy 2-core
  * machine); built databases are kept in `.data/bench-ai/` (keyed by schema, index settings and
  * corpus) and reused by later runs.
  *
- * Options (env): AI_BENCH_SIZES (default "10000,100000"), AI_BENCH_QUERIES (200),
- * AI_BENCH_REQUESTS (300 per latency case), AI_BENCH_CONCURRENCY (8), AI_BENCH_PARTS
- * ("edge,recall"), AI_BENCH_REBUILD=1 (ignore built databases), AI_BENCH_INDEX (comma-separated
- * `libsql_vector_idx` options to try instead of the migration's, e.g.
- * "metric=cosine,compress_neighbors=float8,max_neighbors=64,search_l=400").
+ * Options (env): AI_BENCH_SIZES (default "10000,100000"), AI_BENCH_CORPUS ("topical,mixed"),
+ * AI_BENCH_QUERIES (200), AI_BENCH_REQUESTS (300 per latency case), AI_BENCH_CONCURRENCY (8),
+ * AI_BENCH_PARTS ("edge,recall"), AI_BENCH_REBUILD=1 (ignore built databases), AI_BENCH_INDEX
+ * (comma-separated `libsql_vector_idx` options to try instead of the migration's, e.g.
+ * "metric=cosine,compress_neighbors=float8,max_neighbors=32,search_l=400"), AI_BENCH_DIMS
+ * (embedding dimension, default the schema's), AI_BENCH_SEARCH_L (search list lengths to try on
+ * the built index, e.g. "100,200,400": set at query time in the index's metadata, no rebuild),
+ * AI_BENCH_FETCH (candidates fetched before the re-rank, e.g. "10,200"; default the API's).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,17 +54,37 @@ import { applyMigrations } from "../dev/migrate.ts";
 import { startStack } from "../dev/stack.ts";
 import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { embedLocal } from "../src/lib/ai/local-embedder.ts";
-import { EXACT_SCAN_MAX_CHUNKS } from "../src/lib/ai/retrieval.ts";
+import { ANN_MAX_K, EXACT_SCAN_MAX_CHUNKS } from "../src/lib/ai/retrieval.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000").split(",").map(Number).filter((n) => n > 0);
+const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
 const queries = Number(process.env.AI_BENCH_QUERIES ?? 200);
 const requests = Number(process.env.AI_BENCH_REQUESTS ?? 300);
 const concurrency = Number(process.env.AI_BENCH_CONCURRENCY ?? 8);
 const parts = new Set((process.env.AI_BENCH_PARTS ?? "edge,recall").split(","));
 /** AI_BENCH_INDEX="metric=cosine,compress_neighbors=float8,max_neighbors=64,search_l=400": other index settings than the migration's. */
-const indexOptions = process.env.AI_BENCH_INDEX ? process.env.AI_BENCH_INDEX.split(",").map((o) => o.trim()) : undefined;
+const indexOptions = process.env.AI_BENCH_INDEX
+  ? process.env.AI_BENCH_INDEX.split(",").map((o) => o.trim())
+  : undefined;
+/** Embedding dimension of the bench corpus (the local embedder at this many dimensions). */
+const benchDims = Number(process.env.AI_BENCH_DIMS ?? EMBEDDING_DIMENSIONS);
+/** Search list lengths to try at query time on the built index (default: the index's own). */
+const searchLs = (process.env.AI_BENCH_SEARCH_L ?? "")
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
+/** Candidates fetched from `vector_top_k` before the exact re-rank. */
+const fetches = (process.env.AI_BENCH_FETCH ?? String(ANN_MAX_K))
+  .split(",")
+  .map(Number)
+  .filter((n) => n > 0);
+const corpora = (process.env.AI_BENCH_CORPUS ?? "topical,mixed")
+  .split(",")
+  .filter((c): c is CorpusKind => c === "topical" || c === "mixed");
 
 const percentile = (xs: number[], p: number) => {
   if (xs.length === 0) return Number.NaN;
@@ -59,25 +94,93 @@ const percentile = (xs: number[], p: number) => {
 const ms = (x: number) => (Number.isNaN(x) ? "–" : x < 10 ? x.toFixed(2) : x.toFixed(1));
 
 // ---------------------------------------------------------------------------
-// Synthetic corpus: topical documents over a Zipf-distributed vocabulary (deterministic).
+// Corpora (deterministic). `topical`: documents over a Zipf-distributed vocabulary, each
+// chunk half topic words, half common words. `mixed`: the same topical chunks plus
+// near-duplicates, paraphrases and unrelated texts in known proportions (MIXED_SHARES), so
+// recall is not measured on an easy distribution only.
 // ---------------------------------------------------------------------------
 
-function corpus(seed: number) {
+type CorpusKind = "topical" | "mixed";
+/** Shares of the mixed corpus: topical originals, near-duplicates (≈5% of words changed), paraphrases (reordered, ≈30% of words swapped for others of the topic), unrelated texts. */
+const MIXED_SHARES = { topical: 0.6, nearDuplicate: 0.15, paraphrase: 0.15, unrelated: 0.1 };
+
+function corpus(seed: number, kind: CorpusKind = "topical") {
   let s = seed >>> 0;
-  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const syllables = ["ka", "lo", "mi", "ne", "ra", "tu", "shi", "po", "de", "va", "ri", "mo", "zu", "fe", "ga", "bi", "xo", "le", "an", "or"];
-  const vocab = Array.from({ length: 12_000 }, () => Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => syllables[Math.floor(rnd() * syllables.length)]).join(""));
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const syllables = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ra",
+    "tu",
+    "shi",
+    "po",
+    "de",
+    "va",
+    "ri",
+    "mo",
+    "zu",
+    "fe",
+    "ga",
+    "bi",
+    "xo",
+    "le",
+    "an",
+    "or",
+  ];
+  const vocab = Array.from({ length: 12_000 }, () =>
+    Array.from({ length: 2 + Math.floor(rnd() * 3) }, () => syllables[Math.floor(rnd() * syllables.length)]).join(""),
+  );
   const common = () => vocab[Math.min(vocab.length - 1, Math.floor(rnd() ** 2.2 * vocab.length))]!;
-  const topics = Array.from({ length: 500 }, () => Array.from({ length: 60 }, () => vocab[Math.floor(rnd() * vocab.length)]!));
+  const topics = Array.from({ length: 500 }, () =>
+    Array.from({ length: 60 }, () => vocab[Math.floor(rnd() * vocab.length)]!),
+  );
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  /** Recent originals (with their topic) that near-duplicates and paraphrases are made from. */
+  const recent: Array<{ words: string[]; topic: string[] }> = [];
+  const topical = (): { words: string[]; topic: string[] } => {
+    const topic = pick(topics);
+    const words = Array.from({ length: 40 + Math.floor(rnd() * 120) }, () => (rnd() < 0.5 ? pick(topic) : common()));
+    return { words, topic };
+  };
+  const paraphrase = (words: string[], topic: string[]) => {
+    const out = words.map((w) => (rnd() < 0.3 ? (rnd() < 0.5 ? pick(topic) : common()) : w));
+    // Reorder within windows of 8 words: the same content, another order.
+    for (let i = 0; i + 8 <= out.length; i += 8) {
+      for (let j = i + 7; j > i; j--) {
+        const k = i + Math.floor(rnd() * (j - i + 1));
+        [out[j], out[k]] = [out[k]!, out[j]!];
+      }
+    }
+    return out;
+  };
   return {
-    /** A chunk-sized text (40-160 words): half topic words, half common words. */
+    /** A chunk-sized text (40-160 words). */
     chunk(): string {
-      const topic = pick(topics);
-      return Array.from({ length: 40 + Math.floor(rnd() * 120) }, () => (rnd() < 0.5 ? pick(topic) : common())).join(" ");
+      const r = rnd();
+      if (kind === "topical" || recent.length < 50 || r < MIXED_SHARES.topical) {
+        const c = topical();
+        if (recent.length < 2_000) recent.push(c);
+        else recent[Math.floor(rnd() * recent.length)] = c;
+        return c.words.join(" ");
+      }
+      if (r < MIXED_SHARES.topical + MIXED_SHARES.nearDuplicate) {
+        const { words } = pick(recent);
+        return words.map((w) => (rnd() < 0.05 ? common() : w)).join(" ");
+      }
+      if (r < MIXED_SHARES.topical + MIXED_SHARES.nearDuplicate + MIXED_SHARES.paraphrase) {
+        const { words, topic } = pick(recent);
+        return paraphrase(words, topic).join(" ");
+      }
+      return Array.from({ length: 40 + Math.floor(rnd() * 120) }, () => pick(vocab)).join(" ");
     },
-    /** A short query: the start of a chunk, or a bag of one topic's words. */
+    /** A short query: the start of a chunk, a bag of one topic's words, or (mixed) a paraphrased start of a chunk. */
     query(i: number, chunks: string[]): string {
+      if (kind === "mixed" && i % 3 === 2) {
+        const { words, topic } = pick(recent);
+        return paraphrase(words.slice(0, 12), topic).join(" ");
+      }
       if (i % 2 === 0) return pick(chunks).split(" ").slice(0, 12).join(" ");
       const topic = pick(topics);
       return Array.from({ length: 8 }, () => pick(topic)).join(" ");
@@ -89,29 +192,41 @@ function corpus(seed: number) {
 // Part 2: recall, query latency and storage of the vector index.
 // ---------------------------------------------------------------------------
 
-interface RecallRow {
-  chunks: number;
-  insertSeconds: number;
+/** One query shape at one search list length: recall@10 against exact search, and latency. */
+interface ShapeRow {
+  searchL: number;
+  fetch: number;
   recall: number;
-  recallTies: number;
   /** Results within 1% of the 10th true neighbour's distance count (ann-benchmarks' epsilon recall). */
   recallEpsilon: number;
-  /** Recall of the search path: k = 200 from the index, re-ranked exactly, top 10. */
-  recallSearch: number;
-  annP50: number;
-  annP99: number;
-  ann200P50: number;
-  searchP50: number;
-  searchP99: number;
+  p50: number;
+  p99: number;
+  /** The same over the 1% tenant: candidates filtered by tenant, against the exact per-tenant scan. */
+  tenantRecall: number;
+  tenantP50: number;
+  tenantP99: number;
+}
+
+interface RecallRow {
+  corpus: CorpusKind;
+  chunks: number;
+  layout: string;
+  insertSeconds: number;
+  shapes: ShapeRow[];
   exactP50: number;
   exactP99: number;
-  tenantScanP50: number;
-  bytesPer10k: { total: number; table: number; vectorIndex: number; fts: number; other: number };
+  /** Exact scans of one tenant: [chunks, p50 ms]. */
+  tenantScans: Array<[number, number]>;
+  tenantScanP99: number;
+  tenantChunks: number;
+  bytesPerChunk: { total: number; table: number; vectorIndex: number; fts: number; other: number };
 }
 
 function tableSizes(db: Database.Database): Map<string, number> | undefined {
   try {
-    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").raw(true).all([]) as Array<[string, number]>;
+    const rows = db.prepare("SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name").raw(true).all([]) as Array<
+      [string, number]
+    >;
     return new Map(rows.map(([name, bytes]) => [name, Number(bytes)]));
   } catch {
     return undefined;
@@ -120,39 +235,100 @@ function tableSizes(db: Database.Database): Map<string, number> | undefined {
 
 /** Built corpora are kept here between runs (the 100k build takes minutes); AI_BENCH_REBUILD=1 rebuilds. */
 const CACHE_DIR = join(root, ".data/bench-ai");
-const CORPUS_VERSION = "v1";
+const CORPUS_VERSION = "v2";
+/** The small tenant: every 100th chunk (1% of the index). */
+const SMALL_TENANT = "one-percent";
+/** Chunks 0..9,999 (but the small tenant's) belong to one big tenant; the rest to 97 others. */
+const tenantOf = (i: number) => (i % 100 === 0 ? SMALL_TENANT : i < 10_000 ? "big" : `t${i % 97}`);
 
-async function recallAt(n: number): Promise<RecallRow> {
+function vectorIndexOf(db: Database.Database): string {
+  const row = db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ai_chunks' AND sql LIKE '%libsql_vector_idx%'",
+    )
+    .raw(true)
+    .all([]) as Array<[string]>;
+  if (row.length !== 1) throw new Error(`expected one vector index on ai_chunks, found ${row.length}`);
+  return row[0]![0];
+}
+
+/** Sets the index's search list length (libSQL keeps it in `libsql_vector_meta_shadow`: 1-byte tag + 8-byte LE value; tag 9). */
+function setSearchL(db: Database.Database, index: string, searchL: number): void {
+  const rows = db
+    .prepare("SELECT metadata FROM libsql_vector_meta_shadow WHERE name = ?")
+    .raw(true)
+    .all([index]) as Array<[Buffer]>;
+  if (!rows[0]) throw new Error(`no metadata for vector index ${index}`);
+  const meta = Buffer.from(rows[0][0]);
+  let found = false;
+  for (let off = 0; off + 9 <= meta.length; off += 9) {
+    if (meta[off] === 9) {
+      meta.writeBigUInt64LE(BigInt(searchL), off + 1);
+      found = true;
+    }
+  }
+  const out = found ? meta : Buffer.concat([meta, Buffer.from([9]), Buffer.alloc(8)]);
+  if (!found) out.writeBigUInt64LE(BigInt(searchL), meta.length + 1);
+  db.prepare("UPDATE libsql_vector_meta_shadow SET metadata = ? WHERE name = ?").run([out, index]);
+}
+
+async function recallAt(n: number, kind: CorpusKind): Promise<RecallRow> {
   const dir = mkdtempSync(join(tmpdir(), "ai-bench-"));
   const file = join(dir, "bench.db");
+  const dims = benchDims;
   try {
     await applyMigrations(`file:${file}`);
     const probe = new Database(file);
-    if (indexOptions) {
-      // Try other index settings: the same index, rebuilt with these options.
-      // The same statement text as migrations/0004, so equal settings share a built corpus.
-      const opts = indexOptions.map((o) => `'${o.replaceAll("'", "")}'`).join(", ");
-      probe.exec("DROP INDEX ai_chunks_embedding_idx");
-      probe.exec(`CREATE INDEX ai_chunks_embedding_idx ON ai_chunks (libsql_vector_idx(embedding, ${opts}))`);
+    const migrationIndex = vectorIndexOf(probe);
+    if (indexOptions || dims !== EMBEDDING_DIMENSIONS) {
+      // Try other settings: the same index (same name), rebuilt with these options and/or over a column of another dimension.
+      const opts = (indexOptions ?? []).map((o) => `'${o.replaceAll("'", "")}'`).join(", ");
+      const current = (
+        probe.prepare("SELECT sql FROM sqlite_master WHERE name = ?").raw(true).all([migrationIndex]) as Array<[string]>
+      )[0]![0];
+      probe.exec(`DROP INDEX ${migrationIndex}`);
+      if (dims !== EMBEDDING_DIMENSIONS) {
+        probe.exec("ALTER TABLE ai_chunks DROP COLUMN embedding");
+        probe.exec(`ALTER TABLE ai_chunks ADD COLUMN embedding F32_BLOB(${dims})`);
+      }
+      probe.exec(
+        indexOptions ? `CREATE INDEX ${migrationIndex} ON ai_chunks (libsql_vector_idx(embedding, ${opts}))` : current,
+      );
     }
-    const ddl = (probe.prepare("SELECT group_concat(sql, ';') FROM sqlite_master WHERE name LIKE 'ai_chunks%'").raw(true).all([]) as Array<[string]>)[0]?.[0] ?? "";
+    const ddl =
+      (
+        probe
+          .prepare("SELECT group_concat(sql, ';') FROM sqlite_master WHERE name LIKE 'ai_chunks%'")
+          .raw(true)
+          .all([]) as Array<[string]>
+      )[0]?.[0] ?? "";
+    const layout = (
+      probe.prepare("SELECT sql FROM sqlite_master WHERE name = ?").raw(true).all([migrationIndex]) as Array<[string]>
+    )[0]![0]
+      .replace(/^.*libsql_vector_idx\(embedding,?\s*/is, "")
+      .replace(/\)\)\s*$/, "");
     probe.close();
     // The cache key covers the schema (index settings included), the corpus and its size.
-    const cached = join(CACHE_DIR, `${createHash("sha256").update(`${CORPUS_VERSION}|${n}|${ddl}|${EXACT_SCAN_MAX_CHUNKS}`).digest("hex").slice(0, 16)}-${n}.db`);
+    const cached = join(
+      CACHE_DIR,
+      `${createHash("sha256").update(`${CORPUS_VERSION}|${kind}|${n}|${dims}|${ddl}`).digest("hex").slice(0, 16)}-${kind}-${n}.db`,
+    );
     const reuse = existsSync(cached) && !process.env.AI_BENCH_REBUILD;
     if (reuse) copyFileSync(cached, file);
     const db = new Database(file);
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = NORMAL");
-    // A large page cache and mmap: the index of 100k chunks is about 2 GB.
     db.exec("PRAGMA cache_size = -524288");
     db.exec("PRAGMA mmap_size = 4294967296");
-    const gen = corpus(n);
+    const gen = corpus(n, kind);
     const texts: string[] = [];
-    const insertDoc = db.prepare("INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)");
-    const insertChunk = db.prepare("INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)");
-    // One tenant at the exact-scan threshold (to time that scan; all chunks when n is smaller), the rest in 100 tenants.
-    const tenantOf = (i: number) => (i < EXACT_SCAN_MAX_CHUNKS ? "big" : `t${i % 100}`);
+    const tenantTexts: string[] = [];
+    const insertDoc = db.prepare(
+      "INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)",
+    );
+    const insertChunk = db.prepare(
+      "INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)",
+    );
     const t0 = performance.now();
     const batch = 1_000;
     let lastReport = t0;
@@ -161,19 +337,23 @@ async function recallAt(n: number): Promise<RecallRow> {
       for (let i = start; i < Math.min(n, start + batch); i++) {
         const text = gen.chunk();
         if (texts.length < 5_000) texts.push(text);
+        if (tenantOf(i) === SMALL_TENANT && tenantTexts.length < 5_000) tenantTexts.push(text);
         if (reuse) continue;
-        const docId = `d${Math.floor(i / 10)}`;
-        if (i % 10 === 0) insertDoc.run([docId, tenantOf(i), EMBEDDING_DIMENSIONS, 10]);
-        const v = embedLocal(text, EMBEDDING_DIMENSIONS);
-        insertChunk.run([tenantOf(i), docId, i % 10, text, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]);
+        // One document per chunk, so every tenant's document and chunk counts are exact.
+        const docId = `d${i}`;
+        insertDoc.run([docId, tenantOf(i), dims, 1]);
+        const v = embedLocal(text, dims);
+        insertChunk.run([tenantOf(i), docId, 0, text, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]);
       }
       if (reuse) continue;
       db.exec("COMMIT");
       if (performance.now() - lastReport > 15_000) {
         lastReport = performance.now();
         const done = Math.min(n, start + batch);
-        const eta = ((lastReport - t0) / done) * (n - done) / 1000;
-        process.stdout.write(`bench:ai   ${done}/${n} chunks (${((lastReport - t0) / 1000).toFixed(0)} s, about ${eta.toFixed(0)} s to go)\n`);
+        const eta = (((lastReport - t0) / done) * (n - done)) / 1000;
+        process.stdout.write(
+          `bench:ai   ${done}/${n} chunks (${((lastReport - t0) / 1000).toFixed(0)} s, about ${eta.toFixed(0)} s to go)\n`,
+        );
       }
     }
     const insertSeconds = reuse ? Number.NaN : (performance.now() - t0) / 1000;
@@ -182,88 +362,155 @@ async function recallAt(n: number): Promise<RecallRow> {
       mkdirSync(CACHE_DIR, { recursive: true });
       copyFileSync(file, cached);
     }
+    const index = vectorIndexOf(db);
+    const builtSearchL = Number(/search_l=(\d+)/.exec(layout)?.[1] ?? 200);
 
-    const exact = db.prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10").raw(true);
-    const ann = db.prepare("SELECT c.id, vector_distance_cos(c.embedding, ?) FROM vector_top_k('ai_chunks_embedding_idx', ?, 10) AS top JOIN ai_chunks c ON c.id = top.id").raw(true);
-    const ann200 = db.prepare("SELECT id FROM vector_top_k('ai_chunks_embedding_idx', ?, 200)").raw(true);
-    const searchPath = db
-      .prepare(
-        "SELECT c.id, vector_distance_cos(c.embedding, ?) AS d FROM vector_top_k('ai_chunks_embedding_idx', ?, 200) AS top JOIN ai_chunks c ON c.id = top.id ORDER BY d LIMIT 10",
-      )
+    // Queries: global ones, and ones aimed at the small tenant (half from its own chunks).
+    const globalQueries = Array.from({ length: queries }, (_, q) => {
+      const v = embedLocal(gen.query(q, texts), dims);
+      return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    });
+    const tenantQueries = Array.from({ length: queries }, (_, q) => {
+      const v = embedLocal(gen.query(q, tenantTexts), dims);
+      return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    });
+    const exact = db
+      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10")
       .raw(true);
-    const tenantScan = db
-      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = 'big' ORDER BY d LIMIT 10")
+    const tenantExact = db
+      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = ? ORDER BY d LIMIT 10")
       .raw(true);
-    let hits = 0;
-    let searchHits = 0;
-    let tieHits = 0;
-    let epsilonHits = 0;
-    let total = 0;
+    const time = <T>(f: () => T, into: number[]): T => {
+      const t = performance.now();
+      const r = f();
+      into.push(performance.now() - t);
+      return r;
+    };
     const tExact: number[] = [];
-    const tAnn: number[] = [];
-    const tAnn200: number[] = [];
-    const tSearch: number[] = [];
-    const tTenant: number[] = [];
-    for (let q = 0; q < queries; q++) {
-      const v = embedLocal(gen.query(q, texts), EMBEDDING_DIMENSIONS);
-      const blob = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-      let t = performance.now();
-      const truth = exact.all([blob]) as Array<[number, number]>;
-      tExact.push(performance.now() - t);
-      t = performance.now();
-      const found = ann.all([blob, blob]) as Array<[number, number]>;
-      tAnn.push(performance.now() - t);
-      t = performance.now();
-      ann200.all([blob]);
-      tAnn200.push(performance.now() - t);
-      t = performance.now();
-      const searched = new Set((searchPath.all([blob, blob]) as Array<[number, number]>).map((r) => r[0]));
-      tSearch.push(performance.now() - t);
-      t = performance.now();
-      tenantScan.all([blob]);
-      tTenant.push(performance.now() - t);
+    const truth = globalQueries.map((b) => time(() => exact.all([b]) as Array<[number, number]>, tExact));
+    const tTenantScan: number[] = [];
+    const tenantTruth = tenantQueries.map((b) =>
+      time(() => tenantExact.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenantScan),
+    );
+    const tBigScan: number[] = [];
+    for (const b of globalQueries.slice(0, Math.min(50, queries))) time(() => tenantExact.all([b, "big"]), tBigScan);
+    const count = (t: string) =>
+      Number(
+        (db.prepare("SELECT COUNT(*) FROM ai_chunks WHERE tenant = ?").raw(true).all([t]) as Array<[number]>)[0]![0],
+      );
+
+    const score = (found: Array<[number, number]>, want: Array<[number, number]>) => {
       const ids = new Set(found.map((r) => r[0]));
-      const kth = truth.at(-1)?.[1] ?? 0;
-      for (const [id] of truth) {
-        if (ids.has(id)) hits++;
-        if (searched.has(id)) searchHits++;
+      const kth = Number(want.at(-1)?.[1] ?? 0);
+      return {
+        hits: want.filter(([id]) => ids.has(id)).length,
+        epsilon: Math.min(want.length, found.filter((r) => Number(r[1]) <= kth * 1.01 + 1e-6).length),
+        total: want.length,
+      };
+    };
+    const shapes: ShapeRow[] = [];
+    for (const searchL of searchLs.length ? searchLs : [builtSearchL]) {
+      setSearchL(db, index, searchL);
+      for (const fetch of fetches) {
+        // The search path's shape: candidates from the index, re-ranked by exact distance in the same statement.
+        const ann = db
+          .prepare(
+            `SELECT c.id, vector_distance_cos(c.embedding, ?1) AS d FROM vector_top_k('${index}', ?1, ${fetch}) AS top JOIN ai_chunks c ON c.id = top.id ORDER BY d LIMIT 10`,
+          )
+          .raw(true);
+        const annTenant = db
+          .prepare(
+            `SELECT c.id, vector_distance_cos(c.embedding, ?1) AS d FROM vector_top_k('${index}', ?1, ${fetch}) AS top JOIN ai_chunks c ON c.id = top.id WHERE c.tenant = ?2 ORDER BY d LIMIT 10`,
+          )
+          .raw(true);
+        const tAnn: number[] = [];
+        const tTenant: number[] = [];
+        let hits = 0;
+        let epsilon = 0;
+        let total = 0;
+        let tenantHits = 0;
+        let tenantTotal = 0;
+        globalQueries.forEach((b, q) => {
+          const r = score(
+            time(() => ann.all([b]) as Array<[number, number]>, tAnn),
+            truth[q]!,
+          );
+          hits += r.hits;
+          epsilon += r.epsilon;
+          total += r.total;
+        });
+        tenantQueries.forEach((b, q) => {
+          const r = score(
+            time(() => annTenant.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenant),
+            tenantTruth[q]!,
+          );
+          tenantHits += r.hits;
+          tenantTotal += r.total;
+        });
+        const row: ShapeRow = {
+          searchL,
+          fetch,
+          recall: hits / total,
+          recallEpsilon: epsilon / total,
+          p50: percentile(tAnn, 50),
+          p99: percentile(tAnn, 99),
+          tenantRecall: tenantHits / tenantTotal,
+          tenantP50: percentile(tTenant, 50),
+          tenantP99: percentile(tTenant, 99),
+        };
+        shapes.push(row);
+        console.log(
+          `bench:ai   ${kind} ${n}: search_l ${searchL}, k ${fetch}: recall@10 ${row.recall.toFixed(4)} (within 1% ${row.recallEpsilon.toFixed(4)}), p50/p99 ${ms(row.p50)}/${ms(row.p99)} ms; ` +
+            `1% tenant recall ${row.tenantRecall.toFixed(4)}, p50 ${ms(row.tenantP50)} ms`,
+        );
       }
-      // Tie-aware: a neighbour as close as the 10th true one is as good as it.
-      tieHits += Math.min(truth.length, found.filter((r) => Number(r[1]) <= Number(kth) + 1e-6).length);
-      epsilonHits += Math.min(truth.length, found.filter((r) => Number(r[1]) <= Number(kth) * 1.01 + 1e-6).length);
-      total += truth.length;
     }
+    setSearchL(db, index, builtSearchL);
 
     const sizes = tableSizes(db);
+    const smallCount = count(SMALL_TENANT);
+    const bigCount = count("big");
     db.close();
     const fileBytes = statSync(file).size;
-    const per10k = (b: number) => (b * 10_000) / n;
+    const perChunk = (b: number) => b / n;
     let table = 0;
     let vectorIndex = 0;
     let fts = 0;
     if (sizes) {
       for (const [name, bytes] of sizes) {
-        if (name === "ai_chunks" || name.startsWith("sqlite_autoindex_ai_chunks") || name.startsWith("ai_chunks_document")) table += bytes;
-        else if (name.startsWith("ai_chunks_embedding_idx")) vectorIndex += bytes;
+        if (name.includes("_embedding_") && name.includes("idx")) vectorIndex += bytes;
         else if (name.startsWith("ai_chunks_fts")) fts += bytes;
+        else if (
+          name === "ai_chunks" ||
+          name.startsWith("sqlite_autoindex_ai_chunks") ||
+          name.startsWith("ai_chunks_document") ||
+          name === "ai_documents" ||
+          name === "sqlite_autoindex_ai_documents_1"
+        )
+          table += bytes;
       }
     }
     return {
+      corpus: kind,
       chunks: n,
+      layout: `${dims}-d, ${layout}`,
       insertSeconds,
-      recall: hits / total,
-      recallTies: tieHits / total,
-      recallEpsilon: epsilonHits / total,
-      recallSearch: searchHits / total,
-      searchP50: percentile(tSearch, 50),
-      searchP99: percentile(tSearch, 99),
-      annP50: percentile(tAnn, 50),
-      annP99: percentile(tAnn, 99),
-      ann200P50: percentile(tAnn200, 50),
+      shapes,
       exactP50: percentile(tExact, 50),
       exactP99: percentile(tExact, 99),
-      tenantScanP50: percentile(tTenant, 50),
-      bytesPer10k: { total: per10k(fileBytes), table: per10k(table), vectorIndex: per10k(vectorIndex), fts: per10k(fts), other: per10k(fileBytes - table - vectorIndex - fts) },
+      tenantScans: [
+        [smallCount, percentile(tTenantScan, 50)],
+        [bigCount, percentile(tBigScan, 50)],
+      ],
+      tenantScanP99: percentile(tTenantScan, 99),
+      tenantChunks: smallCount,
+      bytesPerChunk: {
+        total: perChunk(fileBytes),
+        table: perChunk(table),
+        vectorIndex: perChunk(vectorIndex),
+        fts: perChunk(fts),
+        other: perChunk(fileBytes - table - vectorIndex - fts),
+      },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -291,11 +538,15 @@ export default { fetch: app.fetch };
 }
 
 function build(outDir: string, entry: string): string {
-  execFileSync(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir, entry], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  execFileSync(
+    process.execPath,
+    [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir, entry],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
@@ -322,9 +573,14 @@ async function edgeLatency(): Promise<LatencyRow[]> {
   const stack = await startStack({ dataDir: join(work, "data") });
   const keys = await loadOrCreateDevKeys(join(work, "data"));
   const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
-  const sqliteClasses = new Set(config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []));
+  const sqliteClasses = new Set(
+    config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []),
+  );
   const durableObjects = Object.fromEntries(
-    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
+    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [
+      b.name,
+      { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) },
+    ]),
   );
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -354,7 +610,11 @@ async function edgeLatency(): Promise<LatencyRow[]> {
     const tenant = `bench-${Date.now()}`;
     const token = `Bearer ${await signDevToken(keys, { sub: "bench", roles: ["editor"], tenant, ttlSeconds: 3600 })}`;
     const post = (path: string, body: unknown) =>
-      fetch(new URL(path, base), { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify(body) });
+      fetch(new URL(path, base), {
+        method: "POST",
+        headers: { authorization: token, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
     const gen = corpus(7);
     const handbook = [
       "Dark mode. To enable dark mode in the editor, open Settings, then Appearance, and pick Dark.",
@@ -364,8 +624,14 @@ async function edgeLatency(): Promise<LatencyRow[]> {
     const ingested = await post("/v1/ai/documents", { id: "handbook", text: handbook });
     if (ingested.status !== 201) throw new Error(`ingest answered ${ingested.status}: ${await ingested.text()}`);
 
-    const chatCalls = async () => ((await (await fetch(`${stack.origin.url}/__dev/stats`)).json()) as { chat: number }).chat;
-    const run = async (name: string, n: number, body: (i: number) => unknown, options: { firstByte?: boolean; clients?: number } = {}) => {
+    const chatCalls = async () =>
+      ((await (await fetch(`${stack.origin.url}/__dev/stats`)).json()) as { chat: number }).chat;
+    const run = async (
+      name: string,
+      n: number,
+      body: (i: number) => unknown,
+      options: { firstByte?: boolean; clients?: number } = {},
+    ) => {
       const { firstByte = false, clients = concurrency } = options;
       const latencies: number[] = [];
       const phases = new Map<string, number[]>();
@@ -407,24 +673,48 @@ async function edgeLatency(): Promise<LatencyRow[]> {
         originCalls: (await chatCalls()) - before,
       };
       rows.push(row);
-      console.log(`bench:ai: ${name} (${clients} clients): p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms (${row.sources}; origin calls ${row.originCalls}; server ${row.phases})`);
+      console.log(
+        `bench:ai: ${name} (${clients} clients): p50 ${ms(row.p50)} ms, p99 ${ms(row.p99)} ms (${row.sources}; origin calls ${row.originCalls}; server ${row.phases})`,
+      );
     };
 
     // Warm-up: JIT, config, the first cache entries.
     await post("/v1/ai/ask", { question: "How do I enable dark mode in the editor?" }).then((r) => r.arrayBuffer());
     await run("warm-up (discarded)", 20, () => ({ question: "How do I enable dark mode in the editor?" }));
     rows.pop();
-    await run("exact-cache hit", requests, () => ({ question: "How do I enable dark mode in the editor?" }), { clients: 1 });
+    await run("exact-cache hit", requests, () => ({ question: "How do I enable dark mode in the editor?" }), {
+      clients: 1,
+    });
     await run("exact-cache hit", requests, () => ({ question: "How do I enable dark mode in the editor?" }));
-    await run("semantic-cache hit", requests, () => ({ question: "How can I enable dark mode in the editor?" }), { clients: 1 });
+    await run("semantic-cache hit", requests, () => ({ question: "How can I enable dark mode in the editor?" }), {
+      clients: 1,
+    });
     await run("semantic-cache hit", requests, () => ({ question: "How can I enable dark mode in the editor?" }));
-    await run("origin path (new question each time)", requests, (i) => ({ question: `Question number ${i}: ${gen.query(i, [handbook])}?` }), { clients: 1 });
-    await run("origin path (new question each time)", requests, (i) => ({ question: `Concurrent question ${i}: ${gen.query(i, [handbook])}?` }));
-    await run("origin path, streamed: time to first byte", Math.min(requests, 100), (i) => ({ question: `Streamed question ${i}?`, stream: true }), { firstByte: true, clients: 1 });
+    await run(
+      "origin path (new question each time)",
+      requests,
+      (i) => ({ question: `Question number ${i}: ${gen.query(i, [handbook])}?` }),
+      { clients: 1 },
+    );
+    await run("origin path (new question each time)", requests, (i) => ({
+      question: `Concurrent question ${i}: ${gen.query(i, [handbook])}?`,
+    }));
+    await run(
+      "origin path, streamed: time to first byte",
+      Math.min(requests, 100),
+      (i) => ({ question: `Streamed question ${i}?`, stream: true }),
+      { firstByte: true, clients: 1 },
+    );
     // Open the breaker (5 consecutive 503s), then measure the degraded fallback.
-    await fetch(`${stack.origin.url}/__dev/fault`, { method: "PUT", body: JSON.stringify({ status: 503, path: "chat" }) });
-    for (let i = 0; i < 3; i++) await post("/v1/ai/ask", { question: `Breaker opener ${i}?` }).then((r) => r.arrayBuffer());
-    await run("degraded answer, breaker open", requests, (i) => ({ question: `While the origin is down ${i}?` }), { clients: 1 });
+    await fetch(`${stack.origin.url}/__dev/fault`, {
+      method: "PUT",
+      body: JSON.stringify({ status: 503, path: "chat" }),
+    });
+    for (let i = 0; i < 3; i++)
+      await post("/v1/ai/ask", { question: `Breaker opener ${i}?` }).then((r) => r.arrayBuffer());
+    await run("degraded answer, breaker open", requests, (i) => ({ question: `While the origin is down ${i}?` }), {
+      clients: 1,
+    });
     await fetch(`${stack.origin.url}/__dev/fault`, { method: "DELETE" });
   } finally {
     await mf.dispose();
@@ -443,37 +733,57 @@ async function main() {
       "",
       "| case | clients | requests | p50 ms | p99 ms | answered by | origin calls | server phases p50 ms (Server-Timing) |",
       "|---|---:|---:|---:|---:|---|---:|---|",
-      ...rows.map((r) => `| ${r.name} | ${r.clients} | ${r.n} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.sources} | ${r.originCalls} | ${r.phases} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${r.clients} | ${r.n} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.sources} | ${r.originCalls} | ${r.phases} |`,
+      ),
       "",
     );
   }
   if (parts.has("recall")) {
     const rows: RecallRow[] = [];
-    for (const n of sizes) {
-      console.log(`bench:ai: vector index with ${n} chunks…`);
-      const row = await recallAt(n);
-      console.log(
-        `bench:ai:   recall@10 ${row.recall.toFixed(4)} (exact ties ${row.recallTies.toFixed(4)}, within 1% ${row.recallEpsilon.toFixed(4)}; search path ${row.recallSearch.toFixed(4)}), ` +
-          `ANN p50 ${ms(row.annP50)} ms, search path p50 ${ms(row.searchP50)} ms, exact p50 ${ms(row.exactP50)} ms, insert ${Number.isNaN(row.insertSeconds) ? "cached" : `${row.insertSeconds.toFixed(0)} s`}`,
-      );
-      rows.push(row);
+    for (const kind of corpora) {
+      for (const n of sizes) {
+        console.log(`bench:ai: vector index with ${n} chunks (${kind} corpus)…`);
+        const row = await recallAt(n, kind);
+        console.log(
+          `bench:ai:   exact p50 ${ms(row.exactP50)} ms, insert ${Number.isNaN(row.insertSeconds) ? "cached" : `${row.insertSeconds.toFixed(0)} s`}`,
+        );
+        rows.push(row);
+      }
     }
-    const kib = (b: number) => `${(b / 1024).toFixed(0)}`;
+    const kib = (b: number) => (b / 1024).toFixed(2);
     lines.push(
-      `Vector index \`ai_chunks_embedding_idx\` (${indexOptions ? `libsql_vector_idx(${indexOptions.join(", ")})` : "the migration's settings"}; ${EMBEDDING_DIMENSIONS}-d local embeddings), ${queries} queries:`,
+      `Vector search over \`ai_chunks\` (${rows[0]?.layout ?? ""}), ${queries} queries each; approximate = \`vector_top_k(k)\` joined to the table and re-ranked by exact \`vector_distance_cos\` in the same statement, top 10; exact = \`vector_distance_cos\` over every row:`,
       "",
-      `| chunks | insert s | recall@10 \`vector_top_k(10)\` | same, within 1% of the 10th distance | recall@10 search path (k=200, exact re-rank) | ANN k=10 p50/p99 ms | ANN k=200 p50 ms | search path p50/p99 ms | exact p50/p99 ms | exact scan of one tenant of min(n, ${EXACT_SCAN_MAX_CHUNKS}) chunks p50 ms |`,
-      "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-      ...rows.map(
-        (r) =>
-          `| ${r.chunks} | ${Number.isNaN(r.insertSeconds) ? "cached" : r.insertSeconds.toFixed(1)} | ${r.recall.toFixed(4)} | ${r.recallEpsilon.toFixed(4)} | ${r.recallSearch.toFixed(4)} | ${ms(r.annP50)}/${ms(r.annP99)} | ${ms(r.ann200P50)} | ${ms(r.searchP50)}/${ms(r.searchP99)} | ${ms(r.exactP50)}/${ms(r.exactP99)} | ${ms(r.tenantScanP50)} |`,
+      "| corpus | chunks | search_l | k fetched | recall@10 | within 1% of the 10th distance | approx p50/p99 ms | exact p50/p99 ms | exact ÷ approx (p50) |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...rows.flatMap((r) =>
+        r.shapes.map(
+          (x) =>
+            `| ${r.corpus} | ${r.chunks} | ${x.searchL} | ${x.fetch} | ${x.recall.toFixed(4)} | ${x.recallEpsilon.toFixed(4)} | ${ms(x.p50)}/${ms(x.p99)} | ${ms(r.exactP50)}/${ms(r.exactP99)} | ${(r.exactP50 / x.p50).toFixed(1)}× |`,
+        ),
       ),
       "",
-      "Storage per 10k chunks (KiB; texts of 40-160 words, ~1 KiB of vector each):",
+      `The 1% tenant (every 100th chunk): candidates filtered by tenant after the fetch, against the exact per-tenant scan (what search does below ${EXACT_SCAN_MAX_CHUNKS} chunks):`,
       "",
-      "| chunks | total | table + indexes | vector index | full-text index | other |",
-      "|---:|---:|---:|---:|---:|---:|",
-      ...rows.map((r) => `| ${r.chunks} | ${kib(r.bytesPer10k.total)} | ${kib(r.bytesPer10k.table)} | ${kib(r.bytesPer10k.vectorIndex)} | ${kib(r.bytesPer10k.fts)} | ${kib(r.bytesPer10k.other)} |`),
+      "| corpus | chunks | tenant chunks | search_l | k fetched | recall@10 filtered | filtered p50/p99 ms | exact tenant scan p50/p99 ms (recall 1) | scan of the 'big' tenant: chunks, p50 ms |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+      ...rows.flatMap((r) =>
+        r.shapes.map(
+          (x) =>
+            `| ${r.corpus} | ${r.chunks} | ${r.tenantChunks} | ${x.searchL} | ${x.fetch} | ${x.tenantRecall.toFixed(4)} | ${ms(x.tenantP50)}/${ms(x.tenantP99)} | ${ms(r.tenantScans[0]![1])}/${ms(r.tenantScanP99)} | ${r.tenantScans[1]![0]}, ${ms(r.tenantScans[1]![1])} |`,
+        ),
+      ),
+      "",
+      "Bytes per chunk by component (KiB; texts of 40-160 words; from `dbstat`):",
+      "",
+      "| corpus | chunks | insert s | all-in | table + b-tree indexes (incl. ai_documents) | vector index | full-text index | other |",
+      "|---|---:|---:|---:|---:|---:|---:|---:|",
+      ...rows.map(
+        (r) =>
+          `| ${r.corpus} | ${r.chunks} | ${Number.isNaN(r.insertSeconds) ? "cached" : r.insertSeconds.toFixed(1)} | ${kib(r.bytesPerChunk.total)} | ${kib(r.bytesPerChunk.table)} | ${kib(r.bytesPerChunk.vectorIndex)} | ${kib(r.bytesPerChunk.fts)} | ${kib(r.bytesPerChunk.other)} |`,
+      ),
       "",
     );
   }

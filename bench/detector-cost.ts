@@ -20,17 +20,32 @@ const walk = (v: unknown): void => {
   else if (v !== null && typeof v === "object") for (const x of Object.values(v)) walk(x);
 };
 for (const s of filterScenarios()) if (s.body !== undefined) walk(JSON.parse(s.body));
-for (const file of process.argv.slice(2)) values.push(...readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== ""));
+for (const file of process.argv.slice(2))
+  values.push(
+    ...readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l.trim() !== ""),
+  );
 
 // Values of plain letters, digits and spaces never reach a detector (`isPlain` in inspect.ts).
 const PLAIN = /^[A-Za-z0-9 _,-]*$/;
-const inputs: Inspected[] = values.filter((raw) => !PLAIN.test(raw)).map((raw) => {
-  const { text, hadNull } = normalizeValue(raw);
-  return { text, lower: text.toLowerCase(), raw, hadNull, field: { kind: "body", name: "text", where: "body", key: "text", value: raw } };
-});
+const inputs: Inspected[] = values
+  .filter((raw) => !PLAIN.test(raw))
+  .map((raw) => {
+    const { text, hadNull } = normalizeValue(raw);
+    return {
+      text,
+      lower: text.toLowerCase(),
+      raw,
+      hadNull,
+      field: { kind: "body", name: "text", where: "body", key: "text", value: raw },
+    };
+  });
 const kib = inputs.reduce((n, v) => n + v.text.length, 0) / 1024;
 const ROUNDS = 5;
-console.log(`${inputs.length} values (of ${values.length}; the rest are plain), ${kib.toFixed(0)} KiB; µs per KiB (median of ${ROUNDS} rounds):`);
+console.log(
+  `${inputs.length} values (of ${values.length}; the rest are plain), ${kib.toFixed(0)} KiB; µs per KiB (median of ${ROUNDS} rounds):`,
+);
 console.log(`${"class".padEnd(10)}${"gate".padStart(8)}${"detect".padStart(9)}${"ran".padStart(8)}`);
 const rows: Array<[string, number, number, number]> = [];
 for (const e of detectorEntries()) {
@@ -54,4 +69,5 @@ for (const e of detectorEntries()) {
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   rows.push([e.cls, med(gates), med(detects), ran]);
 }
-for (const [cls, g, d, ran] of rows.sort((a, b) => b[2] - a[2])) console.log(`${cls.padEnd(10)}${g.toFixed(2).padStart(8)}${d.toFixed(2).padStart(9)}${String(ran).padStart(8)}`);
+for (const [cls, g, d, ran] of rows.sort((a, b) => b[2] - a[2]))
+  console.log(`${cls.padEnd(10)}${g.toFixed(2).padStart(8)}${d.toFixed(2).padStart(9)}${String(ran).padStart(8)}`);

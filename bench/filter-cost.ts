@@ -36,7 +36,12 @@ export interface FilterScenario {
 function requests(s: FilterScenario): () => Request {
   const url = `https://edge.test${s.path}`;
   let k = 0;
-  return () => new Request(url, { method: s.method, headers: s.headers, body: s.bodies ? s.bodies[k++ % s.bodies.length]! : (s.body ?? null) });
+  return () =>
+    new Request(url, {
+      method: s.method,
+      headers: s.headers,
+      body: s.bodies ? s.bodies[k++ % s.bodies.length]! : (s.body ?? null),
+    });
 }
 
 const WORDS =
@@ -115,7 +120,13 @@ export function filterScenarios(): FilterScenario[] {
       method: "GET",
       headers: browser,
     },
-    { name: "POST 2 KiB JSON (an API record: names, addresses, items)", path: "/v1/orders", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(order) },
+    {
+      name: "POST 2 KiB JSON (an API record: names, addresses, items)",
+      path: "/v1/orders",
+      method: "POST",
+      headers: { ...browser, "content-type": "application/json" },
+      body: JSON.stringify(order),
+    },
     {
       // Names, streets and products repeat across the 512 orders (12, 6 and 9 of them), as
       // product names do in a shop: some values are still answered from the cache.
@@ -135,15 +146,53 @@ export function filterScenarios(): FilterScenario[] {
       bodies: Array.from({ length: 512 }, (_, i) => JSON.stringify(orderRecord(i + 1))),
       coldCache: true,
     },
-    { name: "POST 2 KiB JSON (prose, a code snippet, quotes)", path: "/v1/notes", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: JSON.stringify(snippet) },
-    { name: "POST 64 KiB JSON", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(64 * 1024) },
-    { name: "POST 1,000,000-byte JSON (just under maxBodyBytes)", path: "/v1/notes/import", method: "POST", headers: { ...browser, "content-type": "application/json" }, body: jsonOfSize(1_000_000) },
+    {
+      name: "POST 2 KiB JSON (prose, a code snippet, quotes)",
+      path: "/v1/notes",
+      method: "POST",
+      headers: { ...browser, "content-type": "application/json" },
+      body: JSON.stringify(snippet),
+    },
+    {
+      name: "POST 64 KiB JSON",
+      path: "/v1/notes/import",
+      method: "POST",
+      headers: { ...browser, "content-type": "application/json" },
+      body: jsonOfSize(64 * 1024),
+    },
+    {
+      name: "POST 1,000,000-byte JSON (just under maxBodyBytes)",
+      path: "/v1/notes/import",
+      method: "POST",
+      headers: { ...browser, "content-type": "application/json" },
+      body: jsonOfSize(1_000_000),
+    },
   ];
 }
 
 const FIRST = ["Siobhán", "Dave", "Aiko", "Mateo", "Fatima", "Jürgen", "Chloé", "Ngozi", "Piotr", "Ana", "Liam", "Mei"];
-const LAST = ["O'Brien-Müller", "Smith", "Tanaka", "García", "Al-Sayed", "Weiß", "Dubois", "Okafor", "Kowalski", "Silva", "D'Arcy", "Chen"];
-const STREETS = ["St. Stephen's Green", "Rue de l'Église", "Hauptstraße", "Calle Mayor", "Baker Street", "Via dell'Orso"];
+const LAST = [
+  "O'Brien-Müller",
+  "Smith",
+  "Tanaka",
+  "García",
+  "Al-Sayed",
+  "Weiß",
+  "Dubois",
+  "Okafor",
+  "Kowalski",
+  "Silva",
+  "D'Arcy",
+  "Chen",
+];
+const STREETS = [
+  "St. Stephen's Green",
+  "Rue de l'Église",
+  "Hauptstraße",
+  "Calle Mayor",
+  "Baker Street",
+  "Via dell'Orso",
+];
 const NOTES = [
   "Please deliver between 10:00 and 14:00. The building's lift is out of order until Friday, so it's the stairs (3rd floor). Thanks!",
   "Ring twice; the bell's broken. If nobody answers, leave it with No. 12 (blue door).",
@@ -152,7 +201,17 @@ const NOTES = [
   "Use the side entrance on Elm St., not the main one; parking is 'residents only'.",
   "Deliver to the office, 4th floor, ask for Sam @ reception.",
 ];
-const PRODUCTS = ["4K TV 55\"", "HDMI 2.1 cable, 2 m (braided)", "Wall mount — VESA 300×300, tilt ±15°", "Soundbar 300 (Dolby Atmos®) + sub", "3-year warranty / cover for accidental damage", "Gift wrap & card", "USB-C hub (7-in-1)", "Men's Trail Running Shoe, size 44½", "Levi's 501 Jeans — W32/L34"];
+const PRODUCTS = [
+  '4K TV 55"',
+  "HDMI 2.1 cable, 2 m (braided)",
+  "Wall mount — VESA 300×300, tilt ±15°",
+  "Soundbar 300 (Dolby Atmos®) + sub",
+  "3-year warranty / cover for accidental damage",
+  "Gift wrap & card",
+  "USB-C hub (7-in-1)",
+  "Men's Trail Running Shoe, size 44½",
+  "Levi's 501 Jeans — W32/L34",
+];
 
 /** The `i`-th order of a shop's checkout: the everyday shape of a JSON API body, with values that vary from order to order. */
 function orderRecord(i: number) {
@@ -161,19 +220,55 @@ function orderRecord(i: number) {
   const last = pick(LAST, 3);
   return {
     orderId: `ord_01JD8ZQ4X7K2M9PV3T${(100000 + i * 7919).toString(36).toUpperCase()}`,
-    customer: { id: `cus_${8842 + i}`, name: `${first} ${last}`, email: `${first.toLowerCase().normalize("NFKD").replace(/[^a-z]/g, "")}.${i}+orders@example.ie`, phone: `+353 1 555 ${String(1000 + i).slice(-4)}`, locale: "en-IE" },
-    shipping: { line1: `Flat ${i % 40}, ${10 + (i % 90)} ${pick(STREETS, 1)}`, line2: `c/o Reception (${(i % 5) + 1}nd floor)`, city: "Dublin", postcode: `D0${i % 9} XY${10 + (i % 89)}`, country: "IE", instructions: `Leave with the concierge if I'm out; don't ring after ${7 + (i % 4)} pm.` },
+    customer: {
+      id: `cus_${8842 + i}`,
+      name: `${first} ${last}`,
+      email: `${first
+        .toLowerCase()
+        .normalize("NFKD")
+        .replace(/[^a-z]/g, "")}.${i}+orders@example.ie`,
+      phone: `+353 1 555 ${String(1000 + i).slice(-4)}`,
+      locale: "en-IE",
+    },
+    shipping: {
+      line1: `Flat ${i % 40}, ${10 + (i % 90)} ${pick(STREETS, 1)}`,
+      line2: `c/o Reception (${(i % 5) + 1}nd floor)`,
+      city: "Dublin",
+      postcode: `D0${i % 9} XY${10 + (i % 89)}`,
+      country: "IE",
+      instructions: `Leave with the concierge if I'm out; don't ring after ${7 + (i % 4)} pm.`,
+    },
     billing: { sameAsShipping: i % 3 !== 0, vatId: `IE${6388047 + i}V` },
-    items: [0, 1, 2, 3, 4, 5].map((k) => ({ sku: `SKU-${(i * 31 + k * 17) % 9973}`, name: pick(PRODUCTS, k), qty: 1 + ((i + k) % 3), unitPrice: 4 + ((i * 13 + k * 101) % 1300) + 0.99, currency: "EUR" })),
+    items: [0, 1, 2, 3, 4, 5].map((k) => ({
+      sku: `SKU-${(i * 31 + k * 17) % 9973}`,
+      name: pick(PRODUCTS, k),
+      qty: 1 + ((i + k) % 3),
+      unitPrice: 4 + ((i * 13 + k * 101) % 1300) + 0.99,
+      currency: "EUR",
+    })),
     coupon: i % 2 ? `WINTER-${i % 30}` : null,
-    payment: { method: "card", brand: "visa", last4: String(4242 + i).slice(-4), token: `tok_1QfX9a2eZvKYlo2C8xw7H${i.toString(36)}` },
+    payment: {
+      method: "card",
+      brand: "visa",
+      last4: String(4242 + i).slice(-4),
+      token: `tok_1QfX9a2eZvKYlo2C8xw7H${i.toString(36)}`,
+    },
     consent: { marketing: i % 4 === 0, terms: "2026-11", ip: `203.0.113.${i % 250}` },
     notes: `${pick(NOTES, 2)} (#${i})`,
     message: `Happy ${20 + (i % 60)}th, ${pick(FIRST, 5)}! Don't watch it all in one night :)`,
-    delivery: { slot: { from: "2026-12-09T10:00:00+00:00", to: "2026-12-09T14:00:00+00:00" }, carrier: "An Post", service: "two-person, unpack & remove packaging", tracking: null },
+    delivery: {
+      slot: { from: "2026-12-09T10:00:00+00:00", to: "2026-12-09T14:00:00+00:00" },
+      carrier: "An Post",
+      service: "two-person, unpack & remove packaging",
+      tracking: null,
+    },
     tags: ["gift", "large-item", i % 5 ? "vip" : "new", `newsletter-2026-${(i % 12) + 1}`],
     createdAt: new Date(Date.UTC(2026, 11, 4, 9, 41, 7) + i * 61_000).toISOString(),
-    client: { app: "web", version: `5.12.${i % 10}`, referrer: `https://shop.example.com/cart?step=review&utm_source=newsletter&v=${i}` },
+    client: {
+      app: "web",
+      version: `5.12.${i % 10}`,
+      referrer: `https://shop.example.com/cart?step=review&utm_source=newsletter&v=${i}`,
+    },
   };
 }
 
@@ -192,7 +287,13 @@ export function pathologicalScenarios(): FilterScenario[] {
   for (const [label, fragment] of fragments) {
     for (const kib of [16, 64, 128]) {
       const body = fragment.repeat(Math.ceil((kib * 1024) / fragment.length)).slice(0, kib * 1024);
-      out.push({ name: `pathological: ${label}, ${kib} KiB text/plain`, path: "/v1/notes", method: "POST", headers: { ...browser, "content-type": "text/plain" }, body });
+      out.push({
+        name: `pathological: ${label}, ${kib} KiB text/plain`,
+        path: "/v1/notes",
+        method: "POST",
+        headers: { ...browser, "content-type": "text/plain" },
+        body,
+      });
     }
   }
   return out;
@@ -220,7 +321,13 @@ const pct = (xs: number[], p: number) => {
 const VISITOR = { ip: "203.0.113.7", country: "DE", asn: 3320 };
 
 /** What the middleware does with a request: read the inspectable body prefix from a clone, decide, then the route reads the body. Returns the decision as text. */
-async function filterOnce(evaluate: typeof evaluateRequest, kind: typeof bodyKind, security: typeof defaultEdgeConfig.security, bodyBudget: number, r: Request): Promise<string> {
+async function filterOnce(
+  evaluate: typeof evaluateRequest,
+  kind: typeof bodyKind,
+  security: typeof defaultEdgeConfig.security,
+  bodyBudget: number,
+  r: Request,
+): Promise<string> {
   let body: string | null = null;
   let bodyTruncated = false;
   if (r.body !== null && kind(r.headers.get("content-type")) !== null) {
@@ -228,12 +335,19 @@ async function filterOnce(evaluate: typeof evaluateRequest, kind: typeof bodyKin
     body = prefix?.text ?? null;
     bodyTruncated = prefix?.truncated ?? false;
   }
-  const d = evaluate({ method: r.method, url: r.url, headers: r.headers, visitor: VISITOR, body, bodyTruncated }, security);
+  const d = evaluate(
+    { method: r.method, url: r.url, headers: r.headers, visitor: VISITOR, body, bodyTruncated },
+    security,
+  );
   if (r.body) await r.arrayBuffer();
   return `${d.action === "block" ? `block (${d.ruleId})` : d.action}${d.bodyOverflow ? ", first 128 KiB inspected" : ""}`;
 }
 
-export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 4000, security = defaultEdgeConfig.security): Promise<FilterCostRow[]> {
+export async function measureFilterCost(
+  scenarios: FilterScenario[],
+  budgetMs = 4000,
+  security = defaultEdgeConfig.security,
+): Promise<FilterCostRow[]> {
   const rows: FilterCostRow[] = [];
   for (const s of scenarios) {
     const make = requests(s);
@@ -243,7 +357,13 @@ export async function measureFilterCost(scenarios: FilterScenario[], budgetMs = 
     };
     let decision = "";
     const filtered = async () => {
-      decision = await filterOnce(evaluateRequest, bodyKind, security, Math.min(security.inspectBodyBytes, security.maxBodyBytes), make());
+      decision = await filterOnce(
+        evaluateRequest,
+        bodyKind,
+        security,
+        Math.min(security.inspectBodyBytes, security.maxBodyBytes),
+        make(),
+      );
     };
     // Warm-up (JIT), then alternate until the time budget is spent.
     for (let i = 0; i < 30; i++) {
@@ -309,8 +429,13 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
   execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: root });
   try {
     symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-    const old = (await import(join(dir, "src/lib/waf/index.ts"))) as { evaluateRequest: Evaluate; bodyKind: typeof bodyKind };
-    const oldSecurity = ((await import(join(dir, "src/lib/config/schema.ts"))) as { defaultEdgeConfig: typeof defaultEdgeConfig }).defaultEdgeConfig.security;
+    const old = (await import(join(dir, "src/lib/waf/index.ts"))) as {
+      evaluateRequest: Evaluate;
+      bodyKind: typeof bodyKind;
+    };
+    const oldSecurity = (
+      (await import(join(dir, "src/lib/config/schema.ts"))) as { defaultEdgeConfig: typeof defaultEdgeConfig }
+    ).defaultEdgeConfig.security;
     const security = defaultEdgeConfig.security;
     const lines = [
       `Security filter of ${ref} vs this tree, per call in Node (V8), default configs (${ref}: body read up to maxBodyBytes; now: up to inspectBodyBytes); µs:`,
@@ -318,7 +443,8 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
       `| request | body bytes | calls | ${ref} p50/p99 | now p50/p99 | now / ${ref} (p50) | ${ref} decision | now decision |`,
       "|---|---:|---:|---:|---:|---:|---|---|",
     ];
-    const oldClear = ((await import(join(dir, "src/lib/waf/inspect.ts"))) as { clearValueCache?: () => void }).clearValueCache;
+    const oldClear = ((await import(join(dir, "src/lib/waf/inspect.ts"))) as { clearValueCache?: () => void })
+      .clearValueCache;
     for (const s of scenarios) {
       if (s.coldCache && oldClear === undefined) {
         lines.push(`| ${s.name} | ${s.body?.length ?? 0} | - | (${ref} cannot empty its value cache) | | | | |`);
@@ -329,10 +455,22 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
       let newDecision = "";
       // The old filter read the body up to maxBodyBytes (it had no inspection budget).
       const runOld = async () => {
-        oldDecision = await filterOnce(old.evaluateRequest, old.bodyKind, oldSecurity, oldSecurity.maxBodyBytes, make());
+        oldDecision = await filterOnce(
+          old.evaluateRequest,
+          old.bodyKind,
+          oldSecurity,
+          oldSecurity.maxBodyBytes,
+          make(),
+        );
       };
       const runNew = async () => {
-        newDecision = await filterOnce(evaluateRequest, bodyKind, security, Math.min(security.inspectBodyBytes, security.maxBodyBytes), make());
+        newDecision = await filterOnce(
+          evaluateRequest,
+          bodyKind,
+          security,
+          Math.min(security.inspectBodyBytes, security.maxBodyBytes),
+          make(),
+        );
       };
       for (let i = 0; i < 20; i++) {
         await runOld();
@@ -352,7 +490,9 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
         b.push((performance.now() - t) * 1000);
       }
       const u = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
-      lines.push(`| ${s.name} | ${s.body?.length ?? 0} | ${a.length} | ${u(pct(a, 50))}/${u(pct(a, 99))} | ${u(pct(b, 50))}/${u(pct(b, 99))} | ${(pct(b, 50) / pct(a, 50)).toFixed(2)} | ${oldDecision} | ${newDecision} |`);
+      lines.push(
+        `| ${s.name} | ${s.body?.length ?? 0} | ${a.length} | ${u(pct(a, 50))}/${u(pct(a, 99))} | ${u(pct(b, 50))}/${u(pct(b, 99))} | ${(pct(b, 50) / pct(a, 50)).toFixed(2)} | ${oldDecision} | ${newDecision} |`,
+      );
     }
     return lines;
   } finally {
@@ -366,6 +506,7 @@ if (import.meta.main) {
   const budget = Number(process.env.BENCH_FILTER_MS ?? 4000);
   const i = process.argv.indexOf("--against");
   const scenarios = [...filterScenarios(), ...pathologicalScenarios()];
-  if (i !== -1 && process.argv[i + 1] !== undefined) console.log((await measureAgainst(process.argv[i + 1]!, scenarios, budget)).join("\n"));
+  if (i !== -1 && process.argv[i + 1] !== undefined)
+    console.log((await measureAgainst(process.argv[i + 1]!, scenarios, budget)).join("\n"));
   else console.log(filterCostTable(await measureFilterCost(scenarios, budget)).join("\n"));
 }

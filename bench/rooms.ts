@@ -33,7 +33,13 @@ import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { workerdCpuMs } from "./proc-cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const list = (v: string | undefined, fallback: number[]) => (v ? v.split(",").map(Number).filter((n) => n > 0) : fallback);
+const list = (v: string | undefined, fallback: number[]) =>
+  v
+    ? v
+        .split(",")
+        .map(Number)
+        .filter((n) => n > 0)
+    : fallback;
 
 interface CaseSpec {
   url: string;
@@ -144,7 +150,10 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
     });
 
   // Every client pings every 20 s from the start, as the page does (the room closes silent ones after 60 s).
-  const pinger = setInterval(() => sockets.forEach((ws) => ws.readyState === WebSocket.OPEN && ws.send("ping")), 20_000);
+  const pinger = setInterval(
+    () => sockets.forEach((ws) => ws.readyState === WebSocket.OPEN && ws.send("ping")),
+    20_000,
+  );
   const t0 = performance.now();
   // Join in waves of 50.
   for (let i = 0; i < spec.clients; i += 50) {
@@ -179,7 +188,11 @@ async function drive(spec: CaseSpec): Promise<CaseResult> {
   );
   // Drain: until every publish is answered and every acked message reached every client, or 30 s.
   const drainUntil = performance.now() + 30_000;
-  while (performance.now() < drainUntil && (ackedSeqs.size + refused < published || received < ackedSeqs.size * spec.clients)) await sleep(50);
+  while (
+    performance.now() < drainUntil &&
+    (ackedSeqs.size + refused < published || received < ackedSeqs.size * spec.clients)
+  )
+    await sleep(50);
   measuring = false;
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(`${JSON.stringify({ mark: "end" })}\n`);
@@ -230,8 +243,21 @@ export default { fetch: app.fetch };
     );
     console.log("bench:rooms: src/app.ts does not mount roomsRoutes yet; benchmarking createApp() + roomsRoutes");
   }
-  const args = [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir, ...(entry ? [entry] : [])];
-  execFileSync(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } });
+  const args = [
+    wranglerBin(),
+    "deploy",
+    "--dry-run",
+    "--config",
+    join(root, "wrangler.toml"),
+    "--outdir",
+    outDir,
+    ...(entry ? [entry] : []),
+  ];
+  execFileSync(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
@@ -240,7 +266,9 @@ export default { fetch: app.fetch };
 /** Runs one case in a driver process; `cpu` samples the server's CPU at the driver's marks. */
 function runDriver(spec: CaseSpec, cpu: () => number | undefined): Promise<CaseResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--drive"], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--drive"], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
     let out = "";
     let start: number | undefined;
     let serverMs: number | undefined;
@@ -337,7 +365,10 @@ async function main() {
       closers.push(() => stack.close());
       keys = await loadOrCreateDevKeys(join(work, "data"));
       const mf = workerd(script, {
-        durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true }, ROOMS: { className: "Room", useSQLite: true } },
+        durableObjects: {
+          EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true },
+          ROOMS: { className: "Room", useSQLite: true },
+        },
         bindings: {
           ...config.vars,
           ...stack.vars,
@@ -361,7 +392,9 @@ async function main() {
     const maxClients = Math.max(...clientCounts);
     console.log(`bench:rooms: signing ${maxClients} tokens…`);
     const tokens = await Promise.all(
-      Array.from({ length: maxClients }, (_, i) => signDevToken(keys, { sub: `bench-${i}`, tenant: "bench", ttlSeconds: 3600, issuer, audience })),
+      Array.from({ length: maxClients }, (_, i) =>
+        signDevToken(keys, { sub: `bench-${i}`, tenant: "bench", ttlSeconds: 3600, issuer, audience }),
+      ),
     );
 
     const rows: Array<CaseResult & { target: string }> = [];
@@ -369,16 +402,26 @@ async function main() {
       for (const rate of rates) {
         for (const target of targets) {
           process.stdout.write(`bench:rooms: ${target.name}, ${clients} clients × ${rate} msg/s for ${seconds}s… `);
-          const spec = { url: target.url, room: `bench-${clients}-${rate}-${Date.now()}`, clients, rate, seconds, tokens: tokens.slice(0, clients) };
+          const spec = {
+            url: target.url,
+            room: `bench-${clients}-${rate}-${Date.now()}`,
+            clients,
+            rate,
+            seconds,
+            tokens: tokens.slice(0, clients),
+          };
           const result = await runDriver(spec, () => (target.url === external ? undefined : workerdCpuMs()));
           rows.push({ ...result, target: target.name });
-          console.log(`p50 ${result.p50} ms, p99 ${result.p99} ms, reach ${(result.delivered / Math.max(1, result.expected)).toFixed(4)}`);
+          console.log(
+            `p50 ${result.p50} ms, p99 ${result.p99} ms, reach ${(result.delivered / Math.max(1, result.expected)).toFixed(4)}`,
+          );
         }
       }
     }
 
     const fmt = (n: number) => n.toLocaleString("en-US");
-    const perDelivery = (ms: number | undefined, r: CaseResult) => (ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.delivered)).toFixed(1));
+    const perDelivery = (ms: number | undefined, r: CaseResult) =>
+      ms === undefined ? "–" : ((ms * 1000) / Math.max(1, r.delivered)).toFixed(1);
     console.log(
       [
         "",

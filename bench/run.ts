@@ -68,7 +68,11 @@ export interface BenchCase {
 }
 
 const cases: BenchCase[] = [
-  { name: "GET /healthz (the whole middleware chain: request context, geo, edge config, body limit, security filter, policies)", path: "/healthz", stockPath: "/healthz" },
+  {
+    name: "GET /healthz (the whole middleware chain: request context, geo, edge config, body limit, security filter, policies)",
+    path: "/healthz",
+    stockPath: "/healthz",
+  },
   // Not the app: the bare baseline plus only the contract's per-request log line. The gap it
   // shows is what one console.log line per request costs here, before any middleware.
   { name: "reference: bare handler + the per-request log line only", path: "/healthz", target: "logFloor" },
@@ -77,7 +81,16 @@ const cases: BenchCase[] = [
 ];
 
 function build(configPath: string, outDir: string, entry?: string): string {
-  const args = [wranglerBin(), "deploy", "--dry-run", "--config", configPath, "--outdir", outDir, ...(entry ? [entry] : [])];
+  const args = [
+    wranglerBin(),
+    "deploy",
+    "--dry-run",
+    "--config",
+    configPath,
+    "--outdir",
+    outDir,
+    ...(entry ? [entry] : []),
+  ];
   execFileSync(process.execPath, args, {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
@@ -107,15 +120,28 @@ function startupReport(name: string, configPath: string, outDir: string): Startu
   const runs: Array<Omit<StartupReport, "name">> = [];
   for (let i = 0; i < STARTUP_RUNS; i++) {
     // `--cwd`, not `--config`: this wrangler's `check startup` builds the config of its cwd.
-    const out = execFileSync(process.execPath, [wranglerBin(), "check", "startup", "--cwd", dirname(configPath), "--outfile", join(outDir, `${name}.cpuprofile`)], {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    });
+    const out = execFileSync(
+      process.execPath,
+      [
+        wranglerBin(),
+        "check",
+        "startup",
+        "--cwd",
+        dirname(configPath),
+        "--outfile",
+        join(outDir, `${name}.cpuprofile`),
+      ],
+      {
+        cwd: root,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      },
+    );
     const bundle = /Bundle:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/.exec(out);
     const active = /Active:\s*([\d.]+)\s*ms/.exec(out);
-    if (!bundle || !active) throw new Error(`wrangler check startup: unexpected output for ${name}:\n${out.slice(-2000)}`);
+    if (!bundle || !active)
+      throw new Error(`wrangler check startup: unexpected output for ${name}:\n${out.slice(-2000)}`);
     runs.push({ bundleKiB: Number(bundle[1]), gzipKiB: Number(bundle[2]), startupMs: Number(active[1]) });
   }
   return { name, ...runs[0]!, startupMs: median(runs.map((r) => r.startupMs)) };
@@ -127,23 +153,27 @@ function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
 
 function load(url: string, c: BenchCase, durationSeconds: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, "bench/load.ts")],
-      { stdio: ["pipe", "pipe", "inherit"] },
-    );
+    const child = spawn(process.execPath, [join(root, "bench/load.ts")], { stdio: ["pipe", "pipe", "inherit"] });
     // On stdin: a 1 MB body does not fit in argv.
-    child.stdin.end(JSON.stringify({ url, connections, durationSeconds, method: c.method, headers: c.headers, body: c.body }));
+    child.stdin.end(
+      JSON.stringify({ url, connections, durationSeconds, method: c.method, headers: c.headers, body: c.body }),
+    );
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out.trim().split("\n").pop()!) as LoadResult) : reject(new Error(`load exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split("\n").pop()!) as LoadResult)
+        : reject(new Error(`load exited ${code}`)),
+    );
   });
 }
 
@@ -168,16 +198,32 @@ const median = (xs: number[]) => {
 };
 
 /** Puts one rate-limit policy on /v1/geo in the app's edge config (admin API, as an operator would). */
-async function addRateLimitPolicy(appUrl: URL, adminToken: string, options: Record<string, unknown> = {}): Promise<void> {
+async function addRateLimitPolicy(
+  appUrl: URL,
+  adminToken: string,
+  options: Record<string, unknown> = {},
+): Promise<void> {
   const authorization = `Bearer ${adminToken}`;
   const current = await fetch(new URL("/v1/admin/config", appUrl), { headers: { authorization } });
   if (!current.ok) throw new Error(`GET /v1/admin/config: ${current.status} ${await current.text()}`);
   const { version, config } = (await current.json()) as { version: number; config: Record<string, unknown> };
   // A limit no benchmark reaches: every request is checked in Redis and allowed.
-  const policy = { id: "bench-geo", match: { pathPrefix: "/v1/geo" }, limit: 1_000_000, windowSeconds: 60, by: "ip", ...options };
+  const policy = {
+    id: "bench-geo",
+    match: { pathPrefix: "/v1/geo" },
+    limit: 1_000_000,
+    windowSeconds: 60,
+    by: "ip",
+    ...options,
+  };
   const res = await fetch(new URL("/v1/admin/config", appUrl), {
     method: "PUT",
-    headers: { authorization, "content-type": "application/json", "if-match": `"${version}"`, "x-change-reason": "bench: rate-limit case" },
+    headers: {
+      authorization,
+      "content-type": "application/json",
+      "if-match": `"${version}"`,
+      "x-change-reason": "bench: rate-limit case",
+    },
     body: JSON.stringify({ ...config, rateLimits: [policy] }),
   });
   if (!res.ok) throw new Error(`PUT /v1/admin/config: ${res.status} ${await res.text()}`);
@@ -205,15 +251,26 @@ async function main() {
     startupReport("stock", join(root, "bench/stock/wrangler.toml"), join(work, "startup")),
     startupReport("bare", join(root, "bench/baseline/wrangler.toml"), join(work, "startup")),
   ];
-  const loopScript = loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
+  const loopScript =
+    loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
 
   // The security filter's own cost per call, before anything else loads the machine.
   console.log("bench: security filter cost per call (Node)…");
   const scenarios = filterScenarios();
   // Plus hostile bodies (Node only): the cost per KiB must stay flat as they grow.
-  const filterRows = await measureFilterCost([...scenarios, ...pathologicalScenarios()], Number(process.env.BENCH_FILTER_MS ?? 4000));
+  const filterRows = await measureFilterCost(
+    [...scenarios, ...pathologicalScenarios()],
+    Number(process.env.BENCH_FILTER_MS ?? 4000),
+  );
   for (const sc of scenarios.filter((s) => !s.coldCache)) {
-    cases.push({ name: `reference: bare handler + security filter only, ${sc.name}`, path: sc.path, method: sc.method, headers: sc.headers, body: sc.body, target: "securityFilter" });
+    cases.push({
+      name: `reference: bare handler + security filter only, ${sc.name}`,
+      path: sc.path,
+      method: sc.method,
+      headers: sc.headers,
+      body: sc.body,
+      target: "securityFilter",
+    });
   }
 
   console.log("bench: starting the local stack…");
@@ -232,11 +289,33 @@ async function main() {
     .setIssuedAt()
     .setExpirationTime("1h")
     .sign(ed.privateKey);
-  const berlin = JSON.stringify({ country: "DE", continent: "EU", city: "Berlin", latitude: "52.52", longitude: "13.40", ip: "203.0.113.7" });
+  const berlin = JSON.stringify({
+    country: "DE",
+    continent: "EU",
+    city: "Berlin",
+    latitude: "52.52",
+    longitude: "13.40",
+    ip: "203.0.113.7",
+  });
   cases.push(
-    { name: "GET /v1/geo (geo + locale negotiation)", path: "/v1/geo", headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" }, stockPath: "/v1/geo" },
-    { name: "GET /v1/me, ES256 token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${es256Token}`, "x-dev-cf": berlin }, stockPath: "/v1/me" },
-    { name: "GET /v1/me, EdDSA token (JWT verify + geo)", path: "/v1/me", headers: { authorization: `Bearer ${eddsaToken}`, "x-dev-cf": berlin }, stockPath: "/v1/me" },
+    {
+      name: "GET /v1/geo (geo + locale negotiation)",
+      path: "/v1/geo",
+      headers: { "x-dev-cf": berlin, "accept-language": "de-DE,de;q=0.9,en;q=0.5" },
+      stockPath: "/v1/geo",
+    },
+    {
+      name: "GET /v1/me, ES256 token (JWT verify + geo)",
+      path: "/v1/me",
+      headers: { authorization: `Bearer ${es256Token}`, "x-dev-cf": berlin },
+      stockPath: "/v1/me",
+    },
+    {
+      name: "GET /v1/me, EdDSA token (JWT verify + geo)",
+      path: "/v1/me",
+      headers: { authorization: `Bearer ${eddsaToken}`, "x-dev-cf": berlin },
+      stockPath: "/v1/me",
+    },
     // Last: they change the app's edge config. Compare with the GET /v1/geo row above; the
     // stock reference checks @upstash/ratelimit on every request of both (one Redis call each).
     {
@@ -261,9 +340,14 @@ async function main() {
 
   const inspectorPort = cpuProfile ? await freePort() : undefined;
   // Every Durable Object binding of wrangler.toml, SQLite-backed as its migrations declare.
-  const sqliteClasses = new Set(config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []));
+  const sqliteClasses = new Set(
+    config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []),
+  );
   const durableObjects = Object.fromEntries(
-    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
+    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [
+      b.name,
+      { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) },
+    ]),
   );
   const appOptions = (scriptPath: string) => ({
     log: quiet,
@@ -300,7 +384,9 @@ async function main() {
     port: 0,
     host: "127.0.0.1",
   });
-  const app = new Miniflare(convertV4MiniflareOptions({ ...appOptions(appScript), ...(inspectorPort ? { inspectorPort } : {}) }));
+  const app = new Miniflare(
+    convertV4MiniflareOptions({ ...appOptions(appScript), ...(inspectorPort ? { inspectorPort } : {}) }),
+  );
   const baseline = new Miniflare(convertV4MiniflareOptions(bare(baselineScript)));
   const logFloor = new Miniflare(convertV4MiniflareOptions(bare(logFloorScript)));
   const securityFilter = new Miniflare(convertV4MiniflareOptions(bare(securityFilterScript)));
@@ -317,7 +403,10 @@ async function main() {
     }),
   );
   const configRead = new Miniflare(
-    convertV4MiniflareOptions({ ...bare(configReadScript), durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } } }),
+    convertV4MiniflareOptions({
+      ...bare(configReadScript),
+      durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } },
+    }),
   );
   const loop = loopScript ? new Miniflare(convertV4MiniflareOptions(appOptions(loopScript))) : undefined;
   const [appUrl, baselineUrl, logFloorUrl, configReadUrl, securityFilterUrl, stockUrl] = await Promise.all([
@@ -339,7 +428,12 @@ async function main() {
         await c.setup?.();
         continue;
       }
-      const caseUrl = { logFloor: logFloorUrl, configRead: configReadUrl, securityFilter: securityFilterUrl, app: appUrl }[c.target ?? "app"];
+      const caseUrl = {
+        logFloor: logFloorUrl,
+        configRead: configReadUrl,
+        securityFilter: securityFilterUrl,
+        app: appUrl,
+      }[c.target ?? "app"];
       await c.setup?.();
       // Warm both (JIT, first DO read) before measuring.
       await load(new URL(c.path, baselineUrl).href, c, 2);
@@ -349,26 +443,40 @@ async function main() {
       for (let r = 0; r < rounds; r++) {
         process.stdout.write(`bench: ${c.name} — round ${r + 1}/${rounds}…\n`);
         row.baseline.push(await measure(new URL(c.path, baselineUrl).href, c, seconds));
-        const stopProfile = inspectorPort && r === 0 && c.target === undefined ? await startCpuProfile(inspectorPort) : undefined;
+        const stopProfile =
+          inspectorPort && r === 0 && c.target === undefined ? await startCpuProfile(inspectorPort) : undefined;
         row.app.push(await measure(new URL(c.path, caseUrl).href, c, seconds));
         if (stopProfile) {
           const profile = await stopProfile();
           const file = join(root, `bench/results/cpu-${rows.length + 1}.cpuprofile`);
           mkdirSync(dirname(file), { recursive: true });
           writeFileSync(file, JSON.stringify(profile));
-          console.log(`\nCPU profile of "${c.name}" (round 1, ${file}):\n\n${summarizeCpuProfile(profile, appScript)}\n`);
+          console.log(
+            `\nCPU profile of "${c.name}" (round 1, ${file}):\n\n${summarizeCpuProfile(profile, appScript)}\n`,
+          );
         }
         if (c.stockPath) row.stock.push(await measure(new URL(c.stockPath, stockUrl).href, c, seconds));
-        const sides: Array<[string, LoadResult]> = [["baseline", row.baseline.at(-1)!], ["case", row.app.at(-1)!]];
+        const sides: Array<[string, LoadResult]> = [
+          ["baseline", row.baseline.at(-1)!],
+          ["case", row.app.at(-1)!],
+        ];
         if (c.stockPath) sides.push(["stock", row.stock.at(-1)!]);
         for (const [side, result] of sides) {
           const unexpected = Object.entries(result.statusCounts.byStatus).filter(([code]) => !code.startsWith("2"));
-          if (unexpected.length) console.log(`bench: ${side} answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
+          if (unexpected.length)
+            console.log(`bench: ${side} answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
         }
       }
       rows.push(row);
     }
-    for (const c of loopUrl ? cases.filter((x) => (x.target === undefined || x.target === "app") && x.loop !== false && (!only || x.name.toLowerCase().includes(only))) : []) {
+    for (const c of loopUrl
+      ? cases.filter(
+          (x) =>
+            (x.target === undefined || x.target === "app") &&
+            x.loop !== false &&
+            (!only || x.name.toLowerCase().includes(only)),
+        )
+      : []) {
       const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body };
       const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[] };
       process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);
@@ -380,11 +488,20 @@ async function main() {
         row.app.push(await runLoop(loopUrl!, { ...spec, side: "app" }));
       }
       const unexpected = Object.entries(row.app.at(-1)!.statuses).filter(([code]) => !code.startsWith("2"));
-      if (unexpected.length) console.log(`bench: in-isolate case answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
+      if (unexpected.length)
+        console.log(`bench: in-isolate case answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
       loopRows.push(row);
     }
   } finally {
-    await Promise.allSettled([app.dispose(), baseline.dispose(), logFloor.dispose(), configRead.dispose(), securityFilter.dispose(), stockApp.dispose(), ...(loop ? [loop.dispose()] : [])]);
+    await Promise.allSettled([
+      app.dispose(),
+      baseline.dispose(),
+      logFloor.dispose(),
+      configRead.dispose(),
+      securityFilter.dispose(),
+      stockApp.dispose(),
+      ...(loop ? [loop.dispose()] : []),
+    ]);
     await stack.close();
     rmSync(work, { recursive: true, force: true });
   }
@@ -402,7 +519,15 @@ async function main() {
     const st = r.stock.length > 0 ? side(r.stock) : undefined;
     const failures = [...r.baseline, ...r.app, ...r.stock].map((x) => x.statusCounts);
     const non2xx = `${failures.reduce((n, x) => n + x.non2xx, 0)}/${failures.reduce((n, x) => n + x.errors + x.timeouts, 0)}`;
-    return { name: r.name, baseline: b, app: a, stock: st, ratio: a.rps / b.rps, stockRatio: st ? a.rps / st.rps : undefined, non2xx };
+    return {
+      name: r.name,
+      baseline: b,
+      app: a,
+      stock: st,
+      ratio: a.rps / b.rps,
+      stockRatio: st ? a.rps / st.rps : undefined,
+      non2xx,
+    };
   });
 
   const lines = [
@@ -421,7 +546,9 @@ async function main() {
     "",
     "| Worker | bundle KiB | gzip KiB | startup CPU ms |",
     "|---|---:|---:|---:|",
-    ...startup.map((x) => `| ${x.name} | ${x.bundleKiB.toFixed(1)} | ${x.gzipKiB.toFixed(1)} | ${x.startupMs.toFixed(1)} |`),
+    ...startup.map(
+      (x) => `| ${x.name} | ${x.bundleKiB.toFixed(1)} | ${x.gzipKiB.toFixed(1)} | ${x.startupMs.toFixed(1)} |`,
+    ),
   ];
   if (loopRows.length) {
     lines.push(

@@ -27,11 +27,15 @@ const SUBSCRIPTIONS = Number(process.env.WEBHOOK_BENCH_SUBSCRIPTIONS ?? 100);
 const ROUNDS = Number(process.env.WEBHOOK_BENCH_ROUNDS ?? 10);
 
 function build(outDir: string): string {
-  execFileSync(process.execPath, [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
+  execFileSync(
+    process.execPath,
+    [wranglerBin(), "deploy", "--dry-run", "--config", join(root, "wrangler.toml"), "--outdir", outDir],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  );
   const bundle = readdirSync(outDir).find((f) => f.endsWith(".js"));
   if (!bundle) throw new Error(`no bundle in ${outDir}`);
   return join(outDir, bundle);
@@ -50,9 +54,14 @@ async function main() {
   const stack = await startStack({ dataDir: join(work, "data") });
   const keys = await loadOrCreateDevKeys(join(work, "data"));
   const config = unstable_readConfig({ config: join(root, "wrangler.toml") });
-  const sqliteClasses = new Set(config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []));
+  const sqliteClasses = new Set(
+    config.migrations.flatMap((m: { new_sqlite_classes?: string[] }) => m.new_sqlite_classes ?? []),
+  );
   const durableObjects = Object.fromEntries(
-    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) }]),
+    config.durable_objects.bindings.map((b: { name: string; class_name: string }) => [
+      b.name,
+      { className: b.class_name, useSQLite: sqliteClasses.has(b.class_name) },
+    ]),
   );
   const consumer = config.queues.consumers?.find((c: { queue: string }) => c.queue === "webhooks");
   const mf = new Miniflare(
@@ -65,7 +74,13 @@ async function main() {
       compatibilityFlags: config.compatibility_flags,
       durableObjects,
       queueProducers: { WEBHOOKS: { queueName: "webhooks" } },
-      queueConsumers: { webhooks: { maxBatchSize: consumer?.max_batch_size ?? 50, maxBatchTimeout: consumer?.max_batch_timeout ?? 1, maxRetries: consumer?.max_retries ?? 12 } },
+      queueConsumers: {
+        webhooks: {
+          maxBatchSize: consumer?.max_batch_size ?? 50,
+          maxBatchTimeout: consumer?.max_batch_timeout ?? 1,
+          maxRetries: consumer?.max_retries ?? 12,
+        },
+      },
       bindings: {
         ...config.vars,
         ...stack.vars,
@@ -85,7 +100,11 @@ async function main() {
     const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
       const res = await fetch(new URL(path, base), {
         method,
-        headers: { authorization: token, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+        headers: {
+          authorization: token,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...headers,
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       const text = await res.text();
@@ -93,10 +112,15 @@ async function main() {
       return text ? (JSON.parse(text) as unknown) : null;
     };
     const change = async (label: string) => {
-      const { version, config: doc } = (await call("GET", "/v1/admin/config")) as { version: number; config: { maintenance: { message: string } } };
+      const { version, config: doc } = (await call("GET", "/v1/admin/config")) as {
+        version: number;
+        config: { maintenance: { message: string } };
+      };
       doc.maintenance.message = label;
       const t0 = performance.now();
-      const written = (await call("PUT", "/v1/admin/config", doc, { "if-match": `"${version}"` })) as { version: number };
+      const written = (await call("PUT", "/v1/admin/config", doc, { "if-match": `"${version}"` })) as {
+        version: number;
+      };
       return { version: written.version, putMs: performance.now() - t0, answeredAt: Date.now() };
     };
 
@@ -110,7 +134,10 @@ async function main() {
     const receiver = stack.webhookReceiver;
     for (let i = 0; i < SUBSCRIPTIONS; i++) {
       const path = `/hooks/bench-${i}`;
-      const sub = (await call("POST", "/v1/admin/webhooks", { url: `${receiver.url}${path}`, events: ["config.changed"] })) as { secret: string };
+      const sub = (await call("POST", "/v1/admin/webhooks", {
+        url: `${receiver.url}${path}`,
+        events: ["config.changed"],
+      })) as { secret: string };
       receiver.setSecrets(path, [sub.secret]);
     }
 
@@ -121,7 +148,9 @@ async function main() {
       withSubs.push(putMs);
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const got = receiver.received().filter((r) => (r.body as { data?: { version?: number } }).data?.version === version);
+        const got = receiver
+          .received()
+          .filter((r) => (r.body as { data?: { version?: number } }).data?.version === version);
         if (got.length >= SUBSCRIPTIONS) {
           if (got.some((r) => r.verified !== true)) throw new Error("a delivery failed verification");
           fanOut.push(Math.max(...got.map((r) => r.receivedAt)) - answeredAt);
@@ -137,10 +166,18 @@ async function main() {
     for (const r of all) if (r.id) attemptsById.set(r.id, (attemptsById.get(r.id) ?? 0) + 1);
     const retried = [...attemptsById.values()].filter((n) => n > 1).length;
     const refused = all.filter((r) => r.answered !== 200).length;
-    console.log(`\nwebhooks: a config change fanned out to ${SUBSCRIPTIONS} subscriptions (${ROUNDS} rounds, workerd via Miniflare, local receiver)`);
-    console.log(`  all ${SUBSCRIPTIONS} delivered and verified after the PUT answered: p50 ${ms(quantile(fanOut, 0.5))}, max ${ms(Math.max(...fanOut))}`);
-    console.log(`  deliveries that needed a retry: ${retried} of ${attemptsById.size}; receiver answers other than 200: ${refused}`);
-    console.log(`  PUT /v1/admin/config: p50 ${ms(quantile(bare, 0.5))} without subscriptions, ${ms(quantile(withSubs, 0.5))} with ${SUBSCRIPTIONS} (max ${ms(Math.max(...bare))} / ${ms(Math.max(...withSubs))})`);
+    console.log(
+      `\nwebhooks: a config change fanned out to ${SUBSCRIPTIONS} subscriptions (${ROUNDS} rounds, workerd via Miniflare, local receiver)`,
+    );
+    console.log(
+      `  all ${SUBSCRIPTIONS} delivered and verified after the PUT answered: p50 ${ms(quantile(fanOut, 0.5))}, max ${ms(Math.max(...fanOut))}`,
+    );
+    console.log(
+      `  deliveries that needed a retry: ${retried} of ${attemptsById.size}; receiver answers other than 200: ${refused}`,
+    );
+    console.log(
+      `  PUT /v1/admin/config: p50 ${ms(quantile(bare, 0.5))} without subscriptions, ${ms(quantile(withSubs, 0.5))} with ${SUBSCRIPTIONS} (max ${ms(Math.max(...bare))} / ${ms(Math.max(...withSubs))})`,
+    );
   } finally {
     await mf.dispose();
     await stack.close();

@@ -70,7 +70,13 @@ for (const file of files) if (!index.has(file)) visit(file);
 
 if (circles.length > 0) {
   console.error(`check-cycles: ${circles.length} import circle(s):`);
-  for (const c of circles) console.error(`  ${c.map((f) => relative(root, f)).sort().join(" ↔ ")}`);
+  for (const c of circles)
+    console.error(
+      `  ${c
+        .map((f) => relative(root, f))
+        .sort()
+        .join(" ↔ ")}`,
+    );
   process.exit(1);
 }
 console.log(`check-cycles: ${files.length} modules, no import circles`);

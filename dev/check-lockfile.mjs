@@ -34,7 +34,14 @@ export function isRegistryTarball(url) {
   } catch {
     return false;
   }
-  return u.protocol === "https:" && u.hostname === "registry.npmjs.org" && u.port === "" && u.username === "" && u.password === "" && url.startsWith(NPM_REGISTRY);
+  return (
+    u.protocol === "https:" &&
+    u.hostname === "registry.npmjs.org" &&
+    u.port === "" &&
+    u.username === "" &&
+    u.password === "" &&
+    url.startsWith(NPM_REGISTRY)
+  );
 }
 
 /**
@@ -46,13 +53,17 @@ export function isRegistryTarball(url) {
 export function lockfileProblems(lock, options = {}) {
   if (typeof lock !== "object" || lock === null || Array.isArray(lock)) return ["not a JSON object"];
   const { lockfileVersion, packages } = /** @type {{ lockfileVersion?: unknown, packages?: unknown }} */ (lock);
-  if (typeof lockfileVersion !== "number" || lockfileVersion < 2) return [`lockfileVersion ${String(lockfileVersion)}: needs 2 or 3 (npm 7 or later)`];
+  if (typeof lockfileVersion !== "number" || lockfileVersion < 2)
+    return [`lockfileVersion ${String(lockfileVersion)}: needs 2 or 3 (npm 7 or later)`];
   if (typeof packages !== "object" || packages === null) return ['no "packages" section'];
   const problems = [];
   let byName = 0;
   for (const [path, value] of Object.entries(packages)) {
     if (path === "") continue; // the project itself
-    const entry = /** @type {{ resolved?: unknown, integrity?: unknown, version?: unknown, link?: unknown, inBundle?: unknown }} */ (value ?? {});
+    const entry =
+      /** @type {{ resolved?: unknown, integrity?: unknown, version?: unknown, link?: unknown, inBundle?: unknown }} */ (
+        value ?? {}
+      );
     // Shipped inside its parent's tarball: covered by the parent's integrity.
     if (entry.inBundle === true) continue;
     if (entry.link === true) {
@@ -66,13 +77,17 @@ export function lockfileProblems(lock, options = {}) {
         problems.push(`${path}: no "resolved" and no exact registry version (${String(entry.version)})`);
       }
     } else if (typeof entry.resolved !== "string" || !isRegistryTarball(entry.resolved)) {
+      // oxlint-disable-next-line typescript/no-base-to-string -- a malformed entry is shown as it comes
       problems.push(`${path}: resolved from ${String(entry.resolved)}, not from ${NPM_REGISTRY}`);
     }
     if (typeof entry.integrity !== "string") problems.push(`${path}: no "integrity"`);
-    else if (!INTEGRITY.test(entry.integrity)) problems.push(`${path}: integrity is not sha512 (${entry.integrity.split("-")[0]})`);
+    else if (!INTEGRITY.test(entry.integrity))
+      problems.push(`${path}: integrity is not sha512 (${entry.integrity.split("-")[0]})`);
   }
   if (byName > 0 && options.registry !== undefined && options.registry.replace(/\/?$/, "/") !== NPM_REGISTRY) {
-    problems.push(`${byName} packages have no "resolved" and would come from the configured registry ${options.registry}, not ${NPM_REGISTRY}`);
+    problems.push(
+      `${byName} packages have no "resolved" and would come from the configured registry ${options.registry}, not ${NPM_REGISTRY}`,
+    );
   }
   return problems;
 }
@@ -93,11 +108,14 @@ function main(args) {
   if (problems.length > 0) {
     for (const p of problems.slice(0, 50)) console.error(`  ${p}`);
     if (problems.length > 50) console.error(`  … and ${problems.length - 50} more`);
-    console.error(`check-lockfile: ${file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}: every package must come from ${NPM_REGISTRY} with a sha512 integrity.`);
+    console.error(
+      `check-lockfile: ${file} has ${problems.length} problem${problems.length === 1 ? "" : "s"}: every package must come from ${NPM_REGISTRY} with a sha512 integrity.`,
+    );
     process.exit(1);
   }
   const count = Object.keys(/** @type {{ packages: object }} */ (lock).packages).length - 1;
   console.log(`check-lockfile: ${file}: ${count} packages, all from ${NPM_REGISTRY} with sha512 integrity`);
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main(process.argv.slice(2));

@@ -68,15 +68,18 @@ function parseBehaviour(value: unknown): Behaviour | string {
   const { status, latencyMs, cacheControl, body, padToBytes } = value as Record<string, unknown>;
   const out: Behaviour = {};
   if (status !== undefined && status !== null) {
-    if (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 599) return "status must be an HTTP status";
+    if (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 599)
+      return "status must be an HTTP status";
     out.status = status as number;
   }
   if (latencyMs !== undefined && latencyMs !== null) {
-    if (!Number.isInteger(latencyMs) || (latencyMs as number) < 0 || (latencyMs as number) > MAX_LATENCY_MS) return `latencyMs must be 0..${MAX_LATENCY_MS}`;
+    if (!Number.isInteger(latencyMs) || (latencyMs as number) < 0 || (latencyMs as number) > MAX_LATENCY_MS)
+      return `latencyMs must be 0..${MAX_LATENCY_MS}`;
     out.latencyMs = latencyMs as number;
   }
   if (cacheControl !== undefined && cacheControl !== null) {
-    if (typeof cacheControl !== "string" || cacheControl.length > 200 || /[\r\n]/.test(cacheControl)) return "cacheControl must be a header value";
+    if (typeof cacheControl !== "string" || cacheControl.length > 200 || /[\r\n]/.test(cacheControl))
+      return "cacheControl must be a header value";
     out.cacheControl = cacheControl;
   }
   if (body !== undefined && body !== null) {
@@ -84,7 +87,8 @@ function parseBehaviour(value: unknown): Behaviour | string {
     out.body = body;
   }
   if (padToBytes !== undefined && padToBytes !== null) {
-    if (!Number.isInteger(padToBytes) || (padToBytes as number) < 0 || (padToBytes as number) > 1024 * 1024) return "padToBytes must be 0..1048576";
+    if (!Number.isInteger(padToBytes) || (padToBytes as number) < 0 || (padToBytes as number) > 1024 * 1024)
+      return "padToBytes must be 0..1048576";
     out.padToBytes = padToBytes as number;
   }
   return out;
@@ -107,7 +111,8 @@ export async function startDevIdp(opts: { host?: string; port?: number } = {}): 
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(text);
     };
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => sendText(status, JSON.stringify(body), headers);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+      sendText(status, JSON.stringify(body), headers);
     const url = new URL(req.url ?? "/", "http://idp");
     const path = url.pathname;
 
@@ -119,7 +124,11 @@ export async function startDevIdp(opts: { host?: string; port?: number } = {}): 
       const answer = () => {
         if (status !== undefined && status >= 400) return send(status, { error: "identity provider unavailable" });
         const text = body ?? JSON.stringify(t.jwks);
-        sendText(200, padToBytes ? text.padEnd(padToBytes, " ") : text, cacheControl ? { "cache-control": cacheControl } : {});
+        sendText(
+          200,
+          padToBytes ? text.padEnd(padToBytes, " ") : text,
+          cacheControl ? { "cache-control": cacheControl } : {},
+        );
       };
       if (latencyMs) {
         const timer = setTimeout(() => {

@@ -110,7 +110,13 @@ class HttpError extends Error {
   readonly type: string;
   readonly param: string | null;
   readonly code: string | null;
-  constructor(status: number, message: string, param: string | null = null, code: string | null = null, type = "invalid_request_error") {
+  constructor(
+    status: number,
+    message: string,
+    param: string | null = null,
+    code: string | null = null,
+    type = "invalid_request_error",
+  ) {
     super(message);
     this.status = status;
     this.type = type;
@@ -177,7 +183,15 @@ function countTokens(s: string): number {
 // Fault validation
 // ---------------------------------------------------------------------------
 
-const FAULT_KEYS = new Set(["status", "retryAfterSeconds", "latencyMs", "stallBeforeFirstByteMs", "resetAfterChunks", "times", "path"]);
+const FAULT_KEYS = new Set([
+  "status",
+  "retryAfterSeconds",
+  "latencyMs",
+  "stallBeforeFirstByteMs",
+  "resetAfterChunks",
+  "times",
+  "path",
+]);
 const MAX_DELAY_MS = 10 * 60 * 1000;
 
 /** Returns a clean copy of a valid fault, or throws HttpError(400) describing the problem. */
@@ -189,33 +203,53 @@ export function validateFault(input: unknown): Fault {
   const out: Fault = {};
   const { status, retryAfterSeconds, latencyMs, stallBeforeFirstByteMs, resetAfterChunks, times, path } = input;
   if (status !== undefined) {
-    if (!isNonNegInt(status) || status < 400 || status > 599) throw new HttpError(400, "status must be an integer 400-599", "status", "invalid_fault");
+    if (!isNonNegInt(status) || status < 400 || status > 599)
+      throw new HttpError(400, "status must be an integer 400-599", "status", "invalid_fault");
     out.status = status;
   }
   if (retryAfterSeconds !== undefined) {
-    if (!isNonNegFinite(retryAfterSeconds) || retryAfterSeconds > 86_400) throw new HttpError(400, "retryAfterSeconds must be a number 0-86400", "retryAfterSeconds", "invalid_fault");
-    if (out.status === undefined) throw new HttpError(400, "retryAfterSeconds requires status", "retryAfterSeconds", "invalid_fault");
+    if (!isNonNegFinite(retryAfterSeconds) || retryAfterSeconds > 86_400)
+      throw new HttpError(400, "retryAfterSeconds must be a number 0-86400", "retryAfterSeconds", "invalid_fault");
+    if (out.status === undefined)
+      throw new HttpError(400, "retryAfterSeconds requires status", "retryAfterSeconds", "invalid_fault");
     out.retryAfterSeconds = retryAfterSeconds;
   }
-  for (const [name, value] of [["latencyMs", latencyMs], ["stallBeforeFirstByteMs", stallBeforeFirstByteMs]] as const) {
+  for (const [name, value] of [
+    ["latencyMs", latencyMs],
+    ["stallBeforeFirstByteMs", stallBeforeFirstByteMs],
+  ] as const) {
     if (value === undefined) continue;
-    if (!isNonNegFinite(value) || value > MAX_DELAY_MS) throw new HttpError(400, `${name} must be a number 0-${MAX_DELAY_MS}`, name, "invalid_fault");
+    if (!isNonNegFinite(value) || value > MAX_DELAY_MS)
+      throw new HttpError(400, `${name} must be a number 0-${MAX_DELAY_MS}`, name, "invalid_fault");
     out[name] = value;
   }
   if (resetAfterChunks !== undefined) {
-    if (!isNonNegInt(resetAfterChunks)) throw new HttpError(400, "resetAfterChunks must be a non-negative integer", "resetAfterChunks", "invalid_fault");
+    if (!isNonNegInt(resetAfterChunks))
+      throw new HttpError(400, "resetAfterChunks must be a non-negative integer", "resetAfterChunks", "invalid_fault");
     out.resetAfterChunks = resetAfterChunks;
   }
   if (times !== undefined) {
-    if (!isNonNegInt(times) || times < 1) throw new HttpError(400, "times must be a positive integer", "times", "invalid_fault");
+    if (!isNonNegInt(times) || times < 1)
+      throw new HttpError(400, "times must be a positive integer", "times", "invalid_fault");
     out.times = times;
   }
   if (path !== undefined) {
-    if (path !== "chat" && path !== "embeddings" && path !== "any") throw new HttpError(400, "path must be 'chat', 'embeddings' or 'any'", "path", "invalid_fault");
+    if (path !== "chat" && path !== "embeddings" && path !== "any")
+      throw new HttpError(400, "path must be 'chat', 'embeddings' or 'any'", "path", "invalid_fault");
     out.path = path;
   }
-  if (out.status === undefined && out.latencyMs === undefined && out.stallBeforeFirstByteMs === undefined && out.resetAfterChunks === undefined) {
-    throw new HttpError(400, "fault must set at least one of status, latencyMs, stallBeforeFirstByteMs, resetAfterChunks", null, "invalid_fault");
+  if (
+    out.status === undefined &&
+    out.latencyMs === undefined &&
+    out.stallBeforeFirstByteMs === undefined &&
+    out.resetAfterChunks === undefined
+  ) {
+    throw new HttpError(
+      400,
+      "fault must set at least one of status, latencyMs, stallBeforeFirstByteMs, resetAfterChunks",
+      null,
+      "invalid_fault",
+    );
   }
   return out;
 }
@@ -247,10 +281,21 @@ function contentText(content: unknown, i: number): string {
     const parts: string[] = [];
     content.forEach((part, j) => {
       if (!isObject(part) || typeof part.type !== "string") {
-        throw new HttpError(400, `Invalid content part at messages[${i}].content[${j}]`, `messages[${i}].content[${j}]`, "invalid_value");
+        throw new HttpError(
+          400,
+          `Invalid content part at messages[${i}].content[${j}]`,
+          `messages[${i}].content[${j}]`,
+          "invalid_value",
+        );
       }
       if (part.type === "text") {
-        if (typeof part.text !== "string") throw new HttpError(400, `messages[${i}].content[${j}].text must be a string`, `messages[${i}].content[${j}].text`, "invalid_type");
+        if (typeof part.text !== "string")
+          throw new HttpError(
+            400,
+            `messages[${i}].content[${j}].text must be a string`,
+            `messages[${i}].content[${j}].text`,
+            "invalid_type",
+          );
         parts.push(part.text);
       } else {
         parts.push(`[${part.type}]`);
@@ -258,40 +303,73 @@ function contentText(content: unknown, i: number): string {
     });
     return parts.join(" ");
   }
-  throw new HttpError(400, `messages[${i}].content must be a string, an array of content parts, or null`, `messages[${i}].content`, "invalid_type");
+  throw new HttpError(
+    400,
+    `messages[${i}].content must be a string, an array of content parts, or null`,
+    `messages[${i}].content`,
+    "invalid_type",
+  );
 }
 
 function parseChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) throw new HttpError(400, "Request body must be a JSON object", null, "invalid_body");
   const { model, messages, temperature, max_tokens, max_completion_tokens, stream, stream_options } = body;
-  if (typeof model !== "string" || model.length === 0) throw new HttpError(400, "you must provide a model parameter", "model", "missing_required_parameter");
-  if (!Array.isArray(messages)) throw new HttpError(400, "Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
-  if (messages.length === 0) throw new HttpError(400, "'messages' must contain at least one message.", "messages", "empty_array");
+  if (typeof model !== "string" || model.length === 0)
+    throw new HttpError(400, "you must provide a model parameter", "model", "missing_required_parameter");
+  if (!Array.isArray(messages))
+    throw new HttpError(400, "Missing required parameter: 'messages'.", "messages", "missing_required_parameter");
+  if (messages.length === 0)
+    throw new HttpError(400, "'messages' must contain at least one message.", "messages", "empty_array");
   const parsed: ChatMessage[] = messages.map((m: unknown, i) => {
     if (!isObject(m)) throw new HttpError(400, `messages[${i}] must be an object`, `messages[${i}]`, "invalid_type");
-    if (typeof m.role !== "string" || !ROLES.has(m.role)) throw new HttpError(400, `Invalid value for messages[${i}].role`, `messages[${i}].role`, "invalid_value");
-    if (m.content === undefined && m.role !== "assistant") throw new HttpError(400, `Missing required parameter: 'messages[${i}].content'.`, `messages[${i}].content`, "missing_required_parameter");
+    if (typeof m.role !== "string" || !ROLES.has(m.role))
+      throw new HttpError(400, `Invalid value for messages[${i}].role`, `messages[${i}].role`, "invalid_value");
+    if (m.content === undefined && m.role !== "assistant")
+      throw new HttpError(
+        400,
+        `Missing required parameter: 'messages[${i}].content'.`,
+        `messages[${i}].content`,
+        "missing_required_parameter",
+      );
     return { role: m.role, text: contentText(m.content, i) };
   });
   let temp: number | null = null;
   if (temperature !== undefined && temperature !== null) {
-    if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2) throw new HttpError(400, "temperature must be a number between 0 and 2", "temperature", "invalid_value");
+    if (typeof temperature !== "number" || !Number.isFinite(temperature) || temperature < 0 || temperature > 2)
+      throw new HttpError(400, "temperature must be a number between 0 and 2", "temperature", "invalid_value");
     temp = temperature;
   }
   let maxTokens: number | null = null;
-  for (const [name, v] of [["max_tokens", max_tokens], ["max_completion_tokens", max_completion_tokens]] as const) {
+  for (const [name, v] of [
+    ["max_tokens", max_tokens],
+    ["max_completion_tokens", max_completion_tokens],
+  ] as const) {
     if (v === undefined || v === null) continue;
     if (!isNonNegInt(v) || v < 1) throw new HttpError(400, `${name} must be a positive integer`, name, "invalid_value");
     maxTokens = maxTokens === null ? v : Math.min(maxTokens, v);
   }
-  if (stream !== undefined && stream !== null && typeof stream !== "boolean") throw new HttpError(400, "stream must be a boolean", "stream", "invalid_type");
+  if (stream !== undefined && stream !== null && typeof stream !== "boolean")
+    throw new HttpError(400, "stream must be a boolean", "stream", "invalid_type");
   const isStream = stream === true;
   let includeUsage = false;
   if (stream_options !== undefined && stream_options !== null) {
-    if (!isStream) throw new HttpError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options", "invalid_value");
-    if (!isObject(stream_options)) throw new HttpError(400, "stream_options must be an object", "stream_options", "invalid_type");
+    if (!isStream)
+      throw new HttpError(
+        400,
+        "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+        "stream_options",
+        "invalid_value",
+      );
+    if (!isObject(stream_options))
+      throw new HttpError(400, "stream_options must be an object", "stream_options", "invalid_type");
     const iu = stream_options.include_usage;
-    if (iu !== undefined && iu !== null && typeof iu !== "boolean") throw new HttpError(400, "stream_options.include_usage must be a boolean", "stream_options.include_usage", "invalid_type");
+    if (iu !== undefined && iu !== null && typeof iu !== "boolean")
+      throw new HttpError(
+        400,
+        "stream_options.include_usage must be a boolean",
+        "stream_options.include_usage",
+        "invalid_type",
+      );
     includeUsage = iu === true;
   }
   return { model, messages: parsed, temperature: temp, maxTokens, stream: isStream, includeUsage };
@@ -318,7 +396,9 @@ interface ChatAnswer {
 
 /** Deterministic answer: same request (ignoring stream flags) → same text. */
 export function answerChat(req: Pick<ChatRequest, "model" | "messages" | "temperature" | "maxTokens">): ChatAnswer {
-  const hash = sha256Hex(JSON.stringify([req.model, req.messages.map((m) => [m.role, m.text]), req.temperature, req.maxTokens]));
+  const hash = sha256Hex(
+    JSON.stringify([req.model, req.messages.map((m) => [m.role, m.text]), req.temperature, req.maxTokens]),
+  );
   const lastUser = [...req.messages].reverse().find((m) => m.role === "user") ?? req.messages[req.messages.length - 1];
   const question = truncate(collapse(lastUser?.text ?? ""), 200);
   const context = req.messages
@@ -338,7 +418,13 @@ export function answerChat(req: Pick<ChatRequest, "model" | "messages" | "temper
     finishReason = "length";
   }
   const promptTokens = req.messages.reduce((n, m) => n + 4 + countTokens(m.text), 3);
-  return { id: `chatcmpl-dev${hash.slice(0, 24)}`, text, finishReason, promptTokens, completionTokens: countTokens(text) };
+  return {
+    id: `chatcmpl-dev${hash.slice(0, 24)}`,
+    text,
+    finishReason,
+    promptTokens,
+    completionTokens: countTokens(text),
+  };
 }
 
 /** Splits text into stream pieces (groups of words, whitespace preserved) that concatenate back to it. */
@@ -358,8 +444,38 @@ function splitForStream(text: string): string[] {
 // ---------------------------------------------------------------------------
 
 const STOPWORDS = new Set([
-  "a", "an", "the", "is", "are", "was", "were", "be", "to", "of", "and", "or", "in", "on", "at", "for", "with",
-  "it", "this", "that", "as", "by", "from", "do", "does", "how", "what", "i", "you", "we", "my", "your",
+  "a",
+  "an",
+  "the",
+  "is",
+  "are",
+  "was",
+  "were",
+  "be",
+  "to",
+  "of",
+  "and",
+  "or",
+  "in",
+  "on",
+  "at",
+  "for",
+  "with",
+  "it",
+  "this",
+  "that",
+  "as",
+  "by",
+  "from",
+  "do",
+  "does",
+  "how",
+  "what",
+  "i",
+  "you",
+  "we",
+  "my",
+  "your",
 ]);
 
 /**
@@ -413,21 +529,38 @@ interface EmbeddingRequest {
 function parseEmbeddingRequest(body: unknown, defaultDims: number): EmbeddingRequest {
   if (!isObject(body)) throw new HttpError(400, "Request body must be a JSON object", null, "invalid_body");
   const { model, input, dimensions, encoding_format } = body;
-  if (typeof model !== "string" || model.length === 0) throw new HttpError(400, "you must provide a model parameter", "model", "missing_required_parameter");
-  if (input === undefined || input === null) throw new HttpError(400, "Missing required parameter: 'input'.", "input", "missing_required_parameter");
+  if (typeof model !== "string" || model.length === 0)
+    throw new HttpError(400, "you must provide a model parameter", "model", "missing_required_parameter");
+  if (input === undefined || input === null)
+    throw new HttpError(400, "Missing required parameter: 'input'.", "input", "missing_required_parameter");
   let inputs: string[];
   if (typeof input === "string") inputs = [input];
-  else if (Array.isArray(input) && input.length > 0 && input.length <= 2048 && input.every((x): x is string => typeof x === "string")) inputs = input;
-  else throw new HttpError(400, "'input' must be a non-empty string or an array of 1-2048 non-empty strings", "input", "invalid_type");
-  if (inputs.some((s) => s.length === 0)) throw new HttpError(400, "'input' must not contain empty strings", "input", "invalid_value");
+  else if (
+    Array.isArray(input) &&
+    input.length > 0 &&
+    input.length <= 2048 &&
+    input.every((x): x is string => typeof x === "string")
+  )
+    inputs = input;
+  else
+    throw new HttpError(
+      400,
+      "'input' must be a non-empty string or an array of 1-2048 non-empty strings",
+      "input",
+      "invalid_type",
+    );
+  if (inputs.some((s) => s.length === 0))
+    throw new HttpError(400, "'input' must not contain empty strings", "input", "invalid_value");
   let dims = defaultDims;
   if (dimensions !== undefined && dimensions !== null) {
-    if (!isNonNegInt(dimensions) || dimensions < 1 || dimensions > 8192) throw new HttpError(400, "dimensions must be an integer 1-8192", "dimensions", "invalid_value");
+    if (!isNonNegInt(dimensions) || dimensions < 1 || dimensions > 8192)
+      throw new HttpError(400, "dimensions must be an integer 1-8192", "dimensions", "invalid_value");
     dims = dimensions;
   }
   let encoding: "float" | "base64" = "float";
   if (encoding_format !== undefined && encoding_format !== null) {
-    if (encoding_format !== "float" && encoding_format !== "base64") throw new HttpError(400, "encoding_format must be 'float' or 'base64'", "encoding_format", "invalid_value");
+    if (encoding_format !== "float" && encoding_format !== "base64")
+      throw new HttpError(400, "encoding_format must be 'float' or 'base64'", "encoding_format", "invalid_value");
     encoding = encoding_format;
   }
   return { model, inputs, dimensions: dims, encoding };
@@ -450,16 +583,20 @@ interface ActiveFault {
 function faultErrorBody(status: number): OpenAIErrorBody {
   const suffix = " (injected by dev-origin fault)";
   if (status === 429) return errorBody(`Rate limit reached${suffix}`, "requests", null, "rate_limit_exceeded");
-  if (status === 401) return errorBody(`Incorrect API key provided${suffix}`, "invalid_request_error", null, "invalid_api_key");
-  if (status === 503) return errorBody(`The server is overloaded or not ready yet.${suffix}`, "server_error", null, null);
-  if (status >= 500) return errorBody(`The server had an error while processing your request.${suffix}`, "server_error", null, null);
+  if (status === 401)
+    return errorBody(`Incorrect API key provided${suffix}`, "invalid_request_error", null, "invalid_api_key");
+  if (status === 503)
+    return errorBody(`The server is overloaded or not ready yet.${suffix}`, "server_error", null, null);
+  if (status >= 500)
+    return errorBody(`The server had an error while processing your request.${suffix}`, "server_error", null, null);
   return errorBody(`Request failed with status ${status}${suffix}`, "invalid_request_error", null, null);
 }
 
 export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOrigin> {
   const host = opts.host ?? "127.0.0.1";
   const defaultDims = opts.embeddingDimensions ?? 256;
-  if (!Number.isInteger(defaultDims) || defaultDims < 1 || defaultDims > 8192) throw new RangeError("embeddingDimensions must be an integer 1-8192");
+  if (!Number.isInteger(defaultDims) || defaultDims < 1 || defaultDims > 8192)
+    throw new RangeError("embeddingDimensions must be an integer 1-8192");
   const chunkDelay = opts.streamChunkDelayMs ?? 5;
   const log = opts.log ?? ((): void => {});
   const apiKey = opts.apiKey;
@@ -493,7 +630,12 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
   };
 
   const snapshot = (): OriginStats => {
-    const s: OriginStats = { chat: stats.chat, embeddings: stats.embeddings, total: stats.total, faulted: stats.faulted };
+    const s: OriginStats = {
+      chat: stats.chat,
+      embeddings: stats.embeddings,
+      total: stats.total,
+      faulted: stats.faulted,
+    };
     if (stats.lastRequest) s.lastRequest = structuredClone(stats.lastRequest);
     return s;
   };
@@ -501,12 +643,17 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
   const server = createServer((req, res) => {
     const started = Date.now();
     res.on("close", () => {
-      const outcome = res.writableFinished ? String(res.statusCode) : res.headersSent ? `${res.statusCode} (connection cut)` : "(no response)";
+      const outcome = res.writableFinished
+        ? String(res.statusCode)
+        : res.headersSent
+          ? `${res.statusCode} (connection cut)`
+          : "(no response)";
       log(`[dev-origin] ${req.method ?? "?"} ${req.url ?? "?"} -> ${outcome} ${Date.now() - started}ms`);
     });
     handle(req, res).catch((err: unknown) => {
-      log(`[dev-origin] handler error: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      if (!res.headersSent && !res.destroyed) sendJson(res, 500, errorBody("dev-origin internal error", "server_error", null, null));
+      log(`[dev-origin] handler error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (!res.headersSent && !res.destroyed)
+        sendJson(res, 500, errorBody("dev-origin internal error", "server_error", null, null));
       else res.destroy();
     });
   });
@@ -536,7 +683,11 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
         if (size > MAX_BODY_BYTES) tooBig = true;
         else chunks.push(c);
       });
-      req.on("end", () => (tooBig ? reject(new HttpError(413, "Request body too large", null, "request_too_large")) : resolve(Buffer.concat(chunks).toString("utf8"))));
+      req.on("end", () =>
+        tooBig
+          ? reject(new HttpError(413, "Request body too large", null, "request_too_large"))
+          : resolve(Buffer.concat(chunks).toString("utf8")),
+      );
       req.on("error", reject);
     });
   }
@@ -572,17 +723,28 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
     const path = new URL(req.url ?? "/", "http://dev-origin.local").pathname;
 
     if (path === "/health" || path === "/") {
-      if (method !== "GET" && method !== "HEAD") return sendJson(res, 405, { ok: false, error: "method not allowed" }, { allow: "GET, HEAD" });
+      if (method !== "GET" && method !== "HEAD")
+        return sendJson(res, 405, { ok: false, error: "method not allowed" }, { allow: "GET, HEAD" });
       return sendJson(res, 200, { ok: true, service: "dev-origin" });
     }
     if (path.startsWith("/__dev/")) return handleControl(req, res, method, path);
     if (!path.startsWith("/v1/") && path !== "/v1") {
-      return sendJson(res, 404, errorBody(`Unknown route ${method} ${path}`, "invalid_request_error", null, "unknown_url"));
+      return sendJson(
+        res,
+        404,
+        errorBody(`Unknown route ${method} ${path}`, "invalid_request_error", null, "unknown_url"),
+      );
     }
 
     // ---- /v1: counted in stats ----
     const endpoint: Endpoint =
-      path === "/v1/chat/completions" ? "chat" : path === "/v1/embeddings" ? "embeddings" : path === "/v1/models" ? "models" : "other";
+      path === "/v1/chat/completions"
+        ? "chat"
+        : path === "/v1/embeddings"
+          ? "embeddings"
+          : path === "/v1/models"
+            ? "models"
+            : "other";
     stats.total += 1;
     if (endpoint === "chat") stats.chat += 1;
     if (endpoint === "embeddings") stats.embeddings += 1;
@@ -601,7 +763,12 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
         body = JSON.parse(rawBody) as unknown;
       } catch (e) {
         body = rawBody;
-        bodyError = new HttpError(400, `We could not parse the JSON body of your request. (${e instanceof Error ? e.message : "invalid JSON"})`, null, "invalid_json");
+        bodyError = new HttpError(
+          400,
+          `We could not parse the JSON body of your request. (${e instanceof Error ? e.message : "invalid JSON"})`,
+          null,
+          "invalid_json",
+        );
       }
     }
     stats.lastRequest = { method, path, headers: recordHeaders(req), body: structuredClone(body) };
@@ -612,7 +779,9 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
         res,
         401,
         errorBody(
-          hasAuth ? "Incorrect API key provided." : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.",
+          hasAuth
+            ? "Incorrect API key provided."
+            : "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.",
           "invalid_request_error",
           null,
           hasAuth ? "invalid_api_key" : null,
@@ -634,21 +803,37 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
     const resetAfter = fault?.resetAfterChunks;
 
     const expected: Record<Endpoint, string> = { chat: "POST", embeddings: "POST", models: "GET", other: "" };
-    if (endpoint === "other") return sendJson(res, 404, errorBody(`Invalid URL (${method} ${path})`, "invalid_request_error", null, "unknown_url"));
+    if (endpoint === "other")
+      return sendJson(
+        res,
+        404,
+        errorBody(`Invalid URL (${method} ${path})`, "invalid_request_error", null, "unknown_url"),
+      );
     if (method !== expected[endpoint]) {
-      return sendJson(res, 405, errorBody(`Method ${method} not allowed for ${path}`, "invalid_request_error", null, "method_not_allowed"), { allow: expected[endpoint] });
+      return sendJson(
+        res,
+        405,
+        errorBody(`Method ${method} not allowed for ${path}`, "invalid_request_error", null, "method_not_allowed"),
+        { allow: expected[endpoint] },
+      );
     }
 
     try {
       if (endpoint === "models") {
         const created = 1_700_000_000;
-        return finishJson(res, 200, {
-          object: "list",
-          data: [
-            { id: DEV_CHAT_MODEL, object: "model", created, owned_by: "dev-origin" },
-            { id: DEV_EMBEDDING_MODEL, object: "model", created, owned_by: "dev-origin" },
-          ],
-        }, resetAfter, signal);
+        return finishJson(
+          res,
+          200,
+          {
+            object: "list",
+            data: [
+              { id: DEV_CHAT_MODEL, object: "model", created, owned_by: "dev-origin" },
+              { id: DEV_EMBEDDING_MODEL, object: "model", created, owned_by: "dev-origin" },
+            ],
+          },
+          resetAfter,
+          signal,
+        );
       }
       if (bodyError) throw bodyError;
       if (rawBody.length === 0) throw new HttpError(400, "Request body is required", null, "missing_body");
@@ -660,22 +845,45 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
           const vec = embedText(text, er.dimensions);
           return { object: "embedding", index, embedding: er.encoding === "base64" ? toBase64Float32(vec) : vec };
         });
-        return finishJson(res, 200, { object: "list", data, model: er.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } }, resetAfter, signal);
+        return finishJson(
+          res,
+          200,
+          { object: "list", data, model: er.model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } },
+          resetAfter,
+          signal,
+        );
       }
       const cr = parseChatRequest(body);
       const ans = answerChat(cr);
-      const usage = { prompt_tokens: ans.promptTokens, completion_tokens: ans.completionTokens, total_tokens: ans.promptTokens + ans.completionTokens };
+      const usage = {
+        prompt_tokens: ans.promptTokens,
+        completion_tokens: ans.completionTokens,
+        total_tokens: ans.promptTokens + ans.completionTokens,
+      };
       const created = Math.floor(Date.now() / 1000);
       if (!cr.stream) {
-        return finishJson(res, 200, {
-          id: ans.id,
-          object: "chat.completion",
-          created,
-          model: cr.model,
-          system_fingerprint: "fp_dev_origin",
-          choices: [{ index: 0, message: { role: "assistant", content: ans.text, refusal: null }, logprobs: null, finish_reason: ans.finishReason }],
-          usage,
-        }, resetAfter, signal);
+        return finishJson(
+          res,
+          200,
+          {
+            id: ans.id,
+            object: "chat.completion",
+            created,
+            model: cr.model,
+            system_fingerprint: "fp_dev_origin",
+            choices: [
+              {
+                index: 0,
+                message: { role: "assistant", content: ans.text, refusal: null },
+                logprobs: null,
+                finish_reason: ans.finishReason,
+              },
+            ],
+            usage,
+          },
+          resetAfter,
+          signal,
+        );
       }
       await streamChat(res, cr, ans, usage, created, resetAfter, signal);
     } catch (e) {
@@ -684,10 +892,20 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
     }
   }
 
-  async function finishJson(res: ServerResponse, status: number, body: unknown, resetAfter: number | undefined, signal: AbortSignal): Promise<void> {
+  async function finishJson(
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    resetAfter: number | undefined,
+    signal: AbortSignal,
+  ): Promise<void> {
     if (resetAfter === undefined) return sendJson(res, status, body);
     const buf = Buffer.from(JSON.stringify(body));
-    res.writeHead(status, { "content-type": "application/json", "content-length": String(buf.length), "x-dev-origin-fault": "reset" });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": String(buf.length),
+      "x-dev-origin-fault": "reset",
+    });
     if (resetAfter > 0) res.write(buf.subarray(0, Math.floor(buf.length / 2)));
     else res.flushHeaders();
     await resetConnection(res, signal);
@@ -702,17 +920,38 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
     resetAfter: number | undefined,
     signal: AbortSignal,
   ): Promise<void> {
-    const base = { id: ans.id, object: "chat.completion.chunk", created, model: cr.model, system_fingerprint: "fp_dev_origin" };
+    const base = {
+      id: ans.id,
+      object: "chat.completion.chunk",
+      created,
+      model: cr.model,
+      system_fingerprint: "fp_dev_origin",
+    };
     const usageField = cr.includeUsage ? { usage: null } : {};
     const events: unknown[] = splitForStream(ans.text).map((piece, i) => ({
       ...base,
-      choices: [{ index: 0, delta: i === 0 ? { role: "assistant", content: piece } : { content: piece }, logprobs: null, finish_reason: null }],
+      choices: [
+        {
+          index: 0,
+          delta: i === 0 ? { role: "assistant", content: piece } : { content: piece },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ],
       ...usageField,
     }));
-    events.push({ ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: ans.finishReason }], ...usageField });
+    events.push({
+      ...base,
+      choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: ans.finishReason }],
+      ...usageField,
+    });
     if (cr.includeUsage) events.push({ ...base, choices: [], usage });
 
-    const headers: Record<string, string> = { "content-type": "text/event-stream", "cache-control": "no-cache", "x-accel-buffering": "no" };
+    const headers: Record<string, string> = {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      "x-accel-buffering": "no",
+    };
     if (resetAfter !== undefined) headers["x-dev-origin-fault"] = "reset";
     res.writeHead(200, headers);
     res.flushHeaders();
@@ -728,7 +967,8 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
-    const faultView = (): unknown => (active ? { fault: active.fault, remaining: active.remaining } : { fault: null, remaining: null });
+    const faultView = (): unknown =>
+      active ? { fault: active.fault, remaining: active.remaining } : { fault: null, remaining: null };
     if (path === "/__dev/fault") {
       if (method === "GET") return sendJson(res, 200, faultView());
       if (method === "DELETE") {
@@ -762,20 +1002,41 @@ export async function startDevOrigin(opts: DevOriginOptions = {}): Promise<DevOr
         log(`[dev-origin] fault set: ${JSON.stringify(active)}`);
         return sendJson(res, 200, faultView());
       }
-      return sendJson(res, 405, errorBody(`Method ${method} not allowed`, "invalid_request_error", null, "method_not_allowed"), { allow: "GET, PUT, DELETE" });
+      return sendJson(
+        res,
+        405,
+        errorBody(`Method ${method} not allowed`, "invalid_request_error", null, "method_not_allowed"),
+        { allow: "GET, PUT, DELETE" },
+      );
     }
     if (path === "/__dev/stats") {
-      if (method !== "GET") return sendJson(res, 405, errorBody(`Method ${method} not allowed`, "invalid_request_error", null, "method_not_allowed"), { allow: "GET" });
+      if (method !== "GET")
+        return sendJson(
+          res,
+          405,
+          errorBody(`Method ${method} not allowed`, "invalid_request_error", null, "method_not_allowed"),
+          { allow: "GET" },
+        );
       return sendJson(res, 200, snapshot());
     }
     if (path === "/__dev/reset") {
-      if (method !== "POST") return sendJson(res, 405, errorBody(`Method ${method} not allowed`, "invalid_request_error", null, "method_not_allowed"), { allow: "POST" });
+      if (method !== "POST")
+        return sendJson(
+          res,
+          405,
+          errorBody(`Method ${method} not allowed`, "invalid_request_error", null, "method_not_allowed"),
+          { allow: "POST" },
+        );
       req.resume();
       active = null;
       stats = { chat: 0, embeddings: 0, total: 0, faulted: 0 };
       return sendJson(res, 200, { ok: true });
     }
-    return sendJson(res, 404, errorBody(`Unknown dev control route ${method} ${path}`, "invalid_request_error", null, "unknown_url"));
+    return sendJson(
+      res,
+      404,
+      errorBody(`Unknown dev control route ${method} ${path}`, "invalid_request_error", null, "unknown_url"),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {

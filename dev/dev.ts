@@ -117,14 +117,28 @@ async function main() {
 
   const child = spawn(
     process.execPath,
-    [wranglerBin(), "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), ...vars.flatMap(([k, v]) => ["--var", `${k}:${v}`]), ...passThrough],
+    [
+      wranglerBin(),
+      "dev",
+      "--local",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      ...vars.flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ...passThrough,
+    ],
     {
       cwd: root,
       stdio: "inherit",
       // No request.cf download from Cloudflare (offline it fails with a stack trace on every
       // start): Miniflare's fixed placeholder is used; `x-dev-cf` sets geo per request.
       // CLOUDFLARE_CF_FETCH_ENABLED=true in your shell brings the download back.
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false" },
+      env: {
+        ...process.env,
+        WRANGLER_SEND_METRICS: "false",
+        CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+      },
     },
   );
 

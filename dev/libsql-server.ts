@@ -63,8 +63,15 @@ export interface RunningService {
 }
 
 export async function startLibsqlServer(opts: LibsqlServerOptions): Promise<RunningService> {
-  if (typeof opts.dbPath !== "string" || opts.dbPath === "" || opts.dbPath === ":memory:" || opts.dbPath.startsWith("file::memory:")) {
-    throw new Error("startLibsqlServer: dbPath must be a database file path (each stream opens its own connection, so :memory: cannot be shared)");
+  if (
+    typeof opts.dbPath !== "string" ||
+    opts.dbPath === "" ||
+    opts.dbPath === ":memory:" ||
+    opts.dbPath.startsWith("file::memory:")
+  ) {
+    throw new Error(
+      "startLibsqlServer: dbPath must be a database file path (each stream opens its own connection, so :memory: cannot be shared)",
+    );
   }
   const dbPath = resolve(opts.dbPath);
   const host = opts.host ?? "127.0.0.1";
@@ -113,7 +120,8 @@ export async function startLibsqlServer(opts: LibsqlServerOptions): Promise<Runn
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("startLibsqlServer: unexpected server address");
   const port = address.port;
-  const urlHost = host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const urlHost =
+    host === "0.0.0.0" || host === "::" || host === "" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   const url = `http://${urlHost}:${port}`;
   log?.(`libSQL (Hrana over HTTP) listening on ${url}, database ${dbPath}`);
 

@@ -216,9 +216,7 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
 
 // ---- public API --------------------------------------------------------------------------------
 
-export async function startRedisServer(
-  opts: StartRedisServerOptions = {},
-): Promise<RunningService & { pid: number }> {
+export async function startRedisServer(opts: StartRedisServerOptions = {}): Promise<RunningService & { pid: number }> {
   const bin = findRedisServer();
   if (bin === undefined) throw new RedisNotInstalledError();
   const log = opts.log ?? ((): void => undefined);
@@ -252,7 +250,20 @@ async function launch(
   log: (line: string) => void,
   startTimeoutMs: number,
 ): Promise<RunningService & { pid: number }> {
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"];
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--daemonize",
+    "no",
+  ];
   const child = spawn(bin, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
 
   const lastLines: string[] = [];
@@ -308,7 +319,10 @@ async function launch(
     if (Date.now() > deadline) {
       killQuietly(child, "SIGKILL");
       await waitForExit(child, 2000);
-      const other = answeringPid !== undefined && answeringPid !== pid ? ` (port is served by another process, pid ${answeringPid})` : "";
+      const other =
+        answeringPid !== undefined && answeringPid !== pid
+          ? ` (port is served by another process, pid ${answeringPid})`
+          : "";
       throw new Error(
         `redis-server did not answer PING on 127.0.0.1:${port} within ${startTimeoutMs} ms${other}. Last output:\n${tail()}`,
       );

@@ -58,7 +58,8 @@ export function entropy(text: string): number {
 /** Looks like a credential rather than a word, a path, a placeholder or an identifier. */
 function randomLooking(value: string): boolean {
   if (value.length < 20) return false;
-  if (/^(?:x+|\*+|\.+|-+)$/i.test(value) || /^(?:your|my|example|changeme|placeholder|replace)/i.test(value)) return false;
+  if (/^(?:x+|\*+|\.+|-+)$/i.test(value) || /^(?:your|my|example|changeme|placeholder|replace)/i.test(value))
+    return false;
   // Identifiers, paths and dotted names (`process.env.FOO`, `/v1/rooms/demo`) are not secrets.
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value) || /^[\w.-]*\//.test(value)) return false;
   // Words joined by dashes or underscores (`short-secret-31-bytes-long`) are chosen, not random.
@@ -85,15 +86,27 @@ export const RULES: Rule[] = [
     pattern: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})\b/gi,
     group: 1,
   },
-  { id: "github-token", description: "GitHub token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b/g },
+  {
+    id: "github-token",
+    description: "GitHub token",
+    pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{60,255})\b/g,
+  },
   { id: "slack-token", description: "Slack token", pattern: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g },
-  { id: "slack-webhook", description: "Slack webhook URL", pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,}/g },
+  {
+    id: "slack-webhook",
+    description: "Slack webhook URL",
+    pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,}/g,
+  },
   {
     id: "openai-key",
     description: "OpenAI API key",
     pattern: /\bsk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20})\b/g,
   },
-  { id: "stripe-key", description: "Stripe secret or restricted key", pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g },
+  {
+    id: "stripe-key",
+    description: "Stripe secret or restricted key",
+    pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}\b/g,
+  },
   { id: "stripe-webhook-secret", description: "Stripe webhook signing secret", pattern: /\bwhsec_[A-Za-z0-9]{32,}\b/g },
   { id: "google-api-key", description: "Google API key", pattern: /\bAIza[0-9A-Za-z_-]{35}\b/g },
   { id: "npm-token", description: "npm access token", pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
@@ -101,7 +114,10 @@ export const RULES: Rule[] = [
     id: "secret-assignment",
     description: "high-entropy literal assigned to a secret-like name",
     // `name: "value"`, `name = 'value'`, `"name": "value"`, `NAME=value` (dotenv, TOML, YAML).
-    pattern: new RegExp(String.raw`(?:^|[^A-Za-z0-9_])${SECRET_NAME}["']?\s*[:=]\s*(?:["'\x60]([^"'\x60\s]{20,})["'\x60]|([A-Za-z0-9+/=_.~-]{20,})\s*$)`, "gim"),
+    pattern: new RegExp(
+      String.raw`(?:^|[^A-Za-z0-9_])${SECRET_NAME}["']?\s*[:=]\s*(?:["'\x60]([^"'\x60\s]{20,})["'\x60]|([A-Za-z0-9+/=_.~-]{20,})\s*$)`,
+      "gim",
+    ),
     group: -1,
     accept: randomLooking,
   },
@@ -211,21 +227,31 @@ export function scanFiles(root: string, paths: string[], allowlist: AllowEntry[]
     }
     if (bytes.subarray(0, 8192).includes(0)) continue;
     files++;
-    for (const f of scanText(path, bytes.toString("utf8"))) (allowlist.some((a) => isAllowed(f, a)) ? allowed : findings).push(f);
+    for (const f of scanText(path, bytes.toString("utf8")))
+      (allowlist.some((a) => isAllowed(f, a)) ? allowed : findings).push(f);
   }
   const unused = allowlist.filter((a) => !allowed.some((f) => isAllowed(f, a)));
   return { findings, allowed, unused, files };
 }
 
 export function trackedFiles(root: string): string[] {
-  return execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }).split("\0").filter(Boolean);
+  return execFileSync("git", ["ls-files", "-z"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 })
+    .split("\0")
+    .filter(Boolean);
 }
 
 function main(args: string[]): void {
   // Default: this repository, with its allowlist (a test passes another one).
   const root = args[0] ?? fileURLToPath(new URL("..", import.meta.url));
-  const { findings, allowed, unused, files } = scanFiles(root, trackedFiles(root), args[0] === undefined ? ALLOWLIST : []);
-  for (const a of unused) console.error(`scan-secrets: allowlist entry matches nothing (remove it): ${a.path} ${a.rule} ${a.fingerprint ?? "(whole file)"}`);
+  const { findings, allowed, unused, files } = scanFiles(
+    root,
+    trackedFiles(root),
+    args[0] === undefined ? ALLOWLIST : [],
+  );
+  for (const a of unused)
+    console.error(
+      `scan-secrets: allowlist entry matches nothing (remove it): ${a.path} ${a.rule} ${a.fingerprint ?? "(whole file)"}`,
+    );
   if (findings.length > 0) {
     for (const f of findings) console.error(`${f.path}:${f.line}: ${f.rule} ${f.fingerprint} ${f.hint}`);
     console.error(
@@ -235,7 +261,10 @@ function main(args: string[]): void {
     process.exit(1);
   }
   if (unused.length > 0) process.exit(1);
-  console.log(`scan-secrets: ${files} tracked files, no secrets (${allowed.length} allowlisted fixture${allowed.length === 1 ? "" : "s"})`);
+  console.log(
+    `scan-secrets: ${files} tracked files, no secrets (${allowed.length} allowlisted fixture${allowed.length === 1 ? "" : "s"})`,
+  );
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  main(process.argv.slice(2));

@@ -59,11 +59,15 @@ export async function startStack({ dataDir, ports = {}, log }: StackOptions): Pr
   const logFor = (service: string) => (line: string) => log?.(service, line);
   try {
     const [redis, libsql, origin, webhookReceiver] = await Promise.all([
-      startRedisServer({ port: ports.redis ?? 0, dir: dataDir, log: logFor("redis") }).then((s) => (started.push(s), s)),
+      startRedisServer({ port: ports.redis ?? 0, dir: dataDir, log: logFor("redis") }).then(
+        (s) => (started.push(s), s),
+      ),
       startLibsqlServer({ dbPath: join(dataDir, "local.db"), port: ports.libsql ?? 0, log: logFor("libsql") }).then(
         (s) => (started.push(s), s),
       ),
-      startDevOrigin({ port: ports.origin ?? 0, apiKey: DEV_ORIGIN_KEY, log: logFor("origin") }).then((s) => (started.push(s), s)),
+      startDevOrigin({ port: ports.origin ?? 0, apiKey: DEV_ORIGIN_KEY, log: logFor("origin") }).then(
+        (s) => (started.push(s), s),
+      ),
       startWebhookReceiver({ port: ports.webhooks ?? 0, log: logFor("webhooks") }).then((s) => (started.push(s), s)),
     ]);
     const bridge = await startUpstashBridge({

@@ -18,7 +18,12 @@ function usage(message: string): never {
 let values: { sub?: string; roles?: string; tenant?: string; ttl?: string };
 try {
   ({ values } = parseArgs({
-    options: { sub: { type: "string" }, roles: { type: "string" }, tenant: { type: "string" }, ttl: { type: "string" } },
+    options: {
+      sub: { type: "string" },
+      roles: { type: "string" },
+      tenant: { type: "string" },
+      ttl: { type: "string" },
+    },
     strict: true,
   }));
 } catch (err) {
@@ -28,7 +33,12 @@ if (!values.sub) usage("--sub is required");
 const ttl = TTL.exec(values.ttl ?? "15m");
 if (!ttl) usage(`--ttl must look like 900, 90s, 15m, 12h or 7d (got ${JSON.stringify(values.ttl)})`);
 const ttlSeconds = Number(ttl[1]) * UNIT_SECONDS[(ttl[2] ?? "s") as keyof typeof UNIT_SECONDS];
-const roles = (values.roles ?? "").split(",").map((r) => r.trim()).filter(Boolean);
+const roles = (values.roles ?? "")
+  .split(",")
+  .map((r) => r.trim())
+  .filter(Boolean);
 
 const keys = await loadOrCreateDevKeys(join(fileURLToPath(new URL("..", import.meta.url)), ".data"));
-console.log(await signDevToken(keys, { sub: values.sub, roles, ttlSeconds, ...(values.tenant ? { tenant: values.tenant } : {}) }));
+console.log(
+  await signDevToken(keys, { sub: values.sub, roles, ttlSeconds, ...(values.tenant ? { tenant: values.tenant } : {}) }),
+);

@@ -78,21 +78,33 @@ const REFUSED: ReadonlyMap<string, string> = new Map([
   ...["SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE"].map(
     (c): [string, string] => [c, "pub/sub subscriptions are not supported by the local bridge"],
   ),
-  ...["MONITOR", "SYNC", "PSYNC", "REPLCONF"].map(
-    (c): [string, string] => [c, "streaming/replication commands are not supported by the local bridge"],
-  ),
-  ...["MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"].map(
-    (c): [string, string] => [c, "use the /multi-exec endpoint (redis.multi()) for transactions"],
-  ),
+  ...["MONITOR", "SYNC", "PSYNC", "REPLCONF"].map((c): [string, string] => [
+    c,
+    "streaming/replication commands are not supported by the local bridge",
+  ]),
+  ...["MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH"].map((c): [string, string] => [
+    c,
+    "use the /multi-exec endpoint (redis.multi()) for transactions",
+  ]),
   ...["BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP", "WAIT", "WAITAOF"].map(
     (c): [string, string] => [c, "blocking commands are not supported by the local bridge"],
   ),
-  ...["SELECT", "QUIT", "RESET", "HELLO", "AUTH", "SHUTDOWN"].map(
-    (c): [string, string] => [c, "connection-level commands are not allowed over REST"],
-  ),
+  ...["SELECT", "QUIT", "RESET", "HELLO", "AUTH", "SHUTDOWN"].map((c): [string, string] => [
+    c,
+    "connection-level commands are not allowed over REST",
+  ]),
 ]);
 const REFUSED_CLIENT_SUBCOMMANDS = new Set([
-  "REPLY", "TRACKING", "CACHING", "KILL", "PAUSE", "UNPAUSE", "SETNAME", "SETINFO", "NO-EVICT", "NO-TOUCH",
+  "REPLY",
+  "TRACKING",
+  "CACHING",
+  "KILL",
+  "PAUSE",
+  "UNPAUSE",
+  "SETNAME",
+  "SETINFO",
+  "NO-EVICT",
+  "NO-TOUCH",
 ]);
 
 /** Shebang flags Upstash understands but stock Redis rejects ("Unexpected flag in script shebang"). */
@@ -121,7 +133,10 @@ function stripUpstashScriptFlags(script: Arg): string | undefined {
       kept.push(part);
       continue;
     }
-    const flags = part.slice("flags=".length).split(",").filter((f) => f !== "");
+    const flags = part
+      .slice("flags=".length)
+      .split(",")
+      .filter((f) => f !== "");
     const remaining = flags.filter((f) => !UPSTASH_ONLY_SCRIPT_FLAGS.has(f));
     if (remaining.length !== flags.length) changed = true;
     if (remaining.length > 0) kept.push(`flags=${remaining.join(",")}`);
@@ -168,7 +183,9 @@ function prepareCommand(raw: Arg[], scripts: ScriptShaMap): PreparedCommand {
     throw new RefusedCommand(`ERR Command is not available: 'CLIENT ${sub}' (it would alter the shared connection)`);
   }
   if ((name === "XREAD" || name === "XREADGROUP") && args.some((a) => argToString(a).toUpperCase() === "BLOCK")) {
-    throw new RefusedCommand(`ERR Command is not available: '${name} ... BLOCK' (blocking commands are not supported by the local bridge)`);
+    throw new RefusedCommand(
+      `ERR Command is not available: '${name} ... BLOCK' (blocking commands are not supported by the local bridge)`,
+    );
   }
 
   // ioredis applies reply transformers keyed by the lower-case command name (e.g. HGETALL -> object);
@@ -246,14 +263,17 @@ function parseJson(body: Buffer): unknown {
 
 function parseCommand(v: unknown): Arg[] {
   if (!Array.isArray(v) || v.length === 0) {
-    throw new HttpError(400, "ERR failed to parse command: expected a non-empty JSON array like [\"SET\",\"key\",\"value\"]");
+    throw new HttpError(400, 'ERR failed to parse command: expected a non-empty JSON array like ["SET","key","value"]');
   }
   return v.map(jsonToArg);
 }
 
 function parseCommandList(v: unknown): Arg[][] {
   if (!Array.isArray(v) || v.length === 0) {
-    throw new HttpError(400, "ERR failed to parse command: expected a non-empty JSON array of commands like [[\"SET\",\"k\",\"v\"],[\"GET\",\"k\"]]");
+    throw new HttpError(
+      400,
+      'ERR failed to parse command: expected a non-empty JSON array of commands like [["SET","k","v"],["GET","k"]]',
+    );
   }
   return v.map(parseCommand);
 }
@@ -306,6 +326,7 @@ function encodeReply(v: unknown, base64: boolean, topLevel: boolean): string {
     // An error nested inside an array reply (e.g. a Lua table holding redis.error_reply()).
     return JSON.stringify(base64 ? Buffer.from(v.message).toString("base64") : v.message);
   }
+  // oxlint-disable-next-line typescript/no-base-to-string -- catch-all for a reply of no known kind
   return JSON.stringify(String(v));
 }
 
@@ -383,10 +404,13 @@ export async function startUpstashBridge(
   });
 
   await Promise.race([
-    Promise.all([main, tx].map((c) => (c.status === "ready" ? undefined : new Promise((r) => c.once("ready", r))))),
+    Promise.all(
+      [main, tx].map((c) => (c.status === "ready" ? Promise.resolve() : new Promise((r) => c.once("ready", r)))),
+    ),
     new Promise((r) => setTimeout(r, 5_000).unref()),
   ]);
-  if (main.status !== "ready") log(`upstash-bridge: redis at ${opts.redisUrl} is not reachable yet; serving 503 until it is`);
+  if (main.status !== "ready")
+    log(`upstash-bridge: redis at ${opts.redisUrl} is not reachable yet; serving 503 until it is`);
 
   async function redisHealthy(): Promise<boolean> {
     if (main.status !== "ready") return false;
@@ -498,7 +522,11 @@ export async function startUpstashBridge(
     if (pathname === "/health" && (method === "GET" || method === "HEAD")) {
       req.resume();
       const healthy = await redisHealthy();
-      send(res, healthy ? 200 : 503, JSON.stringify(healthy ? { result: "OK" } : { error: "ERR Redis is unavailable" }));
+      send(
+        res,
+        healthy ? 200 : 503,
+        JSON.stringify(healthy ? { result: "OK" } : { error: "ERR Redis is unavailable" }),
+      );
       return;
     }
 
@@ -506,13 +534,19 @@ export async function startUpstashBridge(
     const bearer = auth !== undefined && /^bearer\s+/i.test(auth) ? auth.replace(/^bearer\s+/i, "").trim() : undefined;
     if (!tokenMatches(bearer ?? url.searchParams.get("_token") ?? undefined, expectedToken)) {
       req.resume();
-      throw new HttpError(401, "Unauthorized: missing or invalid token (send `Authorization: Bearer <token>` or `?_token=<token>`)");
+      throw new HttpError(
+        401,
+        "Unauthorized: missing or invalid token (send `Authorization: Bearer <token>` or `?_token=<token>`)",
+      );
     }
 
     const format = req.headers["upstash-response-format"];
     if (typeof format === "string" && format.toLowerCase() !== "json") {
       req.resume();
-      throw new HttpError(400, `ERR Upstash-Response-Format '${format}' is not supported by the local bridge (only json)`);
+      throw new HttpError(
+        400,
+        `ERR Upstash-Response-Format '${format}' is not supported by the local bridge (only json)`,
+      );
     }
     const encodingHeader = req.headers["upstash-encoding"];
     const base64 = typeof encodingHeader === "string" && encodingHeader.toLowerCase() === "base64";
@@ -531,7 +565,7 @@ export async function startUpstashBridge(
 
     let command: Arg[];
     if (pathname === "/") {
-      if (!hasBody) throw new HttpError(400, "ERR empty command: POST a JSON array like [\"GET\",\"key\"] or use /get/key");
+      if (!hasBody) throw new HttpError(400, 'ERR empty command: POST a JSON array like ["GET","key"] or use /get/key');
       command = parseCommand(parseJson(body));
     } else {
       // Path style: /CMD/arg1/arg2, then the raw body (if any) as the value, then ?k=v pairs.

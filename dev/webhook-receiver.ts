@@ -94,7 +94,8 @@ function validFault(raw: unknown): ReceiverFault | null {
   const f = raw as Record<string, unknown>;
   const out: ReceiverFault = {};
   if (f.status !== undefined) {
-    if (!Number.isInteger(f.status) || (f.status as number) < 200 || (f.status as number) > 599) throw new Error("status must be 200-599");
+    if (!Number.isInteger(f.status) || (f.status as number) < 200 || (f.status as number) > 599)
+      throw new Error("status must be 200-599");
     out.status = f.status as number;
   }
   for (const key of ["latencyMs", "times"] as const) {
@@ -169,7 +170,11 @@ export async function startWebhookReceiver(options: ReceiverOptions = {}): Promi
           return sendJson(res, 200, { faults: Object.fromEntries(faults) });
         }
         const body = parsed as { path?: unknown; secrets?: unknown };
-        if (typeof body.path !== "string" || !Array.isArray(body.secrets) || !body.secrets.every((s) => typeof s === "string")) {
+        if (
+          typeof body.path !== "string" ||
+          !Array.isArray(body.secrets) ||
+          !body.secrets.every((s) => typeof s === "string")
+        ) {
           throw new Error('send {"path": "/hooks/x", "secrets": ["whsec_…"]}');
         }
         secrets.set(body.path, body.secrets as string[]);
@@ -190,7 +195,10 @@ export async function startWebhookReceiver(options: ReceiverOptions = {}): Promi
     const url = new URL(req.url ?? "/", "http://receiver.local");
     if (url.pathname.startsWith("/__dev/")) return control(req, res, method, url);
     if (method === "GET" && url.pathname === "/") {
-      const lines = received.map((r) => `${new Date(r.receivedAt).toISOString()} ${r.path} ${r.id} ${r.answered} verified=${r.verified}${r.reason ? ` (${r.reason})` : ""} ${JSON.stringify(r.body).slice(0, 200)}`);
+      const lines = received.map(
+        (r) =>
+          `${new Date(r.receivedAt).toISOString()} ${r.path} ${r.id} ${r.answered} verified=${r.verified}${r.reason ? ` (${r.reason})` : ""} ${JSON.stringify(r.body).slice(0, 200)}`,
+      );
       res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
       res.end(`webhook receiver: ${received.length} received (newest last)\n${lines.join("\n")}\n`);
       return;
@@ -240,9 +248,12 @@ export async function startWebhookReceiver(options: ReceiverOptions = {}): Promi
       body: parsedBody,
     });
     if (received.length > MAX_KEPT) received = received.slice(-MAX_KEPT);
-    log(`[webhook-receiver] ${url.pathname} ${header("webhook-id")} → ${answered}${verified === null ? " (no secret known for this path)" : verified ? " verified" : ` NOT verified: ${reason}`}`);
+    log(
+      `[webhook-receiver] ${url.pathname} ${header("webhook-id")} → ${answered}${verified === null ? " (no secret known for this path)" : verified ? " verified" : ` NOT verified: ${reason}`}`,
+    );
     if (res.destroyed) return;
-    const headers: Record<string, string> = fault?.location && answered >= 300 && answered < 400 ? { location: fault.location } : {};
+    const headers: Record<string, string> =
+      fault?.location && answered >= 300 && answered < 400 ? { location: fault.location } : {};
     sendJson(res, answered, answered < 300 ? { ok: true } : { error: reason ?? "fault" }, headers);
   }
 
@@ -286,7 +297,10 @@ export async function startWebhookReceiver(options: ReceiverOptions = {}): Promi
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const receiver = await startWebhookReceiver({ port: Number(process.env.DEV_WEBHOOK_RECEIVER_PORT ?? 8793), log: (l) => console.log(l) });
+  const receiver = await startWebhookReceiver({
+    port: Number(process.env.DEV_WEBHOOK_RECEIVER_PORT ?? 8793),
+    log: (l) => console.log(l),
+  });
   console.log(`[webhook-receiver] listening on ${receiver.url}`);
   const stop = () => void receiver.close().then(() => process.exit(0));
   process.once("SIGINT", stop);

@@ -11,7 +11,12 @@ import { DurableObject } from "cloudflare:workers";
 import { diffDocuments, type ConfigChange } from "../src/lib/config/diff.ts";
 import { announceConfigChange } from "../src/lib/config/events.ts";
 import type { ConfigRollback, ConfigVersionEntry, ConfigWrite, ConfigWriteResult } from "../src/lib/config/store.ts";
-import { defaultEdgeConfig, edgeConfigSchema, type EdgeConfigDocument, type VersionedConfig } from "../src/lib/config/schema.ts";
+import {
+  defaultEdgeConfig,
+  edgeConfigSchema,
+  type EdgeConfigDocument,
+  type VersionedConfig,
+} from "../src/lib/config/schema.ts";
 
 interface VersionRow {
   version: number;
@@ -43,7 +48,9 @@ export class EdgeConfig extends DurableObject<Env> {
 
   #latest(): { version: number; config: EdgeConfigDocument } {
     const row = this.#sql
-      .exec<{ version: number; document: string }>("SELECT version, document FROM config_versions ORDER BY version DESC LIMIT 1")
+      .exec<{ version: number; document: string }>(
+        "SELECT version, document FROM config_versions ORDER BY version DESC LIMIT 1",
+      )
       .toArray()[0];
     if (!row) return { version: 0, config: defaultEdgeConfig };
     // Parsing fills defaults for keys added to the schema after this version was written.
@@ -52,11 +59,19 @@ export class EdgeConfig extends DurableObject<Env> {
 
   #document(version: number): EdgeConfigDocument | undefined {
     if (version === 0) return defaultEdgeConfig;
-    const row = this.#sql.exec<{ document: string }>("SELECT document FROM config_versions WHERE version = ?", version).toArray()[0];
+    const row = this.#sql
+      .exec<{ document: string }>("SELECT document FROM config_versions WHERE version = ?", version)
+      .toArray()[0];
     return row ? edgeConfigSchema.parse(JSON.parse(row.document)) : undefined;
   }
 
-  #append(config: EdgeConfigDocument, previous: EdgeConfigDocument, version: number, author: string, reason: string): number {
+  #append(
+    config: EdgeConfigDocument,
+    previous: EdgeConfigDocument,
+    version: number,
+    author: string,
+    reason: string,
+  ): number {
     const next = version + 1;
     const changes = diffDocuments(previous, config);
     this.#sql.exec(
@@ -80,7 +95,9 @@ export class EdgeConfig extends DurableObject<Env> {
 
   /** The current version number only. */
   async version(): Promise<number> {
-    const row = this.#sql.exec<{ version: number | null }>("SELECT MAX(version) AS version FROM config_versions").toArray()[0];
+    const row = this.#sql
+      .exec<{ version: number | null }>("SELECT MAX(version) AS version FROM config_versions")
+      .toArray()[0];
     return row?.version ?? 0;
   }
 
@@ -95,7 +112,11 @@ export class EdgeConfig extends DurableObject<Env> {
   async write({ document, expectedVersion, author, reason = "" }: ConfigWrite): Promise<ConfigWriteResult> {
     const parsed = edgeConfigSchema.safeParse(document);
     if (!parsed.success) {
-      return { ok: false, error: "invalid", issues: parsed.error.issues.map((i) => ({ path: `/${i.path.map(String).join("/")}`, message: i.message })) };
+      return {
+        ok: false,
+        error: "invalid",
+        issues: parsed.error.issues.map((i) => ({ path: `/${i.path.map(String).join("/")}`, message: i.message })),
+      };
     }
     const latest = this.#latest();
     if (latest.version !== expectedVersion) return { ok: false, error: "stale", currentVersion: latest.version };
@@ -105,10 +126,17 @@ export class EdgeConfig extends DurableObject<Env> {
   /** Writes a new version whose document equals `toVersion`'s. */
   async rollback({ toVersion, author, reason, expectedVersion }: ConfigRollback): Promise<ConfigWriteResult> {
     const latest = this.#latest();
-    if (expectedVersion !== undefined && latest.version !== expectedVersion) return { ok: false, error: "stale", currentVersion: latest.version };
+    if (expectedVersion !== undefined && latest.version !== expectedVersion)
+      return { ok: false, error: "stale", currentVersion: latest.version };
     const target = toVersion <= latest.version ? this.#document(toVersion) : undefined;
     if (!target) return { ok: false, error: "not_found", currentVersion: latest.version };
-    const version = this.#append(target, latest.config, latest.version, author, reason ?? `rollback to version ${toVersion}`);
+    const version = this.#append(
+      target,
+      latest.config,
+      latest.version,
+      author,
+      reason ?? `rollback to version ${toVersion}`,
+    );
     return { ok: true, version };
   }
 

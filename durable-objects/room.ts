@@ -39,7 +39,12 @@ import {
   type PublishResult,
   type RoomInfo,
 } from "../src/lib/rooms/api.ts";
-import { attachmentOf, newConnection, type ConnectionIdentity, type ConnectionState } from "../src/lib/rooms/connection.ts";
+import {
+  attachmentOf,
+  newConnection,
+  type ConnectionIdentity,
+  type ConnectionState,
+} from "../src/lib/rooms/connection.ts";
 import { messageFrame, RoomHistory, type NewMessage, type StoredMessage } from "../src/lib/rooms/history.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
 import { LiveConnections, sendText } from "../src/lib/rooms/live-connections.ts";
@@ -92,7 +97,10 @@ export class Room extends DurableObject<Env> {
 
   /** Whether this object ever issued a ticket (read without creating anything). */
   #hasTickets(): boolean {
-    return this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").toArray().length > 0;
+    return (
+      this.ctx.storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tickets'").toArray()
+        .length > 0
+    );
   }
 
   // ---- connections -------------------------------------------------------------------------
@@ -168,12 +176,24 @@ export class Room extends DurableObject<Env> {
     if (connect.via === "ticket") {
       // Anyone can present a made-up ticket: refuse it without writing anything.
       const hash = await ticketHash(connect.secret);
-      const grant = this.#hasTickets() ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now()) : undefined;
+      const grant = this.#hasTickets()
+        ? this.#tickets.redeem(hash, connect.room, connect.tenant, Date.now())
+        : undefined;
       // The Worker answers 401; which check failed is nobody's business.
       if (!grant) return new Response("invalid ticket", { status: 401 });
-      identity = { userId: grant.userId, tenant: grant.tenant, canPublish: grant.canPublish, expiresAt: grant.tokenExpiresAt };
+      identity = {
+        userId: grant.userId,
+        tenant: grant.tenant,
+        canPublish: grant.canPublish,
+        expiresAt: grant.tokenExpiresAt,
+      };
     } else {
-      identity = { userId: connect.userId, tenant: connect.tenant, canPublish: connect.canPublish, expiresAt: connect.expiresAt };
+      identity = {
+        userId: connect.userId,
+        tenant: connect.tenant,
+        canPublish: connect.canPublish,
+        expiresAt: connect.expiresAt,
+      };
     }
     const history = this.#history;
     history.adoptRoom(connect.room, connect.shared);
@@ -249,7 +269,12 @@ export class Room extends DurableObject<Env> {
 
   #hello(ws: WebSocket, state: ConnectionState, frame: HelloRequest): void {
     if (state.resumed) {
-      this.#reply(ws, { v: 1, type: "error", code: "bad_frame", message: "This connection already resumed; reconnect to resume again." });
+      this.#reply(ws, {
+        v: 1,
+        type: "error",
+        code: "bad_frame",
+        message: "This connection already resumed; reconnect to resume again.",
+      });
       return;
     }
     state.resumed = true;
@@ -270,7 +295,10 @@ export class Room extends DurableObject<Env> {
       clientMsgId: frame.clientMsgId,
     };
     const ref = frame.ref !== undefined ? { ref: frame.ref } : {};
-    const dup = input.clientMsgId !== undefined ? this.#history.duplicate(state.userId, input.tenant, input.clientMsgId, now) : undefined;
+    const dup =
+      input.clientMsgId !== undefined
+        ? this.#history.duplicate(state.userId, input.tenant, input.clientMsgId, now)
+        : undefined;
     if (dup) {
       this.#reply(ws, { v: 1, type: "ack", ...ref, seq: String(dup.seq), id: dup.id, dup: true });
       return;
@@ -335,7 +363,13 @@ export class Room extends DurableObject<Env> {
   async info(room: string, shared: boolean): Promise<RoomInfo> {
     this.#history.adoptRoom(room, shared);
     const members = this.#live.members();
-    return { room, online: members.length, members, headSeq: String(this.#history.headSeq), epoch: this.#history.epoch };
+    return {
+      room,
+      online: members.length,
+      members,
+      headSeq: String(this.#history.headSeq),
+      epoch: this.#history.epoch,
+    };
   }
 
   async publish(room: string, shared: boolean, input: PublishInput): Promise<PublishResult> {
@@ -343,7 +377,8 @@ export class Room extends DurableObject<Env> {
     history.adoptRoom(room, shared);
     const now = Date.now();
     const tenant = shared ? input.tenant : null;
-    const dup = input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
+    const dup =
+      input.clientMsgId !== undefined ? history.duplicate(input.userId, tenant, input.clientMsgId, now) : undefined;
     if (dup) return { seq: String(dup.seq), id: dup.id, dup: true };
     const stored = this.#store({ ...input, tenant, connId: null }, now);
     this.#live.broadcast(messageFrame(room, history.epoch, stored));

@@ -16,11 +16,19 @@ import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
 import { requireRole } from "../src/middleware/auth.ts";
 
 const ConfigDocument = edgeConfigSchema.openapi("EdgeConfigDocument");
-const VersionedConfigSchema = z.object({ version: z.number().int(), config: ConfigDocument }).openapi("VersionedEdgeConfig");
+const VersionedConfigSchema = z
+  .object({ version: z.number().int(), config: ConfigDocument })
+  .openapi("VersionedEdgeConfig");
 const WrittenSchema = z.object({ version: z.number().int() }).openapi("ConfigWritten");
 const ChangeSchema = z.object({ path: z.string(), from: z.unknown(), to: z.unknown() });
 const VersionEntrySchema = z
-  .object({ version: z.number().int(), author: z.string(), at: z.string(), reason: z.string(), changes: z.array(ChangeSchema) })
+  .object({
+    version: z.number().int(),
+    author: z.string(),
+    at: z.string(),
+    reason: z.string(),
+    changes: z.array(ChangeSchema),
+  })
   .openapi("ConfigVersion");
 
 const ETAG = /^(?:W\/)?"(\d{1,15})"$/;
@@ -36,17 +44,25 @@ function edgeConfigObject(c: Context<AppEnv>) {
 
 /** Calls the EdgeConfig object; an unreachable object is a loud 503, never a silent success. */
 function callConfig<T>(c: Context<AppEnv>, call: () => Promise<T>): Promise<T> {
-  return orUnavailable(c, call, { log: "edge config object unreachable", detail: "The config store cannot be reached; nothing was changed." });
+  return orUnavailable(c, call, {
+    log: "edge config object unreachable",
+    detail: "The config store cannot be reached; nothing was changed.",
+  });
 }
 
 function ifMatchVersion(c: Context<AppEnv>, required: boolean): number | undefined {
   const header = c.req.header("if-match");
   if (header === undefined) {
     if (!required) return undefined;
-    throw new ApiError("precondition-required", { detail: 'Send If-Match with the ETag you read (e.g. If-Match: "12").' });
+    throw new ApiError("precondition-required", {
+      detail: 'Send If-Match with the ETag you read (e.g. If-Match: "12").',
+    });
   }
   const m = ETAG.exec(header.trim());
-  if (!m) throw new ApiError("bad-request", { detail: 'If-Match must be one ETag as returned by GET /v1/admin/config, e.g. "12".' });
+  if (!m)
+    throw new ApiError("bad-request", {
+      detail: 'If-Match must be one ETag as returned by GET /v1/admin/config, e.g. "12".',
+    });
   return Number(m[1]);
 }
 
@@ -98,7 +114,7 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       tags: ["Admin"],
       summary: "Replace the whole edge config document",
       description:
-        "Send the whole document with `If-Match: \"<version>\"` from the last read, and optionally `X-Change-Reason`. " +
+        'Send the whole document with `If-Match: "<version>"` from the last read, and optionally `X-Change-Reason`. ' +
         "Unknown keys are rejected; missing sections take their defaults. The change reaches every isolate within 2 s.",
       security: [{ bearerAuth: [] }],
       middleware: [requireRole("admin")] as const,
@@ -129,7 +145,10 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       );
       if (!result.ok) {
         if (result.error === "stale" || result.error === "not_found") throw stale(result.currentVersion);
-        throw new ApiError("validation-failed", { detail: result.issues[0]?.message ?? "Invalid document.", extensions: { errors: result.issues } });
+        throw new ApiError("validation-failed", {
+          detail: result.issues[0]?.message ?? "Invalid document.",
+          extensions: { errors: result.issues },
+        });
       }
       c.get("log").configWrite = result.version;
       // This isolate serves the new version from the next request on; others within 2 s.
@@ -148,11 +167,19 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
       request: {
         query: z.object({
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          before: z.coerce.number().int().min(1).optional().openapi({ description: "Only versions older than this one" }),
+          before: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .optional()
+            .openapi({ description: "Only versions older than this one" }),
         }),
       },
       responses: {
-        200: { description: "Versions with who, when, why and what changed", content: { "application/json": { schema: z.array(VersionEntrySchema) } } },
+        200: {
+          description: "Versions with who, when, why and what changed",
+          content: { "application/json": { schema: z.array(VersionEntrySchema) } },
+        },
         400: problem("Bad query"),
         401: UNAUTHORIZED,
         403: ADMIN_ONLY,
@@ -160,7 +187,9 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { limit, before } = c.req.valid("query");
-      const versions = await callConfig<ConfigVersionEntry[]>(c, () => edgeConfigObject(c).versions({ limit, ...(before ? { before } : {}) }));
+      const versions = await callConfig<ConfigVersionEntry[]>(c, () =>
+        edgeConfigObject(c).versions({ limit, ...(before ? { before } : {}) }),
+      );
       return c.json(versions, 200, { "cache-control": "no-store" });
     },
   )
@@ -178,7 +207,9 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
           required: true,
           content: {
             "application/json": {
-              schema: z.strictObject({ version: z.int().min(0), reason: z.string().max(MAX_REASON).optional() }).openapi("ConfigRollback"),
+              schema: z
+                .strictObject({ version: z.int().min(0), reason: z.string().max(MAX_REASON).optional() })
+                .openapi("ConfigRollback"),
             },
           },
         },
@@ -204,9 +235,13 @@ export const adminConfigRoutes = new OpenAPIHono<AppEnv>()
         }),
       );
       if (!result.ok) {
-        if (result.error === "not_found") throw new ApiError("not-found", { detail: `There is no version ${version}.` });
+        if (result.error === "not_found")
+          throw new ApiError("not-found", { detail: `There is no version ${version}.` });
         if (result.error === "stale") throw stale(result.currentVersion);
-        throw new ApiError("validation-failed", { detail: "The stored version no longer validates.", extensions: { errors: result.issues } });
+        throw new ApiError("validation-failed", {
+          detail: "The stored version no longer validates.",
+          extensions: { errors: result.issues },
+        });
       }
       c.get("log").configWrite = result.version;
       expireConfig();

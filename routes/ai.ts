@@ -36,7 +36,9 @@ import { requireAuth, requireRole } from "../src/middleware/auth.ts";
 
 export const MAX_DOCUMENT_CHUNKS = 5_000;
 
-const SearchInput = z.strictObject({ query: z.string().min(1).max(2_000), k: z.int().min(1).max(50).default(5) }).openapi("AiSearchInput");
+const SearchInput = z
+  .strictObject({ query: z.string().min(1).max(2_000), k: z.int().min(1).max(50).default(5) })
+  .openapi("AiSearchInput");
 
 const SearchOutput = z
   .object({
@@ -50,7 +52,10 @@ const DocumentParams = z.object({ id: DocumentIdSchema.openapi({ param: { name: 
 const AI_HEADERS = {
   "x-ai-source": { schema: { type: "string" as const }, description: "cache, edge, origin or degraded" },
   "x-cache": { schema: { type: "string" as const }, description: "HIT or MISS" },
-  "x-cache-similarity": { schema: { type: "string" as const }, description: "On hits: similarity of the cached question (1 for exact)" },
+  "x-cache-similarity": {
+    schema: { type: "string" as const },
+    description: "On hits: similarity of the cached question (1 for exact)",
+  },
 };
 
 const EDITORS_ONLY = problem("Needs the editor or admin role");
@@ -63,7 +68,9 @@ function embedderFor(c: Context<AppEnv>): Embedder {
   try {
     return createEmbedder(aiOptions(c.env), c.get("origin"));
   } catch (err) {
-    throw new ApiError("unavailable", { detail: `Embeddings are not available: ${err instanceof Error ? err.message : "misconfigured"}.` });
+    throw new ApiError("unavailable", {
+      detail: `Embeddings are not available: ${err instanceof Error ? err.message : "misconfigured"}.`,
+    });
   }
 }
 
@@ -71,11 +78,17 @@ function embedderFor(c: Context<AppEnv>): Embedder {
 function aiProblem(c: Context<AppEnv>, err: unknown): never {
   if (err instanceof EmbeddingMismatchError) {
     c.get("log").ai = "embedding-model-mismatch";
-    throw new ApiError("conflict", { detail: err.message, extensions: { storedModel: err.stored, configuredModel: err.requested } });
+    throw new ApiError("conflict", {
+      detail: err.message,
+      extensions: { storedModel: err.stored, configuredModel: err.requested },
+    });
   }
   if (err instanceof EmbeddingError) {
     c.get("log").ai = `embedding-failed: ${err.message}`;
-    throw new ApiError("unavailable", { detail: "The embedding service is unavailable; try again shortly.", headers: { "retry-after": "5" } });
+    throw new ApiError("unavailable", {
+      detail: "The embedding service is unavailable; try again shortly.",
+      headers: { "retry-after": "5" },
+    });
   }
   throw err;
 }
@@ -95,8 +108,14 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       middleware: [requireRole("editor", "admin")] as const,
       request: { body: { required: true, content: { "application/json": { schema: DocumentInputSchema } } } },
       responses: {
-        201: { description: "Stored and searchable", content: { "application/json": { schema: DocumentWrittenSchema } } },
-        202: { description: "Accepted for background ingestion", content: { "application/json": { schema: DocumentWrittenSchema } } },
+        201: {
+          description: "Stored and searchable",
+          content: { "application/json": { schema: DocumentWrittenSchema } },
+        },
+        202: {
+          description: "Accepted for background ingestion",
+          content: { "application/json": { schema: DocumentWrittenSchema } },
+        },
         401: UNAUTHORIZED,
         403: EDITORS_ONLY,
         409: MODEL_MISMATCH,
@@ -109,10 +128,18 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       const id = input.id ?? crypto.randomUUID();
       const chunks = chunkText(input.text);
       if (chunks.length > MAX_DOCUMENT_CHUNKS) {
-        throw new ApiError("validation-failed", { detail: `/text: the document makes ${chunks.length} chunks; at most ${MAX_DOCUMENT_CHUNKS} are allowed.` });
+        throw new ApiError("validation-failed", {
+          detail: `/text: the document makes ${chunks.length} chunks; at most ${MAX_DOCUMENT_CHUNKS} are allowed.`,
+        });
       }
       const embedder = embedderFor(c);
-      const doc = { tenant: c.get("principal").tenant, id, title: input.title, text: input.text, metadata: input.metadata };
+      const doc = {
+        tenant: c.get("principal").tenant,
+        id,
+        title: input.title,
+        text: input.text,
+        metadata: input.metadata,
+      };
       const location = { location: `/v1/ai/documents/${id}` };
       try {
         const written = await submitDocument(c.get("db"), embedder, doc, {
@@ -122,7 +149,10 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
           timing: (name, ms, description) => setMetric(c, name, ms, description),
         });
         if (written.status === "pending") return c.json(written, 202, location);
-        await inBackground(c, publishEvent(c.env, "document.ready", { tenant: doc.tenant, documentId: id, chunks: written.chunks }));
+        await inBackground(
+          c,
+          publishEvent(c.env, "document.ready", { tenant: doc.tenant, documentId: id, chunks: written.chunks }),
+        );
         return c.json(written, 201, location);
       } catch (err) {
         aiProblem(c, err);
@@ -199,12 +229,25 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
         const [vector] = await embedder.embed([query], c.req.raw.signal);
         setMetric(c, "embed", performance.now() - t0);
         t0 = performance.now();
-        const result = await searchPassages(c.get("db"), { tenant: c.get("principal").tenant, vector: vector!, embedder, query, k });
+        const result = await searchPassages(c.get("db"), {
+          tenant: c.get("principal").tenant,
+          vector: vector!,
+          embedder,
+          query,
+          k,
+        });
         setMetric(c, "search", performance.now() - t0, result.strategy);
         c.get("log").aiSearch = result.strategy;
         return c.json(
           {
-            results: result.passages.map((p) => ({ documentId: p.documentId, chunkId: p.chunkId, score: p.score, similarity: p.similarity, title: p.title, text: p.text })),
+            results: result.passages.map((p) => ({
+              documentId: p.documentId,
+              chunkId: p.chunkId,
+              score: p.score,
+              similarity: p.similarity,
+              title: p.title,
+              text: p.text,
+            })),
             model: embedder.model,
           },
           200,
@@ -246,7 +289,8 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       const { tenant, sub } = c.get("principal");
       const db = c.get("db");
       const conversation = await openConversation(db, tenant, sub, input.conversationId);
-      if (!conversation) throw new ApiError("not-found", { detail: `No conversation "${input.conversationId}" of yours.` });
+      if (!conversation)
+        throw new ApiError("not-found", { detail: `No conversation "${input.conversationId}" of yours.` });
       const timings = new TimingTotals();
       const ctx = createAskContext(tenant, {
         db,
@@ -272,7 +316,19 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
         stream: input.stream,
         requestId: c.get("requestId"),
         record: (answer, source, citations) =>
-          inBackground(c, recordExchange(db, { tenant, userId: sub, conversationId: conversation.id, isNew: conversation.isNew, question: input.question, answer, source, citations })),
+          inBackground(
+            c,
+            recordExchange(db, {
+              tenant,
+              userId: sub,
+              conversationId: conversation.id,
+              isNew: conversation.isNew,
+              question: input.question,
+              answer,
+              source,
+              citations,
+            }),
+          ),
       });
       c.get("log").aiSource = reply.source;
       return reply.kind === "json" ? c.json(reply.body, 200, reply.headers) : c.body(reply.body, 200, reply.headers);
@@ -288,7 +344,10 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
       middleware: [requireAuth()] as const,
       request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
       responses: {
-        200: { description: "The conversation, oldest message first", content: { "application/json": { schema: ConversationViewSchema } } },
+        200: {
+          description: "The conversation, oldest message first",
+          content: { "application/json": { schema: ConversationViewSchema } },
+        },
         401: UNAUTHORIZED,
         404: NO_CONVERSATION,
       },

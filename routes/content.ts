@@ -24,15 +24,40 @@ const Slug = z
   .regex(/^[a-z0-9][a-z0-9-]{0,127}$/, "lower-case letters, digits and '-', 1-128 characters")
   .openapi({ param: { name: "slug", in: "path" }, example: "home" });
 
-const Locale = z.string().regex(/^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4}|-\d{3})?$/, "a language tag such as en, fr-CH or zh-Hant");
+const Locale = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4}|-\d{3})?$/, "a language tag such as en, fr-CH or zh-Hant");
 const Continent = z.enum(["AF", "AN", "AS", "EU", "NA", "OC", "SA"]);
 
 const VariantInput = z
   .discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("default"), locale: Locale, title: z.string().min(1).max(200), body: z.string().max(100_000) }),
-    z.strictObject({ kind: z.literal("country"), match: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 code"), locale: Locale, title: z.string().min(1).max(200), body: z.string().max(100_000) }),
-    z.strictObject({ kind: z.literal("continent"), match: Continent, locale: Locale, title: z.string().min(1).max(200), body: z.string().max(100_000) }),
-    z.strictObject({ kind: z.literal("locale"), match: Locale, locale: Locale, title: z.string().min(1).max(200), body: z.string().max(100_000) }),
+    z.strictObject({
+      kind: z.literal("default"),
+      locale: Locale,
+      title: z.string().min(1).max(200),
+      body: z.string().max(100_000),
+    }),
+    z.strictObject({
+      kind: z.literal("country"),
+      match: z.string().regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 code"),
+      locale: Locale,
+      title: z.string().min(1).max(200),
+      body: z.string().max(100_000),
+    }),
+    z.strictObject({
+      kind: z.literal("continent"),
+      match: Continent,
+      locale: Locale,
+      title: z.string().min(1).max(200),
+      body: z.string().max(100_000),
+    }),
+    z.strictObject({
+      kind: z.literal("locale"),
+      match: Locale,
+      locale: Locale,
+      title: z.string().min(1).max(200),
+      body: z.string().max(100_000),
+    }),
   ])
   .openapi("ContentVariantInput");
 
@@ -40,7 +65,12 @@ const ContentInput = z
   .strictObject({ variants: z.array(VariantInput).min(1).max(50) })
   .superRefine((doc, ctx) => {
     const defaults = doc.variants.filter((v) => v.kind === "default").length;
-    if (defaults !== 1) ctx.addIssue({ code: "custom", path: ["variants"], message: `exactly one default variant is required (got ${defaults})` });
+    if (defaults !== 1)
+      ctx.addIssue({
+        code: "custom",
+        path: ["variants"],
+        message: `exactly one default variant is required (got ${defaults})`,
+      });
     const seen = new Set<string>();
     doc.variants.forEach((v, i) => {
       const key = v.kind === "default" ? "default" : `${v.kind}:${v.match}`;
@@ -61,7 +91,9 @@ const ContentOutput = z
   })
   .openapi("Content");
 
-const ContentWritten = z.object({ slug: z.string(), variants: z.number().int(), updatedAt: z.string() }).openapi("ContentWritten");
+const ContentWritten = z
+  .object({ slug: z.string(), variants: z.number().int(), updatedAt: z.string() })
+  .openapi("ContentWritten");
 
 interface IndexEntry {
   kind: VariantKind;
@@ -70,12 +102,14 @@ interface IndexEntry {
 }
 
 const indexKey = (slug: string) => `${CACHE_ORIGIN}/${slug}/index`;
-const variantKey = (slug: string, v: IndexEntry) => `${CACHE_ORIGIN}/${slug}/${v.kind}/${encodeURIComponent(v.match)}?v=${v.updatedAt}`;
+const variantKey = (slug: string, v: IndexEntry) =>
+  `${CACHE_ORIGIN}/${slug}/${v.kind}/${encodeURIComponent(v.match)}?v=${v.updatedAt}`;
 
 async function variantIndex(c: Context<AppEnv>, cache: Cache, slug: string): Promise<IndexEntry[] | null> {
   const hit = await cache.match(indexKey(slug));
   if (hit) return (await hit.json()) as IndexEntry[];
-  const rows = await c.get("db")
+  const rows = await c
+    .get("db")
     .select({ kind: contentVariants.kind, match: contentVariants.match, updatedAt: contentVariants.updatedAt })
     .from(contentVariants)
     .where(eq(contentVariants.slug, slug));
@@ -120,16 +154,29 @@ export const contentRoutes = new OpenAPIHono<AppEnv>()
         const body = (await hit.json()) as z.infer<typeof ContentOutput>;
         return c.json(body, 200, { ...headers, "content-language": body.locale, "x-cache": "HIT" });
       }
-      const [row] = await c.get("db")
+      const [row] = await c
+        .get("db")
         .select()
         .from(contentVariants)
-        .where(sql`${contentVariants.slug} = ${slug} AND ${contentVariants.kind} = ${chosen.kind} AND ${contentVariants.match} = ${chosen.match}`);
+        .where(
+          sql`${contentVariants.slug} = ${slug} AND ${contentVariants.kind} = ${chosen.kind} AND ${contentVariants.match} = ${chosen.match}`,
+        );
       if (!row) throw new ApiError("not-found", { detail: `No content item "${slug}".` });
-      const body = { slug, variant: variantName(row), locale: row.locale, title: row.title, body: row.body, updatedAt: row.updatedAt.toISOString() };
+      const body = {
+        slug,
+        variant: variantName(row),
+        locale: row.locale,
+        title: row.title,
+        body: row.body,
+        updatedAt: row.updatedAt.toISOString(),
+      };
       c.get("log").cache = "miss";
       await inBackground(
         c,
-        cache.put(key, Response.json(body, { headers: { "cache-control": `s-maxage=${CONTENT_VARIANT_TTL_SECONDS}` } })),
+        cache.put(
+          key,
+          Response.json(body, { headers: { "cache-control": `s-maxage=${CONTENT_VARIANT_TTL_SECONDS}` } }),
+        ),
       );
       return c.json(body, 200, { ...headers, "content-language": body.locale, "x-cache": "MISS" });
     },
@@ -159,13 +206,27 @@ export const contentRoutes = new OpenAPIHono<AppEnv>()
       const { variants } = c.req.valid("json");
       const db = c.get("db");
       const now = new Date();
-      const [existing] = await db.select({ slug: contentItems.slug }).from(contentItems).where(eq(contentItems.slug, slug));
+      const [existing] = await db
+        .select({ slug: contentItems.slug })
+        .from(contentItems)
+        .where(eq(contentItems.slug, slug));
       // One batch = one transaction: the item and its variants change together or not at all.
       await db.batch([
-        db.insert(contentItems).values({ slug, updatedAt: now }).onConflictDoUpdate({ target: contentItems.slug, set: { updatedAt: now } }),
+        db
+          .insert(contentItems)
+          .values({ slug, updatedAt: now })
+          .onConflictDoUpdate({ target: contentItems.slug, set: { updatedAt: now } }),
         db.delete(contentVariants).where(eq(contentVariants.slug, slug)),
         db.insert(contentVariants).values(
-          variants.map((v) => ({ slug, kind: v.kind, match: v.kind === "default" ? "" : v.match, locale: v.locale, title: v.title, body: v.body, updatedAt: now })),
+          variants.map((v) => ({
+            slug,
+            kind: v.kind,
+            match: v.kind === "default" ? "" : v.match,
+            locale: v.locale,
+            title: v.title,
+            body: v.body,
+            updatedAt: now,
+          })),
         ),
       ]);
       await caches.default.delete(indexKey(slug));

@@ -35,21 +35,50 @@ export interface OpenApiDocumentLike {
 
 const METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
-function operationHtml(path: string, method: string, op: OpenApiOperation, index: number): HtmlEscapedString | Promise<HtmlEscapedString> {
+function operationHtml(
+  path: string,
+  method: string,
+  op: OpenApiOperation,
+  index: number,
+): HtmlEscapedString | Promise<HtmlEscapedString> {
   const params = op.parameters ?? [];
   const body = op.requestBody?.content?.["application/json"]?.schema;
   const responses = Object.entries(op.responses ?? {});
   return html`<section class="op" id="op-${index}">
     <h3><span class="method ${method}">${method.toUpperCase()}</span> <code>${path}</code></h3>
-    ${op.summary ? html`<p>${op.summary}</p>` : ""}
-    ${op.description ? html`<p class="desc">${op.description}</p>` : ""}
-    ${params.length
-      ? html`<table><tr><th>Parameter</th><th>In</th><th>Required</th><th>Description</th></tr>
-          ${params.map((p) => html`<tr><td><code>${p.name}</code></td><td>${p.in}</td><td>${p.required ? "yes" : "no"}</td><td>${p.description ?? ""}</td></tr>`)}
-        </table>`
-      : ""}
-    ${body ? html`<details><summary>Request body (application/json)</summary><pre>${JSON.stringify(body, null, 2)}</pre></details>` : ""}
-    <ul class="responses">${responses.map(([status, r]) => html`<li><code>${status}</code> ${r.description ?? ""}</li>`)}</ul>
+    ${op.summary ? html`<p>${op.summary}</p>` : ""} ${op.description ? html`<p class="desc">${op.description}</p>` : ""}
+    ${
+      params.length
+        ? html`<table>
+            <tr>
+              <th>Parameter</th>
+              <th>In</th>
+              <th>Required</th>
+              <th>Description</th>
+            </tr>
+            ${params.map(
+              (p) =>
+                html`<tr>
+                  <td><code>${p.name}</code></td>
+                  <td>${p.in}</td>
+                  <td>${p.required ? "yes" : "no"}</td>
+                  <td>${p.description ?? ""}</td>
+                </tr>`,
+            )}
+          </table>`
+        : ""
+    }
+    ${
+      body
+        ? html`<details>
+            <summary>Request body (application/json)</summary>
+            <pre>${JSON.stringify(body, null, 2)}</pre>
+          </details>`
+        : ""
+    }
+    <ul class="responses">
+      ${responses.map(([status, r]) => html`<li><code>${status}</code> ${r.description ?? ""}</li>`)}
+    </ul>
     <form class="try" data-method="${method.toUpperCase()}" data-path="${path}">
       ${params.filter((p) => p.in === "path" || p.in === "query").map((p) => html`<label>${p.name} <input name="${p.in}:${p.name}" /></label>`)}
       ${body || method !== "get" ? html`<label class="wide">Body <textarea name="body" rows="4">{}</textarea></label>` : ""}
@@ -68,18 +97,34 @@ export function renderDocs(doc: OpenApiDocumentLike): HtmlEscapedString | Promis
     }),
   );
   return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8" /><meta name="viewport" content="width=device-width, initial-scale=1" />
-<title>${doc.info.title} — API reference</title><link rel="icon" href="data:," />
-<link rel="stylesheet" href="/docs/app.css" /><link rel="modulepreload" href="/shared/page.js" />
-<script type="module" src="/docs/app.js"></script></head>
-<body><h1>${doc.info.title}</h1><p>Version ${doc.info.version} · <a href="/openapi.json">openapi.json</a></p>
-${doc.info.description ? html`<p>${doc.info.description}</p>` : ""}
-<p><label>Access token <input id="token" size="60" placeholder="paste a token (npm run token)" autocomplete="off" /></label></p>
-<main>${ops}</main></body></html>`;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${doc.info.title} — API reference</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="/docs/app.css" />
+        <link rel="modulepreload" href="/shared/page.js" />
+        <script type="module" src="/docs/app.js"></script>
+      </head>
+      <body>
+        <h1>${doc.info.title}</h1>
+        <p>Version ${doc.info.version} · <a href="/openapi.json">openapi.json</a></p>
+        ${doc.info.description ? html`<p>${doc.info.description}</p>` : ""}
+        <p>
+          <label
+            >Access token <input id="token" size="60" placeholder="paste a token (npm run token)" autocomplete="off"
+          /></label>
+        </p>
+        <main>${ops}</main>
+      </body>
+    </html>`;
 }
 
 /** Mounts `GET /docs`; `getDocument` returns the app's OpenAPI 3.1 document. */
 export function docsRoutes(getDocument: () => object) {
   // The document comes from @hono/zod-openapi; only the fields declared above are read.
-  return new Hono<AppEnv>().get("/docs", (c) => c.html(renderDocs(getDocument() as OpenApiDocumentLike), { headers: PAGE_HEADERS }));
+  return new Hono<AppEnv>().get("/docs", (c) =>
+    c.html(renderDocs(getDocument() as OpenApiDocumentLike), { headers: PAGE_HEADERS }),
+  );
 }

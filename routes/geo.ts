@@ -11,7 +11,9 @@ export const geoRoutes = new OpenAPIHono<AppEnv>().openapi(
     summary: "Where the visitor is and what that means for the response",
     description:
       "From `request.cf` and `Accept-Language`. In development only, an `x-dev-cf: <JSON>` header replaces the cf fields and the client address.",
-    responses: { 200: { description: "The visitor's context", content: { "application/json": { schema: GeoSchema } } } },
+    responses: {
+      200: { description: "The visitor's context", content: { "application/json": { schema: GeoSchema } } },
+    },
   }),
   (c) => c.json(c.get("geo"), 200, { "cache-control": "private, no-store", vary: "accept-language" }),
 );

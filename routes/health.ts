@@ -60,7 +60,10 @@ export const readinessRoutes = new OpenAPIHono<AppEnv>().openapi(
     summary: "Readiness: every dependency answers",
     responses: {
       200: { description: "All dependencies answer", content: { "application/json": { schema: ReadinessSchema } } },
-      503: { description: "At least one dependency fails", content: { "application/json": { schema: ReadinessSchema } } },
+      503: {
+        description: "At least one dependency fails",
+        content: { "application/json": { schema: ReadinessSchema } },
+      },
     },
   }),
   async (c) => {

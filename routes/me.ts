@@ -18,7 +18,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>().openapi(
     middleware: [requireAuth()] as const,
     responses: {
       200: { description: "The verified principal", content: { "application/json": { schema: MeSchema } } },
-      401: { description: "Missing or invalid token (`WWW-Authenticate: Bearer error=\"invalid_token\"`)" },
+      401: { description: 'Missing or invalid token (`WWW-Authenticate: Bearer error="invalid_token"`)' },
     },
   }),
   (c) => {

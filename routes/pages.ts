@@ -49,7 +49,10 @@ export const PAGE_FILES = [
 async function pageFile(c: Context<AppEnv>, path: string): Promise<Response> {
   const conditional = c.req.header("if-none-match");
   const res = await c.env.ASSETS.fetch(
-    new Request(new URL(path, c.req.url), { method: c.req.method, headers: conditional ? { "if-none-match": conditional } : {} }),
+    new Request(new URL(path, c.req.url), {
+      method: c.req.method,
+      headers: conditional ? { "if-none-match": conditional } : {},
+    }),
   );
   if (res.status !== 200 && res.status !== 304) {
     // Only a deploy without the file gets here.
@@ -58,7 +61,9 @@ async function pageFile(c: Context<AppEnv>, path: string): Promise<Response> {
   }
   const headers = pageHeaders(res);
   // No body: a HEAD request, or a 304.
-  return res.body ? c.body(res.body, { status: 200, headers }) : c.body(null, { status: res.status === 304 ? 304 : 200, headers });
+  return res.body
+    ? c.body(res.body, { status: 200, headers })
+    : c.body(null, { status: res.status === 304 ? 304 : 200, headers });
 }
 
 /** The asset's headers (type, ETag) with the page headers over them. */

@@ -26,14 +26,24 @@ import {
 } from "../src/lib/rooms/api.ts";
 import { roomAccess, type RoomAccess } from "../src/lib/rooms/policy.ts";
 import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
-import { EPOCH, HISTORY_PAGE_MAX, ROOM_LIMITS, ROOM_NAME, ROOMS_SUBPROTOCOL, subprotocolAuth } from "../src/lib/rooms/protocol.ts";
+import {
+  EPOCH,
+  HISTORY_PAGE_MAX,
+  ROOM_LIMITS,
+  ROOM_NAME,
+  ROOMS_SUBPROTOCOL,
+  subprotocolAuth,
+} from "../src/lib/rooms/protocol.ts";
 import { ApiError } from "../src/lib/errors.ts";
 import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
 import { logLine } from "../src/lib/log.ts";
 import { authenticate, bearerToken, requireAuth, WWW_AUTHENTICATE } from "../src/middleware/auth.ts";
 
 const RoomParams = z.object({
-  room: z.string().regex(ROOM_NAME).openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
+  room: z
+    .string()
+    .regex(ROOM_NAME)
+    .openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
 });
 
 const tokenProblems = {
@@ -49,7 +59,8 @@ function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): Ro
   if (!access[need]) {
     c.get("log").auth = "forbidden";
     throw new ApiError("forbidden", {
-      detail: need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
+      detail:
+        need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
     });
   }
   return access;
@@ -99,7 +110,7 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       tags: ["Rooms"],
       summary: "Join the room over WebSocket",
       description:
-        "Upgrade to the rooms protocol (README, \"Live rooms\"). Checked before the upgrade: a `?ticket=` from " +
+        'Upgrade to the rooms protocol (README, "Live rooms"). Checked before the upgrade: a `?ticket=` from ' +
         "`POST /v1/rooms/{room}/tickets` (what browsers use), or the token as `Authorization: Bearer` or the subprotocol " +
         `\`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token). ` +
         "`?access_token=` is refused (400) unless the deployment sets `ROOMS_ALLOW_QUERY_TOKEN=true`. The caller needs read access " +
@@ -110,12 +121,19 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         params: RoomParams,
         query: z.object({
           after: SeqSchema.optional().openapi({ description: "Resume after this seq" }),
-          epoch: z.string().regex(EPOCH).optional().openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
-          ticket: z.string().max(1024).optional().openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
-          access_token: z
+          epoch: z
             .string()
+            .regex(EPOCH)
             .optional()
-            .openapi({ description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs" }),
+            .openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
+          ticket: z
+            .string()
+            .max(1024)
+            .optional()
+            .openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
+          access_token: z.string().optional().openapi({
+            description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs",
+          }),
         }),
       },
       responses: {
@@ -150,7 +168,14 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         if (!presented) throw invalidTicket(c);
         // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
         access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
-        identity = { room, shared: access.shared, via: "ticket", tenant: presented.tenant, secret: presented.secret, ...resume };
+        identity = {
+          room,
+          shared: access.shared,
+          via: "ticket",
+          tenant: presented.tenant,
+          secret: presented.secret,
+          ...resume,
+        };
       } else {
         const principal = await authenticate(c, bearerToken(c) ?? offered.token ?? queryToken);
         access = allowed(c, room, "read");
@@ -171,7 +196,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
         throw invalidTicket(c);
       }
       if (res.status !== 101 || !res.webSocket) {
-        logLine("error", "room refused an authenticated upgrade", { requestId: c.get("requestId"), status: res.status });
+        logLine("error", "room refused an authenticated upgrade", {
+          requestId: c.get("requestId"),
+          status: res.status,
+        });
         throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
       }
       const { response, user } = relayUpgrade(res, res.webSocket);
@@ -219,7 +247,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       middleware: [requireAuth()] as const,
       request: { params: RoomParams },
       responses: {
-        200: { description: "Presence: one member per user with their connection count", content: { "application/json": { schema: RoomInfoSchema } } },
+        200: {
+          description: "Presence: one member per user with their connection count",
+          content: { "application/json": { schema: RoomInfoSchema } },
+        },
         ...tokenProblems,
       },
     }),
@@ -228,7 +259,14 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const access = allowed(c, room, "read");
       const info = await callRoom(c, access, (stub) => stub.info(room, access.shared));
       return c.json(
-        { room: info.room, shared: access.shared, canPublish: access.publish, online: info.online, members: info.members, headSeq: info.headSeq },
+        {
+          room: info.room,
+          shared: access.shared,
+          canPublish: access.publish,
+          online: info.online,
+          members: info.members,
+          headSeq: info.headSeq,
+        },
         200,
         { "cache-control": "no-store" },
       );
@@ -283,7 +321,10 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       },
       responses: {
         201: { description: "Stored", content: { "application/json": { schema: PublishedSchema } } },
-        200: { description: "Duplicate `clientMsgId`: the original", content: { "application/json": { schema: PublishedSchema } } },
+        200: {
+          description: "Duplicate `clientMsgId`: the original",
+          content: { "application/json": { schema: PublishedSchema } },
+        },
         ...tokenProblems,
         413: problem(`Body over ${ROOM_LIMITS.maxBytes} bytes`),
         422: problem("Invalid message"),
@@ -294,7 +335,13 @@ export const roomsRoutes = new OpenAPIHono<AppEnv>()
       const { event, data, clientMsgId } = c.req.valid("json");
       const access = allowed(c, room, "publish");
       const { sub: userId, tenant } = c.get("principal");
-      const input = { userId, tenant, event, dataJson: JSON.stringify(data ?? null), ...(clientMsgId !== undefined ? { clientMsgId } : {}) };
+      const input = {
+        userId,
+        tenant,
+        event,
+        dataJson: JSON.stringify(data ?? null),
+        ...(clientMsgId !== undefined ? { clientMsgId } : {}),
+      };
       const result = await callRoom(c, access, (stub) => stub.publish(room, access.shared, input));
       if (result.dup) return c.json({ seq: result.seq, id: result.id, dup: true }, 200);
       return c.json({ seq: result.seq, id: result.id }, 201);

@@ -44,7 +44,9 @@ const ID = /^sub_[0-9a-f]{32}$/;
 const DELIVERY_ID = /^msg_[A-Za-z0-9_-]{24}$/;
 
 const IdParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "sub_0f8e…" }) });
-const DeliveryParams = IdParams.extend({ deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }) });
+const DeliveryParams = IdParams.extend({
+  deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }),
+});
 
 const admin = { security: [{ bearerAuth: [] }], tags: ["Webhooks"] };
 
@@ -103,7 +105,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       checkRooms(input.events, input.rooms);
       const row = await createSubscription(c.get("db"), { ...input, url });
       c.get("log").webhook = row.id;
-      return c.json({ ...subscriptionView(row), secret: row.secret }, 201, { location: `/v1/admin/webhooks/${row.id}`, "cache-control": "no-store" });
+      return c.json({ ...subscriptionView(row), secret: row.secret }, 201, {
+        location: `/v1/admin/webhooks/${row.id}`,
+        "cache-control": "no-store",
+      });
     },
   )
   .openapi(
@@ -121,7 +126,11 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const rows = await listSubscriptions(c.get("db"));
-      return c.json(rows.map((r) => subscriptionView(r)), 200, { "cache-control": "no-store" });
+      return c.json(
+        rows.map((r) => subscriptionView(r)),
+        200,
+        { "cache-control": "no-store" },
+      );
     },
   )
   .openapi(
@@ -139,7 +148,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
         404: NOT_FOUND,
       },
     }),
-    async (c) => c.json(subscriptionView(await subscriptionOr404(c, c.req.valid("param").id)), 200, { "cache-control": "no-store" }),
+    async (c) =>
+      c.json(subscriptionView(await subscriptionOr404(c, c.req.valid("param").id)), 200, {
+        "cache-control": "no-store",
+      }),
   )
   .openapi(
     createRoute({
@@ -148,9 +160,15 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       method: "patch",
       path: "/v1/admin/webhooks/{id}",
       summary: "Change a subscription; `status: active` resumes a paused or disabled one",
-      request: { params: IdParams, body: { required: true, content: { "application/json": { schema: SubscriptionPatchSchema } } } },
+      request: {
+        params: IdParams,
+        body: { required: true, content: { "application/json": { schema: SubscriptionPatchSchema } } },
+      },
       responses: {
-        200: { description: "The changed subscription", content: { "application/json": { schema: SubscriptionSchema } } },
+        200: {
+          description: "The changed subscription",
+          content: { "application/json": { schema: SubscriptionSchema } },
+        },
         401: UNAUTHORIZED,
         403: ADMIN_ONLY,
         404: NOT_FOUND,
@@ -198,7 +216,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       summary: "A new secret; the old one keeps signing alongside it for 24 h",
       request: { params: IdParams },
       responses: {
-        200: { description: "The new secret (shown only here)", content: { "application/json": { schema: SecretRotatedSchema } } },
+        200: {
+          description: "The new secret (shown only here)",
+          content: { "application/json": { schema: SecretRotatedSchema } },
+        },
         401: UNAUTHORIZED,
         403: ADMIN_ONLY,
         404: NOT_FOUND,
@@ -210,7 +231,11 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       await subscriptionOr404(c, id);
       const rotated = await rotateSecret(c.get("db"), id);
       if (!rotated) throw new ApiError("conflict", { detail: "The secret changed while rotating; retry." });
-      return c.json({ secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt.toISOString() }, 200, { "cache-control": "no-store" });
+      return c.json(
+        { secret: rotated.secret, previousSecretExpiresAt: rotated.previousSecretExpiresAt.toISOString() },
+        200,
+        { "cache-control": "no-store" },
+      );
     },
   )
   .openapi(
@@ -224,11 +249,16 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
         params: IdParams,
         query: z.object({
           limit: z.coerce.number().int().min(1).max(200).default(50),
-          before: z.iso.datetime().optional().openapi({ description: "Only deliveries created before this time (the `createdAt` of the last one you have)" }),
+          before: z.iso.datetime().optional().openapi({
+            description: "Only deliveries created before this time (the `createdAt` of the last one you have)",
+          }),
         }),
       },
       responses: {
-        200: { description: "Status, attempts, last response code and times", content: { "application/json": { schema: z.array(DeliverySchema) } } },
+        200: {
+          description: "Status, attempts, last response code and times",
+          content: { "application/json": { schema: z.array(DeliverySchema) } },
+        },
         400: problem("Bad query"),
         401: UNAUTHORIZED,
         403: ADMIN_ONLY,
@@ -250,7 +280,8 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       method: "post",
       path: "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/replay",
       summary: "Send a delivery again (same body and webhook-id, a new series of attempts)",
-      description: "Also when the subscription is paused (a successful replay resumes it); not when it is disabled (resume it with PATCH first).",
+      description:
+        "Also when the subscription is paused (a successful replay resumes it); not when it is disabled (resume it with PATCH first).",
       request: { params: DeliveryParams },
       responses: {
         202: { description: "Queued", content: { "application/json": { schema: DeliverySchema } } },
@@ -266,7 +297,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       const sub = await subscriptionOr404(c, id);
       const delivery = DELIVERY_ID.test(deliveryId) ? await getDelivery(c.get("db"), id, deliveryId) : undefined;
       if (!delivery) throw notFound("delivery");
-      if (sub.status === "disabled") throw new ApiError("conflict", { detail: "The subscription is disabled; resume it with PATCH {\"status\":\"active\"} first." });
+      if (sub.status === "disabled")
+        throw new ApiError("conflict", {
+          detail: 'The subscription is disabled; resume it with PATCH {"status":"active"} first.',
+        });
       const queue = webhookQueue(c.env as unknown as Record<string, unknown>);
       if (!queue) throw new ApiError("unavailable", { detail: "The webhooks queue is not bound." });
       await markForReplay(c.get("db"), delivery.id);
@@ -282,16 +316,21 @@ export function registerWebhookEvents(app: OpenAPIHono<AppEnv>): void {
       method: "post",
       path: type,
       summary: `The ${type} event`,
-      description: "Signed with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`); see docs/webhooks.md.",
+      description:
+        "Signed with Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`); see docs/webhooks.md.",
       request: {
         headers: z.object({
           "webhook-id": z.string().openapi({ description: "Same on every attempt of this delivery" }),
           "webhook-timestamp": z.string().openapi({ description: "Unix seconds of this attempt" }),
-          "webhook-signature": z.string().openapi({ description: "`v1,<base64 HMAC-SHA256>`, space-separated, one per secret" }),
+          "webhook-signature": z
+            .string()
+            .openapi({ description: "`v1,<base64 HMAC-SHA256>`, space-separated, one per secret" }),
         }),
         body: { content: { "application/json": { schema: EVENT_SCHEMAS[type] } } },
       },
-      responses: { 200: { description: "Any 2xx acknowledges; 410 disables the subscription; anything else is retried" } },
+      responses: {
+        200: { description: "Any 2xx acknowledges; 410 disables the subscription; anything else is retried" },
+      },
     });
   }
 }

@@ -72,8 +72,7 @@ export function createApp() {
   });
 
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;
-  const openApiDocument = () =>
-    (document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info: { ...API_INFO } }));
+  const openApiDocument = () => (document ??= app.getOpenAPI31Document({ openapi: "3.1.0", info: { ...API_INFO } }));
   app.get("/openapi.json", (c) => c.json(openApiDocument()));
   app.route("/", docsRoutes(openApiDocument));
 

@@ -15,6 +15,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: (batch, env, ctx) => (batch.queue === WEBHOOKS_QUEUE_NAME ? webhooksQueue(batch, env, ctx) : ingestQueue(batch, env, ctx)),
+  queue: (batch, env, ctx) =>
+    batch.queue === WEBHOOKS_QUEUE_NAME ? webhooksQueue(batch, env, ctx) : ingestQueue(batch, env, ctx),
   scheduled,
 } satisfies ExportedHandler<Env>;

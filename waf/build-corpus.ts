@@ -54,21 +54,47 @@ function place(cls: string, placement: Placement, payload: string, param: string
     case "query-double":
       return { method: "GET", path: getPath, query: `${param}=${enc(enc(payload))}`, headers };
     case "json":
-      return { method: "POST", path: postPath, contentType: "application/json", body: JSON.stringify({ [param]: payload, locale: "en-GB", count: i }), headers };
+      return {
+        method: "POST",
+        path: postPath,
+        contentType: "application/json",
+        body: JSON.stringify({ [param]: payload, locale: "en-GB", count: i }),
+        headers,
+      };
     case "json-raw":
       return { method: "POST", path: postPath, contentType: "application/json", body: payload, headers };
     case "form":
-      return { method: "POST", path: postPath, contentType: "application/x-www-form-urlencoded", body: `${param}=${enc(payload)}&submit=Send`, headers };
+      return {
+        method: "POST",
+        path: postPath,
+        contentType: "application/x-www-form-urlencoded",
+        body: `${param}=${enc(payload)}&submit=Send`,
+        headers,
+      };
     case "cookie":
-      return { method: "GET", path: getPath, headers: { ...headers, cookie: `session=8f3a2c1d9e; ${param}=${enc(payload)}; theme=dark` } };
+      return {
+        method: "GET",
+        path: getPath,
+        headers: { ...headers, cookie: `session=8f3a2c1d9e; ${param}=${enc(payload)}; theme=dark` },
+      };
     case "user-agent":
-      return headerSafe(payload) ? { method: "GET", path: getPath, headers: { ...headers, "user-agent": payload } } : null;
+      return headerSafe(payload)
+        ? { method: "GET", path: getPath, headers: { ...headers, "user-agent": payload } }
+        : null;
     case "header": {
       if (!headerSafe(payload)) return null;
-      return { method: "GET", path: getPath, headers: { ...headers, [HEADER_NAMES[i % HEADER_NAMES.length]!]: payload } };
+      return {
+        method: "GET",
+        path: getPath,
+        headers: { ...headers, [HEADER_NAMES[i % HEADER_NAMES.length]!]: payload },
+      };
     }
     case "referer":
-      return { method: "GET", path: getPath, headers: { ...headers, referer: `https://www.example.com/search?${param}=${enc(payload)}` } };
+      return {
+        method: "GET",
+        path: getPath,
+        headers: { ...headers, referer: `https://www.example.com/search?${param}=${enc(payload)}` },
+      };
     case "path":
       return { method: "GET", path: `/v1/content/${enc(payload)}`, headers };
     case "multipart": {
@@ -77,25 +103,43 @@ function place(cls: string, placement: Placement, payload: string, param: string
       const part = isXml
         ? `Content-Disposition: form-data; name="${param}"; filename="upload.svg"\r\nContent-Type: image/svg+xml\r\n\r\n${payload}`
         : `Content-Disposition: form-data; name="${param}"\r\n\r\n${payload}`;
-      return { method: "POST", path: "/v1/uploads", contentType: `multipart/form-data; boundary=${b}`, body: `--${b}\r\nContent-Disposition: form-data; name="title"\r\n\r\nMy upload\r\n--${b}\r\n${part}\r\n--${b}--\r\n`, headers };
+      return {
+        method: "POST",
+        path: "/v1/uploads",
+        contentType: `multipart/form-data; boundary=${b}`,
+        body: `--${b}\r\nContent-Disposition: form-data; name="title"\r\n\r\nMy upload\r\n--${b}\r\n${part}\r\n--${b}--\r\n`,
+        headers,
+      };
     }
     case "xml":
       return cls === "xxe"
         ? { method: "POST", path: "/v1/import", contentType: "application/xml", body: payload, headers }
-        : { method: "POST", path: "/v1/import", contentType: "application/xml", body: `<?xml version="1.0"?><request><${param}>${xmlEscape(payload)}</${param}><id>${i}</id></request>`, headers };
+        : {
+            method: "POST",
+            path: "/v1/import",
+            contentType: "application/xml",
+            body: `<?xml version="1.0"?><request><${param}>${xmlEscape(payload)}</${param}><id>${i}</id></request>`,
+            headers,
+          };
     case "body-text":
       return { method: "POST", path: postPath, contentType: "text/plain", body: payload, headers };
   }
 }
 
 /** One payload in two request parts (rotating over the class's placements). */
-function placeAll(cls: string, src: ClassSource, payloads: string[], offset: number, push: (placement: string, req: CorpusRequest) => void): void {
+function placeAll(
+  cls: string,
+  src: ClassSource,
+  payloads: string[],
+  offset: number,
+  push: (placement: string, req: CorpusRequest) => void,
+): void {
   const n = src.placements.length;
   payloads.forEach((payload, j) => {
     const i = offset + j;
     const param = src.params[i % src.params.length]!;
     const first = i % n;
-    const second = n > 1 ? (i + 3) % n === first ? (i + 1) % n : (i + 3) % n : first;
+    const second = n > 1 ? ((i + 3) % n === first ? (i + 1) % n : (i + 3) % n) : first;
     for (const start of n > 1 ? [first, second] : [first]) {
       // A placement that cannot carry this payload (non-ASCII in a header) falls through to the next.
       for (let k = 0; k < n; k++) {
@@ -114,7 +158,8 @@ function attackLines(): Map<string, CorpusLine[]> {
   const classes = [...new Set([...Object.keys(attacks), ...Object.keys(moreAttacks)])];
   for (const cls of classes) {
     const lines: CorpusLine[] = [];
-    const push = (placement: string, req: CorpusRequest) => lines.push({ id: `${cls}-${String(lines.length + 1).padStart(3, "0")}`, class: cls, placement, ...req });
+    const push = (placement: string, req: CorpusRequest) =>
+      lines.push({ id: `${cls}-${String(lines.length + 1).padStart(3, "0")}`, class: cls, placement, ...req });
     const src = attacks[cls];
     const base = [...(src?.payloads ?? []), ...(heldOutAttacks[cls] ?? [])];
     if (src) {
@@ -124,7 +169,11 @@ function attackLines(): Map<string, CorpusLine[]> {
     const more = moreAttacks[cls];
     if (more) {
       // Extra payloads use the class's own params/placements when it has them, else their own.
-      const target: ClassSource = { params: more.params.length > 0 ? more.params : src!.params, placements: more.placements.length > 0 ? more.placements : src!.placements, payloads: [] };
+      const target: ClassSource = {
+        params: more.params.length > 0 ? more.params : src!.params,
+        placements: more.placements.length > 0 ? more.placements : src!.placements,
+        payloads: [],
+      };
       placeAll(cls, target, more.payloads, base.length, push);
       for (const req of more.requests ?? []) push("request", req);
     }
@@ -142,12 +191,28 @@ for (const [cls, lines] of attackLines()) {
 const browser = { "user-agent": BROWSERS[0]!, accept: "*/*" };
 const tricky = heldOutBenign.flatMap((text, i): CorpusRequest[] => [
   { method: "GET", path: "/v1/search", query: `q=${enc(text)}&page=${(i % 5) + 1}`, headers: browser },
-  { method: "POST", path: "/v1/notes", contentType: "application/json", body: JSON.stringify({ text, pinned: i % 2 === 0 }), headers: browser },
+  {
+    method: "POST",
+    path: "/v1/notes",
+    contentType: "application/json",
+    body: JSON.stringify({ text, pinned: i % 2 === 0 }),
+    headers: browser,
+  },
 ]);
-const ordinary = [...ordinaryRequests(ORDINARY_COUNT, SEED), ...tricky].map((r, i): CorpusLine => ({ id: `ordinary-${String(i + 1).padStart(4, "0")}`, class: "ordinary", ...r }));
+const ordinary = [...ordinaryRequests(ORDINARY_COUNT, SEED), ...tricky].map((r, i): CorpusLine => ({
+  id: `ordinary-${String(i + 1).padStart(4, "0")}`,
+  class: "ordinary",
+  ...r,
+}));
 writeFileSync(join(CORPUS_DIR, "ordinary.jsonl"), toJsonl(ordinary));
 console.log(`ordinary   ${ordinary.length}`);
 console.log(`benign     ${generatedBenign().length} (class ordinary, generated in memory by readCorpus, not written)`);
-const code = codeRequests(CODE_SEED).map((r, i): CorpusLine => ({ id: `ordinary-code-${String(i + 1).padStart(4, "0")}`, class: "ordinary-code", ...r }));
+const code = codeRequests(CODE_SEED).map((r, i): CorpusLine => ({
+  id: `ordinary-code-${String(i + 1).padStart(4, "0")}`,
+  class: "ordinary-code",
+  ...r,
+}));
 writeFileSync(join(CORPUS_DIR, "ordinary-code.jsonl"), toJsonl(code));
-console.log(`ordinary-code ${code.length} (${code.filter((l) => l.placement?.startsWith("code-jc:")).length} judgment calls)`);
+console.log(
+  `ordinary-code ${code.length} (${code.filter((l) => l.placement?.startsWith("code-jc:")).length} judgment calls)`,
+);

@@ -34,13 +34,19 @@ const BENIGN_SEED = 20_250_101;
 
 /** 10,000 everyday requests from `sources/benign.ts` (seeded: the same every run), class `ordinary`. */
 export function generatedBenign(): CorpusLine[] {
-  return benignRequests(BENIGN_COUNT, BENIGN_SEED).map((r, i): CorpusLine => ({ id: `benign-${String(i + 1).padStart(5, "0")}`, class: "ordinary", ...r }));
+  return benignRequests(BENIGN_COUNT, BENIGN_SEED).map((r, i): CorpusLine => ({
+    id: `benign-${String(i + 1).padStart(5, "0")}`,
+    class: "ordinary",
+    ...r,
+  }));
 }
 
 /** The committed JSON-lines files plus the generated everyday requests. */
 export function readCorpus(dir = CORPUS_DIR): CorpusLine[] {
   const lines: CorpusLine[] = generatedBenign();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".jsonl"))
+    .sort()) {
     for (const line of readFileSync(join(dir, file), "utf8").split("\n")) {
       if (line.trim() === "") continue;
       const parsed = JSON.parse(line) as CorpusLine;

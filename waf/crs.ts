@@ -77,8 +77,10 @@ function paranoiaLevels(root: string): Map<number, number> {
 
 /** Negative tests that are attacks by their own description (see the file comment). */
 export const NEGATIVE_ATTACK = "crs-negative-attack";
-const ATTACK_WORDS = /\b(?:attack|injection|rce|exploit|payload|positive test|true positive|bypass|xss|sqli|shellshock|web ?shell)\b/i;
-const BENIGN_WORDS = /\b(?:negative|false positive|fp|benign|legit\w*|don'?t|do not|should not|must not|not match|no match|authorized|allowed|normal)\b/i;
+const ATTACK_WORDS =
+  /\b(?:attack|injection|rce|exploit|payload|positive test|true positive|bypass|xss|sqli|shellshock|web ?shell)\b/i;
+const BENIGN_WORDS =
+  /\b(?:negative|false positive|fp|benign|legit\w*|don'?t|do not|should not|must not|not match|no match|authorized|allowed|normal)\b/i;
 
 function describesAttack(desc: string): boolean {
   return ATTACK_WORDS.test(desc) && !BENIGN_WORDS.test(desc);
@@ -114,6 +116,7 @@ const REVIEWED_ATTACKS: Record<string, string> = {
   "crs-942360-31": "sqlmap UNION ALL SELECT probe",
 };
 
+// oxlint-disable-next-line typescript/no-base-to-string -- catch-all for a YAML value that is not a string
 const stringify = (v: unknown): string => (typeof v === "string" ? v : v === undefined || v === null ? "" : String(v));
 
 /** Loads the attack (`class` = CRS family) and benign (`class` = `ordinary`) tests. */
@@ -128,7 +131,9 @@ export function loadCrs(root: string, paranoia = 1): CrsLoad {
   for (const dir of readdirSync(testsDir).sort()) {
     const family = /^REQUEST-(9\d\d)-/.exec(dir)?.[1];
     if (family === undefined || FAMILIES[family] === undefined) continue;
-    for (const file of readdirSync(join(testsDir, dir)).filter((f) => f.endsWith(".yaml")).sort()) {
+    for (const file of readdirSync(join(testsDir, dir))
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()) {
       const doc = parse(readFileSync(join(testsDir, dir, file), "utf8")) as CrsTestFile;
       const rule = doc.rule_id ?? Number(file.slice(0, 6));
       if ((levels.get(rule) ?? 99) > paranoia) continue;
@@ -143,7 +148,12 @@ export function loadCrs(root: string, paranoia = 1): CrsLoad {
             skipped.push({ id, reason: "encoded_request (a raw HTTP message)" });
             return;
           }
-          const cls = expect.length > 0 ? FAMILIES[family]! : describesAttack(test.desc ?? "") || REVIEWED_ATTACKS[id] !== undefined ? NEGATIVE_ATTACK : "ordinary";
+          const cls =
+            expect.length > 0
+              ? FAMILIES[family]!
+              : describesAttack(test.desc ?? "") || REVIEWED_ATTACKS[id] !== undefined
+                ? NEGATIVE_ATTACK
+                : "ordinary";
           const line = toLine(id, cls, input);
           if (typeof line === "string") skipped.push({ id, reason: line });
           else lines.push(line);

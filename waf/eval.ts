@@ -58,7 +58,18 @@ interface Outcome {
 
 const pct = (n: number, d: number) => (d === 0 ? "-" : `${((100 * n) / d).toFixed(1)}%`);
 const pad = (s: string | number, n: number) => String(s).padStart(n);
-const show = (l: CorpusLine) => JSON.stringify({ m: l.method, p: l.path, q: l.query, b: l.body, h: l.headers && Object.fromEntries(Object.entries(l.headers).filter(([k]) => !["accept", "user-agent"].includes(k) || l.headers![k]!.length < 0)) }).slice(0, 300);
+const show = (l: CorpusLine) =>
+  JSON.stringify({
+    m: l.method,
+    p: l.path,
+    q: l.query,
+    b: l.body,
+    h:
+      l.headers &&
+      Object.fromEntries(
+        Object.entries(l.headers).filter(([k]) => !["accept", "user-agent"].includes(k) || l.headers![k]!.length < 0),
+      ),
+  }).slice(0, 300);
 
 /** Runs one corpus and prints its table. */
 function run(title: string, corpus: CorpusLine[], expectClass: (cls: string) => string | null): Outcome {
@@ -77,7 +88,8 @@ function run(title: string, corpus: CorpusLine[], expectClass: (cls: string) => 
       errors.push({ line, error });
       continue;
     }
-    if (decision.error !== undefined) errors.push({ line, error: `${decision.ruleId}: ${decision.error} (decided by onError)` });
+    if (decision.error !== undefined)
+      errors.push({ line, error: `${decision.ruleId}: ${decision.error} (decided by onError)` });
     const blocked = decision.action === "block";
     if (line.class === "ordinary-code" && line.placement?.startsWith("code-jc:")) {
       // Code that a WAF may fairly block (scripts, shell pipes, `<?php`): reported, counted neither way.
@@ -102,24 +114,39 @@ function run(title: string, corpus: CorpusLine[], expectClass: (cls: string) => 
   const elapsedMs = performance.now() - started;
 
   console.log(`\n${title}`);
-  console.log(`${"class".padEnd(18)}${pad("count", 7)}${pad("detected", 10)}${pad("detection", 11)}${pad("same class", 12)}`);
+  console.log(
+    `${"class".padEnd(18)}${pad("count", 7)}${pad("detected", 10)}${pad("detection", 11)}${pad("same class", 12)}`,
+  );
   let attacks = 0;
   let detected = 0;
   for (const [cls, row] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
     attacks += row.count;
     detected += row.detected;
-    console.log(`${cls.padEnd(18)}${pad(row.count, 7)}${pad(row.detected, 10)}${pad(pct(row.detected, row.count), 11)}${pad(pct(row.rightClass, row.detected), 12)}`);
+    console.log(
+      `${cls.padEnd(18)}${pad(row.count, 7)}${pad(row.detected, 10)}${pad(pct(row.detected, row.count), 11)}${pad(pct(row.rightClass, row.detected), 12)}`,
+    );
     if (verbose) for (const m of row.misses) console.log(`    miss ${m.id} ${show(m)}`);
   }
-  console.log(`${"ordinary".padEnd(18)}${pad(ordinary, 7)}${pad(falsePositives.length, 10)}${pad(pct(falsePositives.length, ordinary), 11)}  false positives`);
+  console.log(
+    `${"ordinary".padEnd(18)}${pad(ordinary, 7)}${pad(falsePositives.length, 10)}${pad(pct(falsePositives.length, ordinary), 11)}  false positives`,
+  );
   for (const { line, decision } of falsePositives.slice(0, verbose ? falsePositives.length : 5)) {
-    console.log(`    FP ${line.id} → ${decision.ruleId} (${decision.class}, score ${decision.score}) in ${decision.part}${verbose ? ` ${show(line)}` : ""}`);
+    console.log(
+      `    FP ${line.id} → ${decision.ruleId} (${decision.class}, score ${decision.score}) in ${decision.part}${verbose ? ` ${show(line)}` : ""}`,
+    );
   }
   if (judgment.count > 0) {
-    console.log(`${"code (judgment)".padEnd(18)}${pad(judgment.count, 7)}${pad(judgment.blocked.length, 10)}${pad(pct(judgment.blocked.length, judgment.count), 11)}  blocked: code a WAF may fairly block (counted neither way)`);
-    if (verbose) for (const { line, decision } of judgment.blocked) console.log(`    JC ${line.id} [${line.placement}] → ${decision.ruleId} (${decision.class}, score ${decision.score}) in ${decision.part}`);
+    console.log(
+      `${"code (judgment)".padEnd(18)}${pad(judgment.count, 7)}${pad(judgment.blocked.length, 10)}${pad(pct(judgment.blocked.length, judgment.count), 11)}  blocked: code a WAF may fairly block (counted neither way)`,
+    );
+    if (verbose)
+      for (const { line, decision } of judgment.blocked)
+        console.log(
+          `    JC ${line.id} [${line.placement}] → ${decision.ruleId} (${decision.class}, score ${decision.score}) in ${decision.part}`,
+        );
   }
-  for (const { line, error } of errors) console.log(`    ERROR ${line.id}: ${error instanceof Error ? error.message : String(error)} ${show(line)}`);
+  for (const { line, error } of errors)
+    console.log(`    ERROR ${line.id}: ${error instanceof Error ? error.message : String(error)} ${show(line)}`);
   console.log(
     `total: ${attacks} attacks, ${detected} detected (${pct(detected, attacks)}); ${ordinary} ordinary, ${falsePositives.length} false positives (${pct(falsePositives.length, ordinary)}); ` +
       `${errors.length} errors; ${((elapsedMs * 1000) / Math.max(1, corpus.length)).toFixed(0)} µs/request in Node`,
@@ -145,8 +172,21 @@ function listLines(file: string, cls: string): CorpusLine[] {
     .filter((l) => l.trim() !== "")
     .forEach((payload, i) => {
       const value = encodeURIComponent(payload);
-      out.push({ id: `${basename(file)}:${i + 1}:query`, class: cls, method: "GET", path: "/v1/search", query: `q=${value}` });
-      out.push({ id: `${basename(file)}:${i + 1}:body`, class: cls, method: "POST", path: "/v1/items", contentType: "application/x-www-form-urlencoded", body: `name=test&data=${value}` });
+      out.push({
+        id: `${basename(file)}:${i + 1}:query`,
+        class: cls,
+        method: "GET",
+        path: "/v1/search",
+        query: `q=${value}`,
+      });
+      out.push({
+        id: `${basename(file)}:${i + 1}:body`,
+        class: cls,
+        method: "POST",
+        path: "/v1/items",
+        contentType: "application/x-www-form-urlencoded",
+        body: `name=test&data=${value}`,
+      });
     });
   return out;
 }
@@ -160,10 +200,16 @@ if (only !== "crs" && only !== "lists") {
 if (crsPath !== undefined && only !== "own" && only !== "lists") {
   const { lines, skipped } = loadCrs(crsPath, paranoia);
   const negative = lines.filter((l) => l.class === NEGATIVE_ATTACK);
-  const crs = run(`OWASP CRS regression tests 930–944, paranoia level <= ${paranoia} (${crsPath})`, lines.filter((l) => l.class !== NEGATIVE_ATTACK), () => null);
+  const crs = run(
+    `OWASP CRS regression tests 930–944, paranoia level <= ${paranoia} (${crsPath})`,
+    lines.filter((l) => l.class !== NEGATIVE_ATTACK),
+    () => null,
+  );
   const stopped = negative.filter((l) => evaluateRequest(toWafRequest(l), security).action === "block").length;
   console.log(`negative tests that describe an attack (counted neither way): ${stopped} of ${negative.length} blocked`);
-  console.log(`skipped ${skipped.length} tests the Fetch API cannot express${verbose ? `: ${skipped.map((s) => `${s.id} (${s.reason})`).join(", ")}` : ""}`);
+  console.log(
+    `skipped ${skipped.length} tests the Fetch API cannot express${verbose ? `: ${skipped.map((s) => `${s.id} (${s.reason})`).join(", ")}` : ""}`,
+  );
   if (crs.detected < 0.95 * crs.attacks || crs.falsePositives > 0 || crs.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);

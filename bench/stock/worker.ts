@@ -75,7 +75,10 @@ app.get("/v1/geo", (c) => c.json(geo(c), 200, { "cache-control": "private, no-st
 app.get("/ratelimited/v1/geo", async (c) => {
   const ip = c.req.header("cf-connecting-ip") ?? "unknown";
   const { success, reset } = await limiter(c.env).limit(ip);
-  if (!success) return c.json({ error: "rate limited" }, 429, { "retry-after": String(Math.max(1, Math.ceil((reset - Date.now()) / 1000))) });
+  if (!success)
+    return c.json({ error: "rate limited" }, 429, {
+      "retry-after": String(Math.max(1, Math.ceil((reset - Date.now()) / 1000))),
+    });
   return c.json(geo(c), 200, { "cache-control": "private, no-store" });
 });
 app.use("/v1/me", (c, next) => {
@@ -88,7 +91,9 @@ app.use("/v1/me", (c, next) => {
 });
 app.get("/v1/me", (c) => {
   const payload = c.get("jwtPayload");
-  return c.json({ sub: payload.sub, roles: payload.roles ?? [], geo: geo(c) }, 200, { "cache-control": "private, no-store" });
+  return c.json({ sub: payload.sub, roles: payload.roles ?? [], geo: geo(c) }, 200, {
+    "cache-control": "private, no-store",
+  });
 });
 
 export default app;

@@ -30,12 +30,35 @@ export function protocolError(message: string): HttpError {
 }
 
 const SQLITE_PRIMARY_CODES: readonly string[] = [
-  "SQLITE_OK", "SQLITE_ERROR", "SQLITE_INTERNAL", "SQLITE_PERM", "SQLITE_ABORT", "SQLITE_BUSY",
-  "SQLITE_LOCKED", "SQLITE_NOMEM", "SQLITE_READONLY", "SQLITE_INTERRUPT", "SQLITE_IOERR",
-  "SQLITE_CORRUPT", "SQLITE_NOTFOUND", "SQLITE_FULL", "SQLITE_CANTOPEN", "SQLITE_PROTOCOL",
-  "SQLITE_EMPTY", "SQLITE_SCHEMA", "SQLITE_TOOBIG", "SQLITE_CONSTRAINT", "SQLITE_MISMATCH",
-  "SQLITE_MISUSE", "SQLITE_NOLFS", "SQLITE_AUTH", "SQLITE_FORMAT", "SQLITE_RANGE", "SQLITE_NOTADB",
-  "SQLITE_NOTICE", "SQLITE_WARNING",
+  "SQLITE_OK",
+  "SQLITE_ERROR",
+  "SQLITE_INTERNAL",
+  "SQLITE_PERM",
+  "SQLITE_ABORT",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_NOMEM",
+  "SQLITE_READONLY",
+  "SQLITE_INTERRUPT",
+  "SQLITE_IOERR",
+  "SQLITE_CORRUPT",
+  "SQLITE_NOTFOUND",
+  "SQLITE_FULL",
+  "SQLITE_CANTOPEN",
+  "SQLITE_PROTOCOL",
+  "SQLITE_EMPTY",
+  "SQLITE_SCHEMA",
+  "SQLITE_TOOBIG",
+  "SQLITE_CONSTRAINT",
+  "SQLITE_MISMATCH",
+  "SQLITE_MISUSE",
+  "SQLITE_NOLFS",
+  "SQLITE_AUTH",
+  "SQLITE_FORMAT",
+  "SQLITE_RANGE",
+  "SQLITE_NOTADB",
+  "SQLITE_NOTICE",
+  "SQLITE_WARNING",
 ];
 const SQLITE_BUSY = 5;
 const SQLITE_BUSY_SNAPSHOT = 517;
@@ -83,5 +106,7 @@ export function isBusy(e: unknown): boolean {
 
 /** SQLITE_BUSY_SNAPSHOT cannot succeed on retry (the transaction's snapshot is stale). */
 export function isRetryableBusy(e: unknown): boolean {
-  return isBusy(e) && errorProp(e, "rawCode") !== SQLITE_BUSY_SNAPSHOT && errorProp(e, "code") !== "SQLITE_BUSY_SNAPSHOT";
+  return (
+    isBusy(e) && errorProp(e, "rawCode") !== SQLITE_BUSY_SNAPSHOT && errorProp(e, "code") !== "SQLITE_BUSY_SNAPSHOT"
+  );
 }

@@ -44,7 +44,14 @@ function evalCond(cond: ProtoCond, outcomes: StepOutcome[], db: Db): boolean {
   }
 }
 
-function runPrepared(db: Db, prepared: Database.Statement, stmt: ParsedStatement, values: SqlValue[], wantRows: boolean, started: number): StmtResult {
+function runPrepared(
+  db: Db,
+  prepared: Database.Statement,
+  stmt: ParsedStatement,
+  values: SqlValue[],
+  wantRows: boolean,
+  started: number,
+): StmtResult {
   const cols: Col[] = prepared.columns().map((c) => ({ name: c.name, decltype: c.type ?? null }));
   const rows: JsonObject[][] = [];
   let rowsRead = 0;
@@ -83,7 +90,8 @@ function runPrepared(db: Db, prepared: Database.Statement, stmt: ParsedStatement
 function resolveSql(stream: HranaStream, sql: string | undefined, sqlId: number | undefined): string {
   if (sql !== undefined) return sql;
   const stored = sqlId === undefined ? undefined : stream.sqls.get(sqlId);
-  if (stored === undefined) throw new HranaError(`SQL text with id ${String(sqlId)} has not been stored on this stream`, "SQL_NOT_FOUND");
+  if (stored === undefined)
+    throw new HranaError(`SQL text with id ${String(sqlId)} has not been stored on this stream`, "SQL_NOT_FOUND");
   return stored;
 }
 
@@ -134,7 +142,12 @@ export class Executor {
    * then - an active write statement keeps later autocommit writes on the connection from
    * committing (they would be silently rolled back when the stream closes).
    */
-  async #execStatement(stream: HranaStream, stmt: ParsedStatement, values: SqlValue[], wantRows: boolean): Promise<StmtResult> {
+  async #execStatement(
+    stream: HranaStream,
+    stmt: ParsedStatement,
+    values: SqlValue[],
+    wantRows: boolean,
+  ): Promise<StmtResult> {
     const db = stream.connection();
     const started = performance.now();
     try {
@@ -192,7 +205,11 @@ export class Executor {
   }
 
   /** Runs a batch, reporting each step as it completes. */
-  async runBatch(stream: HranaStream, steps: ProtoBatchStep[], onStep: (e: StepEvent) => Promise<void> | void): Promise<void> {
+  async runBatch(
+    stream: HranaStream,
+    steps: ProtoBatchStep[],
+    onStep: (e: StepEvent) => Promise<void> | void,
+  ): Promise<void> {
     const outcomes: StepOutcome[] = [];
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
@@ -217,7 +234,8 @@ export class Executor {
   async handleStreamRequest(stream: HranaStream, req: StreamRequest): Promise<JsonObject> {
     switch (req.type) {
       case "close": {
-        if (stream.closeDb()) this.#log?.(`stream ${stream.id.slice(0, 8)} closed with an open transaction (rolled back)`);
+        if (stream.closeDb())
+          this.#log?.(`stream ${stream.id.slice(0, 8)} closed with an open transaction (rolled back)`);
         return { type: "close" };
       }
       case "execute":
@@ -229,7 +247,10 @@ export class Executor {
           stepResults.push(e.kind === "ok" ? e.result : null);
           stepErrors.push(e.kind === "error" ? { message: e.error.message, code: e.error.code } : null);
         });
-        return { type: "batch", result: { step_results: stepResults, step_errors: stepErrors, replication_index: null } };
+        return {
+          type: "batch",
+          result: { step_results: stepResults, step_errors: stepErrors, replication_index: null },
+        };
       }
       case "sequence": {
         stream.connection();
@@ -244,7 +265,10 @@ export class Executor {
         const stmt = parseSingleStatement(resolveSql(stream, req.sql, req.sqlId));
         let cols: Array<{ name: string; decltype: string | null }>;
         try {
-          cols = (await this.#withBusyRetry(() => db.prepare(stmt.sql).columns())).map((c) => ({ name: c.name, decltype: c.type ?? null }));
+          cols = (await this.#withBusyRetry(() => db.prepare(stmt.sql).columns())).map((c) => ({
+            name: c.name,
+            decltype: c.type ?? null,
+          }));
         } catch (e) {
           throw toHranaError(e);
         }
@@ -260,7 +284,8 @@ export class Executor {
       }
       case "store_sql": {
         stream.connection();
-        if (stream.sqls.has(req.sqlId)) throw new HranaError(`SQL text with id ${req.sqlId} is already stored`, "SQL_STORE_EXISTS");
+        if (stream.sqls.has(req.sqlId))
+          throw new HranaError(`SQL text with id ${req.sqlId} is already stored`, "SQL_STORE_EXISTS");
         stream.sqls.set(req.sqlId, req.sql);
         return { type: "store_sql" };
       }

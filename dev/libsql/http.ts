@@ -163,7 +163,11 @@ export function hranaRequestListener({ authToken, log, streams, executor }: Http
                 last_insert_rowid: e.result.last_insert_rowid,
               });
             } else if (e.kind === "error") {
-              await writeLine(res, { type: "step_error", step: e.step, error: { message: e.error.message, code: e.error.code } });
+              await writeLine(res, {
+                type: "step_error",
+                step: e.step,
+                error: { message: e.error.message, code: e.error.code },
+              });
             }
           });
         } catch (e) {
@@ -222,7 +226,9 @@ export function hranaRequestListener({ authToken, log, streams, executor }: Http
     const line = (status: number, detail?: string): void => {
       if (log === undefined) return;
       const path = (req.url ?? "/").split("?")[0] ?? "/";
-      log(`${req.method ?? "?"} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${detail ? ` ${detail}` : ""}`);
+      log(
+        `${req.method ?? "?"} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${detail ? ` ${detail}` : ""}`,
+      );
     };
     route(req, res).then(
       // Successful requests are not logged (the Worker hits the database on every request);
@@ -246,7 +252,9 @@ export function hranaRequestListener({ authToken, log, streams, executor }: Http
           line(e.status, `${e.code}: ${e.message}`);
           return;
         }
-        log?.(`internal error on ${req.method ?? "?"} ${req.url ?? ""}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        log?.(
+          `internal error on ${req.method ?? "?"} ${req.url ?? ""}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
         if (!res.headersSent) {
           sendJson(res, 500, { message: `Internal server error: ${errorMessage(e)}`, code: "INTERNAL_ERROR" });
         } else {

@@ -118,7 +118,8 @@ function parseValue(v: unknown, what: string): SqlValue {
 }
 
 function checkSqlSource(sql: string | undefined, sqlId: number | undefined, what: string): void {
-  if (sql !== undefined && sqlId !== undefined) throw protocolError(`${what}: only one of "sql" and "sql_id" may be given`);
+  if (sql !== undefined && sqlId !== undefined)
+    throw protocolError(`${what}: only one of "sql" and "sql_id" may be given`);
   if (sql === undefined && sqlId === undefined) throw protocolError(`${what}: one of "sql" and "sql_id" is required`);
 }
 
@@ -175,7 +176,8 @@ export function parseBatch(v: unknown, what: string): ProtoBatchStep[] {
     const step = expectObject(s, `${what}.steps[${i}]`);
     const condRaw = step["condition"];
     return {
-      condition: condRaw === undefined || condRaw === null ? undefined : parseCond(condRaw, `${what}.steps[${i}].condition`, i),
+      condition:
+        condRaw === undefined || condRaw === null ? undefined : parseCond(condRaw, `${what}.steps[${i}].condition`, i),
       stmt: parseStmt(step["stmt"], `${what}.steps[${i}].stmt`),
     };
   });

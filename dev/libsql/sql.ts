@@ -39,7 +39,12 @@ function isDigitCode(c: number): boolean {
 /** SQLite's IdChar(): letters, digits, `_`, `$` and every non-ASCII character. */
 function isIdCode(c: number): boolean {
   return (
-    (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x24 || c >= 0x80
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x5f ||
+    c === 0x24 ||
+    c >= 0x80
   );
 }
 
@@ -284,7 +289,17 @@ function analyzeStatement(sql: string, tokens: Token[]): ParsedStatement {
   const isBeginReadonly =
     lead === "BEGIN" && tokens.some((t) => t.kind === "word" && sql.slice(t.start, t.end).toUpperCase() === "READONLY");
 
-  return { sql: text, paramCount, paramNames: names, paramError, isExplain, isInsert, isIud, isReadonly, isBeginReadonly };
+  return {
+    sql: text,
+    paramCount,
+    paramNames: names,
+    paramError,
+    isExplain,
+    isInsert,
+    isIud,
+    isReadonly,
+    isBeginReadonly,
+  };
 }
 
 /** Splits SQL into its non-empty statements. */

@@ -165,7 +165,9 @@ export class StreamRegistry {
         this.#streams.delete(stream.id);
         this.#expired.set(stream.id, now);
         const rolledBack = stream.closeDb();
-        this.#log?.(`stream ${stream.id.slice(0, 8)} expired after ${STREAM_IDLE_MS} ms idle${rolledBack ? " (open transaction rolled back)" : ""}`);
+        this.#log?.(
+          `stream ${stream.id.slice(0, 8)} expired after ${STREAM_IDLE_MS} ms idle${rolledBack ? " (open transaction rolled back)" : ""}`,
+        );
       }
     }
     for (const [id, at] of this.#expired) {

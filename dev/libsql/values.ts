@@ -18,8 +18,13 @@ import type { ParsedStatement } from "./sql.ts";
  * with the prefix guessed), otherwise from `args` by its index; every
  * parameter must get a value and every argument must be used.
  */
-export function bindArgs(stmt: ParsedStatement, args: SqlValue[], namedArgs: Array<{ name: string; value: SqlValue }>): SqlValue[] {
-  const invalid = (msg: string): HranaError => new HranaError(`Arguments do not match SQL parameters: ${msg}`, "ARGS_INVALID");
+export function bindArgs(
+  stmt: ParsedStatement,
+  args: SqlValue[],
+  namedArgs: Array<{ name: string; value: SqlValue }>,
+): SqlValue[] {
+  const invalid = (msg: string): HranaError =>
+    new HranaError(`Arguments do not match SQL parameters: ${msg}`, "ARGS_INVALID");
   if (stmt.paramError !== undefined) throw new HranaError(stmt.paramError, "SQLITE_ERROR");
   if (args.length > stmt.paramCount) {
     throw invalid(`too many parameters, expected ${stmt.paramCount} found ${args.length}`);
@@ -67,12 +72,17 @@ export function encodeValue(v: unknown): JsonObject {
     if (Number.isFinite(v)) return { type: "float", value: v };
     if (Number.isNaN(v)) return { type: "null" };
     // JSON has no Infinity; 1e999 parses back to Infinity in every JS engine.
-    return { type: "float", value: rawJSON !== undefined ? rawJSON(v > 0 ? "1e999" : "-1e999") : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE };
+    return {
+      type: "float",
+      value: rawJSON !== undefined ? rawJSON(v > 0 ? "1e999" : "-1e999") : v > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE,
+    };
   }
   if (typeof v === "string") return { type: "text", value: v };
-  if (v instanceof Uint8Array) return { type: "blob", base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
+  if (v instanceof Uint8Array)
+    return { type: "blob", base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
   if (v instanceof ArrayBuffer) return { type: "blob", base64: Buffer.from(v).toString("base64") }; // newer libsql builds
   if (typeof v === "boolean") return { type: "integer", value: v ? "1" : "0" };
+  // oxlint-disable-next-line typescript/no-base-to-string -- catch-all for a value of no known kind
   return { type: "text", value: String(v) };
 }
 

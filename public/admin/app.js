@@ -10,7 +10,18 @@
  * which also records the line of every path, so a `422` error names its line.
  * Nothing from the server is ever parsed as HTML: text goes through `textContent`/`append`.
  */
-import { $, alertParagraphs, api, byId, claimsOf, cleanToken, errorText, h, isObject, tokenStore } from "../shared/page.js";
+import {
+  $,
+  alertParagraphs,
+  api,
+  byId,
+  claimsOf,
+  cleanToken,
+  errorText,
+  h,
+  isObject,
+  tokenStore,
+} from "../shared/page.js";
 import { webhooksSection } from "./webhooks.js";
 
 /** @typedef {import("../shared/page.js").ApiResult} ApiResult */
@@ -107,7 +118,8 @@ function failureMessage(r, doing) {
   const p = r.problem;
   if (r.status === 0) return doing + " failed: the server could not be reached.";
   if (r.status === 401) return "Your token is missing, invalid or expired. Sign in again with a valid admin token.";
-  if (r.status === 403 && /\/request-blocked$/.test(p?.type ?? "")) return doing + " failed: the request was blocked by the edge security filter.";
+  if (r.status === 403 && (p?.type ?? "").endsWith("/request-blocked"))
+    return doing + " failed: the request was blocked by the edge security filter.";
   if (r.status === 403) return 'This token is valid, but it is not an admin: the admin API needs the "admin" role.';
   if (r.status === 429) {
     const after = r.headers.get("retry-after");
@@ -134,7 +146,8 @@ function clearAlert() {
  */
 function showAlert(message, problem, actions = []) {
   const nodes = alertParagraphs(message, problem);
-  for (const a of actions) nodes.push(h("button", { type: "button", "data-testid": a.testid, onclick: a.run }, [a.label]));
+  for (const a of actions)
+    nodes.push(h("button", { type: "button", "data-testid": a.testid, onclick: a.run }, [a.label]));
   setStatus("");
   ui.alert.replaceChildren(...nodes);
 }
@@ -146,7 +159,8 @@ function showAlert(message, problem, actions = []) {
 function showFailure(r, doing) {
   /** @type {AlertAction[]} */
   const actions = [];
-  if (r.status === 401 || r.status === 403) actions.push({ label: "Sign in with another token", testid: "alert-signin", run: signOut });
+  if (r.status === 401 || r.status === 403)
+    actions.push({ label: "Sign in with another token", testid: "alert-signin", run: signOut });
   showAlert(failureMessage(r, doing), r.problem, actions);
 }
 
@@ -178,7 +192,9 @@ function printJson(value) {
     } else if (isObject(v) && Object.keys(v).length) {
       const keys = Object.keys(v);
       out.push(indent + head + "{");
-      keys.forEach((k, i) => walk(v[k], path + "/" + k, indent + "  ", JSON.stringify(k) + ": ", i < keys.length - 1 ? "," : ""));
+      keys.forEach((k, i) =>
+        walk(v[k], path + "/" + k, indent + "  ", JSON.stringify(k) + ": ", i < keys.length - 1 ? "," : ""),
+      );
       out.push(indent + "}" + tail);
     } else {
       out.push(indent + head + JSON.stringify(v === undefined ? null : v) + tail);
@@ -269,7 +285,10 @@ function getAt(segments) {
 
 /** @param {string} text */
 function parseList(text) {
-  return String(text).split(/[\s,;]+/).filter(Boolean).map((s) => s.toUpperCase());
+  return String(text)
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map((s) => s.toUpperCase());
 }
 /** @param {unknown} v */
 function listText(v) {
@@ -348,7 +367,8 @@ function renderFlags() {
     ui.flagsNote.hidden = false;
     return;
   }
-  for (const [name, value] of Object.entries(flags ?? {})) ui.flagsBody.append(flagRow(name, isObject(value) ? value : {}));
+  for (const [name, value] of Object.entries(flags ?? {}))
+    ui.flagsBody.append(flagRow(name, isObject(value) ? value : {}));
 }
 
 /**
@@ -363,8 +383,11 @@ function flagRow(name, flag) {
   const rolloutSlot = errorSlot(base + "/rollout", "flag-rollout-" + n);
   const countriesSlot = errorSlot(base + "/countries", "flag-countries-" + n);
   const enabled = h("input", {
-    type: "checkbox", id: "flag-enabled-" + n, "data-testid": "flag-" + name + "-enabled",
-    "aria-label": "Flag " + name + " enabled", "aria-describedby": enabledSlot.id,
+    type: "checkbox",
+    id: "flag-enabled-" + n,
+    "data-testid": "flag-" + name + "-enabled",
+    "aria-label": "Flag " + name + " enabled",
+    "aria-describedby": enabledSlot.id,
   });
   enabled.checked = flag.enabled === true;
   enabled.addEventListener("change", () => {
@@ -372,8 +395,14 @@ function flagRow(name, flag) {
     formEdited(enabledSlot.el);
   });
   const rollout = h("input", {
-    type: "number", id: "flag-rollout-" + n, min: 0, max: 100, step: "any",
-    "data-testid": "flag-" + name + "-rollout", "aria-label": "Flag " + name + " rollout percentage", "aria-describedby": rolloutSlot.id,
+    type: "number",
+    id: "flag-rollout-" + n,
+    min: 0,
+    max: 100,
+    step: "any",
+    "data-testid": "flag-" + name + "-rollout",
+    "aria-label": "Flag " + name + " rollout percentage",
+    "aria-describedby": rolloutSlot.id,
   });
   rollout.value = numberText(flag.rollout);
   rollout.addEventListener("input", () => {
@@ -381,8 +410,12 @@ function flagRow(name, flag) {
     formEdited(rolloutSlot.el);
   });
   const countries = h("input", {
-    type: "text", id: "flag-countries-" + n, spellcheck: "false", autocomplete: "off",
-    "data-testid": "flag-" + name + "-countries", "aria-label": "Flag " + name + " countries (empty means all)",
+    type: "text",
+    id: "flag-countries-" + n,
+    spellcheck: "false",
+    autocomplete: "off",
+    "data-testid": "flag-" + name + "-countries",
+    "aria-label": "Flag " + name + " countries (empty means all)",
     "aria-describedby": countriesSlot.id,
   });
   countries.value = listText(flag.countries);
@@ -390,15 +423,22 @@ function flagRow(name, flag) {
     setAt(["flags", name, "countries"], parseList(countries.value));
     formEdited(countriesSlot.el);
   });
-  const remove = h("button", {
-    type: "button", class: "danger", "data-testid": "flag-" + name + "-remove", "aria-label": "Remove flag " + name,
-    onclick: () => {
-      const all = getAt(["flags"]);
-      if (isObject(all)) delete all[name];
-      renderFlags();
-      formEdited(null);
+  const remove = h(
+    "button",
+    {
+      type: "button",
+      class: "danger",
+      "data-testid": "flag-" + name + "-remove",
+      "aria-label": "Remove flag " + name,
+      onclick: () => {
+        const all = getAt(["flags"]);
+        if (isObject(all)) delete all[name];
+        renderFlags();
+        formEdited(null);
+      },
     },
-  }, ["Remove"]);
+    ["Remove"],
+  );
   return h("tr", { "data-flag": name }, [
     h("th", { scope: "row", class: "flags-name" }, [name, rowSlot.el]),
     h("td", {}, [enabled, enabledSlot.el]),
@@ -413,7 +453,8 @@ function addFlag() {
   const name = ui.newFlagName.value.trim();
   clearSlot(slot);
   const flags = getAt(["flags"]);
-  if (flags !== undefined && !isObject(flags)) return addSlotError(slot, '"flags" is not an object: fix it in the JSON first.');
+  if (flags !== undefined && !isObject(flags))
+    return addSlotError(slot, '"flags" is not an object: fix it in the JSON first.');
   if (!FLAG_NAME.test(name)) return addSlotError(slot, "Use 1-64 letters, digits, _ . : or -.");
   if (has(flags, name)) return addSlotError(slot, "A flag with that name already exists.");
   setAt(["flags", name], { enabled: false, rollout: 100, countries: [] });
@@ -524,12 +565,14 @@ function placeError(rawPath, message) {
     if (found) addSlotError(found.slot, path === found.at ? message : path.slice(found.at.length + 1) + ": " + message);
   }
   const line = shown.startsWith("/") ? lineOf(path) : null;
-  ui.rawErrors.append(h("li", { "data-path": shown }, [
-    line ? h("button", { type: "button", class: "link", onclick: () => goToLine(line) }, ["Line " + line]) : "",
-    line ? " " : "",
-    h("code", {}, [shown]),
-    " " + message,
-  ]));
+  ui.rawErrors.append(
+    h("li", { "data-path": shown }, [
+      line ? h("button", { type: "button", class: "link", onclick: () => goToLine(line) }, ["Line " + line]) : "",
+      line ? " " : "",
+      h("code", {}, [shown]),
+      " " + message,
+    ]),
+  );
   ui.rawErrorsBox.hidden = false;
 }
 
@@ -537,10 +580,18 @@ function placeError(rawPath, message) {
 function showValidation(r) {
   const errors = r.problem?.errors ?? [];
   const count = errors.length;
-  showAlert("Not saved: the document is invalid" +
-    (count ? " (" + count + (count === 1 ? " problem" : " problems") + ", shown next to the fields and lines they name)." : "."), r.problem);
+  showAlert(
+    "Not saved: the document is invalid" +
+      (count
+        ? " (" + count + (count === 1 ? " problem" : " problems") + ", shown next to the fields and lines they name)."
+        : "."),
+    r.problem,
+  );
   for (const e of errors) {
-    placeError(isObject(e) && e.path !== undefined ? e.path : "/", isObject(e) && e.message ? String(e.message) : "invalid");
+    placeError(
+      isObject(e) && e.path !== undefined ? e.path : "/",
+      isObject(e) && e.message ? String(e.message) : "invalid",
+    );
   }
   const first = document.querySelector("#form-fields [aria-invalid=true]");
   if (first instanceof HTMLElement) first.focus();
@@ -581,8 +632,17 @@ async function loadConfig() {
   const config = isObject(r.body) ? r.body.config : undefined;
   if (!isObject(config)) {
     return {
-      ok: false, status: r.status, headers: r.headers, body: null,
-      problem: { type: "", title: "Unexpected response", detail: "The config response has no document.", requestId: r.headers.get("x-request-id") || "", errors: [] },
+      ok: false,
+      status: r.status,
+      headers: r.headers,
+      body: null,
+      problem: {
+        type: "",
+        title: "Unexpected response",
+        detail: "The config response has no document.",
+        requestId: r.headers.get("x-request-id") || "",
+        errors: [],
+      },
     };
   }
   // Edits that a reload would replace are set aside, not lost.
@@ -622,7 +682,8 @@ function changeItem(ch) {
   const from = has(c, "from") ? c.from : undefined;
   const to = has(c, "to") ? c.to : undefined;
   return h("li", {}, [
-    h("code", {}, [String(c.path === undefined ? "/" : c.path)]), ": ",
+    h("code", {}, [String(c.path === undefined ? "/" : c.path)]),
+    ": ",
     h("span", { class: "from mono", title: from === undefined ? "" : JSON.stringify(from) }, [formatValue(from)]),
     " → ",
     h("span", { class: "to mono", title: to === undefined ? "" : JSON.stringify(to) }, [formatValue(to)]),
@@ -654,11 +715,17 @@ function renderHistory(list, append) {
         isCurrent ? h("span", { class: "badge" }, ["current"]) : "",
         " ",
         h("span", { class: "meta" }, [
-          "by ", h("span", { "data-testid": "history-author" }, [String(entry.author === undefined ? "unknown" : entry.author)]),
-          " · ", h("time", { datetime: String(entry.at), title: String(entry.at) }, [formatTime(entry.at)]),
+          "by ",
+          h("span", { "data-testid": "history-author" }, [
+            String(entry.author === undefined ? "unknown" : entry.author),
+          ]),
+          " · ",
+          h("time", { datetime: String(entry.at), title: String(entry.at) }, [formatTime(entry.at)]),
         ]),
       ]),
-      h("p", { class: "reason" }, [entry.reason ? "Reason: " + entry.reason : h("span", { class: "hint" }, ["No reason given"])]),
+      h("p", { class: "reason" }, [
+        entry.reason ? "Reason: " + entry.reason : h("span", { class: "hint" }, ["No reason given"]),
+      ]),
       changeItems.length
         ? h("ul", { class: "changes", "aria-label": "Changes in version " + version }, changeItems)
         : h("p", { class: "hint" }, ["No changes listed."]),
@@ -671,16 +738,44 @@ function renderHistory(list, append) {
 /** @param {Version} version */
 function rollbackControl(version) {
   const box = h("div", {});
-  const start = h("button", { type: "button", "data-testid": "rollback-" + version }, ["Roll back to version " + version + "…"]);
+  const start = h("button", { type: "button", "data-testid": "rollback-" + version }, [
+    "Roll back to version " + version + "…",
+  ]);
   start.addEventListener("click", () => {
     if (state.pendingConfirm) state.pendingConfirm();
     const confirmBox = h("div", { class: "confirm", role: "group", "aria-label": "Confirm roll back" }, [
-      h("p", {}, ["Make a new version with the content of version " + version + "?" +
-        (isDirty() ? " Your unsaved edits will be set aside." : "")]),
+      h("p", {}, [
+        "Make a new version with the content of version " +
+          version +
+          "?" +
+          (isDirty() ? " Your unsaved edits will be set aside." : ""),
+      ]),
       h("div", { class: "row" }, [
-        h("button", { type: "button", class: "primary", "data-testid": "rollback-confirm", onclick: () => { cancel(); rollback(version); } },
-          ["Roll back to version " + version]),
-        h("button", { type: "button", "data-testid": "rollback-cancel", onclick: () => { cancel(); start.focus(); } }, ["Cancel"]),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "primary",
+            "data-testid": "rollback-confirm",
+            onclick: () => {
+              cancel();
+              void rollback(version);
+            },
+          },
+          ["Roll back to version " + version],
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            "data-testid": "rollback-cancel",
+            onclick: () => {
+              cancel();
+              start.focus();
+            },
+          },
+          ["Cancel"],
+        ),
       ]),
     ]);
     function cancel() {
@@ -762,8 +857,11 @@ async function signIn(pasted) {
     }
     showView(false);
     // Anything but a rejected token (server down, 503, …) may pass: offer the same token again.
-    showAlert(failureMessage(r, "Loading the config"), r.problem,
-      rejected ? [] : [{ label: "Try again", testid: "alert-retry", run: () => signIn(pasted) }]);
+    showAlert(
+      failureMessage(r, "Loading the config"),
+      r.problem,
+      rejected ? [] : [{ label: "Try again", testid: "alert-retry", run: () => void signIn(pasted) }],
+    );
     ui.token.focus();
     return;
   }
@@ -851,11 +949,16 @@ async function save(event) {
  */
 function showConflict(r, outcome) {
   const current = versionFromEtag(r.headers.get("etag"));
-  showAlert(outcome + ": someone else changed the config since you loaded version " + state.version +
-    (current !== null ? " (it is now version " + current + ")" : "") +
-    ". Reload to see their change" + (isDirty() ? "; your edits will be set aside so you can re-apply them." : "."),
-  r.problem,
-  [{ label: "Reload the latest version", testid: "reload-latest", run: reload }]);
+  showAlert(
+    outcome +
+      ": someone else changed the config since you loaded version " +
+      state.version +
+      (current !== null ? " (it is now version " + current + ")" : "") +
+      ". Reload to see their change" +
+      (isDirty() ? "; your edits will be set aside so you can re-apply them." : "."),
+    r.problem,
+    [{ label: "Reload the latest version", testid: "reload-latest", run: () => void reload() }],
+  );
 }
 
 /** @param {Version} version */
@@ -925,13 +1028,13 @@ function init() {
       ui.token.focus();
       return;
     }
-    signIn(pasted);
+    void signIn(pasted);
   });
   $("signout").addEventListener("click", signOut);
-  ui.reload.addEventListener("click", reload);
-  ui.historyReload.addEventListener("click", () => reloadHistory(false));
-  ui.historyMore.addEventListener("click", () => reloadHistory(true));
-  $("editor").addEventListener("submit", save);
+  ui.reload.addEventListener("click", () => void reload());
+  ui.historyReload.addEventListener("click", () => void reloadHistory(false));
+  ui.historyMore.addEventListener("click", () => void reloadHistory(true));
+  $("editor").addEventListener("submit", (e) => void save(e));
   ui.raw.addEventListener("input", () => {
     clearErrors();
     onRawInput();
@@ -963,7 +1066,7 @@ function init() {
   });
 
   const stored = token.read();
-  if (stored) signIn(stored);
+  if (stored) void signIn(stored);
   else showView(false);
 }
 

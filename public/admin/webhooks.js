@@ -35,9 +35,11 @@ const DELIVERIES_SHOWN = 20;
  */
 
 /** @param {unknown} v @returns {v is Subscription} */
-const isSubscription = (v) => isObject(v) && typeof v.id === "string" && typeof v.url === "string" && Array.isArray(v.events);
+const isSubscription = (v) =>
+  isObject(v) && typeof v.id === "string" && typeof v.url === "string" && Array.isArray(v.events);
 /** @param {unknown} v @returns {v is Delivery} */
-const isDelivery = (v) => isObject(v) && typeof v.id === "string" && typeof v.status === "string" && typeof v.attempts === "number";
+const isDelivery = (v) =>
+  isObject(v) && typeof v.id === "string" && typeof v.status === "string" && typeof v.attempts === "number";
 
 /** @param {string | null} at */
 function when(at) {
@@ -78,26 +80,45 @@ export function webhooksSection(token) {
   /** @param {Subscription} s */
   function row(s) {
     const status = h("span", { class: `badge status-${s.status}`, "data-testid": "webhook-status" }, [s.status]);
-    return h("tr", { "data-testid": "webhook-row", "data-id": s.id, class: s.id === selected ? "selected" : undefined }, [
-      h("td", { class: "wh-url" }, [h("code", {}, [s.url]), s.description ? h("div", { class: "hint" }, [s.description]) : null]),
-      h("td", {}, [s.events.join(", "), s.rooms.length ? h("div", { class: "hint" }, ["rooms: " + s.rooms.join(", ")]) : null]),
-      h("td", {}, [status, s.statusReason ? h("div", { class: "hint" }, [s.statusReason]) : null]),
-      h("td", {}, [String(s.consecutiveFailures)]),
-      h("td", {}, [
-        h("button", { type: "button", "data-testid": "webhook-deliveries", onclick: () => void showDeliveries(s) }, ["Deliveries"]),
-      ]),
-    ]);
+    return h(
+      "tr",
+      { "data-testid": "webhook-row", "data-id": s.id, class: s.id === selected ? "selected" : undefined },
+      [
+        h("td", { class: "wh-url" }, [
+          h("code", {}, [s.url]),
+          s.description ? h("div", { class: "hint" }, [s.description]) : null,
+        ]),
+        h("td", {}, [
+          s.events.join(", "),
+          s.rooms.length ? h("div", { class: "hint" }, ["rooms: " + s.rooms.join(", ")]) : null,
+        ]),
+        h("td", {}, [status, s.statusReason ? h("div", { class: "hint" }, [s.statusReason]) : null]),
+        h("td", {}, [String(s.consecutiveFailures)]),
+        h("td", {}, [
+          h("button", { type: "button", "data-testid": "webhook-deliveries", onclick: () => void showDeliveries(s) }, [
+            "Deliveries",
+          ]),
+        ]),
+      ],
+    );
   }
 
   /** @param {Subscription} sub @param {Delivery} d */
   function deliveryRow(sub, d) {
-    const replay = h("button", { type: "button", "data-testid": "delivery-replay", onclick: () => void replayDelivery(sub, d, replay) }, ["Replay"]);
+    const replay = h(
+      "button",
+      { type: "button", "data-testid": "delivery-replay", onclick: () => void replayDelivery(sub, d, replay) },
+      ["Replay"],
+    );
     return h("tr", { "data-testid": "delivery-row", "data-id": d.id }, [
       h("td", {}, [when(d.createdAt)]),
       h("td", {}, [d.eventType]),
       h("td", {}, [h("span", { class: `badge delivery-${d.status}`, "data-testid": "delivery-status" }, [d.status])]),
       h("td", { "data-testid": "delivery-attempts" }, [String(d.attempts)]),
-      h("td", {}, [d.lastStatusCode === null ? "—" : String(d.lastStatusCode), d.lastError ? h("div", { class: "hint" }, [d.lastError]) : null]),
+      h("td", {}, [
+        d.lastStatusCode === null ? "—" : String(d.lastStatusCode),
+        d.lastError ? h("div", { class: "hint" }, [d.lastError]) : null,
+      ]),
       h("td", {}, [when(d.lastAttemptAt)]),
       h("td", {}, [sub.status === "disabled" ? h("span", { class: "hint" }, ["resume first"]) : replay]),
     ]);
@@ -134,8 +155,11 @@ export function webhooksSection(token) {
   /** @param {Subscription} sub */
   async function showDeliveries(sub) {
     selected = sub.id;
-    for (const tr of ui.list.querySelectorAll("tr")) tr.classList.toggle("selected", tr.getAttribute("data-id") === sub.id);
-    const r = await api("GET", `${WEBHOOKS_URL}/${encodeURIComponent(sub.id)}/deliveries?limit=${DELIVERIES_SHOWN}`, { token: token() });
+    for (const tr of ui.list.querySelectorAll("tr"))
+      tr.classList.toggle("selected", tr.getAttribute("data-id") === sub.id);
+    const r = await api("GET", `${WEBHOOKS_URL}/${encodeURIComponent(sub.id)}/deliveries?limit=${DELIVERIES_SHOWN}`, {
+      token: token(),
+    });
     if (!r.ok || !Array.isArray(r.body)) {
       fail("Loading the deliveries failed.", r);
       return;
@@ -151,7 +175,11 @@ export function webhooksSection(token) {
   async function replayDelivery(sub, d, button) {
     button.disabled = true;
     clearAlert();
-    const r = await api("POST", `${WEBHOOKS_URL}/${encodeURIComponent(sub.id)}/deliveries/${encodeURIComponent(d.id)}/replay`, { token: token() });
+    const r = await api(
+      "POST",
+      `${WEBHOOKS_URL}/${encodeURIComponent(sub.id)}/deliveries/${encodeURIComponent(d.id)}/replay`,
+      { token: token() },
+    );
     if (!r.ok) {
       button.disabled = false;
       fail("The replay was refused.", r);

@@ -34,26 +34,34 @@ function requestOf(form) {
   return { url: path + (query.size ? "?" + query : ""), init };
 }
 
+/**
+ * Sends the form's request and prints the answer (or the network error) under the form.
+ * @param {HTMLFormElement} form
+ */
+async function send(form) {
+  const out = form.querySelector(".result");
+  if (!(out instanceof HTMLElement)) return;
+  const { url, init } = requestOf(form);
+  out.hidden = false;
+  out.textContent = "…";
+  try {
+    const res = await fetch(url, init);
+    let text = await res.text();
+    try {
+      text = JSON.stringify(JSON.parse(text), null, 2);
+    } catch {
+      // Not JSON: shown as it came.
+    }
+    out.textContent = res.status + " " + res.statusText + "\n" + text;
+  } catch (e) {
+    out.textContent = errorText(e);
+  }
+}
+
 for (const form of document.querySelectorAll("form.try")) {
   if (!(form instanceof HTMLFormElement)) continue;
-  form.addEventListener("submit", async (event) => {
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const out = form.querySelector(".result");
-    if (!(out instanceof HTMLElement)) return;
-    const { url, init } = requestOf(form);
-    out.hidden = false;
-    out.textContent = "…";
-    try {
-      const res = await fetch(url, init);
-      let text = await res.text();
-      try {
-        text = JSON.stringify(JSON.parse(text), null, 2);
-      } catch {
-        // Not JSON: shown as it came.
-      }
-      out.textContent = res.status + " " + res.statusText + "\n" + text;
-    } catch (e) {
-      out.textContent = errorText(e);
-    }
+    void send(form);
   });
 }

@@ -324,7 +324,7 @@ function scheduleReconnect(why) {
   if (why) showNotice(why);
   state.reconnectTimer = setTimeout(() => {
     state.reconnectTimer = undefined;
-    join();
+    void join();
   }, delay);
 }
 
@@ -371,13 +371,20 @@ function onFrame(ws, data) {
   // The room speaks src/lib/rooms/protocol.ts; a type this page does not know is ignored.
   const frame = /** @type {ServerFrame} */ (/** @type {unknown} */ (parsed));
   switch (frame.type) {
-    case "welcome": return onWelcome(ws, frame);
-    case "msg": return onMessage(frame);
-    case "ack": return onAck(frame);
-    case "error": return onError(frame);
-    case "presence": return onPresence(frame);
-    case "reset": return onReset(frame);
-    case "ephemeral": return onEphemeral(frame);
+    case "welcome":
+      return onWelcome(ws, frame);
+    case "msg":
+      return onMessage(frame);
+    case "ack":
+      return onAck(frame);
+    case "error":
+      return onError(frame);
+    case "presence":
+      return onPresence(frame);
+    case "reset":
+      return onReset(frame);
+    case "ephemeral":
+      return onEphemeral(frame);
   }
 }
 
@@ -481,10 +488,13 @@ function onEphemeral(f) {
   if (f.event !== "typing" || !f.from || isMe(f.from)) return;
   const who = nameOf(f.from);
   clearTimeout(state.typing.get(who));
-  state.typing.set(who, setTimeout(() => {
-    state.typing.delete(who);
-    renderTyping();
-  }, TYPING_SHOW_MS));
+  state.typing.set(
+    who,
+    setTimeout(() => {
+      state.typing.delete(who);
+      renderTyping();
+    }, TYPING_SHOW_MS),
+  );
   renderTyping();
 }
 
@@ -527,7 +537,11 @@ function appendMessage(li) {
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const firstPending = list.querySelector("li.pending");
   list.insertBefore(li, firstPending);
-  while (list.children.length > MAX_SHOWN && list.firstElementChild && !list.firstElementChild.classList.contains("pending")) {
+  while (
+    list.children.length > MAX_SHOWN &&
+    list.firstElementChild &&
+    !list.firstElementChild.classList.contains("pending")
+  ) {
     list.firstElementChild.remove();
   }
   if (atBottom || li.classList.contains("mine") || li.classList.contains("pending")) list.scrollTop = list.scrollHeight;
@@ -536,8 +550,11 @@ function appendMessage(li) {
 function renderPresence() {
   const names = Array.from(state.members.keys()).sort();
   $("online").textContent = String(names.length);
-  $("presence").replaceChildren(...names.map((name) =>
-    h("li", { "data-testid": "member" }, [name, name === myName() ? h("span", { class: "you" }, ["(you)"]) : null])));
+  $("presence").replaceChildren(
+    ...names.map((name) =>
+      h("li", { "data-testid": "member" }, [name, name === myName() ? h("span", { class: "you" }, ["(you)"]) : null]),
+    ),
+  );
 }
 
 /**
@@ -568,7 +585,14 @@ function renderTyping() {
 function publish(text) {
   state.ref += 1;
   /** @type {PublishFrame} */
-  const frame = { v: 1, type: "publish", ref: state.ref, clientMsgId: crypto.randomUUID(), event: "chat", data: { text } };
+  const frame = {
+    v: 1,
+    type: "publish",
+    ref: state.ref,
+    clientMsgId: crypto.randomUUID(),
+    event: "chat",
+    data: { text },
+  };
   const li = h("li", { class: "pending mine", "data-testid": "pending" }, [
     h("span", { class: "meta" }, ["sending…"]),
     h("span", { class: "author" }, [myName()]),
@@ -587,7 +611,7 @@ function start(pasted) {
   state.userId = typeof claims.sub === "string" ? claims.sub : null;
   state.tenant = typeof claims.tenant === "string" ? claims.tenant : state.userId;
   state.attempt = 0;
-  join();
+  void join();
 }
 
 function init() {
@@ -635,7 +659,7 @@ function init() {
   window.addEventListener("online", () => {
     if (!state.stopped && !state.ws) {
       state.attempt = 0;
-      join();
+      void join();
     }
   });
 

@@ -136,7 +136,10 @@ export function tokenStore(key) {
  * @returns {string}
  */
 export function cleanToken(text) {
-  return String(text || "").trim().replace(/^bearer\s+/i, "").replace(/\s+/g, "");
+  return String(text || "")
+    .trim()
+    .replace(/^bearer\s+/i, "")
+    .replace(/\s+/g, "");
 }
 
 /**
@@ -187,7 +190,13 @@ export async function api(method, url, options = {}) {
       status: 0,
       headers: new Headers(),
       body: null,
-      problem: { type: "", title: "Network error", detail: `Could not reach the server (${errorText(e)}).`, requestId: "", errors: [] },
+      problem: {
+        type: "",
+        title: "Network error",
+        detail: `Could not reach the server (${errorText(e)}).`,
+        requestId: "",
+        errors: [],
+      },
     };
   }
   let text = "";
@@ -203,7 +212,13 @@ export async function api(method, url, options = {}) {
   } catch {
     body = null;
   }
-  return { ok: res.ok, status: res.status, headers: res.headers, body, problem: res.ok ? null : problemOf(res, body, text) };
+  return {
+    ok: res.ok,
+    status: res.status,
+    headers: res.headers,
+    body,
+    problem: res.ok ? null : problemOf(res, body, text),
+  };
 }
 
 /**
@@ -232,9 +247,15 @@ function problemOf(res, body, text) {
  */
 export function alertParagraphs(message, problem) {
   const nodes = [h("p", { "data-testid": "alert-message" }, [message])];
-  if (problem?.detail && problem.detail !== message) nodes.push(h("p", { "data-testid": "alert-detail" }, [problem.detail]));
+  if (problem?.detail && problem.detail !== message)
+    nodes.push(h("p", { "data-testid": "alert-detail" }, [problem.detail]));
   if (problem?.requestId) {
-    nodes.push(h("p", { class: "hint" }, ["Request id: ", h("code", { "data-testid": "alert-request-id" }, [problem.requestId])]));
+    nodes.push(
+      h("p", { class: "hint" }, [
+        "Request id: ",
+        h("code", { "data-testid": "alert-request-id" }, [problem.requestId]),
+      ]),
+    );
   }
   return nodes;
 }

@@ -28,6 +28,11 @@ export function createServices(s: Settings, { traceparent, dbFetch }: ServiceOpt
   return {
     db: lazyDatabase(() => createDatabase({ url: s.LIBSQL_URL, authToken: s.LIBSQL_AUTH_TOKEN, fetch: dbFetch })),
     redis: sharedRedis(s.UPSTASH_REDIS_REST_URL, s.UPSTASH_REDIS_REST_TOKEN),
-    origin: createOriginClient({ baseUrl: s.ORIGIN_AI_URL, apiKey: s.ORIGIN_AI_KEY, model: s.ORIGIN_AI_MODEL, traceparent }),
+    origin: createOriginClient({
+      baseUrl: s.ORIGIN_AI_URL,
+      apiKey: s.ORIGIN_AI_KEY,
+      model: s.ORIGIN_AI_MODEL,
+      traceparent,
+    }),
   };
 }

@@ -30,7 +30,16 @@ export function maintenance(): MiddlewareHandler<AppEnv> {
   };
 }
 
-const EXPOSED_HEADERS = ["x-request-id", "x-config-version", "etag", "retry-after", "ratelimit", "ratelimit-policy", "server-timing", "x-cache"];
+const EXPOSED_HEADERS = [
+  "x-request-id",
+  "x-config-version",
+  "etag",
+  "retry-after",
+  "ratelimit",
+  "ratelimit-policy",
+  "server-timing",
+  "x-cache",
+];
 const ALLOWED_HEADERS = ["authorization", "content-type", "if-match", "x-change-reason", "x-request-id", "traceparent"];
 
 export function cors(): MiddlewareHandler<AppEnv> {
@@ -55,7 +64,10 @@ export function flags(): MiddlewareHandler<AppEnv> {
     const visitor = c.get("visitor");
     c.set(
       "flags",
-      featureFlags(c.get("config").flags, () => ({ id: c.get("principal")?.sub ?? visitor.ip ?? "anonymous", country: visitor.country })),
+      featureFlags(c.get("config").flags, () => ({
+        id: c.get("principal")?.sub ?? visitor.ip ?? "anonymous",
+        country: visitor.country,
+      })),
     );
     await next();
   };

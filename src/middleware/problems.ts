@@ -51,8 +51,18 @@ export function validationHook(
   c: Context<AppEnv>,
 ): Response | undefined {
   if (result.success) return undefined;
-  const errors: ValidationIssue[] = result.error.issues.map((i) => ({ path: issuePath(result.target, i.path), message: i.message }));
+  const errors: ValidationIssue[] = result.error.issues.map((i) => ({
+    path: issuePath(result.target, i.path),
+    message: i.message,
+  }));
   const first = errors[0];
-  const detail = first ? `${first.path}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}` : "Invalid input.";
-  return problemResponse(c, result.target === "json" || result.target === "form" ? "validation-failed" : "bad-request", detail, { errors });
+  const detail = first
+    ? `${first.path}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`
+    : "Invalid input.";
+  return problemResponse(
+    c,
+    result.target === "json" || result.target === "form" ? "validation-failed" : "bad-request",
+    detail,
+    { errors },
+  );
 }

@@ -112,11 +112,19 @@ async function check(c: Context<AppEnv>, policy: RateLimitPolicy): Promise<Outco
     if (policy.reserve > 1) {
       const local = admitLocally(key, policy.windowSeconds);
       if (local) return { policy, ...local };
-      const r = await withTimeout(admitReserved(redis, ephemeralCache, key, policy), policy.timeoutMs, "rate limiter timed out");
+      const r = await withTimeout(
+        admitReserved(redis, ephemeralCache, key, policy),
+        policy.timeoutMs,
+        "rate limiter timed out",
+      );
       return { policy, ...r };
     }
     // The limiter adds its prefix to the subject itself.
-    const r = await withTimeout(limiterFor(redis, policy, prefix).limit(key.slice(prefix.length + 1)), policy.timeoutMs, "rate limiter timed out");
+    const r = await withTimeout(
+      limiterFor(redis, policy, prefix).limit(key.slice(prefix.length + 1)),
+      policy.timeoutMs,
+      "rate limiter timed out",
+    );
     if (policy.analytics) await inBackground(c, r.pending);
     return { policy, success: r.success, remaining: r.remaining, resetMs: r.reset };
   } catch {
@@ -129,7 +137,11 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     // `c.get`, not `c.var`: every `c.var` read copies all variables into a new object.
     const rateLimits = c.get("config").rateLimits;
     if (rateLimits.length === 0) return next();
-    const policies = policiesFor(rateLimits, { path: c.req.path, method: c.req.method, country: c.get("visitor").country });
+    const policies = policiesFor(rateLimits, {
+      path: c.req.path,
+      method: c.req.method,
+      country: c.get("visitor").country,
+    });
     if (policies.length === 0) return next();
     const t0 = performance.now();
     const outcomes = await Promise.all(policies.map((p) => check(c, p)));
@@ -144,7 +156,8 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     for (const o of healthy) {
       if (!o.success) {
         if (!denied || o.resetMs > denied.resetMs) denied = o;
-      } else if (!strictest || o.remaining / o.policy.limit < strictest.remaining / strictest.policy.limit) strictest = o;
+      } else if (!strictest || o.remaining / o.policy.limit < strictest.remaining / strictest.policy.limit)
+        strictest = o;
     }
     // The strictest: a denial first, else the policy with the fewest requests left.
     strictest = denied ?? strictest;
@@ -160,8 +173,14 @@ export function rateLimit(): MiddlewareHandler<AppEnv> {
     if (anyFailed) logged.redisError = true;
     c.get("log").ratelimit = logged;
 
-    const policyValue = outcomes.length === 1 ? policyHeader(outcomes[0]!.policy) : outcomes.map((o) => policyHeader(o.policy)).join(", ");
-    const stateValue = healthy.length === 0 ? undefined : healthy.map((o) => stateHeader(o.policy, o.remaining, resetSeconds(o))).join(", ");
+    const policyValue =
+      outcomes.length === 1
+        ? policyHeader(outcomes[0]!.policy)
+        : outcomes.map((o) => policyHeader(o.policy)).join(", ");
+    const stateValue =
+      healthy.length === 0
+        ? undefined
+        : healthy.map((o) => stateHeader(o.policy, o.remaining, resetSeconds(o))).join(", ");
 
     if (denied || closedFailure) {
       const headers: Record<string, string> = { "ratelimit-policy": policyValue };

@@ -49,7 +49,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     if (requestId === undefined) {
       const incoming = headers.get(REQUEST_ID_HEADER);
       requestId =
-        !incoming || incoming.length > REQUEST_ID_MAX_LENGTH || REQUEST_ID_INVALID.test(incoming) ? crypto.randomUUID() : incoming;
+        !incoming || incoming.length > REQUEST_ID_MAX_LENGTH || REQUEST_ID_INVALID.test(incoming)
+          ? crypto.randomUUID()
+          : incoming;
       c.set("requestId", requestId);
       c.header(REQUEST_ID_HEADER, requestId);
     }

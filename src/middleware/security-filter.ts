@@ -59,7 +59,11 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
     const raw = c.req.raw;
     let body: string | null = null;
     let bodyTruncated = false;
-    if (raw.body !== null && bodyKind(raw.headers.get("content-type")) !== null && !isAllowlisted(security, visitor.ip)) {
+    if (
+      raw.body !== null &&
+      bodyKind(raw.headers.get("content-type")) !== null &&
+      !isAllowlisted(security, visitor.ip)
+    ) {
       const budget = Math.min(security.inspectBodyBytes, security.maxBodyBytes);
       if (budget === 0) bodyTruncated = true;
       else {
@@ -69,7 +73,14 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
       }
     }
     const decision = evaluateRequest(
-      { method: raw.method, url: raw.url, headers: raw.headers, visitor: { ip: visitor.ip, country: visitor.country, asn: visitor.asn }, body, bodyTruncated },
+      {
+        method: raw.method,
+        url: raw.url,
+        headers: raw.headers,
+        visitor: { ip: visitor.ip, country: visitor.country, asn: visitor.asn },
+        body,
+        bodyTruncated,
+      },
       security,
     );
     c.get("log").waf = logFields(decision);

@@ -16,8 +16,28 @@ export * from "../../node_modules/zod/v4/classic/errors.js";
 export * from "../../node_modules/zod/v4/classic/parse.js";
 export * from "../../node_modules/zod/v4/classic/compat.js";
 export {
-  globalRegistry, registry, config, memoizer, $output, $input, $brand, clone, regexes, treeifyError, prettifyError, formatError,
-  flattenError, TimePrecision, util, NEVER, INVALID, toZod, compile, withParser, ZodCompileAsyncError, ZodCompileUnsupportedError,
+  globalRegistry,
+  registry,
+  config,
+  memoizer,
+  $output,
+  $input,
+  $brand,
+  clone,
+  regexes,
+  treeifyError,
+  prettifyError,
+  formatError,
+  flattenError,
+  TimePrecision,
+  util,
+  NEVER,
+  INVALID,
+  toZod,
+  compile,
+  withParser,
+  ZodCompileAsyncError,
+  ZodCompileUnsupportedError,
   getDiscriminatedOption,
 } from "../../node_modules/zod/v4/core/index.js";
 // `toJSONSchema` / `fromJSONSchema` are left out: the OpenAPI document is built by

@@ -54,10 +54,16 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
 
   const currentConfig = async () => (await api("GET", "/v1/admin/config")) as VersionedConfig;
 
-  async function writeConfig(mutate: (config: VersionedConfig["config"]) => void, reason = "set up by the browser test"): Promise<VersionedConfig> {
+  async function writeConfig(
+    mutate: (config: VersionedConfig["config"]) => void,
+    reason = "set up by the browser test",
+  ): Promise<VersionedConfig> {
     const { version, config } = await currentConfig();
     mutate(config);
-    await api("PUT", "/v1/admin/config", { body: config, headers: { "if-match": `"${version}"`, "x-change-reason": reason } });
+    await api("PUT", "/v1/admin/config", {
+      body: config,
+      headers: { "if-match": `"${version}"`, "x-change-reason": reason },
+    });
     return currentConfig();
   }
 
@@ -159,7 +165,9 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
     const afterRollback = await currentConfig();
     expect(afterRollback.version).toBe(rolledBack);
     expect(afterRollback.config).toEqual(before.config);
-    await expect.poll(() => page.getByTestId("history-entry").first().getAttribute("data-version"), UI_TIMEOUT).toBe(String(rolledBack));
+    await expect
+      .poll(() => page.getByTestId("history-entry").first().getAttribute("data-version"), UI_TIMEOUT)
+      .toBe(String(rolledBack));
 
     // Sign out forgets the token.
     await page.getByTestId("signout").click();
@@ -242,8 +250,13 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
       const written = await writeConfig((config) => {
         config.maintenance.message = `webhooks section ${path}`;
       }, "webhook section test");
-      const received = async () => (await (await fetch(`${worker.webhookReceiverUrl}/__dev/received?path=${encodeURIComponent(path)}`)).json()) as Array<{ id: string; body: { data: { version: number } } }>;
-      await expect.poll(async () => (await received()).some((r) => r.body.data.version === written.version), UI_TIMEOUT).toBe(true);
+      const received = async () =>
+        (await (
+          await fetch(`${worker.webhookReceiverUrl}/__dev/received?path=${encodeURIComponent(path)}`)
+        ).json()) as Array<{ id: string; body: { data: { version: number } } }>;
+      await expect
+        .poll(async () => (await received()).some((r) => r.body.data.version === written.version), UI_TIMEOUT)
+        .toBe(true);
 
       const page = await openPage();
       await signIn(page, adminToken);
@@ -263,7 +276,13 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
       await delivery.getByTestId("delivery-replay").click();
       await expect.poll(async () => (await received()).filter((r) => r.id === deliveryId).length, UI_TIMEOUT).toBe(2);
       await expect
-        .poll(async () => page.locator(`[data-testid="delivery-row"][data-id="${deliveryId}"] [data-testid="delivery-attempts"]`).textContent(), UI_TIMEOUT)
+        .poll(
+          async () =>
+            page
+              .locator(`[data-testid="delivery-row"][data-id="${deliveryId}"] [data-testid="delivery-attempts"]`)
+              .textContent(),
+          UI_TIMEOUT,
+        )
         .toBe("2");
     } finally {
       await api("DELETE", `/v1/admin/webhooks/${sub.id}`).catch(() => undefined);

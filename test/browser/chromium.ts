@@ -8,8 +8,7 @@ import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type 
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
-export const NO_CHROMIUM_MESSAGE =
-  `browser tests skipped: no Chromium at ${CHROMIUM_PATH} (Debian/Ubuntu: apt-get install -y chromium; or set CHROMIUM_PATH)`;
+export const NO_CHROMIUM_MESSAGE = `browser tests skipped: no Chromium at ${CHROMIUM_PATH} (Debian/Ubuntu: apt-get install -y chromium; or set CHROMIUM_PATH)`;
 
 if (!HAS_CHROMIUM) console.warn(NO_CHROMIUM_MESSAGE);
 
@@ -38,7 +37,10 @@ export function watchPageErrors(page: Page): () => string[] {
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   page.on("console", (msg: ConsoleMessage) => {
     // The browser logs every non-2xx fetch as a console error; the tests provoke 4xx on purpose.
-    if (msg.type() === "error" && !/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) {
+    if (
+      msg.type() === "error" &&
+      !/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())
+    ) {
       problems.push(`console.error: ${msg.text()}`);
     }
   });

@@ -38,7 +38,12 @@ describe.skipIf(!HAS_CHROMIUM)("/docs in Chromium against wrangler dev", () => {
     expect(res?.status()).toBe(200);
     expect(await res?.headerValue("content-security-policy")).toBe(PAGE_CSP);
     // The stylesheet applied (an inline one would be refused by the CSP).
-    await expect(page.locator(".op").first().evaluate((el) => getComputedStyle(el).borderTopStyle)).resolves.toBe("solid");
+    await expect(
+      page
+        .locator(".op")
+        .first()
+        .evaluate((el) => getComputedStyle(el).borderTopStyle),
+    ).resolves.toBe("solid");
 
     await page.locator("#token").fill(`Bearer ${await worker.token({ sub: "docs-reader", roles: [] })}`);
     const me = page.locator('form.try[data-method="GET"][data-path="/v1/me"]');

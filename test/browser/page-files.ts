@@ -24,7 +24,10 @@ export function moduleSyntaxErrors(source: string): string[] {
  * Fetches each `[path, type]` from `base` and expects a 200 of that type with the page headers
  * (scripts must parse as modules); returns the bodies by path.
  */
-export async function expectPageFiles(base: string, files: ReadonlyArray<readonly [path: string, type: string]>): Promise<Record<string, string>> {
+export async function expectPageFiles(
+  base: string,
+  files: ReadonlyArray<readonly [path: string, type: string]>,
+): Promise<Record<string, string>> {
   const bodies: Record<string, string> = {};
   for (const [path, type] of files) {
     const res = await fetch(`${base}${path}`);

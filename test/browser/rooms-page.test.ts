@@ -85,7 +85,10 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     // While the network is cut, failed requests and sockets are expected; anything else is a bug.
     const expected = networkWasCut ? /net::ERR_[A-Z_]+|WebSocket connection to .* failed/ : /^$/;
     networkWasCut = false;
-    expect(found.filter((p) => !expected.test(p)), "errors in the page").toEqual([]);
+    expect(
+      found.filter((p) => !expected.test(p)),
+      "errors in the page",
+    ).toEqual([]);
   });
 
   const newRoom = (prefix = "page") => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
@@ -126,10 +129,16 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
 
   const shownSeqs = (page: Page) =>
     page.getByTestId("message").evaluateAll((items) => items.map((li) => Number(li.getAttribute("data-seq"))));
-  const shownTexts = (page: Page) => page.getByTestId("message").locator('[data-testid="message-text"]').allTextContents();
+  const shownTexts = (page: Page) =>
+    page.getByTestId("message").locator('[data-testid="message-text"]').allTextContents();
   const members = (page: Page) => page.getByTestId("member").allTextContents();
 
-  async function publish(room: string, sub: string, text: string, extra: { tenant?: string; roles?: string[] } = {}): Promise<string> {
+  async function publish(
+    room: string,
+    sub: string,
+    text: string,
+    extra: { tenant?: string; roles?: string[] } = {},
+  ): Promise<string> {
     const res = await fetch(`${worker.url}/v1/rooms/${room}/messages`, {
       method: "POST",
       headers: { authorization: `Bearer ${await tokenFor(sub, extra)}`, "content-type": "application/json" },
@@ -220,7 +229,9 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
 
     await expect.poll(() => page.getByTestId("conn").getAttribute("data-state"), UI_TIMEOUT).toBe("live");
     await publish(room, "carol", "six");
-    await expect.poll(() => shownTexts(page), UI_TIMEOUT).toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
+    await expect
+      .poll(() => shownTexts(page), UI_TIMEOUT)
+      .toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
     await expect.poll(() => shownSeqs(page), UI_TIMEOUT).toEqual([1, 2, 3, 4, 5, 6, 7]);
     await expect(page.getByTestId("pending").count()).resolves.toBe(0);
     // Every reconnection asked for a new ticket: each is single use.
@@ -233,7 +244,15 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
       headers: { authorization: `Bearer ${await tokenFor("dave")}` },
     });
     const body = (await history.json()) as { messages: Array<{ data: { text: string } }> };
-    expect(body.messages.map((m) => m.data.text)).toEqual(["one", "two", "three", "four", "five", "typed offline", "six"]);
+    expect(body.messages.map((m) => m.data.text)).toEqual([
+      "one",
+      "two",
+      "three",
+      "four",
+      "five",
+      "typed offline",
+      "six",
+    ]);
   });
 
   test("an invalid token, and a token that expires while connected, send you back to the token form with a reason", async () => {
@@ -278,7 +297,9 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     const closed = await openPage(`/rooms/staff${run}-1`);
     await closed.getByTestId("token-input").fill(await tokenFor("rick"));
     await closed.getByTestId("join").click();
-    await expect.poll(() => closed.getByTestId("alert").textContent(), UI_TIMEOUT).toContain("Your roles may not read this room");
+    await expect
+      .poll(() => closed.getByTestId("alert").textContent(), UI_TIMEOUT)
+      .toContain("Your roles may not read this room");
 
     // Shared: two tenants in one room, each person shown with their tenant.
     const a = await openPage(`/rooms/lobby${run}`);
@@ -291,6 +312,8 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     await g.getByTestId("send").click();
     await expect.poll(() => shownTexts(a), UI_TIMEOUT).toEqual(["hello from globex"]);
     await expect(a.getByTestId("author").allTextContents()).resolves.toEqual(["sam@globex"]);
-    await expect(a.getByTestId("message").evaluateAll((items) => items.map((li) => li.classList.contains("mine")))).resolves.toEqual([false]);
+    await expect(
+      a.getByTestId("message").evaluateAll((items) => items.map((li) => li.classList.contains("mine"))),
+    ).resolves.toEqual([false]);
   });
 });

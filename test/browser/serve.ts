@@ -52,7 +52,7 @@ export async function freePort(): Promise<number> {
 function tail(max: number, label: string) {
   const lines: string[] = [];
   return {
-    push(chunk: Buffer) {
+    push: (chunk: Buffer) => {
       for (const line of chunk.toString().split("\n")) {
         if (!line.trim()) continue;
         if (VERBOSE) process.stderr.write(`[${label}] ${line}\n`);
@@ -186,11 +186,21 @@ export async function serveWorker(): Promise<LocalWorker> {
     const envFile = join(dir, "worker.env");
     writeFileSync(envFile, "ENVIRONMENT=development\n");
     const args = [
-      join(root, "test", "browser", "worker-process.ts"), "dev", "--local",
-      "--ip", "127.0.0.1", "--port", String(port),
-      "--inspector-ip", "127.0.0.1", "--inspector-port", String(inspectorPort),
-      "--persist-to", join(dir, "wrangler-state"),
-      "--env-file", envFile,
+      join(root, "test", "browser", "worker-process.ts"),
+      "dev",
+      "--local",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-ip",
+      "127.0.0.1",
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      join(dir, "wrangler-state"),
+      "--env-file",
+      envFile,
       "--show-interactive-dev-session=false",
       ...Object.entries({ ...vars, ENVIRONMENT: "development" }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ];
@@ -215,7 +225,10 @@ export async function serveWorker(): Promise<LocalWorker> {
     const url = `http://127.0.0.1:${port}`;
     await waitForHealth(url, child, output.text);
 
-    const keys: DevKeys = { privateJwk: JSON.parse(privateJwk) as JWK, publicJwks: JSON.parse(vars.JWT_PUBLIC_JWKS) as { keys: JWK[] } };
+    const keys: DevKeys = {
+      privateJwk: JSON.parse(privateJwk) as JWK,
+      publicJwks: JSON.parse(vars.JWT_PUBLIC_JWKS) as { keys: JWK[] },
+    };
     return {
       url,
       vars,

@@ -13,7 +13,13 @@ import { wranglerBin } from "../../dev/wrangler-bin.ts";
 const child = spawn(process.execPath, [wranglerBin(), ...process.argv.slice(2)], {
   detached: true,
   stdio: ["ignore", "inherit", "inherit"],
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" },
+  env: {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
+  },
 });
 const pgid = child.pid;
 if (pgid === undefined) {

@@ -22,7 +22,12 @@ function lockWith(over: Record<string, unknown>, lockfileVersion = 3) {
     lockfileVersion,
     packages: {
       "": { name: "x", dependencies: { hono: "4.13.19" } },
-      "node_modules/hono": { version: "4.13.19", resolved: `${NPM_REGISTRY}hono/-/hono-4.13.19.tgz`, integrity: INTEGRITY, ...over },
+      "node_modules/hono": {
+        version: "4.13.19",
+        resolved: `${NPM_REGISTRY}hono/-/hono-4.13.19.tgz`,
+        integrity: INTEGRITY,
+        ...over,
+      },
     },
   };
 }
@@ -49,17 +54,25 @@ describe("dev/check-lockfile", () => {
     ["a local file", "file:../hono"],
   ])("refuses a tarball from %s", (_what, resolved) => {
     expect(isRegistryTarball(resolved)).toBe(false);
-    expect(lockfileProblems(lockWith({ resolved }))).toEqual([`node_modules/hono: resolved from ${resolved}, not from ${NPM_REGISTRY}`]);
+    expect(lockfileProblems(lockWith({ resolved }))).toEqual([
+      `node_modules/hono: resolved from ${resolved}, not from ${NPM_REGISTRY}`,
+    ]);
   });
 
   it("refuses a missing or weak integrity", () => {
     expect(lockfileProblems(lockWith({ integrity: undefined }))).toEqual(['node_modules/hono: no "integrity"']);
-    expect(lockfileProblems(lockWith({ integrity: "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=" }))).toEqual(["node_modules/hono: integrity is not sha512 (sha1)"]);
+    expect(lockfileProblems(lockWith({ integrity: "sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=" }))).toEqual([
+      "node_modules/hono: integrity is not sha512 (sha1)",
+    ]);
   });
 
   it("refuses links, entries without a registry version, old lock files and another configured registry", () => {
-    expect(lockfileProblems(lockWith({ link: true, resolved: "../hono" }))[0]).toMatch(/^node_modules\/hono: a link to \.\.\/hono/);
-    expect(lockfileProblems(lockWith({ resolved: undefined, version: "github:honojs/hono" }))[0]).toMatch(/no exact registry version/);
+    expect(lockfileProblems(lockWith({ link: true, resolved: "../hono" }))[0]).toMatch(
+      /^node_modules\/hono: a link to \.\.\/hono/,
+    );
+    expect(lockfileProblems(lockWith({ resolved: undefined, version: "github:honojs/hono" }))[0]).toMatch(
+      /no exact registry version/,
+    );
     expect(lockfileProblems(lockWith({}, 1))).toEqual(["lockfileVersion 1: needs 2 or 3 (npm 7 or later)"]);
     expect(lockfileProblems(lockWith({ resolved: undefined }), { registry: "https://mirror.example.com/" })).toEqual([
       '1 packages have no "resolved" and would come from the configured registry https://mirror.example.com/, not https://registry.npmjs.org/',
@@ -70,14 +83,22 @@ describe("dev/check-lockfile", () => {
     const dir = mkdtempSync(join(tmpdir(), "check-lockfile-"));
     try {
       const bad = join(dir, "package-lock.json");
-      writeFileSync(bad, JSON.stringify(lockWith({ resolved: "https://evil.example.com/hono.tgz", integrity: undefined })));
+      writeFileSync(
+        bad,
+        JSON.stringify(lockWith({ resolved: "https://evil.example.com/hono.tgz", integrity: undefined })),
+      );
       const failed = spawnSync(process.execPath, [join(root, "dev/check-lockfile.mjs"), bad], { encoding: "utf8" });
       expect(failed.status).toBe(1);
       expect(failed.stderr).toContain("node_modules/hono: resolved from https://evil.example.com/hono.tgz");
       expect(failed.stderr).toContain("has 2 problems");
-      const ok = spawnSync(process.execPath, [join(root, "dev/check-lockfile.mjs"), "--registry", NPM_REGISTRY], { cwd: root, encoding: "utf8" });
+      const ok = spawnSync(process.execPath, [join(root, "dev/check-lockfile.mjs"), "--registry", NPM_REGISTRY], {
+        cwd: root,
+        encoding: "utf8",
+      });
       expect(ok.status).toBe(0);
-      expect(ok.stdout).toMatch(/^check-lockfile: package-lock\.json: \d+ packages, all from https:\/\/registry\.npmjs\.org\//);
+      expect(ok.stdout).toMatch(
+        /^check-lockfile: package-lock\.json: \d+ packages, all from https:\/\/registry\.npmjs\.org\//,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -54,7 +54,11 @@ function norm(v: readonly number[]): number {
 }
 
 async function embed(input: string | string[], dimensions?: number): Promise<number[][]> {
-  const res = await client.embeddings.create({ model: DEV_EMBEDDING_MODEL, input, ...(dimensions === undefined ? {} : { dimensions }) });
+  const res = await client.embeddings.create({
+    model: DEV_EMBEDDING_MODEL,
+    input,
+    ...(dimensions === undefined ? {} : { dimensions }),
+  });
   return res.data.map((d) => Array.from(d.embedding));
 }
 
@@ -93,7 +97,9 @@ describe("chat completions", () => {
   });
 
   it("returns the standard chat.completion shape with usage, and reflects the system context", async () => {
-    const res = await client.chat.completions.create(ask("Which region is closest?", { system: "Context: colo FRA serves Germany." }));
+    const res = await client.chat.completions.create(
+      ask("Which region is closest?", { system: "Context: colo FRA serves Germany." }),
+    );
     expect(res.object).toBe("chat.completion");
     expect(res.model).toBe(DEV_CHAT_MODEL);
     expect(res.choices).toHaveLength(1);
@@ -117,7 +123,11 @@ describe("chat completions", () => {
 
   it("streams several chunks that concatenate to the non-stream answer, with a final finish_reason and optional usage", async () => {
     const expected = await askText("Why stream tokens?");
-    const stream = await client.chat.completions.create({ ...ask("Why stream tokens?"), stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      ...ask("Why stream tokens?"),
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const contents: string[] = [];
     const finishReasons: string[] = [];
     let usageChunks = 0;
@@ -161,8 +171,17 @@ describe("chat completions", () => {
     expect((err as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
 
     const post = async (body: string): Promise<Response> =>
-      fetch(`${origin.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}` }, body });
-    for (const body of ["{not json", JSON.stringify({ messages: [{ role: "user", content: "hi" }] }), JSON.stringify({ model: "m" }), JSON.stringify({ model: "m", messages: [{ role: "wizard", content: "x" }] })]) {
+      fetch(`${origin.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${API_KEY}` },
+        body,
+      });
+    for (const body of [
+      "{not json",
+      JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
+      JSON.stringify({ model: "m" }),
+      JSON.stringify({ model: "m", messages: [{ role: "wizard", content: "x" }] }),
+    ]) {
       const res = await post(body);
       expect(res.status, body).toBe(400);
       const json = (await res.json()) as { error: Record<string, unknown> };
@@ -207,13 +226,28 @@ describe("embeddings", () => {
   });
 
   it("serves float and base64 (little-endian float32) encodings with identical values", async () => {
-    const floats = await client.embeddings.create({ model: DEV_EMBEDDING_MODEL, input: "encoding check", encoding_format: "float", dimensions: 32 });
+    const floats = await client.embeddings.create({
+      model: DEV_EMBEDDING_MODEL,
+      input: "encoding check",
+      encoding_format: "float",
+      dimensions: 32,
+    });
     const res = await fetch(`${origin.url}/v1/embeddings`, {
       method: "POST",
       headers: { authorization: `Bearer ${API_KEY}` },
-      body: JSON.stringify({ model: DEV_EMBEDDING_MODEL, input: "encoding check", encoding_format: "base64", dimensions: 32 }),
+      body: JSON.stringify({
+        model: DEV_EMBEDDING_MODEL,
+        input: "encoding check",
+        encoding_format: "base64",
+        dimensions: 32,
+      }),
     });
-    const json = (await res.json()) as { object: string; model: string; data: { embedding: string; index: number; object: string }[]; usage: { prompt_tokens: number } };
+    const json = (await res.json()) as {
+      object: string;
+      model: string;
+      data: { embedding: string; index: number; object: string }[];
+      usage: { prompt_tokens: number };
+    };
     expect(json.object).toBe("list");
     expect(json.model).toBe(DEV_EMBEDDING_MODEL);
     expect(json.usage.prompt_tokens).toBe(2);
@@ -228,7 +262,11 @@ describe("embeddings", () => {
   it("rejects missing input / bad dimensions with 400", async () => {
     const err = await caught(client.embeddings.create({ model: DEV_EMBEDDING_MODEL, input: "x", dimensions: 0 }));
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    const res = await fetch(`${origin.url}/v1/embeddings`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}` }, body: JSON.stringify({ model: "m" }) });
+    const res = await fetch(`${origin.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${API_KEY}` },
+      body: JSON.stringify({ model: "m" }),
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe("input");
   });
@@ -261,7 +299,7 @@ describe("models, health and auth", () => {
     expect(s.lastRequest?.path).toBe("/v1/chat/completions");
     expect(s.lastRequest?.headers.authorization).toBe("[redacted]");
     expect(JSON.stringify(s.lastRequest)).not.toContain(API_KEY);
-    expect((s.lastRequest?.body as { messages: { content: string }[] }).messages[0]?.content).toBe("record me");
+    expect((s.lastRequest!.body as { messages: { content: string }[] }).messages[0]?.content).toBe("record me");
   });
 });
 
@@ -361,17 +399,23 @@ describe("faults", () => {
     expect(err).not.toBeInstanceOf(OpenAI.APIError);
 
     origin.setFault({ resetAfterChunks: 1, times: 1 });
-    const outcome = await new Promise<{ status: number; declared: number; received: number; cut: boolean }>((resolve, reject) => {
-      const req = httpRequest(`${origin.url}/v1/models`, { headers: { authorization: `Bearer ${API_KEY}` } }, (res) => {
-        let received = 0;
-        const declared = Number(res.headers["content-length"]);
-        res.on("data", (c: Buffer) => (received += c.length));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, declared, received, cut: false }));
-        res.on("error", () => resolve({ status: res.statusCode ?? 0, declared, received, cut: true }));
-      });
-      req.on("error", reject);
-      req.end();
-    });
+    const outcome = await new Promise<{ status: number; declared: number; received: number; cut: boolean }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          `${origin.url}/v1/models`,
+          { headers: { authorization: `Bearer ${API_KEY}` } },
+          (res) => {
+            let received = 0;
+            const declared = Number(res.headers["content-length"]);
+            res.on("data", (c: Buffer) => (received += c.length));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, declared, received, cut: false }));
+            res.on("error", () => resolve({ status: res.statusCode ?? 0, declared, received, cut: true }));
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      },
+    );
     expect(outcome.status).toBe(200);
     expect(outcome.cut).toBe(true);
     expect(outcome.declared).toBeGreaterThan(0);
@@ -442,7 +486,16 @@ describe("HTTP fault control", () => {
 
   it("rejects bad fault bodies with 400 and leaves the current fault untouched", async () => {
     await control("PUT", "/__dev/fault", JSON.stringify({ status: 503, path: "embeddings" }));
-    const bad = ["{oops", "[]", JSON.stringify({ status: 200 }), JSON.stringify({ status: 503, times: 0 }), JSON.stringify({ latencyMs: -1 }), JSON.stringify({ status: 500, path: "nope" }), JSON.stringify({ status: 500, stauts: 500 }), JSON.stringify({ times: 2 })];
+    const bad = [
+      "{oops",
+      "[]",
+      JSON.stringify({ status: 200 }),
+      JSON.stringify({ status: 503, times: 0 }),
+      JSON.stringify({ latencyMs: -1 }),
+      JSON.stringify({ status: 500, path: "nope" }),
+      JSON.stringify({ status: 500, stauts: 500 }),
+      JSON.stringify({ times: 2 }),
+    ];
     for (const body of bad) {
       const res = await control("PUT", "/__dev/fault", body);
       expect(res.status, body).toBe(400);

@@ -21,7 +21,12 @@ interface RawResponse {
   body: Json;
 }
 
-async function post(url: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<RawResponse> {
+async function post(
+  url: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
   const res = await fetch(`${url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -122,8 +127,22 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     expect(ins.lastInsertRowid).toBe(1n);
     expect(ins.rows).toEqual([]);
 
-    const rs = await client.execute("SELECT i, big, neg, f, t, b, n, typeof(i), typeof(f), typeof(b), typeof(n) FROM vals");
-    expect(rs.columns).toEqual(["i", "big", "neg", "f", "t", "b", "n", "typeof(i)", "typeof(f)", "typeof(b)", "typeof(n)"]);
+    const rs = await client.execute(
+      "SELECT i, big, neg, f, t, b, n, typeof(i), typeof(f), typeof(b), typeof(n) FROM vals",
+    );
+    expect(rs.columns).toEqual([
+      "i",
+      "big",
+      "neg",
+      "f",
+      "t",
+      "b",
+      "n",
+      "typeof(i)",
+      "typeof(f)",
+      "typeof(b)",
+      "typeof(n)",
+    ]);
     expect(rs.columnTypes).toEqual(["INTEGER", "INTEGER", "INTEGER", "REAL", "TEXT", "BLOB", "TEXT", "", "", "", ""]);
     expect(rs.rowsAffected).toBe(0);
     const row = rs.rows[0];
@@ -137,10 +156,18 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     const b = row?.["b"];
     expect(b).toBeInstanceOf(ArrayBuffer);
     expect(Array.from(new Uint8Array(b as ArrayBuffer))).toEqual(Array.from(blob));
-    expect([row?.["typeof(i)"], row?.["typeof(f)"], row?.["typeof(b)"], row?.["typeof(n)"]]).toEqual(["integer", "real", "blob", "null"]);
+    expect([row?.["typeof(i)"], row?.["typeof(f)"], row?.["typeof(b)"], row?.["typeof(n)"]]).toEqual([
+      "integer",
+      "real",
+      "blob",
+      "null",
+    ]);
 
     // BigInt arguments are bound as exact integers (no float rounding)
-    const eq = await client.execute({ sql: "SELECT count(*) AS c FROM vals WHERE big = ? AND big != ?", args: [big, big - 1n] });
+    const eq = await client.execute({
+      sql: "SELECT count(*) AS c FROM vals WHERE big = ? AND big != ?",
+      args: [big, big - 1n],
+    });
     expect(eq.rows[0]?.["c"]).toBe(1n);
   });
 
@@ -185,7 +212,9 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
   });
 
   it("runs a write batch atomically: a failing statement rolls back the whole batch and the client throws", async () => {
-    await client.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))");
+    await client.execute(
+      "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))",
+    );
     const ok = await client.batch(
       [
         { sql: "INSERT INTO accounts (id, balance) VALUES (?, ?)", args: [1, 100] },
@@ -248,7 +277,7 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     expect((await client.execute("SELECT count(*) AS c FROM drafts")).rows[0]?.["c"]).toBe(0n);
   });
 
-  it("enforces read-only transactions (client.transaction(\"read\")) and restores writes afterwards", async () => {
+  it('enforces read-only transactions (client.transaction("read")) and restores writes afterwards', async () => {
     await client.execute("CREATE TABLE ro (v TEXT)");
     await client.execute("INSERT INTO ro VALUES ('seed')");
     const tx = await client.transaction("read");
@@ -309,7 +338,11 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     const log = await client.execute("SELECT msg FROM seq_log ORDER BY rowid");
     expect(log.rows.map((r) => r["msg"])).toEqual(["got 1;", "got 2;"]);
 
-    const err = await rejection(client.executeMultiple("INSERT INTO seq_items VALUES (3); INSERT INTO missing_table VALUES (4); INSERT INTO seq_items VALUES (5);"));
+    const err = await rejection(
+      client.executeMultiple(
+        "INSERT INTO seq_items VALUES (3); INSERT INTO missing_table VALUES (4); INSERT INTO seq_items VALUES (5);",
+      ),
+    );
     expect(err).toBeInstanceOf(LibsqlError);
     expect((err as LibsqlError).message).toContain("no such table: missing_table");
     const items = await client.execute("SELECT x FROM seq_items ORDER BY x");
@@ -339,7 +372,10 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
         "CREATE INDEX docs_embedding_idx ON docs (libsql_vector_idx(embedding))",
         { sql: "INSERT INTO docs (title, embedding) VALUES (?, vector32(?))", args: ["east", "[1, 0, 0, 0]"] },
         { sql: "INSERT INTO docs (title, embedding) VALUES (?, vector32(?))", args: ["north", "[0, 1, 0, 0]"] },
-        { sql: "INSERT INTO docs (title, embedding) VALUES (?, vector32(?))", args: ["north-east", "[0.7, 0.7, 0, 0]"] },
+        {
+          sql: "INSERT INTO docs (title, embedding) VALUES (?, vector32(?))",
+          args: ["north-east", "[0.7, 0.7, 0, 0]"],
+        },
         { sql: "INSERT INTO docs (title, embedding) VALUES (?, vector32(?))", args: ["up", "[0, 0, 1, 0]"] },
       ],
       "write",
@@ -360,7 +396,7 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     expect(dist[1]).toBeCloseTo(1 - (0.7 * 0.9 + 0.7 * 0.1) / (norm * Math.hypot(0.7, 0.7)), 4);
 
     const raw = await client.execute("SELECT embedding, vector_extract(embedding) AS v FROM docs WHERE title = 'up'");
-    expect((raw.rows[0]?.["embedding"] as ArrayBuffer).byteLength).toBe(16); // 4 × float32
+    expect((raw.rows[0]!["embedding"] as ArrayBuffer).byteLength).toBe(16); // 4 × float32
     expect(raw.rows[0]?.["v"]).toBe("[0,0,1,0]");
     expect(raw.columnTypes[0]).toBe("F32_BLOB(4)");
   });
@@ -407,7 +443,11 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
         expect((err as LibsqlError).message).toContain("HTTP status 401");
         expect(((err as LibsqlError).cause as { status?: number } | undefined)?.status).toBe(401);
       }
-      const raw = await fetch(`${authed.url}/v2/pipeline`, { method: "POST", body: "{}", headers: { authorization: "Bearer nope" } });
+      const raw = await fetch(`${authed.url}/v2/pipeline`, {
+        method: "POST",
+        body: "{}",
+        headers: { authorization: "Bearer nope" },
+      });
       expect(raw.status).toBe(401);
       // probes and readiness checks stay open
       expect((await fetch(`${authed.url}/health`)).status).toBe(200);
@@ -445,7 +485,10 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     expect(unknown.body["code"]).toBe("BATON_INVALID");
 
     // the stale attempt did not break the stream: b2 is still valid
-    const closeIt = await post(server.url, "/v2/pipeline", { baton: b2, requests: [exec("SELECT 4"), { type: "close" }] });
+    const closeIt = await post(server.url, "/v2/pipeline", {
+      baton: b2,
+      requests: [exec("SELECT 4"), { type: "close" }],
+    });
     expect(closeIt.status).toBe(200);
     expect(okResponse(closeIt, 1)).toEqual({ type: "close" });
     expect(closeIt.body["baton"]).toBeNull();
@@ -488,7 +531,11 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
         }
       },
     });
-    const streamed = await fetch(`${server.url}/v2/pipeline`, { method: "POST", body, duplex: "half" } as RequestInit & { duplex: "half" });
+    const streamed = await fetch(`${server.url}/v2/pipeline`, {
+      method: "POST",
+      body,
+      duplex: "half",
+    } as RequestInit & { duplex: "half" });
     expect(streamed.status).toBe(413);
     expect(await streamed.text()).toContain("exceeds 10485760 bytes");
 
@@ -517,7 +564,14 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     ];
     const r = await post(server.url, "/v3/pipeline", {
       baton: null,
-      requests: [{ type: "get_autocommit" }, { type: "batch", batch: { steps } }, { type: "get_autocommit" }, exec("ROLLBACK"), { type: "get_autocommit" }, { type: "close" }],
+      requests: [
+        { type: "get_autocommit" },
+        { type: "batch", batch: { steps } },
+        { type: "get_autocommit" },
+        exec("ROLLBACK"),
+        { type: "get_autocommit" },
+        { type: "close" },
+      ],
     });
     expect(r.status).toBe(200);
     expect(okResponse(r, 0)).toEqual({ type: "get_autocommit", is_autocommit: true });
@@ -526,7 +580,19 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     const stepErrors = result["step_errors"] as Array<Json | null>;
     const ran = stepResults.map((s) => s !== null);
     expect(ran).toEqual([true, false, true, false, true, false, false, true, true, false, true]);
-    expect(stepErrors.map((e) => e !== null)).toEqual([false, true, false, false, false, false, false, false, false, false, false]);
+    expect(stepErrors.map((e) => e !== null)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(stepErrors[1]).toMatchObject({ code: "SQLITE_ERROR" });
     expect(String(stepErrors[1]?.["message"])).toContain("no such table: nope_table");
     expect(stepResults[10]?.["rows"]).toEqual([[{ type: "integer", value: "10" }]]);
@@ -547,7 +613,14 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
       baton: null,
       requests: [
         { type: "store_sql", sql_id: 7, sql: "SELECT ? AS x, :name AS y" },
-        { type: "execute", stmt: { sql_id: 7, args: [{ type: "float", value: 2.5 }], named_args: [{ name: "name", value: { type: "text", value: "n" } }] } },
+        {
+          type: "execute",
+          stmt: {
+            sql_id: 7,
+            args: [{ type: "float", value: 2.5 }],
+            named_args: [{ name: "name", value: { type: "text", value: "n" } }],
+          },
+        },
         { type: "describe", sql_id: 7 },
         { type: "execute", stmt: { sql: "SELECT 1 UNION ALL SELECT 2", want_rows: false } },
         { type: "close_sql", sql_id: 7 },
@@ -563,7 +636,12 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
       { name: "x", decltype: null },
       { name: "y", decltype: null },
     ]);
-    expect(first["rows"]).toEqual([[{ type: "float", value: 2.5 }, { type: "text", value: "n" }]]);
+    expect(first["rows"]).toEqual([
+      [
+        { type: "float", value: 2.5 },
+        { type: "text", value: "n" },
+      ],
+    ]);
     expect(okResponse(r, 2)["result"]).toEqual({
       params: [{ name: null }, { name: ":name" }],
       cols: [
@@ -605,51 +683,72 @@ describe("dev/libsql-server (Hrana over HTTP, driven by @libsql/client/web)", ()
     expect(typeof head?.["baton"]).toBe("string");
     expect(head?.["base_url"]).toBeNull();
     expect(entries.map((e) => e["type"])).toEqual([
-      "step_begin", "step_end", // 0
-      "step_begin", "step_end", // 1
-      "step_begin", "row", "row", "row", "step_end", // 2
+      "step_begin",
+      "step_end", // 0
+      "step_begin",
+      "step_end", // 1
+      "step_begin",
+      "row",
+      "row",
+      "row",
+      "step_end", // 2
       "step_error", // 3 (4 skipped: no entries)
     ]);
     expect(entries[3]).toEqual({ type: "step_end", affected_row_count: 3, last_insert_rowid: "3" });
-    expect(entries[4]).toMatchObject({ type: "step_begin", step: 2, cols: [{ name: "id", decltype: "INTEGER" }, { name: "v", decltype: "TEXT" }] });
-    expect(entries[5]).toEqual({ type: "row", row: [{ type: "integer", value: "1" }, { type: "text", value: "a" }] });
+    expect(entries[4]).toMatchObject({
+      type: "step_begin",
+      step: 2,
+      cols: [
+        { name: "id", decltype: "INTEGER" },
+        { name: "v", decltype: "TEXT" },
+      ],
+    });
+    expect(entries[5]).toEqual({
+      type: "row",
+      row: [
+        { type: "integer", value: "1" },
+        { type: "text", value: "a" },
+      ],
+    });
     expect(entries[9]).toMatchObject({ type: "step_error", step: 3, error: { code: "SQLITE_ERROR" } });
 
-    const next = await post(server.url, "/v3/pipeline", { baton: head?.["baton"], requests: [exec("SELECT count(*) FROM cur"), { type: "close" }] });
+    const next = await post(server.url, "/v3/pipeline", {
+      baton: head?.["baton"],
+      requests: [exec("SELECT count(*) FROM cur"), { type: "close" }],
+    });
     expect(next.status).toBe(200);
     expect((okResponse(next, 0)["result"] as Json)["rows"]).toEqual([[{ type: "integer", value: "3" }]]);
   });
 
-  it(
-    "expires idle streams after ~10 s, rolling back their transactions; the client surfaces STREAM_EXPIRED",
-    async () => {
-      await client.execute("CREATE TABLE expiring (id INTEGER PRIMARY KEY, v TEXT)");
-      // raw stream holding the write lock with an uncommitted row
-      const open = await post(server.url, "/v2/pipeline", { baton: null, requests: [exec("BEGIN IMMEDIATE"), exec("INSERT INTO expiring (v) VALUES ('raw')")] });
-      expect(open.status).toBe(200);
-      // and an official-client interactive transaction that goes idle
-      const tx = await client.transaction("deferred");
-      await tx.execute("SELECT count(*) FROM expiring");
+  it("expires idle streams after ~10 s, rolling back their transactions; the client surfaces STREAM_EXPIRED", async () => {
+    await client.execute("CREATE TABLE expiring (id INTEGER PRIMARY KEY, v TEXT)");
+    // raw stream holding the write lock with an uncommitted row
+    const open = await post(server.url, "/v2/pipeline", {
+      baton: null,
+      requests: [exec("BEGIN IMMEDIATE"), exec("INSERT INTO expiring (v) VALUES ('raw')")],
+    });
+    expect(open.status).toBe(200);
+    // and an official-client interactive transaction that goes idle
+    const tx = await client.transaction("deferred");
+    await tx.execute("SELECT count(*) FROM expiring");
 
-      await sleep(11_500);
+    await sleep(11_500);
 
-      const late = await post(server.url, "/v2/pipeline", { baton: open.body["baton"], requests: [exec("COMMIT")] });
-      expect(late.status).toBe(400);
-      expect(late.body["code"]).toBe("STREAM_EXPIRED");
+    const late = await post(server.url, "/v2/pipeline", { baton: open.body["baton"], requests: [exec("COMMIT")] });
+    expect(late.status).toBe(400);
+    expect(late.body["code"]).toBe("STREAM_EXPIRED");
 
-      const err = await rejection(tx.execute("SELECT 1"));
-      expect(err).toBeInstanceOf(LibsqlError);
-      expect((err as LibsqlError).code).toBe("STREAM_EXPIRED");
-      tx.close();
+    const err = await rejection(tx.execute("SELECT 1"));
+    expect(err).toBeInstanceOf(LibsqlError);
+    expect((err as LibsqlError).code).toBe("STREAM_EXPIRED");
+    tx.close();
 
-      // the uncommitted row was rolled back and the write lock released
-      expect((await other.execute("SELECT count(*) AS c FROM expiring")).rows[0]?.["c"]).toBe(0);
-      const write = await other.execute("INSERT INTO expiring (v) VALUES ('after')");
-      expect(write.rowsAffected).toBe(1);
-      expect(logs.some((l) => l.includes("expired") && l.includes("rolled back"))).toBe(true);
-    },
-    25_000,
-  );
+    // the uncommitted row was rolled back and the write lock released
+    expect((await other.execute("SELECT count(*) AS c FROM expiring")).rows[0]?.["c"]).toBe(0);
+    const write = await other.execute("INSERT INTO expiring (v) VALUES ('after')");
+    expect(write.rowsAffected).toBe(1);
+    expect(logs.some((l) => l.includes("expired") && l.includes("rolled back"))).toBe(true);
+  }, 25_000);
 
   it("close() stops the server, drops keep-alive sockets and rolls back open transactions", async () => {
     const path = join(dir, "closing.db");

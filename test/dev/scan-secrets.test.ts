@@ -15,7 +15,11 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 const node = process.execPath;
 
 /** Deterministic "random" text of `n` characters from `alphabet`. */
-function noise(n: number, alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", seed = 7): string {
+function noise(
+  n: number,
+  alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+  seed = 7,
+): string {
   // mulberry32
   let x = seed >>> 0;
   let out = "";
@@ -33,9 +37,15 @@ const planted: Array<[rule: string, text: string]> = [
   ["private-key", `const pem = \`-----BEGIN ${"RSA "}PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----\`;`],
   ["private-key", `-----BEGIN ${"OPENSSH "}PRIVATE KEY-----`],
   ["aws-access-key-id", `aws_access_key_id = ${"AKIA"}${noise(16, UPPER)}`],
-  ["aws-secret-access-key", `aws_secret_access_key = ${noise(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+")}`],
+  [
+    "aws-secret-access-key",
+    `aws_secret_access_key = ${noise(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+")}`,
+  ],
   ["github-token", `GITHUB_TOKEN: ${"ghp_"}${noise(36)}`],
-  ["github-token", `token = "${"github_pat_"}${noise(82, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")}"`],
+  [
+    "github-token",
+    `token = "${"github_pat_"}${noise(82, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")}"`,
+  ],
   ["slack-token", `const slack = "${"xoxb-"}${noise(12, "0123456789")}-${noise(24)}";`],
   ["slack-webhook", `url: ${"https://hooks.slack.com/services/"}T${noise(8, UPPER)}/B${noise(8, UPPER)}/${noise(24)}`],
   ["openai-key", `OPENAI_API_KEY=${"sk-proj-"}${noise(48)}`],
@@ -70,12 +80,12 @@ describe("dev/scan-secrets", () => {
 
   it("ignores what only looks like a secret: names, placeholders, words, short or low-entropy values", () => {
     const harmless = [
-      'const token = bearerToken(c) ?? offered.token;',
+      "const token = bearerToken(c) ?? offered.token;",
       'UPSTASH_REDIS_REST_TOKEN: "dev-upstash-token"',
       "JWT_HS256_SECRET=",
       'password: "correct-horse-battery-staple"',
       'const secret = "short-secret-31-bytes-long-xxxx";',
-      'apiKey: process.env.ORIGIN_AI_KEY_FROM_SOMEWHERE_ELSE',
+      "apiKey: process.env.ORIGIN_AI_KEY_FROM_SOMEWHERE_ELSE",
       'secretName: "your-api-key-goes-here-please"',
       'token: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"',
       'const tokenPath = "/v1/rooms/demo/tickets/abcdef";',
@@ -99,7 +109,12 @@ describe("dev/scan-secrets", () => {
     const dir = mkdtempSync(join(tmpdir(), "scan-secrets-"));
     try {
       writeFileSync(join(dir, "fixture.ts"), text);
-      const exact = { path: "fixture.ts", rule: "secret-assignment", fingerprint: fingerprint(secret), reason: "a test fixture" };
+      const exact = {
+        path: "fixture.ts",
+        rule: "secret-assignment",
+        fingerprint: fingerprint(secret),
+        reason: "a test fixture",
+      };
       expect(scanFiles(dir, ["fixture.ts"], [exact]).findings).toEqual([]);
       expect(scanFiles(dir, ["fixture.ts"], [{ ...exact, fingerprint: undefined }]).findings).toEqual([]);
       expect(scanFiles(dir, ["fixture.ts"], [{ ...exact, fingerprint: "0000000000000000" }]).findings).toHaveLength(1);

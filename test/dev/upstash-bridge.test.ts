@@ -36,15 +36,24 @@ let keySeq = 0;
 const key = (label: string): string => `t:${process.pid}:${++keySeq}:${label}`;
 const sha1 = (s: string): string => createHash("sha1").update(s).digest("hex");
 
-function client(url: string, token: string, extra: { responseEncoding?: false; enableAutoPipelining?: boolean } = {}): Redis {
+function client(
+  url: string,
+  token: string,
+  extra: { responseEncoding?: false; enableAutoPipelining?: boolean } = {},
+): Redis {
   return new Redis({ url, token, retry: false, enableTelemetry: false, ...extra });
 }
 
 async function raw(
   p: string,
-  init: { method?: string; body?: string | Uint8Array<ArrayBuffer>; headers?: Record<string, string>; auth?: boolean } = {},
+  init: {
+    method?: string;
+    body?: string | Uint8Array<ArrayBuffer>;
+    headers?: Record<string, string>;
+    auth?: boolean;
+  } = {},
 ): Promise<{ status: number; text: string; json: unknown }> {
-  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  const headers: Record<string, string> = { ...init.headers };
   if (init.auth !== false) headers.authorization = `Bearer ${TOKEN}`;
   const res = await fetch(bridge.url + p, { method: init.method ?? "GET", body: init.body, headers });
   const text = await res.text();
@@ -139,7 +148,9 @@ describe("redis-server launcher", () => {
       console.log("PID " + r.pid);
       ${how === "exit" ? "setTimeout(() => process.exit(0), 100);" : "setInterval(() => {}, 1000);"}
     `;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const redisPid = await new Promise<number>((resolve, reject) => {
       let out = "";
       child.stdout.on("data", (d: Buffer) => {
@@ -184,7 +195,11 @@ describe("@upstash/redis through the bridge", () => {
   });
 
   it("status replies: top-level OK verbatim, other strings base64, nested OK encoded", async () => {
-    const ok = await raw("/", { method: "POST", body: JSON.stringify(["SET", key("ok"), "x"]), headers: { "Upstash-Encoding": "base64" } });
+    const ok = await raw("/", {
+      method: "POST",
+      body: JSON.stringify(["SET", key("ok"), "x"]),
+      headers: { "Upstash-Encoding": "base64" },
+    });
     expect(ok.text).toBe('{"result":"OK"}');
     const pong = await raw("/ping", { headers: { "Upstash-Encoding": "base64" } });
     expect(pong.json).toEqual({ result: Buffer.from("PONG").toString("base64") });
@@ -195,7 +210,11 @@ describe("@upstash/redis through the bridge", () => {
       headers: { "Upstash-Encoding": "base64" },
     });
     expect(nested.json).toEqual({ result: ["T0s=", "YQ==", ["T0s=", 7]] });
-    expect(await redis.eval("return {redis.status_reply('OK'), 'a', {'OK', 7}}", [], [])).toEqual(["OK", "a", ["OK", 7]]);
+    expect(await redis.eval("return {redis.status_reply('OK'), 'a', {'OK', 7}}", [], [])).toEqual([
+      "OK",
+      "a",
+      ["OK", 7],
+    ]);
   });
 
   it("auto-deserializes JSON objects", async () => {
@@ -282,14 +301,25 @@ describe("@upstash/redis through the bridge", () => {
 
     await expect(build().exec()).rejects.toThrow(/Command 2 \[ incr \] failed: ERR value is not an integer/);
     const res = await build().exec({ keepErrors: true });
-    expect(res.map((r) => r.error)).toEqual([undefined, "ERR value is not an integer or out of range", undefined, undefined, undefined]);
+    expect(res.map((r) => r.error)).toEqual([
+      undefined,
+      "ERR value is not an integer or out of range",
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(res[0]?.result).toBe("OK");
     expect(res[3]?.result).toEqual({ v: 1 });
     expect(res[4]?.result).toBe(1);
 
     const http = await raw("/pipeline", {
       method: "POST",
-      body: JSON.stringify([["SET", a, "1"], ["HGET", a, "f"], ["INCR", a], ["SUBSCRIBE", "ch"]]),
+      body: JSON.stringify([
+        ["SET", a, "1"],
+        ["HGET", a, "f"],
+        ["INCR", a],
+        ["SUBSCRIBE", "ch"],
+      ]),
     });
     expect(http.status).toBe(200);
     expect(http.json).toEqual([
@@ -306,13 +336,21 @@ describe("@upstash/redis through the bridge", () => {
     const build = (): ReturnType<Redis["multi"]> => redis.multi().set(k, "v").incr(k).set(after, "done").get(after);
     await expect(build().exec()).rejects.toThrow(/Command 2 \[ incr \] failed/);
     const res = await build().exec({ keepErrors: true });
-    expect(res.map((r) => r.error)).toEqual([undefined, "ERR value is not an integer or out of range", undefined, undefined]);
+    expect(res.map((r) => r.error)).toEqual([
+      undefined,
+      "ERR value is not an integer or out of range",
+      undefined,
+      undefined,
+    ]);
     expect(res[3]?.result).toBe("done");
   });
 
   it("multi: queue-time error discards the whole transaction", async () => {
     const k = key("discard");
-    const r = await raw("/multi-exec", { method: "POST", body: JSON.stringify([["SET", k, "1"], ["NOSUCHCMD"], ["INCR", k]]) });
+    const r = await raw("/multi-exec", {
+      method: "POST",
+      body: JSON.stringify([["SET", k, "1"], ["NOSUCHCMD"], ["INCR", k]]),
+    });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({ error: expect.stringMatching(/^EXECABORT/) });
     expect(await redis.get(k)).toBeNull();
@@ -320,9 +358,7 @@ describe("@upstash/redis through the bridge", () => {
 
   it("multi: transactions are atomic under concurrency", async () => {
     const k = key("atomic");
-    const results = await Promise.all(
-      Array.from({ length: 40 }, () => redis.multi().incr(k).incr(k).incr(k).exec()),
-    );
+    const results = await Promise.all(Array.from({ length: 40 }, () => redis.multi().incr(k).incr(k).incr(k).exec()));
     for (const [x, y, z] of results) {
       expect(y).toBe((x as number) + 1);
       expect(z).toBe((x as number) + 2);
@@ -403,13 +439,17 @@ describe("@upstash/redis through the bridge", () => {
 
   it("rejects a wrong or missing token with 401", async () => {
     await expect(client(bridge.url, "wrong-token").get(key("x"))).rejects.toThrow(/Unauthorized/);
-    await expect(client(bridge.url, "wrong-token", { enableAutoPipelining: false }).set(key("x"), 1)).rejects.toThrow(/Unauthorized/);
+    await expect(client(bridge.url, "wrong-token", { enableAutoPipelining: false }).set(key("x"), 1)).rejects.toThrow(
+      /Unauthorized/,
+    );
     const missing = await raw("/get/foo", { auth: false });
     expect(missing.status).toBe(401);
     expect(missing.json).toEqual({ error: expect.any(String) });
     const wrong = await raw("/get/foo", { auth: false, headers: { authorization: "Bearer nope" } });
     expect(wrong.status).toBe(401);
-    const viaQuery = await raw(`/set/${encodeURIComponent(key("q"))}/v?_token=${encodeURIComponent(TOKEN)}`, { auth: false });
+    const viaQuery = await raw(`/set/${encodeURIComponent(key("q"))}/v?_token=${encodeURIComponent(TOKEN)}`, {
+      auth: false,
+    });
     expect(viaQuery.status).toBe(200);
     expect(viaQuery.json).toEqual({ result: "OK" });
   });
@@ -429,7 +469,14 @@ describe("@upstash/redis through the bridge", () => {
   });
 
   it("refuses subscribe / monitor / blocking / connection-state commands with a clear 400", async () => {
-    for (const cmd of [["SUBSCRIBE", "ch"], ["MONITOR"], ["BLPOP", "l", "0"], ["SELECT", "1"], ["MULTI"], ["CLIENT", "REPLY", "OFF"]]) {
+    for (const cmd of [
+      ["SUBSCRIBE", "ch"],
+      ["MONITOR"],
+      ["BLPOP", "l", "0"],
+      ["SELECT", "1"],
+      ["MULTI"],
+      ["CLIENT", "REPLY", "OFF"],
+    ]) {
       const r = await raw("/", { method: "POST", body: JSON.stringify(cmd) });
       expect(r.status, cmd.join(" ")).toBe(400);
       expect(r.json).toEqual({ error: expect.stringMatching(/not available/) });
@@ -445,7 +492,9 @@ describe("@upstash/redis through the bridge", () => {
     expect((await raw(`/get/${encodeURIComponent(k)}`, { method: "POST" })).json).toEqual({ result: "hello world" });
     const n = key("num");
     expect((await raw("/", { method: "POST", body: JSON.stringify(["SET", n, 1.5]) })).json).toEqual({ result: "OK" });
-    expect((await raw("/", { method: "POST", body: JSON.stringify(["INCRBYFLOAT", n, 2]) })).json).toEqual({ result: "3.5" });
+    expect((await raw("/", { method: "POST", body: JSON.stringify(["INCRBYFLOAT", n, 2]) })).json).toEqual({
+      result: "3.5",
+    });
     const b = key("bool");
     await raw("/", { method: "POST", body: JSON.stringify(["SET", b, false]) });
     expect(await redis.get(b)).toBe(false);

@@ -38,7 +38,10 @@ beforeAll(async () => {
   idp = await startDevIdp();
   const { privateKey, publicKey } = await generateKeyPair("ES256");
   signer = privateKey;
-  const put = await fetch(dev("jwks"), { method: "PUT", body: JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" }] }) });
+  const put = await fetch(dev("jwks"), {
+    method: "PUT",
+    body: JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES256" }] }),
+  });
   expect(put.status).toBe(200);
   // Every request of the burst arrives while the first fetch is still in flight.
   await fetch(dev("behaviour"), { method: "PUT", body: JSON.stringify({ latencyMs: 200 }) });
@@ -65,7 +68,9 @@ describe("cold start with a remote JWKS, separate requests", () => {
       token(`http-${i}`).then((t) => w.fetch("http://edge.test/v1/me", { headers: { authorization: `Bearer ${t}` } }));
     const join = (w: WorkerFetcher, i: number) =>
       token(`ws-${i}`).then((t) =>
-        w.fetch(`http://edge.test/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket", authorization: `Bearer ${t}` } }),
+        w.fetch(`http://edge.test/v1/rooms/${room}/ws`, {
+          headers: { upgrade: "websocket", authorization: `Bearer ${t}` },
+        }),
       );
     const burst = await Promise.all([
       ...Array.from({ length: 10 }, (_, i) => http(a, i)),

@@ -40,7 +40,8 @@ afterAll(async () => {
 describe("edge config propagation across isolates", () => {
   it(`an isolate that did not make the change serves it within ${STALENESS_BOUND_MS} ms`, async () => {
     const { a, b } = workers;
-    const version = async (w: WorkerFetcher) => (await w.fetch("http://edge.test/healthz")).headers.get("x-config-version");
+    const version = async (w: WorkerFetcher) =>
+      (await w.fetch("http://edge.test/healthz")).headers.get("x-config-version");
     // Both isolates hold a copy of version 0.
     expect(await version(a)).toBe("0");
     expect(await version(b)).toBe("0");

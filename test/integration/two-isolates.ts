@@ -13,7 +13,9 @@ import { wranglerBin } from "../../dev/wrangler-bin.ts";
 
 type ServerSocket = { accept(): void; close(code?: number, reason?: string): void };
 /** Miniflare's Fetcher type clashes with the DOM lib's Request here; only fetch is used. */
-export type WorkerFetcher = { fetch(url: string, init?: RequestInit): Promise<Response & { webSocket?: ServerSocket | null }> };
+export type WorkerFetcher = {
+  fetch(url: string, init?: RequestInit): Promise<Response & { webSocket?: ServerSocket | null }>;
+};
 
 export interface TwoIsolates {
   a: WorkerFetcher;
@@ -40,8 +42,18 @@ export async function startTwoIsolates(name: string, bindings: Record<string, st
       stdio: ["ignore", "ignore", "inherit"],
       env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
     });
-    const script = join(out, readdirSync(out).find((f) => f.endsWith(".js"))!);
-    const common = { modules: true, scriptPath: script, modulesRoot: dirname(script), compatibilityDate: "2026-11-01", compatibilityFlags: ["nodejs_compat"], bindings };
+    const script = join(
+      out,
+      readdirSync(out).find((f) => f.endsWith(".js"))!,
+    );
+    const common = {
+      modules: true,
+      scriptPath: script,
+      modulesRoot: dirname(script),
+      compatibilityDate: "2026-11-01",
+      compatibilityFlags: ["nodejs_compat"],
+      bindings,
+    };
     const mf = new Miniflare(
       convertV4MiniflareOptions({
         log: new Log(LogLevel.NONE),
@@ -50,7 +62,10 @@ export async function startTwoIsolates(name: string, bindings: Record<string, st
           {
             ...common,
             name: "edge-a",
-            durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true }, ROOMS: { className: "Room", useSQLite: true } },
+            durableObjects: {
+              EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true },
+              ROOMS: { className: "Room", useSQLite: true },
+            },
           },
           {
             ...common,

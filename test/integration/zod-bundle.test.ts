@@ -12,9 +12,13 @@ const LEFT_OUT = ["locales", "core", "toJSONSchema", "fromJSONSchema"];
 
 describe("zod as the Worker bundles it", () => {
   it("exports everything zod exports but the locales, core and the JSON Schema converters, as the same values", () => {
-    const expected = Object.keys(real).filter((k) => !LEFT_OUT.includes(k)).sort();
+    const expected = Object.keys(real)
+      .filter((k) => !LEFT_OUT.includes(k))
+      .sort();
     expect(Object.keys(shim).sort()).toEqual(expected);
-    for (const k of expected) if (k !== "z" && k !== "default") expect((shim as Record<string, unknown>)[k], k).toBe((real as Record<string, unknown>)[k]);
+    for (const k of expected)
+      if (k !== "z" && k !== "default")
+        expect((shim as Record<string, unknown>)[k], k).toBe((real as Record<string, unknown>)[k]);
   });
 
   it("still validates with English messages", () => {

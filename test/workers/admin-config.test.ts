@@ -8,7 +8,9 @@ import { bearer, problemOf, worker } from "./helpers.ts";
 
 interface Versioned {
   version: number;
-  config: Record<string, unknown> & { maintenance: { enabled: boolean; countries: string[]; retryAfterSeconds: number; message: string } };
+  config: Record<string, unknown> & {
+    maintenance: { enabled: boolean; countries: string[]; retryAfterSeconds: number; message: string };
+  };
 }
 
 const admin = (sub = "alice") => bearer(sub, ["admin"]);
@@ -23,7 +25,11 @@ async function write(doc: unknown, ifMatch: string | undefined, who = "alice", r
   const headers: Record<string, string> = { authorization: await admin(who), "content-type": "application/json" };
   if (ifMatch !== undefined) headers["if-match"] = ifMatch;
   if (reason) headers["x-change-reason"] = reason;
-  return worker("/v1/admin/config", { method: "PUT", headers, body: typeof doc === "string" ? doc : JSON.stringify(doc) });
+  return worker("/v1/admin/config", {
+    method: "PUT",
+    headers,
+    body: typeof doc === "string" ? doc : JSON.stringify(doc),
+  });
 }
 
 describe.sequential("admin config API", () => {
@@ -31,14 +37,23 @@ describe.sequential("admin config API", () => {
     const editor = await bearer("ed", ["editor"]);
     const calls: Array<[string, RequestInit]> = [
       ["/v1/admin/config", {}],
-      ["/v1/admin/config", { method: "PUT", headers: { "content-type": "application/json", "if-match": '"0"' }, body: "{}" }],
+      [
+        "/v1/admin/config",
+        { method: "PUT", headers: { "content-type": "application/json", "if-match": '"0"' }, body: "{}" },
+      ],
       ["/v1/admin/config/versions", {}],
-      ["/v1/admin/config/rollback", { method: "POST", headers: { "content-type": "application/json" }, body: '{"version":0}' }],
+      [
+        "/v1/admin/config/rollback",
+        { method: "POST", headers: { "content-type": "application/json" }, body: '{"version":0}' },
+      ],
     ];
     for (const [path, init] of calls) {
       const anon = await worker(path, init);
       expect(anon.status, `${init.method ?? "GET"} ${path}`).toBe(401);
-      const res = await worker(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: editor } });
+      const res = await worker(path, {
+        ...init,
+        headers: { ...(init.headers as Record<string, string>), authorization: editor },
+      });
       expect(res.status, `${init.method ?? "GET"} ${path}`).toBe(403);
     }
   });
@@ -112,7 +127,9 @@ describe.sequential("admin config API", () => {
     good.security = {
       ...good.security,
       paranoiaLevel: 2,
-      exclusions: [{ rules: ["sqli-union-select"], pathPrefix: "/v1/snippets", parameters: ["code"], note: "code samples" }],
+      exclusions: [
+        { rules: ["sqli-union-select"], pathPrefix: "/v1/snippets", parameters: ["code"], note: "code samples" },
+      ],
       ruleActions: { "xss-script-tag": "log" },
       inspectBodyBytes: 65_536,
       inspectOverflow: "log",
@@ -120,7 +137,12 @@ describe.sequential("admin config API", () => {
     const ok = await write(good, etag!, "alice", "tune the security filter");
     expect(ok.status).toBe(200);
     const stored = await read();
-    expect(stored.body.config.security).toMatchObject({ paranoiaLevel: 2, inspectBodyBytes: 65_536, inspectOverflow: "log", ruleActions: { "xss-script-tag": "log" } });
+    expect(stored.body.config.security).toMatchObject({
+      paranoiaLevel: 2,
+      inspectBodyBytes: 65_536,
+      inspectOverflow: "log",
+      ruleActions: { "xss-script-tag": "log" },
+    });
     // Put the defaults back for the tests after this one.
     const restore = await write(body.config, stored.etag!, "alice", "restore");
     expect(restore.status).toBe(200);
@@ -141,10 +163,18 @@ describe.sequential("admin config API", () => {
     expect((await read()).body.config.maintenance.message).toBe(next.maintenance.message);
 
     const history = await worker("/v1/admin/config/versions?limit=2", { headers: { authorization: await admin() } });
-    const entries = (await history.json()) as Array<{ version: number; author: string; at: string; reason: string; changes: Array<{ path: string; from: unknown; to: unknown }> }>;
+    const entries = (await history.json()) as Array<{
+      version: number;
+      author: string;
+      at: string;
+      reason: string;
+      changes: Array<{ path: string; from: unknown; to: unknown }>;
+    }>;
     expect(entries[0]).toMatchObject({ version, author: "bob", reason: "announce the window" });
     expect(Date.now() - Date.parse(entries[0]!.at)).toBeLessThan(60_000);
-    expect(entries[0]!.changes).toEqual([{ path: "/maintenance/message", from: body.config.maintenance.message, to: next.maintenance.message }]);
+    expect(entries[0]!.changes).toEqual([
+      { path: "/maintenance/message", from: body.config.maintenance.message, to: next.maintenance.message },
+    ]);
     if (entries[1]) expect(entries[1].version).toBeLessThan(version);
   });
 
@@ -184,7 +214,9 @@ describe.sequential("admin config API", () => {
     const after = await read();
     expect(after.body.version).toBe(version);
     expect(after.body.config).toEqual(before.body.config);
-    const history = (await (await worker("/v1/admin/config/versions?limit=1", { headers: { authorization: await admin() } })).json()) as Array<{ author: string; reason: string }>;
+    const history = (await (
+      await worker("/v1/admin/config/versions?limit=1", { headers: { authorization: await admin() } })
+    ).json()) as Array<{ author: string; reason: string }>;
     expect(history[0]).toMatchObject({ author: "erin", reason: "undo" });
 
     const missing = await worker("/v1/admin/config/rollback", {
@@ -239,7 +271,11 @@ describe.sequential("admin config API", () => {
       expect(other.headers.get("access-control-allow-origin")).toBeNull();
       const preflight = await worker("/v1/admin/config", {
         method: "OPTIONS",
-        headers: { origin: "https://app.example", "access-control-request-method": "PUT", "access-control-request-headers": "authorization,if-match" },
+        headers: {
+          origin: "https://app.example",
+          "access-control-request-method": "PUT",
+          "access-control-request-headers": "authorization,if-match",
+        },
       });
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get("access-control-allow-headers")).toContain("if-match");

@@ -38,7 +38,10 @@ const devOrigin = () => stack().DEV_ORIGIN_URL;
 const tenantId = (label: string) => `${label}-${crypto.randomUUID()}`;
 
 async function fault(f: Record<string, unknown> | null): Promise<void> {
-  const res = await fetch(`${devOrigin()}/__dev/fault`, f ? { method: "PUT", body: JSON.stringify(f) } : { method: "DELETE" });
+  const res = await fetch(
+    `${devOrigin()}/__dev/fault`,
+    f ? { method: "PUT", body: JSON.stringify(f) } : { method: "DELETE" },
+  );
   expect(res.status).toBe(200);
 }
 
@@ -65,12 +68,21 @@ interface AskBody {
   degraded?: { reason: string };
 }
 
-async function ask(tenant: string, question: string, extra: Record<string, unknown> = {}, options: { sub?: string; headers?: Record<string, string>; bindings?: object } = {}) {
+async function ask(
+  tenant: string,
+  question: string,
+  extra: Record<string, unknown> = {},
+  options: { sub?: string; headers?: Record<string, string>; bindings?: object } = {},
+) {
   const res = await call(
     "/v1/ai/ask",
     {
       method: "POST",
-      headers: { authorization: await bearer(options.sub ?? "asker", ["viewer"], { tenant }), "content-type": "application/json", ...options.headers },
+      headers: {
+        authorization: await bearer(options.sub ?? "asker", ["viewer"], { tenant }),
+        "content-type": "application/json",
+        ...options.headers,
+      },
       body: JSON.stringify({ question, ...extra }),
     },
     options.bindings,
@@ -78,7 +90,12 @@ async function ask(tenant: string, question: string, extra: Record<string, unkno
   return res;
 }
 
-async function askJson(tenant: string, question: string, extra: Record<string, unknown> = {}, options: Parameters<typeof ask>[3] = {}) {
+async function askJson(
+  tenant: string,
+  question: string,
+  extra: Record<string, unknown> = {},
+  options: Parameters<typeof ask>[3] = {},
+) {
   const res = await ask(tenant, question, extra, options);
   expect(res.status).toBe(200);
   return { res, body: (await res.json()) as AskBody };
@@ -87,7 +104,11 @@ async function askJson(tenant: string, question: string, extra: Record<string, u
 async function ingest(tenant: string, id: string, text: string, bindings: object = testEnv): Promise<void> {
   const res = await call(
     "/v1/ai/documents",
-    { method: "POST", headers: { authorization: await bearer("ed", ["editor"], { tenant }), "content-type": "application/json" }, body: JSON.stringify({ id, text }) },
+    {
+      method: "POST",
+      headers: { authorization: await bearer("ed", ["editor"], { tenant }), "content-type": "application/json" },
+      body: JSON.stringify({ id, text }),
+    },
     bindings,
   );
   expect(res.status).toBe(201);
@@ -109,7 +130,10 @@ async function sseEvents(res: Response): Promise<SseEvent[]> {
     .map((block) => {
       const lines = block.split("\n");
       const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "message";
-      const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      const data = lines
+        .filter((l) => l.startsWith("data: "))
+        .map((l) => l.slice(6))
+        .join("\n");
       return { event, data: JSON.parse(data) as Record<string, unknown> };
     });
 }
@@ -175,7 +199,12 @@ describe("ask: caches", () => {
     await ingest(tenant, "handbook", HANDBOOK);
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const before = await chatCalls();
-    const { res, body } = await askJson(tenant, "How do I enable dark mode?", {}, { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    const { res, body } = await askJson(
+      tenant,
+      "How do I enable dark mode?",
+      {},
+      { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } },
+    );
     expect(body.source).toBe("origin");
     expect(res.headers.get("x-ai-source")).toBe("origin");
     expect(res.headers.get("x-cache")).toBe("MISS");
@@ -216,7 +245,9 @@ describe("ask: caches", () => {
     expect(other.body.citations).toEqual([]);
     // Nor a paraphrase of it (the semantic tier is tenant-scoped too).
     expect((await askJson(b, "when does project falcon ship")).body.source).toBe("cache");
-    expect((await askJson(tenantId("tenant-c"), "When will Project Falcon ship?")).res.headers.get("x-cache")).toBe("MISS");
+    expect((await askJson(tenantId("tenant-c"), "When will Project Falcon ship?")).res.headers.get("x-cache")).toBe(
+      "MISS",
+    );
     expect(await chatCalls()).toBe(before + 3);
   });
 
@@ -267,11 +298,20 @@ describe("ask: caches", () => {
     const tenant = tenantId("history");
     await ingest(tenant, "handbook", HANDBOOK);
     const first = await askJson(tenant, "How do I enable dark mode?", {}, { sub: "carol" });
-    const second = await askJson(tenant, "How do I enable dark mode", { conversationId: first.body.conversationId }, { sub: "carol" });
+    const second = await askJson(
+      tenant,
+      "How do I enable dark mode",
+      { conversationId: first.body.conversationId },
+      { sub: "carol" },
+    );
     expect(second.body.conversationId).toBe(first.body.conversationId);
-    const view = await call(`/v1/ai/conversations/${first.body.conversationId}`, { headers: { authorization: await bearer("carol", ["viewer"], { tenant }) } });
+    const view = await call(`/v1/ai/conversations/${first.body.conversationId}`, {
+      headers: { authorization: await bearer("carol", ["viewer"], { tenant }) },
+    });
     expect(view.status).toBe(200);
-    const conversation = (await view.json()) as { messages: Array<{ role: string; content: string; source: string | null; citations: unknown }> };
+    const conversation = (await view.json()) as {
+      messages: Array<{ role: string; content: string; source: string | null; citations: unknown }>;
+    };
     expect(conversation.messages.map((m) => [m.role, m.source])).toEqual([
       ["user", null],
       ["assistant", "origin"],
@@ -281,15 +321,23 @@ describe("ask: caches", () => {
     expect(conversation.messages[1]!.citations).toEqual(first.body.citations);
     // Another user (or tenant) cannot read or continue it.
     const mallory = await bearer("mallory", ["viewer"], { tenant });
-    expect((await call(`/v1/ai/conversations/${first.body.conversationId}`, { headers: { authorization: mallory } })).status).toBe(404);
-    expect((await ask(tenant, "hi", { conversationId: first.body.conversationId }, { sub: "mallory" })).status).toBe(404);
+    expect(
+      (await call(`/v1/ai/conversations/${first.body.conversationId}`, { headers: { authorization: mallory } })).status,
+    ).toBe(404);
+    expect((await ask(tenant, "hi", { conversationId: first.body.conversationId }, { sub: "mallory" })).status).toBe(
+      404,
+    );
   });
 
   it("validates the question (422) and needs a token (401)", async () => {
     expect((await ask(tenantId("v"), "")).status).toBe(422);
     expect((await ask(tenantId("v"), "   ")).status).toBe(422);
     expect((await ask(tenantId("v"), "x", { stream: "yes" })).status).toBe(422);
-    const anonymous = await call("/v1/ai/ask", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ question: "x" }) });
+    const anonymous = await call("/v1/ai/ask", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ question: "x" }),
+    });
     expect(anonymous.status).toBe(401);
     expect((await problemOf(anonymous)).type).toMatch(/invalid-token$/);
   });
@@ -348,7 +396,9 @@ describe("single flight over Redis", () => {
     const stuck = await claimFlight(redis(), key, 5_000);
     expect(stuck.role).toBe("follower");
     const t1 = Date.now();
-    expect(await awaitFlight(redis(), key, (stuck as { leader: string }).leader, Date.now() + 400, 5_000)).toEqual({ kind: "timeout" });
+    expect(await awaitFlight(redis(), key, (stuck as { leader: string }).leader, Date.now() + 400, 5_000)).toEqual({
+      kind: "timeout",
+    });
     expect(Date.now() - t1).toBeLessThan(1_000);
   });
 });
@@ -377,7 +427,12 @@ describe("ask: streaming", () => {
     expect(replay.headers.get("x-ai-source")).toBe("cache");
     const replayed = await sseEvents(replay);
     expect(replayed[0]).toMatchObject({ event: "meta", data: { source: "cache", cache: "HIT" } });
-    expect(replayed.filter((e) => e.event === "delta").map((e) => e.data.text).join("")).toBe(done.data.answer);
+    expect(
+      replayed
+        .filter((e) => e.event === "delta")
+        .map((e) => e.data.text)
+        .join(""),
+    ).toBe(done.data.answer);
     expect(replayed.at(-1)).toMatchObject({ event: "done", data: { source: "cache", answer: done.data.answer } });
   });
 
@@ -407,7 +462,10 @@ describe("ask: streaming", () => {
     expect(res.headers.get("x-ai-source")).toBe("degraded");
     const events = await sseEvents(res);
     expect(events[0]).toMatchObject({ event: "meta", data: { source: "degraded" } });
-    expect(events.at(-1)).toMatchObject({ event: "done", data: { source: "degraded", degraded: { reason: "rejected" } } });
+    expect(events.at(-1)).toMatchObject({
+      event: "done",
+      data: { source: "degraded", degraded: { reason: "rejected" } },
+    });
   });
 });
 
@@ -475,7 +533,9 @@ describe("ask: origin failures", () => {
     expect(body.source).toBe("degraded");
     expect(res.headers.get("x-ai-source")).toBe("degraded");
     expect(body.degraded?.reason).toBe("timeout");
-    expect(body.answer).toMatch(/^\[Degraded answer: no answer was generated because the AI service did not answer in time\./);
+    expect(body.answer).toMatch(
+      /^\[Degraded answer: no answer was generated because the AI service did not answer in time\./,
+    );
     expect(body.passages?.[0]?.text).toContain("dark mode");
     expect(body.citations[0]?.documentId).toBe("handbook");
     // The first-byte budget (800 ms) cut each attempt; the total budget (2 s) bounded them all.
@@ -535,16 +595,27 @@ describe("ask: embeddings and the edge", () => {
     await ingest(tenant, "handbook", HANDBOOK, bindings);
     const search = await call(
       "/v1/ai/search",
-      { method: "POST", headers: { authorization: await bearer("r", ["viewer"], { tenant }), "content-type": "application/json" }, body: JSON.stringify({ query: "dark mode" }) },
+      {
+        method: "POST",
+        headers: { authorization: await bearer("r", ["viewer"], { tenant }), "content-type": "application/json" },
+        body: JSON.stringify({ query: "dark mode" }),
+      },
       bindings,
     );
-    expect(await search.json()).toMatchObject({ model: "text-embedding-3-small@256", results: [{ documentId: "handbook" }] });
+    expect(await search.json()).toMatchObject({
+      model: "text-embedding-3-small@256",
+      results: [{ documentId: "handbook" }],
+    });
     expect((await stats()).embeddings).toBeGreaterThanOrEqual(e0 + 2);
 
     await fault({ status: 503, path: "embeddings" });
     const down = await call(
       "/v1/ai/search",
-      { method: "POST", headers: { authorization: await bearer("r", ["viewer"], { tenant }), "content-type": "application/json" }, body: JSON.stringify({ query: "dark mode" }) },
+      {
+        method: "POST",
+        headers: { authorization: await bearer("r", ["viewer"], { tenant }), "content-type": "application/json" },
+        body: JSON.stringify({ query: "dark mode" }),
+      },
       bindings,
     );
     expect(down.status).toBe(503);
@@ -559,7 +630,12 @@ describe("ask: embeddings and the edge", () => {
     const fakeAi = {
       async run(model: string, input: Record<string, unknown>) {
         calls.push(model);
-        if (Array.isArray(input.text)) return { data: (input.text as string[]).map((t) => Array.from({ length: 768 }, (_, i) => Math.cos(i * (t.length + 1)))) };
+        if (Array.isArray(input.text))
+          return {
+            data: (input.text as string[]).map((t) =>
+              Array.from({ length: 768 }, (_, i) => Math.cos(i * (t.length + 1))),
+            ),
+          };
         return { response: "Open Settings, then Appearance, and pick Dark [1]." };
       },
     };

@@ -36,10 +36,19 @@ async function auth(tenant: string, roles: string[] = ["editor"], sub = "ed"): P
   return bearer(sub, roles, { tenant });
 }
 
-async function postDocument(tenant: string, doc: Record<string, unknown>, roles = ["editor"], bindings: object = env): Promise<Response> {
+async function postDocument(
+  tenant: string,
+  doc: Record<string, unknown>,
+  roles = ["editor"],
+  bindings: object = env,
+): Promise<Response> {
   return call(
     "/v1/ai/documents",
-    { method: "POST", headers: { authorization: await auth(tenant, roles), "content-type": "application/json" }, body: JSON.stringify(doc) },
+    {
+      method: "POST",
+      headers: { authorization: await auth(tenant, roles), "content-type": "application/json" },
+      body: JSON.stringify(doc),
+    },
     bindings,
   );
 }
@@ -47,7 +56,11 @@ async function postDocument(tenant: string, doc: Record<string, unknown>, roles 
 async function search(tenant: string, query: string, k?: number, bindings: object = env): Promise<Response> {
   return call(
     "/v1/ai/search",
-    { method: "POST", headers: { authorization: await auth(tenant, ["viewer"], "reader"), "content-type": "application/json" }, body: JSON.stringify({ query, ...(k ? { k } : {}) }) },
+    {
+      method: "POST",
+      headers: { authorization: await auth(tenant, ["viewer"], "reader"), "content-type": "application/json" },
+      body: JSON.stringify({ query, ...(k ? { k } : {}) }),
+    },
     bindings,
   );
 }
@@ -67,7 +80,12 @@ const HANDBOOK = [
 describe("POST /v1/ai/documents", () => {
   it("chunks, embeds and stores a document (201), replaces it under the same id, and reports its status", async () => {
     const tenant = tenantId("docs");
-    const res = await postDocument(tenant, { id: "handbook", title: "Handbook", text: HANDBOOK, metadata: { lang: "en" } });
+    const res = await postDocument(tenant, {
+      id: "handbook",
+      title: "Handbook",
+      text: HANDBOOK,
+      metadata: { lang: "en" },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("location")).toBe("/v1/ai/documents/handbook");
     const body = (await res.json()) as { id: string; chunks: number; status: string; embeddingModel: string };
@@ -83,9 +101,17 @@ describe("POST /v1/ai/documents", () => {
     expect(again.status).toBe(201);
     expect(await db().select().from(aiChunks).where(eq(aiChunks.tenant, tenant))).toHaveLength(1);
 
-    const view = await call("/v1/ai/documents/handbook", { headers: { authorization: await auth(tenant, ["viewer"]) } });
+    const view = await call("/v1/ai/documents/handbook", {
+      headers: { authorization: await auth(tenant, ["viewer"]) },
+    });
     expect(view.status).toBe(200);
-    expect(await view.json()).toMatchObject({ id: "handbook", status: "ready", chunks: 1, embeddingModel: "local-hash-v1", embeddingDimensions: 256 });
+    expect(await view.json()).toMatchObject({
+      id: "handbook",
+      status: "ready",
+      chunks: 1,
+      embeddingModel: "local-hash-v1",
+      embeddingDimensions: 256,
+    });
   });
 
   it("generates an id when none is given", async () => {
@@ -95,7 +121,11 @@ describe("POST /v1/ai/documents", () => {
   });
 
   it("needs editor or admin (401 without a token, 403 for a viewer) and validates input (422)", async () => {
-    const anonymous = await call("/v1/ai/documents", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: "x" }) });
+    const anonymous = await call("/v1/ai/documents", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: "x" }),
+    });
     expect(anonymous.status).toBe(401);
     expect((await postDocument(tenantId("docs"), { text: "x" }, ["viewer"])).status).toBe(403);
     for (const bad of [{ text: "   " }, { text: "x", id: "../etc" }, { text: "x", extra: 1 }, { title: "no text" }]) {
@@ -109,9 +139,19 @@ describe("POST /v1/ai/documents", () => {
     const owner = tenantId("owner");
     await postDocument(owner, { id: "private", text: "Secret plans." });
     const other = tenantId("other");
-    expect((await call("/v1/ai/documents/private", { headers: { authorization: await auth(other, ["viewer"]) } })).status).toBe(404);
-    expect((await call("/v1/ai/documents/private", { method: "DELETE", headers: { authorization: await auth(other) } })).status).toBe(404);
-    expect(await db().select().from(aiDocuments).where(and(eq(aiDocuments.tenant, owner), eq(aiDocuments.id, "private")))).toHaveLength(1);
+    expect(
+      (await call("/v1/ai/documents/private", { headers: { authorization: await auth(other, ["viewer"]) } })).status,
+    ).toBe(404);
+    expect(
+      (await call("/v1/ai/documents/private", { method: "DELETE", headers: { authorization: await auth(other) } }))
+        .status,
+    ).toBe(404);
+    expect(
+      await db()
+        .select()
+        .from(aiDocuments)
+        .where(and(eq(aiDocuments.tenant, owner), eq(aiDocuments.id, "private"))),
+    ).toHaveLength(1);
   });
 });
 
@@ -155,7 +195,14 @@ describe("POST /v1/ai/search", () => {
     await postDocument(small, { id: "s3", text: "Invoices are archived nightly in the vault." });
     const embedder = localEmbedder();
     const [vector] = await embedder.embed(["Invoices are archived nightly in batch"]);
-    const result = await searchPassages(db(), { tenant: small, vector: vector!, embedder, query: "x", k: 3, exactScanMax: 0 });
+    const result = await searchPassages(db(), {
+      tenant: small,
+      vector: vector!,
+      embedder,
+      query: "x",
+      k: 3,
+      exactScanMax: 0,
+    });
     expect(result.passages).toHaveLength(3);
     expect(new Set(result.passages.map((p) => p.documentId))).toEqual(new Set(["s1", "s2", "s3"]));
     // The nearest neighbours are the crowd's; over-fetching (k = 200) reached the small tenant.
@@ -174,7 +221,14 @@ describe("POST /v1/ai/search", () => {
     await postDocument(lonely, { id: "lunch", text: "Lunch is served at noon." });
     const embedder = localEmbedder();
     const [vector] = await embedder.embed(["Invoices are archived nightly in batch"]);
-    const result = await searchPassages(db(), { tenant: lonely, vector: vector!, embedder, query: "x", k: 3, exactScanMax: 0 });
+    const result = await searchPassages(db(), {
+      tenant: lonely,
+      vector: vector!,
+      embedder,
+      query: "x",
+      k: 3,
+      exactScanMax: 0,
+    });
     expect(result.passages.map((p) => p.documentId)).toEqual(["lunch"]);
     expect(result.strategy).toBe("exact-fallback");
   });
@@ -196,7 +250,10 @@ describe("embedding models are never mixed", () => {
   const fakeAi = {
     async run(_model: string, input: Record<string, unknown>) {
       const texts = input.text as string[];
-      return { shape: [texts.length, 768], data: texts.map((t) => Array.from({ length: 768 }, (_, i) => Math.sin(i + t.length))) };
+      return {
+        shape: [texts.length, 768],
+        data: texts.map((t) => Array.from({ length: 768 }, (_, i) => Math.sin(i + t.length))),
+      };
     },
   };
   const withWorkersAi = { ...env, AI: fakeAi };
@@ -221,12 +278,17 @@ describe("embedding models are never mixed", () => {
     const ingested = await postDocument(tenant, { id: "other", text: "Another document." }, ["editor"], withWorkersAi);
     expect(ingested.status).toBe(409);
     // Replacing the tenant's only document with the new model is allowed (nothing to mix with).
-    expect((await postDocument(tenant, { id: "local", text: "Now by Workers AI." }, ["editor"], withWorkersAi)).status).toBe(201);
+    expect(
+      (await postDocument(tenant, { id: "local", text: "Now by Workers AI." }, ["editor"], withWorkersAi)).status,
+    ).toBe(201);
   });
 });
 
 describe("large ingests through the queue", () => {
-  const bigText = Array.from({ length: SYNC_INGEST_MAX_CHUNKS + 10 }, (_, i) => `Section ${i}. ${"Lorem ipsum dolor sit amet. ".repeat(34)}`).join("\n\n");
+  const bigText = Array.from(
+    { length: SYNC_INGEST_MAX_CHUNKS + 10 },
+    (_, i) => `Section ${i}. ${"Lorem ipsum dolor sit amet. ".repeat(34)}`,
+  ).join("\n\n");
 
   it("answers 202 pending, and the consumer makes the document ready", async () => {
     const sent: unknown[] = [];
@@ -243,9 +305,22 @@ describe("large ingests through the queue", () => {
 
     const acked: string[] = [];
     const retried: string[] = [];
-    const message = (id: string, body: unknown) => ({ id, timestamp: new Date(), body, attempts: 1, ack: () => void acked.push(id), retry: () => void retried.push(id) });
+    const message = (id: string, body: unknown) => ({
+      id,
+      timestamp: new Date(),
+      body,
+      attempts: 1,
+      ack: () => void acked.push(id),
+      retry: () => void retried.push(id),
+    });
     const stale = { ...(sent[0] as object), jobId: "superseded" };
-    const batch = { queue: "ai-ingest", messages: [message("m1", sent[0]), message("m2", stale), message("m3", { nonsense: true })], metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } }, ackAll() {}, retryAll() {} };
+    const batch = {
+      queue: "ai-ingest",
+      messages: [message("m1", sent[0]), message("m2", stale), message("m3", { nonsense: true })],
+      metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+      ackAll() {},
+      retryAll() {},
+    };
     await ingestQueue(batch as unknown as MessageBatch<unknown>, env, {} as ExecutionContext);
     expect(acked.sort()).toEqual(["m1", "m2", "m3"]);
     expect(retried).toEqual([]);
@@ -274,14 +349,20 @@ describe("large ingests through the queue", () => {
       status = (await (await worker("/v1/ai/documents/big", { headers: { authorization } })).json()) as typeof status;
     }
     expect(status).toMatchObject({ status: "ready", chunks: accepted.chunks });
-    const rows = await db().select({ n: sql<number>`count(*)` }).from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "big")));
+    const rows = await db()
+      .select({ n: sql<number>`count(*)` })
+      .from(aiChunks)
+      .where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "big")));
     expect(Number(rows[0]?.n)).toBe(accepted.chunks);
   });
 
   it("retries a failing ingest with backoff, then marks the document failed", async () => {
     const sent: unknown[] = [];
     const tenant = tenantId("queuefail");
-    const res = await postDocument(tenant, { id: "big", text: bigText }, ["editor"], { ...env, AI_INGEST: { send: async (body: unknown) => void sent.push(body) } });
+    const res = await postDocument(tenant, { id: "big", text: bigText }, ["editor"], {
+      ...env,
+      AI_INGEST: { send: async (body: unknown) => void sent.push(body) },
+    });
     expect(res.status).toBe(202);
     // The consumer's embedder is unreachable: origin embeddings on a port nobody listens on.
     const broken = { ...env, AI_EMBEDDINGS: "origin", ORIGIN_AI_URL: "http://127.0.0.1:9" };
@@ -295,11 +376,21 @@ describe("large ingests through the queue", () => {
         ack: () => void (outcome.acked = true),
         retry: (o?: { delaySeconds?: number }) => void (outcome.retryDelay = o?.delaySeconds),
       };
-      const batch = { queue: "ai-ingest", messages: [message], metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } }, ackAll() {}, retryAll() {} };
+      const batch = {
+        queue: "ai-ingest",
+        messages: [message],
+        metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+        ackAll() {},
+        retryAll() {},
+      };
       await ingestQueue(batch as unknown as MessageBatch<unknown>, broken as unknown as Env, {} as ExecutionContext);
       return outcome;
     };
-    const status = async () => (await (await call("/v1/ai/documents/big", { headers: { authorization: await auth(tenant) } })).json()) as { status: string; error: string | null };
+    const status = async () =>
+      (await (await call("/v1/ai/documents/big", { headers: { authorization: await auth(tenant) } })).json()) as {
+        status: string;
+        error: string | null;
+      };
 
     expect(await run(1)).toEqual({ acked: false, retryDelay: 10 });
     expect(await run(2)).toEqual({ acked: false, retryDelay: 20 });
@@ -311,7 +402,9 @@ describe("large ingests through the queue", () => {
   });
 
   it("ingests synchronously (201) when no queue is bound or sending fails", async () => {
-    expect((await postDocument(tenantId("noqueue"), { id: "big", text: bigText }, ["editor"], noQueue)).status).toBe(201);
+    expect((await postDocument(tenantId("noqueue"), { id: "big", text: bigText }, ["editor"], noQueue)).status).toBe(
+      201,
+    );
     const broken = { ...env, AI_INGEST: { send: async () => Promise.reject(new Error("queue down")) } };
     const res = await postDocument(tenantId("brokenqueue"), { id: "big", text: bigText }, ["editor"], broken);
     expect(res.status).toBe(201);
@@ -325,24 +418,61 @@ describe("DELETE /v1/ai/documents/:id", () => {
     await postDocument(tenant, { id: "gone", text: "The office closes at six on Fridays." });
     await postDocument(tenant, { id: "kept", text: "The office opens at nine." });
     const d = db();
-    const [gone] = await d.select().from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "gone")));
-    const [kept] = await d.select().from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "kept")));
+    const [gone] = await d
+      .select()
+      .from(aiChunks)
+      .where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "gone")));
+    const [kept] = await d
+      .select()
+      .from(aiChunks)
+      .where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "kept")));
     const [vector] = await localEmbedder().embed(["When does the office close?"]);
     const keyA = await exactCacheKey(tenant, "p", "When does the office close on Friday?");
     const keyB = await exactCacheKey(tenant, "p", "When does the office open?");
-    await storeAnswer(d, { tenant, partition: "p", key: keyA, question: "q", vector: vector!, answer: "At six.", citations: [{ documentId: "gone", chunkId: gone!.id }], ttlSeconds: 60 });
-    await storeAnswer(d, { tenant, partition: "p", key: keyB, question: "q", vector: vector!, answer: "At nine.", citations: [{ documentId: "kept", chunkId: kept!.id }], ttlSeconds: 60 });
+    await storeAnswer(d, {
+      tenant,
+      partition: "p",
+      key: keyA,
+      question: "q",
+      vector: vector!,
+      answer: "At six.",
+      citations: [{ documentId: "gone", chunkId: gone!.id }],
+      ttlSeconds: 60,
+    });
+    await storeAnswer(d, {
+      tenant,
+      partition: "p",
+      key: keyB,
+      question: "q",
+      vector: vector!,
+      answer: "At nine.",
+      citations: [{ documentId: "kept", chunkId: kept!.id }],
+      ttlSeconds: 60,
+    });
     expect(await lookupExact(d, tenant, keyA)).not.toBeNull();
 
-    const res = await call("/v1/ai/documents/gone", { method: "DELETE", headers: { authorization: await auth(tenant) } });
+    const res = await call("/v1/ai/documents/gone", {
+      method: "DELETE",
+      headers: { authorization: await auth(tenant) },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ id: "gone", deleted: true, chunks: 1, cachedAnswers: 1 });
     expect(await lookupExact(d, tenant, keyA)).toBeNull();
     expect(await lookupExact(d, tenant, keyB)).not.toBeNull();
-    expect(await d.select().from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "gone")))).toHaveLength(0);
-    const fts = await d.all<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ai_chunks_fts WHERE ai_chunks_fts MATCH 'fridays' AND rowid = ${gone!.id}`);
+    expect(
+      await d
+        .select()
+        .from(aiChunks)
+        .where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.documentId, "gone"))),
+    ).toHaveLength(0);
+    const fts = await d.all<{ n: number }>(
+      sql`SELECT COUNT(*) AS n FROM ai_chunks_fts WHERE ai_chunks_fts MATCH 'fridays' AND rowid = ${gone!.id}`,
+    );
     expect(fts[0]!.n).toBe(0);
-    expect((await call("/v1/ai/documents/gone", { method: "DELETE", headers: { authorization: await auth(tenant) } })).status).toBe(404);
+    expect(
+      (await call("/v1/ai/documents/gone", { method: "DELETE", headers: { authorization: await auth(tenant) } }))
+        .status,
+    ).toBe(404);
   });
 
   it("an answer is not cached when a document it cites was deleted meanwhile", async () => {
@@ -350,7 +480,16 @@ describe("DELETE /v1/ai/documents/:id", () => {
     const d = db();
     const [vector] = await localEmbedder().embed(["q"]);
     const key = await exactCacheKey(tenant, "p", "q");
-    await storeAnswer(d, { tenant, partition: "p", key, question: "q", vector: vector!, answer: "a", citations: [{ documentId: "deleted-doc", chunkId: 1 }], ttlSeconds: 60 });
+    await storeAnswer(d, {
+      tenant,
+      partition: "p",
+      key,
+      question: "q",
+      vector: vector!,
+      answer: "a",
+      citations: [{ documentId: "deleted-doc", chunkId: 1 }],
+      ttlSeconds: 60,
+    });
     expect(await d.select().from(aiAnswerCache).where(eq(aiAnswerCache.exactKey, key))).toHaveLength(0);
   });
 });
@@ -361,9 +500,19 @@ describe("API description", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/v1/ai/documents", "/v1/ai/documents/{id}", "/v1/ai/search", "/v1/ai/ask", "/v1/ai/conversations/{id}"]),
+      expect.arrayContaining([
+        "/v1/ai/documents",
+        "/v1/ai/documents/{id}",
+        "/v1/ai/search",
+        "/v1/ai/ask",
+        "/v1/ai/conversations/{id}",
+      ]),
     );
-    expect(Object.keys(doc.paths["/v1/ai/documents"]!.post!.responses)).toEqual(expect.arrayContaining(["201", "202", "409", "422"]));
-    expect(Object.keys(doc.paths["/v1/ai/ask"]!.post!.responses)).toEqual(expect.arrayContaining(["200", "401", "409", "422"]));
+    expect(Object.keys(doc.paths["/v1/ai/documents"]!.post!.responses)).toEqual(
+      expect.arrayContaining(["201", "202", "409", "422"]),
+    );
+    expect(Object.keys(doc.paths["/v1/ai/ask"]!.post!.responses)).toEqual(
+      expect.arrayContaining(["200", "401", "409", "422"]),
+    );
   });
 });

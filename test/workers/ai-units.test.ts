@@ -30,7 +30,9 @@ describe("chunkText", () => {
       const firstOfNext = /^Sentence number (\d+) /.exec(chunks[i]!)![1];
       // The next chunk starts with a sentence the previous one ended with (the overlap).
       expect(chunks[i - 1]).toContain(sentence(Number(firstOfNext)));
-      expect(chunks[i - 1]!.length - chunks[i - 1]!.indexOf(sentence(Number(firstOfNext)))).toBeLessThanOrEqual(CHUNK_OVERLAP_CHARS + 1);
+      expect(chunks[i - 1]!.length - chunks[i - 1]!.indexOf(sentence(Number(firstOfNext)))).toBeLessThanOrEqual(
+        CHUNK_OVERLAP_CHARS + 1,
+      );
     }
     // Nothing lost: every sentence is in some chunk.
     for (let i = 0; i < 60; i++) expect(chunks.some((c) => c.includes(sentence(i)))).toBe(true);
@@ -179,7 +181,7 @@ describe("SSE", () => {
   }
 
   it("parses events split anywhere, with CRLF, comments and multi-line data", async () => {
-    const wire = ": hello\r\nevent: a\r\ndata: 1\r\ndata: 2\r\n\r\ndata: {\"x\":1}\n\nid: 7\ndata: last\n\n";
+    const wire = ': hello\r\nevent: a\r\ndata: 1\r\ndata: 2\r\n\r\ndata: {"x":1}\n\nid: 7\ndata: last\n\n';
     const parts = wire.match(/.{1,3}/gs)!;
     const events = [];
     for await (const e of parseSse(streamOf(parts))) events.push(e);
@@ -192,7 +194,9 @@ describe("SSE", () => {
 
   it("surfaces a broken stream as an error", async () => {
     const consume = async () => {
-      for await (const _ of parseSse(streamOf(["data: 1\n\n"], new Error("reset")))) void _;
+      for await (const _ of parseSse(streamOf(["data: 1\n\n"], new Error("reset")))) {
+        // drain
+      }
     };
     await expect(consume()).rejects.toThrow("reset");
   });
@@ -232,20 +236,31 @@ describe("origin chat client", () => {
     };
     return origin;
   }
-  const ok = (text: string) => () => Response.json({ choices: [{ message: { content: text }, finish_reason: "stop" }] });
-  const status = (s: number, headers: Record<string, string> = {}) => () => new Response("{}", { status: s, headers });
+  const ok = (text: string) => () =>
+    Response.json({ choices: [{ message: { content: text }, finish_reason: "stop" }] });
+  const status =
+    (s: number, headers: Record<string, string> = {}) =>
+    () =>
+      new Response("{}", { status: s, headers });
   const params = { model: "m", messages: [{ role: "user" as const, content: "q" }], temperature: 0, maxTokens: 10 };
   const breaker = () => new CircuitBreaker({ failureThreshold: 10, cooldownMs: 1_000, probeLeaseMs: 1_000 });
 
   it("retries 5xx and network errors, then answers", async () => {
     const origin = scriptedOrigin([status(502), () => Promise.reject(new Error("reset")) as never, ok("fine")]);
-    const result = await completeChat({ origin, breaker: breaker() }, params, { deadline: Date.now() + 5_000, firstByteMs: 1_000 });
+    const result = await completeChat({ origin, breaker: breaker() }, params, {
+      deadline: Date.now() + 5_000,
+      firstByteMs: 1_000,
+    });
     expect(result).toMatchObject({ text: "fine", finishReason: "stop", attempts: 3 });
   });
 
   it("gives up after maxAttempts with the last error", async () => {
     const origin = scriptedOrigin([status(503)]);
-    const err = await completeChat({ origin, breaker: breaker() }, params, { deadline: Date.now() + 5_000, firstByteMs: 1_000, maxAttempts: 2 }).catch((e: unknown) => e);
+    const err = await completeChat({ origin, breaker: breaker() }, params, {
+      deadline: Date.now() + 5_000,
+      firstByteMs: 1_000,
+      maxAttempts: 2,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OriginError);
     expect(err).toMatchObject({ kind: "unavailable", status: 503, attempts: 2 });
     expect(origin.calls).toBe(2);
@@ -253,7 +268,10 @@ describe("origin chat client", () => {
 
   it("never retries a 4xx other than 408/429", async () => {
     const origin = scriptedOrigin([status(401), ok("never")]);
-    const err = await completeChat({ origin, breaker: breaker() }, params, { deadline: Date.now() + 5_000, firstByteMs: 1_000 }).catch((e: unknown) => e);
+    const err = await completeChat({ origin, breaker: breaker() }, params, {
+      deadline: Date.now() + 5_000,
+      firstByteMs: 1_000,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "rejected", status: 401 });
     expect(origin.calls).toBe(1);
   });
@@ -261,7 +279,10 @@ describe("origin chat client", () => {
   it("cuts a stalled attempt at the first-byte budget and stops at the deadline", async () => {
     const origin = scriptedOrigin([() => "stall"]);
     const t0 = Date.now();
-    const err = await completeChat({ origin, breaker: breaker() }, params, { deadline: Date.now() + 500, firstByteMs: 200 }).catch((e: unknown) => e);
+    const err = await completeChat({ origin, breaker: breaker() }, params, {
+      deadline: Date.now() + 500,
+      firstByteMs: 200,
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: "timeout" });
     expect(Date.now() - t0).toBeLessThan(700);
     expect(origin.calls).toBeGreaterThanOrEqual(2);
@@ -269,7 +290,10 @@ describe("origin chat client", () => {
 
   it("a cut or malformed body is retried like a failure", async () => {
     const origin = scriptedOrigin([() => new Response('{"choices": [', { status: 200 }), ok("whole")]);
-    const result = await completeChat({ origin, breaker: breaker() }, params, { deadline: Date.now() + 5_000, firstByteMs: 1_000 });
+    const result = await completeChat({ origin, breaker: breaker() }, params, {
+      deadline: Date.now() + 5_000,
+      firstByteMs: 1_000,
+    });
     expect(result.text).toBe("whole");
   });
 
@@ -287,7 +311,10 @@ describe("origin chat client", () => {
         ),
     ]);
     const b = breaker();
-    const stream = await openChatStream({ origin, breaker: b }, params, { deadline: Date.now() + 5_000, firstByteMs: 150 });
+    const stream = await openChatStream({ origin, breaker: b }, params, {
+      deadline: Date.now() + 5_000,
+      firstByteMs: 150,
+    });
     const got: string[] = [];
     const err = await (async () => {
       for await (const d of stream.deltas) got.push(d);

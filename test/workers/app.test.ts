@@ -88,7 +88,10 @@ describe("errors are problem+json", () => {
 describe("readiness", () => {
   it("GET /readyz checks db, redis, origin and config against the real local stack", async () => {
     const res = await worker("/readyz");
-    const body = (await res.json()) as { status: string; checks: Record<string, { status: string; latencyMs: number }> };
+    const body = (await res.json()) as {
+      status: string;
+      checks: Record<string, { status: string; latencyMs: number }>;
+    };
     expect(body.checks).toMatchObject({
       db: { status: "ok" },
       redis: { status: "ok" },

@@ -19,7 +19,13 @@ import {
   TOKEN_CACHE_TTL_MS,
   tokenCacheStats,
 } from "../../src/lib/auth/token-cache.ts";
-import { AuthError, authConfig, CLOCK_TOLERANCE_SECONDS, resetAuthCaches, verifyAccessToken } from "../../src/lib/auth/verify.ts";
+import {
+  AuthError,
+  authConfig,
+  CLOCK_TOLERANCE_SECONDS,
+  resetAuthCaches,
+  verifyAccessToken,
+} from "../../src/lib/auth/verify.ts";
 import { worker } from "./helpers.ts";
 
 const stack = inject("stack");
@@ -52,7 +58,15 @@ interface TokenOptions {
 
 function token(key: SigningKey, o: TokenOptions = {}): Promise<string> {
   const iat = Math.floor((o.atMs ?? Date.now()) / 1000);
-  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub: o.sub ?? "alice", roles: o.roles ?? ["viewer"], iat, exp: iat + (o.ttlS ?? 600), ...o.extra };
+  const claims = {
+    iss: stack.JWT_ISSUER,
+    aud: stack.JWT_AUDIENCE,
+    sub: o.sub ?? "alice",
+    roles: o.roles ?? ["viewer"],
+    iat,
+    exp: iat + (o.ttlS ?? 600),
+    ...o.extra,
+  };
   return new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: "JWT", kid: key.kid }).sign(key.privateKey);
 }
 
@@ -72,7 +86,11 @@ async function verdict(bindings: Env, t: string, now: number): Promise<string> {
 
 const me = (t: string) => worker("/v1/me", { headers: { authorization: `Bearer ${t}` } });
 const meWith = (bindings: Env, t: string) =>
-  app.fetch(new Request("https://edge.test/v1/me", { headers: { authorization: `Bearer ${t}` } }), bindings, createExecutionContext());
+  app.fetch(
+    new Request("https://edge.test/v1/me", { headers: { authorization: `Bearer ${t}` } }),
+    bindings,
+    createExecutionContext(),
+  );
 
 /** `t` with the character at `i` replaced by a different base64url character. */
 const changeAt = (t: string, i: number) => t.slice(0, i) + (t[i] === "A" ? "B" : "A") + t.slice(i + 1);
@@ -163,7 +181,8 @@ describe("the cache never answers for a token it should refuse", () => {
 
   it("a key removed from the set: its cached tokens are refused once the set is refreshed", async () => {
     const name = `removed-${crypto.randomUUID().slice(0, 8)}`;
-    const publish = (keys: JWK[]) => fetch(`${stack.DEV_IDP_URL}/__dev/jwks?tenant=${name}`, { method: "PUT", body: JSON.stringify({ keys }) });
+    const publish = (keys: JWK[]) =>
+      fetch(`${stack.DEV_IDP_URL}/__dev/jwks?tenant=${name}`, { method: "PUT", body: JSON.stringify({ keys }) });
     const k1 = await signingKey("k1");
     const k2 = await signingKey("k2");
     await publish([k1.jwk, k2.jwk]);
@@ -214,7 +233,9 @@ describe("bounds", () => {
     resetAuthCaches();
     const t0 = Date.now();
     const pad = "x".repeat(5_500); // tokens just under the 8 KiB limit
-    const tokens = await Promise.all(Array.from({ length: 320 }, (_, i) => token(dev, { sub: `big-${i}`, atMs: t0, extra: { pad } })));
+    const tokens = await Promise.all(
+      Array.from({ length: 320 }, (_, i) => token(dev, { sub: `big-${i}`, atMs: t0, extra: { pad } })),
+    );
     for (const t of tokens) expect(await verdict(env, t, t0)).toBe("ok");
     const { entries, bytes } = tokenCacheStats();
     expect(bytes).toBeLessThanOrEqual(TOKEN_CACHE_MAX_BYTES);
@@ -231,7 +252,11 @@ describe("bounds", () => {
     const now = Date.now();
     const principal = Object.freeze({ sub: "s", roles: [], tenant: "s", expiresAt: now / 1000 + 600 });
     for (let i = 0; i < TOKEN_CACHE_MAX_ENTRIES + 500; i++) {
-      rememberToken(`token-${i}`, { principal, config: env, key: env, alg: "ES256", kid: "k", verifiedAt: now }, now + 60_000);
+      rememberToken(
+        `token-${i}`,
+        { principal, config: env, key: env, alg: "ES256", kid: "k", verifiedAt: now },
+        now + 60_000,
+      );
     }
     expect(tokenCacheStats().entries).toBe(TOKEN_CACHE_MAX_ENTRIES);
     resetAuthCaches();

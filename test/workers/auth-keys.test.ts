@@ -30,7 +30,13 @@ const app = createApp();
 interface Tenant {
   jwksUrl: string;
   publish(keys: JWK[]): Promise<void>;
-  behave(b: { status?: number; latencyMs?: number; cacheControl?: string; body?: string; padToBytes?: number }): Promise<void>;
+  behave(b: {
+    status?: number;
+    latencyMs?: number;
+    cacheControl?: string;
+    body?: string;
+    padToBytes?: number;
+  }): Promise<void>;
   fetches(): Promise<number>;
 }
 
@@ -130,9 +136,11 @@ describe("cold start: a burst of first requests", () => {
     const tokens = await Promise.all(range(20).map((i) => token(k1, `member-${i}`)));
 
     const responses = await Promise.all(
-      tokens.map((t) =>
+      tokens.map(async (t) =>
         app.fetch(
-          new Request(`https://edge.test/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket", authorization: `Bearer ${t}` } }),
+          new Request(`https://edge.test/v1/rooms/${room}/ws`, {
+            headers: { upgrade: "websocket", authorization: `Bearer ${t}` },
+          }),
           bindings,
           createExecutionContext(),
         ),
@@ -184,9 +192,17 @@ describe("cold start: a burst of first requests", () => {
     const idp = await tenant("poisoned");
     const k1 = await signingKey("k1");
     await idp.publish([k1.jwk]);
-    await (await caches.open(JWKS_SHARED_CACHE)).put(
+    await (
+      await caches.open(JWKS_SHARED_CACHE)
+    ).put(
       idp.jwksUrl,
-      new Response('{"keys": "not a list"}', { headers: { "cache-control": "max-age=600", "x-jwks-fetched-at": String(Date.now()), "x-jwks-fresh-ms": "600000" } }),
+      new Response('{"keys": "not a list"}', {
+        headers: {
+          "cache-control": "max-age=600",
+          "x-jwks-fetched-at": String(Date.now()),
+          "x-jwks-fresh-ms": "600000",
+        },
+      }),
     );
     expect((await me(remoteEnv(idp), await token(k1))).status).toBe(200);
     expect(await idp.fetches()).toBe(1);

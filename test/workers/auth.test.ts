@@ -34,7 +34,15 @@ interface TokenOptions {
 
 /** A token signed with the dev issuer's key unless told otherwise. */
 async function token(opts: TokenOptions = {}): Promise<string> {
-  const claims: Record<string, unknown> = { iss: ISS, aud: AUD, sub: "alice", roles: ["viewer"], iat: now(), exp: now() + 600, ...opts.claims };
+  const claims: Record<string, unknown> = {
+    iss: ISS,
+    aud: AUD,
+    sub: "alice",
+    roles: ["viewer"],
+    iat: now(),
+    exp: now() + 600,
+    ...opts.claims,
+  };
   for (const k of opts.omit ?? []) delete claims[k];
   const alg = opts.alg ?? "ES256";
   return new SignJWT(claims)
@@ -82,7 +90,10 @@ describe("valid tokens", () => {
   it("a token from a remote JWKS (EdDSA) passes", async () => {
     const { privateKey, publicKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
     const jwk = { ...(await exportJWK(publicKey)), kid: "remote-ed", alg: "EdDSA" };
-    const put = await fetch(`${stack.DEV_IDP_URL}/__dev/jwks`, { method: "PUT", body: JSON.stringify({ keys: [jwk] }) });
+    const put = await fetch(`${stack.DEV_IDP_URL}/__dev/jwks`, {
+      method: "PUT",
+      body: JSON.stringify({ keys: [jwk] }),
+    });
     expect(put.status).toBe(200);
     const bindings = { ...env, JWT_JWKS_URL: `${stack.DEV_IDP_URL}/jwks.json?case=valid`, JWT_PUBLIC_JWKS: "" };
     const t = await token({ alg: "EdDSA", key: privateKey, header: { kid: "remote-ed" } });
@@ -97,7 +108,8 @@ describe("attacks and bad tokens: every one is 401, none is 500", () => {
   it("not a Bearer scheme", async () => expectRejected(await me(`Basic ${btoa("a:b")}`)));
 
   for (const alg of ["none", "None", "NONE", "nOnE"]) {
-    it(`alg "${alg}" with no signature`, async () => expectRejected(await me(`Bearer ${rawToken({ alg, typ: "JWT" }, goodClaims())}`)));
+    it(`alg "${alg}" with no signature`, async () =>
+      expectRejected(await me(`Bearer ${rawToken({ alg, typ: "JWT" }, goodClaims())}`)));
   }
   it('alg "none" with a signature attached', async () =>
     expectRejected(await me(`Bearer ${rawToken({ alg: "none" }, goodClaims(), base64url.encode(utf8("sig")))}`)));
@@ -143,7 +155,10 @@ describe("attacks and bad tokens: every one is 401, none is 500", () => {
   for (const param of ["jku", "x5u"]) {
     it(`${param} pointing elsewhere`, async () => {
       const { privateKey } = await generateKeyPair("ES256");
-      const t = await token({ key: privateKey, header: { [param]: "https://attacker.example/keys.json", kid: "attacker" } });
+      const t = await token({
+        key: privateKey,
+        header: { [param]: "https://attacker.example/keys.json", kid: "attacker" },
+      });
       await expectRejected(await me(`Bearer ${t}`));
     });
   }
@@ -167,15 +182,19 @@ describe("attacks and bad tokens: every one is 401, none is 500", () => {
 
   it("expired (beyond the clock tolerance)", async () =>
     expectRejected(await me(`Bearer ${await token({ claims: { exp: now() - 120, iat: now() - 900 } })}`)));
-  it("not yet valid (nbf in the future)", async () => expectRejected(await me(`Bearer ${await token({ claims: { nbf: now() + 600 } })}`)));
-  it("issued in the future (iat)", async () => expectRejected(await me(`Bearer ${await token({ claims: { iat: now() + 600 } })}`)));
+  it("not yet valid (nbf in the future)", async () =>
+    expectRejected(await me(`Bearer ${await token({ claims: { nbf: now() + 600 } })}`)));
+  it("issued in the future (iat)", async () =>
+    expectRejected(await me(`Bearer ${await token({ claims: { iat: now() + 600 } })}`)));
   it("missing exp", async () => expectRejected(await me(`Bearer ${await token({ omit: ["exp"] })}`)));
   it("missing sub", async () => expectRejected(await me(`Bearer ${await token({ omit: ["sub"] })}`)));
-  it("wrong iss", async () => expectRejected(await me(`Bearer ${await token({ claims: { iss: "https://evil.example" } })}`)));
+  it("wrong iss", async () =>
+    expectRejected(await me(`Bearer ${await token({ claims: { iss: "https://evil.example" } })}`)));
   it("missing iss", async () => expectRejected(await me(`Bearer ${await token({ omit: ["iss"] })}`)));
   it("wrong aud", async () => expectRejected(await me(`Bearer ${await token({ claims: { aud: "another-api" } })}`)));
   it("missing aud", async () => expectRejected(await me(`Bearer ${await token({ omit: ["aud"] })}`)));
-  it("roles that are not a list of strings", async () => expectRejected(await me(`Bearer ${await token({ claims: { roles: "admin" } })}`)));
+  it("roles that are not a list of strings", async () =>
+    expectRejected(await me(`Bearer ${await token({ claims: { roles: "admin" } })}`)));
   it("wrong typ", async () => expectRejected(await me(`Bearer ${await token({ header: { typ: "secevent+jwt" } })}`)));
   it("unknown crit (correctly signed, so only the crit check can refuse it)", async () => {
     const signed = async (header: Record<string, unknown>) => {
@@ -198,7 +217,8 @@ describe("attacks and bad tokens: every one is 401, none is 500", () => {
     await expectRejected(await me(`Bearer ${h}.${p}+/.${s}`));
     await expectRejected(await me(`Bearer !!!.${p}.${s}`));
   });
-  it("header that is not JSON", async () => expectRejected(await me(`Bearer ${base64url.encode(utf8("{alg:"))}.${seg(goodClaims())}.c2ln`)));
+  it("header that is not JSON", async () =>
+    expectRejected(await me(`Bearer ${base64url.encode(utf8("{alg:"))}.${seg(goodClaims())}.c2ln`)));
   it("oversized token", async () => {
     const big = await token({ claims: { pad: "x".repeat(12_000) } });
     await expectRejected(await me(`Bearer ${big}`));
@@ -218,13 +238,19 @@ describe("remote JWKS refetch cooldown", () => {
     const bindings = { ...env, JWT_JWKS_URL: `${stack.DEV_IDP_URL}/jwks.json?case=flood`, JWT_PUBLIC_JWKS: "" };
     const app = createApp();
     // A good token first: one fetch fills the cache.
-    expect((await me(`Bearer ${await token({ key: privateKey, header: { kid: "flood-good" } })}`, app, bindings)).status).toBe(200);
+    expect(
+      (await me(`Bearer ${await token({ key: privateKey, header: { kid: "flood-good" } })}`, app, bindings)).status,
+    ).toBe(200);
     for (let i = 0; i < 30; i++) {
-      await expectRejected(await me(`Bearer ${await token({ key: privateKey, header: { kid: `made-up-${i}` } })}`, app, bindings));
+      await expectRejected(
+        await me(`Bearer ${await token({ key: privateKey, header: { kid: `made-up-${i}` } })}`, app, bindings),
+      );
     }
     const stats = (await (await fetch(`${stack.DEV_IDP_URL}/__dev/stats`)).json()) as { fetches: number };
     expect(stats.fetches).toBe(1);
     // The good key still works from the cache.
-    expect((await me(`Bearer ${await token({ key: privateKey, header: { kid: "flood-good" } })}`, app, bindings)).status).toBe(200);
+    expect(
+      (await me(`Bearer ${await token({ key: privateKey, header: { kid: "flood-good" } })}`, app, bindings)).status,
+    ).toBe(200);
   });
 });

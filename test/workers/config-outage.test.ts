@@ -35,7 +35,9 @@ describe("config object outage", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-config-version")).toBe(good);
       expect(warn.mock.calls.some((a) => String(a[0]).includes("edge config unreachable"))).toBe(true);
-      const line = log.mock.calls.map((a) => String(a[0])).find((l) => l.includes('"msg":"request"') && l.includes('"path":"/healthz"'));
+      const line = log.mock.calls
+        .map((a) => String(a[0]))
+        .find((l) => l.includes('"msg":"request"') && l.includes('"path":"/healthz"'));
       expect(line).toContain('"configStale":true');
 
       const ready = await app.request("/readyz", {}, broken);
@@ -44,7 +46,15 @@ describe("config object outage", () => {
 
       const put = await app.request(
         "/v1/admin/config",
-        { method: "PUT", headers: { authorization: await bearer("alice", ["admin"]), "content-type": "application/json", "if-match": `"${good}"` }, body: "{}" },
+        {
+          method: "PUT",
+          headers: {
+            authorization: await bearer("alice", ["admin"]),
+            "content-type": "application/json",
+            "if-match": `"${good}"`,
+          },
+          body: "{}",
+        },
         broken,
       );
       expect(put.status).toBe(503);

@@ -28,7 +28,6 @@ async function bearer(roles: string[]): Promise<string> {
 const devCf = (fields: Record<string, unknown>) => ({ "x-dev-cf": JSON.stringify(fields) });
 const BERLIN = { country: "DE", continent: "EU", city: "Berlin", latitude: "52.52", longitude: "13.40" };
 const PARIS = { country: "FR", continent: "EU", city: "Paris", latitude: "48.85", longitude: "2.35" };
-const ZURICH = { country: "CH", continent: "EU", city: "Zurich", latitude: "47.37", longitude: "8.54" };
 const NEW_YORK = { country: "US", continent: "NA", city: "New York", latitude: "40.71", longitude: "-74.0" };
 const TOKYO = { country: "JP", continent: "AS", city: "Tokyo", latitude: "35.68", longitude: "139.69" };
 
@@ -79,7 +78,23 @@ describe("content variants", () => {
     const slug = `cache-${crypto.randomUUID().slice(0, 8)}`;
     expect((await put(slug, home)).status).toBe(201);
     const languages = Array.from({ length: 50 }, (_, i) => {
-      const tags = ["en-US", "en-GB", "fr-FR", "de-DE", "es", "it", "pt-BR", "ja", "ko", "zh-CN", "nl", "sv", "da", "pl", "fi"];
+      const tags = [
+        "en-US",
+        "en-GB",
+        "fr-FR",
+        "de-DE",
+        "es",
+        "it",
+        "pt-BR",
+        "ja",
+        "ko",
+        "zh-CN",
+        "nl",
+        "sv",
+        "da",
+        "pl",
+        "fi",
+      ];
       return `${tags[i % tags.length]},${tags[(i * 7) % tags.length]};q=0.${(i % 9) + 1},en;q=0.1`;
     });
     const results: Array<{ cache: string | null; variant: string | null }> = [];
@@ -119,7 +134,11 @@ describe("content variants", () => {
 describe("content writes are guarded and validated", () => {
   it("no token → 401; a viewer → 403; nothing is stored", async () => {
     const slug = `guard-${crypto.randomUUID().slice(0, 8)}`;
-    const anon = await worker(`/v1/content/${slug}`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(home) });
+    const anon = await worker(`/v1/content/${slug}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(home),
+    });
     expect(anon.status).toBe(401);
     const viewer = await put(slug, home, ["viewer"]);
     expect(viewer.status).toBe(403);
@@ -133,7 +152,10 @@ describe("content writes are guarded and validated", () => {
       [{ variants: [] }, "/variants"],
       [{ variants: [{ kind: "country", match: "DE", locale: "de", title: "x", body: "y" }] }, "/variants"],
       [{ variants: [home.variants[0], home.variants[0]] }, "/variants"],
-      [{ variants: [home.variants[0], { kind: "country", match: "germany", locale: "de", title: "x", body: "y" }] }, "/variants/1/match"],
+      [
+        { variants: [home.variants[0], { kind: "country", match: "germany", locale: "de", title: "x", body: "y" }] },
+        "/variants/1/match",
+      ],
       [{ variants: [{ ...home.variants[0], extra: 1 }] }, "/variants/0"],
       [{ variants: [{ ...home.variants[0], title: "" }] }, "/variants/0/title"],
     ];
@@ -148,10 +170,18 @@ describe("content writes are guarded and validated", () => {
 
   it("malformed JSON → 400, wrong content type → 415", async () => {
     const auth = await bearer(["editor"]);
-    const malformed = await worker("/v1/content/x", { method: "PUT", headers: { authorization: auth, "content-type": "application/json" }, body: '{"variants": [' });
+    const malformed = await worker("/v1/content/x", {
+      method: "PUT",
+      headers: { authorization: auth, "content-type": "application/json" },
+      body: '{"variants": [',
+    });
     expect(malformed.status).toBe(400);
     expect((await problemOf(malformed)).type).toMatch(/\/malformed-json$/);
-    const wrongType = await worker("/v1/content/x", { method: "PUT", headers: { authorization: auth, "content-type": "text/plain" }, body: "hello" });
+    const wrongType = await worker("/v1/content/x", {
+      method: "PUT",
+      headers: { authorization: auth, "content-type": "text/plain" },
+      body: "hello",
+    });
     expect(wrongType.status).toBe(415);
   });
 });

@@ -6,7 +6,15 @@ import { env } from "cloudflare:workers";
 import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createDatabase, lazyDatabase } from "../../src/lib/db/client.ts";
-import { aiChunks, aiDocuments, contentItems, contentVariants, conversations, EMBEDDING_DIMENSIONS, messages } from "../../src/lib/db/schema.ts";
+import {
+  aiChunks,
+  aiDocuments,
+  contentItems,
+  contentVariants,
+  conversations,
+  EMBEDDING_DIMENSIONS,
+  messages,
+} from "../../src/lib/db/schema.ts";
 
 const db = () => createDatabase({ url: env.LIBSQL_URL });
 
@@ -26,14 +34,20 @@ describe("database schema", () => {
       { slug, kind: "default", match: "", locale: "en", title: "Welcome", body: "Hello" },
       { slug, kind: "country", match: "DE", locale: "de", title: "Willkommen", body: "Hallo" },
     ]);
-    const rows = await d.select().from(contentVariants).where(eq(contentVariants.slug, slug)).orderBy(contentVariants.kind);
+    const rows = await d
+      .select()
+      .from(contentVariants)
+      .where(eq(contentVariants.slug, slug))
+      .orderBy(contentVariants.kind);
     expect(rows.map((r) => [r.kind, r.match, r.title])).toEqual([
       ["country", "DE", "Willkommen"],
       ["default", "", "Welcome"],
     ]);
     expect(rows[0]!.updatedAt).toBeInstanceOf(Date);
     // One variant per (slug, kind, match).
-    await expect(d.insert(contentVariants).values({ slug, kind: "country", match: "DE", locale: "de", title: "x", body: "y" })).rejects.toThrow();
+    await expect(
+      d.insert(contentVariants).values({ slug, kind: "country", match: "DE", locale: "de", title: "x", body: "y" }),
+    ).rejects.toThrow();
     await d.run(sql`PRAGMA foreign_keys = ON`);
     await d.batch([d.run(sql`PRAGMA foreign_keys = ON`), d.delete(contentItems).where(eq(contentItems.slug, slug))]);
     expect(await d.select().from(contentVariants).where(eq(contentVariants.slug, slug))).toHaveLength(0);
@@ -42,11 +56,22 @@ describe("database schema", () => {
   it("stores chunks as F32_BLOB vectors and finds neighbours through the vector index", async () => {
     const d = db();
     const tenant = `t-${crypto.randomUUID()}`;
-    await d.insert(aiDocuments).values({ id: "doc-1", tenant, title: "Doc", embeddingModel: "test", embeddingDimensions: EMBEDDING_DIMENSIONS });
+    await d
+      .insert(aiDocuments)
+      .values({ id: "doc-1", tenant, title: "Doc", embeddingModel: "test", embeddingDimensions: EMBEDDING_DIMENSIONS });
     await d.insert(aiChunks).values(
-      [1, 2, 3, 4, 5].map((n) => ({ tenant, documentId: "doc-1", ordinal: n, text: `chunk ${n}`, embedding: unitVector(n) })),
+      [1, 2, 3, 4, 5].map((n) => ({
+        tenant,
+        documentId: "doc-1",
+        ordinal: n,
+        text: `chunk ${n}`,
+        embedding: unitVector(n),
+      })),
     );
-    const [stored] = await d.select().from(aiChunks).where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.ordinal, 3)));
+    const [stored] = await d
+      .select()
+      .from(aiChunks)
+      .where(and(eq(aiChunks.tenant, tenant), eq(aiChunks.ordinal, 3)));
     expect(stored!.embedding).toBeInstanceOf(Float32Array);
     expect(Array.from(stored!.embedding.slice(0, 4))).toEqual(Array.from(unitVector(3).slice(0, 4)));
 
@@ -68,7 +93,13 @@ describe("database schema", () => {
     await d.insert(conversations).values({ id, tenant: "t1", userId: "alice" });
     await d.insert(messages).values([
       { conversationId: id, role: "user", content: "How do I enable X?" },
-      { conversationId: id, role: "assistant", content: "Turn it on.", source: "origin", citations: [{ documentId: "doc-1", chunkId: 7 }] },
+      {
+        conversationId: id,
+        role: "assistant",
+        content: "Turn it on.",
+        source: "origin",
+        citations: [{ documentId: "doc-1", chunkId: 7 }],
+      },
     ]);
     const rows = await d.select().from(messages).where(eq(messages.conversationId, id)).orderBy(messages.id);
     expect(rows.map((r) => r.role)).toEqual(["user", "assistant"]);
@@ -79,7 +110,10 @@ describe("database schema", () => {
   it("surfaces a SQL error from the server as an error, not a hang", async () => {
     const err = await db()
       .run(sql`SELECT * FROM no_such_table`)
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(Error);
     // drizzle wraps the driver's LibsqlError, which carries the server's message.
     expect(String((err as Error).cause)).toMatch(/no such table: no_such_table/);

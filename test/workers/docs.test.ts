@@ -80,9 +80,13 @@ function documentedRoutes(): string[] {
 }
 
 /** Every key path of the config schema with its schema: `a.b`, `a[].b`, `a.<name>.b`. */
-function configKeys(schema: JsonSchema, components: Record<string, JsonSchema>): Map<string, { schema: JsonSchema; required: boolean }> {
+function configKeys(
+  schema: JsonSchema,
+  components: Record<string, JsonSchema>,
+): Map<string, { schema: JsonSchema; required: boolean }> {
   const keys = new Map<string, { schema: JsonSchema; required: boolean }>();
-  const resolve = (s: JsonSchema): JsonSchema => (s.$ref ? resolve(components[s.$ref.replace("#/components/schemas/", "")]!) : s);
+  const resolve = (s: JsonSchema): JsonSchema =>
+    s.$ref ? resolve(components[s.$ref.replace("#/components/schemas/", "")]!) : s;
   const walk = (raw: JsonSchema, path: string) => {
     const s = resolve(raw);
     for (const part of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) walk(part, path);
@@ -116,8 +120,14 @@ describe("docs/", () => {
     expect(missing, "routes of /openapi.json missing from docs/http-api.md").toEqual([]);
     const unknown = documented.filter((r) => !inOpenApi.includes(r) && !NOT_IN_OPENAPI.includes(r));
     expect(unknown, "routes in docs/http-api.md that /openapi.json lacks (add pages to NOT_IN_OPENAPI)").toEqual([]);
-    expect(NOT_IN_OPENAPI.filter((r) => !documented.includes(r)), "listed routes missing from docs/http-api.md").toEqual([]);
-    expect(NOT_IN_OPENAPI.filter((r) => inOpenApi.includes(r)), "listed as outside OpenAPI but in it").toEqual([]);
+    expect(
+      NOT_IN_OPENAPI.filter((r) => !documented.includes(r)),
+      "listed routes missing from docs/http-api.md",
+    ).toEqual([]);
+    expect(
+      NOT_IN_OPENAPI.filter((r) => inOpenApi.includes(r)),
+      "listed as outside OpenAPI but in it",
+    ).toEqual([]);
   });
 
   it("config.md documents every key of the edge config schema, with its default", async () => {
@@ -125,14 +135,23 @@ describe("docs/", () => {
     const keys = configKeys(doc.components.schemas["EdgeConfigDocument"]!, doc.components.schemas);
     expect(keys.size).toBeGreaterThan(50);
     const rows = new Map(codeRows(configDoc));
-    expect(sorted(keys.keys()).filter((k) => !rows.has(k)), "config keys missing from docs/config.md").toEqual([]);
-    expect(sorted(rows.keys()).filter((k) => !keys.has(k)), "keys in docs/config.md that the schema lacks").toEqual([]);
+    expect(
+      sorted(keys.keys()).filter((k) => !rows.has(k)),
+      "config keys missing from docs/config.md",
+    ).toEqual([]);
+    expect(
+      sorted(rows.keys()).filter((k) => !keys.has(k)),
+      "keys in docs/config.md that the schema lacks",
+    ).toEqual([]);
     for (const [key, { schema, required }] of keys) {
       const defaultCell = rows.get(key)![1] ?? "";
       const d = schema.default;
       if (required) expect(defaultCell, `${key} is required`).toBe("required");
       // Object defaults with keys are spelled out by their own rows ("see below").
-      else if (d !== undefined && !(typeof d === "object" && d !== null && !Array.isArray(d) && Object.keys(d).length > 0)) {
+      else if (
+        d !== undefined &&
+        !(typeof d === "object" && d !== null && !Array.isArray(d) && Object.keys(d).length > 0)
+      ) {
         expect(defaultCell, `default of ${key}`).toContain(`\`${JSON.stringify(d)}\``);
       } else if (d === undefined) expect(defaultCell, `${key} has no default`).toBe("(none)");
     }
@@ -153,14 +172,24 @@ describe("docs/", () => {
       }
       // Any other hand-built use must be matched by the pattern above (title and status next to it).
       const uses = text.match(/\$\{PROBLEM_BASE\}/g)?.length ?? 0;
-      const matched = [...text.matchAll(/type: `\$\{PROBLEM_BASE\}[a-z-]+`,\s*title: "[^"]+",\s*status: \d{3}/g)].length;
+      const matched = [...text.matchAll(/type: `\$\{PROBLEM_BASE\}[a-z-]+`,\s*title: "[^"]+",\s*status: \d{3}/g)]
+        .length;
       expect(uses, "a hand-built problem document this test cannot read").toBe(matched);
     }
 
-    const expected = new Map<string, { status: number; title: string }>([...Object.entries(problemTypes), ...handBuilt]);
+    const expected = new Map<string, { status: number; title: string }>([
+      ...Object.entries(problemTypes),
+      ...handBuilt,
+    ]);
     const rows = new Map(codeRows(errorsDoc));
-    expect(sorted(expected.keys()).filter((t) => !rows.has(t)), "problem types missing from docs/errors.md").toEqual([]);
-    expect(sorted(rows.keys()).filter((t) => !expected.has(t)), "types in docs/errors.md the code does not have").toEqual([]);
+    expect(
+      sorted(expected.keys()).filter((t) => !rows.has(t)),
+      "problem types missing from docs/errors.md",
+    ).toEqual([]);
+    expect(
+      sorted(rows.keys()).filter((t) => !expected.has(t)),
+      "types in docs/errors.md the code does not have",
+    ).toEqual([]);
     for (const [type, { status, title }] of expected) {
       const [statusCell, titleCell] = rows.get(type)!;
       expect([Number(statusCell), titleCell], type).toEqual([status, title]);

@@ -6,7 +6,12 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { cachedEdgeConfig, CONFIG_REFRESH_MS, readEdgeConfig, type EdgeConfigSource } from "../../src/lib/config/client.ts";
+import {
+  cachedEdgeConfig,
+  CONFIG_REFRESH_MS,
+  readEdgeConfig,
+  type EdgeConfigSource,
+} from "../../src/lib/config/client.ts";
 import { EDGE_CONFIG_INSTANCE } from "../../src/lib/config/instance.ts";
 import { bearer, worker } from "./helpers.ts";
 
@@ -36,7 +41,10 @@ describe("edge config copy under a slow revalidation", () => {
       },
     };
     const errors: unknown[] = [];
-    const revalidation = readEdgeConfig(() => slow, (err) => errors.push(err));
+    const revalidation = readEdgeConfig(
+      () => slow,
+      (err) => errors.push(err),
+    );
     expect(revalidation).toBeInstanceOf(Promise);
     await readDone; // the object has answered with version `before` (still current)
 
@@ -52,8 +60,16 @@ describe("edge config copy under a slow revalidation", () => {
     const { config } = (await current.json()) as { config: Record<string, unknown> };
     const put = await worker("/v1/admin/config", {
       method: "PUT",
-      headers: { authorization: auth, "content-type": "application/json", "if-match": current.headers.get("etag")!, "x-change-reason": "race test" },
-      body: JSON.stringify({ ...config, maintenance: { ...(config.maintenance as object), message: `race ${before}` } }),
+      headers: {
+        authorization: auth,
+        "content-type": "application/json",
+        "if-match": current.headers.get("etag")!,
+        "x-change-reason": "race test",
+      },
+      body: JSON.stringify({
+        ...config,
+        maintenance: { ...(config.maintenance as object), message: `race ${before}` },
+      }),
     });
     expect(put.status).toBe(200);
     const written = ((await put.json()) as { version: number }).version;

@@ -39,7 +39,10 @@ describe("feature flag rollout", () => {
   });
 
   it("country targeting and the enabled switch", () => {
-    const flags = flagsWith({ eu: { enabled: true, rollout: 100, countries: ["DE", "FR"] }, off: { enabled: false, rollout: 100 } });
+    const flags = flagsWith({
+      eu: { enabled: true, rollout: 100, countries: ["DE", "FR"] },
+      off: { enabled: false, rollout: 100 },
+    });
     expect(isFlagEnabled(flags, "eu", { id: "x", country: "DE" })).toBe(true);
     expect(isFlagEnabled(flags, "eu", { id: "x", country: "US" })).toBe(false);
     expect(isFlagEnabled(flags, "eu", { id: "x", country: null })).toBe(false);
@@ -51,7 +54,11 @@ describe("feature flag rollout", () => {
     const auth = await bearer("alice", ["admin"]);
     const current = await worker("/v1/admin/config", { headers: { authorization: auth } });
     const { config } = (await current.json()) as { config: Record<string, unknown> };
-    const flags = { on: { enabled: true, rollout: 100 }, "de-only": { enabled: true, rollout: 100, countries: ["DE"] }, off: { enabled: false, rollout: 100 } };
+    const flags = {
+      on: { enabled: true, rollout: 100 },
+      "de-only": { enabled: true, rollout: 100, countries: ["DE"] },
+      off: { enabled: false, rollout: 100 },
+    };
     const put = await worker("/v1/admin/config", {
       method: "PUT",
       headers: { authorization: auth, "content-type": "application/json", "if-match": current.headers.get("etag")! },
@@ -61,7 +68,9 @@ describe("feature flag rollout", () => {
     const app = createApp();
     app.get("/__flags", (c) => c.json(c.var.flags.all()));
     const as = async (country: string) =>
-      (await app.request("/__flags", { headers: { "x-dev-cf": JSON.stringify({ country, ip: "203.0.113.7" }) } }, env)).json();
+      (
+        await app.request("/__flags", { headers: { "x-dev-cf": JSON.stringify({ country, ip: "203.0.113.7" }) } }, env)
+      ).json();
     expect(await as("DE")).toEqual({ on: true, "de-only": true, off: false });
     expect(await as("FR")).toEqual({ on: true, "de-only": false, off: false });
   });

@@ -29,21 +29,47 @@ function request(cf: Record<string, unknown> | undefined, headers: Record<string
 }
 
 const BERLIN_CF = {
-  country: "DE", continent: "EU", city: "Berlin", region: "Berlin", timezone: "Europe/Berlin",
-  latitude: "52.52000", longitude: "13.40500", colo: "FRA", asn: 3320, isEUCountry: "1",
+  country: "DE",
+  continent: "EU",
+  city: "Berlin",
+  region: "Berlin",
+  timezone: "Europe/Berlin",
+  latitude: "52.52000",
+  longitude: "13.40500",
+  colo: "FRA",
+  asn: 3320,
+  isEUCountry: "1",
 };
 
 const EMPTY: VisitorGeo = {
-  country: null, region: null, city: null, continent: null, timezone: null,
-  latitude: null, longitude: null, colo: null, asn: null, isEU: false, ip: null,
+  country: null,
+  region: null,
+  city: null,
+  continent: null,
+  timezone: null,
+  latitude: null,
+  longitude: null,
+  colo: null,
+  asn: null,
+  isEU: false,
+  ip: null,
 };
 
 describe("visitorGeo", () => {
   it("reads request.cf and CF-Connecting-IP, converting coordinates to numbers", () => {
     const geo = visitorGeo(request(BERLIN_CF, { "cf-connecting-ip": "198.51.100.4" }), PROD);
     expect(geo).toEqual({
-      country: "DE", region: "Berlin", city: "Berlin", continent: "EU", timezone: "Europe/Berlin",
-      latitude: 52.52, longitude: 13.405, colo: "FRA", asn: 3320, isEU: true, ip: "198.51.100.4",
+      country: "DE",
+      region: "Berlin",
+      city: "Berlin",
+      continent: "EU",
+      timezone: "Europe/Berlin",
+      latitude: 52.52,
+      longitude: 13.405,
+      colo: "FRA",
+      asn: 3320,
+      isEU: true,
+      ip: "198.51.100.4",
     });
   });
 
@@ -69,8 +95,16 @@ describe("visitorGeo", () => {
     const geo = visitorGeo(
       request(
         {
-          country: 49, continent: "Europe", city: "Ber\nlin", region: "", timezone: "../../etc/passwd",
-          latitude: "north", longitude: "200", colo: "FRANKFURT", asn: -1, isEUCountry: "yes",
+          country: 49,
+          continent: "Europe",
+          city: "Ber\nlin",
+          region: "",
+          timezone: "../../etc/passwd",
+          latitude: "north",
+          longitude: "200",
+          colo: "FRANKFURT",
+          asn: -1,
+          isEUCountry: "yes",
         },
         { "cf-connecting-ip": "999.1.1.1" },
       ),
@@ -86,20 +120,35 @@ describe("visitorGeo", () => {
   it("x-dev-cf replaces cf fields and the address in development (the README example)", () => {
     const header = JSON.stringify({ ...BERLIN_CF, latitude: "52.52", longitude: "13.40", ip: "203.0.113.7" });
     const geo = visitorGeo(
-      request({ country: "US", city: "Austin", latitude: "30.27", longitude: "-97.74", colo: "DFW", asn: 7922 }, {
-        "cf-connecting-ip": "198.51.100.4",
-        "x-dev-cf": header,
-      }),
+      request(
+        { country: "US", city: "Austin", latitude: "30.27", longitude: "-97.74", colo: "DFW", asn: 7922 },
+        {
+          "cf-connecting-ip": "198.51.100.4",
+          "x-dev-cf": header,
+        },
+      ),
       DEV,
     );
     expect(geo).toEqual({
-      country: "DE", region: "Berlin", city: "Berlin", continent: "EU", timezone: "Europe/Berlin",
-      latitude: 52.52, longitude: 13.4, colo: "FRA", asn: 3320, isEU: true, ip: "203.0.113.7",
+      country: "DE",
+      region: "Berlin",
+      city: "Berlin",
+      continent: "EU",
+      timezone: "Europe/Berlin",
+      latitude: 52.52,
+      longitude: 13.4,
+      colo: "FRA",
+      asn: 3320,
+      isEU: true,
+      ip: "203.0.113.7",
     });
   });
 
   it("x-dev-cf is ignored entirely in production", () => {
-    const headers = { "cf-connecting-ip": "198.51.100.4", "x-dev-cf": JSON.stringify({ country: "JP", ip: "203.0.113.7" }) };
+    const headers = {
+      "cf-connecting-ip": "198.51.100.4",
+      "x-dev-cf": JSON.stringify({ country: "JP", ip: "203.0.113.7" }),
+    };
     const geo = visitorGeo(request({ country: "US", colo: "DFW" }, headers), PROD);
     expect(geo.country).toBe("US");
     expect(geo.colo).toBe("DFW");
@@ -113,7 +162,14 @@ describe("visitorGeo", () => {
 
   it("x-dev-cf that is not a JSON object, or is over 2 KiB, is ignored whole", () => {
     const base = visitorGeo(request(BERLIN_CF), DEV);
-    for (const bad of ["{not json", "[]", '"DE"', "null", "42", JSON.stringify({ country: "JP", pad: "x".repeat(2100) })]) {
+    for (const bad of [
+      "{not json",
+      "[]",
+      '"DE"',
+      "null",
+      "42",
+      JSON.stringify({ country: "JP", pad: "x".repeat(2100) }),
+    ]) {
       expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": bad }), DEV)).toEqual(base);
     }
     // Just under the limit is still honoured.
@@ -124,30 +180,83 @@ describe("visitorGeo", () => {
   it("x-dev-cf fields with wrong types or invalid values are skipped one by one", () => {
     const header = JSON.stringify({
       country: "de", // must be upper-case
-      latitude: "91", longitude: 8.55, // latitude out of range, longitude fine as a number
-      asn: 12.5, colo: "ZRH", city: "Zürich", region: ["x"], timezone: "Europe/Zurich", continent: 3,
-      ip: "not-an-ip", isEUCountry: "maybe",
+      latitude: "91",
+      longitude: 8.55, // latitude out of range, longitude fine as a number
+      asn: 12.5,
+      colo: "ZRH",
+      city: "Zürich",
+      region: ["x"],
+      timezone: "Europe/Zurich",
+      continent: 3,
+      ip: "not-an-ip",
+      isEUCountry: "maybe",
     }).replace("ü", "\\u00fc"); // header values should be ASCII; JSON escapes carry the rest
     const geo = visitorGeo(request(BERLIN_CF, { "cf-connecting-ip": "198.51.100.4", "x-dev-cf": header }), DEV);
     expect(geo).toEqual({
-      country: "DE", region: "Berlin", city: "Zürich", continent: "EU", timezone: "Europe/Zurich",
-      latitude: 52.52, longitude: 8.55, colo: "ZRH", asn: 3320, isEU: true, ip: "198.51.100.4",
+      country: "DE",
+      region: "Berlin",
+      city: "Zürich",
+      continent: "EU",
+      timezone: "Europe/Zurich",
+      latitude: 52.52,
+      longitude: 8.55,
+      colo: "ZRH",
+      asn: 3320,
+      isEU: true,
+      ip: "198.51.100.4",
     });
   });
 
   it("an overriding country decides isEU unless isEUCountry is given; XX clears it; T1 is kept", () => {
-    expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": '{"country":"US"}' }), DEV)).toMatchObject({ country: "US", isEU: false });
-    expect(visitorGeo(request({ country: "US" }, { "x-dev-cf": '{"country":"AT"}' }), DEV)).toMatchObject({ country: "AT", isEU: true });
+    expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": '{"country":"US"}' }), DEV)).toMatchObject({
+      country: "US",
+      isEU: false,
+    });
+    expect(visitorGeo(request({ country: "US" }, { "x-dev-cf": '{"country":"AT"}' }), DEV)).toMatchObject({
+      country: "AT",
+      isEU: true,
+    });
     expect(visitorGeo(request({ country: "US" }, { "x-dev-cf": '{"isEUCountry":"1"}' }), DEV).isEU).toBe(true);
-    expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": '{"country":"XX"}' }), DEV)).toMatchObject({ country: null, isEU: false });
-    expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": '{"country":"T1"}' }), DEV)).toMatchObject({ country: "T1", isEU: false });
+    expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": '{"country":"XX"}' }), DEV)).toMatchObject({
+      country: null,
+      isEU: false,
+    });
+    expect(visitorGeo(request(BERLIN_CF, { "x-dev-cf": '{"country":"T1"}' }), DEV)).toMatchObject({
+      country: "T1",
+      isEU: false,
+    });
   });
 
   it("isIpAddress accepts IPv4/IPv6 text forms and rejects the rest", () => {
-    const valid = ["0.0.0.0", "203.0.113.7", "255.255.255.255", "::", "::1", "2001:db8::", "fe80::1:2:3:4",
-      "2001:0db8:0000:0000:0000:ff00:0042:8329", "::ffff:192.0.2.128", "64:ff9b::192.0.2.33"];
-    const invalid = ["", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4 ", "::1::", "2001:db8:::1",
-      "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::1", "::ffff:192.0.2", "fe80::1%eth0", "g::1", "localhost"];
+    const valid = [
+      "0.0.0.0",
+      "203.0.113.7",
+      "255.255.255.255",
+      "::",
+      "::1",
+      "2001:db8::",
+      "fe80::1:2:3:4",
+      "2001:0db8:0000:0000:0000:ff00:0042:8329",
+      "::ffff:192.0.2.128",
+      "64:ff9b::192.0.2.33",
+    ];
+    const invalid = [
+      "",
+      "1.2.3",
+      "1.2.3.4.5",
+      "256.1.1.1",
+      "01.2.3.4",
+      "1.2.3.4 ",
+      "::1::",
+      "2001:db8:::1",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7",
+      "12345::1",
+      "::ffff:192.0.2",
+      "fe80::1%eth0",
+      "g::1",
+      "localhost",
+    ];
     expect(valid.filter((v) => !isIpAddress(v))).toEqual([]);
     expect(invalid.filter((v) => isIpAddress(v))).toEqual([]);
   });
@@ -314,9 +423,56 @@ describe("negotiateLocale", () => {
 });
 
 describe("country data", () => {
-  const EU = ["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-    "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"];
-  const G20 = ["AR", "AU", "BR", "CA", "CN", "FR", "DE", "IN", "ID", "IT", "JP", "KR", "MX", "RU", "SA", "ZA", "TR", "GB", "US"];
+  const EU = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+  ];
+  const G20 = [
+    "AR",
+    "AU",
+    "BR",
+    "CA",
+    "CN",
+    "FR",
+    "DE",
+    "IN",
+    "ID",
+    "IT",
+    "JP",
+    "KR",
+    "MX",
+    "RU",
+    "SA",
+    "ZA",
+    "TR",
+    "GB",
+    "US",
+  ];
 
   it("knows every EU/EEA and G20 country, with a well-formed currency and a supported locale", () => {
     const missing = [...EU, "IS", "LI", "NO", "CH", ...G20].filter((c) => !KNOWN_COUNTRIES.includes(c));
@@ -329,13 +485,79 @@ describe("country data", () => {
   });
 
   it("currencies", () => {
-    const euro = ["AT", "BE", "BG", "HR", "CY", "EE", "FI", "FR", "DE", "GR", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PT",
-      "SK", "SI", "ES", "MC", "SM", "VA", "AD", "ME", "XK"];
+    const euro = [
+      "AT",
+      "BE",
+      "BG",
+      "HR",
+      "CY",
+      "EE",
+      "FI",
+      "FR",
+      "DE",
+      "GR",
+      "IE",
+      "IT",
+      "LV",
+      "LT",
+      "LU",
+      "MT",
+      "NL",
+      "PT",
+      "SK",
+      "SI",
+      "ES",
+      "MC",
+      "SM",
+      "VA",
+      "AD",
+      "ME",
+      "XK",
+    ];
     expect(euro.filter((c) => currencyFor(c) !== "EUR")).toEqual([]);
-    expect(["CZ", "DK", "HU", "PL", "RO", "SE", "CH", "LI", "NO", "IS", "GB", "US", "JP", "BR", "IN", "CN", "AU", "CA", "EC"]
-      .map(currencyFor)).toEqual(
-      ["CZK", "DKK", "HUF", "PLN", "RON", "SEK", "CHF", "CHF", "NOK", "ISK", "GBP", "USD", "JPY", "BRL", "INR", "CNY", "AUD", "CAD", "USD"],
-    );
+    expect(
+      [
+        "CZ",
+        "DK",
+        "HU",
+        "PL",
+        "RO",
+        "SE",
+        "CH",
+        "LI",
+        "NO",
+        "IS",
+        "GB",
+        "US",
+        "JP",
+        "BR",
+        "IN",
+        "CN",
+        "AU",
+        "CA",
+        "EC",
+      ].map(currencyFor),
+    ).toEqual([
+      "CZK",
+      "DKK",
+      "HUF",
+      "PLN",
+      "RON",
+      "SEK",
+      "CHF",
+      "CHF",
+      "NOK",
+      "ISK",
+      "GBP",
+      "USD",
+      "JPY",
+      "BRL",
+      "INR",
+      "CNY",
+      "AUD",
+      "CAD",
+      "USD",
+    ]);
     expect(currencyFor("de")).toBe("EUR");
     expect(currencyFor(null)).toBe("USD");
     expect(currencyFor("T1")).toBe("USD");
@@ -344,7 +566,14 @@ describe("country data", () => {
 
   it("units: imperial only in the US, Liberia and Myanmar", () => {
     expect(["US", "LR", "MM", "us"].map(unitsFor)).toEqual(["imperial", "imperial", "imperial", "imperial"]);
-    expect(["GB", "CA", "DE", "JP", "T1", "ZZ"].map(unitsFor)).toEqual(["metric", "metric", "metric", "metric", "metric", "metric"]);
+    expect(["GB", "CA", "DE", "JP", "T1", "ZZ"].map(unitsFor)).toEqual([
+      "metric",
+      "metric",
+      "metric",
+      "metric",
+      "metric",
+      "metric",
+    ]);
     expect(unitsFor(null)).toBe("metric");
   });
 
@@ -404,13 +633,26 @@ describe("nearest origin", () => {
   });
 
   it("uses a given region list", () => {
-    const regions = parseOriginRegions('[{"id":"zurich","latitude":47.37,"longitude":8.54},{"id":"oslo","latitude":59.91,"longitude":10.75}]');
-    expect(regions).toEqual([{ id: "zurich", latitude: 47.37, longitude: 8.54 }, { id: "oslo", latitude: 59.91, longitude: 10.75 }]);
+    const regions = parseOriginRegions(
+      '[{"id":"zurich","latitude":47.37,"longitude":8.54},{"id":"oslo","latitude":59.91,"longitude":10.75}]',
+    );
+    expect(regions).toEqual([
+      { id: "zurich", latitude: 47.37, longitude: 8.54 },
+      { id: "oslo", latitude: 59.91, longitude: 10.75 },
+    ]);
     expect(nearestOrigin(55.68, 12.57, regions)?.id).toBe("oslo"); // Copenhagen
     expect(nearestOrigin(52.52, 13.405, regions)?.id).toBe("zurich"); // Berlin
-    expect(DEFAULT_ORIGIN_REGIONS.map((r) => r.id)).toEqual(
-      ["us-east", "us-west", "sa-east", "eu-west", "eu-central", "ap-south", "ap-southeast", "ap-northeast", "oceania"],
-    );
+    expect(DEFAULT_ORIGIN_REGIONS.map((r) => r.id)).toEqual([
+      "us-east",
+      "us-west",
+      "sa-east",
+      "eu-west",
+      "eu-central",
+      "ap-south",
+      "ap-southeast",
+      "ap-northeast",
+      "oceania",
+    ]);
   });
 
   it.each([
@@ -421,9 +663,17 @@ describe("nearest origin", () => {
     ["a bad id", '[{"id":"A B","latitude":1,"longitude":1}]', /regions\[0\]\.id/],
     ["a string latitude", '[{"id":"a","latitude":"1","longitude":1}]', /regions\[0\]\.latitude/],
     ["longitude 181", '[{"id":"a","latitude":1,"longitude":181}]', /regions\[0\]\.longitude/],
-    ["duplicate ids", '[{"id":"a","latitude":1,"longitude":1},{"id":"a","latitude":2,"longitude":2}]', /regions\[1\]\.id: duplicate/],
+    [
+      "duplicate ids",
+      '[{"id":"a","latitude":1,"longitude":1},{"id":"a","latitude":2,"longitude":2}]',
+      /regions\[1\]\.id: duplicate/,
+    ],
     ["unknown keys", '[{"id":"a","latitude":1,"longitude":1,"name":"A"}]', /regions\[0\]\.name: unknown key/],
-    ["65 entries", JSON.stringify(Array.from({ length: 65 }, (_, i) => ({ id: `r${i}`, latitude: 0, longitude: 0 }))), /at most 64/],
+    [
+      "65 entries",
+      JSON.stringify(Array.from({ length: 65 }, (_, i) => ({ id: `r${i}`, latitude: 0, longitude: 0 }))),
+      /at most 64/,
+    ],
   ])("parseOriginRegions rejects %s", (_label, json, message) => {
     expect(() => parseOriginRegions(json)).toThrow(message);
   });
@@ -435,30 +685,145 @@ describe("personalize", () => {
 
   it("Germany", () => {
     expect(contextFor(BERLIN_CF, "de-DE,de;q=0.9,en;q=0.8")).toEqual({
-      country: "DE", region: "Berlin", city: "Berlin", continent: "EU", timezone: "Europe/Berlin",
-      latitude: 52.52, longitude: 13.405, colo: "FRA", asn: 3320, isEU: true,
-      locale: "de", currency: "EUR", units: "metric", consentRequired: true, nearestOrigin: "eu-central",
+      country: "DE",
+      region: "Berlin",
+      city: "Berlin",
+      continent: "EU",
+      timezone: "Europe/Berlin",
+      latitude: 52.52,
+      longitude: 13.405,
+      colo: "FRA",
+      asn: 3320,
+      isEU: true,
+      locale: "de",
+      currency: "EUR",
+      units: "metric",
+      consentRequired: true,
+      nearestOrigin: "eu-central",
     });
   });
 
   it.each([
-    ["FR", null, { latitude: "48.8566", longitude: "2.3522" }, { locale: "fr", currency: "EUR", units: "metric", consentRequired: true, nearestOrigin: "eu-west", isEU: true }],
-    ["CH", "fr-CH,de;q=0.8", { latitude: "46.2044", longitude: "6.1432" }, { locale: "fr-CH", currency: "CHF", units: "metric", consentRequired: true, nearestOrigin: "eu-central", isEU: false }],
-    ["CH", null, { latitude: "47.3769", longitude: "8.5417" }, { locale: "de-CH", currency: "CHF", units: "metric", consentRequired: true, nearestOrigin: "eu-central", isEU: false }],
-    ["US", null, { latitude: "40.7128", longitude: "-74.0060" }, { locale: "en-US", currency: "USD", units: "imperial", consentRequired: false, nearestOrigin: "us-east", isEU: false }],
-    ["JP", "ja,en-US;q=0.9", { latitude: "35.6895", longitude: "139.6917" }, { locale: "ja", currency: "JPY", units: "metric", consentRequired: false, nearestOrigin: "ap-northeast", isEU: false }],
-    ["AU", null, { latitude: "-33.8688", longitude: "151.2093" }, { locale: "en-AU", currency: "AUD", units: "metric", consentRequired: false, nearestOrigin: "oceania", isEU: false }],
-    ["XX", null, {}, { country: null, locale: "en", currency: "USD", units: "metric", consentRequired: true, nearestOrigin: null, isEU: false }],
-    ["T1", "de", {}, { country: "T1", locale: "de", currency: "USD", units: "metric", consentRequired: true, nearestOrigin: null, isEU: false }],
+    [
+      "FR",
+      null,
+      { latitude: "48.8566", longitude: "2.3522" },
+      { locale: "fr", currency: "EUR", units: "metric", consentRequired: true, nearestOrigin: "eu-west", isEU: true },
+    ],
+    [
+      "CH",
+      "fr-CH,de;q=0.8",
+      { latitude: "46.2044", longitude: "6.1432" },
+      {
+        locale: "fr-CH",
+        currency: "CHF",
+        units: "metric",
+        consentRequired: true,
+        nearestOrigin: "eu-central",
+        isEU: false,
+      },
+    ],
+    [
+      "CH",
+      null,
+      { latitude: "47.3769", longitude: "8.5417" },
+      {
+        locale: "de-CH",
+        currency: "CHF",
+        units: "metric",
+        consentRequired: true,
+        nearestOrigin: "eu-central",
+        isEU: false,
+      },
+    ],
+    [
+      "US",
+      null,
+      { latitude: "40.7128", longitude: "-74.0060" },
+      {
+        locale: "en-US",
+        currency: "USD",
+        units: "imperial",
+        consentRequired: false,
+        nearestOrigin: "us-east",
+        isEU: false,
+      },
+    ],
+    [
+      "JP",
+      "ja,en-US;q=0.9",
+      { latitude: "35.6895", longitude: "139.6917" },
+      {
+        locale: "ja",
+        currency: "JPY",
+        units: "metric",
+        consentRequired: false,
+        nearestOrigin: "ap-northeast",
+        isEU: false,
+      },
+    ],
+    [
+      "AU",
+      null,
+      { latitude: "-33.8688", longitude: "151.2093" },
+      {
+        locale: "en-AU",
+        currency: "AUD",
+        units: "metric",
+        consentRequired: false,
+        nearestOrigin: "oceania",
+        isEU: false,
+      },
+    ],
+    [
+      "XX",
+      null,
+      {},
+      {
+        country: null,
+        locale: "en",
+        currency: "USD",
+        units: "metric",
+        consentRequired: true,
+        nearestOrigin: null,
+        isEU: false,
+      },
+    ],
+    [
+      "T1",
+      "de",
+      {},
+      {
+        country: "T1",
+        locale: "de",
+        currency: "USD",
+        units: "metric",
+        consentRequired: true,
+        nearestOrigin: null,
+        isEU: false,
+      },
+    ],
   ])("%s with %j", (country, acceptLanguage, position, expected) => {
     expect(contextFor({ country, ...position }, acceptLanguage)).toMatchObject(expected);
   });
 
   it("an unknown visitor (no cf at all) gets safe defaults", () => {
     expect(contextFor(undefined)).toEqual({
-      country: null, region: null, city: null, continent: null, timezone: null,
-      latitude: null, longitude: null, colo: null, asn: null, isEU: false,
-      locale: "en", currency: "USD", units: "metric", consentRequired: true, nearestOrigin: null,
+      country: null,
+      region: null,
+      city: null,
+      continent: null,
+      timezone: null,
+      latitude: null,
+      longitude: null,
+      colo: null,
+      asn: null,
+      isEU: false,
+      locale: "en",
+      currency: "USD",
+      units: "metric",
+      consentRequired: true,
+      nearestOrigin: null,
     });
   });
 

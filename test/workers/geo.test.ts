@@ -13,16 +13,57 @@ async function geoOf(headers: Record<string, string>) {
 
 describe("GET /v1/geo", () => {
   const cases: Array<[string, Record<string, unknown>, string | undefined, Record<string, unknown>]> = [
-    ["DE", { country: "DE", continent: "EU", latitude: "52.52", longitude: "13.40", isEUCountry: "1" }, undefined,
-      { locale: "de", currency: "EUR", units: "metric", consentRequired: true, isEU: true, nearestOrigin: "eu-central" }],
-    ["FR", { country: "FR", continent: "EU", latitude: "48.85", longitude: "2.35", isEUCountry: "1" }, "fr-FR,fr;q=0.9",
-      { locale: "fr", currency: "EUR", units: "metric", consentRequired: true, isEU: true }],
-    ["CH", { country: "CH", continent: "EU", latitude: "47.37", longitude: "8.54" }, "fr-CH,de;q=0.8",
-      { locale: "fr-CH", currency: "CHF", units: "metric", consentRequired: true, isEU: false, nearestOrigin: "eu-central" }],
-    ["US", { country: "US", continent: "NA", latitude: "40.71", longitude: "-74.00" }, "en-US,en;q=0.9",
-      { locale: "en-US", currency: "USD", units: "imperial", consentRequired: false, isEU: false, nearestOrigin: "us-east" }],
-    ["JP", { country: "JP", continent: "AS", latitude: "35.68", longitude: "139.69" }, undefined,
-      { locale: "ja", currency: "JPY", units: "metric", consentRequired: false, nearestOrigin: "ap-northeast" }],
+    [
+      "DE",
+      { country: "DE", continent: "EU", latitude: "52.52", longitude: "13.40", isEUCountry: "1" },
+      undefined,
+      {
+        locale: "de",
+        currency: "EUR",
+        units: "metric",
+        consentRequired: true,
+        isEU: true,
+        nearestOrigin: "eu-central",
+      },
+    ],
+    [
+      "FR",
+      { country: "FR", continent: "EU", latitude: "48.85", longitude: "2.35", isEUCountry: "1" },
+      "fr-FR,fr;q=0.9",
+      { locale: "fr", currency: "EUR", units: "metric", consentRequired: true, isEU: true },
+    ],
+    [
+      "CH",
+      { country: "CH", continent: "EU", latitude: "47.37", longitude: "8.54" },
+      "fr-CH,de;q=0.8",
+      {
+        locale: "fr-CH",
+        currency: "CHF",
+        units: "metric",
+        consentRequired: true,
+        isEU: false,
+        nearestOrigin: "eu-central",
+      },
+    ],
+    [
+      "US",
+      { country: "US", continent: "NA", latitude: "40.71", longitude: "-74.00" },
+      "en-US,en;q=0.9",
+      {
+        locale: "en-US",
+        currency: "USD",
+        units: "imperial",
+        consentRequired: false,
+        isEU: false,
+        nearestOrigin: "us-east",
+      },
+    ],
+    [
+      "JP",
+      { country: "JP", continent: "AS", latitude: "35.68", longitude: "139.69" },
+      undefined,
+      { locale: "ja", currency: "JPY", units: "metric", consentRequired: false, nearestOrigin: "ap-northeast" },
+    ],
     ["unknown", {}, undefined, { country: null, locale: "en", consentRequired: true, nearestOrigin: null }],
     ["T1 (Tor)", { country: "T1" }, undefined, { country: "T1", consentRequired: true }],
   ];
@@ -35,9 +76,27 @@ describe("GET /v1/geo", () => {
   }
 
   it("answers every contract field", async () => {
-    const body = await geoOf(devCf({ country: "DE", city: "Berlin", region: "Berlin", timezone: "Europe/Berlin", colo: "FRA", asn: 3320 }));
+    const body = await geoOf(
+      devCf({ country: "DE", city: "Berlin", region: "Berlin", timezone: "Europe/Berlin", colo: "FRA", asn: 3320 }),
+    );
     expect(Object.keys(body).sort()).toEqual(
-      ["asn", "city", "colo", "consentRequired", "continent", "country", "currency", "isEU", "latitude", "locale", "longitude", "nearestOrigin", "region", "timezone", "units"].sort(),
+      [
+        "asn",
+        "city",
+        "colo",
+        "consentRequired",
+        "continent",
+        "country",
+        "currency",
+        "isEU",
+        "latitude",
+        "locale",
+        "longitude",
+        "nearestOrigin",
+        "region",
+        "timezone",
+        "units",
+      ].sort(),
     );
     expect(body).toMatchObject({ city: "Berlin", timezone: "Europe/Berlin", colo: "FRA", asn: 3320 });
   });

@@ -21,7 +21,9 @@ export interface ProblemBody {
 
 export async function problemOf(res: Response): Promise<ProblemBody> {
   if (!res.headers.get("content-type")?.startsWith("application/problem+json")) {
-    throw new Error(`expected application/problem+json, got ${res.headers.get("content-type")} (${res.status}): ${await res.text()}`);
+    throw new Error(
+      `expected application/problem+json, got ${res.headers.get("content-type")} (${res.status}): ${await res.text()}`,
+    );
   }
   return (await res.json()) as ProblemBody;
 }

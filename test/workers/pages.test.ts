@@ -94,7 +94,13 @@ describe("pages from public/", () => {
       expect(res.headers.get("location"), path).toBe("/rooms/demo");
     }
     // Files are public only at the URLs routes/pages.ts names: not at their own paths.
-    for (const path of ["/rooms/bad.name", "/admin/index.html", "/rooms/room.html", "/tsconfig.json", "/admin/nope.js"]) {
+    for (const path of [
+      "/rooms/bad.name",
+      "/admin/index.html",
+      "/rooms/room.html",
+      "/tsconfig.json",
+      "/admin/nope.js",
+    ]) {
       const res = await worker(path);
       expect(res.status, path).toBe(404);
       expect((await problemOf(res)).status, path).toBe(404);

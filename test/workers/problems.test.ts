@@ -19,12 +19,16 @@ function appWithProbe() {
           required: true,
           content: {
             "application/json": {
-              schema: z.object({ name: z.string().min(1), count: z.int().min(0), tags: z.array(z.string()).optional() }).strict(),
+              schema: z
+                .object({ name: z.string().min(1), count: z.int().min(0), tags: z.array(z.string()).optional() })
+                .strict(),
             },
           },
         },
       },
-      responses: { 200: { description: "ok", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } } },
+      responses: {
+        200: { description: "ok", content: { "application/json": { schema: z.object({ ok: z.boolean() }) } } },
+      },
     }),
     (c) => c.json({ ok: true }, 200),
   );

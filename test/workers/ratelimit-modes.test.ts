@@ -16,7 +16,8 @@ const run = crypto.randomUUID().slice(0, 8);
 let ipCounter = 0;
 const freshIp = () => `198.51.100.${100 + ++ipCounter}`;
 const from = (ip: string) => ({ "x-dev-cf": JSON.stringify({ ip, country: "DE" }) });
-const redis = () => new Redis({ url: stack().UPSTASH_REDIS_REST_URL, token: stack().UPSTASH_REDIS_REST_TOKEN, enableTelemetry: false });
+const redis = () =>
+  new Redis({ url: stack().UPSTASH_REDIS_REST_URL, token: stack().UPSTASH_REDIS_REST_TOKEN, enableTelemetry: false });
 
 /** An hour-long window: the tests below must not straddle a bucket boundary (counters restart there). */
 const WINDOW = 3600;
@@ -24,7 +25,8 @@ async function awayFromBoundary(): Promise<void> {
   const msToBoundary = WINDOW * 1000 - (Date.now() % (WINDOW * 1000));
   if (msToBoundary < 10_000) await new Promise((r) => setTimeout(r, msToBoundary + 100));
 }
-const bucketKey = (id: string, limit: number, ip: string) => `rl:${id}:${limit}:${WINDOW}:ip:${ip}:${Math.floor(Date.now() / (WINDOW * 1000))}`;
+const bucketKey = (id: string, limit: number, ip: string) =>
+  `rl:${id}:${limit}:${WINDOW}:ip:${ip}:${Math.floor(Date.now() / (WINDOW * 1000))}`;
 
 async function putRateLimits(rateLimits: unknown[]): Promise<Response> {
   const auth = await bearer("ops", ["admin"]);
@@ -122,7 +124,11 @@ describe.sequential("reserve: tokens taken in batches", () => {
     // Another isolate takes everything Redis has left, with the same script and counters.
     const key = bucketKey(id, limit, ip);
     const previous = key.replace(/:(\d+)$/, (_, b: string) => `:${Number(b) - 1}`);
-    const [granted, left] = await redis().eval<number[], [number, number]>(RESERVE_SCRIPT, [key, previous], [limit, Date.now(), WINDOW * 1000, 1000]);
+    const [granted, left] = await redis().eval<number[], [number, number]>(
+      RESERVE_SCRIPT,
+      [key, previous],
+      [limit, Date.now(), WINDOW * 1000, 1000],
+    );
     expect([granted, left]).toEqual([limit - 10, 0]);
     // This isolate still spends the 9 it holds, and not one more.
     const statuses = [];
@@ -133,7 +139,9 @@ describe.sequential("reserve: tokens taken in batches", () => {
   it("a burst of 200 against limit 50: at most 50 and at least 50 - (reserve - 1) admitted", async () => {
     await awayFromBoundary();
     const id = `burst-${run}`;
-    await setRateLimits([{ id, match: { pathPrefix: "/v1/geo" }, limit: 50, windowSeconds: WINDOW, reserve: 10, timeoutMs: 10_000 }]);
+    await setRateLimits([
+      { id, match: { pathPrefix: "/v1/geo" }, limit: 50, windowSeconds: WINDOW, reserve: 10, timeoutMs: 10_000 },
+    ]);
     const ip = freshIp();
     const responses = await Promise.all(Array.from({ length: 200 }, () => worker("/v1/geo", { headers: from(ip) })));
     const allowed = responses.filter((res) => res.status === 200).length;
@@ -168,13 +176,27 @@ describe.sequential("reserve: tokens taken in batches", () => {
     const deadRedis = { ...env, UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9" };
     const log = vi.spyOn(console, "log");
     try {
-      await setRateLimits([{ id: `deadopen-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, reserve: 10 }]);
+      await setRateLimits([
+        { id: `deadopen-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, reserve: 10 },
+      ]);
       const open = await createApp().request("/v1/geo", { headers: from(freshIp()) }, deadRedis);
       expect(open.status).toBe(200);
-      const line = log.mock.calls.map((a) => String(a[0])).filter((l) => l.includes('"msg":"request"') && l.includes('"path":"/v1/geo"')).at(-1);
+      const line = log.mock.calls
+        .map((a) => String(a[0]))
+        .filter((l) => l.includes('"msg":"request"') && l.includes('"path":"/v1/geo"'))
+        .at(-1);
       expect(line).toContain('"redisError":true');
 
-      await setRateLimits([{ id: `deadclosed-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, reserve: 10, failMode: "closed" }]);
+      await setRateLimits([
+        {
+          id: `deadclosed-${run}`,
+          match: { pathPrefix: "/v1/geo" },
+          limit: 100,
+          windowSeconds: 60,
+          reserve: 10,
+          failMode: "closed",
+        },
+      ]);
       const closed = await createApp().request("/v1/geo", { headers: from(freshIp()) }, deadRedis);
       expect(closed.status).toBe(503);
       expect(closed.headers.get("retry-after")).toBe("5");

@@ -10,7 +10,9 @@ import { bearer, problemOf, worker } from "./helpers.ts";
 const run = crypto.randomUUID().slice(0, 8);
 let ipCounter = 0;
 const freshIp = () => `198.51.100.${++ipCounter}`;
-const from = (ip: string, extra: Record<string, unknown> = {}) => ({ "x-dev-cf": JSON.stringify({ ip, country: "DE", ...extra }) });
+const from = (ip: string, extra: Record<string, unknown> = {}) => ({
+  "x-dev-cf": JSON.stringify({ ip, country: "DE", ...extra }),
+});
 
 async function setRateLimits(rateLimits: unknown[]) {
   const auth = await bearer("ops", ["admin"]);
@@ -28,7 +30,9 @@ describe.sequential("rate limits", () => {
   it("200 concurrent requests against a limit of 50 are allowed exactly 50 times", async () => {
     const id = `burst-${run}`;
     // A generous timeout: this test is about exactness under a burst, not about a slow Redis.
-    await setRateLimits([{ id, match: { pathPrefix: "/v1/geo" }, limit: 50, windowSeconds: 60, by: "ip", timeoutMs: 10_000 }]);
+    await setRateLimits([
+      { id, match: { pathPrefix: "/v1/geo" }, limit: 50, windowSeconds: 60, by: "ip", timeoutMs: 10_000 },
+    ]);
     const ip = freshIp();
     const responses = await Promise.all(Array.from({ length: 200 }, () => worker("/v1/geo", { headers: from(ip) })));
     const statuses = responses.map((r) => r.status);
@@ -96,7 +100,8 @@ describe.sequential("rate limits", () => {
     const ip = freshIp();
     const alice = await bearer(`alice-${run}`, []);
     const bob = await bearer(`bob-${run}`, []);
-    const as = async (authorization: string) => (await worker("/v1/me", { headers: { ...from(ip), authorization } })).status;
+    const as = async (authorization: string) =>
+      (await worker("/v1/me", { headers: { ...from(ip), authorization } })).status;
     expect([await as(alice), await as(alice), await as(alice)]).toEqual([200, 200, 429]);
     expect(await as(bob)).toBe(200);
     const anon = [];
@@ -114,8 +119,11 @@ describe.sequential("when Redis is unreachable", () => {
     try {
       const app = createApp();
       const ip = freshIp();
-      for (let i = 0; i < 3; i++) expect((await app.request("/v1/geo", { headers: from(ip) }, deadRedis)).status).toBe(200);
-      const lines = log.mock.calls.map((a) => String(a[0])).filter((l) => l.includes('"msg":"request"') && l.includes('"path":"/v1/geo"'));
+      for (let i = 0; i < 3; i++)
+        expect((await app.request("/v1/geo", { headers: from(ip) }, deadRedis)).status).toBe(200);
+      const lines = log.mock.calls
+        .map((a) => String(a[0]))
+        .filter((l) => l.includes('"msg":"request"') && l.includes('"path":"/v1/geo"'));
       expect(lines.at(-1)).toContain('"redisError":true');
     } finally {
       log.mockRestore();
@@ -123,7 +131,9 @@ describe.sequential("when Redis is unreachable", () => {
   });
 
   it("failMode closed refuses with 503 and Retry-After", async () => {
-    await setRateLimits([{ id: `closed-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, failMode: "closed" }]);
+    await setRateLimits([
+      { id: `closed-${run}`, match: { pathPrefix: "/v1/geo" }, limit: 100, windowSeconds: 60, failMode: "closed" },
+    ]);
     const res = await createApp().request("/v1/geo", { headers: from(freshIp()) }, deadRedis);
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("5");

@@ -37,8 +37,19 @@ export interface TokenOptions {
 }
 
 export async function token(sub: string, opts: TokenOptions = {}): Promise<string> {
-  const claims = { iss: stack.JWT_ISSUER, aud: stack.JWT_AUDIENCE, sub, tenant: TENANT, roles: [], iat: nowS(), exp: nowS() + (opts.ttl ?? 600), ...opts.claims };
-  return new SignJWT(claims).setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devJwk.kid! }).sign(devKey);
+  const claims = {
+    iss: stack.JWT_ISSUER,
+    aud: stack.JWT_AUDIENCE,
+    sub,
+    tenant: TENANT,
+    roles: [],
+    iat: nowS(),
+    exp: nowS() + (opts.ttl ?? 600),
+    ...opts.claims,
+  };
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "ES256", typ: opts.typ ?? "JWT", kid: devJwk.kid! })
+    .sign(devKey);
 }
 export const auth = async (sub: string, opts?: TokenOptions) => ({ authorization: `Bearer ${await token(sub, opts)}` });
 
@@ -159,7 +170,11 @@ export interface ConnectOptions {
 }
 
 /** The upgrade request with the credential `t` sent `via` a header (default), the query, a subprotocol or as a ticket. */
-export function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub" | "token" | "claims"> = {}): Promise<Response> {
+export function upgrade(
+  room: string,
+  t: string,
+  opts: Omit<ConnectOptions, "sub" | "token" | "claims"> = {},
+): Promise<Response> {
   const query = new URLSearchParams();
   if (opts.after !== undefined) query.set("after", opts.after);
   if (opts.epoch !== undefined) query.set("epoch", opts.epoch);
@@ -170,7 +185,7 @@ export function upgrade(room: string, t: string, opts: Omit<ConnectOptions, "sub
   if (via === "ticket") query.set("ticket", t);
   const protocols = opts.protocols ?? (via === "protocol" ? ["rooms.v1", `bearer.${t}`] : []);
   if (protocols.length) headers["sec-websocket-protocol"] = protocols.join(", ");
-  const qs = query.size ? `?${query}` : "";
+  const qs = query.size ? `?${query.toString()}` : "";
   return call(`/v1/rooms/${room}/ws${qs}`, { headers }, opts.vars);
 }
 
@@ -186,7 +201,9 @@ export async function connect(room: string, opts: ConnectOptions = {}): Promise<
 
 /** `POST /v1/rooms/:room/tickets` with a token for `sub` (tenant `acme` unless `claims` says otherwise). */
 export function requestTicket(room: string, sub: string, claims?: Record<string, unknown>): Promise<Response> {
-  return token(sub, claims ? { claims } : {}).then((t) => call(`/v1/rooms/${room}/tickets`, { method: "POST", headers: { authorization: `Bearer ${t}` } }));
+  return token(sub, claims ? { claims } : {}).then((t) =>
+    call(`/v1/rooms/${room}/tickets`, { method: "POST", headers: { authorization: `Bearer ${t}` } }),
+  );
 }
 
 /** A ticket's text, failing the test unless it was issued. */
@@ -213,4 +230,3 @@ export async function eventually(assertion: () => Promise<void>, ms = 3_000): Pr
     }
   }
 }
-

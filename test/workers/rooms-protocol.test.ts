@@ -1,20 +1,34 @@
 /** The rooms protocol's pure parts: client frame parsing, subprotocol auth and the rate bucket. */
 import { describe, expect, it } from "vitest";
 import { newConnection, takeToken } from "../../src/lib/rooms/connection.ts";
-import { exceedsBytes, parseClientFrame, RATE_BURST, ROOM_LIMITS, subprotocolAuth } from "../../src/lib/rooms/protocol.ts";
+import {
+  exceedsBytes,
+  parseClientFrame,
+  RATE_BURST,
+  ROOM_LIMITS,
+  subprotocolAuth,
+} from "../../src/lib/rooms/protocol.ts";
 
 describe("parseClientFrame", () => {
   it("reads publish, ephemeral and hello frames", () => {
-    expect(parseClientFrame('{"v":1,"type":"publish","ref":"r1","clientMsgId":"c-1","event":"chat","data":{"a":1}}')).toEqual({
+    expect(
+      parseClientFrame('{"v":1,"type":"publish","ref":"r1","clientMsgId":"c-1","event":"chat","data":{"a":1}}'),
+    ).toEqual({
       ok: true,
       frame: { type: "publish", ref: "r1", clientMsgId: "c-1", event: "chat", data: { a: 1 } },
     });
-    expect(parseClientFrame('{"v":1,"type":"publish","event":"chat"}')).toEqual({ ok: true, frame: { type: "publish", event: "chat", data: null } });
+    expect(parseClientFrame('{"v":1,"type":"publish","event":"chat"}')).toEqual({
+      ok: true,
+      frame: { type: "publish", event: "chat", data: null },
+    });
     expect(parseClientFrame('{"v":1,"type":"ephemeral","event":"cursor:move","data":[1,2]}')).toEqual({
       ok: true,
       frame: { type: "ephemeral", event: "cursor:move", data: [1, 2] },
     });
-    expect(parseClientFrame('{"v":1,"type":"hello","after":"42","epoch":"abc"}')).toEqual({ ok: true, frame: { type: "hello", after: "42", epoch: "abc" } });
+    expect(parseClientFrame('{"v":1,"type":"hello","after":"42","epoch":"abc"}')).toEqual({
+      ok: true,
+      frame: { type: "hello", after: "42", epoch: "abc" },
+    });
   });
 
   it("refuses what is not a frame, keeping the ref when it can", () => {
@@ -64,7 +78,11 @@ describe("subprotocolAuth", () => {
 
 describe("takeToken", () => {
   it("allows a burst, then the sustained rate, and says how long to wait", () => {
-    const state = newConnection({ userId: "u", tenant: "t", canPublish: true, expiresAt: Date.now() + 60_000 }, 0, 1_000);
+    const state = newConnection(
+      { userId: "u", tenant: "t", canPublish: true, expiresAt: Date.now() + 60_000 },
+      0,
+      1_000,
+    );
     for (let i = 0; i < RATE_BURST; i++) expect(takeToken(state, 1_000)).toBe(0);
     const wait = takeToken(state, 1_000);
     expect(wait).toBe(Math.ceil(1000 / ROOM_LIMITS.msgPerSec));

@@ -20,7 +20,11 @@ function get(path: string, sub: string, claims: Record<string, unknown>) {
 
 function post(room: string, sub: string, claims: Record<string, unknown>, body: unknown) {
   return auth(sub, { claims }).then((headers) =>
-    call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) }),
+    call(`/v1/rooms/${room}/messages`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
   );
 }
 
@@ -89,9 +93,12 @@ describe("policy resolution", () => {
 
   it("object names: per tenant unless shared, and no tenant and room can pose as another pair", () => {
     expect(roomAccess([], "board-1", acme()).objectName).not.toBe(roomAccess([], "board-1", globex()).objectName);
-    expect(roomAccess(policies, "team-ops-lobby", acme(["ops"])).objectName).toBe(roomAccess(policies, "team-ops-lobby", globex(["ops"])).objectName);
+    expect(roomAccess(policies, "team-ops-lobby", acme(["ops"])).objectName).toBe(
+      roomAccess(policies, "team-ops-lobby", globex(["ops"])).objectName,
+    );
     // Tokens without a tenant claim (tenant = sub) meet again under one catch-all shared policy.
-    const everyoneShares = edgeConfigSchema.parse({ rooms: { policies: [{ match: "*", shared: true }] } }).rooms.policies;
+    const everyoneShares = edgeConfigSchema.parse({ rooms: { policies: [{ match: "*", shared: true }] } }).rooms
+      .policies;
     expect(roomAccess(everyoneShares, "demo", { tenant: "alice", roles: [] }).objectName).toBe(
       roomAccess(everyoneShares, "demo", { tenant: "bob", roles: [] }).objectName,
     );
@@ -99,7 +106,7 @@ describe("policy resolution", () => {
       roomObjectName("b", { tenant: "a" }),
       roomObjectName("a", { tenant: "b" }),
       roomObjectName("b", { tenant: 'a","b' }),
-      roomObjectName("a\",\"b", { tenant: "x" }),
+      roomObjectName('a","b', { tenant: "x" }),
       roomObjectName("b", { shared: true }),
       roomObjectName("b", { tenant: "shared" }),
       "b",
@@ -129,7 +136,11 @@ describe("a room name in two tenants is two rooms", () => {
 
     // A globex socket replaying from 0 gets nothing of acme's; acme's next message does not reach it.
     const mallory = await connect(room, { sub: "mallory", claims: globex(), after: "0" });
-    expect(mallory.frames[0]).toMatchObject({ type: "welcome", headSeq: "0", presence: [{ userId: "mallory", connections: 1 }] });
+    expect(mallory.frames[0]).toMatchObject({
+      type: "welcome",
+      headSeq: "0",
+      presence: [{ userId: "mallory", connections: 1 }],
+    });
     acmeAlice.publish("a2", { text: "acme again" });
     await acmeAlice.msgCount(2);
     // Everything acme's room sends went out in the publish turn; globex's own message comes after it.
@@ -153,16 +164,22 @@ describe("a room name in two tenants is two rooms", () => {
     const room = newRoom("burst");
     const tenants = ["acme", "globex"] as const;
     const calls = tenants.flatMap((tenant) =>
-      Array.from({ length: 15 }, (_, i) => post(room, `u${i}`, { tenant, roles: [] }, { event: "chat", data: `${tenant}-${i}` })),
+      Array.from({ length: 15 }, (_, i) =>
+        post(room, `u${i}`, { tenant, roles: [] }, { event: "chat", data: `${tenant}-${i}` }),
+      ),
     );
     const tickets = tenants.map((tenant) => requestTicket(room, "t", { tenant }));
     const answers = await Promise.all([...calls, ...tickets]);
     expect(answers.slice(0, 30).map((r) => r.status)).toEqual(Array<number>(30).fill(201));
     expect(answers.slice(30).map((r) => r.status)).toEqual([201, 201]);
     for (const tenant of tenants) {
-      const page = (await (await get(`/v1/rooms/${room}/messages?after=0`, "reader", { tenant })).json()) as HistoryBody;
+      const page = (await (
+        await get(`/v1/rooms/${room}/messages?after=0`, "reader", { tenant })
+      ).json()) as HistoryBody;
       expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: 15 }, (_, i) => String(i + 1)));
-      expect(page.messages.map((m) => m.data as string).sort()).toEqual(Array.from({ length: 15 }, (_, i) => `${tenant}-${i}`).sort());
+      expect(page.messages.map((m) => m.data as string).sort()).toEqual(
+        Array.from({ length: 15 }, (_, i) => `${tenant}-${i}`).sort(),
+      );
     }
   });
 
@@ -188,7 +205,11 @@ describe("a room name in two tenants is two rooms", () => {
     expect((await post(room, "alice", acme(), { event: "chat", data: "acme only" })).status).toBe(201);
     const ticket = await ticketFor(room, "mallory", globex());
     const viaTicket = await connect(room, { via: "ticket", token: ticket, after: "0" });
-    expect(viaTicket.frames[0]).toMatchObject({ type: "welcome", headSeq: "0", presence: [{ userId: "mallory", connections: 1 }] });
+    expect(viaTicket.frames[0]).toMatchObject({
+      type: "welcome",
+      headSeq: "0",
+      presence: [{ userId: "mallory", connections: 1 }],
+    });
     expect(viaTicket.msgs()).toEqual([]);
     viaTicket.close();
 
@@ -264,13 +285,19 @@ describe.sequential("room policies from the edge config", () => {
 
   it("a room readable by a role: everyone else gets 403 on every path, and never reaches the room", async () => {
     const room = `${staff}-1`;
-    expect((await post(room, "sid", { tenant: "acme", roles: ["staff"] }, { event: "chat", data: "internal" })).status).toBe(201);
+    expect(
+      (await post(room, "sid", { tenant: "acme", roles: ["staff"] }, { event: "chat", data: "internal" })).status,
+    ).toBe(201);
     const outsider = { tenant: "acme", roles: ["editor"] };
     const headers = await auth("olga", { claims: outsider });
     const answers = [
       await call(`/v1/rooms/${room}`, { headers }),
       await call(`/v1/rooms/${room}/messages?after=0`, { headers }),
-      await call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: '{"event":"chat","data":1}' }),
+      await call(`/v1/rooms/${room}/messages`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: '{"event":"chat","data":1}',
+      }),
       await requestTicket(room, "olga", outsider),
       await call(`/v1/rooms/${room}/ws`, { headers: { ...headers, upgrade: "websocket" } }),
     ];
@@ -279,7 +306,9 @@ describe.sequential("room policies from the edge config", () => {
       expect(res.webSocket).toBeNull();
       expect((await problemOf(res)).type).toMatch(/forbidden$/);
     }
-    const staffView = (await (await get(`/v1/rooms/${room}/messages?after=0`, "sid", { tenant: "acme", roles: ["staff"] })).json()) as HistoryBody;
+    const staffView = (await (
+      await get(`/v1/rooms/${room}/messages?after=0`, "sid", { tenant: "acme", roles: ["staff"] })
+    ).json()) as HistoryBody;
     expect(staffView.messages.map((m) => m.data)).toEqual(["internal"]);
   });
 
@@ -293,7 +322,12 @@ describe.sequential("room policies from the edge config", () => {
         { userId: "sam", tenant: "globex", connections: 1 },
       ]),
     });
-    expect(await a.frame("presence")).toEqual({ v: 1, type: "presence", joins: [{ userId: "sam", tenant: "globex" }], leaves: [] });
+    expect(await a.frame("presence")).toEqual({
+      v: 1,
+      type: "presence",
+      joins: [{ userId: "sam", tenant: "globex" }],
+      leaves: [],
+    });
 
     a.publish("hi", "hello from acme", { clientMsgId: "c1" });
     const seen = (await g.msgCount(1))[0]!;
@@ -305,7 +339,9 @@ describe.sequential("room policies from the edge config", () => {
     expect(viaHttp.status).toBe(201);
     await a.msgCount(3);
 
-    const history = (await (await get(`/v1/rooms/${lobby}/messages?after=0`, "zed", viewer("initech")!)).json()) as HistoryBody;
+    const history = (await (
+      await get(`/v1/rooms/${lobby}/messages?after=0`, "zed", viewer("initech")!)
+    ).json()) as HistoryBody;
     expect(history.messages.map((m) => [m.data, m.from.tenant])).toEqual([
       ["hello from acme", "acme"],
       ["hello from globex", "globex"],
@@ -349,7 +385,9 @@ describe.sequential("room policies from the edge config", () => {
     const twice = await setRoomPolicies([{ match: "dup-*" }, { match: "dup-*", read: ["x"] }]);
     expect(twice.status).toBe(422);
     const problem = await problemOf(twice);
-    expect(problem.errors).toEqual([expect.objectContaining({ path: "/rooms/policies/1/match", message: 'another policy already matches "dup-*"' })]);
+    expect(problem.errors).toEqual([
+      expect.objectContaining({ path: "/rooms/policies/1/match", message: 'another policy already matches "dup-*"' }),
+    ]);
     // The policies in force are still the ones set above.
     const refused = await post(`${announcements}-1`, "vic", viewer()!, { event: "chat", data: 1 });
     expect(refused.status).toBe(403);

@@ -10,7 +10,18 @@ import type { Room } from "../../durable-objects/room.ts";
 import type { ConnectionState } from "../../src/lib/rooms/connection.ts";
 import { parseTicket } from "../../src/lib/rooms/tickets.ts";
 import { problemOf } from "./helpers.ts";
-import { auth, call, connect, newRoom, nowS, requestTicket, roomStub, ticketFor, token, upgrade } from "./rooms-client.ts";
+import {
+  auth,
+  call,
+  connect,
+  newRoom,
+  nowS,
+  requestTicket,
+  roomStub,
+  ticketFor,
+  token,
+  upgrade,
+} from "./rooms-client.ts";
 
 const byTicket = (room: string, ticket: string) => upgrade(room, ticket, { via: "ticket" });
 
@@ -18,7 +29,9 @@ async function expectRefused(res: Response, what: string) {
   expect(res.status, what).toBe(401);
   expect(res.webSocket, what).toBeNull();
   expect(res.headers.get("www-authenticate"), what).toBe('Bearer error="invalid_token"');
-  expect((await problemOf(res)).detail, what).toBe("A valid ticket is required: tickets are single use, for one room, and expire after 30 s.");
+  expect((await problemOf(res)).detail, what).toBe(
+    "A valid ticket is required: tickets are single use, for one room, and expire after 30 s.",
+  );
 }
 
 describe("issuing", () => {
@@ -53,14 +66,20 @@ describe("issuing", () => {
   it("a ticket never outlives the token it came from", async () => {
     const room = newRoom();
     const headers = { authorization: `Bearer ${await token("brief", { ttl: 8 })}` };
-    const body = (await (await call(`/v1/rooms/${room}/tickets`, { method: "POST", headers })).json()) as { expiresIn: number };
+    const body = (await (await call(`/v1/rooms/${room}/tickets`, { method: "POST", headers })).json()) as {
+      expiresIn: number;
+    };
     expect(body.expiresIn).toBeLessThanOrEqual(8);
   });
 
   it("needs a valid token: none, expired or garbage → 401", async () => {
     const room = newRoom();
     const expired = await token("old", { claims: { exp: nowS() - 120, iat: nowS() - 600 } });
-    const attempts: Array<Record<string, string>> = [{}, { authorization: `Bearer ${expired}` }, { authorization: "Bearer x.y.z" }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: `Bearer ${expired}` },
+      { authorization: "Bearer x.y.z" },
+    ];
     for (const headers of attempts) {
       const res = await call(`/v1/rooms/${room}/tickets`, { method: "POST", headers });
       expect(res.status).toBe(401);
@@ -129,7 +148,16 @@ describe("redeeming", () => {
   it("anything that is not a ticket is 401 (or 400 when over 1 KiB), never a socket or a 500", async () => {
     const room = newRoom();
     const made = `${btoa("acme").replaceAll("=", "")}.${"A".repeat(43)}`;
-    for (const bad of ["", "x", "a.b", made, `${made}.extra`, `%%%.${"A".repeat(43)}`, `_w.${"A".repeat(43)}`, `${"A".repeat(44)}.${"A".repeat(43)}`]) {
+    for (const bad of [
+      "",
+      "x",
+      "a.b",
+      made,
+      `${made}.extra`,
+      `%%%.${"A".repeat(43)}`,
+      `_w.${"A".repeat(43)}`,
+      `${"A".repeat(44)}.${"A".repeat(43)}`,
+    ]) {
       await expectRefused(await byTicket(room, bad), JSON.stringify(bad));
     }
     const huge = await byTicket(room, "A".repeat(2_000));
@@ -144,12 +172,16 @@ describe("redeeming", () => {
   it("the ticket decides who connects: a token sent alongside does not change it", async () => {
     const room = newRoom();
     const ticket = await ticketFor(room, "tess");
-    const res = await call(`/v1/rooms/${room}/ws?ticket=${ticket}`, { headers: { upgrade: "websocket", authorization: `Bearer ${await token("mallory")}` } });
+    const res = await call(`/v1/rooms/${room}/ws?ticket=${ticket}`, {
+      headers: { upgrade: "websocket", authorization: `Bearer ${await token("mallory")}` },
+    });
     expect(res.status).toBe(101);
     // Who the ticket let in goes to the log line, not to the client.
     expect(res.headers.get("x-room-user")).toBeNull();
     res.webSocket!.accept();
-    const welcome = await new Promise<{ presence: unknown }>((resolve) => res.webSocket!.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))));
+    const welcome = await new Promise<{ presence: unknown }>((resolve) =>
+      res.webSocket!.addEventListener("message", (e) => resolve(JSON.parse(e.data as string))),
+    );
     expect(welcome.presence).toEqual([{ userId: "tess", connections: 1 }]);
     res.webSocket!.close(1000, "bye");
   });
@@ -163,18 +195,28 @@ describe("?access_token=", () => {
       expect(res.status).toBe(400);
       expect(res.webSocket).toBeNull();
       expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_request"');
-      expect((await problemOf(res)).detail).toMatch(/^Access tokens in the URL are refused \(URLs end up in logs\)\. Get a ticket/);
+      expect((await problemOf(res)).detail).toMatch(
+        /^Access tokens in the URL are refused \(URLs end up in logs\)\. Get a ticket/,
+      );
     }
     // Even next to a valid header token: a token in the URL is never silently accepted.
-    const both = await call(`/v1/rooms/${room}/ws?access_token=${await token("quinn")}`, { headers: { upgrade: "websocket", ...(await auth("quinn")) } });
+    const both = await call(`/v1/rooms/${room}/ws?access_token=${await token("quinn")}`, {
+      headers: { upgrade: "websocket", ...(await auth("quinn")) },
+    });
     expect(both.status).toBe(400);
     await both.body?.cancel();
-    const withTicket = await call(`/v1/rooms/${room}/ws?ticket=${await ticketFor(room, "quinn")}&access_token=${await token("quinn")}`, {
-      headers: { upgrade: "websocket" },
-    });
+    const withTicket = await call(
+      `/v1/rooms/${room}/ws?ticket=${await ticketFor(room, "quinn")}&access_token=${await token("quinn")}`,
+      {
+        headers: { upgrade: "websocket" },
+      },
+    );
     expect(withTicket.status).toBe(400);
     await withTicket.body?.cancel();
-    const explicit = await upgrade(room, await token("quinn"), { via: "query", vars: { ROOMS_ALLOW_QUERY_TOKEN: "false" } });
+    const explicit = await upgrade(room, await token("quinn"), {
+      via: "query",
+      vars: { ROOMS_ALLOW_QUERY_TOKEN: "false" },
+    });
     expect(explicit.status).toBe(400);
     await explicit.body?.cancel();
   });

@@ -9,18 +9,48 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable-objects/room.ts";
 import type { ConnectionState } from "../../src/lib/rooms/connection.ts";
-import { HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, IDLE_TIMEOUT_MS, ROOM_LIMITS } from "../../src/lib/rooms/protocol.ts";
+import {
+  HISTORY_MAX_AGE_MS,
+  HISTORY_MAX_MESSAGES,
+  IDLE_TIMEOUT_MS,
+  ROOM_LIMITS,
+} from "../../src/lib/rooms/protocol.ts";
 import { problemOf } from "./helpers.ts";
-import { auth, BASE, call, Client, connect, eventually, newRoom, nowS, range, roomStub, seqs, sleep, TENANT, token, upgrade } from "./rooms-client.ts";
+import {
+  auth,
+  BASE,
+  call,
+  Client,
+  connect,
+  eventually,
+  newRoom,
+  nowS,
+  range,
+  roomStub,
+  seqs,
+  sleep,
+  TENANT,
+  token,
+  upgrade,
+} from "./rooms-client.ts";
 
 async function publishHttp(room: string, sub: string, body: unknown): Promise<Response> {
-  return call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...(await auth(sub)), "content-type": "application/json" }, body: JSON.stringify(body) });
+  return call(`/v1/rooms/${room}/messages`, {
+    method: "POST",
+    headers: { ...(await auth(sub)), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 async function info(room: string) {
   const res = await call(`/v1/rooms/${room}`, { headers: await auth("observer") });
   expect(res.status).toBe(200);
-  return (await res.json()) as { room: string; online: number; members: Array<{ userId: string; connections: number }>; headSeq: string };
+  return (await res.json()) as {
+    room: string;
+    online: number;
+    members: Array<{ userId: string; connections: number }>;
+    headSeq: string;
+  };
 }
 
 // ---- tests ---------------------------------------------------------------------------------
@@ -77,7 +107,10 @@ describe("joining", () => {
     ] as const;
     for (const [what, t] of bad) {
       for (const via of ["header", "protocol"] as const) {
-        const res = t === undefined ? await call(`/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket" } }) : await upgrade(room, t, { via });
+        const res =
+          t === undefined
+            ? await call(`/v1/rooms/${room}/ws`, { headers: { upgrade: "websocket" } })
+            : await upgrade(room, t, { via });
         expect(res.status, `${what} via ${via}`).toBe(401);
         expect(res.webSocket, `${what} via ${via}`).toBeNull();
         expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
@@ -139,7 +172,12 @@ describe("messages", () => {
     bob.publish(7, { text: "hi alice" }, { clientMsgId: "bob-1" });
     expect(await bob.frame("ack")).toMatchObject({ ref: 7, seq: "2" });
     const aliceMsgs = await alice.msgCount(2);
-    expect(aliceMsgs[1]).toMatchObject({ seq: "2", clientMsgId: "bob-1", from: { userId: "bob", connId: bobWelcome.connId }, data: { text: "hi alice" } });
+    expect(aliceMsgs[1]).toMatchObject({
+      seq: "2",
+      clientMsgId: "bob-1",
+      from: { userId: "bob", connId: bobWelcome.connId },
+      data: { text: "hi alice" },
+    });
     expect(seqs(await bob.msgCount(2))).toEqual([1, 2]);
     expect(seqs(alice.msgs())).toEqual([1, 2]);
     expect((await info(room)).headSeq).toBe("2");
@@ -201,7 +239,9 @@ describe("messages", () => {
       expect(msgs.map((m) => m.id)).toEqual(order);
     }
     for (let i = 0; i < 20; i++) {
-      const own = seen[0]!.filter((m) => (m.data as { sender: number }).sender === i).map((m) => (m.data as { n: number }).n);
+      const own = seen[0]!
+        .filter((m) => (m.data as { sender: number }).sender === i)
+        .map((m) => (m.data as { n: number }).n);
       expect(own).toEqual(range(0, 49));
     }
     expect(senders.flatMap((s) => s.of("error"))).toEqual([]);
@@ -244,7 +284,9 @@ describe("resume", () => {
 
   async function publishAndAck(client: Client, refs: number[]) {
     for (const ref of refs) client.publish(ref, `m${ref}`);
-    await client.until(`acks ${refs.join(",")}`, () => refs.every((ref) => client.of("ack").some((a) => a.ref === ref)));
+    await client.until(`acks ${refs.join(",")}`, () =>
+      refs.every((ref) => client.of("ack").some((a) => a.ref === ref)),
+    );
   }
 
   it("a client that dropped without a close frame gets exactly the missed messages, in order, before live ones", async () => {
@@ -351,11 +393,18 @@ describe("presence", () => {
     expect(await bob.frame("presence")).toEqual({ v: 1, type: "presence", joins: [{ userId: "alice" }], leaves: [] });
     const room1 = await info(room);
     expect(room1.online).toBe(2);
-    expect(room1.members).toEqual(expect.arrayContaining([{ userId: "alice", connections: 2 }, { userId: "bob", connections: 1 }]));
+    expect(room1.members).toEqual(
+      expect.arrayContaining([
+        { userId: "alice", connections: 2 },
+        { userId: "bob", connections: 1 },
+      ]),
+    );
 
     tab1.close();
     await tab1.whenClosed();
-    await eventually(async () => expect((await info(room)).members).toEqual(expect.arrayContaining([{ userId: "alice", connections: 1 }])));
+    await eventually(async () =>
+      expect((await info(room)).members).toEqual(expect.arrayContaining([{ userId: "alice", connections: 1 }])),
+    );
     tab2.close();
     const leave = await bob.frame("presence", (p) => p.leaves.length > 0);
     expect(leave).toEqual({ v: 1, type: "presence", joins: [], leaves: [{ userId: "alice" }] });
@@ -384,12 +433,18 @@ describe("presence", () => {
       }
       return [...view].sort();
     };
-    for (const c of everyone) await c.until("a view matching the room", () => JSON.stringify(viewOf(c)) === JSON.stringify(expected));
+    for (const c of everyone)
+      await c.until("a view matching the room", () => JSON.stringify(viewOf(c)) === JSON.stringify(expected));
     // 11 joins and a leave: far fewer frames than changes.
     expect(bob.of("presence").length).toBeLessThanOrEqual(4);
     // Nobody is told about their own arrival: the welcome showed it.
     for (const [i, c] of crowd.slice(1).entries()) {
-      expect(c.of("presence").flatMap((p) => p.joins).map((j) => j.userId)).not.toContain(`user-${i + 2}`);
+      expect(
+        c
+          .of("presence")
+          .flatMap((p) => p.joins)
+          .map((j) => j.userId),
+      ).not.toContain(`user-${i + 2}`);
     }
     for (const c of everyone) c.close();
   });
@@ -408,17 +463,27 @@ describe("presence", () => {
     await runInDurableObject(stub, (_room: Room, state) => {
       for (const ws of state.getWebSockets()) {
         const s = ws.deserializeAttachment() as ConnectionState;
-        ws.serializeAttachment({ ...s, seenAt: s.userId === "bob" ? Date.now() : Date.now() - IDLE_TIMEOUT_MS - 1_000 });
+        ws.serializeAttachment({
+          ...s,
+          seenAt: s.userId === "bob" ? Date.now() : Date.now() - IDLE_TIMEOUT_MS - 1_000,
+        });
       }
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const leave = await bob.frame("presence", (p) => p.leaves.length > 0);
     expect(leave.leaves).toEqual([{ userId: "ghost" }]);
     expect((await ghost.whenClosed()).code).toBe(1001);
-    expect((await info(room)).members).toEqual(expect.arrayContaining([{ userId: "bob", connections: 1 }, { userId: "pinger", connections: 1 }]));
+    expect((await info(room)).members).toEqual(
+      expect.arrayContaining([
+        { userId: "bob", connections: 1 },
+        { userId: "pinger", connections: 1 },
+      ]),
+    );
     expect((await info(room)).online).toBe(2);
     // The alarm is set again for the next deadline.
-    expect(await runInDurableObject(stub, (_room: Room, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
+    expect(await runInDurableObject(stub, (_room: Room, state) => state.storage.getAlarm())).toBeGreaterThan(
+      Date.now(),
+    );
     bob.close();
     pinger.close();
   });
@@ -428,7 +493,13 @@ describe("limits", () => {
   function frameOfBytes(bytes: number, char = "x"): string {
     const shell = JSON.stringify({ v: 1, type: "publish", ref: "big", event: "chat", data: "" });
     const charBytes = new TextEncoder().encode(char).byteLength;
-    const text = JSON.stringify({ v: 1, type: "publish", ref: "big", event: "chat", data: char.repeat(Math.floor((bytes - shell.length) / charBytes)) });
+    const text = JSON.stringify({
+      v: 1,
+      type: "publish",
+      ref: "big",
+      event: "chat",
+      data: char.repeat(Math.floor((bytes - shell.length) / charBytes)),
+    });
     return text + " ".repeat(bytes - new TextEncoder().encode(text).byteLength);
   }
 
@@ -442,7 +513,12 @@ describe("limits", () => {
     expect(await alice.frame("ack")).toMatchObject({ ref: "big", seq: "1" });
 
     alice.send(frameOfBytes(ROOM_LIMITS.maxBytes + 1));
-    expect(await alice.frame("error")).toEqual({ v: 1, type: "error", code: "too_big", message: expect.stringContaining(String(ROOM_LIMITS.maxBytes)) });
+    expect(await alice.frame("error")).toEqual({
+      v: 1,
+      type: "error",
+      code: "too_big",
+      message: expect.stringContaining(String(ROOM_LIMITS.maxBytes)),
+    });
     // Multi-byte text: under the limit in UTF-16 units, over it in bytes.
     const wide = frameOfBytes(ROOM_LIMITS.maxBytes + 2, "é");
     expect(wide.length).toBeLessThan(ROOM_LIMITS.maxBytes);
@@ -464,8 +540,17 @@ describe("limits", () => {
     await alice.until("60 answers", () => alice.of("ack").length + alice.of("error").length === 60);
     const limited = alice.of("error");
     expect(limited.length).toBeGreaterThan(0);
-    expect(limited[0]).toEqual({ v: 1, type: "error", ref: expect.any(Number), code: "rate_limited", message: expect.any(String), retryAfterMs: expect.any(Number) });
-    expect(limited.every((e) => e.code === "rate_limited" && e.retryAfterMs! > 0 && e.retryAfterMs! <= 1000)).toBe(true);
+    expect(limited[0]).toEqual({
+      v: 1,
+      type: "error",
+      ref: expect.any(Number),
+      code: "rate_limited",
+      message: expect.any(String),
+      retryAfterMs: expect.any(Number),
+    });
+    expect(limited.every((e) => e.code === "rate_limited" && e.retryAfterMs! > 0 && e.retryAfterMs! <= 1000)).toBe(
+      true,
+    );
     // The refused ones were not stored.
     expect((await info(room)).headSeq).toBe(String(alice.of("ack").length));
     await sleep(limited.at(-1)!.retryAfterMs! + 50);
@@ -528,37 +613,89 @@ describe("HTTP API", () => {
     const headers = await auth("bob");
     const page1 = await call(`/v1/rooms/${room}/messages?after=0&limit=2`, { headers });
     expect(page1.status).toBe(200);
-    const body1 = (await page1.json()) as { messages: Array<{ seq: string; data: unknown }>; hasMore: boolean; headSeq: string; firstSeq: string; epoch: string };
-    expect(body1).toMatchObject({ room, headSeq: "5", firstSeq: "1", hasMore: true, epoch: (await bob.frame("welcome")).epoch });
+    const body1 = (await page1.json()) as {
+      messages: Array<{ seq: string; data: unknown }>;
+      hasMore: boolean;
+      headSeq: string;
+      firstSeq: string;
+      epoch: string;
+    };
+    expect(body1).toMatchObject({
+      room,
+      headSeq: "5",
+      firstSeq: "1",
+      hasMore: true,
+      epoch: (await bob.frame("welcome")).epoch,
+    });
     expect(body1.messages).toEqual([
-      { seq: "1", id: live[0]!.id, from: { userId: "alice", connId: null }, event: "chat", ts: live[0]!.ts, data: { i: 1 } },
-      { seq: "2", id: live[1]!.id, from: { userId: "alice", connId: null }, event: "chat", ts: live[1]!.ts, data: { i: 2 } },
+      {
+        seq: "1",
+        id: live[0]!.id,
+        from: { userId: "alice", connId: null },
+        event: "chat",
+        ts: live[0]!.ts,
+        data: { i: 1 },
+      },
+      {
+        seq: "2",
+        id: live[1]!.id,
+        from: { userId: "alice", connId: null },
+        event: "chat",
+        ts: live[1]!.ts,
+        data: { i: 2 },
+      },
     ]);
-    const page2 = (await (await call(`/v1/rooms/${room}/messages?after=2&limit=10`, { headers })).json()) as typeof body1;
+    const page2 = (await (
+      await call(`/v1/rooms/${room}/messages?after=2&limit=10`, { headers })
+    ).json()) as typeof body1;
     expect(page2.messages.map((m) => m.seq)).toEqual(["3", "4", "5"]);
     expect(page2.hasMore).toBe(false);
     const latest = (await (await call(`/v1/rooms/${room}/messages?limit=2`, { headers })).json()) as typeof body1;
     expect(latest.messages.map((m) => m.seq)).toEqual(["4", "5"]);
 
-    expect(await info(room)).toEqual({ room, shared: false, canPublish: true, online: 1, members: [{ userId: "bob", connections: 1 }], headSeq: "5" });
+    expect(await info(room)).toEqual({
+      room,
+      shared: false,
+      canPublish: true,
+      online: 1,
+      members: [{ userId: "bob", connections: 1 }],
+      headSeq: "5",
+    });
     bob.close();
   });
 
   it("every endpoint needs a valid token; bad input is a 4xx problem", async () => {
     const room = newRoom();
-    for (const [method, path] of [["GET", `/v1/rooms/${room}`], ["GET", `/v1/rooms/${room}/messages`], ["POST", `/v1/rooms/${room}/messages`]] as const) {
-      const res = await call(path, { method, headers: { "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
+    for (const [method, path] of [
+      ["GET", `/v1/rooms/${room}`],
+      ["GET", `/v1/rooms/${room}/messages`],
+      ["POST", `/v1/rooms/${room}/messages`],
+    ] as const) {
+      const res = await call(path, {
+        method,
+        headers: { "content-type": "application/json" },
+        ...(method === "POST" ? { body: "{}" } : {}),
+      });
       expect(res.status, `${method} ${path}`).toBe(401);
       expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
     }
-    for (const body of [{ data: 1 }, { event: "has space", data: 1 }, { event: "chat", data: 1, extra: true }, { event: "chat", clientMsgId: "" }]) {
+    for (const body of [
+      { data: 1 },
+      { event: "has space", data: 1 },
+      { event: "chat", data: 1, extra: true },
+      { event: "chat", clientMsgId: "" },
+    ]) {
       const res = await publishHttp(room, "alice", body);
       expect(res.status, JSON.stringify(body)).toBe(422);
       await problemOf(res);
     }
     const big = await publishHttp(room, "alice", { event: "chat", data: "x".repeat(ROOM_LIMITS.maxBytes) });
     expect(big.status).toBe(413);
-    const malformed = await call(`/v1/rooms/${room}/messages`, { method: "POST", headers: { ...(await auth("alice")), "content-type": "application/json" }, body: "{" });
+    const malformed = await call(`/v1/rooms/${room}/messages`, {
+      method: "POST",
+      headers: { ...(await auth("alice")), "content-type": "application/json" },
+      body: "{",
+    });
     expect(malformed.status).toBe(400);
     for (const q of ["after=abc", "after=-1", "limit=0", "limit=100000"]) {
       const res = await call(`/v1/rooms/${room}/messages?${q}`, { headers: await auth("alice") });
@@ -570,11 +707,20 @@ describe("HTTP API", () => {
 
 describe("wiring", () => {
   it("the deployed entry serves the rooms API and documents it in /openapi.json", async () => {
-    const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = (await (await exports.default.fetch(new Request(`${BASE}/openapi.json`))).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/v1/rooms/{room}/ws", "/v1/rooms/{room}", "/v1/rooms/{room}/messages", "/v1/rooms/{room}/tickets"]),
+      expect.arrayContaining([
+        "/v1/rooms/{room}/ws",
+        "/v1/rooms/{room}",
+        "/v1/rooms/{room}/messages",
+        "/v1/rooms/{room}/tickets",
+      ]),
     );
-    expect(Object.keys(doc.paths["/v1/rooms/{room}/tickets"]!.post!.responses)).toEqual(expect.arrayContaining(["201", "401", "403"]));
+    expect(Object.keys(doc.paths["/v1/rooms/{room}/tickets"]!.post!.responses)).toEqual(
+      expect.arrayContaining(["201", "401", "403"]),
+    );
     expect(Object.keys(doc.paths["/v1/rooms/{room}/messages"]!)).toEqual(expect.arrayContaining(["get", "post"]));
     const page = await exports.default.fetch(new Request(`${BASE}/rooms/demo`));
     expect(page.status).toBe(200);
@@ -588,16 +734,25 @@ describe("retention", () => {
     const room = newRoom();
     const stub = roomStub(room);
     await runInDurableObject(stub, async (instance: Room, state) => {
-      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++) await instance.publish(room, false, { userId: "bulk", tenant: TENANT, event: "chat", dataJson: String(i) });
-      const { n, first } = state.storage.sql.exec<{ n: number; first: number }>("SELECT COUNT(*) AS n, MIN(seq) AS first FROM messages").one();
+      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++)
+        await instance.publish(room, false, { userId: "bulk", tenant: TENANT, event: "chat", dataJson: String(i) });
+      const { n, first } = state.storage.sql
+        .exec<{ n: number; first: number }>("SELECT COUNT(*) AS n, MIN(seq) AS first FROM messages")
+        .one();
       // Trimmed every 100 messages: never more than 99 over the bound.
       expect(n).toBeLessThan(HISTORY_MAX_MESSAGES + 100);
       expect(first).toBeGreaterThan(100);
       // Age: make the oldest half 8 days old; the alarm drops them.
-      state.storage.sql.exec("UPDATE messages SET ts = ? WHERE seq <= ?", Date.now() - HISTORY_MAX_AGE_MS - 86_400_000, first + 5_000);
+      state.storage.sql.exec(
+        "UPDATE messages SET ts = ? WHERE seq <= ?",
+        Date.now() - HISTORY_MAX_AGE_MS - 86_400_000,
+        first + 5_000,
+      );
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const page = (await (await call(`/v1/rooms/${room}/messages?after=0&limit=1`, { headers: await auth("bob") })).json()) as { firstSeq: string; headSeq: string };
+    const page = (await (
+      await call(`/v1/rooms/${room}/messages?after=0&limit=1`, { headers: await auth("bob") })
+    ).json()) as { firstSeq: string; headSeq: string };
     expect(page.headSeq).toBe(String(HISTORY_MAX_MESSAGES + 150));
     expect(Number(page.firstSeq)).toBeGreaterThan(5_100);
     const resumed = await connect(room, { sub: "bob", after: "10" });

@@ -13,16 +13,29 @@ import { normalizeValue } from "../../src/lib/waf/normalize.ts";
 import { evaluateRequest, type WafRequest } from "../../src/lib/waf/index.ts";
 
 const DEFAULT = edgeConfigSchema.parse({ security: {} }).security;
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+const BROWSER =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
 
 function req(url: string, body: string | null = null, contentType?: string): WafRequest {
   const headers = new Headers({ "user-agent": BROWSER });
   if (contentType) headers.set("content-type", contentType);
-  return { method: body === null ? "GET" : "POST", url, headers, visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 }, body };
+  return {
+    method: body === null ? "GET" : "POST",
+    url,
+    headers,
+    visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 },
+    body,
+  };
 }
-const query = (value: string) => evaluateRequest(req(`https://edge.test/search?q=${encodeURIComponent(value)}`), DEFAULT);
-const form = (value: string) => evaluateRequest(req("https://edge.test/contact", `name=x&host=${encodeURIComponent(value)}`, "application/x-www-form-urlencoded"), DEFAULT);
-const json = (value: string) => evaluateRequest(req("https://edge.test/v1/notes", JSON.stringify({ text: value }), "application/json"), DEFAULT);
+const query = (value: string) =>
+  evaluateRequest(req(`https://edge.test/search?q=${encodeURIComponent(value)}`), DEFAULT);
+const form = (value: string) =>
+  evaluateRequest(
+    req("https://edge.test/contact", `name=x&host=${encodeURIComponent(value)}`, "application/x-www-form-urlencoded"),
+    DEFAULT,
+  );
+const json = (value: string) =>
+  evaluateRequest(req("https://edge.test/v1/notes", JSON.stringify({ text: value }), "application/json"), DEFAULT);
 
 const ATTACKS = [
   // Backticks in documentation-looking text still count when what they run is dangerous.
@@ -145,12 +158,30 @@ describe("command injection", () => {
   });
 
   it("never throws on request data that looks like a glob or a broken class", () => {
-    for (const value of [";truncate[xx", ";c[", ";/???/[", "|[!]", ";a[b-]", ";*(", ";?)", ";[[[[", ";\\", ";$(", "`"]) {
+    for (const value of [
+      ";truncate[xx",
+      ";c[",
+      ";/???/[",
+      "|[!]",
+      ";a[b-]",
+      ";*(",
+      ";?)",
+      ";[[[[",
+      ";\\",
+      ";$(",
+      "`",
+    ]) {
       const d = query(value);
       expect(["allow", "block"], value).toContain(d.action);
       expect(d.class === undefined || d.class === "command" || d.class !== "protocol").toBe(true);
     }
-    const v = { text: ";truncate[xx", lower: ";truncate[xx", raw: ";truncate[xx", hadNull: false, field: { kind: "query", name: "test", where: "query", key: "test", value: ";truncate[xx" } } as const;
+    const v = {
+      text: ";truncate[xx",
+      lower: ";truncate[xx",
+      raw: ";truncate[xx",
+      hadNull: false,
+      field: { kind: "query", name: "test", where: "query", key: "test", value: ";truncate[xx" },
+    } as const;
     expect(() => detectCommand(v)).not.toThrow();
   });
 
@@ -171,12 +202,21 @@ describe("command injection", () => {
     expect(evaluateRequest(r, DEFAULT)).toMatchObject({ action: "block", ruleId: "command-shellshock" });
     const boundary = "----b0undary";
     const body = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="wp-config.php.bak"\r\nContent-Type: text/plain\r\n\r\nx\r\n--${boundary}--\r\n`;
-    expect(evaluateRequest(req("https://edge.test/upload", body, `multipart/form-data; boundary=${boundary}`), DEFAULT).action).toBe("block");
+    expect(
+      evaluateRequest(req("https://edge.test/upload", body, `multipart/form-data; boundary=${boundary}`), DEFAULT)
+        .action,
+    ).toBe("block");
   });
 
   const inspected = (raw: string, where = "body", name = "text") => {
     const { text, hadNull } = normalizeValue(raw);
-    return { text, lower: text.toLowerCase(), raw, hadNull, field: { kind: "body", name, where, key: name, value: raw } } as const;
+    return {
+      text,
+      lower: text.toLowerCase(),
+      raw,
+      hadNull,
+      field: { kind: "body", name, where, key: name, value: raw },
+    } as const;
   };
 
   it("the gate passes every attack (and upload file names), the detector then finds it", () => {
@@ -186,7 +226,20 @@ describe("command injection", () => {
       expect(detectCommand(v), payload).not.toBeNull();
     }
     // Whole-value commands, obfuscated names and globs without any shell syntax character.
-    for (const payload of ["whoami", "Tasklist", "SYSTEMINFO", "w'h'oami", "ti''me curl coreruleset.org", "bin/cscli", "c?t", "python3.10 -c print(1)", "cmd.exe", "IF EXIST x CMD", "busybox sh", "x cmd /c whoami"]) {
+    for (const payload of [
+      "whoami",
+      "Tasklist",
+      "SYSTEMINFO",
+      "w'h'oami",
+      "ti''me curl coreruleset.org",
+      "bin/cscli",
+      "c?t",
+      "python3.10 -c print(1)",
+      "cmd.exe",
+      "IF EXIST x CMD",
+      "busybox sh",
+      "x cmd /c whoami",
+    ]) {
       expect(commandGate(payload, payload.toLowerCase()), payload).toBe(true);
     }
     for (const name of ["wp-config.php.bak", ".htaccess", "mtrr", "id_rsa", "uploads/ .env"]) {
@@ -197,14 +250,31 @@ describe("command injection", () => {
   });
 
   it("the gate skips ordinary values: prose, titles, tags, ids, dates", () => {
-    const prose = "What kind of garden is best for O'Brien's family? We planted 120 tulips, and they're \"fine\" now. ".repeat(20);
-    for (const value of [prose, "Why doesn't my query return O'Brien's orders?", "garden", "how-to", "note-12", "published", "2026-11-01T00:00:00.000Z", "Flowers bloom when you're having fun.", "user@example.com", "1.2.3"]) {
+    const prose =
+      "What kind of garden is best for O'Brien's family? We planted 120 tulips, and they're \"fine\" now. ".repeat(20);
+    for (const value of [
+      prose,
+      "Why doesn't my query return O'Brien's orders?",
+      "garden",
+      "how-to",
+      "note-12",
+      "published",
+      "2026-11-01T00:00:00.000Z",
+      "Flowers bloom when you're having fun.",
+      "user@example.com",
+      "1.2.3",
+    ]) {
       expect(commandGate(value, value.toLowerCase()), value.slice(0, 40)).toBe(false);
     }
   });
 
   it("stays linear on long values with many separators and globs", () => {
-    for (const unit of ["The cat sat; on the mat & ran | away. ", "a;b|c&d`e`$(f) ", "https://x.io/a/b?c=d&e=f ", "/e??/p* [x] {a,b} "]) {
+    for (const unit of [
+      "The cat sat; on the mat & ran | away. ",
+      "a;b|c&d`e`$(f) ",
+      "https://x.io/a/b?c=d&e=f ",
+      "/e??/p* [x] {a,b} ",
+    ]) {
       const small = inspected(unit.repeat(Math.ceil(2048 / unit.length)));
       const large = inspected(unit.repeat(Math.ceil(16384 / unit.length)));
       const time = (v: ReturnType<typeof inspected>) => {

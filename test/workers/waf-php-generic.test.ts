@@ -10,7 +10,8 @@ import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
 import { evaluateRequest, type SecurityConfig, type WafRequest } from "../../src/lib/waf/index.ts";
 
 const DEFAULT: SecurityConfig = edgeConfigSchema.parse({ security: {} }).security;
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+const BROWSER =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
 
 function req(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): WafRequest {
   return {
@@ -21,8 +22,13 @@ function req(url: string, init: { method?: string; headers?: Record<string, stri
     body: init.body ?? null,
   };
 }
-const query = (value: string, name = "q") => evaluateRequest(req(`https://edge.test/search?${encodeURIComponent(name)}=${encodeURIComponent(value)}`), DEFAULT);
-const json = (body: string) => evaluateRequest(req("https://edge.test/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body }), DEFAULT);
+const query = (value: string, name = "q") =>
+  evaluateRequest(req(`https://edge.test/search?${encodeURIComponent(name)}=${encodeURIComponent(value)}`), DEFAULT);
+const json = (body: string) =>
+  evaluateRequest(
+    req("https://edge.test/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body }),
+    DEFAULT,
+  );
 
 describe("PHP injection", () => {
   it.each([
@@ -58,17 +64,44 @@ describe("PHP injection", () => {
   });
 
   it("blocks a PHP upload name that is not a single token", () => {
-    const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="my shell.phtml"\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
-    expect(evaluateRequest(req("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body }), DEFAULT).action).toBe("block");
-    expect(evaluateRequest(req("https://edge.test/upload", { headers: { "x-file-name": "photo. php" } }), DEFAULT).action).toBe("block");
+    const body =
+      '--b\r\nContent-Disposition: form-data; name="file"; filename="my shell.phtml"\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
+    expect(
+      evaluateRequest(
+        req("https://edge.test/upload", {
+          method: "POST",
+          headers: { "content-type": "multipart/form-data; boundary=b" },
+          body,
+        }),
+        DEFAULT,
+      ).action,
+    ).toBe("block");
+    expect(
+      evaluateRequest(req("https://edge.test/upload", { headers: { "x-file-name": "photo. php" } }), DEFAULT).action,
+    ).toBe("block");
   });
 
   // Single-token values (`shell.php5.`, `sess_…`, a JSON key `__proto__`) reach the php/node
   // detectors only once inspect.ts lets them through (TOKEN_CLASSES and isPlain; see the report).
   it("blocks single-token upload names and session files (needs the inspect.ts change)", () => {
-    const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="shell.php5."\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
-    expect(evaluateRequest(req("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body }), DEFAULT).action).toBe("block");
-    expect(evaluateRequest(req("https://edge.test/upload", { headers: { "x-filename": "/tmp/sess_d8ew88tqmabdcokhumchy8htqm" } }), DEFAULT).action).toBe("block");
+    const body =
+      '--b\r\nContent-Disposition: form-data; name="file"; filename="shell.php5."\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
+    expect(
+      evaluateRequest(
+        req("https://edge.test/upload", {
+          method: "POST",
+          headers: { "content-type": "multipart/form-data; boundary=b" },
+          body,
+        }),
+        DEFAULT,
+      ).action,
+    ).toBe("block");
+    expect(
+      evaluateRequest(
+        req("https://edge.test/upload", { headers: { "x-filename": "/tmp/sess_d8ew88tqmabdcokhumchy8htqm" } }),
+        DEFAULT,
+      ).action,
+    ).toBe("block");
     expect(json('{"user":{"__proto__":{"role":"admin"}}}').action).toBe("block");
   });
 
@@ -85,7 +118,7 @@ describe("PHP injection", () => {
     "What does ${HOME} mean in bash?",
     "{{ $t('checkout.title') }}",
     "this.$emit('save', item)",
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>1</id></order>",
+    '<?xml version="1.0" encoding="UTF-8"?><order><id>1</id></order>',
     "os.system('clear')",
     "engine=v8 turbo",
     "(foo)bar or foo(bar) or [foo]bar",
@@ -97,8 +130,18 @@ describe("PHP injection", () => {
   });
 
   it("passes an ordinary upload name", () => {
-    const body = '--b\r\nContent-Disposition: form-data; name="file"; filename="holiday photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\nx\r\n--b--\r\n';
-    expect(evaluateRequest(req("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b" }, body }), DEFAULT).action).toBe("allow");
+    const body =
+      '--b\r\nContent-Disposition: form-data; name="file"; filename="holiday photo.jpg"\r\nContent-Type: image/jpeg\r\n\r\nx\r\n--b--\r\n';
+    expect(
+      evaluateRequest(
+        req("https://edge.test/upload", {
+          method: "POST",
+          headers: { "content-type": "multipart/form-data; boundary=b" },
+          body,
+        }),
+        DEFAULT,
+      ).action,
+    ).toBe("allow");
   });
 });
 
@@ -120,7 +163,9 @@ describe("Node.js injection and prototype pollution", () => {
 
   it("blocks prototype keys in parameter names and JSON", () => {
     expect(evaluateRequest(req("https://edge.test/search?__proto__[isAdmin]=1"), DEFAULT).action).toBe("block");
-    expect(evaluateRequest(req("https://edge.test/search?a[constructor][prototype][x]=1"), DEFAULT).action).toBe("block");
+    expect(evaluateRequest(req("https://edge.test/search?a[constructor][prototype][x]=1"), DEFAULT).action).toBe(
+      "block",
+    );
     expect(json('{"user":{"role":"x","__proto__[role]":"admin"}}').action).toBe("block");
   });
 
@@ -140,11 +185,24 @@ describe("Node.js injection and prototype pollution", () => {
 });
 
 describe("template and code injection", () => {
-  it.each(["{{7*7}}", "{{''.__class__.__mro__[1].__subclasses__()}}", "${T(java.lang.Runtime).getRuntime().exec('id')}", "<%= 7*7 %>", "__import__('os').popen('id').read()", "Process.spawn(\"id\")", "!!python/object/apply:os.system ['id']"])("blocks %s", (payload) => {
+  it.each([
+    "{{7*7}}",
+    "{{''.__class__.__mro__[1].__subclasses__()}}",
+    "${T(java.lang.Runtime).getRuntime().exec('id')}",
+    "<%= 7*7 %>",
+    "__import__('os').popen('id').read()",
+    'Process.spawn("id")',
+    "!!python/object/apply:os.system ['id']",
+  ])("blocks %s", (payload) => {
     expect(query(payload).action).toBe("block");
   });
 
-  it.each(["Hello {{ user.name }}", "{% for item in items %}<li>{{ item }}</li>{% endfor %}", "#{name}", "<%= title %>"])("passes %s", (text) => {
+  it.each([
+    "Hello {{ user.name }}",
+    "{% for item in items %}<li>{{ item }}</li>{% endfor %}",
+    "#{name}",
+    "<%= title %>",
+  ])("passes %s", (text) => {
     expect(query(text).action).toBe("allow");
   });
 });

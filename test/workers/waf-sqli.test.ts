@@ -13,16 +13,28 @@ import { detectSqli } from "../../src/lib/waf/sqli.ts";
 import type { Inspected } from "../../src/lib/waf/types.ts";
 
 const DEFAULT = edgeConfigSchema.parse({ security: {} }).security;
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+const BROWSER =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
 
 function req(url: string, body: string | null = null, contentType?: string): WafRequest {
   const headers = new Headers({ "user-agent": BROWSER });
   if (contentType !== undefined) headers.set("content-type", contentType);
-  return { method: body === null ? "GET" : "POST", url, headers, visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 }, body };
+  return {
+    method: body === null ? "GET" : "POST",
+    url,
+    headers,
+    visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 },
+    body,
+  };
 }
 const query = (v: string) => evaluateRequest(req(`https://edge.test/v1/search?q=${encodeURIComponent(v)}`), DEFAULT);
-const form = (v: string) => evaluateRequest(req("https://edge.test/v1/items", `name=test&data=${encodeURIComponent(v)}`, "application/x-www-form-urlencoded"), DEFAULT);
-const json = (v: string) => evaluateRequest(req("https://edge.test/v1/items", JSON.stringify({ text: v }), "application/json"), DEFAULT);
+const form = (v: string) =>
+  evaluateRequest(
+    req("https://edge.test/v1/items", `name=test&data=${encodeURIComponent(v)}`, "application/x-www-form-urlencoded"),
+    DEFAULT,
+  );
+const json = (v: string) =>
+  evaluateRequest(req("https://edge.test/v1/items", JSON.stringify({ text: v }), "application/json"), DEFAULT);
 
 const ATTACKS = [
   // a number, an operator and a call or a keyword
@@ -173,10 +185,24 @@ function longProse(chars: number): string {
   for (let i = 0; out.length < chars; i++) out += sentences[i % sentences.length] + " ";
   return out.slice(0, chars);
 }
-const inspected = (text: string): Inspected => ({ text, lower: text.toLowerCase(), raw: text, hadNull: false, field: { kind: "body", name: "text", where: "body", key: "text", value: text } });
+const inspected = (text: string): Inspected => ({
+  text,
+  lower: text.toLowerCase(),
+  raw: text,
+  hadNull: false,
+  field: { kind: "body", name: "text", where: "body", key: "text", value: text },
+});
 
 describe("sqli detector on long values (hot spots and windows)", () => {
-  const LONG_ATTACKS = [`x' OR 'a'='a`, `1' UNION SELECT username, password FROM users--`, `'; DROP TABLE users;--`, `1' AND SLEEP(5)--`, `admin'--`, `1 union select null,null`, `'; exec master..xp_cmdshell 'dir'--`];
+  const LONG_ATTACKS = [
+    `x' OR 'a'='a`,
+    `1' UNION SELECT username, password FROM users--`,
+    `'; DROP TABLE users;--`,
+    `1' AND SLEEP(5)--`,
+    `admin'--`,
+    `1 union select null,null`,
+    `'; exec master..xp_cmdshell 'dir'--`,
+  ];
   it.each(LONG_ATTACKS)("finds %s at the start, in the middle and at the end of 3 KiB of text", (payload) => {
     const text = longProse(3_000);
     for (const v of [`${payload} ${text}`, `${text} ${payload} ${text}`, `${text} ${payload}`]) {
@@ -190,7 +216,16 @@ describe("sqli detector on long values (hot spots and windows)", () => {
   });
 
   it("finds keyword-only fragments without punctuation", () => {
-    for (const v of ["exec master.", "EXECUTE IMMEDIATE \"", "Xunionselectfrom", "procedure analyse (", "/CREATE TABLE Persons", "1.e.tables", "encode=(", " UNION ALL SELECT NULL "]) {
+    for (const v of [
+      "exec master.",
+      'EXECUTE IMMEDIATE "',
+      "Xunionselectfrom",
+      "procedure analyse (",
+      "/CREATE TABLE Persons",
+      "1.e.tables",
+      "encode=(",
+      " UNION ALL SELECT NULL ",
+    ]) {
       expect(detectSqli(inspected(v))?.score ?? 0, v).toBeGreaterThanOrEqual(5);
     }
   });

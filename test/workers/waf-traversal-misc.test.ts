@@ -10,7 +10,8 @@ import { edgeConfigSchema } from "../../src/lib/config/schema.ts";
 import { evaluateRequest, type SecurityConfig } from "../../src/lib/waf/index.ts";
 
 const DEFAULT: SecurityConfig = edgeConfigSchema.parse({ security: {} }).security;
-const BROWSER = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
+const BROWSER =
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4.1 Safari/605.1.15";
 
 function evaluate(url: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) {
   return evaluateRequest(
@@ -24,9 +25,20 @@ function evaluate(url: string, init: { method?: string; headers?: Record<string,
     DEFAULT,
   );
 }
-const query = (value: string, name = "q") => evaluate(`https://edge.test/search?${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
-const json = (body: unknown) => evaluate("https://edge.test/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const form = (body: string) => evaluate("https://edge.test/contact", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+const query = (value: string, name = "q") =>
+  evaluate(`https://edge.test/search?${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+const json = (body: unknown) =>
+  evaluate("https://edge.test/v1/items", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const form = (body: string) =>
+  evaluate("https://edge.test/contact", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body,
+  });
 
 describe("path traversal and local file inclusion", () => {
   it.each([
@@ -66,17 +78,31 @@ describe("path traversal and local file inclusion", () => {
     expect(query(value, name).action).toBe("block");
   });
 
-  it.each(["/.env", "/.git/config", "/app/.claude/settings.json", "/wp-content/debug.log", "/site.sql.zip", "/index.php.bak", "/@fs/etc/passwd"])(
-    "blocks the URL path %s",
-    (path) => {
-      expect(evaluate(`https://edge.test${path}`).action).toBe("block");
-    },
-  );
+  it.each([
+    "/.env",
+    "/.git/config",
+    "/app/.claude/settings.json",
+    "/wp-content/debug.log",
+    "/site.sql.zip",
+    "/index.php.bak",
+    "/@fs/etc/passwd",
+  ])("blocks the URL path %s", (path) => {
+    expect(evaluate(`https://edge.test${path}`).action).toBe("block");
+  });
 
   it("blocks traversal in headers, upload file names and JSON", () => {
-    expect(evaluate("https://edge.test/get", { headers: { "x-file": "/../../../etc/master.passwd" } }).action).toBe("block");
-    const multipart = '--b1\r\nContent-Disposition: form-data; name="file"; filename="../../x.php"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--b1--\r\n';
-    expect(evaluate("https://edge.test/upload", { method: "POST", headers: { "content-type": "multipart/form-data; boundary=b1" }, body: multipart }).action).toBe("block");
+    expect(evaluate("https://edge.test/get", { headers: { "x-file": "/../../../etc/master.passwd" } }).action).toBe(
+      "block",
+    );
+    const multipart =
+      '--b1\r\nContent-Disposition: form-data; name="file"; filename="../../x.php"\r\nContent-Type: image/png\r\n\r\nPNG\r\n--b1--\r\n';
+    expect(
+      evaluate("https://edge.test/upload", {
+        method: "POST",
+        headers: { "content-type": "multipart/form-data; boundary=b1" },
+        body: multipart,
+      }).action,
+    ).toBe("block");
     expect(json({ template: "../../../../etc/passwd%00.html" }).action).toBe("block");
   });
 
@@ -100,7 +126,13 @@ describe("path traversal and local file inclusion", () => {
     expect(json({ text: value }).action).toBe("allow");
   });
 
-  it.each(["/.well-known/security.txt", "/jquery.history.min.js", "/files/backup.tar.gz", "/api/continue/session", "/get/foo.../1234"])("lets the URL path %s through", (path) => {
+  it.each([
+    "/.well-known/security.txt",
+    "/jquery.history.min.js",
+    "/files/backup.tar.gz",
+    "/api/continue/session",
+    "/get/foo.../1234",
+  ])("lets the URL path %s through", (path) => {
     expect(evaluate(`https://edge.test${path}`).action).toBe("allow");
   });
 });
@@ -129,7 +161,7 @@ describe("remote file inclusion", () => {
 
 describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
   it.each([
-    ["blah<script>document.cookie=\"sessionid=1234; domain=.example.dom\";</script>", "fixation"],
+    ['blah<script>document.cookie="sessionid=1234; domain=.example.dom";</script>', "fixation"],
     [".cookie;expires=", "fixation"],
     ['<meta http-equiv="Set-Cookie" content="sid=1">', "fixation"],
     ["*)(uid=*))(|(uid=*", "ldap"],
@@ -156,7 +188,10 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
   });
 
   it("blocks operators in argument names and JSON keys, and CRLF in the path", () => {
-    expect(evaluate("https://edge.test/login?user=admin&password[$ne]=x")).toMatchObject({ action: "block", class: "nosql" });
+    expect(evaluate("https://edge.test/login?user=admin&password[$ne]=x")).toMatchObject({
+      action: "block",
+      class: "nosql",
+    });
     expect(json({ username: "admin", password: { $ne: null } })).toMatchObject({ action: "block", class: "nosql" });
     expect(json({ q: { $where: "this.a == 1" } }).action).toBe("block");
     expect(evaluate("https://edge.test/%0d%0aSet-Cookie:crlf=injection").action).toBe("block");
@@ -184,7 +219,11 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
 
   it("lets Strapi-style filter parameters, JSON Schema keys and session cookies through", () => {
     expect(evaluate("https://edge.test/api/articles?filters[title][$eq]=hello").action).toBe("allow");
-    expect(json({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: "x", $ref: "#/a" }).action).toBe("allow");
-    expect(evaluate("https://edge.test/account", { headers: { cookie: "PHPSESSID=abc123; JSESSIONID=def456" } }).action).toBe("allow");
+    expect(json({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: "x", $ref: "#/a" }).action).toBe(
+      "allow",
+    );
+    expect(
+      evaluate("https://edge.test/account", { headers: { cookie: "PHPSESSID=abc123; JSESSIONID=def456" } }).action,
+    ).toBe("allow");
   });
 });

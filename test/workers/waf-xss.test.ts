@@ -9,9 +9,22 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT, evaluate, security } from "./waf-requests.ts";
 
 const PL2 = security({ paranoiaLevel: 2 });
-const query = (value: string, s = DEFAULT) => evaluate({ url: `https://edge.test/v1/search?q=${encodeURIComponent(value)}` }, s);
-const json = (body: unknown) => evaluate({ method: "POST", url: "https://edge.test/v1/items", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-const form = (body: string) => evaluate({ method: "POST", url: "https://edge.test/contact", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+const query = (value: string, s = DEFAULT) =>
+  evaluate({ url: `https://edge.test/v1/search?q=${encodeURIComponent(value)}` }, s);
+const json = (body: unknown) =>
+  evaluate({
+    method: "POST",
+    url: "https://edge.test/v1/items",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+const form = (body: string) =>
+  evaluate({
+    method: "POST",
+    url: "https://edge.test/contact",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body,
+  });
 
 describe("xss: attacks are blocked", () => {
   it.each<[string, string]>([
@@ -24,14 +37,20 @@ describe("xss: attacks are blocked", () => {
     ["entity-split javascript: in href", '<a href="jav&#x09;ascript:alert(document.domain)">x</a>'],
     ["vbscript: URL", '<a href="vbscript:MsgBox+1">x</a>'],
     ["data:text/html in an iframe", '<iframe src="data:text/html,<script>alert(1)</script>"></iframe>'],
-    ["base64 data: URL in an object", '<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>'],
+    [
+      "base64 data: URL in an object",
+      '<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>',
+    ],
     ["iframe srcdoc", '<iframe srcdoc="&lt;img src=x onerror=alert(1)&gt;"></iframe>'],
     ["embed with allowscriptaccess", '<embed src="//evil.example/x.swf" allowscriptaccess=always>'],
     ["form action javascript:", '<form action="javascript:alert(1)"><button>go</button></form>'],
     ["meta refresh", '<meta http-equiv="refresh" content="0;url=https://evil.example/">'],
     ["base href hijack", '<base href="//evil.example/">'],
     ["link to a remote style sheet", '<link rel=stylesheet href="https://evil.example/x.css">'],
-    ["math with an xlink:href script URL", '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>'],
+    [
+      "math with an xlink:href script URL",
+      '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
+    ],
     ["svg animate setting a handler", '<svg><animate attributeName="onmouseover" values="alert(1)"/></svg>'],
     // CSS
     ["CSS expression() in a style attribute", '<div style="width: expr/**/ession(alert(1))">x</div>'],
@@ -66,7 +85,10 @@ describe("xss: attacks are blocked", () => {
     ["handler split by a CDATA section", '<IMG SRC="javas<![CDATA[cript:alert(1)">'],
     ["spaced tag name", "<f o r m action=//evil.example>"],
     ["unclosed tag with handler", "<img src=x onerror=alert(1)//"],
-    ["XInclude of a remote document", '<x xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="http://evil.example/x"/></x>'],
+    [
+      "XInclude of a remote document",
+      '<x xmlns:xi="http://www.w3.org/2001/XInclude"><xi:include href="http://evil.example/x"/></x>',
+    ],
     // Probes and encodings
     ["closing every raw-text element in a row", "</stYle/</titLe/</teXtarEa/</scRipt/--!>"],
     ["a timer fed from the URL", "setTimeout(location.search.slice(1));"],
@@ -77,14 +99,25 @@ describe("xss: attacks are blocked", () => {
     const d = query(payload);
     expect(d.action, payload).toBe("block");
     // Another class may name the decision (`eval(…)` is also Node injection); XSS must have found it too.
-    expect(d.matches.some((m) => m.class === "xss" && m.score >= 5), payload).toBe(true);
+    expect(
+      d.matches.some((m) => m.class === "xss" && m.score >= 5),
+      payload,
+    ).toBe(true);
   });
 
   it("in a JSON body, a form body and a Referer query", () => {
-    expect(json({ comment: { text: "<img src=x onerror=alert(1)>" } })).toMatchObject({ action: "block", class: "xss" });
+    expect(json({ comment: { text: "<img src=x onerror=alert(1)>" } })).toMatchObject({
+      action: "block",
+      class: "xss",
+    });
     expect(form("name=test&msg=%3Csvg%2Fonload%3Dalert(1)%3E")).toMatchObject({ action: "block", class: "xss" });
-    expect(evaluate({ headers: { referer: "https://edge.test/search?q=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E" } })).toMatchObject({ action: "block", class: "xss" });
-    expect(evaluate({ headers: { "user-agent": "Mozilla/5.0 <script>alert(1)</script>" } })).toMatchObject({ action: "block", class: "xss" });
+    expect(
+      evaluate({ headers: { referer: "https://edge.test/search?q=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E" } }),
+    ).toMatchObject({ action: "block", class: "xss" });
+    expect(evaluate({ headers: { "user-agent": "Mozilla/5.0 <script>alert(1)</script>" } })).toMatchObject({
+      action: "block",
+      class: "xss",
+    });
   });
 
   it("keyword-only signals count from paranoia level 2", () => {
@@ -96,10 +129,16 @@ describe("xss: attacks are blocked", () => {
 
 describe("xss: ordinary input passes", () => {
   it.each<[string, string]>([
-    ["simple formatting", "<p>Hello <b>world</b>, see <a href=\"https://example.com/docs?a=1&b=2\">the docs</a>.</p>"],
+    ["simple formatting", '<p>Hello <b>world</b>, see <a href="https://example.com/docs?a=1&b=2">the docs</a>.</p>'],
     ["image with alt text", '<img src="/uploads/cat.png" alt="A cat" width="300">'],
-    ["video embed", '<iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ" allowfullscreen></iframe>'],
-    ["inline style", '<span style="font-family: \'Helvetica Neue\', Arial; color: #333; background: url(/img/bg.png)">x</span>'],
+    [
+      "video embed",
+      '<iframe width="560" height="315" src="https://www.youtube.com/embed/dQw4w9WgXcQ" allowfullscreen></iframe>',
+    ],
+    [
+      "inline style",
+      "<span style=\"font-family: 'Helvetica Neue', Arial; color: #333; background: url(/img/bg.png)\">x</span>",
+    ],
     ["style element", "<style>@media (max-width: 600px) { .a { display: none } }</style>"],
     ["pasted HTML with a charset", '<meta charset="utf-8"><b>Pasted from the web</b>'],
     ["favicon link", '<link rel="icon" href="/favicon.ico">'],
@@ -116,7 +155,10 @@ describe("xss: ordinary input passes", () => {
     ["search for eval", "eval() alternatives"],
     ["question about cookies", "How do I read document.cookie in JavaScript without a library?"],
     ["confirm in a sentence", "Please confirm (yes/no) that you want to delete the item."],
-    ["timer snippet", "const debounce = (fn, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(() => fn(), ms); }; };"],
+    [
+      "timer snippet",
+      "const debounce = (fn, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(() => fn(), ms); }; };",
+    ],
     ["ES module import", 'import { useState } from "react";'],
     ["config object by name", "window['myConfig'] = {}"],
     ["Angular-style template", "Hello {{ user.name }}, you have {{ count }} messages"],
@@ -134,6 +176,6 @@ describe("xss: ordinary input passes", () => {
 
   it("in JSON bodies", () => {
     expect(json({ body: "<p>Thanks!</p><ul><li>one</li><li>two</li></ul>", rating: 5 }).action).toBe("allow");
-    expect(json({ query: "mutation { addItem(name: \"x\") { id } }" }).action).toBe("allow");
+    expect(json({ query: 'mutation { addItem(name: "x") { id } }' }).action).toBe("allow");
   });
 });

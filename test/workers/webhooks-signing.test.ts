@@ -67,10 +67,19 @@ describe("webhook signing", () => {
   });
 
   it("signs with both secrets during a rotation (new first)", async () => {
-    const header = await signatureHeader([ROTATION.newSecret, ROTATION.oldSecret], ROTATION.id, ROTATION.timestamp, ROTATION.body);
+    const header = await signatureHeader(
+      [ROTATION.newSecret, ROTATION.oldSecret],
+      ROTATION.id,
+      ROTATION.timestamp,
+      ROTATION.body,
+    );
     expect(header).toBe(`${ROTATION.newSignature} ${ROTATION.oldSignature}`);
     const all = await webhookHeaders([ROTATION.newSecret], ROTATION.id, ROTATION.timestamp, ROTATION.body);
-    expect(all).toEqual({ "webhook-id": ROTATION.id, "webhook-timestamp": "1700000000", "webhook-signature": ROTATION.newSignature });
+    expect(all).toEqual({
+      "webhook-id": ROTATION.id,
+      "webhook-timestamp": "1700000000",
+      "webhook-signature": ROTATION.newSignature,
+    });
   });
 
   it("generates whsec_ secrets of 32 random bytes", () => {
@@ -83,17 +92,28 @@ describe("webhook signing", () => {
 
 describe("verifyWebhook", () => {
   it("accepts the spec's example within the tolerance and returns the parsed body", async () => {
-    const ok = await verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, SPEC.signature), SPEC.body, at(SPEC.timestamp + 10));
+    const ok = await verifyWebhook(
+      SPEC.secret,
+      headersOf(SPEC.id, SPEC.timestamp, SPEC.signature),
+      SPEC.body,
+      at(SPEC.timestamp + 10),
+    );
     expect(ok).toEqual({ id: SPEC.id, timestamp: SPEC.timestamp, payload: { test: 2432232314 } });
     // Plain header records (Node's IncomingHttpHeaders) work too, any case.
-    const record = { "Webhook-Id": SPEC.id, "webhook-timestamp": String(SPEC.timestamp), "webhook-signature": SPEC.signature };
+    const record = {
+      "Webhook-Id": SPEC.id,
+      "webhook-timestamp": String(SPEC.timestamp),
+      "webhook-signature": SPEC.signature,
+    };
     expect((await verifyWebhook(SPEC.secret, record, SPEC.body, at(SPEC.timestamp))).id).toBe(SPEC.id);
   });
 
   it("accepts a header with several signatures when any one matches", async () => {
     const bogus = "v1,Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmE=";
     const many = `v2,abc ${bogus} ${SPEC.signature} garbage`;
-    await expect(verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, many), SPEC.body, at(SPEC.timestamp))).resolves.toBeTruthy();
+    await expect(
+      verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, many), SPEC.body, at(SPEC.timestamp)),
+    ).resolves.toBeTruthy();
   });
 
   it("rotated secrets: a receiver with either secret accepts the doubly signed message; a third secret does not", async () => {
@@ -101,11 +121,15 @@ describe("verifyWebhook", () => {
     const when = at(ROTATION.timestamp);
     await expect(verifyWebhook(ROTATION.oldSecret, both, ROTATION.body, when)).resolves.toBeTruthy();
     await expect(verifyWebhook(ROTATION.newSecret, both, ROTATION.body, when)).resolves.toBeTruthy();
-    await expect(verifyWebhook([generateSecret(), ROTATION.newSecret], both, ROTATION.body, when)).resolves.toBeTruthy();
+    await expect(
+      verifyWebhook([generateSecret(), ROTATION.newSecret], both, ROTATION.body, when),
+    ).resolves.toBeTruthy();
     expect(await failure(verifyWebhook(generateSecret(), both, ROTATION.body, when))).toBe("no-matching-signature");
     // After the overlap only the new signature is sent: the old secret alone no longer verifies.
     const newOnly = headersOf(ROTATION.id, ROTATION.timestamp, ROTATION.newSignature);
-    expect(await failure(verifyWebhook(ROTATION.oldSecret, newOnly, ROTATION.body, when))).toBe("no-matching-signature");
+    expect(await failure(verifyWebhook(ROTATION.oldSecret, newOnly, ROTATION.body, when))).toBe(
+      "no-matching-signature",
+    );
   });
 
   it("refuses a tampered body, id or timestamp", async () => {
@@ -113,12 +137,16 @@ describe("verifyWebhook", () => {
     const h = headersOf(SPEC.id, SPEC.timestamp, SPEC.signature);
     expect(await failure(verifyWebhook(SPEC.secret, h, '{"test": 2432232315}', when))).toBe("no-matching-signature");
     expect(await failure(verifyWebhook(SPEC.secret, h, `${SPEC.body} `, when))).toBe("no-matching-signature");
-    expect(await failure(verifyWebhook(SPEC.secret, headersOf("msg_other", SPEC.timestamp, SPEC.signature), SPEC.body, when))).toBe(
-      "no-matching-signature",
-    );
-    expect(await failure(verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp + 1, SPEC.signature), SPEC.body, when))).toBe(
-      "no-matching-signature",
-    );
+    expect(
+      await failure(
+        verifyWebhook(SPEC.secret, headersOf("msg_other", SPEC.timestamp, SPEC.signature), SPEC.body, when),
+      ),
+    ).toBe("no-matching-signature");
+    expect(
+      await failure(
+        verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp + 1, SPEC.signature), SPEC.body, when),
+      ),
+    ).toBe("no-matching-signature");
   });
 
   it("refuses timestamps outside 5 minutes either way, and malformed ones", async () => {
@@ -128,18 +156,28 @@ describe("verifyWebhook", () => {
     expect(await failure(verifyWebhook(SPEC.secret, h, SPEC.body, at(SPEC.timestamp + 301)))).toBe("timestamp-too-old");
     expect(await failure(verifyWebhook(SPEC.secret, h, SPEC.body, at(SPEC.timestamp - 301)))).toBe("timestamp-too-new");
     for (const bad of ["", "abc", "1614265330.5", "-1614265330", "1e9"]) {
-      const reason = await failure(verifyWebhook(SPEC.secret, headersOf(SPEC.id, bad, SPEC.signature), SPEC.body, at(SPEC.timestamp)));
+      const reason = await failure(
+        verifyWebhook(SPEC.secret, headersOf(SPEC.id, bad, SPEC.signature), SPEC.body, at(SPEC.timestamp)),
+      );
       expect(["invalid-timestamp", "missing-headers"], bad).toContain(reason);
     }
   });
 
   it("refuses missing headers, unknown versions and signatures that are not base64", async () => {
     const when = at(SPEC.timestamp);
-    expect(await failure(verifyWebhook(SPEC.secret, new Headers({ "webhook-id": SPEC.id }), SPEC.body, when))).toBe("missing-headers");
+    expect(await failure(verifyWebhook(SPEC.secret, new Headers({ "webhook-id": SPEC.id }), SPEC.body, when))).toBe(
+      "missing-headers",
+    );
     const v2 = SPEC.signature.replace("v1,", "v2,");
-    expect(await failure(verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, v2), SPEC.body, when))).toBe("no-matching-signature");
-    expect(await failure(verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, "v1,%%%"), SPEC.body, when))).toBe("no-matching-signature");
-    expect(await failure(verifyWebhook("whsec_%%%", headersOf(SPEC.id, SPEC.timestamp, SPEC.signature), SPEC.body, when))).toBe("invalid-secret");
+    expect(await failure(verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, v2), SPEC.body, when))).toBe(
+      "no-matching-signature",
+    );
+    expect(
+      await failure(verifyWebhook(SPEC.secret, headersOf(SPEC.id, SPEC.timestamp, "v1,%%%"), SPEC.body, when)),
+    ).toBe("no-matching-signature");
+    expect(
+      await failure(verifyWebhook("whsec_%%%", headersOf(SPEC.id, SPEC.timestamp, SPEC.signature), SPEC.body, when)),
+    ).toBe("invalid-secret");
   });
 
   it("round-trips its own signatures", async () => {

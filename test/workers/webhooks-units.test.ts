@@ -4,7 +4,8 @@ import { deliveryId, wants } from "../../src/lib/webhooks/delivery.ts";
 import { MAX_ATTEMPTS, MAX_RETRY_DELAY_SECONDS, retryDelaySeconds } from "../../src/lib/webhooks/options.ts";
 
 const HOUR = 3600;
-const schedule = (random: number, base = 5) => Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => retryDelaySeconds(i + 1, base, () => random));
+const schedule = (random: number, base = 5) =>
+  Array.from({ length: MAX_ATTEMPTS - 1 }, (_, i) => retryDelaySeconds(i + 1, base, () => random));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe("retry schedule", () => {
@@ -46,6 +47,8 @@ describe("deliveries", () => {
     expect(wants(sub, { type: "room.message", data: { room: "demo" } })).toBe(true);
     expect(wants(sub, { type: "room.message", data: { room: "other" } })).toBe(false);
     expect(wants(sub, { type: "document.ready", data: {} })).toBe(false);
-    expect(wants({ events: ["room.message"], rooms: [] }, { type: "room.message", data: { room: "demo" } })).toBe(false);
+    expect(wants({ events: ["room.message"], rooms: [] }, { type: "room.message", data: { room: "demo" } })).toBe(
+      false,
+    );
   });
 });

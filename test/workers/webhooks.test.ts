@@ -87,7 +87,12 @@ async function received(path: string): Promise<Received[]> {
   return (await res.json()) as Received[];
 }
 
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+async function until<T>(
+  what: string,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
@@ -99,7 +104,17 @@ async function until<T>(what: string, read: () => Promise<T>, done: (value: T) =
 
 /** Sends a `room.message` event for `room` through the real queue (as the Room object does). */
 async function roomEvent(room: string, text = "hello") {
-  const event = newEvent("room.message", { room, tenant: "t1", shared: false, seq: "1", messageId: "m1", userId: "u1", event: "chat", data: { text }, ts: Date.now() });
+  const event = newEvent("room.message", {
+    room,
+    tenant: "t1",
+    shared: false,
+    seq: "1",
+    messageId: "m1",
+    userId: "u1",
+    event: "chat",
+    data: { text },
+    ts: Date.now(),
+  });
   await env.WEBHOOKS.send({ v: 1, kind: "event", event }, { contentType: "json" });
   return event;
 }
@@ -123,7 +138,10 @@ async function subscription(subId: string): Promise<Subscription> {
 beforeAll(async () => {
   for (let tries = 0; tries < 5; tries++) {
     const res = await api("GET", "/v1/admin/config");
-    const { version, config } = (await res.json()) as { version: number; config: { security: { exclusions: Array<Record<string, unknown>> } } };
+    const { version, config } = (await res.json()) as {
+      version: number;
+      config: { security: { exclusions: Array<Record<string, unknown>> } };
+    };
     if (config.security.exclusions.some((e) => e.pathPrefix === WEBHOOK_TARGET_EXCLUSION.pathPrefix)) return;
     config.security.exclusions.push({ ...WEBHOOK_TARGET_EXCLUSION, classes: ["ssrf"], parameters: ["url"] });
     const put = await worker("/v1/admin/config", {
@@ -153,16 +171,31 @@ describe.sequential("webhook subscriptions API", () => {
       ["GET", "/v1/admin/webhooks/sub_00000000000000000000000000000000/deliveries"],
     ];
     for (const [method, path] of calls) {
-      const init = method === "POST" || method === "PATCH" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method };
+      const init =
+        method === "POST" || method === "PATCH"
+          ? { method, headers: { "content-type": "application/json" }, body: "{}" }
+          : { method };
       expect((await worker(path, init)).status, `${method} ${path}`).toBe(401);
-      expect((await worker(path, { ...init, headers: { ...(init.headers ?? {}), authorization: editor } })).status, `${method} ${path}`).toBe(403);
+      expect(
+        (await worker(path, { ...init, headers: { ...init.headers, authorization: editor } })).status,
+        `${method} ${path}`,
+      ).toBe(403);
     }
   });
 
   it("create shows the secret once; read, list, change and delete", async () => {
-    const sub = await subscribe({ url: `${receiver()}/hooks/${unique("crud")}`, events: ["config.changed", "document.ready"], description: "crud" });
+    const sub = await subscribe({
+      url: `${receiver()}/hooks/${unique("crud")}`,
+      events: ["config.changed", "document.ready"],
+      description: "crud",
+    });
     expect(sub.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    expect(sub).toMatchObject({ status: "active", events: ["config.changed", "document.ready"], rooms: [], rotatingUntil: null });
+    expect(sub).toMatchObject({
+      status: "active",
+      events: ["config.changed", "document.ready"],
+      rooms: [],
+      rotatingUntil: null,
+    });
 
     const one = await api("GET", `/v1/admin/webhooks/${sub.id}`);
     expect(one.status).toBe(200);
@@ -174,7 +207,10 @@ describe.sequential("webhook subscriptions API", () => {
     expect(list.map((s) => s.id)).toContain(sub.id);
     expect(list.every((s) => !("secret" in s))).toBe(true);
 
-    const patched = await api("PATCH", `/v1/admin/webhooks/${sub.id}`, { events: ["document.failed"], description: "changed" });
+    const patched = await api("PATCH", `/v1/admin/webhooks/${sub.id}`, {
+      events: ["document.failed"],
+      description: "changed",
+    });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ events: ["document.failed"], description: "changed" });
 
@@ -189,7 +225,13 @@ describe.sequential("webhook subscriptions API", () => {
 
   it("validates the body: events, room filter for room.message", async () => {
     const url = `${receiver()}/hooks/x`;
-    for (const body of [{ url, events: [] }, { url, events: ["nope"] }, { url }, { url, events: ["room.message"] }, { url, events: ["room.message"], rooms: ["bad room"] }]) {
+    for (const body of [
+      { url, events: [] },
+      { url, events: ["nope"] },
+      { url },
+      { url, events: ["room.message"] },
+      { url, events: ["room.message"], rooms: ["bad room"] },
+    ]) {
       const res = await api("POST", "/v1/admin/webhooks", body);
       expect(res.status, JSON.stringify(body)).toBe(422);
       expect((await problemOf(res)).type).toMatch(/validation-failed$/);
@@ -236,8 +278,16 @@ describe.sequential("webhook subscriptions API", () => {
   });
 
   it("the events and their payloads are in the webhooks section of /openapi.json", async () => {
-    const doc = (await (await worker("/openapi.json")).json()) as { webhooks?: Record<string, { post?: { requestBody?: unknown } }> };
-    expect(Object.keys(doc.webhooks ?? {}).sort()).toEqual(["config.changed", "document.failed", "document.ready", "room.message", "security.spike"]);
+    const doc = (await (await worker("/openapi.json")).json()) as {
+      webhooks?: Record<string, { post?: { requestBody?: unknown } }>;
+    };
+    expect(Object.keys(doc.webhooks ?? {}).sort()).toEqual([
+      "config.changed",
+      "document.failed",
+      "document.ready",
+      "room.message",
+      "security.spike",
+    ]);
     expect(JSON.stringify(doc.webhooks!["config.changed"]!.post!.requestBody)).toContain("ConfigChangedEvent");
   });
 
@@ -255,11 +305,17 @@ describe.sequential("webhook subscriptions API", () => {
       ["http://example.com/hooks", "https-required"],
     ];
     for (const [url, rule] of cases) expect(checkTarget(url, production), url).toMatchObject({ ok: false, rule });
-    expect(checkTarget("https://hooks.example.com/x#frag", production)).toEqual({ ok: true, url: "https://hooks.example.com/x" });
+    expect(checkTarget("https://hooks.example.com/x#frag", production)).toEqual({
+      ok: true,
+      url: "https://hooks.example.com/x",
+    });
     expect(checkTarget("https://93.184.215.14/x", production)).toMatchObject({ ok: true });
     expect(checkTarget("http://127.0.0.1:8793/hooks", { development: true })).toMatchObject({ ok: true });
     expect(checkTarget("http://localhost:8793/hooks", { development: true })).toMatchObject({ ok: true });
-    expect(checkTarget("http://example.com/hooks", { development: true })).toMatchObject({ ok: false, rule: "https-required" });
+    expect(checkTarget("http://example.com/hooks", { development: true })).toMatchObject({
+      ok: false,
+      rule: "https-required",
+    });
   });
 });
 
@@ -270,35 +326,64 @@ describe.sequential("webhook delivery", () => {
     await control("/__dev/secrets", { path, secrets: [sub.secret] });
 
     const current = await api("GET", "/v1/admin/config");
-    const { version, config } = (await current.json()) as { version: number; config: { maintenance: { message: string } } };
+    const { version, config } = (await current.json()) as {
+      version: number;
+      config: { maintenance: { message: string } };
+    };
     const doc = structuredClone(config);
     doc.maintenance.message = `webhooks test ${path}`;
     const put = await worker("/v1/admin/config", {
       method: "PUT",
-      headers: { authorization: await admin(), "content-type": "application/json", "if-match": `"${version}"`, "x-change-reason": "webhook test" },
+      headers: {
+        authorization: await admin(),
+        "content-type": "application/json",
+        "if-match": `"${version}"`,
+        "x-change-reason": "webhook test",
+      },
       body: JSON.stringify(doc),
     });
     expect(put.status).toBe(200);
     const written = ((await put.json()) as { version: number }).version;
 
-    const got = await until("config.changed", () => received(path), (r) => r.some((x) => x.body.data.version === written));
+    const got = await until(
+      "config.changed",
+      () => received(path),
+      (r) => r.some((x) => x.body.data.version === written),
+    );
     const mine = got.filter((r) => r.body.data.version === written);
     expect(mine).toHaveLength(1);
     const [hit] = mine;
     expect(hit!.verified).toBe(true);
     expect(hit!.body).toMatchObject({
       type: "config.changed",
-      data: { version: written, author: "webhook-admin", reason: "webhook test", changedPaths: ["/maintenance/message"] },
+      data: {
+        version: written,
+        author: "webhook-admin",
+        reason: "webhook test",
+        changedPaths: ["/maintenance/message"],
+      },
     });
     expect(hit!.body.id).toMatch(/^evt_/);
     expect(hit!.id).toMatch(/^msg_/);
     // The signature checks with the secret the receiver was given, within the 5 minutes.
     await expect(
-      verifyWebhook(sub.secret, { "webhook-id": hit!.id!, "webhook-timestamp": hit!.timestamp!, "webhook-signature": hit!.signature! }, JSON.stringify(hit!.body)),
+      verifyWebhook(
+        sub.secret,
+        { "webhook-id": hit!.id!, "webhook-timestamp": hit!.timestamp!, "webhook-signature": hit!.signature! },
+        JSON.stringify(hit!.body),
+      ),
     ).resolves.toMatchObject({ id: hit!.id });
 
-    const log = await until("delivery log", () => deliveries(sub.id), (d) => d.some((x) => x.status === "succeeded"));
-    expect(log.find((d) => d.status === "succeeded")).toMatchObject({ eventType: "config.changed", attempts: 1, lastStatusCode: 200 });
+    const log = await until(
+      "delivery log",
+      () => deliveries(sub.id),
+      (d) => d.some((x) => x.status === "succeeded"),
+    );
+    expect(log.find((d) => d.status === "succeeded")).toMatchObject({
+      eventType: "config.changed",
+      attempts: 1,
+      lastStatusCode: 200,
+    });
   });
 
   it("a receiver answering 500 twice gets the same webhook-id three times, with growing gaps", async () => {
@@ -306,7 +391,12 @@ describe.sequential("webhook delivery", () => {
     await control("/__dev/fault", { path, status: 500, times: 2 });
     const event = await roomEvent(room);
 
-    const got = await until("three attempts", () => received(path), (r) => r.length >= 3, 20_000);
+    const got = await until(
+      "three attempts",
+      () => received(path),
+      (r) => r.length >= 3,
+      20_000,
+    );
     expect(got.map((r) => r.answered)).toEqual([500, 500, 200]);
     expect(new Set(got.map((r) => r.id)).size).toBe(1);
     expect(got.every((r) => r.verified === true && r.body.id === event.id)).toBe(true);
@@ -315,7 +405,11 @@ describe.sequential("webhook delivery", () => {
     expect(gap1).toBeGreaterThanOrEqual(500);
     expect(gap2).toBeGreaterThan(gap1);
 
-    const [delivery] = await until("delivery succeeded", () => deliveries(sub.id), (d) => d[0]?.status === "succeeded");
+    const [delivery] = await until(
+      "delivery succeeded",
+      () => deliveries(sub.id),
+      (d) => d[0]?.status === "succeeded",
+    );
     expect(delivery).toMatchObject({ id: got[0]!.id, attempts: 3, lastStatusCode: 200 });
   }, 30_000);
 
@@ -323,7 +417,11 @@ describe.sequential("webhook delivery", () => {
     const { sub, room, path } = await roomSubscription("gone");
     await control("/__dev/fault", { path, status: 410 });
     await roomEvent(room);
-    const disabled = await until("disabled", () => subscription(sub.id), (s) => s.status === "disabled");
+    const disabled = await until(
+      "disabled",
+      () => subscription(sub.id),
+      (s) => s.status === "disabled",
+    );
     expect(disabled.statusReason).toContain("410");
     const [delivery] = await deliveries(sub.id);
     expect(delivery).toMatchObject({ status: "failed", attempts: 1, lastStatusCode: 410 });
@@ -341,27 +439,48 @@ describe.sequential("webhook delivery", () => {
   it("replay re-sends a delivery with the same webhook-id and body", async () => {
     const { sub, room, path } = await roomSubscription("replay");
     await roomEvent(room);
-    const [first] = await until("first delivery", () => received(path), (r) => r.length === 1);
-    const [delivery] = await until("logged", () => deliveries(sub.id), (d) => d[0]?.status === "succeeded");
+    const [first] = await until(
+      "first delivery",
+      () => received(path),
+      (r) => r.length === 1,
+    );
+    const [delivery] = await until(
+      "logged",
+      () => deliveries(sub.id),
+      (d) => d[0]?.status === "succeeded",
+    );
 
     const replay = await api("POST", `/v1/admin/webhooks/${sub.id}/deliveries/${delivery!.id}/replay`);
     expect(replay.status).toBe(202);
     expect(await replay.json()).toMatchObject({ id: delivery!.id, status: "pending" });
-    const both = await until("replayed", () => received(path), (r) => r.length === 2);
+    const both = await until(
+      "replayed",
+      () => received(path),
+      (r) => r.length === 2,
+    );
     expect(both[1]!.id).toBe(first!.id);
     expect(both[1]!.body).toEqual(first!.body);
     expect(both[1]!.verified).toBe(true);
-    const [after] = await until("attempts counted", () => deliveries(sub.id), (d) => d[0]?.attempts === 2);
+    const [after] = await until(
+      "attempts counted",
+      () => deliveries(sub.id),
+      (d) => d[0]?.attempts === 2,
+    );
     expect(after!.status).toBe("succeeded");
 
-    expect((await api("POST", `/v1/admin/webhooks/${sub.id}/deliveries/msg_AAAAAAAAAAAAAAAAAAAAAAAA/replay`)).status).toBe(404);
+    expect(
+      (await api("POST", `/v1/admin/webhooks/${sub.id}/deliveries/msg_AAAAAAAAAAAAAAAAAAAAAAAA/replay`)).status,
+    ).toBe(404);
   });
 
   it("secret rotation: both secrets sign during the overlap", async () => {
     const { sub, room, path } = await roomSubscription("rotate");
     const rotated = await api("POST", `/v1/admin/webhooks/${sub.id}/rotate-secret`);
     expect(rotated.status).toBe(200);
-    const { secret, previousSecretExpiresAt } = (await rotated.json()) as { secret: string; previousSecretExpiresAt: string };
+    const { secret, previousSecretExpiresAt } = (await rotated.json()) as {
+      secret: string;
+      previousSecretExpiresAt: string;
+    };
     expect(secret).not.toBe(sub.secret);
     const overlap = Date.parse(previousSecretExpiresAt) - Date.now();
     expect(overlap).toBeGreaterThan(23.9 * 3600_000);
@@ -370,7 +489,11 @@ describe.sequential("webhook delivery", () => {
 
     // The receiver still knows only the old secret: it verifies.
     await roomEvent(room);
-    const [hit] = await until("delivered", () => received(path), (r) => r.length === 1);
+    const [hit] = await until(
+      "delivered",
+      () => received(path),
+      (r) => r.length === 1,
+    );
     expect(hit!.verified).toBe(true);
     const signatures = hit!.signature!.split(" ");
     expect(signatures).toHaveLength(2);
@@ -388,7 +511,10 @@ describe.sequential("webhook delivery", () => {
     forgetRoomFilter();
     const other = unique("other");
     const token = await bearer("poster", [], { tenant: "hooks-tenant" });
-    for (const [r, text] of [[other, "elsewhere"], [room, "hi"]] as const) {
+    for (const [r, text] of [
+      [other, "elsewhere"],
+      [room, "hi"],
+    ] as const) {
       const res = await worker(`/v1/rooms/${r}/messages`, {
         method: "POST",
         headers: { authorization: token, "content-type": "application/json" },
@@ -396,9 +522,16 @@ describe.sequential("webhook delivery", () => {
       });
       expect(res.status).toBe(201);
     }
-    const [hit] = await until("room.message", () => received(path), (r) => r.length >= 1);
+    const [hit] = await until(
+      "room.message",
+      () => received(path),
+      (r) => r.length >= 1,
+    );
     expect(hit!.verified).toBe(true);
-    expect(hit!.body).toMatchObject({ type: "room.message", data: { room, tenant: "hooks-tenant", shared: false, userId: "poster", event: "chat", data: { text: "hi" } } });
+    expect(hit!.body).toMatchObject({
+      type: "room.message",
+      data: { room, tenant: "hooks-tenant", shared: false, userId: "poster", event: "chat", data: { text: "hi" } },
+    });
     await new Promise((r) => setTimeout(r, 1_000));
     expect(await received(path)).toHaveLength(1);
   });
@@ -410,12 +543,22 @@ describe.sequential("webhook delivery", () => {
     const id = unique("doc");
     const res = await worker("/v1/ai/documents", {
       method: "POST",
-      headers: { authorization: await bearer("writer", ["editor"], { tenant: "hooks-docs" }), "content-type": "application/json" },
+      headers: {
+        authorization: await bearer("writer", ["editor"], { tenant: "hooks-docs" }),
+        "content-type": "application/json",
+      },
       body: JSON.stringify({ id, title: "Hooks", text: "Webhooks tell other systems what happened at the edge." }),
     });
     expect(res.status).toBe(201);
-    const got = await until("document.ready", () => received(path), (r) => r.some((x) => x.body.data.documentId === id));
-    expect(got.find((x) => x.body.data.documentId === id)).toMatchObject({ verified: true, body: { type: "document.ready", data: { tenant: "hooks-docs", documentId: id, chunks: 1 } } });
+    const got = await until(
+      "document.ready",
+      () => received(path),
+      (r) => r.some((x) => x.body.data.documentId === id),
+    );
+    expect(got.find((x) => x.body.data.documentId === id)).toMatchObject({
+      verified: true,
+      body: { type: "document.ready", data: { tenant: "hooks-docs", documentId: id, chunks: 1 } },
+    });
   });
 
   it("blocked requests reaching webhooks.securitySpikePerMinute in a minute send one security.spike", async () => {
@@ -424,7 +567,10 @@ describe.sequential("webhook delivery", () => {
     await control("/__dev/secrets", { path, secrets: [sub.secret] });
     const setThreshold = async (n: number) => {
       for (let tries = 0; tries < 5; tries++) {
-        const { version, config } = (await (await api("GET", "/v1/admin/config")).json()) as { version: number; config: { webhooks: { securitySpikePerMinute: number } } };
+        const { version, config } = (await (await api("GET", "/v1/admin/config")).json()) as {
+          version: number;
+          config: { webhooks: { securitySpikePerMinute: number } };
+        };
         config.webhooks.securitySpikePerMinute = n;
         const put = await worker("/v1/admin/config", {
           method: "PUT",
@@ -441,7 +587,8 @@ describe.sequential("webhook delivery", () => {
       const deadline = Date.now() + 15_000;
       let got: Received[] = [];
       while (got.length === 0 && Date.now() < deadline) {
-        for (let i = 0; i < 3; i++) expect((await worker(`/?q=${encodeURIComponent("' UNION SELECT password FROM users--")}`)).status).toBe(403);
+        for (let i = 0; i < 3; i++)
+          expect((await worker(`/?q=${encodeURIComponent("' UNION SELECT password FROM users--")}`)).status).toBe(403);
         await new Promise((r) => setTimeout(r, 1_500));
         got = await received(path);
       }

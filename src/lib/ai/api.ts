@@ -37,7 +37,12 @@ export const DocumentInputSchema = z
 export type DocumentInput = Omit<z.infer<typeof DocumentInputSchema>, "id"> & { tenant: string; id: string };
 
 export const DocumentWrittenSchema = z
-  .object({ id: z.string(), chunks: z.number().int(), status: z.enum(["ready", "pending"]), embeddingModel: z.string() })
+  .object({
+    id: z.string(),
+    chunks: z.number().int(),
+    status: z.enum(["ready", "pending"]),
+    embeddingModel: z.string(),
+  })
   .openapi("AiDocumentWritten");
 export type DocumentWritten = z.infer<typeof DocumentWrittenSchema>;
 
@@ -78,9 +83,16 @@ export type Passage = z.infer<typeof PassageSchema>;
 
 export const AskInputSchema = z
   .strictObject({
-    question: z.string().min(1).max(2_000).refine((q) => q.trim().length > 0, "must contain text"),
+    question: z
+      .string()
+      .min(1)
+      .max(2_000)
+      .refine((q) => q.trim().length > 0, "must contain text"),
     stream: z.boolean().default(false),
-    conversationId: z.uuid().optional().openapi({ description: "Continue a conversation (yours); a new one is started without it" }),
+    conversationId: z
+      .uuid()
+      .optional()
+      .openapi({ description: "Continue a conversation (yours); a new one is started without it" }),
   })
   .openapi("AiAskInput");
 export type AskInput = Pick<z.infer<typeof AskInputSchema>, "question" | "stream">;
@@ -100,7 +112,10 @@ export const AskOutputSchema = z
     source: AnswerSourceSchema,
     citations: z.array(CitationSchema),
     conversationId: z.string(),
-    passages: z.array(DegradedPassageSchema).optional().openapi({ description: "On degraded answers: the retrieved passages" }),
+    passages: z
+      .array(DegradedPassageSchema)
+      .optional()
+      .openapi({ description: "On degraded answers: the retrieved passages" }),
     degraded: z.object({ reason: z.string() }).optional(),
   })
   .openapi("AiAnswer");

@@ -58,7 +58,13 @@ export async function askReply(outcome: AskOutcome, options: ReplyOptions): Prom
   const payload = { ...body, conversationId };
   if (!options.stream) return { kind: "json", source: body.source, body: payload, headers };
   async function* replay(): AsyncGenerator<string> {
-    yield sseEvent("meta", { source: body.source, cache, ...(headers["x-cache-similarity"] ? { similarity } : {}), citations: body.citations, conversationId });
+    yield sseEvent("meta", {
+      source: body.source,
+      cache,
+      ...(headers["x-cache-similarity"] ? { similarity } : {}),
+      citations: body.citations,
+      conversationId,
+    });
     for (const text of answerPieces(body.answer)) yield sseEvent("delta", { text });
     yield sseEvent("done", payload);
   }
@@ -66,7 +72,10 @@ export async function askReply(outcome: AskOutcome, options: ReplyOptions): Prom
 }
 
 /** Relays a live origin stream: `meta`, each `delta` as it arrives, then `done` or `error`. */
-async function* relay(live: Extract<AskOutcome, { kind: "stream" }>, { conversationId, requestId, record }: ReplyOptions): AsyncGenerator<string> {
+async function* relay(
+  live: Extract<AskOutcome, { kind: "stream" }>,
+  { conversationId, requestId, record }: ReplyOptions,
+): AsyncGenerator<string> {
   let settled = false;
   try {
     yield sseEvent("meta", { source: "origin", cache: "MISS", citations: live.citations, conversationId });
@@ -87,7 +96,11 @@ async function* relay(live: Extract<AskOutcome, { kind: "stream" }>, { conversat
       settled = true;
       await live.fail(reason);
       await record(`${text}\n\n[The answer broke off: ${reason}.]`, "origin", live.citations);
-      yield sseEvent("error", { reason, message: "The AI service's answer broke off; it was not cached. Try again.", requestId });
+      yield sseEvent("error", {
+        reason,
+        message: "The AI service's answer broke off; it was not cached. Try again.",
+        requestId,
+      });
       return;
     }
     settled = true;

@@ -38,7 +38,13 @@ const EDGE_MAX_QUESTION_CHARS = 300;
 
 export type AskOutcome =
   | { kind: "answer"; body: Answer; cache: "HIT" | "MISS"; similarity?: number }
-  | { kind: "stream"; citations: Citation[]; stream: ChatStream; complete(text: string, finishReason: string | null): Promise<void>; fail(reason: string): Promise<void> };
+  | {
+      kind: "stream";
+      citations: Citation[];
+      stream: ChatStream;
+      complete(text: string, finishReason: string | null): Promise<void>;
+      fail(reason: string): Promise<void>;
+    };
 
 export interface AskContext {
   db: Database;
@@ -116,7 +122,13 @@ export class TimingTotals {
 }
 
 function passagesOut(passages: Passage[]): DegradedPassage[] {
-  return passages.map((p) => ({ documentId: p.documentId, chunkId: p.chunkId, title: p.title, text: p.text, score: p.score }));
+  return passages.map((p) => ({
+    documentId: p.documentId,
+    chunkId: p.chunkId,
+    title: p.title,
+    text: p.text,
+    score: p.score,
+  }));
 }
 
 function citationsOf(passages: Passage[], answer?: string): Citation[] {
@@ -158,7 +170,13 @@ export function degradedAnswer(reason: string, passages: Passage[]): Answer {
         .map((p, i) => `[${i + 1}]${p.title ? ` ${p.title}:` : ""} ${p.text}`)
         .join("\n\n")}`
     : `${header} No passage of your documents matched the question.]`;
-  return { answer, source: "degraded", citations: citationsOf(passages), passages: passagesOut(passages), degraded: { reason } };
+  return {
+    answer,
+    source: "degraded",
+    citations: citationsOf(passages),
+    passages: passagesOut(passages),
+    degraded: { reason },
+  };
 }
 
 /** Runs the ask pipeline up to an answer or an open origin stream. */
@@ -181,7 +199,12 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
   if (exact) {
     ctx.timing("cache", performance.now() - t0, "exact hit");
     log.aiCache = "exact";
-    return { kind: "answer", body: { answer: exact.answer, source: "cache", citations: exact.citations }, cache: "HIT", similarity: 1 };
+    return {
+      kind: "answer",
+      body: { answer: exact.answer, source: "cache", citations: exact.citations },
+      cache: "HIT",
+      similarity: 1,
+    };
   }
 
   // 2. Semantic cache (needs the question's vector; an embedder outage skips it).
@@ -196,9 +219,16 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
   ctx.timing("embed", performance.now() - t0);
   if (vector) {
     t0 = performance.now();
-    const semantic = await lookupSemantic(db, { tenant, partition, question, vector, threshold: config.cacheThreshold });
+    const semantic = await lookupSemantic(db, {
+      tenant,
+      partition,
+      question,
+      vector,
+      threshold: config.cacheThreshold,
+    });
     ctx.timing("cache", performance.now() - t0, semantic.hit ? "semantic hit" : "miss");
-    if (semantic.rejected) log.aiCacheGuard = `${semantic.rejected.reason} (similarity ${semantic.rejected.similarity})`;
+    if (semantic.rejected)
+      log.aiCacheGuard = `${semantic.rejected.reason} (similarity ${semantic.rejected.similarity})`;
     if (semantic.hit) {
       log.aiCache = `semantic:${semantic.hit.similarity}`;
       return {
@@ -237,7 +267,14 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
   let flight = await claimFlight(ctx.redis, key, leaseMs);
   if (flight.role === "follower") {
     const t = performance.now();
-    const waited = await awaitFlight(ctx.redis, key, flight.leader, deadline - FALLBACK_RESERVE_MS, leaseMs, ctx.signal);
+    const waited = await awaitFlight(
+      ctx.redis,
+      key,
+      flight.leader,
+      deadline - FALLBACK_RESERVE_MS,
+      leaseMs,
+      ctx.signal,
+    );
     ctx.timing("flight", performance.now() - t, "waited for an identical question");
     if (waited.kind === "result") {
       log.aiFlight = `follower:${waited.result.status}`;
@@ -258,7 +295,11 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
     const earlier = flight.earlier;
     await finishFlight(ctx.redis, key, flight.token, earlier);
     log.aiFlight = "late-result";
-    return { kind: "answer", body: { answer: earlier.answer, source: earlier.source, citations: earlier.citations }, cache: "MISS" };
+    return {
+      kind: "answer",
+      body: { answer: earlier.answer, source: earlier.source, citations: earlier.citations },
+      cache: "MISS",
+    };
   }
   log.aiFlight ??= flight.role;
   const token = flight.role === "leader" ? flight.token : undefined;
@@ -274,7 +315,16 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
       const citations = citationsOf(passages, text);
       // Only complete answers are cached; a truncated one (`length`) is served but not kept.
       if (vector && (finishReason === "stop" || finishReason === null)) {
-        await storeAnswer(db, { tenant, partition, key, question, vector, answer: text, citations, ttlSeconds: config.cacheTtlSeconds }).catch((err: unknown) => {
+        await storeAnswer(db, {
+          tenant,
+          partition,
+          key,
+          question,
+          vector,
+          answer: text,
+          citations,
+          ttlSeconds: config.cacheTtlSeconds,
+        }).catch((err: unknown) => {
           log.aiCacheStore = `failed: ${err instanceof Error ? err.message : String(err)}`;
         });
       }
@@ -285,7 +335,11 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
     if (edge) {
       const t = performance.now();
       try {
-        const result = (await edge.ai.run(edge.model, { messages, max_tokens: ANSWER_MAX_TOKENS, temperature: ANSWER_TEMPERATURE })) as { response?: unknown };
+        const result = (await edge.ai.run(edge.model, {
+          messages,
+          max_tokens: ANSWER_MAX_TOKENS,
+          temperature: ANSWER_TEMPERATURE,
+        })) as { response?: unknown };
         ctx.timing("edge", performance.now() - t, "Workers AI");
         if (typeof result?.response === "string" && result.response.trim()) {
           const citations = await remember(result.response, "edge", "stop");

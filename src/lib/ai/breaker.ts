@@ -76,7 +76,8 @@ export class CircuitBreaker {
    */
   blockedFor(budgetMs: number): "breaker-open" | "rate-limited" | undefined {
     const now = this.#now();
-    if (this.#openedAt !== null && (now - this.#openedAt < this.options.cooldownMs || now < this.#probeUntil)) return "breaker-open";
+    if (this.#openedAt !== null && (now - this.#openedAt < this.options.cooldownMs || now < this.#probeUntil))
+      return "breaker-open";
     if (this.#deferUntil - now > budgetMs) return "rate-limited";
     return undefined;
   }

@@ -18,11 +18,13 @@
  */
 import { stem, wordTokens } from "./local-embedder.ts";
 
+// oxfmt-ignore
 const NEGATIONS = new Set(["not", "no", "never", "without", "none", "nobody", "nothing", "neither", "nor", "nowhere", "cannot", "unable"]);
 
 const QUESTION_WORDS = new Set(["how", "why", "when", "where", "who", "whom", "whose", "which", "what"]);
 
 /** Opposites, compared after `stem()` (so "enabled"/"disabling" count as enable/disable). */
+// oxfmt-ignore
 const ANTONYM_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ["enable", "disable"], ["on", "off"], ["allow", "deny"], ["allow", "block"], ["allow", "forbid"], ["allow", "prevent"],
   ["permit", "deny"], ["grant", "revoke"], ["accept", "reject"], ["accept", "decline"], ["approve", "reject"], ["approve", "deny"],
@@ -51,6 +53,7 @@ const ANTONYM_PAIRS: ReadonlyArray<readonly [string, string]> = [
 
 const NEGATING_PREFIXES = ["un", "dis", "de", "non", "in", "im", "ir", "il", "anti"];
 
+// oxfmt-ignore
 const NUMBER_WORDS = new Set([
   "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
   "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
@@ -60,7 +63,10 @@ const NUMBER_WORDS = new Set([
 
 const antonyms = new Map<string, Set<string>>();
 for (const [a, b] of ANTONYM_PAIRS) {
-  for (const [x, y] of [[stem(a), stem(b)], [stem(b), stem(a)]] as const) {
+  for (const [x, y] of [
+    [stem(a), stem(b)],
+    [stem(b), stem(a)],
+  ] as const) {
     let set = antonyms.get(x);
     if (!set) antonyms.set(x, (set = new Set()));
     set.add(y);
@@ -92,13 +98,15 @@ interface Analysed {
 function entitiesOf(original: string): Set<string> {
   const out = new Set<string>();
   // Quoted terms: "…", '…', `…`, “…”, «…».
-  for (const m of original.matchAll(/"([^"]{1,80})"|`([^`]{1,80})`|\u201c([^\u201d]{1,80})\u201d|\u00ab([^\u00bb]{1,80})\u00bb|(?:^|\s)'([^']{1,80})'(?=\s|[?.!,]|$)/g)) {
+  for (const m of original.matchAll(
+    /"([^"]{1,80})"|`([^`]{1,80})`|\u201c([^\u201d]{1,80})\u201d|\u00ab([^\u00bb]{1,80})\u00bb|(?:^|\s)'([^']{1,80})'(?=\s|[?.!,]|$)/g,
+  )) {
     const term = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? "").trim().toLowerCase();
     if (term) out.add(term.replace(/\s+/g, " "));
   }
   // Identifiers: dotted/underscored/slashed names, CamelCase, ALLCAPS acronyms, emails, URLs.
   for (const m of original.matchAll(/[\p{L}\p{N}_\-./:@]+/gu)) {
-    const word = m[0].replace(/^[./:\-]+|[./:\-]+$/g, "");
+    const word = m[0].replace(/^[./:-]+|[./:-]+$/g, "");
     if (word.length < 2) continue;
     const identifier = /[\p{L}\p{N}][._/:@][\p{L}\p{N}]/u.test(word) || /_/.test(word);
     const camel = /\p{Ll}\p{Lu}/u.test(word);
@@ -106,7 +114,7 @@ function entitiesOf(original: string): Set<string> {
     if (identifier || camel || acronym) out.add(word.toLowerCase());
   }
   // Capitalised words that do not start a sentence ("Stripe", "Berlin").
-  for (const m of original.matchAll(/(?<![.!?]\s*|^\s*)(?<=\s|\(|,)(\p{Lu}[\p{L}\p{N}'\-]*)/gu)) {
+  for (const m of original.matchAll(/(?<![.!?]\s*|^\s*)(?<=\s|\(|,)(\p{Lu}[\p{L}\p{N}'-]*)/gu)) {
     const word = m[1]!;
     if (word === "I" || word === "I'm") continue;
     out.add(word.toLowerCase());
@@ -154,12 +162,16 @@ export function lookAlikeConflict(cachedQuestion: string, question: string): str
     }
   }
   if (a.numbers.join(" ") !== b.numbers.join(" ")) return "numbers";
-  for (const [from, to] of [[a, b], [b, a]] as const) {
+  for (const [from, to] of [
+    [a, b],
+    [b, a],
+  ] as const) {
     for (const entity of from.entities) {
       const words = wordTokens(entity).join(" ");
       if (!words || !to.flat.includes(` ${words} `)) return `entity:${entity}`;
     }
   }
-  if (a.questionWords.size !== b.questionWords.size || onlyIn(a.questionWords, b.questionWords).length > 0) return "question-word";
+  if (a.questionWords.size !== b.questionWords.size || onlyIn(a.questionWords, b.questionWords).length > 0)
+    return "question-word";
   return null;
 }

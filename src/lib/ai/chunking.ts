@@ -77,7 +77,10 @@ function join(parts: Unit[]): string {
 }
 
 /** Chunks `text`; an empty or blank text has no chunks. */
-export function chunkText(text: string, { maxChars = CHUNK_MAX_CHARS, overlapChars = CHUNK_OVERLAP_CHARS }: ChunkOptions = {}): string[] {
+export function chunkText(
+  text: string,
+  { maxChars = CHUNK_MAX_CHARS, overlapChars = CHUNK_OVERLAP_CHARS }: ChunkOptions = {},
+): string[] {
   const all = units(text, maxChars);
   const chunks: string[] = [];
   let current: Unit[] = [];

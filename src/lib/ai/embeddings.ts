@@ -35,7 +35,8 @@ const WORKERS_AI_BATCH = 50;
 const ORIGIN_BATCH = 128;
 
 function normalised(values: ArrayLike<number>, dimensions: number): Float32Array {
-  if (values.length < dimensions) throw new EmbeddingError(`the embedder returned ${values.length} dimensions, ${dimensions} are needed`);
+  if (values.length < dimensions)
+    throw new EmbeddingError(`the embedder returned ${values.length} dimensions, ${dimensions} are needed`);
   const out = new Float32Array(dimensions);
   let norm = 0;
   for (let i = 0; i < dimensions; i++) {
@@ -59,7 +60,11 @@ export function localEmbedder(dimensions = EMBEDDING_DIMENSIONS): Embedder {
   };
 }
 
-export function workersAiEmbedder(ai: WorkersAi, model = DEFAULT_WORKERS_AI_EMBEDDING_MODEL, dimensions = EMBEDDING_DIMENSIONS): Embedder {
+export function workersAiEmbedder(
+  ai: WorkersAi,
+  model = DEFAULT_WORKERS_AI_EMBEDDING_MODEL,
+  dimensions = EMBEDDING_DIMENSIONS,
+): Embedder {
   return {
     model: `${model}@${dimensions}`,
     dimensions,
@@ -75,7 +80,8 @@ export function workersAiEmbedder(ai: WorkersAi, model = DEFAULT_WORKERS_AI_EMBE
           throw new EmbeddingError(`Workers AI embedding failed: ${err instanceof Error ? err.message : String(err)}`);
         }
         const data = (result as { data?: unknown } | null)?.data;
-        if (!Array.isArray(data) || data.length !== batch.length) throw new EmbeddingError("Workers AI returned an unexpected embedding shape");
+        if (!Array.isArray(data) || data.length !== batch.length)
+          throw new EmbeddingError("Workers AI returned an unexpected embedding shape");
         for (const row of data) {
           if (!Array.isArray(row)) throw new EmbeddingError("Workers AI returned an unexpected embedding shape");
           out.push(normalised(row as number[], dimensions));
@@ -86,7 +92,12 @@ export function workersAiEmbedder(ai: WorkersAi, model = DEFAULT_WORKERS_AI_EMBE
   };
 }
 
-export function originEmbedder(origin: OriginClient, model = DEFAULT_ORIGIN_EMBEDDING_MODEL, dimensions = EMBEDDING_DIMENSIONS, timeoutMs = 10_000): Embedder {
+export function originEmbedder(
+  origin: OriginClient,
+  model = DEFAULT_ORIGIN_EMBEDDING_MODEL,
+  dimensions = EMBEDDING_DIMENSIONS,
+  timeoutMs = 10_000,
+): Embedder {
   return {
     model: `${model}@${dimensions}`,
     dimensions,
@@ -105,7 +116,9 @@ export function originEmbedder(origin: OriginClient, model = DEFAULT_ORIGIN_EMBE
             ...(signal ? { signal } : {}),
           });
         } catch (err) {
-          throw new EmbeddingError(`origin embeddings unreachable: ${err instanceof Error ? err.message : String(err)}`);
+          throw new EmbeddingError(
+            `origin embeddings unreachable: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
         if (!res.ok) {
           await res.body?.cancel();
@@ -118,7 +131,8 @@ export function originEmbedder(origin: OriginClient, model = DEFAULT_ORIGIN_EMBE
           throw new EmbeddingError("origin embeddings sent a malformed body");
         }
         const rows = body.data;
-        if (!Array.isArray(rows) || rows.length !== batch.length) throw new EmbeddingError("origin embeddings returned an unexpected shape");
+        if (!Array.isArray(rows) || rows.length !== batch.length)
+          throw new EmbeddingError("origin embeddings returned an unexpected shape");
         const ordered = [...rows].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
         for (const row of ordered) {
           if (!Array.isArray(row.embedding)) throw new EmbeddingError("origin embeddings returned an unexpected shape");

@@ -48,17 +48,32 @@ export async function recordExchange(db: Database, e: Exchange): Promise<void> {
   const now = new Date();
   await db.batch([
     e.isNew
-      ? db.insert(conversations).values({ id: e.conversationId, tenant: e.tenant, userId: e.userId, createdAt: now, updatedAt: now })
+      ? db
+          .insert(conversations)
+          .values({ id: e.conversationId, tenant: e.tenant, userId: e.userId, createdAt: now, updatedAt: now })
       : db.update(conversations).set({ updatedAt: now }).where(eq(conversations.id, e.conversationId)),
     db.insert(messages).values([
       { conversationId: e.conversationId, role: "user", content: e.question, createdAt: now },
-      { conversationId: e.conversationId, role: "assistant", content: e.answer, source: e.source, citations: e.citations, createdAt: now },
+      {
+        conversationId: e.conversationId,
+        role: "assistant",
+        content: e.answer,
+        source: e.source,
+        citations: e.citations,
+        createdAt: now,
+      },
     ]),
   ]);
 }
 
 /** The conversation with its messages, oldest first, if this user owns it. */
-export async function readConversation(db: Database, tenant: string, userId: string, id: string, limit = 200): Promise<ConversationView | null> {
+export async function readConversation(
+  db: Database,
+  tenant: string,
+  userId: string,
+  id: string,
+  limit = 200,
+): Promise<ConversationView | null> {
   const [conversation, rows] = await db.batch([
     db
       .select()
@@ -67,7 +82,12 @@ export async function readConversation(db: Database, tenant: string, userId: str
     db
       .select()
       .from(messages)
-      .where(and(eq(messages.conversationId, id), sql`EXISTS (SELECT 1 FROM conversations WHERE id = ${id} AND tenant = ${tenant} AND user_id = ${userId})`))
+      .where(
+        and(
+          eq(messages.conversationId, id),
+          sql`EXISTS (SELECT 1 FROM conversations WHERE id = ${id} AND tenant = ${tenant} AND user_id = ${userId})`,
+        ),
+      )
       .orderBy(asc(messages.id))
       .limit(limit),
   ]);
@@ -77,6 +97,12 @@ export async function readConversation(db: Database, tenant: string, userId: str
     id: c.id,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
-    messages: rows.map((m) => ({ role: m.role, content: m.content, source: m.source, citations: m.citations, createdAt: m.createdAt.toISOString() })),
+    messages: rows.map((m) => ({
+      role: m.role,
+      content: m.content,
+      source: m.source,
+      citations: m.citations,
+      createdAt: m.createdAt.toISOString(),
+    })),
   };
 }

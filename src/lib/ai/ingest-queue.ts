@@ -52,9 +52,19 @@ export interface SubmitOptions {
  * Stores a document now, or parks it for the queue when it is large and the queue is bound
  * (`status: "pending"`). If the queue cannot be reached it is stored now after all.
  */
-export async function submitDocument(db: Database, embedder: Embedder, doc: DocumentInput, options: SubmitOptions): Promise<DocumentWritten> {
+export async function submitDocument(
+  db: Database,
+  embedder: Embedder,
+  doc: DocumentInput,
+  options: SubmitOptions,
+): Promise<DocumentWritten> {
   const { chunks, queue, log } = options;
-  const written = (status: DocumentWritten["status"], count: number): DocumentWritten => ({ id: doc.id, chunks: count, status, embeddingModel: embedder.model });
+  const written = (status: DocumentWritten["status"], count: number): DocumentWritten => ({
+    id: doc.id,
+    chunks: count,
+    status,
+    embeddingModel: embedder.model,
+  });
   if (queue && chunks.length > SYNC_INGEST_MAX_CHUNKS) {
     const jobId = crypto.randomUUID();
     await enqueueDocument(db, embedder, doc, jobId);
@@ -77,7 +87,11 @@ export async function submitDocument(db: Database, embedder: Embedder, doc: Docu
 }
 
 /** Processes one message; returns what happened (for the log and tests). */
-export async function processIngestMessage(db: Database, embedder: Embedder, message: IngestMessage): Promise<"ingested" | "superseded"> {
+export async function processIngestMessage(
+  db: Database,
+  embedder: Embedder,
+  message: IngestMessage,
+): Promise<"ingested" | "superseded"> {
   const [job] = await db
     .select()
     .from(aiIngestJobs)
@@ -86,7 +100,13 @@ export async function processIngestMessage(db: Database, embedder: Embedder, mes
   const result = await ingestDocument(
     db,
     embedder,
-    { tenant: job.tenant, id: job.documentId, title: job.title ?? undefined, text: job.text, metadata: job.metadata ?? undefined },
+    {
+      tenant: job.tenant,
+      id: job.documentId,
+      title: job.title ?? undefined,
+      text: job.text,
+      metadata: job.metadata ?? undefined,
+    },
     { jobId: job.jobId },
   );
   return result.chunks > 0 ? "ingested" : "superseded";
@@ -127,18 +147,35 @@ export async function ingestQueue(batch: MessageBatch<unknown>, env: Env, ctx: E
     const started = performance.now();
     try {
       const outcome = await processIngestMessage(db, embedder, m);
-      logLine("info", "ai ingest", { traceId: trace.traceId, tenant: m.tenant, documentId: m.documentId, outcome, ms: Math.round(performance.now() - started) });
-      if (outcome === "ingested") inBackground(ctx, publishEvent(env, "document.ready", { tenant: m.tenant, documentId: m.documentId }));
+      logLine("info", "ai ingest", {
+        traceId: trace.traceId,
+        tenant: m.tenant,
+        documentId: m.documentId,
+        outcome,
+        ms: Math.round(performance.now() - started),
+      });
+      if (outcome === "ingested")
+        inBackground(ctx, publishEvent(env, "document.ready", { tenant: m.tenant, documentId: m.documentId }));
       message.ack();
     } catch (err) {
       const error = describeError(err).message;
       if (message.attempts >= MAX_ATTEMPTS) {
-        logLine("error", "ai ingest failed for good", { tenant: m.tenant, documentId: m.documentId, attempts: message.attempts, error });
+        logLine("error", "ai ingest failed for good", {
+          tenant: m.tenant,
+          documentId: m.documentId,
+          attempts: message.attempts,
+          error,
+        });
         await failDocument(db, m.tenant, m.documentId, m.jobId, error).catch(() => undefined);
         inBackground(ctx, publishEvent(env, "document.failed", { tenant: m.tenant, documentId: m.documentId, error }));
         message.ack();
       } else {
-        logLine("warn", "ai ingest failed; retrying", { tenant: m.tenant, documentId: m.documentId, attempts: message.attempts, error });
+        logLine("warn", "ai ingest failed; retrying", {
+          tenant: m.tenant,
+          documentId: m.documentId,
+          attempts: message.attempts,
+          error,
+        });
         message.retry({ delaySeconds: Math.min(300, 5 * 2 ** message.attempts) });
       }
     }

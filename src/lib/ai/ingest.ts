@@ -18,9 +18,16 @@ import { dropAnswersCitingStatements } from "./semantic-cache.ts";
 const INSERT_ROWS = 100;
 
 /** Refuses an embedder whose model differs from what the tenant's other documents were made with. */
-export async function assertSameModel(db: Database, tenant: string, documentId: string, embedder: Pick<Embedder, "model" | "dimensions">): Promise<void> {
+export async function assertSameModel(
+  db: Database,
+  tenant: string,
+  documentId: string,
+  embedder: Pick<Embedder, "model" | "dimensions">,
+): Promise<void> {
   if (embedder.dimensions !== EMBEDDING_DIMENSIONS) {
-    throw new EmbeddingError(`the embedder makes ${embedder.dimensions}-dimensional vectors; the index stores ${EMBEDDING_DIMENSIONS}`);
+    throw new EmbeddingError(
+      `the embedder makes ${embedder.dimensions}-dimensional vectors; the index stores ${EMBEDDING_DIMENSIONS}`,
+    );
   }
   const [other] = await db
     .select({ model: aiDocuments.embeddingModel, dimensions: aiDocuments.embeddingDimensions })
@@ -49,11 +56,19 @@ export async function ingestDocument(
   const chunks = options.chunks ?? chunkText(doc.text);
   await assertSameModel(db, doc.tenant, doc.id, embedder);
   const vectors = await embedder.embed(chunks);
-  if (vectors.length !== chunks.length) throw new EmbeddingError("the embedder returned a different number of vectors than chunks");
+  if (vectors.length !== chunks.length)
+    throw new EmbeddingError("the embedder returned a different number of vectors than chunks");
   const now = new Date();
-  const rows = chunks.map((text, ordinal) => ({ tenant: doc.tenant, documentId: doc.id, ordinal, text, embedding: vectors[ordinal]! }));
+  const rows = chunks.map((text, ordinal) => ({
+    tenant: doc.tenant,
+    documentId: doc.id,
+    ordinal,
+    text,
+    embedding: vectors[ordinal]!,
+  }));
   const inserts = [];
-  for (let i = 0; i < rows.length; i += INSERT_ROWS) inserts.push(db.insert(aiChunks).values(rows.slice(i, i + INSERT_ROWS)));
+  for (let i = 0; i < rows.length; i += INSERT_ROWS)
+    inserts.push(db.insert(aiChunks).values(rows.slice(i, i + INSERT_ROWS)));
   const documentRow = {
     id: doc.id,
     tenant: doc.tenant,
@@ -97,7 +112,15 @@ export async function ingestDocument(
     if (current[0]?.jobId !== options.jobId) return { id: doc.id, chunks: 0 };
     await db.batch([
       ...statements,
-      db.delete(aiIngestJobs).where(and(eq(aiIngestJobs.tenant, doc.tenant), eq(aiIngestJobs.documentId, doc.id), eq(aiIngestJobs.jobId, options.jobId))),
+      db
+        .delete(aiIngestJobs)
+        .where(
+          and(
+            eq(aiIngestJobs.tenant, doc.tenant),
+            eq(aiIngestJobs.documentId, doc.id),
+            eq(aiIngestJobs.jobId, options.jobId),
+          ),
+        ),
     ]);
   } else {
     await db.batch([
@@ -110,9 +133,21 @@ export async function ingestDocument(
 }
 
 /** Parks a large document for the queue consumer; the document shows as `pending` meanwhile. */
-export async function enqueueDocument(db: Database, embedder: Pick<Embedder, "model" | "dimensions">, doc: DocumentInput, jobId: string): Promise<void> {
+export async function enqueueDocument(
+  db: Database,
+  embedder: Pick<Embedder, "model" | "dimensions">,
+  doc: DocumentInput,
+  jobId: string,
+): Promise<void> {
   await assertSameModel(db, doc.tenant, doc.id, embedder);
-  const job = { tenant: doc.tenant, documentId: doc.id, jobId, title: doc.title ?? null, metadata: doc.metadata ?? null, text: doc.text };
+  const job = {
+    tenant: doc.tenant,
+    documentId: doc.id,
+    jobId,
+    title: doc.title ?? null,
+    metadata: doc.metadata ?? null,
+    text: doc.text,
+  };
   const pending = {
     id: doc.id,
     tenant: doc.tenant,
@@ -125,17 +160,32 @@ export async function enqueueDocument(db: Database, embedder: Pick<Embedder, "mo
     updatedAt: new Date(),
   };
   await db.batch([
-    db.insert(aiIngestJobs).values(job).onConflictDoUpdate({ target: [aiIngestJobs.tenant, aiIngestJobs.documentId], set: { jobId, title: job.title, metadata: job.metadata, text: job.text } }),
+    db
+      .insert(aiIngestJobs)
+      .values(job)
+      .onConflictDoUpdate({
+        target: [aiIngestJobs.tenant, aiIngestJobs.documentId],
+        set: { jobId, title: job.title, metadata: job.metadata, text: job.text },
+      }),
     // An existing version stays searchable until the new one replaces it.
     db
       .insert(aiDocuments)
       .values({ ...pending, chunkCount: 0 })
-      .onConflictDoUpdate({ target: [aiDocuments.tenant, aiDocuments.id], set: { status: "pending", error: null, updatedAt: pending.updatedAt } }),
+      .onConflictDoUpdate({
+        target: [aiDocuments.tenant, aiDocuments.id],
+        set: { status: "pending", error: null, updatedAt: pending.updatedAt },
+      }),
   ]);
 }
 
 /** Marks a queued document as failed (the consumer gave up). */
-export async function failDocument(db: Database, tenant: string, documentId: string, jobId: string, error: string): Promise<void> {
+export async function failDocument(
+  db: Database,
+  tenant: string,
+  documentId: string,
+  jobId: string,
+  error: string,
+): Promise<void> {
   const current = await db
     .select({ jobId: aiIngestJobs.jobId })
     .from(aiIngestJobs)
@@ -146,7 +196,11 @@ export async function failDocument(db: Database, tenant: string, documentId: str
       .update(aiDocuments)
       .set({ status: "failed", error: error.slice(0, 500), updatedAt: new Date() })
       .where(and(eq(aiDocuments.tenant, tenant), eq(aiDocuments.id, documentId))),
-    db.delete(aiIngestJobs).where(and(eq(aiIngestJobs.tenant, tenant), eq(aiIngestJobs.documentId, documentId), eq(aiIngestJobs.jobId, jobId))),
+    db
+      .delete(aiIngestJobs)
+      .where(
+        and(eq(aiIngestJobs.tenant, tenant), eq(aiIngestJobs.documentId, documentId), eq(aiIngestJobs.jobId, jobId)),
+      ),
   ]);
 }
 
@@ -172,7 +226,11 @@ export async function readDocument(db: Database, tenant: string, documentId: str
 }
 
 /** Deletes a document with its chunks, pending job and cached answers citing it; null if absent. */
-export async function deleteDocument(db: Database, tenant: string, documentId: string): Promise<DeletedDocument | null> {
+export async function deleteDocument(
+  db: Database,
+  tenant: string,
+  documentId: string,
+): Promise<DeletedDocument | null> {
   const [doc] = await db
     .select({ chunkCount: aiDocuments.chunkCount })
     .from(aiDocuments)

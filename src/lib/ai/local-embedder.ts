@@ -13,10 +13,11 @@ import { hash32 } from "../hash.ts";
 export const LOCAL_EMBEDDING_MODEL = "local-hash-v1";
 
 const STOPWORDS = new Set(
-  ("a an the is are was were be been to of and or in on at for with it its this that these those as by from do does did " +
+  (
+    "a an the is are was were be been to of and or in on at for with it its this that these those as by from do does did " +
     "how what which who whom i you we my your our me us can could would should will shall may might there here so if then " +
-    "than about into over under up out")
-    .split(" "),
+    "than about into over under up out"
+  ).split(" "),
 );
 
 /**
@@ -44,7 +45,12 @@ export function stem(word: string): string {
 
 /** Lower-cased word tokens (letters and digits, any script). */
 export function wordTokens(text: string): string[] {
-  return text.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .normalize("NFKC")
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 /** Embeds one text into a unit vector of `dimensions` floats. */

@@ -13,67 +13,27 @@
  * Streams: retries happen only before the first byte; a failure after it is final (the
  * caller has already sent part of the answer).
  */
-import type { OriginClient } from "../origin.ts";
-import type { CircuitBreaker, Permit } from "./breaker.ts";
+import type { Permit } from "./breaker.ts";
+import {
+  OriginError,
+  type ChatParams,
+  type OriginBudget,
+  type ChatResult,
+  type ChatStream,
+  type OriginChatDeps,
+} from "./origin-chat-types.ts";
 import { parseSse } from "./sse.ts";
 
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
-}
-
-export interface ChatParams {
-  model: string;
-  messages: ChatMessage[];
-  temperature: number;
-  maxTokens: number;
-}
-
-export interface OriginBudget {
-  /** Absolute time (ms since epoch) by which the call must be over. */
-  deadline: number;
-  /** Per attempt: how long to wait for the response headers. */
-  firstByteMs: number;
-  /** Attempts including the first (default 3). */
-  maxAttempts?: number;
-}
-
-export type OriginFailureKind = "breaker-open" | "timeout" | "rate-limited" | "unavailable" | "rejected" | "cut" | "cancelled";
-
-export class OriginError extends Error {
-  override name = "OriginError";
-  readonly kind: OriginFailureKind;
-  readonly status: number | undefined;
-  readonly attempts: number;
-  constructor(kind: OriginFailureKind, message: string, options: { status?: number; attempts?: number } = {}) {
-    super(message);
-    this.kind = kind;
-    this.status = options.status;
-    this.attempts = options.attempts ?? 0;
-  }
-}
-
-export interface ChatResult {
-  text: string;
-  /** `stop` for a complete answer; `length` when cut by max tokens. */
-  finishReason: string | null;
-  attempts: number;
-  /** Time to the successful attempt's response headers, from the start of the call. */
-  firstByteMs: number;
-}
-
-export interface ChatStream {
-  attempts: number;
-  firstByteMs: number;
-  /** Text deltas; returns the finish reason; throws `OriginError` (`cut`/`timeout`) mid-stream. */
-  deltas: AsyncGenerator<string, string | null>;
-}
-
-export interface OriginChatDeps {
-  origin: OriginClient;
-  breaker: CircuitBreaker;
-  signal?: AbortSignal;
-}
+export {
+  OriginError,
+  type ChatMessage,
+  type ChatParams,
+  type OriginBudget,
+  type OriginFailureKind,
+  type ChatResult,
+  type ChatStream,
+  type OriginChatDeps,
+} from "./origin-chat-types.ts";
 
 const MIN_ATTEMPT_MS = 50;
 const BACKOFF_BASE_MS = 100;
@@ -140,7 +100,10 @@ class OriginCall {
   }
 
   fail(error: OriginError): OriginError {
-    this.last = new OriginError(error.kind, error.message, { ...(error.status ? { status: error.status } : {}), attempts: this.attempts });
+    this.last = new OriginError(error.kind, error.message, {
+      ...(error.status ? { status: error.status } : {}),
+      attempts: this.attempts,
+    });
     return this.last;
   }
 
@@ -158,17 +121,24 @@ class OriginCall {
     const { origin, breaker, signal } = this.#deps;
     for (;;) {
       const remaining = this.remaining();
-      if (remaining < MIN_ATTEMPT_MS) throw this.last ?? this.fail(new OriginError("timeout", "the origin budget is spent"));
+      if (remaining < MIN_ATTEMPT_MS)
+        throw this.last ?? this.fail(new OriginError("timeout", "the origin budget is spent"));
       const deferred = breaker.deferredMs();
       if (deferred > 0) {
         if (deferred + MIN_ATTEMPT_MS > remaining) {
-          throw this.fail(new OriginError("rate-limited", `the origin asked to wait ${Math.ceil(deferred / 1000)} s (Retry-After), longer than this request's budget`));
+          throw this.fail(
+            new OriginError(
+              "rate-limited",
+              `the origin asked to wait ${Math.ceil(deferred / 1000)} s (Retry-After), longer than this request's budget`,
+            ),
+          );
         }
         await sleep(deferred, signal);
         continue;
       }
       const permit = breaker.acquire();
-      if (!permit.ok) throw this.fail(new OriginError("breaker-open", `the origin's circuit breaker is ${permit.state}`));
+      if (!permit.ok)
+        throw this.fail(new OriginError("breaker-open", `the origin's circuit breaker is ${permit.state}`));
       this.attempts++;
       const controller = new AbortController();
       const onAbort = () => controller.abort();
@@ -201,7 +171,10 @@ class OriginCall {
         this.fail(
           timedOut
             ? new OriginError("timeout", `no first byte from the origin within ${this.#budget.firstByteMs} ms`)
-            : new OriginError("unavailable", `the origin is unreachable: ${err instanceof Error ? err.message : String(err)}`),
+            : new OriginError(
+                "unavailable",
+                `the origin is unreachable: ${err instanceof Error ? err.message : String(err)}`,
+              ),
         );
         await this.backoff();
         continue;
@@ -217,7 +190,10 @@ class OriginCall {
       if (res.status === 429) {
         // The origin is alive and asks for patience: not a breaker failure.
         breaker.success(permit);
-        const wait = Math.min(retryAfterMs(res.headers) ?? BACKOFF_BASE_MS * 2 ** (this.attempts - 1), MAX_RETRY_AFTER_MS);
+        const wait = Math.min(
+          retryAfterMs(res.headers) ?? BACKOFF_BASE_MS * 2 ** (this.attempts - 1),
+          MAX_RETRY_AFTER_MS,
+        );
         breaker.deferUntil(Date.now() + wait);
         this.fail(new OriginError("rate-limited", "the origin is rate limiting (429)", { status: 429 }));
         if (this.attempts >= this.maxAttempts) throw this.last!;
@@ -231,7 +207,9 @@ class OriginCall {
       }
       // Any other 4xx: this request is wrong for the origin (auth, model, size); retrying will not help.
       breaker.success(permit);
-      throw this.fail(new OriginError("rejected", `the origin refused the request (${res.status})`, { status: res.status }));
+      throw this.fail(
+        new OriginError("rejected", `the origin refused the request (${res.status})`, { status: res.status }),
+      );
     }
   }
 }
@@ -251,7 +229,11 @@ interface CompletionBody {
 }
 
 /** A complete (non-streamed) answer, or `OriginError` once retries and budget are spent. */
-export async function completeChat(deps: OriginChatDeps, params: ChatParams, budget: OriginBudget): Promise<ChatResult> {
+export async function completeChat(
+  deps: OriginChatDeps,
+  params: ChatParams,
+  budget: OriginBudget,
+): Promise<ChatResult> {
   const call = new OriginCall(deps, budget, requestBody(params, false));
   for (;;) {
     const conn = await call.connect();
@@ -262,7 +244,12 @@ export async function completeChat(deps: OriginChatDeps, params: ChatParams, bud
       const text = choice?.message?.content;
       if (typeof text !== "string") throw new Error("no message content");
       deps.breaker.success(conn.permit);
-      return { text, finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null, attempts: call.attempts, firstByteMs };
+      return {
+        text,
+        finishReason: typeof choice?.finish_reason === "string" ? choice.finish_reason : null,
+        attempts: call.attempts,
+        firstByteMs,
+      };
     } catch (err) {
       if (deps.signal?.aborted) {
         deps.breaker.release(conn.permit);
@@ -272,7 +259,10 @@ export async function completeChat(deps: OriginChatDeps, params: ChatParams, bud
       call.fail(
         conn.timedOut()
           ? new OriginError("timeout", "the origin did not finish its answer within the budget")
-          : new OriginError("cut", `the origin's answer was cut or malformed: ${err instanceof Error ? err.message : String(err)}`),
+          : new OriginError(
+              "cut",
+              `the origin's answer was cut or malformed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
       );
       await call.backoff();
     } finally {
@@ -289,7 +279,11 @@ interface ChunkBody {
  * Opens a streamed answer: resolves once the origin's headers arrived (after retries), then
  * `deltas` yields the text. The gap between two chunks may not exceed `firstByteMs`.
  */
-export async function openChatStream(deps: OriginChatDeps, params: ChatParams, budget: OriginBudget): Promise<ChatStream> {
+export async function openChatStream(
+  deps: OriginChatDeps,
+  params: ChatParams,
+  budget: OriginBudget,
+): Promise<ChatStream> {
   const call = new OriginCall(deps, budget, requestBody(params, true));
   const conn = await call.connect();
   const firstByteMs = Date.now() - call.started;
@@ -320,7 +314,8 @@ export async function openChatStream(deps: OriginChatDeps, params: ChatParams, b
         const body = (await conn.res.json()) as CompletionBody;
         const text = body.choices?.[0]?.message?.content;
         if (typeof text !== "string") throw new Error("no message content");
-        finishReason = typeof body.choices?.[0]?.finish_reason === "string" ? (body.choices[0].finish_reason as string) : null;
+        finishReason =
+          typeof body.choices?.[0]?.finish_reason === "string" ? (body.choices[0].finish_reason as string) : null;
         complete = true;
         verdict(true);
         yield text;
@@ -350,12 +345,23 @@ export async function openChatStream(deps: OriginChatDeps, params: ChatParams, b
       return finishReason;
     } catch (err) {
       if (err instanceof OriginError) throw err;
-      if (deps.signal?.aborted) throw new OriginError("cancelled", "the request was cancelled", { attempts: call.attempts });
+      if (deps.signal?.aborted)
+        throw new OriginError("cancelled", "the request was cancelled", { attempts: call.attempts });
       verdict(false);
       if (idleTimedOut || conn.timedOut()) {
-        throw new OriginError("timeout", idleTimedOut ? `the origin's stream stalled for ${budget.firstByteMs} ms` : "the origin did not finish within the budget", { attempts: call.attempts });
+        throw new OriginError(
+          "timeout",
+          idleTimedOut
+            ? `the origin's stream stalled for ${budget.firstByteMs} ms`
+            : "the origin did not finish within the budget",
+          { attempts: call.attempts },
+        );
       }
-      throw new OriginError("cut", `the origin's stream broke off: ${err instanceof Error ? err.message : String(err)}`, { attempts: call.attempts });
+      throw new OriginError(
+        "cut",
+        `the origin's stream broke off: ${err instanceof Error ? err.message : String(err)}`,
+        { attempts: call.attempts },
+      );
     } finally {
       clearTimeout(idle);
       conn.done();

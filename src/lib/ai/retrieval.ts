@@ -76,7 +76,8 @@ const indexQuery = (db: Database, tenant: string) =>
     FROM ai_documents WHERE tenant = ${tenant} AND chunk_count > 0
     GROUP BY embedding_model, embedding_dimensions`);
 
-const tenantChunkCount = (tenant: string): SQL => sql`(SELECT COALESCE(SUM(chunk_count), 0) FROM ai_documents WHERE tenant = ${tenant})`;
+const tenantChunkCount = (tenant: string): SQL =>
+  sql`(SELECT COALESCE(SUM(chunk_count), 0) FROM ai_documents WHERE tenant = ${tenant})`;
 
 const exactQuery = (db: Database, tenant: string, q: ArrayBuffer, k: number, guard: SQL) =>
   db.all<ChunkRow>(sql`
@@ -107,7 +108,9 @@ const ftsQuery = (db: Database, tenant: string, q: ArrayBuffer, match: string) =
     ORDER BY bm25(ai_chunks_fts) LIMIT ${FTS_CANDIDATES}`);
 
 const FTS_STOPWORDS = new Set(
-  "a an the is are was were be to of and or in on at for with it this that as by from do does did how what which who can i you we my your our me if not".split(" "),
+  "a an the is are was were be to of and or in on at for with it this that as by from do does did how what which who can i you we my your our me if not".split(
+    " ",
+  ),
 );
 
 /** An FTS5 query that ORs the query's content words (each quoted: no FTS syntax gets through). */
@@ -119,7 +122,8 @@ export function ftsMatch(query: string): string | undefined {
 function checkModel(rows: IndexRow[], embedder: Pick<Embedder, "model" | "dimensions">): TenantIndex | null {
   if (rows.length === 0) return null;
   const stored = rows.find((r) => r.model !== embedder.model || Number(r.dimensions) !== embedder.dimensions);
-  if (stored) throw new EmbeddingMismatchError({ model: stored.model, dimensions: Number(stored.dimensions) }, embedder);
+  if (stored)
+    throw new EmbeddingMismatchError({ model: stored.model, dimensions: Number(stored.dimensions) }, embedder);
   const row = rows[0]!;
   return { model: row.model, dimensions: Number(row.dimensions), chunks: Number(row.chunks) };
 }
@@ -196,7 +200,11 @@ export async function searchPassages(db: Database, options: SearchOptions): Prom
 }
 
 /** The tenant's stored embedding model (null when it has no chunks); throws on a mismatch. */
-export async function tenantIndex(db: Database, tenant: string, embedder: Pick<Embedder, "model" | "dimensions">): Promise<TenantIndex | null> {
+export async function tenantIndex(
+  db: Database,
+  tenant: string,
+  embedder: Pick<Embedder, "model" | "dimensions">,
+): Promise<TenantIndex | null> {
   return checkModel(await indexQuery(db, tenant), embedder);
 }
 

@@ -58,7 +58,9 @@ export function normaliseQuestion(question: string): string {
 }
 
 export function cachePartition(p: PartitionInput): Promise<string> {
-  return sha256Hex(JSON.stringify(["partition-v1", p.chatModel, p.systemPrompt, p.temperature, p.maxTokens, p.embeddingModel]));
+  return sha256Hex(
+    JSON.stringify(["partition-v1", p.chatModel, p.systemPrompt, p.temperature, p.maxTokens, p.embeddingModel]),
+  );
 }
 
 export function exactCacheKey(tenant: string, partition: string, question: string): Promise<string> {
@@ -83,11 +85,22 @@ function parseCitations(raw: string): Citation[] {
 }
 
 function toAnswer(row: CacheRow, similarity: number): CachedAnswer {
-  return { id: Number(row.id), question: row.question, answer: row.answer, citations: parseCitations(row.citations), similarity };
+  return {
+    id: Number(row.id),
+    question: row.question,
+    answer: row.answer,
+    citations: parseCitations(row.citations),
+    similarity,
+  };
 }
 
 /** The unexpired answer stored under exactly this key, if any. */
-export async function lookupExact(db: Database, tenant: string, key: string, now = Date.now()): Promise<CachedAnswer | null> {
+export async function lookupExact(
+  db: Database,
+  tenant: string,
+  key: string,
+  now = Date.now(),
+): Promise<CachedAnswer | null> {
   const rows = await db.all<CacheRow>(sql`
     SELECT id, question, answer, citations, 0 AS distance FROM ai_answer_cache
     WHERE exact_key = ${key} AND tenant = ${tenant} AND expires_at > ${now}`);

@@ -30,9 +30,16 @@ export type FlightResult =
  * `earlier`: an answer an earlier leader published (it finished between our cache miss and our
  * claim). A follower knows its leader's token, so it never reads an older flight's outcome.
  */
-export type FlightClaim = { role: "leader"; token: string; earlier?: FlightResult } | { role: "follower"; leader: string | null } | { role: "solo" };
+export type FlightClaim =
+  | { role: "leader"; token: string; earlier?: FlightResult }
+  | { role: "follower"; leader: string | null }
+  | { role: "solo" };
 
-export type FlightWait = { kind: "result"; result: FlightResult } | { kind: "leader"; token: string } | { kind: "timeout" } | { kind: "solo" };
+export type FlightWait =
+  | { kind: "result"; result: FlightResult }
+  | { kind: "leader"; token: string }
+  | { kind: "timeout" }
+  | { kind: "solo" };
 
 /** How long a published result stays readable for late followers. */
 export const FLIGHT_RESULT_TTL_MS = 30_000;
@@ -61,7 +68,12 @@ function parseResult(raw: unknown): FlightResult | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const r = value as Record<string, unknown>;
   if (r.status === "failed" && typeof r.reason === "string") return { status: "failed", reason: r.reason };
-  if (r.status === "ok" && typeof r.answer === "string" && Array.isArray(r.citations) && (r.source === "origin" || r.source === "edge")) {
+  if (
+    r.status === "ok" &&
+    typeof r.answer === "string" &&
+    Array.isArray(r.citations) &&
+    (r.source === "origin" || r.source === "edge")
+  ) {
     return { status: "ok", answer: r.answer, citations: r.citations as FlightCitation[], source: r.source };
   }
   return undefined;
@@ -121,7 +133,14 @@ function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
  * result (it died, or its lease ran out), claims the flight again: as the new leader, or as a
  * follower of whoever took it.
  */
-export async function awaitFlight(redis: Redis, key: string, leader: string | null, deadline: number, leaseMs: number, signal?: AbortSignal): Promise<FlightWait> {
+export async function awaitFlight(
+  redis: Redis,
+  key: string,
+  leader: string | null,
+  deadline: number,
+  leaseMs: number,
+  signal?: AbortSignal,
+): Promise<FlightWait> {
   let current = leader;
   let interval = POLL_START_MS;
   for (;;) {

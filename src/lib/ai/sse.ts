@@ -83,7 +83,11 @@ export function sseEvent(event: string, data: unknown): string {
 }
 
 /** Response headers of an event stream: not cached, not transformed, not buffered by proxies. */
-export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" };
+export const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+};
 
 /** A response body pulling events from `generator`; a client that goes away returns the generator. */
 export function sseBody(generator: AsyncGenerator<string>): ReadableStream<Uint8Array> {

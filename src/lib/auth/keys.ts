@@ -113,13 +113,21 @@ export function freshnessFrom(cacheControl: string | null, age: string | null): 
 }
 
 async function fetchFromProvider(url: string, now: number): Promise<Fetched> {
-  const res = await withTimeout(fetch(url, { headers: { accept: "application/jwk-set+json, application/json" } }), JWKS_FETCH_TIMEOUT_MS);
+  const res = await withTimeout(
+    fetch(url, { headers: { accept: "application/jwk-set+json, application/json" } }),
+    JWKS_FETCH_TIMEOUT_MS,
+  );
   if (!res.ok) {
     await res.body?.cancel();
     throw new Error(`JWKS endpoint answered ${res.status}`);
   }
   const text = await withTimeout(res.text(), JWKS_FETCH_TIMEOUT_MS);
-  return { text, jwks: parseJwks(text), fetchedAt: now, freshMs: freshnessFrom(res.headers.get("cache-control"), res.headers.get("age")) };
+  return {
+    text,
+    jwks: parseJwks(text),
+    fetchedAt: now,
+    freshMs: freshnessFrom(res.headers.get("cache-control"), res.headers.get("age")),
+  };
 }
 
 /** The Cache API namespace holding shared key sets, keyed by the JWKS URL. */
@@ -127,7 +135,9 @@ export const JWKS_SHARED_CACHE = "edge-auth-jwks";
 
 async function sharedCache(): Promise<Cache | undefined> {
   try {
-    return typeof caches === "undefined" ? undefined : await withTimeout(caches.open(JWKS_SHARED_CACHE), SHARED_CACHE_TIMEOUT_MS);
+    return typeof caches === "undefined"
+      ? undefined
+      : await withTimeout(caches.open(JWKS_SHARED_CACHE), SHARED_CACHE_TIMEOUT_MS);
   } catch {
     return undefined;
   }
@@ -144,7 +154,8 @@ async function readShared(url: string, now: number): Promise<Fetched | undefined
     const freshMs = Number(res.headers.get(FRESH_MS));
     const text = await withTimeout(res.text(), SHARED_CACHE_TIMEOUT_MS);
     // Another isolate's clock may be a little ahead; a copy from far in the future is not trusted.
-    if (!Number.isFinite(fetchedAt) || !Number.isFinite(freshMs) || fetchedAt > now + MAX_CLOCK_SKEW_MS) return undefined;
+    if (!Number.isFinite(fetchedAt) || !Number.isFinite(freshMs) || fetchedAt > now + MAX_CLOCK_SKEW_MS)
+      return undefined;
     return { text, jwks: parseJwks(text), fetchedAt, freshMs: clamp(freshMs) };
   } catch {
     return undefined;
@@ -181,7 +192,14 @@ function adopt(st: RemoteState, f: Fetched): void {
   if (held && held.fetchedAt > f.fetchedAt) return;
   const keys = held && held.text === f.text ? held.keys : createLocalJWKSet(f.jwks);
   const freshUntil = f.fetchedAt + f.freshMs;
-  st.set = { text: f.text, keys, kids: kidsOf(f.jwks), fetchedAt: f.fetchedAt, freshUntil, usableUntil: freshUntil + JWKS_STALE_IF_ERROR_MS };
+  st.set = {
+    text: f.text,
+    keys,
+    kids: kidsOf(f.jwks),
+    fetchedAt: f.fetchedAt,
+    freshUntil,
+    usableUntil: freshUntil + JWKS_STALE_IF_ERROR_MS,
+  };
 }
 
 const isFresh = (f: Fetched, now: number) => now - f.fetchedAt < f.freshMs;
@@ -278,7 +296,12 @@ export type Defer = (work: Promise<unknown>) => void;
  * unknown kid at most once per cooldown, and a request whose kid another request is already
  * fetching waits for that instead of being refused.
  */
-export async function remoteKeys(url: string, kid: string | undefined, now = Date.now(), defer?: Defer): Promise<JWTVerifyGetKey | undefined> {
+export async function remoteKeys(
+  url: string,
+  kid: string | undefined,
+  now = Date.now(),
+  defer?: Defer,
+): Promise<JWTVerifyGetKey | undefined> {
   const st = stateOf(url);
   let held = heldSet(st, now);
   if (!held) {

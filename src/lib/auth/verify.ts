@@ -20,12 +20,12 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 export const MAX_TOKEN_LENGTH = 8 * 1024;
 export const MIN_HS256_SECRET_BYTES = 32;
 
+// oxfmt-ignore
 const SUPPORTED_ALGORITHMS = new Set(["ES256", "ES384", "ES512", "EdDSA", "Ed25519", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "HS256"]);
 const UNTRUSTED_HEADER_PARAMS = ["jwk", "jku", "x5u", "x5c"] as const;
 const ALLOWED_TYP = new Set(["jwt", "at+jwt", "application/jwt", "application/at+jwt"]);
 const KID = /^[A-Za-z0-9._:-]{1,128}$/;
 const B64URL = /^[A-Za-z0-9_-]+$/;
-
 
 export class AuthError extends Error {
   override name = "AuthError";
@@ -53,7 +53,9 @@ const configs = new WeakMap<Settings, AuthConfig>();
 export function authConfig(settings: Settings): AuthConfig {
   let cfg = configs.get(settings);
   if (cfg) return cfg;
-  const listed = settings.JWT_ALGORITHMS.split(",").map((a) => a.trim()).filter(Boolean);
+  const listed = settings.JWT_ALGORITHMS.split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
   const secret = settings.JWT_HS256_SECRET ? new TextEncoder().encode(settings.JWT_HS256_SECRET) : undefined;
   const hsUsable = secret !== undefined && secret.byteLength >= MIN_HS256_SECRET_BYTES;
   // HS256 only when listed *and* a long enough secret is set; unknown names are dropped.
@@ -68,7 +70,8 @@ export function authConfig(settings: Settings): AuthConfig {
   };
   if (!cfg.issuer || !cfg.audience) cfg.unusable = "JWT_ISSUER and JWT_AUDIENCE must be set";
   else if (algorithms.length === 0) cfg.unusable = "JWT_ALGORITHMS allows no usable algorithm";
-  else if (!cfg.jwksUrl && !cfg.inlineJwks && !cfg.hs256Secret) cfg.unusable = "no verification keys (JWT_JWKS_URL, JWT_PUBLIC_JWKS or JWT_HS256_SECRET)";
+  else if (!cfg.jwksUrl && !cfg.inlineJwks && !cfg.hs256Secret)
+    cfg.unusable = "no verification keys (JWT_JWKS_URL, JWT_PUBLIC_JWKS or JWT_HS256_SECRET)";
   configs.set(settings, cfg);
   return cfg;
 }
@@ -99,17 +102,28 @@ function principalFrom(payload: JWTPayload): Principal {
   if (typeof sub !== "string" || sub.length === 0 || sub.length > 256) throw new AuthError("bad_sub");
   let roleList: string[] = [];
   if (roles !== undefined) {
-    if (!Array.isArray(roles) || roles.length > 64 || !roles.every((r) => typeof r === "string" && r.length > 0 && r.length <= 64)) {
+    if (
+      !Array.isArray(roles) ||
+      roles.length > 64 ||
+      !roles.every((r) => typeof r === "string" && r.length > 0 && r.length <= 64)
+    ) {
       throw new AuthError("bad_roles");
     }
     roleList = roles as string[];
   }
-  if (tenant !== undefined && (typeof tenant !== "string" || tenant.length === 0 || tenant.length > 128)) throw new AuthError("bad_tenant");
+  if (tenant !== undefined && (typeof tenant !== "string" || tenant.length === 0 || tenant.length > 128))
+    throw new AuthError("bad_tenant");
   return { sub, roles: roleList, tenant: typeof tenant === "string" ? tenant : sub, expiresAt: exp! };
 }
 
 /** The key for `alg`/`kid` under `cfg`, fetching a remote set if needed. */
-async function keyFor(cfg: AuthConfig, alg: string, kid: string | undefined, now: number, defer?: Defer): Promise<JWTVerifyGetKey | Uint8Array> {
+async function keyFor(
+  cfg: AuthConfig,
+  alg: string,
+  kid: string | undefined,
+  now: number,
+  defer?: Defer,
+): Promise<JWTVerifyGetKey | Uint8Array> {
   if (alg === "HS256") return cfg.hs256Secret!; // present: HS256 is only on the list with a usable secret
   if (cfg.jwksUrl) {
     const remote = await remoteKeys(cfg.jwksUrl, kid, now, defer);
@@ -131,7 +145,12 @@ function keyInForceNow(cfg: AuthConfig, alg: string, now: number): object | unde
  * Verifies `token` under `cfg` at `now`. `defer` (the request's `waitUntil`) lets a refresh of a
  * stale remote key set run after the response instead of before it.
  */
-export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Date.now(), defer?: Defer): Promise<Principal> {
+export async function verifyAccessToken(
+  token: string,
+  cfg: AuthConfig,
+  now = Date.now(),
+  defer?: Defer,
+): Promise<Principal> {
   if (cfg.unusable) throw new AuthError("not_configured");
   if (token.length > MAX_TOKEN_LENGTH) throw new AuthError("oversized");
 
@@ -139,7 +158,9 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (hit) {
     // Same settings and the very key object it passed with: nothing it was checked against changed.
     if (hit.config === cfg) {
-      const inForce = keyInForceNow(cfg, hit.alg, now) ?? (hit.alg !== "HS256" && cfg.jwksUrl ? await remoteKeys(cfg.jwksUrl, hit.kid, now, defer) : undefined);
+      const inForce =
+        keyInForceNow(cfg, hit.alg, now) ??
+        (hit.alg !== "HS256" && cfg.jwksUrl ? await remoteKeys(cfg.jwksUrl, hit.kid, now, defer) : undefined);
       if (inForce === hit.key) {
         countHit();
         return hit.principal;
@@ -152,7 +173,8 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (parts.length !== 3) throw new AuthError("malformed");
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
   if (!signaturePart) throw new AuthError("unsigned");
-  if (!B64URL.test(headerPart) || !B64URL.test(payloadPart) || !B64URL.test(signaturePart)) throw new AuthError("malformed");
+  if (!B64URL.test(headerPart) || !B64URL.test(payloadPart) || !B64URL.test(signaturePart))
+    throw new AuthError("malformed");
 
   let header: Record<string, unknown>;
   try {
@@ -165,7 +187,8 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   if (typeof alg !== "string" || !cfg.algorithms.includes(alg)) throw new AuthError("alg_not_allowed");
   if (UNTRUSTED_HEADER_PARAMS.some((p) => p in header)) throw new AuthError("untrusted_key_reference");
   if ("crit" in header) throw new AuthError("unsupported_crit");
-  if (typ !== undefined && (typeof typ !== "string" || !ALLOWED_TYP.has(typ.toLowerCase()))) throw new AuthError("bad_typ");
+  if (typ !== undefined && (typeof typ !== "string" || !ALLOWED_TYP.has(typ.toLowerCase())))
+    throw new AuthError("bad_typ");
   if (kid !== undefined && (typeof kid !== "string" || !KID.test(kid))) throw new AuthError("bad_kid");
 
   const key = await keyFor(cfg, alg, kid as string | undefined, now, defer);
@@ -182,12 +205,17 @@ export async function verifyAccessToken(token: string, cfg: AuthConfig, now = Da
   } catch (err) {
     throw new AuthError(reasonFor(err));
   }
-  if (typeof payload.iat === "number" && payload.iat > now / 1000 + CLOCK_TOLERANCE_SECONDS) throw new AuthError("iat_in_future");
+  if (typeof payload.iat === "number" && payload.iat > now / 1000 + CLOCK_TOLERANCE_SECONDS)
+    throw new AuthError("iat_in_future");
   const principal = principalFrom(payload);
   Object.freeze(principal.roles);
   Object.freeze(principal);
   // jose refuses once floor(now / 1000) >= exp + tolerance; the cache stops at the same instant.
-  rememberToken(token, { principal, config: cfg, key, alg, kid: kid as string | undefined, verifiedAt: now }, (principal.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000);
+  rememberToken(
+    token,
+    { principal, config: cfg, key, alg, kid: kid as string | undefined, verifiedAt: now },
+    (principal.expiresAt + CLOCK_TOLERANCE_SECONDS) * 1000,
+  );
   return principal;
 }
 

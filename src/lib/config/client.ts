@@ -72,7 +72,11 @@ export function expireConfig(): void {
  * the hot path skip building the `source`/`onError` callbacks.
  */
 export function cachedEdgeConfig(now = Date.now()): ConfigSnapshot | undefined {
-  if (snapshot && (now - snapshot.fetchedAt < CONFIG_REFRESH_MS || now - revalidationStartedAt < CONFIG_FETCH_TIMEOUT_MS)) return snapshot;
+  if (
+    snapshot &&
+    (now - snapshot.fetchedAt < CONFIG_REFRESH_MS || now - revalidationStartedAt < CONFIG_FETCH_TIMEOUT_MS)
+  )
+    return snapshot;
   return undefined;
 }
 
@@ -83,7 +87,10 @@ export function cachedEdgeConfig(now = Date.now()): ConfigSnapshot | undefined {
  * waits when the other request ends. `source` is called only for a revalidation, so a
  * request normally does not even create a stub (that hashes the name).
  */
-export function readEdgeConfig(source: () => EdgeConfigSource, onError: (err: unknown) => void): ConfigSnapshot | Promise<ConfigSnapshot> {
+export function readEdgeConfig(
+  source: () => EdgeConfigSource,
+  onError: (err: unknown) => void,
+): ConfigSnapshot | Promise<ConfigSnapshot> {
   const now = Date.now();
   const cached = cachedEdgeConfig(now);
   if (cached) return cached;

@@ -12,7 +12,8 @@ export interface ConfigChange {
 
 const MAX_CHANGES = 200;
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const escapePointer = (key: string) => key.replace(/~/g, "~0").replace(/\//g, "~1");
 
 export function diffDocuments(from: unknown, to: unknown): ConfigChange[] {

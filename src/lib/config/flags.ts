@@ -26,7 +26,8 @@ export interface FlagSubject {
 export function isFlagEnabled(flags: Flags, name: string, subject: FlagSubject): boolean {
   const flag = flags[name];
   if (!flag || !flag.enabled) return false;
-  if (flag.countries.length > 0 && (subject.country === null || !flag.countries.includes(subject.country))) return false;
+  if (flag.countries.length > 0 && (subject.country === null || !flag.countries.includes(subject.country)))
+    return false;
   return rolloutBucket(name, subject.id) < flag.rollout;
 }
 

@@ -29,8 +29,28 @@ export const securityRuleSchema = z.strictObject({
 });
 
 /** Payload attack classes of the security filter (`src/lib/waf`), as rule exclusions name them. */
-export const attackClasses = ["sqli", "xss", "traversal", "rfi", "command", "ssrf", "template", "log4shell", "php", "java", "xxe", "node", "nosql", "ldap", "ssi", "crlf", "fixation"] as const;
-const wafRuleId = z.string().regex(/^[a-z0-9][a-z0-9-]{1,63}$/, "a security filter rule id (lower case letters, digits, -)");
+export const attackClasses = [
+  "sqli",
+  "xss",
+  "traversal",
+  "rfi",
+  "command",
+  "ssrf",
+  "template",
+  "log4shell",
+  "php",
+  "java",
+  "xxe",
+  "node",
+  "nosql",
+  "ldap",
+  "ssi",
+  "crlf",
+  "fixation",
+] as const;
+const wafRuleId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{1,63}$/, "a security filter rule id (lower case letters, digits, -)");
 
 /**
  * A false-positive fix: the named rules and/or classes do not count for requests under
@@ -43,10 +63,16 @@ export const securityExclusionSchema = z
     classes: z.array(z.enum(attackClasses)).max(attackClasses.length).optional(),
     pathPrefix: z.string().startsWith("/").max(512).optional(),
     parameters: z.array(z.string().min(1).max(128)).max(100).optional(),
-    headers: z.array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, "an HTTP header name")).max(100).optional(),
+    headers: z
+      .array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/, "an HTTP header name"))
+      .max(100)
+      .optional(),
     note: z.string().max(500).optional(),
   })
-  .refine((e) => (e.rules?.length ?? 0) + (e.classes?.length ?? 0) > 0, { message: "an exclusion names at least one rule id or class", path: ["rules"] });
+  .refine((e) => (e.rules?.length ?? 0) + (e.classes?.length ?? 0) > 0, {
+    message: "an exclusion names at least one rule id or class",
+    path: ["rules"],
+  });
 
 /**
  * The one exclusion of the default config: a webhook subscription's `url` is a URL the Worker
@@ -68,17 +94,34 @@ export const securitySchema = z.strictObject({
   allowedIps: z.array(ipOrCidr).max(10_000).default([]),
   blockedAsns: z.array(z.int().min(0).max(4_294_967_295)).max(10_000).default([]),
   blockedUserAgents: z.array(z.string().min(1).max(256)).max(1_000).default([]),
-  maxBodyBytes: z.int().min(0).max(100 * 1024 * 1024).default(1_048_576),
+  maxBodyBytes: z
+    .int()
+    .min(0)
+    .max(100 * 1024 * 1024)
+    .default(1_048_576),
   rules: z.array(securityRuleSchema).max(500).default([]),
   /** Payload rules up to this level count (1: only high-confidence detections; 4: everything). */
   paranoiaLevel: z.int().min(1).max(4).default(1),
   /** A request whose anomaly score (sum of its counted findings' scores) reaches this is blocked. */
   anomalyThreshold: z.int().min(1).max(1_000).default(5),
-  exclusions: z.array(securityExclusionSchema).max(500).default([{ ...WEBHOOK_TARGET_EXCLUSION, classes: [...WEBHOOK_TARGET_EXCLUSION.classes], parameters: [...WEBHOOK_TARGET_EXCLUSION.parameters] }]),
+  exclusions: z
+    .array(securityExclusionSchema)
+    .max(500)
+    .default([
+      {
+        ...WEBHOOK_TARGET_EXCLUSION,
+        classes: [...WEBHOOK_TARGET_EXCLUSION.classes],
+        parameters: [...WEBHOOK_TARGET_EXCLUSION.parameters],
+      },
+    ]),
   /** Per-rule action: `log` records what the rule would block without blocking; `off` ignores it. */
   ruleActions: z.record(wafRuleId, z.enum(["log", "off"])).default({}),
   /** How much of a body is inspected (the rest passes by `inspectOverflow`). */
-  inspectBodyBytes: z.int().min(0).max(10 * 1024 * 1024).default(131_072),
+  inspectBodyBytes: z
+    .int()
+    .min(0)
+    .max(10 * 1024 * 1024)
+    .default(131_072),
   /** What happens to a body longer than `inspectBodyBytes`: let it through, log it, or block it. */
   inspectOverflow: z.enum(["allow", "log", "block"]).default("allow"),
   /** What an internal error of the filter does to the request (never a 500): block (403) or allow. */
@@ -143,7 +186,8 @@ export const roomsSchema = z.strictObject({
     .superRefine((policies, ctx) => {
       const seen = new Set<string>();
       policies.forEach((p, i) => {
-        if (seen.has(p.match)) ctx.addIssue({ code: "custom", message: `another policy already matches "${p.match}"`, path: [i, "match"] });
+        if (seen.has(p.match))
+          ctx.addIssue({ code: "custom", message: `another policy already matches "${p.match}"`, path: [i, "match"] });
         seen.add(p.match);
       });
     }),
@@ -158,7 +202,11 @@ export const edgeConfigSchema = z.strictObject({
   ai: z
     .strictObject({
       cacheThreshold: z.number().min(0.5).max(1).default(0.95),
-      cacheTtlSeconds: z.int().min(0).max(30 * 86_400).default(86_400),
+      cacheTtlSeconds: z
+        .int()
+        .min(0)
+        .max(30 * 86_400)
+        .default(86_400),
       originTimeoutMs: z.int().min(100).max(120_000).default(20_000),
     })
     .default({ cacheThreshold: 0.95, cacheTtlSeconds: 86_400, originTimeoutMs: 20_000 }),

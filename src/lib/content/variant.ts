@@ -17,7 +17,8 @@ export interface VisitorPlace {
 }
 
 export function chooseVariant<V extends VariantRef>(variants: readonly V[], visitor: VisitorPlace): V | undefined {
-  const find = (kind: VariantKind, match: string | null) => (match ? variants.find((v) => v.kind === kind && v.match === match) : undefined);
+  const find = (kind: VariantKind, match: string | null) =>
+    match ? variants.find((v) => v.kind === kind && v.match === match) : undefined;
   const language = visitor.locale.split("-")[0]!;
   return (
     find("country", visitor.country) ??

@@ -10,7 +10,11 @@ import { customType, index, integer, primaryKey, sqliteTable, text, uniqueIndex 
 export const EMBEDDING_DIMENSIONS = 256;
 
 /** libSQL native vector column: little-endian float32, fixed dimension. */
-export const f32Blob = customType<{ data: Float32Array; driverData: ArrayBuffer | ArrayBufferView; config: { dimensions: number } }>({
+export const f32Blob = customType<{
+  data: Float32Array;
+  driverData: ArrayBuffer | ArrayBufferView;
+  config: { dimensions: number };
+}>({
   dataType(config) {
     return `F32_BLOB(${config?.dimensions ?? EMBEDDING_DIMENSIONS})`;
   },
@@ -25,8 +29,14 @@ export const f32Blob = customType<{ data: Float32Array; driverData: ArrayBuffer 
   },
 });
 
-const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
-const updatedAt = () => integer("updated_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+const updatedAt = () =>
+  integer("updated_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
 
 /** A piece of content addressed by slug; what a visitor sees is one of its variants. */
 export const contentItems = sqliteTable("content_items", {
@@ -68,7 +78,9 @@ export const aiDocuments = sqliteTable(
     embeddingDimensions: integer("embedding_dimensions").notNull(),
     chunkCount: integer("chunk_count").notNull().default(0),
     /** `pending` while a queued ingest runs, `failed` when it gave up (see `error`). */
-    status: text("status", { enum: ["ready", "pending", "failed"] }).notNull().default("ready"),
+    status: text("status", { enum: ["ready", "pending", "failed"] })
+      .notNull()
+      .default("ready"),
     error: text("error"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -114,7 +126,10 @@ export const aiAnswerCache = sqliteTable(
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
-  (t) => [uniqueIndex("ai_answer_cache_exact").on(t.exactKey), index("ai_answer_cache_partition").on(t.tenant, t.partition, t.expiresAt)],
+  (t) => [
+    uniqueIndex("ai_answer_cache_exact").on(t.exactKey),
+    index("ai_answer_cache_partition").on(t.tenant, t.partition, t.expiresAt),
+  ],
 );
 
 /** Which documents a cached answer cites, so deleting a document drops those answers. */
@@ -125,7 +140,10 @@ export const aiAnswerCacheDocuments = sqliteTable(
     tenant: text("tenant").notNull(),
     documentId: text("document_id").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.cacheId, t.documentId] }), index("ai_answer_cache_documents_document").on(t.tenant, t.documentId)],
+  (t) => [
+    primaryKey({ columns: [t.cacheId, t.documentId] }),
+    index("ai_answer_cache_documents_document").on(t.tenant, t.documentId),
+  ],
 );
 
 /** A chunk of a document with its embedding; the vector index lives on `embedding`. */
@@ -188,11 +206,16 @@ export const webhookSubscriptions = sqliteTable("webhook_subscriptions", {
   url: text("url").notNull(),
   description: text("description").notNull().default(""),
   events: text("events", { mode: "json" }).$type<string[]>().notNull(),
-  rooms: text("rooms", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+  rooms: text("rooms", { mode: "json" })
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'`),
   secret: text("secret").notNull(),
   previousSecret: text("previous_secret"),
   previousSecretExpiresAt: integer("previous_secret_expires_at", { mode: "timestamp_ms" }),
-  status: text("status", { enum: ["active", "paused", "disabled"] }).notNull().default("active"),
+  status: text("status", { enum: ["active", "paused", "disabled"] })
+    .notNull()
+    .default("active"),
   statusReason: text("status_reason"),
   /** Failed attempts since the last success (any delivery). */
   consecutiveFailures: integer("consecutive_failures").notNull().default(0),
@@ -216,7 +239,9 @@ export const webhookDeliveries = sqliteTable(
     eventId: text("event_id").notNull(),
     eventType: text("event_type").notNull(),
     payload: text("payload").notNull(),
-    status: text("status", { enum: ["pending", "succeeded", "failed", "dead"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "succeeded", "failed", "dead"] })
+      .notNull()
+      .default("pending"),
     attempts: integer("attempts").notNull().default(0),
     lastStatusCode: integer("last_status_code"),
     lastError: text("last_error"),

@@ -21,6 +21,7 @@ type CountryFacts = readonly [currency: string, locale: SupportedLocale];
  *   Ireland, Malta and the British dependencies, `nl-BE` for Belgium (majority Dutch),
  *   `fr` for Luxembourg, `en-IN` for India, `de-CH` for Liechtenstein (Swiss German spelling).
  */
+// oxfmt-ignore
 const COUNTRY_FACTS: ReadonlyMap<string, CountryFacts> = new Map<string, CountryFacts>([
   // Europe: EU member states
   ["AT", ["EUR", "de-AT"]], ["BE", ["EUR", "nl-BE"]], ["BG", ["EUR", "bg"]], ["HR", ["EUR", "hr"]],
@@ -108,6 +109,7 @@ export const KNOWN_COUNTRIES: readonly string[] = [...COUNTRY_FACTS.keys()];
  * EU member states (27), plus the EU's outermost regions and Åland, which are EU territory
  * but have ISO codes of their own (GDPR applies there).
  */
+// oxfmt-ignore
 const EU_MEMBERS: ReadonlySet<string> = new Set([
   "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
   "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",

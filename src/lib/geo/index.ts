@@ -14,14 +14,29 @@ import type { OriginRegion } from "./nearest-origin.ts";
 import type { VisitorGeo } from "./visitor.ts";
 
 export {
-  consentRequired, currencyFor, defaultLocaleFor, isEuEea, isEuMember, KNOWN_COUNTRIES, unitsFor,
+  consentRequired,
+  currencyFor,
+  defaultLocaleFor,
+  isEuEea,
+  isEuMember,
+  KNOWN_COUNTRIES,
+  unitsFor,
 } from "./country.ts";
 export {
-  localeCount, MAX_ACCEPT_LANGUAGE_ENTRIES, MAX_ACCEPT_LANGUAGE_LENGTH, negotiateLocale, SUPPORTED_LOCALES,
+  localeCount,
+  MAX_ACCEPT_LANGUAGE_ENTRIES,
+  MAX_ACCEPT_LANGUAGE_LENGTH,
+  negotiateLocale,
+  SUPPORTED_LOCALES,
 } from "./locale.ts";
 export type { SupportedLocale } from "./locale.ts";
 export {
-  DEFAULT_ORIGIN_REGIONS, EARTH_RADIUS_KM, greatCircleKm, MAX_ORIGIN_REGIONS, nearestOrigin, parseOriginRegions,
+  DEFAULT_ORIGIN_REGIONS,
+  EARTH_RADIUS_KM,
+  greatCircleKm,
+  MAX_ORIGIN_REGIONS,
+  nearestOrigin,
+  parseOriginRegions,
 } from "./nearest-origin.ts";
 export type { OriginRegion } from "./nearest-origin.ts";
 export { DEV_CF_HEADER, isIpAddress, MAX_DEV_CF_LENGTH, visitorGeo } from "./visitor.ts";
@@ -58,30 +73,61 @@ export class LazyGeoContext implements GeoContext {
   #nearestOrigin: string | null | undefined;
 
   /** `headers`: the request's (only `Accept-Language` is read, on first use of `locale`). */
-  constructor(visitor: VisitorGeo, headers: Pick<Headers, "get">, regions: readonly OriginRegion[] = DEFAULT_ORIGIN_REGIONS) {
+  constructor(
+    visitor: VisitorGeo,
+    headers: Pick<Headers, "get">,
+    regions: readonly OriginRegion[] = DEFAULT_ORIGIN_REGIONS,
+  ) {
     this.#visitor = visitor;
     this.#headers = headers;
     this.#regions = regions;
   }
 
-  get country() { return this.#visitor.country; }
-  get region() { return this.#visitor.region; }
-  get city() { return this.#visitor.city; }
-  get continent() { return this.#visitor.continent; }
-  get timezone() { return this.#visitor.timezone; }
-  get latitude() { return this.#visitor.latitude; }
-  get longitude() { return this.#visitor.longitude; }
-  get colo() { return this.#visitor.colo; }
-  get asn() { return this.#visitor.asn; }
-  get isEU() { return this.#visitor.isEU; }
+  get country() {
+    return this.#visitor.country;
+  }
+  get region() {
+    return this.#visitor.region;
+  }
+  get city() {
+    return this.#visitor.city;
+  }
+  get continent() {
+    return this.#visitor.continent;
+  }
+  get timezone() {
+    return this.#visitor.timezone;
+  }
+  get latitude() {
+    return this.#visitor.latitude;
+  }
+  get longitude() {
+    return this.#visitor.longitude;
+  }
+  get colo() {
+    return this.#visitor.colo;
+  }
+  get asn() {
+    return this.#visitor.asn;
+  }
+  get isEU() {
+    return this.#visitor.isEU;
+  }
   get locale(): SupportedLocale {
     return (this.#locale ??= negotiateLocale(this.#headers.get("accept-language"), this.#visitor.country));
   }
-  get currency() { return currencyFor(this.#visitor.country); }
-  get units() { return unitsFor(this.#visitor.country); }
-  get consentRequired() { return consentRequired(this.#visitor); }
+  get currency() {
+    return currencyFor(this.#visitor.country);
+  }
+  get units() {
+    return unitsFor(this.#visitor.country);
+  }
+  get consentRequired() {
+    return consentRequired(this.#visitor);
+  }
   get nearestOrigin(): string | null {
-    if (this.#nearestOrigin === undefined) this.#nearestOrigin = nearestOrigin(this.#visitor.latitude, this.#visitor.longitude, this.#regions)?.id ?? null;
+    if (this.#nearestOrigin === undefined)
+      this.#nearestOrigin = nearestOrigin(this.#visitor.latitude, this.#visitor.longitude, this.#regions)?.id ?? null;
     return this.#nearestOrigin;
   }
 

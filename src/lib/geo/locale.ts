@@ -23,13 +23,17 @@ const SUPPORTED: ReadonlyMap<string, SupportedLocale> = new Map(
 
 /** Deprecated or macro-language codes that mean a supported language. */
 const LANGUAGE_ALIASES: ReadonlyMap<string, string> = new Map([
-  ["iw", "he"], ["in", "id"], ["no", "nb"], ["nn", "nb"],
+  ["iw", "he"],
+  ["in", "id"],
+  ["no", "nb"],
+  ["nn", "nb"],
 ]);
 
 /**
  * A regional variant to use when `lang-REGION` itself is not supported but a close one is
  * (e.g. Argentine Spanish → es-MX, New Zealand English → en-AU). Keys are lower-case.
  */
+// oxfmt-ignore
 const REGION_FALLBACKS: ReadonlyMap<string, SupportedLocale> = new Map<string, SupportedLocale>([
   ...["419", "ar", "bo", "cl", "co", "cr", "cu", "do", "ec", "gt", "hn", "ni", "pa", "pe", "pr", "py", "sv", "us", "uy", "ve"]
     .map((r) => [`es-${r}`, "es-MX"] as const),
@@ -129,7 +133,8 @@ function parseAcceptLanguage(header: string): { ranges: LanguageRange[]; refused
 /** The lower-case prefix a q=0 range refuses (`zh-Hant` refuses what it would have matched: zh-TW). */
 function refusedKey(range: LanguageRange): string {
   if (range.region) return `${range.lang}-${range.region}`;
-  if (range.script) return REGION_FALLBACKS.get(`${range.lang}-${range.script}`)?.toLowerCase() ?? `${range.lang}-${range.script}`;
+  if (range.script)
+    return REGION_FALLBACKS.get(`${range.lang}-${range.script}`)?.toLowerCase() ?? `${range.lang}-${range.script}`;
   return range.lang;
 }
 
@@ -160,11 +165,13 @@ function matchRange(range: LanguageRange, country: string, refused: readonly str
   const sub = region || script;
   // A script says more than a region about what the visitor reads (zh-Hans-HK is Simplified).
   const exact = sub
-    ? (script ? REGION_FALLBACKS.get(`${lang}-${script}`) : undefined) ??
+    ? ((script ? REGION_FALLBACKS.get(`${lang}-${script}`) : undefined) ??
       (region ? SUPPORTED.get(`${lang}-${region}`) : undefined) ??
-      (region ? REGION_FALLBACKS.get(`${lang}-${region}`) : undefined)
+      (region ? REGION_FALLBACKS.get(`${lang}-${region}`) : undefined))
     : undefined;
-  const local = country ? SUPPORTED.get(`${lang}-${country}`) ?? REGION_FALLBACKS.get(`${lang}-${country}`) : undefined;
+  const local = country
+    ? (SUPPORTED.get(`${lang}-${country}`) ?? REGION_FALLBACKS.get(`${lang}-${country}`))
+    : undefined;
   const base = SUPPORTED.get(lang);
   return sub
     ? pick(refused, exact, base, local, LANGUAGE_DEFAULTS.get(lang))

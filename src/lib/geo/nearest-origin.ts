@@ -16,17 +16,19 @@ export interface OriginRegion {
  * eu-central Frankfurt, ap-south Mumbai, ap-southeast Singapore, ap-northeast Tokyo,
  * oceania Sydney. Override per deployment with `parseOriginRegions`.
  */
-export const DEFAULT_ORIGIN_REGIONS: readonly OriginRegion[] = Object.freeze([
-  { id: "us-east", latitude: 39.0438, longitude: -77.4874 },
-  { id: "us-west", latitude: 37.3382, longitude: -121.8863 },
-  { id: "sa-east", latitude: -23.5505, longitude: -46.6333 },
-  { id: "eu-west", latitude: 51.5072, longitude: -0.1276 },
-  { id: "eu-central", latitude: 50.1109, longitude: 8.6821 },
-  { id: "ap-south", latitude: 19.076, longitude: 72.8777 },
-  { id: "ap-southeast", latitude: 1.3521, longitude: 103.8198 },
-  { id: "ap-northeast", latitude: 35.6762, longitude: 139.6503 },
-  { id: "oceania", latitude: -33.8688, longitude: 151.2093 },
-].map((r) => Object.freeze(r)));
+export const DEFAULT_ORIGIN_REGIONS: readonly OriginRegion[] = Object.freeze(
+  [
+    { id: "us-east", latitude: 39.0438, longitude: -77.4874 },
+    { id: "us-west", latitude: 37.3382, longitude: -121.8863 },
+    { id: "sa-east", latitude: -23.5505, longitude: -46.6333 },
+    { id: "eu-west", latitude: 51.5072, longitude: -0.1276 },
+    { id: "eu-central", latitude: 50.1109, longitude: 8.6821 },
+    { id: "ap-south", latitude: 19.076, longitude: 72.8777 },
+    { id: "ap-southeast", latitude: 1.3521, longitude: 103.8198 },
+    { id: "ap-northeast", latitude: 35.6762, longitude: 139.6503 },
+    { id: "oceania", latitude: -33.8688, longitude: 151.2093 },
+  ].map((r) => Object.freeze(r)),
+);
 
 /** Mean Earth radius (IUGG), km. */
 export const EARTH_RADIUS_KM = 6371.0088;

@@ -8,6 +8,7 @@
  *   hi, zh-CN, zh-TW, ja, ko, id, ru, ar, tr) plus a few large web audiences (uk, he, th, vi).
  * There is no bare `zh`: Simplified (zh-CN) and Traditional (zh-TW) are different scripts.
  */
+// oxfmt-ignore
 export const SUPPORTED_LOCALES = [
   "en", "en-US", "en-GB", "en-AU", "en-CA", "en-IN",
   "de", "de-AT", "de-CH",

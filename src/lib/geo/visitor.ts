@@ -59,8 +59,17 @@ const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
  */
 export function visitorGeo(request: Request, opts: VisitorGeoOptions): VisitorGeo {
   const geo: VisitorGeo = {
-    country: null, region: null, city: null, continent: null, timezone: null,
-    latitude: null, longitude: null, colo: null, asn: null, isEU: false, ip: null,
+    country: null,
+    region: null,
+    city: null,
+    continent: null,
+    timezone: null,
+    latitude: null,
+    longitude: null,
+    colo: null,
+    asn: null,
+    isEU: false,
+    ip: null,
   };
   const cf: unknown = request.cf;
   let euFlag = false;

@@ -17,8 +17,10 @@ export function policiesFor(policies: readonly RateLimitPolicy[], req: RequestFa
   return policies.filter((p) => {
     const m = p.match;
     if (m.pathPrefix && !req.path.startsWith(m.pathPrefix)) return false;
-    if (m.methods && m.methods.length > 0 && !m.methods.includes(req.method as (typeof m.methods)[number])) return false;
-    if (m.countries && m.countries.length > 0 && (req.country === null || !m.countries.includes(req.country))) return false;
+    if (m.methods && m.methods.length > 0 && !m.methods.includes(req.method as (typeof m.methods)[number]))
+      return false;
+    if (m.countries && m.countries.length > 0 && (req.country === null || !m.countries.includes(req.country)))
+      return false;
     return true;
   });
 }

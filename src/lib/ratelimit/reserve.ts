@@ -102,7 +102,9 @@ const bucketOf = (windowSeconds: number, now: number) => Math.floor(now / (windo
 export function admitLocally(key: string, windowSeconds: number, now = Date.now()): ReservedAdmission | undefined {
   const bucket = bucketOf(windowSeconds, now);
   const lease = spend(`${key}:${bucket}`, bucket);
-  return lease && { success: true, remaining: lease.tokens + lease.redisLeft, resetMs: (bucket + 1) * windowSeconds * 1000 };
+  return (
+    lease && { success: true, remaining: lease.tokens + lease.redisLeft, resetMs: (bucket + 1) * windowSeconds * 1000 }
+  );
 }
 
 /**
@@ -123,7 +125,11 @@ export async function admitReserved(
   const bucket = bucketOf(policy.windowSeconds, now);
   const resetMs = (bucket + 1) * windowMs;
   const leaseKey = `${key}:${bucket}`;
-  const [granted, redisLeft] = await reserveInRedis(redis, [leaseKey, `${key}:${bucket - 1}`], [policy.limit, now, windowMs, policy.reserve]);
+  const [granted, redisLeft] = await reserveInRedis(
+    redis,
+    [leaseKey, `${key}:${bucket - 1}`],
+    [policy.limit, now, windowMs, policy.reserve],
+  );
   if (granted > 0) {
     const lease = keep(leaseKey, bucket, granted - 1, redisLeft);
     return { success: true, remaining: lease.tokens + lease.redisLeft, resetMs };

@@ -41,8 +41,13 @@ export type ConnectRequest = {
 } & (VerifiedIdentity | TicketPresented);
 
 /** Asks the room's object to accept a WebSocket for `request` (its stub's `fetch`). */
-export function connectToRoom(room: { fetch(url: string, init: RequestInit): Promise<Response> }, request: ConnectRequest): Promise<Response> {
-  return room.fetch("https://room.internal/connect", { headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(request) } });
+export function connectToRoom(
+  room: { fetch(url: string, init: RequestInit): Promise<Response> },
+  request: ConnectRequest,
+): Promise<Response> {
+  return room.fetch("https://room.internal/connect", {
+    headers: { upgrade: "websocket", [CONNECT_HEADER]: JSON.stringify(request) },
+  });
 }
 
 /**
@@ -53,13 +58,21 @@ export function relayUpgrade(res: Response, webSocket: WebSocket): { response: R
   const headers = new Headers(res.headers);
   const user = headers.get(CONNECTED_USER_HEADER);
   headers.delete(CONNECTED_USER_HEADER);
-  return { response: new Response(null, { status: 101, webSocket, headers }), user: user === null ? undefined : decodeURIComponent(user) };
+  return {
+    response: new Response(null, { status: 101, webSocket, headers }),
+    user: user === null ? undefined : decodeURIComponent(user),
+  };
 }
 
 export const TicketSchema = z
   .object({
-    ticket: z.string().openapi({ description: "Pass as `?ticket=` on the upgrade: single use, for this room, you and your tenant" }),
-    expiresIn: z.int().openapi({ description: `Seconds it stays valid (at most ${TICKET_TTL_MS / 1000})`, example: TICKET_TTL_MS / 1000 }),
+    ticket: z
+      .string()
+      .openapi({ description: "Pass as `?ticket=` on the upgrade: single use, for this room, you and your tenant" }),
+    expiresIn: z.int().openapi({
+      description: `Seconds it stays valid (at most ${TICKET_TTL_MS / 1000})`,
+      example: TICKET_TTL_MS / 1000,
+    }),
   })
   .openapi("RoomTicket");
 export type IssuedTicket = z.infer<typeof TicketSchema>;
@@ -68,7 +81,9 @@ export const RoomInfoSchema = z
   .object({
     room: z.string(),
     shared: z.boolean().openapi({ description: "One room for every tenant (by policy) rather than your tenant's own" }),
-    canPublish: z.boolean().openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
+    canPublish: z
+      .boolean()
+      .openapi({ description: "Whether your roles may publish here (reading is implied by the 200)" }),
     online: z.int().openapi({ description: "Members online" }),
     members: z.array(MemberSchema),
     headSeq: SeqSchema,
@@ -81,7 +96,11 @@ export const PublishBodySchema = z
   .strictObject({
     event: z.string().regex(EVENT_NAME).openapi({ example: "chat" }),
     data: z.unknown().openapi({ example: { text: "hello" } }),
-    clientMsgId: z.string().regex(CLIENT_MSG_ID).optional().openapi({ description: "Idempotency key: the same one from you within 10 minutes is stored once" }),
+    clientMsgId: z
+      .string()
+      .regex(CLIENT_MSG_ID)
+      .optional()
+      .openapi({ description: "Idempotency key: the same one from you within 10 minutes is stored once" }),
   })
   .openapi("RoomPublish");
 
@@ -93,7 +112,9 @@ export type PublishInput = Omit<z.infer<typeof PublishBodySchema>, "data"> & {
   dataJson: string;
 };
 
-export const PublishedSchema = z.object({ seq: SeqSchema, id: z.string(), dup: z.boolean().optional() }).openapi("RoomPublished");
+export const PublishedSchema = z
+  .object({ seq: SeqSchema, id: z.string(), dup: z.boolean().optional() })
+  .openapi("RoomPublished");
 /** `dup`: the same `clientMsgId` from this user was stored before (this is the original). */
 export type PublishResult = Required<z.infer<typeof PublishedSchema>>;
 

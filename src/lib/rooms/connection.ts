@@ -41,7 +41,11 @@ export interface ConnectionIdentity {
   expiresAt: number;
 }
 
-export function newConnection({ userId, tenant, canPublish, expiresAt }: ConnectionIdentity, startSeq: number, now: number): ConnectionState {
+export function newConnection(
+  { userId, tenant, canPublish, expiresAt }: ConnectionIdentity,
+  startSeq: number,
+  now: number,
+): ConnectionState {
   return {
     userId,
     tenant,

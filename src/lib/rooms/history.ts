@@ -9,7 +9,13 @@
  * so "is everything after N still here" is one comparison with the oldest stored seq.
  */
 import type { HistoryMessage, HistoryPage, HistoryQuery } from "./api.ts";
-import { DEDUPE_WINDOW_MS, HISTORY_MAX_AGE_MS, HISTORY_MAX_MESSAGES, type ResetReason, type Sender } from "./protocol.ts";
+import {
+  DEDUPE_WINDOW_MS,
+  HISTORY_MAX_AGE_MS,
+  HISTORY_MAX_MESSAGES,
+  type ResetReason,
+  type Sender,
+} from "./protocol.ts";
 
 export interface StoredMessage {
   seq: number;
@@ -81,7 +87,9 @@ export function messageFrame(room: string, epoch: string, m: StoredMessage): str
 }
 
 function senderOf(m: StoredMessage): Sender {
-  return m.tenant === null ? { userId: m.userId, connId: m.connId } : { userId: m.userId, tenant: m.tenant, connId: m.connId };
+  return m.tenant === null
+    ? { userId: m.userId, connId: m.connId }
+    : { userId: m.userId, tenant: m.tenant, connId: m.connId };
 }
 
 /** Who a `clientMsgId` belongs to: the user, and in a shared room the user of that tenant. */
@@ -131,11 +139,20 @@ export class RoomHistory {
       PRIMARY KEY (user_id, client_msg_id)
     ) WITHOUT ROWID`);
     sql.exec(`CREATE INDEX IF NOT EXISTS dedupe_at ON dedupe (at)`);
-    const meta = new Map(sql.exec<{ key: string; value: string }>("SELECT key, value FROM room_meta").toArray().map((r) => [r.key, r.value]));
+    const meta = new Map(
+      sql
+        .exec<{ key: string; value: string }>("SELECT key, value FROM room_meta")
+        .toArray()
+        .map((r) => [r.key, r.value]),
+    );
     let epoch = meta.get("epoch");
     if (epoch === undefined) {
       epoch = crypto.randomUUID().replaceAll("-", "");
-      sql.exec("INSERT INTO room_meta (key, value) VALUES ('epoch', ?), ('head_seq', '0'), ('created_at', ?)", epoch, String(Date.now()));
+      sql.exec(
+        "INSERT INTO room_meta (key, value) VALUES ('epoch', ?), ('head_seq', '0'), ('created_at', ?)",
+        epoch,
+        String(Date.now()),
+      );
     }
     this.#epoch = epoch;
     this.#head = Number(meta.get("head_seq") ?? 0);
@@ -157,7 +174,11 @@ export class RoomHistory {
     if (this.#room === room && this.#shared === shared) return;
     this.#room = room;
     this.#shared = shared;
-    this.#sql.exec("INSERT OR REPLACE INTO room_meta (key, value) VALUES ('room', ?), ('shared', ?)", room, shared ? "1" : "0");
+    this.#sql.exec(
+      "INSERT OR REPLACE INTO room_meta (key, value) VALUES ('room', ?), ('shared', ?)",
+      room,
+      shared ? "1" : "0",
+    );
   }
 
   get epoch(): string {
@@ -169,7 +190,12 @@ export class RoomHistory {
   }
 
   /** The message a `clientMsgId` from this user already produced within the dedupe window. */
-  duplicate(userId: string, tenant: string | null, clientMsgId: string, now: number): { seq: number; id: string } | undefined {
+  duplicate(
+    userId: string,
+    tenant: string | null,
+    clientMsgId: string,
+    now: number,
+  ): { seq: number; id: string } | undefined {
     return this.#sql
       .exec<{ seq: number; id: string }>(
         "SELECT seq, id FROM dedupe WHERE user_id = ? AND client_msg_id = ? AND at > ?",
@@ -224,12 +250,19 @@ export class RoomHistory {
 
   /** Messages with seq > `after`, ascending, at most `limit`. */
   after(after: number, limit: number): StoredMessage[] {
-    return this.#sql.exec<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit).toArray().map(fromRow);
+    return this.#sql
+      .exec<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+      .toArray()
+      .map(fromRow);
   }
 
   /** Every message with `after` < seq <= `upTo`, ascending, read lazily (for a replay). */
   *stream(after: number, upTo: number = this.#head): Generator<StoredMessage> {
-    const rows = this.#sql.exec<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE seq > ? AND seq <= ? ORDER BY seq`, after, upTo);
+    const rows = this.#sql.exec<MessageRow>(
+      `SELECT ${COLUMNS} FROM messages WHERE seq > ? AND seq <= ? ORDER BY seq`,
+      after,
+      upTo,
+    );
     for (const row of rows) yield fromRow(row);
   }
 
@@ -271,7 +304,12 @@ export class RoomHistory {
    * Whether everything after `after` can be replayed within `maxBytes`: `undefined` when it
    * can, otherwise why not. `epoch` is the client's, when it sent one.
    */
-  resumeProblem(after: number, epoch: string | undefined, maxBytes: number, upTo: number = this.#head): ResetReason | undefined {
+  resumeProblem(
+    after: number,
+    epoch: string | undefined,
+    maxBytes: number,
+    upTo: number = this.#head,
+  ): ResetReason | undefined {
     if (epoch !== undefined && epoch !== this.#epoch) return "epoch_changed";
     if (after > this.#head) return "ahead";
     if (after >= upTo) return undefined;
@@ -302,11 +340,14 @@ export class RoomHistory {
   /** When the next stored item expires (the oldest message or dedupe entry), if any. */
   nextExpiry(): number | undefined {
     const { m, d } = this.#sql
-      .exec<{ m: number | null; d: number | null }>("SELECT (SELECT ts FROM messages ORDER BY seq LIMIT 1) AS m, (SELECT MIN(at) FROM dedupe) AS d")
+      .exec<{ m: number | null; d: number | null }>(
+        "SELECT (SELECT ts FROM messages ORDER BY seq LIMIT 1) AS m, (SELECT MIN(at) FROM dedupe) AS d",
+      )
       .one();
-    const times = [m === null ? undefined : m + HISTORY_MAX_AGE_MS, d === null ? undefined : d + DEDUPE_WINDOW_MS].filter(
-      (t): t is number => t !== undefined,
-    );
+    const times = [
+      m === null ? undefined : m + HISTORY_MAX_AGE_MS,
+      d === null ? undefined : d + DEDUPE_WINDOW_MS,
+    ].filter((t): t is number => t !== undefined);
     return times.length ? Math.min(...times) : undefined;
   }
 }

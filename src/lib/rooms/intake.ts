@@ -6,7 +6,14 @@
  * state (`connection.ts`); the room saves that state.
  */
 import { takeToken, type ConnectionState } from "./connection.ts";
-import { CloseCode, parseClientFrame, RATE_STRIKES_BEFORE_CLOSE, ROOM_LIMITS, type ClientFrame, type ErrorFrame } from "./protocol.ts";
+import {
+  CloseCode,
+  parseClientFrame,
+  RATE_STRIKES_BEFORE_CLOSE,
+  ROOM_LIMITS,
+  type ClientFrame,
+  type ErrorFrame,
+} from "./protocol.ts";
 
 export type Intake =
   | { kind: "close"; code: number; reason: string }
@@ -18,17 +25,23 @@ export function intakeFrame(state: ConnectionState, message: string | ArrayBuffe
   const parsed = parseClientFrame(message);
   const wait = takeToken(state, now);
   state.seenAt = now;
-  if (wait > 0 && state.strikes >= RATE_STRIKES_BEFORE_CLOSE) return { kind: "close", code: CloseCode.policy, reason: "rate limit exceeded" };
+  if (wait > 0 && state.strikes >= RATE_STRIKES_BEFORE_CLOSE)
+    return { kind: "close", code: CloseCode.policy, reason: "rate limit exceeded" };
   const ref = parsed.ok ? (parsed.frame.type === "publish" ? parsed.frame.ref : undefined) : parsed.ref;
   const refused = (error: Omit<ErrorFrame, "v" | "type" | "ref">): Intake => ({
     kind: "refuse",
     frame: { v: 1, type: "error", ...(ref !== undefined ? { ref } : {}), ...error },
   });
   if (wait > 0) {
-    return refused({ code: "rate_limited", message: `More than ${ROOM_LIMITS.msgPerSec} frames per second; retry later.`, retryAfterMs: wait });
+    return refused({
+      code: "rate_limited",
+      message: `More than ${ROOM_LIMITS.msgPerSec} frames per second; retry later.`,
+      retryAfterMs: wait,
+    });
   }
   if (!parsed.ok) return refused({ code: parsed.code, message: parsed.message });
   const frame = parsed.frame;
-  if (frame.type !== "hello" && !state.canPublish) return refused({ code: "forbidden", message: "Your roles may read this room but not publish in it." });
+  if (frame.type !== "hello" && !state.canPublish)
+    return refused({ code: "forbidden", message: "Your roles may read this room but not publish in it." });
   return { kind: "take", frame };
 }

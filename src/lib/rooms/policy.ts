@@ -64,5 +64,10 @@ export function roomAccess(policies: readonly RoomPolicy[], room: string, caller
   const shared = policy?.shared ?? false;
   const read = allows(policy?.read, caller);
   const publish = read && allows(policy?.publish ?? policy?.read, caller);
-  return { read, publish, shared, objectName: roomObjectName(room, shared ? { shared: true } : { tenant: caller.tenant }) };
+  return {
+    read,
+    publish,
+    shared,
+    objectName: roomObjectName(room, shared ? { shared: true } : { tenant: caller.tenant }),
+  };
 }

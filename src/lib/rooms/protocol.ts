@@ -85,7 +85,9 @@ export const MemberSchema = PersonSchema.extend({ connections: z.int() }).openap
 export type Member = z.infer<typeof MemberSchema>;
 
 /** `connId` is `null` for messages published over HTTP. */
-export const SenderSchema = PersonSchema.extend({ connId: z.string().nullable().openapi({ description: "null for HTTP publishes" }) });
+export const SenderSchema = PersonSchema.extend({
+  connId: z.string().nullable().openapi({ description: "null for HTTP publishes" }),
+});
 export type Sender = z.infer<typeof SenderSchema>;
 
 /** `forbidden`: the room's policy does not let this connection publish (it may still read). */
@@ -202,7 +204,10 @@ export function exceedsBytes(text: string, maxBytes: number): boolean {
 }
 
 function isRef(value: unknown): value is string | number {
-  return (typeof value === "string" && value.length <= MAX_REF_LENGTH) || (typeof value === "number" && Number.isSafeInteger(value));
+  return (
+    (typeof value === "string" && value.length <= MAX_REF_LENGTH) ||
+    (typeof value === "number" && Number.isSafeInteger(value))
+  );
 }
 
 /**
@@ -212,7 +217,8 @@ function isRef(value: unknown): value is string | number {
 export function parseClientFrame(raw: string | ArrayBuffer, maxBytes: number = ROOM_LIMITS.maxBytes): ParsedFrame {
   const tooBig = typeof raw === "string" ? exceedsBytes(raw, maxBytes) : raw.byteLength > maxBytes;
   if (tooBig) return { ok: false, code: "too_big", message: `Frames are limited to ${maxBytes} bytes.` };
-  if (typeof raw !== "string") return { ok: false, code: "bad_frame", message: "Frames are JSON text; binary frames are not accepted." };
+  if (typeof raw !== "string")
+    return { ok: false, code: "bad_frame", message: "Frames are JSON text; binary frames are not accepted." };
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -224,12 +230,19 @@ export function parseClientFrame(raw: string | ArrayBuffer, maxBytes: number = R
   }
   const f = value as Record<string, unknown>;
   const ref = isRef(f.ref) ? f.ref : undefined;
-  const bad = (message: string): ParsedFrame => ({ ok: false, code: "bad_frame", message, ...(ref !== undefined ? { ref } : {}) });
+  const bad = (message: string): ParsedFrame => ({
+    ok: false,
+    code: "bad_frame",
+    message,
+    ...(ref !== undefined ? { ref } : {}),
+  });
   if (f.v !== PROTOCOL_VERSION) return bad(`Unsupported protocol version; send "v":${PROTOCOL_VERSION}.`);
   switch (f.type) {
     case "publish": {
-      if (f.ref !== undefined && ref === undefined) return bad(`ref must be a string of at most ${MAX_REF_LENGTH} characters or an integer.`);
-      if (typeof f.event !== "string" || !EVENT_NAME.test(f.event)) return bad("event must match ^[A-Za-z0-9_.:/-]{1,64}$.");
+      if (f.ref !== undefined && ref === undefined)
+        return bad(`ref must be a string of at most ${MAX_REF_LENGTH} characters or an integer.`);
+      if (typeof f.event !== "string" || !EVENT_NAME.test(f.event))
+        return bad("event must match ^[A-Za-z0-9_.:/-]{1,64}$.");
       if (f.clientMsgId !== undefined && (typeof f.clientMsgId !== "string" || !CLIENT_MSG_ID.test(f.clientMsgId))) {
         return bad("clientMsgId must match ^[A-Za-z0-9_.:-]{1,128}$.");
       }
@@ -245,12 +258,15 @@ export function parseClientFrame(raw: string | ArrayBuffer, maxBytes: number = R
       };
     }
     case "ephemeral": {
-      if (typeof f.event !== "string" || !EVENT_NAME.test(f.event)) return bad("event must match ^[A-Za-z0-9_.:/-]{1,64}$.");
+      if (typeof f.event !== "string" || !EVENT_NAME.test(f.event))
+        return bad("event must match ^[A-Za-z0-9_.:/-]{1,64}$.");
       return { ok: true, frame: { type: "ephemeral", event: f.event, data: f.data ?? null } };
     }
     case "hello": {
-      if (f.after !== undefined && (typeof f.after !== "string" || !SEQ.test(f.after))) return bad("after must be a seq string such as \"42\".");
-      if (f.epoch !== undefined && (typeof f.epoch !== "string" || !EPOCH.test(f.epoch))) return bad("epoch must be the epoch from welcome.");
+      if (f.after !== undefined && (typeof f.after !== "string" || !SEQ.test(f.after)))
+        return bad('after must be a seq string such as "42".');
+      if (f.epoch !== undefined && (typeof f.epoch !== "string" || !EPOCH.test(f.epoch)))
+        return bad("epoch must be the epoch from welcome.");
       return {
         ok: true,
         frame: {
@@ -273,7 +289,10 @@ export function encodeFrame(frame: ServerFrame): string {
 /** The bearer token offered as a `bearer.<token>` subprotocol, and the protocol to echo in the 101. */
 export function subprotocolAuth(header: string | null | undefined): { token?: string; accept?: string } {
   if (!header) return {};
-  const offered = header.split(",").map((p) => p.trim()).filter(Boolean);
+  const offered = header
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const bearer = offered.find((p) => p.startsWith(BEARER_SUBPROTOCOL_PREFIX));
   const token = bearer?.slice(BEARER_SUBPROTOCOL_PREFIX.length);
   // The spec requires the 101 to name one offered protocol; prefer the one that is not a secret.

@@ -136,9 +136,18 @@ export class RoomTickets {
    */
   redeem(hash: string, room: string, tenant: string, now: number): TicketGrant | undefined {
     const row = this.#sql
-      .exec<TicketRow>("DELETE FROM tickets WHERE hash = ? RETURNING room, tenant, user_id, can_publish, token_expires_at, expires_at", hash)
+      .exec<TicketRow>(
+        "DELETE FROM tickets WHERE hash = ? RETURNING room, tenant, user_id, can_publish, token_expires_at, expires_at",
+        hash,
+      )
       .toArray()[0];
-    if (!row || row.room !== room || row.tenant !== tenant || row.expires_at <= now || row.token_expires_at <= now) return undefined;
-    return { userId: row.user_id, tenant: row.tenant, canPublish: row.can_publish === 1, tokenExpiresAt: row.token_expires_at };
+    if (!row || row.room !== room || row.tenant !== tenant || row.expires_at <= now || row.token_expires_at <= now)
+      return undefined;
+    return {
+      userId: row.user_id,
+      tenant: row.tenant,
+      canPublish: row.can_publish === 1,
+      tokenExpiresAt: row.token_expires_at,
+    };
   }
 }

@@ -38,17 +38,59 @@
  * parts live in `command/`: `words.ts` (the vocabulary), `command-at.ts` (a command and its
  * arguments), `shell-view.ts` (what a shell would undo), `glob.ts` (glob matching), `syntax.ts`
  * (cmd.exe control flow, PowerShell, bash-only syntax), `upload.ts` (restricted upload names),
- * `chars.ts` (character masks) and `gate.ts` (the cheap test before the detector).
+ * `chars.ts` (character masks), `gate.ts` (the cheap test before the detector) and `plain-line.ts`
+ * (command lines of plain words, for the plain-value and sentence shortcuts).
  */
-import { charMask, isSpace, M_AMP, M_BACKSLASH, M_BACKTICK, M_BANG, M_BRACE, M_BRACKET, M_COLON, M_COMMA, M_CR, M_DASH, M_DOLLAR, M_EQUALS, M_GT, M_LT, M_NEWLINE, M_PAREN, M_PERCENT, M_PIPE, M_QUESTION, M_QUOTES, M_SEMI, M_SLASH, M_STAR, M_TILDE } from "./command/chars.ts";
-import { argsScore, commandAt, type CommandAt, EXEC_CALL, LAUNCHER, plainArgs, SENSITIVE_PATH, sensitiveArgs, throughPrefixes } from "./command/command-at.ts";
+import {
+  charMask,
+  isSpace,
+  M_AMP,
+  M_BACKSLASH,
+  M_BACKTICK,
+  M_BANG,
+  M_BRACE,
+  M_BRACKET,
+  M_COLON,
+  M_COMMA,
+  M_CR,
+  M_DASH,
+  M_DOLLAR,
+  M_EQUALS,
+  M_GT,
+  M_LT,
+  M_NEWLINE,
+  M_PAREN,
+  M_PERCENT,
+  M_PIPE,
+  M_QUESTION,
+  M_QUOTES,
+  M_SEMI,
+  M_SLASH,
+  M_STAR,
+  M_TILDE,
+} from "./command/chars.ts";
+import {
+  argsScore,
+  commandAt,
+  type CommandAt,
+  EXEC_CALL,
+  LAUNCHER,
+  plainArgs,
+  SENSITIVE_PATH,
+  sensitiveArgs,
+  throughPrefixes,
+} from "./command/command-at.ts";
 import { gateMask, gateText, mayBeCommandAt } from "./command/gate.ts";
 import { globbedPathIn } from "./command/glob.ts";
 import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts";
 import { bashSyntax, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
-import { DANGER, PREFIXES, RECON, SHELLS, TOOLS, WINDOWS_TOOLS } from "./command/words.ts";
+import { RECON, SHELLS, WINDOWS_TOOLS } from "./command/words.ts";
 import type { Finding, Inspected } from "./types.ts";
+
+import { plainCommandLine } from "./command/plain-line.ts";
+
+export { commandLead, plainCommandLine } from "./command/plain-line.ts";
 export { commandGate } from "./command/gate.ts";
 export { globMatch } from "./command/glob.ts";
 
@@ -121,9 +163,20 @@ function detect(v: Inspected): Finding | null {
   // The gate has just computed the mask of a short value.
   const mask = raw === gateText ? gateMask : charMask(raw);
   // Shellshock: a function definition opening the value (headers, CGI variables), or `() { :;};` anywhere.
-  if ((mask & (M_BRACE | M_PAREN)) === (M_BRACE | M_PAREN) && (/^\s*\(\s*\)\s*\{/.test(raw) || /\(\s*\)\s*\{\s*:\s*;\s*\}\s*;/.test(raw))) take(7, "command-shellshock");
-  if (mask & M_SLASH && lower.includes("/dev/") && (lower.includes("/dev/tcp/") || lower.includes("/dev/udp/"))) take(7, "command-reverse-shell");
-  if (v.field.name !== null && (v.field.where === "body-filename" || (v.field.name.includes("file") && UPLOAD_FIELD.test(v.field.name))) && raw.length <= 256 && restrictedUpload(raw)) take(5, "command-restricted-upload");
+  if (
+    (mask & (M_BRACE | M_PAREN)) === (M_BRACE | M_PAREN) &&
+    (/^\s*\(\s*\)\s*\{/.test(raw) || /\(\s*\)\s*\{\s*:\s*;\s*\}\s*;/.test(raw))
+  )
+    take(7, "command-shellshock");
+  if (mask & M_SLASH && lower.includes("/dev/") && (lower.includes("/dev/tcp/") || lower.includes("/dev/udp/")))
+    take(7, "command-reverse-shell");
+  if (
+    v.field.name !== null &&
+    (v.field.where === "body-filename" || (v.field.name.includes("file") && UPLOAD_FIELD.test(v.field.name))) &&
+    raw.length <= 256 &&
+    restrictedUpload(raw)
+  )
+    take(5, "command-restricted-upload");
   // Standard headers inspected lightly: only what servers evaluate from them (above).
   if ((kind as string) === "header-light") return best;
   // Words, spaces and commas only: nothing for a shell unless it reads as a command line.
@@ -134,23 +187,41 @@ function detect(v: Inspected): Finding | null {
   const text = shellView(text0, windowsPaths, mask);
   // What the shell view may hold: the value's characters, and newlines made of `\n`, `\r`.
   const tmask = mask & (M_BACKSLASH | M_CR) ? mask | M_NEWLINE : mask;
-  if ((mask & (M_DASH | M_SLASH) || (mask & M_COLON && /exec:/i.test(text)) || /busybox/i.test(text)) && LAUNCH_HINT.test(text) && LAUNCHER.test(text)) take(6, "command-launcher");
-  if (mask & M_LT && raw.includes("<!") && /<!--\s{0,4}#\s{0,4}exec\s{1,8}cmd\s{0,4}=/i.test(raw)) take(7, "command-ssi-exec");
+  if (
+    (mask & (M_DASH | M_SLASH) || (mask & M_COLON && /exec:/i.test(text)) || /busybox/i.test(text)) &&
+    LAUNCH_HINT.test(text) &&
+    LAUNCHER.test(text)
+  )
+    take(6, "command-launcher");
+  if (mask & M_LT && raw.includes("<!") && /<!--\s{0,4}#\s{0,4}exec\s{1,8}cmd\s{0,4}=/i.test(raw))
+    take(7, "command-ssi-exec");
   const call = mask & M_PAREN && mask & (M_QUOTES | M_BACKTICK) && parenQuote(text0) ? EXEC_CALL.exec(text0) : null;
   if (call) {
     const cmd = commandAt(text0.replace(/['"`[,]/g, " "), call.index + call[0].length);
     // A string handed to a shell (`system('id')`); an argument list (`subprocess.run(['ls', '-l'])`) only when dangerous.
-    if (cmd !== null && (!/\[\s{0,4}['"`]$/.test(call[0]) || cmd.danger || sensitiveArgs(cmd))) take(6, "command-exec-call");
+    if (cmd !== null && (!/\[\s{0,4}['"`]$/.test(call[0]) || cmd.danger || sensitiveArgs(cmd)))
+      take(6, "command-exec-call");
   }
-  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA) && braceCommand(mask & M_QUOTES ? text0.replace(/['"]/g, "") : text0)) take(6, "command-brace-expansion");
+  if (
+    (mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA) &&
+    braceCommand(mask & M_QUOTES ? text0.replace(/['"]/g, "") : text0)
+  )
+    take(6, "command-brace-expansion");
   // `\ls`: an escaped name skips aliases; as a whole value it is a probe.
   if (mask & M_BACKSLASH && /^\s{0,4}\\[a-z]/.test(text0)) {
     const esc = commandAt(text0, text0.indexOf("\\") + 1);
     if (esc !== null && !esc.windows && esc.args === "") take(5, "command-injection");
   }
   // `/a[b///]c`: slashes inside a bracket glob, a filter-evasion trick.
-  if ((mask & (M_BRACKET | M_SLASH)) === (M_BRACKET | M_SLASH) && /\/[\w.-]{0,20}\[[a-z]{0,3}\/{2,}\][\w.-]{0,20}/i.test(text0)) take(5, "command-glob-path");
-  const bash = tmask & (M_DOLLAR | M_LT | M_GT | M_TILDE | M_BANG) || (tmask & M_EQUALS && text.includes("alias")) ? bashSyntax(text) : null;
+  if (
+    (mask & (M_BRACKET | M_SLASH)) === (M_BRACKET | M_SLASH) &&
+    /\/[\w.-]{0,20}\[[a-z]{0,3}\/{2,}\][\w.-]{0,20}/i.test(text0)
+  )
+    take(5, "command-glob-path");
+  const bash =
+    tmask & (M_DOLLAR | M_LT | M_GT | M_TILDE | M_BANG) || (tmask & M_EQUALS && text.includes("alias"))
+      ? bashSyntax(text)
+      : null;
   if (bash !== null) take(5, bash);
   if (tmask & M_SLASH && tmask & (M_QUESTION | M_STAR | M_BRACKET) && globbedPathIn(text)) take(6, "command-glob-path");
 
@@ -161,26 +232,31 @@ function detect(v: Inspected): Finding | null {
   // The start of the value. A value that starts with a command line (`npm install && npm run build`,
   // `Dockerfile: RUN apt-get update && …`) is a posted snippet: later commands need dangerous content.
   let lead = 0;
-  while (lead < 4 && lead < text.length && (isSpace(text.charCodeAt(lead)) || text[lead] === "'" || text[lead] === '"')) lead++;
+  while (lead < 4 && lead < text.length && (isSpace(text.charCodeAt(lead)) || text[lead] === "'" || text[lead] === '"'))
+    lead++;
   const first = mayBeCommandAt(text, lead) ? considerStart(text, lead, prose, take) : null;
   if (first !== null && (first.tool || RECON.has(first.name)) && first.name.length >= 3) {
     // A name spelled with quotes or backslashes inside it (`"w"hoami`, `wh''oami`, `c\at`): only an evasion does that.
     const rawWord = /^[\s;|&'"]{0,4}([\w'"\\]{2,40})/.exec(text0)?.[1] ?? "";
-    if (/[a-z](?:['"]+|\\)[a-z]/i.test(rawWord) && !/['"](?:d|s|t|ll|re|ve|m)$/i.test(rawWord)) take(6, "command-injection");
+    if (/[a-z](?:['"]+|\\)[a-z]/i.test(rawWord) && !/['"](?:d|s|t|ll|re|ve|m)$/i.test(rawWord))
+      take(6, "command-injection");
   }
   let snippetMemo: boolean | undefined;
   const snippet = (): boolean => {
     if (snippetMemo === undefined) {
       const label = /^[\w.-]{1,20}:\s{1,4}(?:RUN\s+)?|^\$\s+|^RUN\s+/.exec(text.slice(lead))?.[0].length ?? 0;
       const labelled = label > 0 ? commandAt(text, lead + label) : null;
-      snippetMemo = !text.slice(0, lead).includes("\n") && ((first !== null && !first.danger && !first.marked) || (labelled !== null && !labelled.danger));
+      snippetMemo =
+        !text.slice(0, lead).includes("\n") &&
+        ((first !== null && !first.danger && !first.marked) || (labelled !== null && !labelled.danger));
     }
     return snippetMemo;
   };
   let newlineMemo: boolean | undefined;
   const newlineSeparates = (): boolean => (newlineMemo ??= fewLines(text) && !prose());
   let tableMemo: boolean | undefined;
-  const markdownTable = (): boolean => (tableMemo ??= /\|[ \t]{0,8}:?-{3,}/.test(text) && /^[ \t]*\|[^\n]*\|[ \t]*$/m.test(text));
+  const markdownTable = (): boolean =>
+    (tableMemo ??= /\|[ \t]{0,8}:?-{3,}/.test(text) && /^[ \t]*\|[^\n]*\|[ \t]*$/m.test(text));
 
   SEPARATORS.lastIndex = 0;
   const starts: number[] = [lead];
@@ -213,15 +289,25 @@ function detect(v: Inspected): Finding | null {
         if (closeAt !== -1) take(5, "command-process-substitution");
         continue;
       }
-      const inline = sep === "`" && ((/[A-Za-z,:]\s+$/.test(before) && (prose() || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) || (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
+      const inline =
+        sep === "`" &&
+        ((/[A-Za-z,:]\s+$/.test(before) &&
+          (prose() || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) ||
+          (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
       // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
       // nothing dangerous inside is documentation too; a whole value in backticks is not.
-      const markdownCode = sep === "`" && closeAt !== -1 && !cmd.danger && !sensitiveArgs(cmd) && (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));
+      const markdownCode =
+        sep === "`" &&
+        closeAt !== -1 &&
+        !cmd.danger &&
+        !sensitiveArgs(cmd) &&
+        (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));
       take(inline || markdownCode ? 3 : closeAt !== -1 || argsScore(cmd) > 0 ? 7 : 5, "command-substitution");
       if (sep === "`") SEPARATORS.lastIndex = Math.max(SEPARATORS.lastIndex, closeAt + 1 || text.length);
       continue;
     }
-    const probe = cmd.args === "" && /^[\s'"]*$/.test(text.slice(0, m.index)) && /^[\s'"#;|&]*$/.test(text.slice(cmd.after));
+    const probe =
+      cmd.args === "" && /^[\s'"]*$/.test(text.slice(0, m.index)) && /^[\s'"#;|&]*$/.test(text.slice(cmd.after));
     let score: number;
     if (sensitiveArgs(cmd)) score = 7;
     // A new line of code (`    let x: Vec<&str> = …`) is no injected command: words need dangerous arguments there.
@@ -231,7 +317,8 @@ function detect(v: Inspected): Finding | null {
       const evidence = argsScore(cmd);
       score = 3 + evidence;
       if (evidence === 0) {
-        if (cmd.args === "" && cmd.end === "|" && sep === "|" && /\S\s+$/.test(text.slice(0, m.index)) && !cmd.marked) score = 3; // "name | id | email" reads like a list
+        if (cmd.args === "" && cmd.end === "|" && sep === "|" && /\S\s+$/.test(text.slice(0, m.index)) && !cmd.marked)
+          score = 3; // "name | id | email" reads like a list
         else if (cmd.args === "" && (RECON.has(cmd.name) || SHELLS.has(cmd.name) || cmd.tool)) score = 6;
         else if (cmd.marked) score = 6;
         else if (cmd.danger && plainArgs(cmd.args) && (cmd.name.length >= 4 || cmd.name.includes("-"))) score = 5;
@@ -245,13 +332,26 @@ function detect(v: Inspected): Finding | null {
 
   if (windowsControl(text0, starts, mask)) take(5, "command-windows-control");
   // PowerShell: `Verb-Noun`, or an alias with an argument that needs `-`, `:`, `(`, `$`, `\`, `/`, `%` or `.ps1`.
-  const ps = mask & M_DASH || ((mask & (M_COLON | M_PAREN | M_DOLLAR | M_BACKSLASH | M_SLASH | M_PERCENT) || lower.includes(".ps1")) && PS_ALIAS.test(lower)) ? PS_CMDLET.exec(text0) : null;
+  const ps =
+    mask & M_DASH ||
+    ((mask & (M_COLON | M_PAREN | M_DOLLAR | M_BACKSLASH | M_SLASH | M_PERCENT) || lower.includes(".ps1")) &&
+      PS_ALIAS.test(lower))
+      ? PS_CMDLET.exec(text0)
+      : null;
   if (ps) {
     const name = ps[1]!.toLowerCase();
     const arg = ps[2]!.trim();
-    const strong = /^(?:invoke-(?:webrequest|restmethod|expression|wmimethod)|start-(?:process|bitstransfer)|iwr|irm|iex|iwmi)$/.test(name);
+    const strong =
+      /^(?:invoke-(?:webrequest|restmethod|expression|wmimethod)|start-(?:process|bitstransfer)|iwr|irm|iex|iwmi)$/.test(
+        name,
+      );
     const argText = text0.slice(ps.index + ps[0].length - ps[2]!.length, ps.index + ps[0].length + 200);
-    if (strong ? /^(?:-[a-z]|https?:\/\/|\(|\$|[a-z]:\\|\\\\|[\w.-]+\.ps1\b)/i.test(arg) : SENSITIVE_PATH.test(argText) || /https?:\/\//i.test(argText)) take(prose() ? 3 : 6, "command-powershell");
+    if (
+      strong
+        ? /^(?:-[a-z]|https?:\/\/|\(|\$|[a-z]:\\|\\\\|[\w.-]+\.ps1\b)/i.test(arg)
+        : SENSITIVE_PATH.test(argText) || /https?:\/\//i.test(argText)
+    )
+      take(prose() ? 3 : 6, "command-powershell");
   }
   return best;
 }
@@ -261,7 +361,12 @@ function detect(v: Inspected): Finding | null {
  * `ansible-config dump`, `/usr/bin/id`. Developer commands with ordinary arguments
  * (`ls -la ~/projects`, `pip install -r requirements.txt`) are posted snippets, not attacks.
  */
-function considerStart(text: string, lead: number, prose: () => boolean, take: (score: number, ruleId: string) => void): CommandAt | null {
+function considerStart(
+  text: string,
+  lead: number,
+  prose: () => boolean,
+  take: (score: number, ruleId: string) => void,
+): CommandAt | null {
   let cmd = commandAt(text, lead);
   if (cmd === null) return null;
   cmd = throughPrefixes(text, cmd);
@@ -269,35 +374,20 @@ function considerStart(text: string, lead: number, prose: () => boolean, take: (
   if (sensitiveArgs(cmd)) score = 6;
   else if (cmd.danger || cmd.marked) {
     if (argsScore(cmd) > 0) score = 6;
-    else if (plainArgs(cmd.args) && (cmd.marked || /[\n;]\s*$/.test(text) || /[./=_]|\w-\w/.test(cmd.args) || (cmd.windows && WINDOWS_TOOLS.has(cmd.name)) || cmd.name.includes("-") || (cmd.args === "" && /['"]/.test(text.slice(0, lead))))) score = 5;
+    else if (
+      plainArgs(cmd.args) &&
+      (cmd.marked ||
+        /[\n;]\s*$/.test(text) ||
+        /[./=_]|\w-\w/.test(cmd.args) ||
+        (cmd.windows && WINDOWS_TOOLS.has(cmd.name)) ||
+        cmd.name.includes("-") ||
+        (cmd.args === "" && /['"]/.test(text.slice(0, lead))))
+    )
+      score = 5;
   }
-  if (cmd.end !== "" && cmd.end !== "`" && cmd.end !== ")" && cmd.args === "" && (RECON.has(cmd.name) || cmd.danger)) score = Math.max(score, 6); // `whoami;…`, `id|…`
+  if (cmd.end !== "" && cmd.end !== "`" && cmd.end !== ")" && cmd.args === "" && (RECON.has(cmd.name) || cmd.danger))
+    score = Math.max(score, 6); // `whoami;…`, `id|…`
   if (score > 0 && prose()) score -= 3;
   take(score, "command-injection");
   return cmd;
-}
-
-/**
- * For the caller's "plain value" shortcut (letters, digits, spaces, `_`, `,`, `-` only, normally
- * not inspected): true when such a value still reads as a command line that this detector judges,
- * e.g. `perf --version`, `aa-disable php-fpm`, `time sh -c whoami`, `IF EXIST file CMD`.
- */
-/** Whether the word at `t[at]` can start what `plainCommandLine` finds (a cheap test before it). */
-export function commandLead(t: string, at: number): boolean {
-  let end = at;
-  for (let c = t.charCodeAt(end); end - at <= 41 && ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45); c = t.charCodeAt(++end));
-  const word = t.slice(at, end);
-  const lower = word.toLowerCase();
-  return lower === "if" || lower === "for" || DANGER.has(word) || WINDOWS_TOOLS.has(lower) || PREFIXES.has(word) || TOOLS.has(word);
-}
-
-export function plainCommandLine(raw: string): boolean {
-  const m = /^\s{0,8}([A-Za-z][\w.-]{0,40})(?:\s+([\w-]{1,40}))?/.exec(raw.slice(0, 200));
-  if (!m) return false;
-  const first = m[1]!;
-  const next = m[2];
-  if (next === undefined) return false;
-  if (/^(?:if|for)$/i.test(first)) return /^(?:exist|defined|errorlevel|cmdextversion|not|\/[a-z])$/i.test(next) || /\s(?:equ|neq|lss|leq|gtr|geq)\s/i.test(raw);
-  if (DANGER.has(first) || WINDOWS_TOOLS.has(first.toLowerCase())) return true;
-  return (PREFIXES.has(first) && (TOOLS.has(next) || SHELLS.has(next))) || (TOOLS.has(first) && next.startsWith("-"));
 }

@@ -14,9 +14,11 @@
 import type { Finding, Inspected } from "./types.ts";
 
 /** Header names whose injection changes what the browser or a cache does. */
-const STRONG = /^(?:set-cookie|set-cookie2|location|refresh|content-length|transfer-encoding|content-type|content-security-policy|x-xss-protection|access-control-allow-[a-z-]{1,20}|content-disposition|link|x-frame-options|cache-control|x-forwarded-[a-z-]{1,12}|host|cookie)$/;
+const STRONG =
+  /^(?:set-cookie|set-cookie2|location|refresh|content-length|transfer-encoding|content-type|content-security-policy|x-xss-protection|access-control-allow-[a-z-]{1,20}|content-disposition|link|x-frame-options|cache-control|x-forwarded-[a-z-]{1,12}|host|cookie)$/;
 /** A break (incl. the U+xx0A/U+xx0D truncation trick) then optional spaces. */
-const BREAK_LINE = /(?:\r\n?|\n|[\u010a\u010d\u560a\u560d\u0d0a\u0a0d]{1,2})[ \t]{0,8}(?:([a-z][a-z0-9-]{1,40})[ \t]{0,4}:|(http\/\d(?:\.\d)?\s{1,4}\d{3})|(?:\r?\n|[\u010a\u560a]){1,2}\s{0,8}(<[a-z!]))/gi;
+const BREAK_LINE =
+  /(?:\r\n?|\n|[\u010a\u010d\u560a\u560d\u0d0a\u0a0d]{1,2})[ \t]{0,8}(?:([a-z][a-z0-9-]{1,40})[ \t]{0,4}:|(http\/\d(?:\.\d)?\s{1,4}\d{3})|(?:\r?\n|[\u010a\u560a]){1,2}\s{0,8}(<[a-z!]))/gi;
 
 export function detectCrlf(v: Inspected): Finding | null {
   const text = v.text;
@@ -28,7 +30,10 @@ export function detectCrlf(v: Inspected): Finding | null {
   const inBody = kind === "body" || kind === "xml";
   const strict = inBody && !/^(?:\S{0,63}[^\s:])?$/.test(firstLine);
   // A pasted header block or HTTP transcript (its first line is a header, a status or a request line).
-  const transcript = /^(?:[a-z][a-z0-9-]{1,40}\s{0,4}:\s|http\/\d|(?:get|post|put|head|delete|patch|options)\s+\S+\s+http\/\d)/i.test(firstLine);
+  const transcript =
+    /^(?:[a-z][a-z0-9-]{1,40}\s{0,4}:\s|http\/\d|(?:get|post|put|head|delete|patch|options)\s+\S+\s+http\/\d)/i.test(
+      firstLine,
+    );
   if (strict && transcript) return null;
   const penalty = transcript ? 2 : 0;
   BREAK_LINE.lastIndex = 0;
@@ -38,8 +43,21 @@ export function detectCrlf(v: Inspected): Finding | null {
   while ((m = BREAK_LINE.exec(text)) !== null && n++ < 64) {
     if (m[1] !== undefined) {
       const name = m[1].toLowerCase();
-      if (STRONG.test(name)) best = Math.max(best, strict ? (name === "set-cookie" || name === "content-length" || name === "transfer-encoding" || name.startsWith("access-control") || name === "x-xss-protection" ? 5 : 3) : 7);
-      else if (!strict && (/^x-[a-z0-9-]{1,30}$/.test(name) || (!inBody && /^[a-z]{2,20}-[a-z]{2,20}$/.test(name)))) best = Math.max(best, 5);
+      if (STRONG.test(name))
+        best = Math.max(
+          best,
+          strict
+            ? name === "set-cookie" ||
+              name === "content-length" ||
+              name === "transfer-encoding" ||
+              name.startsWith("access-control") ||
+              name === "x-xss-protection"
+              ? 5
+              : 3
+            : 7,
+        );
+      else if (!strict && (/^x-[a-z0-9-]{1,30}$/.test(name) || (!inBody && /^[a-z]{2,20}-[a-z]{2,20}$/.test(name))))
+        best = Math.max(best, 5);
     } else if (m[2] !== undefined) best = Math.max(best, strict ? 5 : 7);
     else if (m[3] !== undefined && !strict) best = Math.max(best, 5);
   }

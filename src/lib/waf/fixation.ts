@@ -16,6 +16,7 @@
 import type { Finding, Inspected } from "./types.ts";
 
 /** Session cookie names of common frameworks (lower case), as argument names. */
+// oxfmt-ignore
 const FRAMEWORK_SESSION = new Set([
   "phpsessid", "phpsession", "jsessionid", "jservsession", "jwsession", "aspsessionid", "asp.net_sessionid", "cfid", "cftoken", "cfsid",
   "laravel_session", "ci_session", "cakephp", "connect.sid", "sails.sid", "koa.sess", "koa:sess", "_rails_session", "rack.session",
@@ -27,13 +28,20 @@ const FRAMEWORK_SESSION = new Set([
 const GENERIC_SESSION = new Set(["session_id", "sessid", "sessionkey", "session_key", "session"]);
 
 /** `….cookie` followed (closely) by an assignment and a cookie attribute, or `http-equiv=set-cookie`. */
-const COOKIE_WRITE = /\.cookie\s{0,8}(?:=|\[)|\.cookie\b[^;]{0,120};\s{0,8}(?:expires|domain|path|max-age|samesite)\s{0,8}=|http-equiv\s{0,8}=?\s{0,8}['"]?\s{0,8}set-cookie/;
+const COOKIE_WRITE =
+  /\.cookie\s{0,8}(?:=|\[)|\.cookie\b[^;]{0,120};\s{0,8}(?:expires|domain|path|max-age|samesite)\s{0,8}=|http-equiv\s{0,8}=?\s{0,8}['"]?\s{0,8}set-cookie/;
 
 export function detectFixation(v: Inspected): Finding | null {
   const f = v.field;
-  if (f.kind === "name" && (f.where === "query-name" || f.where === "body-name" || (f.where === "body-key" && f.key !== null && !f.key.includes(".")))) {
+  if (
+    f.kind === "name" &&
+    (f.where === "query-name" ||
+      f.where === "body-name" ||
+      (f.where === "body-key" && f.key !== null && !f.key.includes(".")))
+  ) {
     const name = f.name ?? "";
-    if (FRAMEWORK_SESSION.has(name) || /^aspsessionid[a-z]{0,12}$/.test(name)) return { ruleId: "fixation-session-param", score: 5 };
+    if (FRAMEWORK_SESSION.has(name) || /^aspsessionid[a-z]{0,12}$/.test(name))
+      return { ruleId: "fixation-session-param", score: 5 };
     if (GENERIC_SESSION.has(name)) return { ruleId: "fixation-session-param", score: 5, pl: 2 };
     return null;
   }
@@ -44,8 +52,12 @@ export function detectFixation(v: Inspected): Finding | null {
     // Fixation evidence: a session-like cookie name, a `domain=` that widens its scope, a script/markup context (the
     // value is markup that would run), or a value that starts mid-expression (`.cookie;expires=`). Plain code
     // posted as text (`document.cookie = `theme=…; path=/``) is not.
-    const sessionName = /\.cookie\s{0,8}=\s{0,8}['"`]?\s{0,8}[\w.$-]{0,40}(?:sess|sid|token|auth|login|user)[\w.$-]{0,40}=/.test(l);
-    const context = /<script|<svg|<img|<body|<iframe|\bon[a-z]{3,20}\s{0,4}=|javascript:|http-equiv|['"]\s{0,4}[;)]\s{0,8}document\.cookie/.test(l);
+    const sessionName =
+      /\.cookie\s{0,8}=\s{0,8}['"`]?\s{0,8}[\w.$-]{0,40}(?:sess|sid|token|auth|login|user)[\w.$-]{0,40}=/.test(l);
+    const context =
+      /<script|<svg|<img|<body|<iframe|\bon[a-z]{3,20}\s{0,4}=|javascript:|http-equiv|['"]\s{0,4}[;)]\s{0,8}document\.cookie/.test(
+        l,
+      );
     const fragment = /^\s{0,4}\.cookie\b/.test(l);
     const domain = /;\s{0,8}domain\s{0,8}=/.test(l);
     return { ruleId: "fixation-cookie-write", score: sessionName || context || fragment || domain ? 6 : 3 };

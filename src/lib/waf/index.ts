@@ -22,9 +22,26 @@ import { percentDecode } from "./normalize.ts";
 import { partLabel, splitTarget, visitBody, visitHeadersAndTarget } from "./parts.ts";
 import { protocolViolation } from "./protocol.ts";
 import { scannerName } from "./scanners.ts";
-import { BLOCK_SCORE, type Field, type SecurityConfig, type WafClass, type WafDecision, type WafMatch, type WafRequest } from "./types.ts";
+import {
+  BLOCK_SCORE,
+  type Field,
+  type SecurityConfig,
+  type WafClass,
+  type WafDecision,
+  type WafMatch,
+  type WafRequest,
+} from "./types.ts";
 
-export type { AttackClass, SecurityConfig, WafAction, WafClass, WafDecision, WafMatch, WafRequest, WafVisitor } from "./types.ts";
+export type {
+  AttackClass,
+  SecurityConfig,
+  WafAction,
+  WafClass,
+  WafDecision,
+  WafMatch,
+  WafRequest,
+  WafVisitor,
+} from "./types.ts";
 export { BLOCK_SCORE } from "./types.ts";
 export { bodyKind } from "./parts.ts";
 export { PROTOCOL_LIMITS, ALLOWED_METHODS } from "./protocol.ts";
@@ -38,7 +55,14 @@ function finish(security: SecurityConfig, decision: WafDecision): WafDecision {
   return decision;
 }
 
-function ruleDecision(security: SecurityConfig, action: "allow" | "block", ruleId: string, cls: WafClass, part: string, matches: WafMatch[]): WafDecision {
+function ruleDecision(
+  security: SecurityConfig,
+  action: "allow" | "block",
+  ruleId: string,
+  cls: WafClass,
+  part: string,
+  matches: WafMatch[],
+): WafDecision {
   const score = action === "block" ? RULE_SCORE : 0;
   matches.push({ ruleId, class: cls, score, part });
   return finish(security, { action, ruleId, class: cls, score, part, matches });
@@ -62,7 +86,8 @@ const exclusionCache = new WeakMap<SecurityConfig, readonly CompiledExclusion[]>
 function compiledExclusions(security: SecurityConfig): readonly CompiledExclusion[] {
   let out = exclusionCache.get(security);
   if (out === undefined) {
-    const set = (list: readonly string[] | undefined, lower = false) => (list === undefined || list.length === 0 ? null : new Set(lower ? list.map((x) => x.toLowerCase()) : list));
+    const set = (list: readonly string[] | undefined, lower = false) =>
+      list === undefined || list.length === 0 ? null : new Set(lower ? list.map((x) => x.toLowerCase()) : list);
     out = (security.exclusions ?? []).map((e) => ({
       rules: set(e.rules),
       classes: set(e.classes),
@@ -88,7 +113,11 @@ function excluded(list: readonly CompiledExclusion[], f: ValueFinding, field: Fi
       if (e.headers !== null && field.name !== null && e.headers.has(field.name)) return true;
     } else if (e.parameters !== null && field.kind !== "path") {
       // A parameter is named by its own name or, in JSON, by its key path (`items.0.code`).
-      if ((field.name !== null && e.parameters.has(field.name)) || (field.key !== null && e.parameters.has(field.key.toLowerCase()))) return true;
+      if (
+        (field.name !== null && e.parameters.has(field.name)) ||
+        (field.key !== null && e.parameters.has(field.key.toLowerCase()))
+      )
+        return true;
     }
   }
   return false;
@@ -144,7 +173,15 @@ export function evaluateRequest(req: WafRequest, security: SecurityConfig): WafD
 function internalError(security: SecurityConfig, error: string, part: string): WafDecision {
   const block = security.onError !== "allow";
   const m: WafMatch = { ruleId: "waf-internal-error", class: "protocol", score: block ? RULE_SCORE : 0, part };
-  return finish(security, { action: block ? "block" : "allow", ruleId: m.ruleId, class: m.class, score: m.score, part, error, matches: [m] });
+  return finish(security, {
+    action: block ? "block" : "allow",
+    ruleId: m.ruleId,
+    class: m.class,
+    score: m.score,
+    part,
+    error,
+    matches: [m],
+  });
 }
 
 function decide(req: WafRequest, security: SecurityConfig): WafDecision {
@@ -152,10 +189,14 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   const matches: WafMatch[] = [];
   const addr = clientAddress(req.visitor.ip);
 
-  if (isAllowedIp(net, addr)) return ruleDecision(security, "allow", "network-allowed-ip", "network", "client", matches);
-  if (isBlockedIp(net, addr)) return ruleDecision(security, "block", "network-blocked-ip", "network", "client", matches);
-  if (req.visitor.country !== null && net.countries.has(req.visitor.country)) return ruleDecision(security, "block", "network-blocked-country", "network", "client", matches);
-  if (req.visitor.asn !== null && net.asns.has(req.visitor.asn)) return ruleDecision(security, "block", "network-blocked-asn", "network", "client", matches);
+  if (isAllowedIp(net, addr))
+    return ruleDecision(security, "allow", "network-allowed-ip", "network", "client", matches);
+  if (isBlockedIp(net, addr))
+    return ruleDecision(security, "block", "network-blocked-ip", "network", "client", matches);
+  if (req.visitor.country !== null && net.countries.has(req.visitor.country))
+    return ruleDecision(security, "block", "network-blocked-country", "network", "client", matches);
+  if (req.visitor.asn !== null && net.asns.has(req.visitor.asn))
+    return ruleDecision(security, "block", "network-blocked-asn", "network", "client", matches);
   // Headers are read once: iterating `Headers` is the costly part of a request's inspection.
   const headers: Array<readonly [string, string]> = [];
   let ua = "";
@@ -168,7 +209,8 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   const header = (name: string): string | null => headers.find((h) => h[0] === name)?.[1] ?? null;
   if (net.userAgents.length > 0 && ua !== "") {
     const lua = ua.toLowerCase();
-    if (net.userAgents.some((blocked) => lua.includes(blocked))) return ruleDecision(security, "block", "user-agent-blocked", "user-agent", "header:user-agent", matches);
+    if (net.userAgents.some((blocked) => lua.includes(blocked)))
+      return ruleDecision(security, "block", "user-agent-blocked", "user-agent", "header:user-agent", matches);
   }
 
   const method = req.method.toUpperCase();
@@ -188,7 +230,8 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
 
   const violation = protocolViolation({ method, path: target.path, query: target.query, headers });
   if (violation !== null) return ruleDecision(security, "block", violation, "protocol", "request", matches);
-  if (ua !== "" && scannerName(ua) !== null) return ruleDecision(security, "block", "scanner-user-agent", "scanner", "header:user-agent", matches);
+  if (ua !== "" && scannerName(ua) !== null)
+    return ruleDecision(security, "block", "scanner-user-agent", "scanner", "header:user-agent", matches);
 
   // Anomaly scoring: every counted finding adds its score once per rule id (its strongest);
   // findings above the paranoia level, excluded ones and rules turned off do not count; rules in
@@ -264,11 +307,42 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
     return { ...d, bodyOverflow: true };
   }
   if (logOnly !== undefined && logOnly.m.score + total >= threshold) {
-    return { action: "log", ruleId: logOnly.m.ruleId, class: logOnly.m.class, score: logOnly.m.score + total, anomalyScore: total, wouldBlock: true, part: logOnly.m.part, excerpt: excerptOf(logOnly.field), matches, ...extra };
+    return {
+      action: "log",
+      ruleId: logOnly.m.ruleId,
+      class: logOnly.m.class,
+      score: logOnly.m.score + total,
+      anomalyScore: total,
+      wouldBlock: true,
+      part: logOnly.m.part,
+      excerpt: excerptOf(logOnly.field),
+      matches,
+      ...extra,
+    };
   }
-  if (logged !== undefined) return { action: "log", ruleId: logged.ruleId, class: "custom", score: total, part: "rule", matches, ...extra };
-  if (overflow && security.inspectOverflow === "log") return { action: "log", ruleId: "body-inspection-overflow", class: "protocol", score: total, part: "body", matches, ...extra };
+  if (logged !== undefined)
+    return { action: "log", ruleId: logged.ruleId, class: "custom", score: total, part: "rule", matches, ...extra };
+  if (overflow && security.inspectOverflow === "log")
+    return {
+      action: "log",
+      ruleId: "body-inspection-overflow",
+      class: "protocol",
+      score: total,
+      part: "body",
+      matches,
+      ...extra,
+    };
   // Below the threshold: allowed, with the strongest signal kept for the log line.
-  if (top !== undefined) return { action: "allow", ruleId: top.m.ruleId, class: top.m.class, score: total, anomalyScore: total, part: top.m.part, matches, ...extra };
+  if (top !== undefined)
+    return {
+      action: "allow",
+      ruleId: top.m.ruleId,
+      class: top.m.class,
+      score: total,
+      anomalyScore: total,
+      part: top.m.part,
+      matches,
+      ...extra,
+    };
   return { action: "allow", matches, ...extra };
 }

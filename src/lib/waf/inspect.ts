@@ -38,16 +38,31 @@ const ALL: readonly Entry[] = [
   { cls: "log4shell", detect: detectLog4shell, gate: (t) => t.includes("$") || t.includes("&#") },
   { cls: "java", detect: detectJava, gate: javaGate },
   { cls: "php", detect: detectPhp, gate: (_t, l) => /[(<$[{=]|:\/\/|:"|data:|\.\s?ph|sess_/.test(l) },
-  { cls: "node", detect: detectNode, gate: (t, l) => /proto|constructor|process|require|console|function|_\$\$|while|for\s{0,4}\(|module|global|child_|import|eval|charcode|node_options/.test(l) || /^\s*[A-Za-z0-9+/]{12,}={0,2}\s*$/.test(t) },
+  {
+    cls: "node",
+    detect: detectNode,
+    gate: (t, l) =>
+      /proto|constructor|process|require|console|function|_\$\$|while|for\s{0,4}\(|module|global|child_|import|eval|charcode|node_options/.test(
+        l,
+      ) || /^\s*[A-Za-z0-9+/]{12,}={0,2}\s*$/.test(t),
+  },
   { cls: "xxe", detect: detectXxe, gate: (t) => t.includes("<!") },
-  { cls: "template", detect: detectTemplate, gate: (t) => /[{%#@[]|__|!!|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\./.test(t) },
+  {
+    cls: "template",
+    detect: detectTemplate,
+    gate: (t) => /[{%#@[]|__|!!|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\./.test(t),
+  },
   { cls: "ssrf", detect: detectSsrf, gate: ssrfGate },
   { cls: "rfi", detect: detectRfi, gate: (t) => /^\s*(?:[a-z]{3,6}:\/\/|\/\/|\\\\|(?:https?|ftps?|file)\?)/i.test(t) },
   { cls: "command", detect: detectCommand, gate: commandGate },
   { cls: "traversal", detect: detectTraversal, gate: traversalGate },
   { cls: "ssi", detect: detectSsi, gate: ssiGate },
   { cls: "crlf", detect: detectCrlf, gate: (t) => /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/.test(t) },
-  { cls: "fixation", detect: detectFixation, gate: (t, l) => l.includes("cookie") || (t.length <= 48 && !/\s/.test(t)) },
+  {
+    cls: "fixation",
+    detect: detectFixation,
+    gate: (t, l) => l.includes("cookie") || (t.length <= 48 && !/\s/.test(t)),
+  },
   { cls: "nosql", detect: detectNosql, gate: nosqlGate },
   { cls: "ldap", detect: detectLdap, gate: ldapGate },
   // sqli: the detector finds its own hot spots in one cheap scan (a gate would scan again).
@@ -62,12 +77,37 @@ const pick = (...classes: AttackClass[]) => ALL.filter((e) => classes.includes(e
 
 /** Which detectors look at which part of a request. */
 const BY_KIND: Record<PartKind, readonly Entry[]> = {
-  path: pick("log4shell", "java", "php", "node", "template", "ssrf", "command", "traversal", "sqli", "xss", "ssi", "crlf"),
+  path: pick(
+    "log4shell",
+    "java",
+    "php",
+    "node",
+    "template",
+    "ssrf",
+    "command",
+    "traversal",
+    "sqli",
+    "xss",
+    "ssi",
+    "crlf",
+  ),
   query: ALL,
   body: ALL,
   cookie: ALL.filter((e) => e.cls !== "rfi"),
   // Parameter names, JSON keys, cookie names: injection into names happens, URLs there do not.
-  name: pick("log4shell", "java", "php", "node", "template", "command", "traversal", "sqli", "xss", "fixation", "nosql"),
+  name: pick(
+    "log4shell",
+    "java",
+    "php",
+    "node",
+    "template",
+    "command",
+    "traversal",
+    "sqli",
+    "xss",
+    "fixation",
+    "nosql",
+  ),
   "user-agent": pick("log4shell", "java", "php", "node", "template", "command", "traversal", "sqli", "xss", "ssi"),
   // The page the visitor came from: its own URL (internal hosts, URLs in its query) is no SSRF/RFI.
   referer: pick("log4shell", "java", "php", "node", "template", "command", "traversal", "sqli", "xss", "ssi"),
@@ -88,7 +128,15 @@ const PHONE = /^\+?\(?\d[\d ()-]{5,24}$/;
 const PLAIN = /^[A-Za-z0-9 _,-]*$/;
 /** Single tokens such as emails, dates, versions, host names: only these detectors can apply. */
 const TOKEN = /^[\w.@+:-]*$/;
-const TOKEN_CLASSES: ReadonlySet<AttackClass> = new Set(["traversal", "ssrf", "java", "php", "node", "xss", "fixation"]);
+const TOKEN_CLASSES: ReadonlySet<AttackClass> = new Set([
+  "traversal",
+  "ssrf",
+  "java",
+  "php",
+  "node",
+  "xss",
+  "fixation",
+]);
 /** What a single token can need: its classes, and SQL when `sqliPlainValue` says so. */
 const TOKEN_OR_SQL_CLASSES: ReadonlySet<AttackClass> = new Set([...TOKEN_CLASSES, "sqli"]);
 /** Standard header values that contain none of these are not inspected (lookups, Shellshock and OGNL need them). */
@@ -116,10 +164,12 @@ function add(out: ValueFinding[], f: ValueFinding): void {
 /** Upload file names (multipart `filename`, `X-Filename`-style headers): a plain name such as `wp-config.php.bak` matters. */
 function isUpload(field: Field): boolean {
   const name = field.name;
-  return field.where === "body-filename" || (name !== null && name.length <= 12 && name.charCodeAt(0) === 120 && UPLOAD_NAME.test(name));
+  return (
+    field.where === "body-filename" ||
+    (name !== null && name.length <= 12 && name.charCodeAt(0) === 120 && UPLOAD_NAME.test(name))
+  );
 }
 const UPLOAD_NAME = /^x[-_]?file[-_]?name$/;
-
 
 /**
  * An ordinary web address: `http(s)://`, a host name, a path of word characters, a query of
@@ -128,7 +178,8 @@ const UPLOAD_NAME = /^x[-_]?file[-_]?name$/;
  * what a URL itself can be (SSRF, RFI, a sensitive path, a Java class or prototype key in a
  * parameter, a session id) is looked for.
  */
-const CLEAN_URL = /^https?:\/\/[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,16}(?::\d{1,5})?(?:\/[\w.~-]{0,256}){0,64}(?:\?[\w.~=&-]{0,2048})?(?:#[\w.~/-]{0,256})?$/i;
+const CLEAN_URL =
+  /^https?:\/\/[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,16}(?::\d{1,5})?(?:\/[\w.~-]{0,256}){0,64}(?:\?[\w.~=&-]{0,2048})?(?:#[\w.~/-]{0,256})?$/i;
 const URL_CLASSES: ReadonlySet<AttackClass> = new Set(["ssrf", "rfi", "traversal", "java", "node", "fixation"]);
 
 /** `entries` narrowed to the classes in `classes` (lists made once per part kind and value shape). */
@@ -146,16 +197,38 @@ const SENTENCE_CLASSES: ReadonlySet<AttackClass> = new Set(["traversal", "comman
 function runDetectors(v: Inspected, all: readonly Entry[], out: ValueFinding[]): void {
   const token = TOKEN.test(v.text) && !isUpload(v.field);
   const sentence = token || isUpload(v.field) ? -1 : sentenceNeeds(v.text);
-  const url = sentence < 0 && !token && v.text.length <= 4_096 && v.text.charCodeAt(0) === 104 && CLEAN_URL.test(v.text) && !v.text.includes("..");
-  const entries = token ? narrow(all, TOKEN_OR_SQL_CLASSES) : sentence >= 0 ? narrow(all, SENTENCE_CLASSES) : url ? narrow(all, URL_CLASSES) : all;
+  const url =
+    sentence < 0 &&
+    !token &&
+    v.text.length <= 4_096 &&
+    v.text.charCodeAt(0) === 104 &&
+    CLEAN_URL.test(v.text) &&
+    !v.text.includes("..");
+  const entries = token
+    ? narrow(all, TOKEN_OR_SQL_CLASSES)
+    : sentence >= 0
+      ? narrow(all, SENTENCE_CLASSES)
+      : url
+        ? narrow(all, URL_CLASSES)
+        : all;
   for (const e of entries) {
     let f: Finding | null;
     try {
-      if ((token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) || (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e.cls, v)) || !e.gate(v.text, v.lower)) continue;
+      if (
+        (token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) ||
+        (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e.cls, v)) ||
+        !e.gate(v.text, v.lower)
+      )
+        continue;
       f = e.detect(v);
     } catch (error) {
       // Never a 500: a detector bug is recorded under the class's error rule id.
-      add(out, { ruleId: `${e.cls}-detector-error`, score: 0, cls: e.cls, error: error instanceof Error ? error.name : "error" });
+      add(out, {
+        ruleId: `${e.cls}-detector-error`,
+        score: 0,
+        cls: e.cls,
+        error: error instanceof Error ? error.name : "error",
+      });
       continue;
     }
     if (f !== null) add(out, { ...f, cls: e.cls });
@@ -172,7 +245,9 @@ function isPlain(raw: string): boolean {
   if (!PLAIN.test(raw)) {
     if (raw.length > 40) return false;
     const c = raw.charCodeAt(0);
-    return (c >= 48 && c <= 57 && DATE_TIME.test(raw)) || ((c === 43 || c === 40 || (c >= 48 && c <= 57)) && PHONE.test(raw));
+    return (
+      (c >= 48 && c <= 57 && DATE_TIME.test(raw)) || ((c === 43 || c === 40 || (c >= 48 && c <= 57)) && PHONE.test(raw))
+    );
   }
   // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers;
   // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
@@ -219,11 +294,13 @@ export function inspectField(field: Field): ValueFindings {
   // cache costs more than it saves. Plain body values (ids, codes, numbers) are answered at once:
   // most of a JSON body is new on every request, and caching it would only churn the cache.
   if (field.kind === "body" && raw.length <= 64 && plainField(field)) return NONE;
-  if (raw.length > CACHE_MAX_VALUE || (field.kind === "body" && raw.length > 64)) return plainField(field) ? NONE : inspectUncached(field);
+  if (raw.length > CACHE_MAX_VALUE || (field.kind === "body" && raw.length > 64))
+    return plainField(field) ? NONE : inspectUncached(field);
   // The cache first: repeated values (User-Agent, cookies, parameters) skip even the plain check.
   const first = cache.get(raw);
   let places = 0;
-  for (let c = first; c !== undefined; c = c.next, places++) if (c.kind === field.kind && c.where === field.where && c.name === field.name) return c.found;
+  for (let c = first; c !== undefined; c = c.next, places++)
+    if (c.kind === field.kind && c.where === field.where && c.name === field.name) return c.found;
   const found = plainField(field) ? NONE : inspectUncached(field);
   if (cache.size >= CACHE_SIZE) cache.clear();
   // One value under many names (a flood of made-up parameters) keeps only its last few places.
@@ -254,6 +331,7 @@ function inspectUncached(field: Field): ValueFindings {
     }
   }
   // `data:…;base64,` payloads are decoded only where the content declares it.
-  for (const decoded of dataUrlPayloads(full)) runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
+  for (const decoded of dataUrlPayloads(full))
+    runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
   return out.length === 0 ? NONE : out;
 }

@@ -97,9 +97,11 @@ const GADGET_CLASSES = new RegExp(
 const EXEC_CODE =
   /getruntime\s*\(\s*\)\s*\.\s*exec\s*\(|new\s+(?:java\.lang\.)?processbuilder\s*\(|\.getclass\s*\(\s*\)\s*\.\s*forname\s*\(|['"]\s{0,4}\.\s{0,4}execute\s{0,4}\(\s{0,4}\)/i;
 /** `Class.forName(…)` / `x.getClass().getMethod(…)`: ordinary in Java code snippets (JDBC drivers), a signal only. */
-const REFLECTION_CODE = /\bclass\s*\.\s*forname\s*\(|\.getclass\s*\(\s*\)\s*\.\s*(?:getclassloader|getmethod|getdeclared)/i;
+const REFLECTION_CODE =
+  /\bclass\s*\.\s*forname\s*\(|\.getclass\s*\(\s*\)\s*\.\s*(?:getclassloader|getmethod|getdeclared)/i;
 /** A JVM stack trace frame: `at java.lang.Thread.run(Thread.java:833)`. */
-const STACK_FRAME = /\bat\s{1,4}[\w$./]{1,200}\((?:[\w$]{1,80}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\)/;
+const STACK_FRAME =
+  /\bat\s{1,4}[\w$./]{1,200}\((?:[\w$]{1,80}\.(?:java|kt|scala|groovy|clj):\d{1,6}|Native Method|Unknown Source)\)/;
 
 /** `java.…Runtime` / `java.…ProcessBuilder` as one dotted name (Java is case-sensitive, so is this). */
 const JAVA_PROCESS = /\bjava\.(?:[A-Za-z_$][\w$]{0,40}\.){0,5}(?:Runtime|ProcessBuilder|ProcessImpl)\b/;
@@ -141,6 +143,7 @@ const PAIR_VALUE = /^[\w.[\]-]{1,64}=([^=&\s]{3,200})$/;
  * Parameters where a bare package/class name is expected: what people type into a search box,
  * and build or logging metadata (Maven group ids, module and logger names).
  */
+// oxfmt-ignore
 const EXPECTED_NAME_FIELDS = new Set([
   "q", "query", "search", "s", "term", "terms", "keyword", "keywords", "text", "k", "find", "searchterm", "search_query",
   "groupid", "group_id", "group", "package", "packagename", "package_name", "artifact", "artifactid", "dependency",
@@ -176,10 +179,12 @@ const YAML_TAG_NAMED = /!!(?:java|javax|com|org|sun|jdk)\./;
 // ---------------------------------------------------------------------------------------------
 // Expressions (OGNL, SpEL, EL, Velocity, FreeMarker reflection)
 
-const OGNL = /%\{\s{0,8}\(?\s{0,8}#|#_memberaccess|@ognl\.|ognlcontext|default_member_access|#context\s*\[|@java\.lang\.|#(?:application|attr|request|session)\s*\[|\(#[a-z_]{1,20}=|#parameters\.|xwork\.methodaccessor|@org\.apache\.struts/i;
+const OGNL =
+  /%\{\s{0,8}\(?\s{0,8}#|#_memberaccess|@ognl\.|ognlcontext|default_member_access|#context\s*\[|@java\.lang\.|#(?:application|attr|request|session)\s*\[|\(#[a-z_]{1,20}=|#parameters\.|xwork\.methodaccessor|@org\.apache\.struts/i;
 /** OGNL static access: `@pkg.Class@member` (class capitalised, as Java classes are). */
 const OGNL_STATIC = /@(?:[a-z_$][\w$]{0,40}\.){1,8}[A-Z][\w$]{0,60}@[A-Za-z_$]/;
-const SPEL = /\bT\s{0,4}\(\s{0,4}(?:java|javax|org|com)\.|new\s+java\.(?:util\.scanner|io\.|lang\.)|#\{\s{0,4}T\s{0,4}\(|\$\{\s{0,4}T\s{0,4}\(|\bclass\.module\.classloader|\bclass\.classloader|\bclass\s{0,4}\[\s{0,4}['"]?(?:module|classloader)\b/i;
+const SPEL =
+  /\bT\s{0,4}\(\s{0,4}(?:java|javax|org|com)\.|new\s+java\.(?:util\.scanner|io\.|lang\.)|#\{\s{0,4}T\s{0,4}\(|\$\{\s{0,4}T\s{0,4}\(|\bclass\.module\.classloader|\bclass\.classloader|\bclass\s{0,4}\[\s{0,4}['"]?(?:module|classloader)\b/i;
 /** `''.getClass()` in an EL expression; on its own also ordinary Java, so a weak signal. */
 const GET_CLASS = /['"\])]\s{0,4}\.\s{0,4}getclass\s*\(\s*\)/i;
 /** Where an expression starts: `${`, `#{`, `%{`, `*{`, `@{`, `~{`, `{{`, `#set(`, `<#assign`, `[#assign`, `[=`. */
@@ -201,7 +206,8 @@ const HINT =
   /java|jdk\.|sun\.|org\.|com\.|ch\.qos|bsh\.|ognl|groovy|freemarker|oracle\.|weblogic|clojure|javassist|classloader|getclass|forname|runtime|processbuilder|transformer|factory|closure|templatesimpl|rowset|ysoserial|scriptengine|initialcontext|reflect|unsafe|nashorn|xmldecoder|\.\s{0,4}jsp|aced0005|%ac%ed|\\xac|[\u00ac\ufffd]|[$#%*@~]\{|\{\{|#set|#assign|\[=|\(#|#_|@\w|!!|\bt\s{0,4}\(|\?new|\.execute/;
 
 /** What a dotted name the detector looks for ends with right before a dot (`java.`, `org.`, `ch.qos.`, `class.`). */
-const DOTTED_ROOT = /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|oracle|weblogic|net|br|io|ognl|clojure|javassist|class|classloader)$/;
+const DOTTED_ROOT =
+  /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|oracle|weblogic|net|br|io|ognl|clojure|javassist|class|classloader)$/;
 
 /**
  * Cheap test (the class's gate): can any Java signal be present? Every signal the detector scores
@@ -211,11 +217,22 @@ const DOTTED_ROOT = /(?:java|javax|jdk|sun|org|com|ch|bsh|groovy|freemarker|orac
  * gadget or process class name written as one word (`InvokerTransformer`, `ProcessBuilder`).
  */
 /** The same test in one pass for short values (`.` stands for the dotted names). */
-const SHORT_GATE = /[(#@{[%\\\u0005.]|!!|0ab|4si|ztaa|7qa|0005|runtime|processbuilder|transformer|factory|closure|templatesimpl|ysoserial|scriptengine/;
+const SHORT_GATE =
+  /[(#@{[%\\\u0005.]|!!|0ab|4si|ztaa|7qa|0005|runtime|processbuilder|transformer|factory|closure|templatesimpl|ysoserial|scriptengine/;
 
 export function javaGate(t: string, l: string): boolean {
   if (t.length <= 20) return SHORT_GATE.test(l);
-  if (t.includes("(") || t.includes("#") || t.includes("@") || t.includes("{") || t.includes("[") || t.includes("%") || t.includes("\\") || t.includes("!!")) return true;
+  if (
+    t.includes("(") ||
+    t.includes("#") ||
+    t.includes("@") ||
+    t.includes("{") ||
+    t.includes("[") ||
+    t.includes("%") ||
+    t.includes("\\") ||
+    t.includes("!!")
+  )
+    return true;
   // Raw stream magic (`AC ED 00 05`, also as U+FFFD pairs): the `05` byte.
   if (t.includes("\u0005")) return true;
   for (let i = l.indexOf("."); i !== -1; i = l.indexOf(".", i + 1)) {
@@ -232,11 +249,21 @@ export function javaGate(t: string, l: string): boolean {
   }
   if (t.length < 4) return false;
   // Serialization markers, searched from a digit or rare letter (`0AB` of `rO0AB`, `4sI` of `H4sI`, `0005` of `aced0005`).
-  if (t.includes("0AB") || t.includes("4sI") || t.includes("ztAA") || t.includes("7QA") || t.includes("0005")) return true;
+  if (t.includes("0AB") || t.includes("4sI") || t.includes("ztAA") || t.includes("7QA") || t.includes("0005"))
+    return true;
   // Gadget and process classes as one word (`InvokerTransformer`, `ProcessBuilder`, `ysoserial`), where a
   // class name is the value: a single token. (In text with spaces they come with dots, calls or type keys.)
   if (t.length < 7 || t.includes(" ")) return false;
-  return l.includes("runtime") || l.includes("processbuilder") || l.includes("transformer") || l.includes("factory") || l.includes("closure") || l.includes("templatesimpl") || l.includes("ysoserial") || l.includes("scriptengine");
+  return (
+    l.includes("runtime") ||
+    l.includes("processbuilder") ||
+    l.includes("transformer") ||
+    l.includes("factory") ||
+    l.includes("closure") ||
+    l.includes("templatesimpl") ||
+    l.includes("ysoserial") ||
+    l.includes("scriptengine")
+  );
 }
 
 function expressionReflection(s: string): boolean {
@@ -252,16 +279,20 @@ export function detectJava(v: Inspected): Finding | null {
   const l = v.lower;
   const name = v.field.name;
   const kind = v.field.kind;
-  if (!s.includes("rO0AB") && !s.includes("H4sI") && !s.includes("KztAA") && !s.includes("Cs7QA") && !HINT.test(l)) return null;
+  if (!s.includes("rO0AB") && !s.includes("H4sI") && !s.includes("KztAA") && !s.includes("Cs7QA") && !HINT.test(l))
+    return null;
 
   if (kind === "name" && CLASSLOADER_PARAM.test(s)) return { ruleId: "java-classloader-manipulation", score: 7 };
-  if (name !== null && (name === "@type" || name === "@class" || name === "$type") && JAVA_TYPE.test(s.trim())) return { ruleId: "java-polymorphic-type", score: 7 };
-  if (SERIALIZED.test(s) || SERIALIZED_SHIFTED.test(s) || (s.includes("H4sI") && gzippedObject(s))) return { ruleId: "java-deserialization", score: 7 };
+  if (name !== null && (name === "@type" || name === "@class" || name === "$type") && JAVA_TYPE.test(s.trim()))
+    return { ruleId: "java-polymorphic-type", score: 7 };
+  if (SERIALIZED.test(s) || SERIALIZED_SHIFTED.test(s) || (s.includes("H4sI") && gzippedObject(s)))
+    return { ruleId: "java-deserialization", score: 7 };
   if (s.includes("#") || s.includes("@") || s.includes("%{")) {
     if (OGNL.test(s) || OGNL_STATIC.test(s)) return { ruleId: "java-ognl", score: 7 };
   }
   if (TYPE_KEY.test(s)) return { ruleId: "java-polymorphic-type", score: 7 };
-  if (s.includes("!!") && YAML_TAG.test(s) && YAML_TAG_NAMED.test(s)) return { ruleId: "java-polymorphic-type", score: 7 };
+  if (s.includes("!!") && YAML_TAG.test(s) && YAML_TAG_NAMED.test(s))
+    return { ruleId: "java-polymorphic-type", score: 7 };
   if (EXEC_CODE.test(s)) return { ruleId: "java-runtime-class", score: 7 };
   const trace = STACK_FRAME.test(s);
   if (!trace && GADGET_CLASSES.test(s)) return { ruleId: "java-runtime-class", score: 7 };
@@ -273,12 +304,16 @@ export function detectJava(v: Inspected): Finding | null {
   if (REFLECTION_CODE.test(s)) return { ruleId: "java-reflection", score: 4 };
 
   // File names: a JSP page uploaded is a web shell on a Java server.
-  if ((name === "filename" && v.field.where === "body-filename") || (kind === "header" && name !== null && FILENAME_HEADERS.has(name))) {
+  if (
+    (name === "filename" && v.field.where === "body-filename") ||
+    (kind === "header" && name !== null && FILENAME_HEADERS.has(name))
+  ) {
     if (JSP_FILE.test(s)) return { ruleId: "java-jsp-upload", score: 6 };
   }
   // The whole value (or name) is a class/package name from a dangerous package.
   if (dangerousName(s)) {
-    if (kind !== "name" && name !== null && EXPECTED_NAME_FIELDS.has(name)) return { ruleId: "java-class-name", score: 5, pl: 2 };
+    if (kind !== "name" && name !== null && EXPECTED_NAME_FIELDS.has(name))
+      return { ruleId: "java-class-name", score: 5, pl: 2 };
     return { ruleId: "java-class-name", score: 5 };
   }
   return null;

@@ -16,7 +16,8 @@ import type { Finding, Inspected } from "./types.ts";
 
 const MAX_ROUNDS = 64;
 const MAX_LENGTH = 4_096;
-const LOG4J_LOOKUPS = /\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date|env)\s*:/i;
+const LOG4J_LOOKUPS =
+  /\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date|env)\s*:/i;
 
 /** `${::-x}` / `${:-x}`: a lookup with an empty name and a default, Log4j's letter-smuggling trick (no shell has it). */
 const EMPTY_DEFAULT = /\$\{\s{0,4}:{1,2}-/;
@@ -82,7 +83,8 @@ function decodeLongEntities(s: string): string {
 export function detectLog4shell(v: Inspected): Finding | null {
   const found = detectIn(v.text);
   // `&#0000…123;` (any number of leading zeros) is `{` to an HTML decoder; decode the raw value again.
-  if (found === null && v.raw.includes("&#")) return detectIn(decodeEntities(decodeLongEntities(percentDecode(v.raw.slice(0, RAW_REDECODE)))));
+  if (found === null && v.raw.includes("&#"))
+    return detectIn(decodeEntities(decodeLongEntities(percentDecode(v.raw.slice(0, RAW_REDECODE)))));
   return found;
 }
 
@@ -96,7 +98,8 @@ function detectIn(s: string): Finding | null {
     if (m === null) break;
     const [start, end] = m;
     const value = resolve(t.slice(start + 2, end));
-    if (value === null) return { ruleId: round === 0 || !nested ? "log4shell-jndi-lookup" : "log4shell-obfuscated-lookup", score: 8 };
+    if (value === null)
+      return { ruleId: round === 0 || !nested ? "log4shell-jndi-lookup" : "log4shell-obfuscated-lookup", score: 8 };
     if (round === 0 && /\$\{[^{}]{0,64}\$\{/.test(t)) nested = true;
     t = t.slice(0, start) + value + t.slice(end + 1);
   }
@@ -104,7 +107,10 @@ function detectIn(s: string): Finding | null {
   if (/\$\{\s*j\s*n\s*d\s*i\s*:/i.test(t)) return { ruleId: "log4shell-jndi-lookup", score: 7 };
   if (LOG4J_LOOKUPS.test(s)) {
     // `${env:…}` alone is also PowerShell syntax; the Log4j-only lookups and nesting are not.
-    const envOnly = !/\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date)\s*:/i.test(s);
+    const envOnly =
+      !/\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date)\s*:/i.test(
+        s,
+      );
     return { ruleId: "log4shell-lookup", score: nested ? 6 : envOnly ? 3 : 5 };
   }
   if (nested && EMPTY_DEFAULT.test(s)) return { ruleId: "log4shell-obfuscated-lookup", score: 6 };

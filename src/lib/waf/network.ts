@@ -142,7 +142,9 @@ export function compileNetwork(security: SecurityConfig): CompiledNetwork {
           pathPrefix: r.match.pathPrefix,
           methods,
           countries: r.match.countries ? new Set(r.match.countries) : undefined,
-          header: r.match.header ? { name: r.match.header.name.toLowerCase(), contains: r.match.header.contains.toLowerCase() } : undefined,
+          header: r.match.header
+            ? { name: r.match.header.name.toLowerCase(), contains: r.match.header.contains.toLowerCase() }
+            : undefined,
         };
       }),
       invalid,

@@ -20,32 +20,46 @@ import { base64Text, decodeEscapes } from "./normalize.ts";
 import type { Finding, Inspected } from "./types.ts";
 
 /** Runtime reach that has no business in a parameter (anywhere in the value). */
-const RUNTIME = /\bprocess\s{0,4}(?:\.\s{0,4}(?:mainmodule|binding|dlopen|kill|setuid|setgid|chdir|_linkedbinding|_getactivehandles)\b|\[\s{0,4}(?:['"`]|[a-z_$]))|\brequire\s{0,4}\[|\bglobal(?:this)?\s{0,4}(?:\.\s{0,4}process\b|\[\s{0,4}['"`]process)|\bmainmodule\s{0,4}\.\s{0,4}(?:require|constructor)\b|\brequire\s{0,4}\.\s{0,4}main\s{0,4}\.\s{0,4}constructor|\b(?:this|[\w$\])]\s{0,4}\.\s{0,4}constructor)\s{0,4}\.\s{0,4}constructor\b|\bconstructor\s{0,4}\.\s{0,4}constructor\s{0,4}\(|[\w$)\]]\s{0,4}\.\s{0,4}constructor\s{0,4}\(\s{0,4}['"`][^'"`]{0,80}\b(?:return|process|require|global|this|eval|import)\b|\bgetprototypeof\s{0,4}\(\s{0,4}(?:async\s{1,4})?(?:function\b|\(\s{0,4}\)\s{0,4}=>)|\.\s{0,4}_load\s{0,4}\(\s{0,4}['"`]?(?:child_process|fs|vm|net)\b/i;
+const RUNTIME =
+  /\bprocess\s{0,4}(?:\.\s{0,4}(?:mainmodule|binding|dlopen|kill|setuid|setgid|chdir|_linkedbinding|_getactivehandles)\b|\[\s{0,4}(?:['"`]|[a-z_$]))|\brequire\s{0,4}\[|\bglobal(?:this)?\s{0,4}(?:\.\s{0,4}process\b|\[\s{0,4}['"`]process)|\bmainmodule\s{0,4}\.\s{0,4}(?:require|constructor)\b|\brequire\s{0,4}\.\s{0,4}main\s{0,4}\.\s{0,4}constructor|\b(?:this|[\w$\])]\s{0,4}\.\s{0,4}constructor)\s{0,4}\.\s{0,4}constructor\b|\bconstructor\s{0,4}\.\s{0,4}constructor\s{0,4}\(|[\w$)\]]\s{0,4}\.\s{0,4}constructor\s{0,4}\(\s{0,4}['"`][^'"`]{0,80}\b(?:return|process|require|global|this|eval|import)\b|\bgetprototypeof\s{0,4}\(\s{0,4}(?:async\s{1,4})?(?:function\b|\(\s{0,4}\)\s{0,4}=>)|\.\s{0,4}_load\s{0,4}\(\s{0,4}['"`]?(?:child_process|fs|vm|net)\b/i;
 /** `require('child_process')`, `import('fs')`, `process.mainModule.require('vm')`. */
-const REQUIRE_EXEC = /\b(?:require|import)\s{0,4}\(\s{0,4}['"`]\s{0,4}(?:node:)?(?:child_process|vm|worker_threads|inspector|v8)\s{0,4}['"`]\s{0,4}\)/i;
-const REQUIRE_IO = /\b(?:require|import)\s{0,4}\(\s{0,4}['"`]\s{0,4}(?:node:)?(?:fs|fs\/promises|net|dgram|cluster|http|https|os|process)\s{0,4}['"`]\s{0,4}\)/i;
+const REQUIRE_EXEC =
+  /\b(?:require|import)\s{0,4}\(\s{0,4}['"`]\s{0,4}(?:node:)?(?:child_process|vm|worker_threads|inspector|v8)\s{0,4}['"`]\s{0,4}\)/i;
+const REQUIRE_IO =
+  /\b(?:require|import)\s{0,4}\(\s{0,4}['"`]\s{0,4}(?:node:)?(?:fs|fs\/promises|net|dgram|cluster|http|https|os|process)\s{0,4}['"`]\s{0,4}\)/i;
 /** The value starts with the expression, or breaks out of a string into it. */
-const AT_START = /^\s{0,4}(?:['"`]\s{0,4}(?:[+;,)]|\|\||&&)\s{0,4})?(?:\$\{|\{\{|#\{)?\s{0,4}(?:require|import|global|process)\b/i;
-const CHILD_PROCESS_CALL = /\bchild_process\b[\s\S]{0,80}?\b(?:exec|execsync|spawn|spawnsync|execfile|execfilesync|fork)\b/i;
-const EVAL_CHARCODE = /\b(?:eval|function|settimeout|setinterval)\s{0,4}\(\s{0,4}(?:unescape\s{0,4}\(|atob\s{0,4}\(|string\s{0,4}\.\s{0,4}fromcharcode|buffer\s{0,4}\.\s{0,4}from\s{0,4}\()/i;
+const AT_START =
+  /^\s{0,4}(?:['"`]\s{0,4}(?:[+;,)]|\|\||&&)\s{0,4})?(?:\$\{|\{\{|#\{)?\s{0,4}(?:require|import|global|process)\b/i;
+const CHILD_PROCESS_CALL =
+  /\bchild_process\b[\s\S]{0,80}?\b(?:exec|execsync|spawn|spawnsync|execfile|execfilesync|fork)\b/i;
+const EVAL_CHARCODE =
+  /\b(?:eval|function|settimeout|setinterval)\s{0,4}\(\s{0,4}(?:unescape\s{0,4}\(|atob\s{0,4}\(|string\s{0,4}\.\s{0,4}fromcharcode|buffer\s{0,4}\.\s{0,4}from\s{0,4}\()/i;
 const NEW_FUNCTION = /\bnew\s{1,4}function\s{0,4}\(/i;
 const SERIALIZED_FN = /_\$\$nd_func\$\$_|\b__js_function\b/i;
 const RSC_REFERENCE = /["']\$[0-9a-f@]{0,8}:(?:[\w$]{1,40}:){0,6}(?:__proto__|constructor|prototype)\b/i;
-const PROTO_ACCESS = /\b(?:Object|Function|Array|String)\s{0,4}\.\s{0,4}prototype\s{0,4}(?:\.\s{0,4}[\w$]{1,40}|\[[^\]]{1,40}\])\s{0,4}=(?!=)|__proto__\s{0,4}(?:\[|\.\s{0,4}[\w$]|['"]\s{0,4}[:\]])|\[\s{0,4}['"]?__proto__['"]?\s{0,4}\]|\bconstructor\s{0,4}(?:\.\s{0,4}prototype\b|\[\s{0,4}['"]?prototype\b)|\[\s{0,4}['"]?constructor['"]?\s{0,4}\]\s{0,4}\[\s{0,4}['"]?prototype\b/i;
+const PROTO_ACCESS =
+  /\b(?:Object|Function|Array|String)\s{0,4}\.\s{0,4}prototype\s{0,4}(?:\.\s{0,4}[\w$]{1,40}|\[[^\]]{1,40}\])\s{0,4}=(?!=)|__proto__\s{0,4}(?:\[|\.\s{0,4}[\w$]|['"]\s{0,4}[:\]])|\[\s{0,4}['"]?__proto__['"]?\s{0,4}\]|\bconstructor\s{0,4}(?:\.\s{0,4}prototype\b|\[\s{0,4}['"]?prototype\b)|\[\s{0,4}['"]?constructor['"]?\s{0,4}\]\s{0,4}\[\s{0,4}['"]?prototype\b/i;
 /** A key or key path segment that reaches an object's prototype. */
-const PROTO_NAME = /(?:^|[.[\]'"])__proto__(?:$|[.[\]'"])|(?:^|[.[\]'"])constructor['"]?\s{0,4}(?:\]\s{0,4}\[|\.)\s{0,4}['"]?prototype(?:$|[.[\]'"\s])|^__proto__$/i;
+const PROTO_NAME =
+  /(?:^|[.[\]'"])__proto__(?:$|[.[\]'"])|(?:^|[.[\]'"])constructor['"]?\s{0,4}(?:\]\s{0,4}\[|\.)\s{0,4}['"]?prototype(?:$|[.[\]'"\s])|^__proto__$/i;
 const CONSOLE_ESCAPED = /\\u00[0-9a-f]{2}|\\x[0-9a-f]{2}|\\u\{/i;
 /** `console["log"](1)`, `console.info.call(this,1)`: odd ways to reach a plain function. */
-const ODD_CALL = /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\(|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\(/i;
+const ODD_CALL =
+  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\(|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\(/i;
 /** The whole value is one statement (`console.info(1)`, `process.env`, `module.exports=`). */
-const STATEMENT_CONSOLE = /^(?:console)\s{0,4}\.\s{0,4}(?:log|info|warn|error|debug|trace|dir|table)\s{0,4}\([^;{}\n]{0,80}\)\s{0,4};?$/i;
-const STATEMENT_ENV = /^process\s{0,4}\.\s{0,4}env\b\s{0,4}(?:;|\)|\]|$)|^process\s{0,4}\.\s{0,4}(?:exit|abort|cwd|pid|version|versions|argv|platform|getuid)\b/i;
-const BREAKOUT_ENV = /['"`]\s{0,4}(?:\+|;|\)|,|\|\||&&)\s{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\()|\$\{\s{0,4}(?:process|require|global)\b/i;
+const STATEMENT_CONSOLE =
+  /^(?:console)\s{0,4}\.\s{0,4}(?:log|info|warn|error|debug|trace|dir|table)\s{0,4}\([^;{}\n]{0,80}\)\s{0,4};?$/i;
+const STATEMENT_ENV =
+  /^process\s{0,4}\.\s{0,4}env\b\s{0,4}(?:;|\)|\]|$)|^process\s{0,4}\.\s{0,4}(?:exit|abort|cwd|pid|version|versions|argv|platform|getuid)\b/i;
+const BREAKOUT_ENV =
+  /['"`]\s{0,4}(?:\+|;|\)|,|\|\||&&)\s{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\()|\$\{\s{0,4}(?:process|require|global)\b/i;
 const MODULE_EXPORTS = /^module\s{0,4}\.\s{0,4}exports\s{0,4}=\s{0,4}(?!\{)/i;
 const FUNCTION_HEAD = /^(?:async\s{1,4})?function\s{0,4}[\w$]{0,30}\s{0,4}\(\s{0,4}[\w$,\s]{0,40}\)\s{0,4}\{/i;
 const LOOP = /\bwhile\s{0,4}\(|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)/gi;
+// oxfmt-ignore
 const FALSY = new Set(["false", "0", "-0", "+0", "null", "undefined", "nan", '""', "''", "``", "!true", "!1", "!!0", "!!null", "!!undefined", "void0"]);
-const LITERALISH = /^[!+\-\s()]{0,12}(?:true|false|null|undefined|nan|-?infinity|\d{1,6}|""|''|``|\{\}|\[\]|this|string|number|object|array|boolean|date|new\s{0,4}date(?:\(\))?|new\s{0,4}object(?:\(\))?)[\s()]{0,6}$/i;
+const LITERALISH =
+  /^[!+\-\s()]{0,12}(?:true|false|null|undefined|nan|-?infinity|\d{1,6}|""|''|``|\{\}|\[\]|this|string|number|object|array|boolean|date|new\s{0,4}date(?:\(\))?|new\s{0,4}object(?:\(\))?)[\s()]{0,6}$/i;
 /** Whole values of base64 (or base64 with `\u` escapes) are decoded once and looked at again. */
 const BASE64_WHOLE = /^[A-Za-z0-9+/]{12,}={0,2}$/;
 
@@ -71,14 +85,19 @@ function loopScore(s: string): number {
         }
       }
       if (end === -1) continue;
-      const cond = s.slice(start, end - 1).trim().toLowerCase().replace(/\s+/g, "");
+      const cond = s
+        .slice(start, end - 1)
+        .trim()
+        .toLowerCase()
+        .replace(/\s+/g, "");
       if (FALSY.has(cond) || !LITERALISH.test(cond)) continue;
       const bare = cond.replace(/[()]/g, "");
       if (FALSY.has(bare)) continue;
     }
     // What follows decides: `;`, nothing, or an empty body is a spin; `{ … }` is a loop with a body (a snippet).
     const after = s.slice(end, end + 12).replace(/\s+/g, "");
-    if (after === "" || after.startsWith(";") || after.startsWith("{}") || after.startsWith(")")) best = Math.max(best, 6);
+    if (after === "" || after.startsWith(";") || after.startsWith("{}") || after.startsWith(")"))
+      best = Math.max(best, 6);
     else best = Math.max(best, 2);
   }
   return best;
@@ -100,7 +119,14 @@ function scoreText(s: string, raw: string, whole: boolean): Finding | null {
     else if (l.includes("__proto__")) take(3, "node-prototype-pollution");
   }
   if (RUNTIME.test(s) || REQUIRE_EXEC.test(s)) take(7, "node-runtime-access");
-  else if (REQUIRE_IO.test(s)) take(AT_START.test(s) || /\b(?:execsync|spawnsync|exec|spawn|writefilesync|unlinksync|readfilesync\s{0,4}\(\s{0,4}['"`]\/)\b/i.test(s) ? 6 : 3, "node-runtime-access");
+  else if (REQUIRE_IO.test(s))
+    take(
+      AT_START.test(s) ||
+        /\b(?:execsync|spawnsync|exec|spawn|writefilesync|unlinksync|readfilesync\s{0,4}\(\s{0,4}['"`]\/)\b/i.test(s)
+        ? 6
+        : 3,
+      "node-runtime-access",
+    );
   else if (l.includes("child_process")) take(CHILD_PROCESS_CALL.test(s) ? 6 : 3, "node-runtime-access");
   if (l.includes("(")) {
     if (EVAL_CHARCODE.test(s)) take(7, "node-code-eval");
@@ -108,7 +134,13 @@ function scoreText(s: string, raw: string, whole: boolean): Finding | null {
     if (ODD_CALL.test(s)) take(6, "node-code-eval");
   }
   // Environment gadgets of a polluted `child_process` spawn: `NODE_OPTIONS=--require …`.
-  if (l.includes("node_options") && /node_options['"]?\s{0,4}[:=]\s{0,4}['"]?\s{0,4}--(?:require|r\b|inspect|import|experimental-loader|loader|eval)/i.test(s)) take(6, "node-prototype-pollution");
+  if (
+    l.includes("node_options") &&
+    /node_options['"]?\s{0,4}[:=]\s{0,4}['"]?\s{0,4}--(?:require|r\b|inspect|import|experimental-loader|loader|eval)/i.test(
+      s,
+    )
+  )
+    take(6, "node-prototype-pollution");
   const t = s.trim();
   if (whole) {
     if (STATEMENT_CONSOLE.test(t)) take(CONSOLE_ESCAPED.test(raw) ? 7 : 5, "node-code-eval");
@@ -131,17 +163,25 @@ export function detectNode(v: Inspected): Finding | null {
   if (v.field.kind === "name") {
     // Parameter names, JSON keys (and their key path), cookie names.
     const path = v.field.key ?? "";
-    if (PROTO_NAME.test(s) || (path !== s && PROTO_NAME.test(path)) || /__proto__/i.test(s)) return { ruleId: "node-prototype-pollution", score: 7 };
+    if (PROTO_NAME.test(s) || (path !== s && PROTO_NAME.test(path)) || /__proto__/i.test(s))
+      return { ruleId: "node-prototype-pollution", score: 7 };
   }
   let best = scoreText(s, v.raw, true);
   // A whole value of base64: decode once (and its `\u` escapes) and look again.
   const compact = s.trim();
-  if (compact.length >= 12 && compact.length <= 8192 && BASE64_WHOLE.test(compact) && /[A-Z]/.test(compact) && /[a-z0-9]/.test(compact)) {
+  if (
+    compact.length >= 12 &&
+    compact.length <= 8192 &&
+    BASE64_WHOLE.test(compact) &&
+    /[A-Z]/.test(compact) &&
+    /[a-z0-9]/.test(compact)
+  ) {
     const decoded = base64Text(compact);
     if (decoded !== null && decoded.length > 0) {
       const text = decoded.includes("\\") ? decodeEscapes(decoded) : decoded;
       const f = scoreText(text, decoded, true);
-      if (f !== null && f.score >= 5 && (best === null || f.score > best.score)) best = { ruleId: f.ruleId, score: f.score };
+      if (f !== null && f.score >= 5 && (best === null || f.score > best.score))
+        best = { ruleId: f.ruleId, score: f.score };
     }
   }
   return best;

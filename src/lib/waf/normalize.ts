@@ -23,7 +23,7 @@ function hexVal(c: number): number {
  */
 function decodeBytes(bytes: number[]): string {
   let out = "";
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b0 = bytes[i]!;
     if (b0 < 0x80) {
       out += String.fromCharCode(b0);
@@ -57,7 +57,7 @@ export function percentDecode(s: string, plusIsSpace = false): string {
       bytes = [];
     }
   };
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const ch = s.charCodeAt(i);
     if (ch === 37 /* % */) {
       const a = hexVal(s.charCodeAt(i + 1));
@@ -86,6 +86,7 @@ export function percentDecode(s: string, plusIsSpace = false): string {
 }
 
 /** Named references that matter for markup and scripts (plus the common text ones). */
+// oxfmt-ignore
 const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   lt: "<", gt: ">", amp: "&", quot: '"', apos: "'", nbsp: " ", tab: "\t", newline: "\n",
   colon: ":", sol: "/", bsol: "\\", lpar: "(", rpar: ")", semi: ";", equals: "=", comma: ",",
@@ -181,7 +182,12 @@ export function dataUrlPayloads(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(DATA_URL)) {
     const type = (m[1] ?? "").toLowerCase();
-    if (/^(image\/(png|jpe?g|gif|webp|avif|bmp|x-icon)|audio\/|video\/|font\/|application\/(octet-stream|pdf|zip))/.test(type)) continue;
+    if (
+      /^(image\/(png|jpe?g|gif|webp|avif|bmp|x-icon)|audio\/|video\/|font\/|application\/(octet-stream|pdf|zip))/.test(
+        type,
+      )
+    )
+      continue;
     const decoded = base64Text(m[2]!);
     if (decoded !== null) out.push(decoded);
     if (out.length >= 4) break;

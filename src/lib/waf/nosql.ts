@@ -36,7 +36,13 @@ const JS_BREAKOUT =
  * need `;`, `&&` or `||`; driver calls and the busy-wait probe a call (`db.x.insert(`, `new Date()`).
  */
 export function nosqlGate(t: string, l: string): boolean {
-  return t.includes("$") || t.includes(";") || t.includes("&&") || t.includes("||") || (t.includes("(") && (l.includes("db.") || l.includes("new date")));
+  return (
+    t.includes("$") ||
+    t.includes(";") ||
+    t.includes("&&") ||
+    t.includes("||") ||
+    (t.includes("(") && (l.includes("db.") || l.includes("new date")))
+  );
 }
 
 export function detectNosql(v: Inspected): Finding | null {
@@ -46,7 +52,8 @@ export function detectNosql(v: Inspected): Finding | null {
     // `user[$ne]`, `a[b][$regex]`; JSON keys arrive one by one with their key path in `key`.
     const bracket = /\[\s{0,4}(\$[a-z]{2,14})\s{0,4}\]/.exec(l);
     if (bracket) return operatorName(bracket[1]!, l);
-    if (f.where === "body-key" && /^\$[a-z]{2,14}$/.test(l)) return operatorName(l, (f.key ?? "").toLowerCase().replace(/\./g, "["));
+    if (f.where === "body-key" && /^\$[a-z]{2,14}$/.test(l))
+      return operatorName(l, (f.key ?? "").toLowerCase().replace(/\./g, "["));
     return null;
   }
   let best: Finding | null = null;
@@ -57,18 +64,32 @@ export function detectNosql(v: Inspected): Finding | null {
     // `$where: '1 == 1'`, `{"$where": "sleep(100)"}`
     if (/(?:^|[\s,{'"])\$where['"]?\s{0,8}:\s{0,8}['"`(f]/.test(l)) take({ ruleId: "nosql-where", score: 7 });
     // A value that is an operator object: `{"$gt": ""}`, `{ $ne: 1 }`, `[$ne]=1`.
-    const obj = /^\s{0,8}[{[(]?\s{0,8}['"]?(\$[a-z]{2,14})['"]?\s{0,8}:/.exec(l) ?? /^[^{]{0,40}\{\s{0,8}['"]?(\$[a-z]{2,14})['"]?\s{0,8}:/.exec(l);
+    const obj =
+      /^\s{0,8}[{[(]?\s{0,8}['"]?(\$[a-z]{2,14})['"]?\s{0,8}:/.exec(l) ??
+      /^[^{]{0,40}\{\s{0,8}['"]?(\$[a-z]{2,14})['"]?\s{0,8}:/.exec(l);
     if (obj) take(operatorName(obj[1]!, ""));
-    if (/^\s*\[\s{0,4}\$[a-z]{2,14}\s{0,4}\]\s{0,4}=/.test(l) && MATCH_OPS.test(/\$[a-z]{2,14}/.exec(l)![0])) take({ ruleId: "nosql-operator", score: 5 });
+    if (/^\s*\[\s{0,4}\$[a-z]{2,14}\s{0,4}\]\s{0,4}=/.test(l) && MATCH_OPS.test(/\$[a-z]{2,14}/.exec(l)![0]))
+      take({ ruleId: "nosql-operator", score: 5 });
     // `', $or: [ {}, { 'a':'a` : a string breakout that continues the query object.
-    if (/['"]\s{0,8}(?:[}\]]\s{0,8}){0,4}[,}\]]\s{0,8}\$(?:or|and|nor|where|comment|ne|gt|regex)\s{0,8}:/.test(l)) take({ ruleId: "nosql-operator", score: 6 });
+    if (/['"]\s{0,8}(?:[}\]]\s{0,8}){0,4}[,}\]]\s{0,8}\$(?:or|and|nor|where|comment|ne|gt|regex)\s{0,8}:/.test(l))
+      take({ ruleId: "nosql-operator", score: 6 });
   }
   if (/['"`]/.test(l) && JS_BREAKOUT.test(l)) take({ ruleId: "nosql-js-injection", score: 6 });
   // `|| 1==1`, `0;return true`: a JavaScript condition appended to a `$where` expression.
-  if (/^\s{0,8}(?:\|\||&&)\s{0,8}(\d{1,4}|true)\s{0,4}={2,3}\s{0,4}\1\b/.test(l) || /^\s{0,8}[\w'"]{0,20}\s{0,4};\s{0,4}return\s{1,4}(?:true|false|1|0|this\.)/.test(l)) take({ ruleId: "nosql-js-injection", score: 5 });
+  if (
+    /^\s{0,8}(?:\|\||&&)\s{0,8}(\d{1,4}|true)\s{0,4}={2,3}\s{0,4}\1\b/.test(l) ||
+    /^\s{0,8}[\w'"]{0,20}\s{0,4};\s{0,4}return\s{1,4}(?:true|false|1|0|this\.)/.test(l)
+  )
+    take({ ruleId: "nosql-js-injection", score: 5 });
   // Shell/driver calls: `db.users.insert({…})`, `db.stores.mapReduce(function…`.
-  if (/\bdb\.\w{1,40}\.(?:insert|insertone|insertmany|remove|drop|dropdatabase|update|updatemany|deletemany|mapreduce|eval)\s{0,4}\(/.test(l)) take({ ruleId: "nosql-js-injection", score: 5 });
+  if (
+    /\bdb\.\w{1,40}\.(?:insert|insertone|insertmany|remove|drop|dropdatabase|update|updatemany|deletemany|mapreduce|eval)\s{0,4}\(/.test(
+      l,
+    )
+  )
+    take({ ruleId: "nosql-js-injection", score: 5 });
   // Busy-wait timing probe: `var d = new Date(); do { c = new Date(); } while (c - d < 5000)`.
-  if (/new\s+date\s{0,4}\(\s{0,4}\)\s{0,4};?\s{0,8}do\s{0,4}\{/.test(l)) take({ ruleId: "nosql-js-injection", score: 6 });
+  if (/new\s+date\s{0,4}\(\s{0,4}\)\s{0,4};?\s{0,8}do\s{0,4}\{/.test(l))
+    take({ ruleId: "nosql-js-injection", score: 6 });
   return best;
 }

@@ -6,13 +6,12 @@
  * decoded), XML (text and attribute values; the raw document for XXE), text. Parsing is
  * tolerant and bounded (depth, count); a body that does not parse as declared is inspected as text.
  */
-import { base64Text, decodeEntities, percentDecode } from "./normalize.ts";
-import type { Field, PartKind } from "./types.ts";
+import { MAX_FIELDS, visitMultipart, visitXml } from "./markup-parts.ts";
+import { percentDecode } from "./normalize.ts";
+import type { Field, PartKind, Visit } from "./types.ts";
 
-/** Stop visiting when the callback returns true (a blocking finding was made). */
-export type Visit = (field: Field) => boolean;
+export type { Visit } from "./types.ts";
 
-const MAX_FIELDS = 5_000;
 const MAX_JSON_DEPTH = 64;
 const MAX_LABEL = 64;
 
@@ -39,7 +38,8 @@ export function splitTarget(url: string): Target {
 }
 
 /** The `part` of a match: `query:q`, `body:items.0.title`, `header:user-agent` (built only for findings). */
-export const partLabel = (f: Field): string => (f.key === null ? f.where : `${f.where}:${f.key.length > MAX_LABEL ? f.key.slice(0, MAX_LABEL) : f.key}`);
+export const partLabel = (f: Field): string =>
+  f.key === null ? f.where : `${f.where}:${f.key.length > MAX_LABEL ? f.key.slice(0, MAX_LABEL) : f.key}`;
 
 /** Visits `a=b&c=d` pairs (names and values, percent-decoded with `+` as space). */
 function visitPairs(s: string, kind: PartKind, prefix: string, visit: Visit, budget: { n: number }): boolean {
@@ -67,14 +67,26 @@ function visitCookies(header: string, visit: Visit): boolean {
     const eq = part.indexOf("=");
     const name = (eq === -1 ? part : part.slice(0, eq)).trim();
     const value = eq === -1 ? "" : part.slice(eq + 1).trim();
-    if (name !== "" && visit({ kind: "name", name: name.toLowerCase(), where: "cookie-name", key: name, value: name })) return true;
-    if (value !== "" && visit({ kind: "cookie", name: name.toLowerCase(), where: "cookie", key: name, value })) return true;
+    if (name !== "" && visit({ kind: "name", name: name.toLowerCase(), where: "cookie-name", key: name, value: name }))
+      return true;
+    if (value !== "" && visit({ kind: "cookie", name: name.toLowerCase(), where: "cookie", key: name, value }))
+      return true;
   }
   return false;
 }
 
 /** Headers opaque by nature (lengths, entity tags, ids the platform sets): not inspected. */
-const OPAQUE = new Set(["content-length", "if-match", "if-none-match", "cf-ray", "cf-connecting-ip", "cf-ipcountry", "cf-visitor", "cdn-loop", "x-real-ip"]);
+const OPAQUE = new Set([
+  "content-length",
+  "if-match",
+  "if-none-match",
+  "cf-ray",
+  "cf-connecting-ip",
+  "cf-ipcountry",
+  "cf-visitor",
+  "cdn-loop",
+  "x-real-ip",
+]);
 
 /**
  * Standard headers with a grammar of tokens, lists and parameters, or credentials (checked by
@@ -82,6 +94,7 @@ const OPAQUE = new Set(["content-length", "if-match", "if-none-match", "cf-ray",
  * `..`), only what any header can trigger (lookups, Shellshock, OGNL) is looked for; a value
  * outside it (`Accept: ../../etc/passwd`, `Accept-Language: '; drop …`) gets every detector.
  */
+// oxfmt-ignore
 const STRUCTURED = new Set([
   "accept", "accept-encoding", "accept-language", "accept-charset", "cache-control", "pragma", "connection", "upgrade",
   "content-type", "content-encoding", "content-language", "te", "priority", "dnt", "upgrade-insecure-requests",
@@ -97,7 +110,12 @@ const STRUCTURED = new Set([
 const STRUCTURED_VALUE = /^[\w .,;:=*/+"()!?#&%~@-]{0,4096}$/;
 
 /** Request line and headers (`[name, value]` pairs, names in lower case, as `Headers` iterates them). */
-export function visitHeadersAndTarget(target: Target, decodedPath: string, headers: ReadonlyArray<readonly [string, string]>, visit: Visit): boolean {
+export function visitHeadersAndTarget(
+  target: Target,
+  decodedPath: string,
+  headers: ReadonlyArray<readonly [string, string]>,
+  visit: Visit,
+): boolean {
   if (visit({ kind: "path", name: null, where: "path", key: null, value: decodedPath })) return true;
   const budget = { n: MAX_FIELDS };
   if (visitPairs(target.query, "query", "query", visit, budget)) return true;
@@ -112,20 +130,29 @@ export function visitHeadersAndTarget(target: Target, decodedPath: string, heade
       if (visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(t.path) })) return true;
       if (visitPairs(t.query, "referer", "referer-query", visit, budget)) return true;
     } else if (!OPAQUE.has(name)) {
-      const kind = STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
+      const kind =
+        STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
       if (visit({ kind, name, where: "header", key: name, value })) return true;
     }
   }
   return false;
 }
 
-function visitJson(value: unknown, path: string, key: string | null, depth: number, visit: Visit, budget: { n: number }): boolean {
+function visitJson(
+  value: unknown,
+  path: string,
+  key: string | null,
+  depth: number,
+  visit: Visit,
+  budget: { n: number },
+): boolean {
   if (budget.n-- <= 0 || depth > MAX_JSON_DEPTH) return false;
   if (typeof value === "string") {
     return value !== "" && visit({ kind: "body", name: key, where: "body", key: path || "$", value });
   }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (visitJson(value[i], path ? `${path}.${i}` : String(i), key, depth + 1, visit, budget)) return true;
+    for (let i = 0; i < value.length; i++)
+      if (visitJson(value[i], path ? `${path}.${i}` : String(i), key, depth + 1, visit, budget)) return true;
     return false;
   }
   if (value !== null && typeof value === "object") {
@@ -186,126 +213,11 @@ function visitJsonLiterals(body: string, visit: Visit, budget: { n: number }): b
     } else if (value !== "" && visit({ kind: "body", name: key, where: "body", key, value })) return true;
   }
   const rest = outside.trim();
-  return rest !== "" && !JSON_SKELETON.test(rest) && visit({ kind: "body", name: null, where: "body", key: null, value: rest });
-}
-
-/** `; <name>=value` / `; <name>="value"` (RFC 2231 `name*=` too) of the header parameters read here. */
-const HEADER_PARAMETERS = {
-  boundary: /;\s*boundary\*?=(?:"([^"]{0,200})"|([^;\s]{1,200}))/i,
-  name: /;\s*name\*?=(?:"([^"]{0,200})"|([^;\s]{1,200}))/i,
-  filename: /;\s*filename\*?=(?:"([^"]{0,200})"|([^;\s]{1,200}))/i,
-} as const;
-
-function parameter(header: string, name: keyof typeof HEADER_PARAMETERS): string | null {
-  const m = HEADER_PARAMETERS[name].exec(header);
-  return m ? (m[1] ?? m[2] ?? null) : null;
-}
-
-const TEXT_PART = /^(?:text\/|application\/(?:json|xml|javascript|x-www-form-urlencoded|x-php|x-httpd-php|x-sh|x-python|graphql|ld\+json|[\w.-]+\+(?:json|xml))|image\/svg\+xml)/i;
-
-function visitMultipart(body: string, contentType: string, visit: Visit, budget: { n: number }): boolean {
-  const boundary = parameter(contentType, "boundary");
-  if (!boundary) return visit({ kind: "body", name: null, where: "body", key: null, value: body });
-  const delimiter = `--${boundary}`;
-  const sections = body.split(delimiter, 1_000);
-  for (let i = 1; i < sections.length && budget.n-- > 0; i++) {
-    let section = sections[i]!;
-    if (section.startsWith("--")) break;
-    section = section.replace(/^\r?\n/, "");
-    let split = section.indexOf("\r\n\r\n");
-    let sep = 4;
-    if (split === -1) {
-      split = section.indexOf("\n\n");
-      sep = 2;
-    }
-    if (split === -1) continue;
-    const head = section.slice(0, split);
-    let content = section.slice(split + sep).replace(/\r?\n$/, "");
-    const disposition = /content-disposition:([^\r\n]{0,1000})/i.exec(head)?.[1] ?? "";
-    const type = /content-type:\s*([^\r\n;]{0,200})/i.exec(head)?.[1]?.trim() ?? "";
-    const encoding = /content-transfer-encoding:\s*([^\r\n]{0,50})/i.exec(head)?.[1]?.trim().toLowerCase() ?? "";
-    const name = parameter(disposition, "name");
-    const filename = parameter(disposition, "filename");
-    const lname = name?.toLowerCase() ?? null;
-    if (name !== null && visit({ kind: "name", name: lname, where: "body-name", key: name, value: name })) return true;
-    if (filename !== null && visit({ kind: "body", name: "filename", where: "body-filename", key: name, value: filename })) return true;
-    if (encoding === "base64") {
-      const decoded = base64Text(content, 1_048_576);
-      if (decoded === null) continue;
-      content = decoded;
-    } else if (encoding === "quoted-printable") {
-      content = content.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
-    }
-    // Files are inspected when they are text (scripts, markup, data); binary uploads are not.
-    if (filename !== null && type !== "" && !TEXT_PART.test(type)) continue;
-    if (content === "") continue;
-    if (/xml/i.test(type) && visitXml(content, visit)) return true;
-    else if (visit({ kind: "body", name: lname, where: "body", key: name, value: content })) return true;
-  }
-  return false;
-}
-
-/** XML: the raw document for XXE, then text nodes, CDATA and attribute values one by one (one linear scan). */
-function visitXml(xml: string, visit: Visit): boolean {
-  if (visit({ kind: "xml", name: null, where: "body", key: "xml", value: xml })) return true;
-  const n = xml.length;
-  let element: string | null = null;
-  let fields = 0;
-  const field = (name: string | null, where: string, value: string): boolean => {
-    fields++;
-    return value !== "" && visit({ kind: "body", name, where, key: name, value: decodeEntities(value) });
-  };
-  for (let i = 0; i < n && fields < MAX_FIELDS; ) {
-    const lt = xml.indexOf("<", i);
-    const text = xml.slice(i, lt === -1 ? n : lt).trim();
-    if (text !== "" && field(element, "body", text)) return true;
-    if (lt === -1) break;
-    if (xml.startsWith("<![CDATA[", lt)) {
-      const close = xml.indexOf("]]>", lt + 9);
-      if (field(element, "body-cdata", xml.slice(lt + 9, close === -1 ? n : close))) return true;
-      i = close === -1 ? n : close + 3;
-      continue;
-    }
-    if (xml.startsWith("<!--", lt)) {
-      const close = xml.indexOf("-->", lt + 4);
-      i = close === -1 ? n : close + 3;
-      continue;
-    }
-    if (xml[lt + 1] === "?" || xml[lt + 1] === "!" || xml[lt + 1] === "/") {
-      const gt = xml.indexOf(">", lt + 1);
-      i = gt === -1 ? n : gt + 1;
-      continue;
-    }
-    // A start tag: name, then `name="value"` / `name='value'` / `name=value` pairs up to `>`.
-    let j = lt + 1;
-    while (j < n && /[\w:.-]/.test(xml[j]!)) j++;
-    element = xml.slice(lt + 1, j).toLowerCase() || element;
-    while (j < n && xml[j] !== ">") {
-      while (j < n && /[\s/]/.test(xml[j]!)) j++;
-      const nameStart = j;
-      while (j < n && !/[\s=>/]/.test(xml[j]!)) j++;
-      const attr = xml.slice(nameStart, j);
-      if (xml[j] !== "=") {
-        if (j === nameStart) j++;
-        continue;
-      }
-      j++;
-      const q = xml[j];
-      let value: string;
-      if (q === '"' || q === "'") {
-        const close = xml.indexOf(q, j + 1);
-        value = xml.slice(j + 1, close === -1 ? n : close);
-        j = close === -1 ? n : close + 1;
-      } else {
-        const from = j;
-        while (j < n && !/[\s>]/.test(xml[j]!)) j++;
-        value = xml.slice(from, j);
-      }
-      if (field(attr.toLowerCase(), "body-attr", value)) return true;
-    }
-    i = j + 1;
-  }
-  return false;
+  return (
+    rest !== "" &&
+    !JSON_SKELETON.test(rest) &&
+    visit({ kind: "body", name: null, where: "body", key: null, value: rest })
+  );
 }
 
 export type BodyKind = "json" | "form" | "multipart" | "xml" | "text";
@@ -314,13 +226,33 @@ export type BodyKind = "json" | "form" | "multipart" | "xml" | "text";
 export function bodyKind(contentType: string | null): BodyKind | null {
   if (contentType === null || contentType.trim() === "") return "text";
   const t = contentType.toLowerCase();
-  if (t.startsWith("application/json") || /^application\/[\w.-]+\+json/.test(t) || t.startsWith("application/x-ndjson") || t.startsWith("application/csp-report")) return "json";
+  if (
+    t.startsWith("application/json") ||
+    /^application\/[\w.-]+\+json/.test(t) ||
+    t.startsWith("application/x-ndjson") ||
+    t.startsWith("application/csp-report")
+  )
+    return "json";
   if (t.startsWith("application/x-www-form-urlencoded")) return "form";
-  if (t.startsWith("multipart/form-data") || t.startsWith("multipart/mixed") || t.startsWith("multipart/related")) return "multipart";
-  if (t.startsWith("application/xml") || t.startsWith("text/xml") || /^application\/[\w.-]+\+xml/.test(t) || t.startsWith("image/svg+xml")) return "xml";
+  if (t.startsWith("multipart/form-data") || t.startsWith("multipart/mixed") || t.startsWith("multipart/related"))
+    return "multipart";
+  if (
+    t.startsWith("application/xml") ||
+    t.startsWith("text/xml") ||
+    /^application\/[\w.-]+\+xml/.test(t) ||
+    t.startsWith("image/svg+xml")
+  )
+    return "xml";
   // Serialized Java objects are read as text: the Java detector knows their magic bytes.
   if (t.startsWith("application/x-java-serialized-object")) return "text";
-  if (t.startsWith("text/") || t.startsWith("application/graphql") || t.startsWith("application/javascript") || t.startsWith("application/x-php") || t.startsWith("application/sql")) return "text";
+  if (
+    t.startsWith("text/") ||
+    t.startsWith("application/graphql") ||
+    t.startsWith("application/javascript") ||
+    t.startsWith("application/x-php") ||
+    t.startsWith("application/sql")
+  )
+    return "text";
   return null;
 }
 
@@ -342,7 +274,8 @@ export function visitBody(body: string, contentType: string | null, visit: Visit
             try {
               if (visitJson(JSON.parse(line), "", null, 0, visit, budget)) return true;
             } catch {
-              if (line.trim() !== "" && visit({ kind: "body", name: null, where: "body", key: null, value: line })) return true;
+              if (line.trim() !== "" && visit({ kind: "body", name: null, where: "body", key: null, value: line }))
+                return true;
             }
           }
           return false;
@@ -369,7 +302,8 @@ export function visitBody(body: string, contentType: string | null, visit: Visit
           /* inspect as text */
         }
       }
-      if (contentType === null && /^[\w.%+-]{1,100}=[^&\s]{0,2000}(?:&|$)/.test(t)) return visitPairs(body, "body", "body", visit, budget);
+      if (contentType === null && /^[\w.%+-]{1,100}=[^&\s]{0,2000}(?:&|$)/.test(t))
+        return visitPairs(body, "body", "body", visit, budget);
       return visit({ kind: "body", name: null, where: "body", key: null, value: body });
     }
   }

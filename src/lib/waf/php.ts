@@ -24,18 +24,22 @@
 import { callableExpression, namedCalls, SUPERGLOBAL, type Take, variableFunction } from "./php/calls.ts";
 import type { Finding, Inspected } from "./types.ts";
 
-const WRAPPER = /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|memory|temp|fd|output)|phar:\/\/|expect:\/\/|zip:\/\/|compress\.(?:zlib|bzip2):\/\/|glob:\/\/|ogg:\/\/|rar:\/\/|ssh2\.(?:shell|exec|tunnel|sftp|scp):\/\/|data:\/\/(?:text\/plain|application\/x-httpd-php|text\/x-php|text\/html))/i;
+const WRAPPER =
+  /\b(?:php:\/\/(?:filter|input|stdin|stdout|stderr|memory|temp|fd|output)|phar:\/\/|expect:\/\/|zip:\/\/|compress\.(?:zlib|bzip2):\/\/|glob:\/\/|ogg:\/\/|rar:\/\/|ssh2\.(?:shell|exec|tunnel|sftp|scp):\/\/|data:\/\/(?:text\/plain|application\/x-httpd-php|text\/x-php|text\/html))/i;
 const DATA_WHOLE = /^data:(?:text\/plain|text\/x-php|application\/x-httpd-php|application\/x-php|text\/php)\b/i;
 const SERIALIZED_OBJECT = /\b[OC]:\+?\d{1,4}:"[A-Za-z_\\][\w\\]{0,200}":\+?\d{1,4}:\{/;
 
+// oxfmt-ignore
 const UPLOAD_NAMES = new Set(["x-filename", "x_filename", "x.filename", "x-file-name", "x_file_name", "x-upload-filename", "filename", "file-name", "file_name", "x-file"]);
 const PHP_EXTENSION = /\.\s{0,2}(?:php\d{0,3}|phtml|phar|phps|pht|phpt|pgif|inc)[.\s]*$/i;
 const SESSION_FILE = /(?:^|[/\\])sess_[,\w-]{20,256}$/i;
 
 /** php.ini directives that change what PHP runs or exposes (whole-value `name=value`). */
-const INI_DIRECTIVE = /^(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|safe_mode\w{0,20}|register_globals|magic_quotes_\w{1,10}|file_uploads|upload_tmp_dir|include_path|extension(?:_dir)?|zend_extension|engine|short_open_tag|asp_tags|display_(?:errors|startup_errors)|log_errors|error_log|error_reporting|html_errors|expose_php|sendmail_(?:path|from)|mail\.\w{1,20}|memory_limit|max_execution_time|max_input_\w{1,10}|post_max_size|upload_max_filesize|precision|serialize_precision|smtp|smtp_port|unserialize_\w{1,20}|enable_dl|cgi\.\w{1,30}|doc_root|user_dir|user_ini\.\w{1,20}|session\.\w{1,30}|opcache\.\w{1,40}|mbstring\.\w{1,40}|zend\.\w{1,40}|pcre\.\w{1,30}|phar\.\w{1,20}|xdebug\.\w{1,30}|assert\.\w{1,20}|variables_order|request_order|default_charset|output_(?:handler|buffering)|implicit_flush|realpath_cache_\w{1,10}|sys_temp_dir|arg_separator\.\w{1,10}|auto_detect_line_endings|default_socket_timeout|date\.timezone|disable_\w{1,20}|hard_timeout|ignore_user_abort|zlib\.\w{1,30})\s{0,8}=\s{0,8}(\S[^\n]{0,200})$/i;
+const INI_DIRECTIVE =
+  /^(?:allow_url_(?:include|fopen)|auto_(?:prepend|append)_file|disable_(?:functions|classes)|open_basedir|safe_mode\w{0,20}|register_globals|magic_quotes_\w{1,10}|file_uploads|upload_tmp_dir|include_path|extension(?:_dir)?|zend_extension|engine|short_open_tag|asp_tags|display_(?:errors|startup_errors)|log_errors|error_log|error_reporting|html_errors|expose_php|sendmail_(?:path|from)|mail\.\w{1,20}|memory_limit|max_execution_time|max_input_\w{1,10}|post_max_size|upload_max_filesize|precision|serialize_precision|smtp|smtp_port|unserialize_\w{1,20}|enable_dl|cgi\.\w{1,30}|doc_root|user_dir|user_ini\.\w{1,20}|session\.\w{1,30}|opcache\.\w{1,40}|mbstring\.\w{1,40}|zend\.\w{1,40}|pcre\.\w{1,30}|phar\.\w{1,20}|xdebug\.\w{1,30}|assert\.\w{1,20}|variables_order|request_order|default_charset|output_(?:handler|buffering)|implicit_flush|realpath_cache_\w{1,10}|sys_temp_dir|arg_separator\.\w{1,10}|auto_detect_line_endings|default_socket_timeout|date\.timezone|disable_\w{1,20}|hard_timeout|ignore_user_abort|zlib\.\w{1,30})\s{0,8}=\s{0,8}(\S[^\n]{0,200})$/i;
 const INI_GENERIC_WORD = /^(?:engine|extension|precision|smtp|memory_limit)\b/i;
-const INI_VALUE = /^(?:on|off|true|false|yes|no|none|0|1|-?\d{1,12}[kmg]?|["']?[/\\.~][^\s]{0,200}|[a-z]:\\\S{0,200}|E_\w{1,20}(?:\s{0,4}[&|^~]\s{0,4}~?E_\w{1,20}){0,6})$/i;
+const INI_VALUE =
+  /^(?:on|off|true|false|yes|no|none|0|1|-?\d{1,12}[kmg]?|["']?[/\\.~][^\s]{0,200}|[a-z]:\\\S{0,200}|E_\w{1,20}(?:\s{0,4}[&|^~]\s{0,4}~?E_\w{1,20}){0,6})$/i;
 
 function uploadName(v: Inspected, take: Take): void {
   const name = v.field.name;
@@ -56,7 +60,8 @@ function openTag(s: string, take: Take): void {
     take(m !== null && m[1]!.trim() === "" && !/<\?=/.test(s) ? 4 : 7, "php-open-tag");
     return;
   }
-  if (/<\?\s{1,8}(?:echo|print|system|exec|passthru|shell_exec|eval|include|require|assert|die|exit|\$|@|`)/i.test(s)) return take(7, "php-open-tag");
+  if (/<\?\s{1,8}(?:echo|print|system|exec|passthru|shell_exec|eval|include|require|assert|die|exit|\$|@|`)/i.test(s))
+    return take(7, "php-open-tag");
   // `<?xml` followed by something other than an attribute or the end of the declaration: PHP short tag.
   const xml = /<\?xml(?=[\s:(;])([^?>]{0,60})/i.exec(s);
   if (xml !== null) {

@@ -14,7 +14,15 @@ export const PROTOCOL_LIMITS = {
 } as const;
 
 /** Methods the API serves (the same list custom rules accept); TRACE, TRACK, CONNECT, DEBUG, WebDAV … are refused. */
-export const ALLOWED_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+export const ALLOWED_METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+]);
 
 export interface ProtocolSubject {
   method: string;

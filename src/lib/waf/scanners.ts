@@ -5,6 +5,7 @@
  * A team that runs such a tool against itself on purpose allows it with a custom `allow` rule
  * (custom rules come first) or `allowedIps`.
  */
+// oxfmt-ignore
 const TOOLS = [
   // SQL injection
   "sqlmap", "sqlninja", "havij", "bsqlbf", "jsql", "sqlsus", "marathon tool",

@@ -19,14 +19,21 @@ const ASCII_PROSE = /^(?:[A-Za-z0-9,!?'"]| (?!-[^\s\d])|\.(?![^ \d])|:(?![^ ])|-
 /** Quotes, and the typographic ones some databases and drivers fold to them (`’ or ‘1’ like ‘1`). */
 const QUOTES = ["'", '"', "`", "\u2018", "\u2019", "\u201c", "\u201d", "\u2032", "\u2033"] as const;
 /** SQL words that, right after a quote, continue a statement. */
-const AFTER_QUOTE = /^\s{0,8}(?:or|and|xor|like|rlike|regexp|having|not|is|between|in|div|union|order|group|limit|procedure|into|select|when|then|where|from)\b/;
+const AFTER_QUOTE =
+  /^\s{0,8}(?:or|and|xor|like|rlike|regexp|having|not|is|between|in|div|union|order|group|limit|procedure|into|select|when|then|where|from)\b/;
 /** cmd.exe control words at the start, PowerShell `Verb-Noun` anywhere. */
 const PROSE_COMMAND_START = /^\s{0,8}(?:if|for)\s/;
 const PROSE_VERB_NOUN = /\b(?:invoke|start|new|get|set|add|remove|stop|copy|out|import|register)-[a-z]/;
 
 /** Letters, marks and digits of the scripts prose is mostly written in, without a regex per character. */
 function letterLike(c: number, t: string, i: number): boolean {
-  if ((c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) || (c >= 0x300 && c <= 0x52f) || (c >= 0x590 && c <= 0x6ff) || (c >= 0x900 && c <= 0x97f)) return true;
+  if (
+    (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7) ||
+    (c >= 0x300 && c <= 0x52f) ||
+    (c >= 0x590 && c <= 0x6ff) ||
+    (c >= 0x900 && c <= 0x97f)
+  )
+    return true;
   if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af)) return true;
   if (c === 0x2018 || c === 0x2019 || c === 0x201c || c === 0x201d) return true;
   return LETTER_MARK_NUMBER.test(t[i]!);
@@ -69,7 +76,11 @@ export function withoutProse(t: string): string {
     if (c === -1) end = n;
     else if (c === 10) {
       end = i;
-      while (end > start && (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9 || t.charCodeAt(end - 1) === 13)) end--;
+      while (
+        end > start &&
+        (t.charCodeAt(end - 1) === 32 || t.charCodeAt(end - 1) === 9 || t.charCodeAt(end - 1) === 13)
+      )
+        end--;
     } else if (c === 46 || c === 63 || c === 33) {
       const d = i + 1 < n ? t.charCodeAt(i + 1) : -1;
       if (d === 32 || d === 9 || d === 10 || d === 13) end = i + 1;
@@ -106,7 +117,13 @@ export function withoutProse(t: string): string {
     let newline = c === 10;
     for (let w = t.charCodeAt(next); next < n && WHITE_CHAR[w] === 1; w = t.charCodeAt(++next)) newline ||= w === 10;
     const last = next >= n;
-    if (prose && start > 0 && !last && end - start >= 24 && proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= SQL_HEAD.test(t)))) {
+    if (
+      prose &&
+      start > 0 &&
+      !last &&
+      end - start >= 24 &&
+      proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= SQL_HEAD.test(t)))
+    ) {
       // Leave it out; a run of such pieces leaves its first word (`55"` then `## Features`
       // would read as a quote closed by a comment).
       if (keptFrom !== start) {
@@ -144,7 +161,15 @@ const COMMAND_START_AT = new RegExp(PROSE_COMMAND_START.source.slice(1), "iy");
  * `quotes`: where its quotes are; `dash`: it has a `-`; `line`: it starts a line; `sqlWords`:
  * `t` has a statement keyword somewhere.
  */
-function proseOnly(t: string, start: number, end: number, quotes: readonly number[], dash: boolean, line: boolean, sqlWords: boolean): boolean {
+function proseOnly(
+  t: string,
+  start: number,
+  end: number,
+  quotes: readonly number[],
+  dash: boolean,
+  line: boolean,
+  sqlWords: boolean,
+): boolean {
   if (t.indexOf(" ", start) >= end) return false;
   for (const q of quotes) {
     AFTER_QUOTE_AT.lastIndex = q + 1;
@@ -213,7 +238,12 @@ export function sentenceNeeds(t: string): number {
         if (next === 45 || (prev === 32 && next !== 32 && !isDigit(next))) return -1;
         continue;
       case 40: // ( after a space or at the start, before a letter, a digit or `#3`, not a call
-        if ((prev !== 32 && prev !== -1) || !(isAlnum(next) || (next === 35 && isDigit(i + 2 < n ? t.charCodeAt(i + 2) : -1))) || CALL_BEFORE.test(t.slice(Math.max(0, i - 24), i))) return -1;
+        if (
+          (prev !== 32 && prev !== -1) ||
+          !(isAlnum(next) || (next === 35 && isDigit(i + 2 < n ? t.charCodeAt(i + 2) : -1))) ||
+          CALL_BEFORE.test(t.slice(Math.max(0, i - 24), i))
+        )
+          return -1;
         // `exec (x)`, `div (1, 2)`: SQL and PHP allow a space before the arguments.
         if (prev === 32) {
           let w = i - 1;
@@ -222,7 +252,17 @@ export function sentenceNeeds(t: string): number {
         }
         continue;
       case 41: // ) before a space, punctuation or the end
-        if (next !== -1 && next !== 32 && next !== 44 && next !== 46 && next !== 59 && next !== 33 && next !== 63 && next !== 58) return -1;
+        if (
+          next !== -1 &&
+          next !== 32 &&
+          next !== 44 &&
+          next !== 46 &&
+          next !== 59 &&
+          next !== 33 &&
+          next !== 63 &&
+          next !== 58
+        )
+          return -1;
         continue;
       case 47: // / between letters or digits (c/o, and/or, 24/7): paths and commands are looked for
         if (!isAlnum(prev) || !isAlnum(next)) return -1;
@@ -233,7 +273,12 @@ export function sentenceNeeds(t: string): number {
         continue;
       case 35: // #3, (#3)
       case 43: // +353, + 1
-        if ((prev !== 32 && prev !== -1 && !(c === 35 && prev === 40)) || !(isDigit(next) || (c === 43 && next === 32)) || quoteBefore(t, i)) return -1;
+        if (
+          (prev !== 32 && prev !== -1 && !(c === 35 && prev === 40)) ||
+          !(isDigit(next) || (c === 43 && next === 32)) ||
+          quoteBefore(t, i)
+        )
+          return -1;
         continue;
       case 38: // ` & ` between words: a shell would run what follows
         if (prev !== 32 || next !== 32) return -1;
@@ -276,11 +321,20 @@ function quoteBefore(t: string, i: number): boolean {
 /** SQL written in words: a keyword right after a quote, or a statement keyword at the start. */
 function proseSql(l: string): boolean {
   for (const quote of QUOTES) {
-    for (let i = l.indexOf(quote); i !== -1; i = l.indexOf(quote, i + 1)) if (AFTER_QUOTE.test(l.slice(i + 1, i + 40))) return true;
+    for (let i = l.indexOf(quote); i !== -1; i = l.indexOf(quote, i + 1))
+      if (AFTER_QUOTE.test(l.slice(i + 1, i + 40))) return true;
   }
   // Without a quote, SQL in words continues a numeric context or is a statement: it opens the value.
   const head = l.slice(0, 64);
-  return head.includes("select") || head.includes("exec") || head.includes("waitfor") || head.includes("sleep") || head.includes("benchmark") || head.includes("declare") || (head.includes("case") && head.includes("when"));
+  return (
+    head.includes("select") ||
+    head.includes("exec") ||
+    head.includes("waitfor") ||
+    head.includes("sleep") ||
+    head.includes("benchmark") ||
+    head.includes("declare") ||
+    (head.includes("case") && head.includes("when"))
+  );
 }
 
 /** The detectors worth running on a sentence (see `sentenceNeeds`), by the same gates as elsewhere. */

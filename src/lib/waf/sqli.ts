@@ -30,7 +30,16 @@
  * breakout or a boolean), `shapes.ts` (patterns anywhere, whole-value shapes, DDL), and
  * `hot-spots.ts`, `hot-checks.ts`, `hot-text.ts` (the cheap scan for places where SQL could start).
  */
-import { afterValue, better, concatBreakout, literalChain, type Scored, skip, statementAt, word } from "./sqli/grammar.ts";
+import {
+  afterValue,
+  better,
+  concatBreakout,
+  literalChain,
+  type Scored,
+  skip,
+  statementAt,
+  word,
+} from "./sqli/grammar.ts";
 import { hotSpots } from "./sqli/hot-spots.ts";
 import { isDigitCode } from "./sqli/hot-text.ts";
 import { anywhere, ddl, wholeValue } from "./sqli/shapes.ts";
@@ -54,7 +63,12 @@ export function detectSqli(v: Inspected): Finding | null {
 function detect(v: Inspected): Finding | null {
   const found = scan(v.text, v.lower);
   // `"+WAITFOR+DELAY+'`: a value whose spaces are `+` (form encoding nobody decoded) reads as SQL with spaces.
-  if ((found === null || found.score < 5) && v.text.length <= 4_096 && v.text.includes("+") && !/\s/.test(v.text.trim())) {
+  if (
+    (found === null || found.score < 5) &&
+    v.text.length <= 4_096 &&
+    v.text.includes("+") &&
+    !/\s/.test(v.text.trim())
+  ) {
     const spaced = v.text.replace(/\+/g, " ");
     const again = scan(spaced, spaced.toLowerCase());
     if (again !== null && (found === null || again.score > found.score)) return again;
@@ -74,7 +88,8 @@ function detect(v: Inspected): Finding | null {
     const hex = HEX_VALUE.test(v.text) ? hexText(v.text.trim()) : "";
     if (hex !== "") {
       const again = scan(hex, hex.toLowerCase());
-      if (again !== null && again.score >= 5 && (found === null || again.score > found.score)) return { ruleId: "sqli-hex-statement", score: again.score };
+      if (again !== null && again.score >= 5 && (found === null || again.score > found.score))
+        return { ruleId: "sqli-hex-statement", score: again.score };
     }
   }
   return found;
@@ -177,7 +192,8 @@ function quoteWindow(w: string, best: Scored): void {
   if (info.versioned) better(best, 6, "sqli-versioned-comment");
 }
 
-const STATEMENT_HEAD = /^\s{0,24}(?:select|insert|update|delete|create|alter|drop|with|explain|truncate|replace|merge|grant|begin|show|describe|pragma)(?![\w$.\u0080-\uffff])/;
+const STATEMENT_HEAD =
+  /^\s{0,24}(?:select|insert|update|delete|create|alter|drop|with|explain|truncate|replace|merge|grant|begin|show|describe|pragma)(?![\w$.\u0080-\uffff])/;
 
 /**
  * Values the tokenizer-free pre-filters of `inspect.ts` (plain words, single tokens) must still
@@ -190,12 +206,19 @@ export function sqliPlainValue(lower: string): boolean {
   const v = lower.trim();
   if (v.length > SHORT) return false;
   const c = v.charCodeAt(0);
-  if (CATALOG_VALUES.has(v) || ((isDigitCode(c) || c === 45) && (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))) || v.includes("unionselect") || v.includes("--sp_password")) return true;
+  if (
+    CATALOG_VALUES.has(v) ||
+    ((isDigitCode(c) || c === 45) && (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))) ||
+    v.includes("unionselect") ||
+    v.includes("--sp_password")
+  )
+    return true;
   // A hex literal that spells text (`0x73656c656374…`): the detector decodes it.
   if (v.startsWith("0x") && HEX_VALUE.test(v) && hexText(v) !== "") return true;
   return PLAIN_SQL.test(v);
 }
-const PLAIN_SQL = /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]/;
+const PLAIN_SQL =
+  /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]/;
 
 function detectText(s: string, lower: string, inner = false, valueStatement?: boolean): Finding | null {
   const best: Scored = { score: 0, rule: "" };
@@ -226,7 +249,8 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
   if (info.versioned) better(best, 6, "sqli-versioned-comment");
   if (!inner) ddl(bare, best);
   // `/**/` as whitespace between keywords: evasion, even in a statement.
-  if (info.empty >= 2 && /\b(?:select|union|from|where|and|or|order|concat|sleep)\b/.test(lower)) better(best, 5, "sqli-comment-obfuscation");
+  if (info.empty >= 2 && /\b(?:select|union|from|where|and|or|order|concat|sleep)\b/.test(lower))
+    better(best, 5, "sqli-comment-obfuscation");
   if (!inner) {
     // `*/=1--`: the value closes a comment opened in another parameter (`admin'/*`) and goes on as SQL.
     const close = s.length <= SHORT ? s.indexOf("*/") : -1;
@@ -236,7 +260,13 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
       if (r.score >= 5 && rest[0]?.k !== "cmt") better(best, r.score, r.rule);
     }
     // `@v SELECT @v AS v INTO t --`: a T-SQL batch fragment that starts with a variable and is cut off.
-    if (first.k === "var" && bare.length <= 32 && bare[bare.length - 1]!.k === "cmt" && statementAt(bare, skip(bare, 1, ["cmt"]), false)) better(best, 5, "sqli-stacked-query");
+    if (
+      first.k === "var" &&
+      bare.length <= 32 &&
+      bare[bare.length - 1]!.k === "cmt" &&
+      statementAt(bare, skip(bare, 1, ["cmt"]), false)
+    )
+      better(best, 5, "sqli-stacked-query");
   }
   // A literal comparison as the whole value: `'x'!='y`, `'{"a":2}' < '$.c' = 7`.
   if (!inner && first.k === "str" && !first.flag) {
@@ -253,7 +283,11 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
     // `\'; desc users`: against an application that escapes quotes with a backslash, the value's
     // own backslash escapes that backslash and the quote closes the string (a short prefix only).
     const escaped = at > 0 && at <= 16 && s[at - 1] === "\\" && s[at - 2] !== "\\" && !/\s/.test(s.slice(0, at));
-    const toks = tokenize(q + (escaped ? s.slice(0, at - 1) + "\\\\" + s.slice(at) : s), statement ? QUOTE_CONTEXT_TOKENS : MAX_TOKENS, qinfo);
+    const toks = tokenize(
+      q + (escaped ? s.slice(0, at - 1) + "\\\\" + s.slice(at) : s),
+      statement ? QUOTE_CONTEXT_TOKENS : MAX_TOKENS,
+      qinfo,
+    );
     const str = toks[0];
     if (str === undefined || str.k !== "str" || str.flag) continue;
     // An injected value breaks out early (`1'`, `admin')`, `x@y.z"'`); a quote far into the value

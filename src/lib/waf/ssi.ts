@@ -7,7 +7,8 @@
  */
 import type { Finding, Inspected } from "./types.ts";
 
-const SSI = /<!--#\s{0,4}(exec|include|echo|printenv|config|set|fsize|flastmod|if|elif|else|endif)\b(\s{1,8}[a-z]{2,12}\s{0,4}=|\s{0,8}-->)?/;
+const SSI =
+  /<!--#\s{0,4}(exec|include|echo|printenv|config|set|fsize|flastmod|if|elif|else|endif)\b(\s{1,8}[a-z]{2,12}\s{0,4}=|\s{0,8}-->)?/;
 const ESI = /<esi:(?:include|inline|vars|debug|eval|try|assign|choose|when|otherwise|remove|comment|text)\b/;
 
 /** Cheap test (the class's gate): an SSI directive (`<!--#`) or an ESI tag (`<esi:`). */
@@ -26,7 +27,11 @@ export function detectSsi(v: Inspected): Finding | null {
       // Including a page fragment (`virtual="/includes/header.html"`) is what SSI is for (pasted templates); a
       // system file, a climb, a script or a remote URL is not.
       const arg = /<!--#\s{0,4}include\s{1,8}(?:virtual|file)\s{0,4}=\s{0,4}['"]?([^'"\s>]{0,200})/.exec(l)?.[1] ?? "";
-      const bad = arg === "" || /\.\.|^\/?(?:etc|proc|var|usr|root|home|windows|winnt|boot)\b|passwd|shadow|\.(?:php\d?|pl|cgi|sh|py|env|ini|conf|config|log|htaccess|htpasswd)\b|:\/\/|[?;|`$]/.test(arg);
+      const bad =
+        arg === "" ||
+        /\.\.|^\/?(?:etc|proc|var|usr|root|home|windows|winnt|boot)\b|passwd|shadow|\.(?:php\d?|pl|cgi|sh|py|env|ini|conf|config|log|htaccess|htpasswd)\b|:\/\/|[?;|`$]/.test(
+          arg,
+        );
       return { ruleId: "ssi-directive", score: bad ? 8 : 4 };
     }
     return { ruleId: "ssi-directive", score: m[2] !== undefined ? 6 : 4 };

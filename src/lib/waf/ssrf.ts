@@ -12,11 +12,24 @@
 import type { Finding, Inspected } from "./types.ts";
 import { classifyHost, hostOf } from "./urls.ts";
 
+// oxfmt-ignore
 const SERVER_SCHEMES = new Set(["file", "gopher", "dict", "ldap", "ldaps", "tftp", "jar", "netdoc", "telnet", "smb", "nfs", "rmi", "iiop"]);
 /** Loopback aliases of /etc/hosts files that `classifyHost` does not know by name. */
-const LOOPBACK_ALIASES = new Set(["localhost4", "localhost6", "localhost4.localdomain4", "localhost6.localdomain6", "ipv6-localhost", "ipv6-loopback", "ip6-localhost", "ip6-loopback", "loopback"]);
+const LOOPBACK_ALIASES = new Set([
+  "localhost4",
+  "localhost6",
+  "localhost4.localdomain4",
+  "localhost6.localdomain6",
+  "ipv6-localhost",
+  "ipv6-loopback",
+  "ip6-localhost",
+  "ip6-loopback",
+  "loopback",
+]);
 /** Internal names a browser never navigates to: they count fully even in redirect parameters. */
-const SERVER_ONLY_HOST = /(?:^|\.)(?:docker|containers)\.internal$|\.svc(?:\.cluster\.local)?$|^kubernetes(?:\.default)?\b|\.cluster\.local$|^metadata\b|^instance-data\b/;
+const SERVER_ONLY_HOST =
+  /(?:^|\.)(?:docker|containers)\.internal$|\.svc(?:\.cluster\.local)?$|^kubernetes(?:\.default)?\b|\.cluster\.local$|^metadata\b|^instance-data\b/;
+// oxfmt-ignore
 const REDIRECT_PARAMS = new Set(["next", "return", "return_to", "returnto", "return_url", "returnurl", "redirect", "redirect_uri", "redirect_url", "redirecturl", "continue", "goto", "back", "came_from", "success_url", "cancel_url", "origin", "referer", "referrer"]);
 
 /** `/` or `\`: two of them after a colon start an authority (`://`, `:\\`, `:/\`, `:\/`). */
@@ -28,7 +41,17 @@ for (const c of "/?#\\\"'<>`! \t\n\v\f\r") AUTHORITY_END_ASCII[c.charCodeAt(0)] 
 /** Where an authority ends: `/?#\"'<>\`!` or whitespace (as `\s` means it). */
 function endsAuthority(c: number): boolean {
   if (c < 128) return AUTHORITY_END_ASCII[c] === 1;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 const REST_END = /[\s"'<>`]/;
 const MAX_URLS = 16;
@@ -69,7 +92,8 @@ const BARE = /^(?:https?|ftp|gopher|dict):(?!\/\/)[\\/]?([\w.[\]:%-]{1,80})/i;
 const BARE_FILE = /^file:\/{0,3}(?:[a-z]:)?[/\\]?[\w.~%-]/i;
 
 /** A leading host name that is internal or a metadata service (`localhost`, `metadata.google.internal`, `x.local`). */
-const HOST_WORD = /^\s*[\w.-]{0,80}(?:localhost\d?|loopback|metadata|instance-data|internal|local|localdomain\d?|\.me)\b/;
+const HOST_WORD =
+  /^\s*[\w.-]{0,80}(?:localhost\d?|loopback|metadata|instance-data|internal|local|localdomain\d?|\.me)\b/;
 
 /**
  * Cheap test (the class's gate): a scheme, port or IPv6 colon, a value that starts with an address
@@ -114,7 +138,8 @@ export function detectSsrf(v: Inspected): Finding | null {
       if (end === start && (end === text.length || REST_END.test(text[end]!))) continue;
       urls++;
       const scheme = text.slice(at, colon).toLowerCase();
-      if (at === 0 && (scheme === "http" || scheme === "https") && text.charCodeAt(colon + 1) === 47) webUrlAtStart = true;
+      if (at === 0 && (scheme === "http" || scheme === "https") && text.charCodeAt(colon + 1) === 47)
+        webUrlAtStart = true;
       // At the start: alone, or inside a wrapper scheme (`jar:http://…!/`).
       const atStart = at === 0 || /^[\s"'(<[]*(?:[a-z]{2,10}:)?$/i.test(text.slice(0, at));
       if (SERVER_SCHEMES.has(scheme)) {
@@ -148,10 +173,16 @@ export function detectSsrf(v: Inspected): Finding | null {
     const kind = kindOf(host);
     if (kind === "metadata") [score, ruleId] = [6, "ssrf-cloud-metadata"];
     else if (kind === "internal") {
-      const target = /^[\w.[\]:-]{1,80}(?::\d{1,5})?[/?#]/.test(text) || /^[\w.-]{1,80}:\d{1,5}$/.test(text) || /^\[[\w:.%]{2,60}\](?::\d{1,5})?$/.test(text);
+      const target =
+        /^[\w.[\]:-]{1,80}(?::\d{1,5})?[/?#]/.test(text) ||
+        /^[\w.-]{1,80}:\d{1,5}$/.test(text) ||
+        /^\[[\w:.%]{2,60}\](?::\d{1,5})?$/.test(text);
       // Names (`localhost/`, `host.docker.internal:2375`) or full dotted addresses, not sizes (`32/34`) or CIDRs (`10.0.0.0/8`).
-      const hostLike = /[a-z]/.test(host) ? !/^[\d.]+$/.test(host) : /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) && !/^[\d.]+\/\d{1,3}$/.test(text);
-      if (target && hostLike && !/\s/.test(text) && (!redirectParam || SERVER_ONLY_HOST.test(host))) [score, ruleId] = [5, "ssrf-internal-host"];
+      const hostLike = /[a-z]/.test(host)
+        ? !/^[\d.]+$/.test(host)
+        : /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) && !/^[\d.]+\/\d{1,3}$/.test(text);
+      if (target && hostLike && !/\s/.test(text) && (!redirectParam || SERVER_ONLY_HOST.test(host)))
+        [score, ruleId] = [5, "ssrf-internal-host"];
       else if (hostLike && /[:/]/.test(text) && !redirectParam) [score, ruleId] = [3, "ssrf-internal-host"];
     }
   }

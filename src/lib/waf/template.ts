@@ -9,12 +9,15 @@
  */
 import type { Finding, Inspected } from "./types.ts";
 
-const OPENER = /\{\{|\{%|[$#*@~]\{|<%[=-]?|\[\[|@\(|<#(?:assign|import|include|list|if)|#set\s{0,4}\(|#foreach|#evaluate|\{php\}|\{\$smarty|\{self::|\{system|\{if\s/gi;
+const OPENER =
+  /\{\{|\{%|[$#*@~]\{|<%[=-]?|\[\[|@\(|<#(?:assign|import|include|list|if)|#set\s{0,4}\(|#foreach|#evaluate|\{php\}|\{\$smarty|\{self::|\{system|\{if\s/gi;
 const MAX_EXPRESSIONS = 32;
 const MAX_INNER = 400;
 
-const LITERAL_MATH = /(?:^|[\s({=])['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}[*/%+-]\s{0,4}['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}(?:[)}\];,]|$)/;
+const LITERAL_MATH =
+  /(?:^|[\s({=])['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}[*/%+-]\s{0,4}['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}(?:[)}\];,]|$)/;
 const DUNDER = /__[a-z]{2,20}__/;
+// oxfmt-ignore
 const STRONG = new RegExp(
   [
     "constructor\\s*\\.\\s*constructor", "['\"]constructor['\"]", "constructor\\s*\\(", "\\.constructor\\b", "getclass", "forname", "getruntime", "java\\.lang", "processbuilder",
@@ -37,7 +40,13 @@ function closerFor(opener: string): string {
   if (opener.startsWith("{%")) return "%}";
   if (opener.startsWith("<%")) return "%>";
   if (opener.startsWith("[[")) return "]]";
-  if (opener.startsWith("@(") || opener.startsWith("#set") || opener.startsWith("#foreach") || opener.startsWith("#evaluate")) return ")";
+  if (
+    opener.startsWith("@(") ||
+    opener.startsWith("#set") ||
+    opener.startsWith("#foreach") ||
+    opener.startsWith("#evaluate")
+  )
+    return ")";
   if (opener.startsWith("<#")) return ">";
   return "}";
 }
@@ -68,7 +77,14 @@ function scoreExpression(opener: string, inner: string): number {
   // `{% include '/etc/passwd' %}`: template tags that load files by absolute or parent path.
   if (opener === "{%" && /^(?:debug|load\s+log|get_admin_log)\b/.test(e)) return 5;
   if (opener === "{%" && /^(?:include|import|extends|from|source)\s+['"]?(?:\/|\.\.|[a-z]:\\)/.test(e)) return 6;
-  if (opener.startsWith("<#") || opener.startsWith("{php") || opener.startsWith("{$smarty") || opener.startsWith("{self::") || opener.startsWith("{system")) return 5;
+  if (
+    opener.startsWith("<#") ||
+    opener.startsWith("{php") ||
+    opener.startsWith("{$smarty") ||
+    opener.startsWith("{self::") ||
+    opener.startsWith("{system")
+  )
+    return 5;
   return 1;
 }
 
@@ -77,12 +93,14 @@ function scoreExpression(opener: string, inner: string): number {
  * loaders (`''.__class__.__mro__`, `__import__('os')`, YAML `!!python/object/apply:`), Ruby
  * process calls (`Process.spawn("id")`, `IO.popen(…)`), Java objects built inside `${…}`.
  */
-const CODE_INJECTION = /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(/;
+const CODE_INJECTION =
+  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(/;
 
 /** Template injection score of one (normalised) value. */
 export function detectTemplate(v: Inspected): Finding | null {
   const s = v.text;
-  if ((s.includes("__") || s.includes("!!") || s.includes("(")) && CODE_INJECTION.test(s)) return { ruleId: "template-code-injection", score: 7 };
+  if ((s.includes("__") || s.includes("!!") || s.includes("(")) && CODE_INJECTION.test(s))
+    return { ruleId: "template-code-injection", score: 7 };
   if (!/[{%#@[<]/.test(s)) return null;
   let best = 0;
   let n = 0;
@@ -95,12 +113,18 @@ export function detectTemplate(v: Inspected): Finding | null {
     // Openers overlap (`${{…}}` is `${` and `{{`): look again one character later.
     OPENER.lastIndex = m.index + 1;
     // A `${jndi:…}` lookup is log4shell's, not a template expression.
-    if (opener === "${" && /^\$\{\s*(?:jndi|\$\{|lower:|upper:|::-|env:|sys:)/i.test(s.slice(m.index, m.index + 12))) continue;
+    if (opener === "${" && /^\$\{\s*(?:jndi|\$\{|lower:|upper:|::-|env:|sys:)/i.test(s.slice(m.index, m.index + 12)))
+      continue;
     const score = scoreExpression(opener, innerAt(s, m.index + m[0].length, closerFor(opener)));
     if (score > best) best = score;
     if (best >= 7) break;
   }
   // A polyglot probe (`${{<%[%'"}}%\.`): several template syntaxes crammed into a short value.
   if (best < 5 && kinds.size >= 3 && s.length <= 120) best = 5;
-  return best > 0 ? { ruleId: best >= 7 ? "template-object-access" : best >= 6 ? "template-expression-probe" : "template-expression", score: best } : null;
+  return best > 0
+    ? {
+        ruleId: best >= 7 ? "template-object-access" : best >= 6 ? "template-expression-probe" : "template-expression",
+        score: best,
+      }
+    : null;
 }

@@ -32,22 +32,52 @@ const TARGET = new RegExp(
     String.raw`proc/(?:version|cpuinfo|meminfo|net/|mounts|partitions|modules|interrupts|ioports|kallsyms|kcore|sched_debug|swaps|loadavg|uptime|filesystems|devices|diskstats|vmstat|zoneinfo|config\.gz|cmdline|stat\b|sys/|driver|bus|tty|scsi|key-users|keys|crypto|iomem|buddyinfo|slabinfo|locks|misc|mdstat|timer_list|vmallocinfo|pagetypeinfo|softirqs|consoles|execdomains|fb|dma|kmsg)`,
     String.raw`(?:^|/)sys/(?:class|kernel|block|bus|devices|firmware|fs|module|power|hypervisor)(?:/|$)`,
     String.raw`(?:windows|winnt)/(?:win\.ini|system\.ini|repair|debug|panther|php\.ini|iis\d?|inf/|temp/|logs/|minidump|memory\.dmp|explorer|regedit|notepad|microsoft\.net|sysprep|system/|tasks/|windowsupdate|setupact|ntds)`,
-    String.raw`(?:^|/)(?:boot|win|system)\.ini\b`, String.raw`(?:^|/)(?:autoexec\.bat|config\.sys|pagefile\.sys|hiberfil\.sys|ntuser\.(?:dat|ini)|unattend(?:ed)?\.xml|sysprep\.(?:inf|xml))`,
-    String.raw`inetpub/`, String.raw`system32/(?:config|drivers|inetsrv|logfiles|license)`, String.raw`documents and settings/`, String.raw`\$recycle\.bin`,
-    String.raw`(?:^|/)(?:xampp|wamp\d{0,2}|lampp|appserv|easyphp|uwamp)/`, String.raw`program ?files(?: \(x86\))?/(?:apache|xampp|mysql|mariadb|php|filezilla|tomcat|microsoft sql|iis|wamp)`,
+    String.raw`(?:^|/)(?:boot|win|system)\.ini\b`,
+    String.raw`(?:^|/)(?:autoexec\.bat|config\.sys|pagefile\.sys|hiberfil\.sys|ntuser\.(?:dat|ini)|unattend(?:ed)?\.xml|sysprep\.(?:inf|xml))`,
+    String.raw`inetpub/`,
+    String.raw`system32/(?:config|drivers|inetsrv|logfiles|license)`,
+    String.raw`documents and settings/`,
+    String.raw`\$recycle\.bin`,
+    String.raw`(?:^|/)(?:xampp|wamp\d{0,2}|lampp|appserv|easyphp|uwamp)/`,
+    String.raw`program ?files(?: \(x86\))?/(?:apache|xampp|mysql|mariadb|php|filezilla|tomcat|microsoft sql|iis|wamp)`,
     String.raw`(?:^|/)(?:apache\d?|httpd|nginx|lighttpd|tomcat\d?|php\d?|mysql|mariadb|iis)/(?:conf|logs?|php\.ini|my\.(?:cnf|ini)|data/)`,
     String.raw`(?:^|/)(?:access|error|ssl_access|ssl_error|php_errors?|mysqld?|httpd-access|httpd-error|catalina|auth|syslog|maillog)[._]log\b`,
     String.raw`(?:^|/)(?:httpd|apache2?|nginx|lighttpd|php-fpm|vsftpd|proftpd|smb|my|mysqld?|php)\.(?:conf|cnf|ini)\b`,
     String.raw`(?:^|/)(?:pure-ftpd|proftpd|vsftpd|xferlog)(?:\.\w{1,12})?\.log\b`,
-    String.raw`\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|config|identity)`, String.raw`\.gnupg/`,
-    String.raw`\.aws/(?:credentials|config)`, String.raw`(?:^|/)\.docker(?:/|$)`, String.raw`\.kube/config`, String.raw`\.azure/`, String.raw`\.config/gcloud`,
-    String.raw`\.git/(?:config|head|index|logs|refs|objects|packed-refs|description|hooks|info|fetch_head|orig_head)`, String.raw`(?:^|/)\.git(?:-credentials)?$`, String.raw`\.svn/(?:entries|wc\.db|pristine)`, String.raw`\.hg/`, String.raw`\.bzr/`, String.raw`\.ds_store`,
-    String.raw`(?:^|/)\.env(?:\.[a-z]{2,12})?(?![\w-])`, String.raw`\.htaccess`, String.raw`\.htpasswd`, String.raw`\.htdigest`,
-    String.raw`(?:^|/)\.(?:bash_|zsh_|sh_|mysql_|psql_|python_|node_repl_|rediscli_|sqlite_)?history\b`, String.raw`(?:^|/)\.(?:bashrc|zshrc|profile|bash_profile|bash_logout|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.cnf|git-credentials|s3cfg|boto|dockercfg|composer/auth\.json|cshrc|tcshrc|logout|forward|rhosts|shosts|xauthority|k5login)`,
-    String.raw`web\.config`, String.raw`applicationhost\.config`, String.raw`machine\.config`, String.raw`wp-config\.php`, String.raw`configuration\.php`,
-    String.raw`localsettings\.php`, String.raw`config\.inc\.php`, String.raw`(?:^|/)web-inf/`, String.raw`(?:^|/)meta-inf/`,
-    String.raw`(?:^|[/_.-])(?:config|db|database|dbase|settings|local_settings|conn|connection|connect|dbconnect|db_connect|dbconfig|configuration|parameters|secrets|credentials|application|appsettings)\.(?:php\d?|inc|ini|ya?ml|cfg|conf|py|rb|properties|aspx?)\b`, String.raw`(?:^|/)\.passwd`, String.raw`(?:^|/)master\.passwd`,
-    String.raw`var/run/secrets`, String.raw`usr/local/(?:etc|apache2?|nginx|php\d?|lib/php|www|mysql|cpanel)/`, String.raw`dev/(?:tcp|udp)/`,
+    String.raw`\.ssh/(?:id_(?:rsa|dsa|ecdsa|ed25519)|authorized_keys|known_hosts|config|identity)`,
+    String.raw`\.gnupg/`,
+    String.raw`\.aws/(?:credentials|config)`,
+    String.raw`(?:^|/)\.docker(?:/|$)`,
+    String.raw`\.kube/config`,
+    String.raw`\.azure/`,
+    String.raw`\.config/gcloud`,
+    String.raw`\.git/(?:config|head|index|logs|refs|objects|packed-refs|description|hooks|info|fetch_head|orig_head)`,
+    String.raw`(?:^|/)\.git(?:-credentials)?$`,
+    String.raw`\.svn/(?:entries|wc\.db|pristine)`,
+    String.raw`\.hg/`,
+    String.raw`\.bzr/`,
+    String.raw`\.ds_store`,
+    String.raw`(?:^|/)\.env(?:\.[a-z]{2,12})?(?![\w-])`,
+    String.raw`\.htaccess`,
+    String.raw`\.htpasswd`,
+    String.raw`\.htdigest`,
+    String.raw`(?:^|/)\.(?:bash_|zsh_|sh_|mysql_|psql_|python_|node_repl_|rediscli_|sqlite_)?history\b`,
+    String.raw`(?:^|/)\.(?:bashrc|zshrc|profile|bash_profile|bash_logout|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.cnf|git-credentials|s3cfg|boto|dockercfg|composer/auth\.json|cshrc|tcshrc|logout|forward|rhosts|shosts|xauthority|k5login)`,
+    String.raw`web\.config`,
+    String.raw`applicationhost\.config`,
+    String.raw`machine\.config`,
+    String.raw`wp-config\.php`,
+    String.raw`configuration\.php`,
+    String.raw`localsettings\.php`,
+    String.raw`config\.inc\.php`,
+    String.raw`(?:^|/)web-inf/`,
+    String.raw`(?:^|/)meta-inf/`,
+    String.raw`(?:^|[/_.-])(?:config|db|database|dbase|settings|local_settings|conn|connection|connect|dbconnect|db_connect|dbconfig|configuration|parameters|secrets|credentials|application|appsettings)\.(?:php\d?|inc|ini|ya?ml|cfg|conf|py|rb|properties|aspx?)\b`,
+    String.raw`(?:^|/)\.passwd`,
+    String.raw`(?:^|/)master\.passwd`,
+    String.raw`var/run/secrets`,
+    String.raw`usr/local/(?:etc|apache2?|nginx|php\d?|lib/php|www|mysql|cpanel)/`,
+    String.raw`dev/(?:tcp|udp)/`,
   ].join("|"),
 );
 /**
@@ -72,18 +102,22 @@ function findTarget(path: string): RegExpExecArray | null {
  * System directories that count only when the value starts there (`/var/log/x`, `C:/…`,
  * `file:///usr/…`, or after `../`): as one segment of a longer URL or route they are ordinary.
  */
-const SYSTEM_DIR = /^(?:var\/(?:log|adm|mail|spool|lib|run|www|backups|db|cache|opt|yp|nis|cpanel|lock|tmp|cron)(?:\/|$)|usr\/(?:pkg|local|share|lib|libexec|sbin|bin|src|include|ports)\/[\w.-]{1,40}|private\/(?:etc|var|tmp)\/|root\/|home\/[a-z0-9_-]{1,32}\/(?:\.|public_html\/|www\/)|opt\/[\w.-]{1,40}\/|srv\/[\w.-]{1,40}\/|dev\/(?:null|zero|random|urandom|stdin|stdout|stderr|fd\/|shm\/|mem|kmem|port|tty|sd[a-z]|hd[a-z]|nvme)|boot\/(?:grub|loader|vmlinuz|initrd|system\.map|config-)|(?:library|system)\/(?:preferences|logs|keychains|webserver|launchdaemons|launchagents|library\/coreservices)|tmp\/(?:sess_|[\w.-]{1,40}$)|sess_[a-z0-9,-]{0,64}$|etc\/[\w.-]{2,40}|usr\/(?:spool|pkgsrc)\/|var\/(?:lp|saf)\/)/;
+const SYSTEM_DIR =
+  /^(?:var\/(?:log|adm|mail|spool|lib|run|www|backups|db|cache|opt|yp|nis|cpanel|lock|tmp|cron)(?:\/|$)|usr\/(?:pkg|local|share|lib|libexec|sbin|bin|src|include|ports)\/[\w.-]{1,40}|private\/(?:etc|var|tmp)\/|root\/|home\/[a-z0-9_-]{1,32}\/(?:\.|public_html\/|www\/)|opt\/[\w.-]{1,40}\/|srv\/[\w.-]{1,40}\/|dev\/(?:null|zero|random|urandom|stdin|stdout|stderr|fd\/|shm\/|mem|kmem|port|tty|sd[a-z]|hd[a-z]|nvme)|boot\/(?:grub|loader|vmlinuz|initrd|system\.map|config-)|(?:library|system)\/(?:preferences|logs|keychains|webserver|launchdaemons|launchagents|library\/coreservices)|tmp\/(?:sess_|[\w.-]{1,40}$)|sess_[a-z0-9,-]{0,64}$|etc\/[\w.-]{2,40}|usr\/(?:spool|pkgsrc)\/|var\/(?:lp|saf)\/)/;
 
 /** `..` that climbs one level: at a segment start (or after dots: `....//`, `.../`), before a separator, `;` or the end. */
 const DOTDOT = /(?:^|[/.;])\.\.(?=[/;])|(?:^|\/)\.\.$/g;
 /** Filter-evasion spellings of a traversal step (on the skeleton, slashes already unified). */
 const EVASION = /(?:^|\/)\.\.;|(?:^|\/)\.{3,}\/|\.\.\/{2,}|\.\.\/\.\/\.\.|\/\.\/\.\/\./;
 /** Encodings of `.`, `/`, `\` that survived one decoding (the value was encoded twice or more, or spelled oddly). */
-const ENCODED = /%(?:25)*(?:2e|2f|5c|c0|c1|e0%80|f0%80|u00|uff0e|u2215|u2216|uf025|uefc8)|0x(?:2e|2f|5c)|&#(?:x0*2e|0*46|x0*2f|0*47|x0*5c|0*92)|\\u00(?:2e|2f|5c)|\\x(?:2e|2f|5c)/;
+const ENCODED =
+  /%(?:25)*(?:2e|2f|5c|c0|c1|e0%80|f0%80|u00|uff0e|u2215|u2216|uf025|uefc8)|0x(?:2e|2f|5c)|&#(?:x0*2e|0*46|x0*2f|0*47|x0*5c|0*92)|\\u00(?:2e|2f|5c)|\\x(?:2e|2f|5c)/;
 /** Parameter names whose value is a file or page to load. */
-const FILE_NAME = /(?:^|[_.[-])(?:file|filename|filepath|path|page|include|inc|template|tpl|doc|document|dir|folder|load|read|view|layout|module|lang|locale|conf|config|src|source|img|image|download|attachment|name|item|show|cat|style|theme|skin)\]?$/;
+const FILE_NAME =
+  /(?:^|[_.[-])(?:file|filename|filepath|path|page|include|inc|template|tpl|doc|document|dir|folder|load|read|view|layout|module|lang|locale|conf|config|src|source|img|image|download|attachment|name|item|show|cat|style|theme|skin)\]?$/;
 /** File-reading commands / functions right before an absolute path: `cat /etc/x`, `readfile(/etc/x`. */
-const READER = /^\s{0,4}(?:cat|tac|more|less|head|tail|nl|od|xxd|hexdump|strings|base64|type|vi|vim|nano|grep|egrep|sort|uniq|cp|mv|ls|dir|source|include|include_once|require|require_once|readfile|file_get_contents|fopen|file|show_source|highlight_file|load_file|curl\s+file:)\s*\(?\s*['"]?\/*$/;
+const READER =
+  /^\s{0,4}(?:cat|tac|more|less|head|tail|nl|od|xxd|hexdump|strings|base64|type|vi|vim|nano|grep|egrep|sort|uniq|cp|mv|ls|dir|source|include|include_once|require|require_once|readfile|file_get_contents|fopen|file|show_source|highlight_file|load_file|curl\s+file:)\s*\(?\s*['"]?\/*$/;
 
 /** Hidden files / folders in a URL path that are public by convention. */
 const PUBLIC_DOT = /^\.(?:well-known)$/;
@@ -91,23 +125,29 @@ const PUBLIC_DOT = /^\.(?:well-known)$/;
 const BACKUP_PATH = /(?:\.(?:sql|bak|old|orig|save|swp|swo|backup|bkp)|~|\.sql\.(?:gz|zip|bz2|xz|7z|tar|tgz|rar))$/;
 /** A database dump (`db.sql`, `backup.sql.zip`) fetched or named as a whole value. */
 const SQL_DUMP = /\.sql(?:\.(?:gz|zip|bz2|xz|7z|tar|tgz|rar))?$/;
-const LOG_PATH = /(?:^|\/)(?:debug|errors?|access|php_errors?|install|laravel|development|production|npm-debug|yarn-error|catalina|application|app|server|wp-debug)\.log$/;
+const LOG_PATH =
+  /(?:^|\/)(?:debug|errors?|access|php_errors?|install|laravel|development|production|npm-debug|yarn-error|catalina|application|app|server|wp-debug)\.log$/;
 
 const UNICODE_SLASH = /[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025\u2216\u29f5\u29f9\u2572\uff3c]/;
 /** Overlong UTF-8 lead/continuation bytes as Latin-1 (lower case: `\u00c0` is `\u00e0` there). */
 function isOverlong(c: number): boolean {
-  return c >= 0x80 && (c === 0x80 || c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xe1 || c === 0xf0 || c === 0xf8 || c === 0xfc);
+  return (
+    c >= 0x80 &&
+    (c === 0x80 || c === 0xc0 || c === 0xc1 || c === 0xe0 || c === 0xe1 || c === 0xf0 || c === 0xf8 || c === 0xfc)
+  );
 }
 
 /** An overlong-UTF-8 leftover right before a `.`, `/` or `\` (only there is it removed). */
 function overlongBeforeSeparator(s: string): boolean {
   for (const sep of [".", "/", "\\"]) {
-    for (let i = s.indexOf(sep, 1); i !== -1; i = s.indexOf(sep, i + 1)) if (isOverlong(s.charCodeAt(i - 1))) return true;
+    for (let i = s.indexOf(sep, 1); i !== -1; i = s.indexOf(sep, i + 1))
+      if (isOverlong(s.charCodeAt(i - 1))) return true;
   }
   return false;
 }
 
-const SHORT_GATE = /[/\\_\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025\u2216\u29f5\u29f9\u2572\uff3c]|\.[a-z$_.]|[\u0080\u00e0\u00e1\u00f0\u00f8\u00fc]\.|0x/;
+const SHORT_GATE =
+  /[/\\_\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025\u2216\u29f5\u29f9\u2572\uff3c]|\.[a-z$_.]|[\u0080\u00e0\u00e1\u00f0\u00f8\u00fc]\.|0x/;
 
 /**
  * Cheap test (the class's gate): can the value hold a traversal or a sensitive file at all? A
@@ -136,9 +176,13 @@ function skeleton(lower: string): string {
   if (s.includes("..2f") || s.includes("..5c")) s = s.replace(/\.\.(?:2f|5c)/g, "../");
   if (s.includes("0x")) s = s.replace(/0x(2e|2f|5c)/g, (_m, h: string) => (h === "2e" ? "." : h === "2f" ? "/" : "\\"));
   // Division slash, set minus, fraction slash, big solidus, fullwidth forms, IIS best-fit private-use code points.
-  if (UNICODE_SLASH.test(s)) s = s.replace(/[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025]/g, "/").replace(/[\u2216\u29f5\u29f9\u2572\uff3c]/g, "/");
+  if (UNICODE_SLASH.test(s))
+    s = s
+      .replace(/[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025]/g, "/")
+      .replace(/[\u2216\u29f5\u29f9\u2572\uff3c]/g, "/");
   // Overlong UTF-8 lead/continuation bytes decoded as Latin-1 right before a dot or slash (`%c0.`, `%e0%80/`).
-  if (overlongBeforeSeparator(s)) s = s.replace(/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]{1,6}(?=[./\\])/g, "");
+  if (overlongBeforeSeparator(s))
+    s = s.replace(/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]{1,6}(?=[./\\])/g, "");
   // A lone `%` left between separators (`%25%5c..` decodes to `%\..`): junk a lenient server drops.
   if (s.includes("%")) s = s.replace(/%(?![0-9a-f]{2})/g, "");
   if (s.includes("\\")) s = s.replaceAll("\\", "/");
@@ -147,7 +191,8 @@ function skeleton(lower: string): string {
 
 /** `//` other than after `:` (`https://`). */
 function doubleSlash(path: string): boolean {
-  for (let i = path.indexOf("//"); i !== -1; i = path.indexOf("//", i + 1)) if (i === 0 || path.charCodeAt(i - 1) !== 58) return true;
+  for (let i = path.indexOf("//"); i !== -1; i = path.indexOf("//", i + 1))
+    if (i === 0 || path.charCodeAt(i - 1) !== 58) return true;
   return false;
 }
 
@@ -160,11 +205,16 @@ function collapse(path: string): string {
 }
 
 /** Windows folder names with spaces (`/Program Files/Apache Group/…`). */
-const SPACED_NAMES = /program files(?: \(x86\))?|documents and settings|apache group|all users|start menu|application data|local settings/g;
+const SPACED_NAMES =
+  /program files(?: \(x86\))?|documents and settings|apache group|all users|start menu|application data|local settings/g;
 
 /** A path whose only spaces are inside well-known Windows folder names: one path, not a sentence. */
 function spacedPath(trimmed: string): boolean {
-  return trimmed.length <= 512 && (trimmed.startsWith("/") || /^[a-z]:\//.test(trimmed)) && !/\s/.test(trimmed.replace(SPACED_NAMES, "_"));
+  return (
+    trimmed.length <= 512 &&
+    (trimmed.startsWith("/") || /^[a-z]:\//.test(trimmed)) &&
+    !/\s/.test(trimmed.replace(SPACED_NAMES, "_"))
+  );
 }
 
 /** Base64 of a climb or an absolute path (`Li4v` is `../`, `L2V0Yy` is `/etc`, `ZXRj` is `etc`, `Qzpc` is `C:\`). */
@@ -184,7 +234,8 @@ export function detectTraversal(v: Inspected): Finding | null {
     if (decoded !== null) {
       const f = valueFinding(v, decoded.toLowerCase(), v.raw);
       // A climb counts as it is; an absolute path only when it names a sensitive file.
-      if (f !== null && (v.text.startsWith("Li4") ? f.score >= 3 : f.score >= 5)) consider({ ruleId: "traversal-encoded", score: Math.max(5, f.score) });
+      if (f !== null && (v.text.startsWith("Li4") ? f.score >= 3 : f.score >= 5))
+        consider({ ruleId: "traversal-encoded", score: Math.max(5, f.score) });
     }
   }
   // `\.\.\/`: a climb with its dots and slashes escaped (for a regex or a JSON string).
@@ -196,7 +247,13 @@ export function detectTraversal(v: Inspected): Finding | null {
 }
 
 function valueFinding(v: Inspected, lower: string, raw: string): Finding | null {
-  if (!lower.includes(".") && !lower.includes("/") && !lower.includes("\\") && !/[\u2215\u2216\uff0f\uefc8\uf025]/.test(lower)) return null;
+  if (
+    !lower.includes(".") &&
+    !lower.includes("/") &&
+    !lower.includes("\\") &&
+    !/[\u2215\u2216\uff0f\uefc8\uf025]/.test(lower)
+  )
+    return null;
   const kind = v.field.kind;
   const sk = skeleton(lower);
   const path = collapse(sk);
@@ -237,7 +294,11 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
   } else if (depth >= 2 && starts) score = 5;
   else if (depth >= 1 && starts && single) {
     // A lone relative path: blocks where a path is a file to load (or no browser would send one).
-    const fileish = v.field.where === "body-filename" || kind === "header" || kind === "cookie" || (v.field.name !== null && FILE_NAME.test(v.field.name));
+    const fileish =
+      v.field.where === "body-filename" ||
+      kind === "header" ||
+      kind === "cookie" ||
+      (v.field.name !== null && FILE_NAME.test(v.field.name));
     score = fileish ? 5 : 4;
   } else if (depth >= 1) score = evasion ? 3 : depth === 2 ? 3 : 2;
   // An upload's file name never contains a directory climb.
@@ -250,7 +311,12 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
   const remote = /^[a-z][a-z0-9+.-]{1,20}:\/\/(?!\/)/.test(trimmed) && !/^(?:url:)?file:/.test(trimmed);
   // A `PATH`-style list of directories (`/usr/local/bin:/usr/bin`) names no file to read.
   const dirList = trimmed.includes(":/") && /^(?:\/[\w.-]{1,64}){1,8}(?::(?:\/[\w.-]{1,64}){1,8}){1,32}$/.test(trimmed);
-  let target: { index: number } | null = kind === "path" || remote || !single || dirList ? null : SYSTEM_DIR.test(trimmed.slice(lead.length)) ? { index: path.indexOf(trimmed) + lead.length } : null;
+  let target: { index: number } | null =
+    kind === "path" || remote || !single || dirList
+      ? null
+      : SYSTEM_DIR.test(trimmed.slice(lead.length))
+        ? { index: path.indexOf(trimmed) + lead.length }
+        : null;
   target ??= findTarget(path);
   if (target) {
     const prefix = path.slice(0, target.index);
@@ -260,10 +326,16 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
       (!remote &&
         // One token ending in the target (`/etc/passwd`, `.ssh/id_rsa`, `file:///etc/x`, `/static/x/`, encoding junk), a drive path
         // (may contain spaces: `C:/Documents and Settings/…`), or right after `=` / `(`.
-        (single || /^\s*[a-z]:\//.test(prefix) || /[=(](?:file:\/\/|[a-z]:)?\/*$/.test(prefix.slice(-16)) || spacedPath(trimmed)));
+        (single ||
+          /^\s*[a-z]:\//.test(prefix) ||
+          /[=(](?:file:\/\/|[a-z]:)?\/*$/.test(prefix.slice(-16)) ||
+          spacedPath(trimmed)));
     // `cat /etc/x` as the whole (one-line) value, or `>/tmp/x`: the value is a command that reads or writes that file.
     const read =
-      (prefix.length <= 40 && READER.test(prefix) && !/[\n|;&]/.test(path) && !/\s/.test(path.slice(target.index).trim())) ||
+      (prefix.length <= 40 &&
+        READER.test(prefix) &&
+        !/[\n|;&]/.test(path) &&
+        !/\s/.test(path.slice(target.index).trim())) ||
       /(?:^|[\s;|&])>{1,2}\s*\/?$/.test(prefix.slice(-8));
     let t = isPath ? (depth > 0 ? 7 : 6) : read ? 6 : 3;
     if (v.hadNull && t < 8) t++;
@@ -285,7 +357,8 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
 function pathOnly(text: string): Finding | null {
   const path = text.toLowerCase();
   for (const seg of path.split("/", 64)) {
-    if (seg.length > 1 && seg.startsWith(".") && seg !== ".." && !PUBLIC_DOT.test(seg)) return { ruleId: "traversal-hidden-file", score: 5 };
+    if (seg.length > 1 && seg.startsWith(".") && seg !== ".." && !PUBLIC_DOT.test(seg))
+      return { ruleId: "traversal-hidden-file", score: 5 };
   }
   if (/(?:^|\/)@fs\/|(?:^|\/)@id\/__x00__/.test(path)) return { ruleId: "traversal-dev-server", score: 5 };
   const last = path.slice(path.lastIndexOf("/") + 1);

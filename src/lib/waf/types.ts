@@ -71,7 +71,17 @@ export interface WafRequest {
 }
 
 /** Where a value came from; decides which detectors look at it. */
-export type PartKind = "path" | "query" | "name" | "cookie" | "user-agent" | "referer" | "header" | "header-light" | "body" | "xml";
+export type PartKind =
+  | "path"
+  | "query"
+  | "name"
+  | "cookie"
+  | "user-agent"
+  | "referer"
+  | "header"
+  | "header-light"
+  | "body"
+  | "xml";
 
 /** One value to inspect. */
 export interface Field {
@@ -84,6 +94,9 @@ export interface Field {
   key: string | null;
   value: string;
 }
+
+/** Called for each value a request is taken apart into; returns true to stop (a blocking finding was made). */
+export type Visit = (field: Field) => boolean;
 
 /** What a detector reports for one value: its strongest signal. */
 export interface Finding {

@@ -70,12 +70,41 @@ export function hostOf(authority: string): string {
 
 export type HostKind = "metadata" | "internal" | "obfuscated" | "other";
 
-const METADATA_NAMES = new Set(["metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal", "metadata.azure.internal", "metadata.packet.net", "metadata.tencentyun.com", "metadata.platformequinix.com"]);
+const METADATA_NAMES = new Set([
+  "metadata.google.internal",
+  "metadata.goog",
+  "metadata",
+  "instance-data",
+  "instance-data.ec2.internal",
+  "metadata.azure.internal",
+  "metadata.packet.net",
+  "metadata.tencentyun.com",
+  "metadata.platformequinix.com",
+]);
+// oxfmt-ignore
 const METADATA_IPS = new Set(["169.254.169.254", "169.254.170.2", "169.254.169.123", "169.254.169.250", "169.254.169.253", "100.100.100.200", "168.63.129.16", "192.0.0.192", "fd00:ec2::254", "fd00:ec2::23"]);
-const INTERNAL_IPV4 = new Set(["loopback", "private", "linkLocal", "unspecified", "carrierGradeNat", "broadcast", "reserved"]);
+const INTERNAL_IPV4 = new Set([
+  "loopback",
+  "private",
+  "linkLocal",
+  "unspecified",
+  "carrierGradeNat",
+  "broadcast",
+  "reserved",
+]);
 const INTERNAL_IPV6 = new Set(["loopback", "uniqueLocal", "linkLocal", "unspecified", "reserved"]);
+// oxfmt-ignore
 const REBINDING_SUFFIXES = [".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me", ".localtest.me", ".lvh.me", ".vcap.me", ".lacolhost.com", ".localh.st"];
-const REBINDING_NAMES = new Set(["localtest.me", "lvh.me", "vcap.me", "lacolhost.com", "localh.st", "fbi.com", "spoofed.burpcollaborator.net", "1u.ms"]);
+const REBINDING_NAMES = new Set([
+  "localtest.me",
+  "lvh.me",
+  "vcap.me",
+  "lacolhost.com",
+  "localh.st",
+  "fbi.com",
+  "spoofed.burpcollaborator.net",
+  "1u.ms",
+]);
 const IPV4ISH = /^[0-9a-fx.]+$/;
 const DOTTED_DECIMAL = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -92,7 +121,8 @@ function ipKind(host: string): HostKind | null {
   } catch {
     return null;
   }
-  if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+  if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
   const text = addr.toString();
   if (METADATA_IPS.has(text)) return "metadata";
   if (addr.kind() === "ipv4") {
@@ -118,8 +148,24 @@ export function classifyHost(host: string): HostKind {
   if (METADATA_NAMES.has(host)) return "metadata";
   const ip = ipKind(host);
   if (ip !== null) return ip;
-  if (host === "localhost" || host.endsWith(".localhost") || host === "localhost.localdomain" || host.startsWith("ip6-local") || host.startsWith("ip6-loopback")) return "internal";
-  if (host.endsWith(".internal") || host.endsWith(".svc.cluster.local") || host.endsWith(".cluster.local") || host.startsWith("kubernetes.default") || host.endsWith(".local") || host === "consul" || host.endsWith(".consul")) return "internal";
+  if (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    host === "localhost.localdomain" ||
+    host.startsWith("ip6-local") ||
+    host.startsWith("ip6-loopback")
+  )
+    return "internal";
+  if (
+    host.endsWith(".internal") ||
+    host.endsWith(".svc.cluster.local") ||
+    host.endsWith(".cluster.local") ||
+    host.startsWith("kubernetes.default") ||
+    host.endsWith(".local") ||
+    host === "consul" ||
+    host.endsWith(".consul")
+  )
+    return "internal";
   if (REBINDING_NAMES.has(host)) return "internal";
   for (const suffix of REBINDING_SUFFIXES) {
     if (!host.endsWith(suffix)) continue;
@@ -132,7 +178,14 @@ export function classifyHost(host: string): HostKind {
       const k = ipKind(inner);
       if (k === "metadata" || k === "internal") return k;
     }
-    if (suffix === ".localtest.me" || suffix === ".lvh.me" || suffix === ".vcap.me" || suffix === ".localh.st" || suffix === ".lacolhost.com") return "internal";
+    if (
+      suffix === ".localtest.me" ||
+      suffix === ".lvh.me" ||
+      suffix === ".vcap.me" ||
+      suffix === ".localh.st" ||
+      suffix === ".lacolhost.com"
+    )
+      return "internal";
   }
   return "other";
 }

@@ -82,7 +82,8 @@ const RAWTEXT = "script|style|title|textarea|noscript|xmp|noembed|noframes|ifram
 const RAWTEXT_CLOSERS = new RegExp(`<\\/\\s{0,4}(?:${RAWTEXT})\\b[\\s/>]{0,8}<\\/\\s{0,4}(?:${RAWTEXT})\\b`, "i");
 
 /** Words of script without markup, brackets or calls: a breakout after a quote (`';top…`), or a DOM sink (`document.cookie`, `location=…`). */
-const PROBE_WORD = /alert|prompt|confirm|eval|print|settimeout|setinterval|fetch|import|document|window|location|top|self|atob|constructor/;
+const PROBE_WORD =
+  /alert|prompt|confirm|eval|print|settimeout|setinterval|fetch|import|document|window|location|top|self|atob|constructor/;
 const DOM_WORD = /document|window|location|html|xmlhttprequest|parentwindow/;
 
 /** An event handler (or `formaction`, `srcdoc`) right before an `=`: what `scanHandlers` looks for. */
@@ -99,7 +100,11 @@ function handlerBeforeEq(lower: string): boolean {
     while (k > 0 && j - k < 60 && isLetterCode(lower.charCodeAt(k - 1))) k--;
     if (j - k < 5) continue;
     const name = lower.slice(k, j);
-    if ((name.includes("on") || name.endsWith("formaction") || name.endsWith("srcdoc")) && HANDLER_BEFORE_EQ.test(lower.slice(Math.max(0, i - 72), i))) return true;
+    if (
+      (name.includes("on") || name.endsWith("formaction") || name.endsWith("srcdoc")) &&
+      HANDLER_BEFORE_EQ.test(lower.slice(Math.max(0, i - 72), i))
+    )
+      return true;
   }
   return false;
 }
@@ -122,14 +127,24 @@ function scanAll(s: string, lower: string): Finding | null {
     if (best !== null && best.score >= 7) return best;
     // An attribute or element closed at the start of the value, then a tag that embeds or
     // loads something: `"><iframe src=…>`, `'></title><meta …>`.
-    if (best !== null && best.score >= 3 && /^\s{0,4}['"`]?\s{0,4}\/?>\s{0,4}(?:<\/[a-z]{1,10}>\s{0,4})?</i.test(s)) best = stronger(best, { ruleId: "xss-tag-breakout", score: 5 });
+    if (best !== null && best.score >= 3 && /^\s{0,4}['"`]?\s{0,4}\/?>\s{0,4}(?:<\/[a-z]{1,10}>\s{0,4})?</i.test(s))
+      best = stronger(best, { ruleId: "xss-tag-breakout", score: 5 });
     best = stronger(best, scanOddTags(s));
     // `</style></title></textarea></script>`: closing the raw-text elements a value may land in, one after the other.
     if (s.includes("</") && RAWTEXT_CLOSERS.test(s)) best = stronger(best, { ruleId: "xss-tag-breakout", score: 5 });
   }
   if (s.includes("=") && handlerBeforeEq(lower)) best = stronger(best, scanHandlers(s, lower));
   if (s.includes(":")) best = stronger(best, scanSchemes(s, lower));
-  if (call || markup || s.includes("[") || s.includes("${") || s.includes("+") || (/['"`]/.test(s) && PROBE_WORD.test(lower)) || DOM_WORD.test(lower)) best = stronger(best, scanScript(s));
+  if (
+    call ||
+    markup ||
+    s.includes("[") ||
+    s.includes("${") ||
+    s.includes("+") ||
+    (/['"`]/.test(s) && PROBE_WORD.test(lower)) ||
+    DOM_WORD.test(lower)
+  )
+    best = stronger(best, scanScript(s));
   if (s.includes("{")) best = stronger(best, scanClientTemplate(lower));
   best = stronger(best, scanLoose(lower, markup, call));
   return best;
@@ -146,7 +161,8 @@ const SHORT_GATE = /[<=(`[{\u2044]|[a-z]\s{0,8}:|\+a|!entity|z-binding|document|
 const SCHEME_COLON = /[A-Za-z]\s{0,8}:/;
 export function xssGate(t: string, l: string): boolean {
   if (t.length <= 20) return SHORT_GATE.test(l) || (t.charCodeAt(0) === 80 && t.length >= 16 && !t.includes(" "));
-  if (t.includes("<") || t.includes("=") || t.includes("(") || t.includes("`") || t.includes("[") || t.includes("{")) return true;
+  if (t.includes("<") || t.includes("=") || t.includes("(") || t.includes("`") || t.includes("[") || t.includes("{"))
+    return true;
   // A scheme (`javascript:`, not the `10:00` of a time) and UTF-7 (`+ADw-`, not `+orders@` or `+00:00`).
   if ((t.includes(":") && SCHEME_COLON.test(t)) || (t.includes("+") && l.includes("+a"))) return true;
   if (l.includes("!entity") || l.includes("z-binding") || (t.includes("4") && t.includes("\u2044"))) return true;
@@ -168,26 +184,33 @@ export function detectXss(v: Inspected): Finding | null {
   let best = scanAll(s, v.lower);
   if (best !== null && best.score >= 6 && (best.pl ?? 1) === 1) return best;
   // UTF-7 markup is an attack on its own (nobody writes `+ADw-script`).
-  if (v.lower.includes("+adw-") && /\+adw-\s{0,4}\/?[a-z]|\+adw-\+ac8-[a-z]/.test(v.lower)) return { ruleId: "xss-utf7", score: 6 };
+  if (v.lower.includes("+adw-") && /\+adw-\s{0,4}\/?[a-z]|\+adw-\+ac8-[a-z]/.test(v.lower))
+    return { ruleId: "xss-utf7", score: 6 };
   for (const alt of altViews(s)) {
     const f = scanAll(alt, alt.toLowerCase());
-    if (f && (f.pl ?? 1) === 1 && f.score >= 5) best = stronger(best, { ruleId: "xss-obfuscated-markup", score: f.score });
+    if (f && (f.pl ?? 1) === 1 && f.score >= 5)
+      best = stronger(best, { ruleId: "xss-obfuscated-markup", score: f.score });
   }
   // A value that is base64 of markup that runs script (`PHNjcmlwdD4…` is `<script>…`): decoded where it lands.
   if (s.charCodeAt(0) === 80 && s.length >= 16 && s.length <= 8_192 && /^[A-Za-z0-9+/]{16,}={0,2}$/.test(s)) {
     const decoded = base64Text(s);
     if (decoded !== null && decoded.includes("<")) {
       const f = scanAll(decoded, decoded.toLowerCase());
-      if (f && (f.pl ?? 1) === 1 && f.score >= 5) best = stronger(best, { ruleId: "xss-encoded-markup", score: f.score });
+      if (f && (f.pl ?? 1) === 1 && f.score >= 5)
+        best = stronger(best, { ruleId: "xss-encoded-markup", score: f.score });
     }
   }
   // US-ASCII with the high bit set (`¼script¾` is `<script>` to a 7-bit reader; NFKC made ¼ `1⁄4`):
   // a tag that runs script, or a matching open/close pair (`¼b¾…¼/b¾`).
   if (s.includes("\u2044") && /1\u20444|3\u20444/.test(s)) {
-    const ascii = s.replace(/[\u00c2\u00d0]?1\u20444/g, "<").replace(/[\u00c2\u00d0]?3\u20444/g, ">").replace(/\u00c2?\u00a2/g, '"');
+    const ascii = s
+      .replace(/[\u00c2\u00d0]?1\u20444/g, "<")
+      .replace(/[\u00c2\u00d0]?3\u20444/g, ">")
+      .replace(/\u00c2?\u00a2/g, '"');
     const f = scanTags(ascii);
     if (f && f.score >= 5) best = stronger(best, { ruleId: "xss-obfuscated-markup", score: f.score });
-    else if (/<([a-z]{1,12})>[^<]{0,200}<\/\1>/i.test(ascii)) best = stronger(best, { ruleId: "xss-obfuscated-markup", score: 5 });
+    else if (/<([a-z]{1,12})>[^<]{0,200}<\/\1>/i.test(ascii))
+      best = stronger(best, { ruleId: "xss-obfuscated-markup", score: 5 });
   }
   return best;
 }

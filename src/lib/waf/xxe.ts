@@ -7,7 +7,8 @@
 import type { Finding, Inspected } from "./types.ts";
 
 const EXTERNAL = /<!ENTITY\s{1,16}(?:%\s{1,16})?[\w.-]{1,64}\s{1,16}(?:SYSTEM|PUBLIC)\b/i;
-const DOCTYPE_EXTERNAL = /<!DOCTYPE\s{1,16}[\w:.-]{1,64}\s{1,16}(?:SYSTEM|PUBLIC\s{1,16}["'][^"']{0,200}["'])\s{1,16}["'](?:https?|ftp|file|php|jar|gopher|netdoc):/i;
+const DOCTYPE_EXTERNAL =
+  /<!DOCTYPE\s{1,16}[\w:.-]{1,64}\s{1,16}(?:SYSTEM|PUBLIC\s{1,16}["'][^"']{0,200}["'])\s{1,16}["'](?:https?|ftp|file|php|jar|gopher|netdoc):/i;
 const ENTITY_REFS = /<!ENTITY\s{1,16}[\w.-]{1,64}\s{1,16}["'](?:[^"'&]{0,64}&[\w.-]{1,64};){2}/i;
 
 /** XXE score of one value (a whole XML body or an XML string inside a parameter). */

@@ -6,7 +6,13 @@
 import { z } from "@hono/zod-openapi";
 import { ROOM_NAME } from "../rooms/protocol.ts";
 
-export const EVENT_TYPES = ["config.changed", "document.ready", "document.failed", "room.message", "security.spike"] as const;
+export const EVENT_TYPES = [
+  "config.changed",
+  "document.ready",
+  "document.failed",
+  "room.message",
+  "security.spike",
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const EventTypeSchema = z.enum(EVENT_TYPES);
@@ -14,13 +20,24 @@ export const EventTypeSchema = z.enum(EVENT_TYPES);
 export const MAX_SUBSCRIPTION_ROOMS = 50;
 
 const SubscriptionFields = {
-  url: z.string().min(1).max(2048).openapi({ example: "https://hooks.example.com/edge", description: "https: URL to POST events to (http: to loopback in development)" }),
-  events: z.array(EventTypeSchema).min(1).max(EVENT_TYPES.length).openapi({ example: ["config.changed"] }),
+  url: z.string().min(1).max(2048).openapi({
+    example: "https://hooks.example.com/edge",
+    description: "https: URL to POST events to (http: to loopback in development)",
+  }),
+  events: z
+    .array(EventTypeSchema)
+    .min(1)
+    .max(EVENT_TYPES.length)
+    .openapi({ example: ["config.changed"] }),
   description: z.string().max(500).openapi({ example: "Ops channel" }),
   rooms: z
     .array(z.string().regex(ROOM_NAME))
     .max(MAX_SUBSCRIPTION_ROOMS)
-    .openapi({ description: "Room filter of `room.message` (required with that event): only messages of these rooms are delivered", example: ["demo"] }),
+    .openapi({
+      description:
+        "Room filter of `room.message` (required with that event): only messages of these rooms are delivered",
+      example: ["demo"],
+    }),
 };
 
 export const SubscriptionInputSchema = z
@@ -39,7 +56,10 @@ export const SubscriptionPatchSchema = z
     events: SubscriptionFields.events.optional(),
     description: SubscriptionFields.description.optional(),
     rooms: SubscriptionFields.rooms.optional(),
-    status: z.enum(["active", "paused"]).optional().openapi({ description: "`active` resumes a paused or disabled subscription; `paused` stops deliveries" }),
+    status: z
+      .enum(["active", "paused"])
+      .optional()
+      .openapi({ description: "`active` resumes a paused or disabled subscription; `paused` stops deliveries" }),
   })
   .openapi("WebhookSubscriptionPatch");
 export type SubscriptionPatch = z.infer<typeof SubscriptionPatchSchema>;
@@ -53,10 +73,15 @@ export const SubscriptionSchema = z
     description: z.string(),
     events: z.array(EventTypeSchema),
     rooms: z.array(z.string()),
-    status: SubscriptionStatusSchema.openapi({ description: "`paused` after failing for too long; `disabled` after a 410 Gone" }),
+    status: SubscriptionStatusSchema.openapi({
+      description: "`paused` after failing for too long; `disabled` after a 410 Gone",
+    }),
     statusReason: z.string().nullable(),
     consecutiveFailures: z.int(),
-    rotatingUntil: z.string().nullable().openapi({ description: "While set, the previous secret still signs alongside the current one (ISO 8601)" }),
+    rotatingUntil: z
+      .string()
+      .nullable()
+      .openapi({ description: "While set, the previous secret still signs alongside the current one (ISO 8601)" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -64,7 +89,9 @@ export const SubscriptionSchema = z
 export type SubscriptionView = z.infer<typeof SubscriptionSchema>;
 
 export const SubscriptionCreatedSchema = SubscriptionSchema.extend({
-  secret: z.string().openapi({ description: "`whsec_` + base64; shown only here and by rotate-secret", example: "whsec_…" }),
+  secret: z
+    .string()
+    .openapi({ description: "`whsec_` + base64; shown only here and by rotate-secret", example: "whsec_…" }),
 }).openapi("WebhookSubscriptionCreated");
 
 export const SecretRotatedSchema = z
@@ -82,7 +109,9 @@ export const DeliverySchema = z
     subscriptionId: z.string(),
     eventId: z.string(),
     eventType: z.string(),
-    status: DeliveryStatusSchema.openapi({ description: "`failed`: given up on at once (410, subscription gone); `dead`: every attempt failed (dead letter)" }),
+    status: DeliveryStatusSchema.openapi({
+      description: "`failed`: given up on at once (410, subscription gone); `dead`: every attempt failed (dead letter)",
+    }),
     attempts: z.int(),
     lastStatusCode: z.int().nullable(),
     lastError: z.string().nullable(),
@@ -98,7 +127,9 @@ export type DeliveryView = z.infer<typeof DeliverySchema>;
 const envelope = <T extends z.ZodType>(type: EventType, data: T, name: string) =>
   z
     .object({
-      id: z.string().openapi({ description: "The event's stable id (the same for every subscription)", example: "evt_3b1f…" }),
+      id: z
+        .string()
+        .openapi({ description: "The event's stable id (the same for every subscription)", example: "evt_3b1f…" }),
       type: z.literal(type),
       timestamp: z.string().openapi({ description: "When the event happened (ISO 8601)" }),
       data,
@@ -111,12 +142,19 @@ export const ConfigChangedSchema = envelope(
     version: z.int(),
     author: z.string(),
     reason: z.string(),
-    changedPaths: z.array(z.string()).openapi({ description: "JSON pointers of what changed", example: ["/maintenance/enabled"] }),
+    changedPaths: z
+      .array(z.string())
+      .openapi({ description: "JSON pointers of what changed", example: ["/maintenance/enabled"] }),
   }),
   "ConfigChangedEvent",
 );
 
-const DocumentData = z.object({ tenant: z.string(), documentId: z.string(), chunks: z.int().optional(), error: z.string().optional() });
+const DocumentData = z.object({
+  tenant: z.string(),
+  documentId: z.string(),
+  chunks: z.int().optional(),
+  error: z.string().optional(),
+});
 export const DocumentReadySchema = envelope("document.ready", DocumentData, "DocumentReadyEvent");
 export const DocumentFailedSchema = envelope("document.failed", DocumentData, "DocumentFailedEvent");
 
@@ -139,7 +177,9 @@ export const RoomMessageSchema = envelope(
 export const SecuritySpikeSchema = envelope(
   "security.spike",
   z.object({
-    minute: z.string().openapi({ description: "The minute (ISO 8601, UTC) in which blocked requests reached the threshold" }),
+    minute: z
+      .string()
+      .openapi({ description: "The minute (ISO 8601, UTC) in which blocked requests reached the threshold" }),
     blocked: z.int(),
     threshold: z.int(),
   }),

@@ -33,12 +33,26 @@ const RESUME_BATCH = 500;
 /** Bytes of a receiver's error body kept in `lastError`. */
 const ERROR_SNIPPET = 200;
 
-export const eventMessageSchema = z.object({ v: z.literal(1), kind: z.literal("event"), event: z.object({ id: z.string(), type: z.string(), timestamp: z.string(), data: z.unknown() }) });
-export const deliverMessageSchema = z.object({ v: z.literal(1), kind: z.literal("deliver"), deliveryId: z.string().min(1).max(128), probe: z.boolean().optional() });
+export const eventMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("event"),
+  event: z.object({ id: z.string(), type: z.string(), timestamp: z.string(), data: z.unknown() }),
+});
+export const deliverMessageSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal("deliver"),
+  deliveryId: z.string().min(1).max(128),
+  probe: z.boolean().optional(),
+});
 export const webhookMessageSchema = z.discriminatedUnion("kind", [eventMessageSchema, deliverMessageSchema]);
 export type WebhookMessage = z.infer<typeof webhookMessageSchema>;
 
-export const deliverMessage = (deliveryId: string, probe = false): WebhookMessage => ({ v: 1, kind: "deliver", deliveryId, ...(probe ? { probe } : {}) });
+export const deliverMessage = (deliveryId: string, probe = false): WebhookMessage => ({
+  v: 1,
+  kind: "deliver",
+  deliveryId,
+  ...(probe ? { probe } : {}),
+});
 
 /** The body every attempt of an event sends (the same bytes, signed per attempt). */
 export function eventBody(event: WebhookEvent | z.infer<typeof eventMessageSchema>["event"]): string {
@@ -47,7 +61,9 @@ export function eventBody(event: WebhookEvent | z.infer<typeof eventMessageSchem
 
 /** `msg_` + 24 base64url characters of SHA-256(event id, subscription id): the `webhook-id`. */
 export async function deliveryId(eventId: string, subscriptionId: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${eventId}\n${subscriptionId}`)));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${eventId}\n${subscriptionId}`)),
+  );
   let binary = "";
   for (const b of digest.subarray(0, 18)) binary += String.fromCharCode(b);
   return `msg_${btoa(binary).replaceAll("+", "-").replaceAll("/", "_")}`;
@@ -62,25 +78,50 @@ export function wants(sub: Pick<SubscriptionRow, "events" | "rooms">, event: { t
 }
 
 /** Step 2: delivery rows and `deliver` messages for every subscription that wants the event. */
-export async function fanOut(db: Database, queue: WebhookQueue, event: z.infer<typeof eventMessageSchema>["event"]): Promise<number> {
-  const subs = (await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.status, "active"))).filter((s) => wants(s, event));
+export async function fanOut(
+  db: Database,
+  queue: WebhookQueue,
+  event: z.infer<typeof eventMessageSchema>["event"],
+): Promise<number> {
+  const subs = (await db.select().from(webhookSubscriptions).where(eq(webhookSubscriptions.status, "active"))).filter(
+    (s) => wants(s, event),
+  );
   if (subs.length === 0) return 0;
   const body = eventBody(event);
   const now = new Date();
   const rows = await Promise.all(
-    subs.map(async (s) => ({ id: await deliveryId(event.id, s.id), subscriptionId: s.id, eventId: event.id, eventType: event.type, payload: body, createdAt: now, nextAttemptAt: now })),
+    subs.map(async (s) => ({
+      id: await deliveryId(event.id, s.id),
+      subscriptionId: s.id,
+      eventId: event.id,
+      eventType: event.type,
+      payload: body,
+      createdAt: now,
+      nextAttemptAt: now,
+    })),
   );
   // libSQL takes up to 32766 bound values per statement; 11 columns × 100 rows stays far below.
   for (let i = 0; i < rows.length; i += 100) {
-    await db.insert(webhookDeliveries).values(rows.slice(i, i + 100)).onConflictDoNothing();
+    await db
+      .insert(webhookDeliveries)
+      .values(rows.slice(i, i + 100))
+      .onConflictDoNothing();
   }
   // Only rows not attempted yet: a redelivered fan-out does not restart deliveries under way.
   const fresh = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.eventId, event.id), eq(webhookDeliveries.attempts, 0), eq(webhookDeliveries.status, "pending")));
+    .where(
+      and(
+        eq(webhookDeliveries.eventId, event.id),
+        eq(webhookDeliveries.attempts, 0),
+        eq(webhookDeliveries.status, "pending"),
+      ),
+    );
   for (let i = 0; i < fresh.length; i += 100) {
-    await queue.sendBatch(fresh.slice(i, i + 100).map((r) => ({ body: deliverMessage(r.id), contentType: "json" as const })));
+    await queue.sendBatch(
+      fresh.slice(i, i + 100).map((r) => ({ body: deliverMessage(r.id), contentType: "json" as const })),
+    );
   }
   return fresh.length;
 }
@@ -98,7 +139,12 @@ interface AttemptResponse {
   error: string | null;
 }
 
-async function post(url: string, headers: Record<string, string>, body: string, options: DeliveryOptions): Promise<AttemptResponse> {
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  options: DeliveryOptions,
+): Promise<AttemptResponse> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
     const res = await options.fetch(url, {
@@ -111,10 +157,18 @@ async function post(url: string, headers: Record<string, string>, body: string, 
     // The body counts toward the timeout too; keep a snippet of an error for the log.
     const text = await res.text().catch(() => "");
     if (res.status >= 200 && res.status < 300) return { status: res.status, error: null };
-    const why = res.status >= 300 && res.status < 400 ? "redirects are not followed" : text.slice(0, ERROR_SNIPPET).replace(/[\u0000-\u001f]/g, " ");
+    const why =
+      res.status >= 300 && res.status < 400
+        ? "redirects are not followed"
+        : text.slice(0, ERROR_SNIPPET).replace(/[\u0000-\u001f]/g, " ");
     return { status: res.status, error: `HTTP ${res.status}${why ? `: ${why}` : ""}` };
   } catch (err) {
-    return { status: null, error: signal.aborted ? `timed out after ${options.timeoutMs} ms` : describeError(err).message.slice(0, ERROR_SNIPPET) };
+    return {
+      status: null,
+      error: signal.aborted
+        ? `timed out after ${options.timeoutMs} ms`
+        : describeError(err).message.slice(0, ERROR_SNIPPET),
+    };
   }
 }
 
@@ -135,9 +189,13 @@ export async function attemptDelivery(
     .where(eq(webhookDeliveries.id, message.deliveryId));
   if (!row) return { result: "skipped", reason: "gone" };
   const { delivery, subscription: sub } = row;
-  if (delivery.status !== "pending" && !message.probe) return { result: "skipped", reason: `already ${delivery.status}` };
+  if (delivery.status !== "pending" && !message.probe)
+    return { result: "skipped", reason: `already ${delivery.status}` };
   if (sub.status === "disabled") {
-    await db.update(webhookDeliveries).set({ status: "failed", lastError: "subscription disabled", nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
+    await db
+      .update(webhookDeliveries)
+      .set({ status: "failed", lastError: "subscription disabled", nextAttemptAt: null })
+      .where(eq(webhookDeliveries.id, delivery.id));
     return { result: "skipped", reason: "subscription disabled" };
   }
   if (sub.status === "paused" && !message.probe) {
@@ -146,7 +204,10 @@ export async function attemptDelivery(
   }
   const target = checkTarget(sub.url, { development: options.development });
   if (!target.ok) {
-    await db.update(webhookDeliveries).set({ status: "failed", lastError: `target refused: ${target.rule}`, nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
+    await db
+      .update(webhookDeliveries)
+      .set({ status: "failed", lastError: `target refused: ${target.rule}`, nextAttemptAt: null })
+      .where(eq(webhookDeliveries.id, delivery.id));
     return { result: "skipped", reason: `target refused: ${target.rule}` };
   }
 
@@ -154,14 +215,28 @@ export async function attemptDelivery(
   const headers = await webhookHeaders(signingSecrets(sub, now), delivery.id, Math.floor(now / 1000), delivery.payload);
   const response = await post(target.url, headers, delivery.payload, options);
   const attemptedAt = new Date();
-  const recorded = { attempts: sql`${webhookDeliveries.attempts} + 1`, lastStatusCode: response.status, lastError: response.error, lastAttemptAt: attemptedAt };
+  const recorded = {
+    attempts: sql`${webhookDeliveries.attempts} + 1`,
+    lastStatusCode: response.status,
+    lastError: response.error,
+    lastAttemptAt: attemptedAt,
+  };
 
   if (response.error === null) {
-    await db.update(webhookDeliveries).set({ ...recorded, status: "succeeded", nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
+    await db
+      .update(webhookDeliveries)
+      .set({ ...recorded, status: "succeeded", nextAttemptAt: null })
+      .where(eq(webhookDeliveries.id, delivery.id));
     if (sub.consecutiveFailures > 0 || sub.status !== "active") {
       await db
         .update(webhookSubscriptions)
-        .set({ consecutiveFailures: 0, status: "active", statusReason: null, nextProbeAt: null, updatedAt: attemptedAt })
+        .set({
+          consecutiveFailures: 0,
+          status: "active",
+          statusReason: null,
+          nextProbeAt: null,
+          updatedAt: attemptedAt,
+        })
         .where(eq(webhookSubscriptions.id, sub.id));
       if (sub.status === "paused") await resendPending(db, queue, sub.id);
     }
@@ -169,10 +244,18 @@ export async function attemptDelivery(
   }
 
   if (response.status === 410) {
-    await db.update(webhookDeliveries).set({ ...recorded, status: "failed", nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
+    await db
+      .update(webhookDeliveries)
+      .set({ ...recorded, status: "failed", nextAttemptAt: null })
+      .where(eq(webhookDeliveries.id, delivery.id));
     await db
       .update(webhookSubscriptions)
-      .set({ status: "disabled", statusReason: "the receiver answered 410 Gone", nextProbeAt: null, updatedAt: attemptedAt })
+      .set({
+        status: "disabled",
+        statusReason: "the receiver answered 410 Gone",
+        nextProbeAt: null,
+        updatedAt: attemptedAt,
+      })
       .where(eq(webhookSubscriptions.id, sub.id));
     return { result: "disabled", status: 410 };
   }
@@ -186,10 +269,18 @@ export async function attemptDelivery(
 
   if (message.probe) {
     // A paused subscription's probe failed: probe again later, twice as late.
-    const waited = sub.nextProbeAt ? Math.max(FIRST_PROBE_DELAY_MS, sub.nextProbeAt.getTime() - sub.updatedAt.getTime()) : FIRST_PROBE_DELAY_MS;
+    const waited = sub.nextProbeAt
+      ? Math.max(FIRST_PROBE_DELAY_MS, sub.nextProbeAt.getTime() - sub.updatedAt.getTime())
+      : FIRST_PROBE_DELAY_MS;
     const nextProbeAt = new Date(now + Math.min(MAX_PROBE_DELAY_MS, waited * 2));
-    await db.update(webhookDeliveries).set({ ...recorded, nextAttemptAt: null }).where(eq(webhookDeliveries.id, delivery.id));
-    await db.update(webhookSubscriptions).set({ nextProbeAt, updatedAt: attemptedAt }).where(eq(webhookSubscriptions.id, sub.id));
+    await db
+      .update(webhookDeliveries)
+      .set({ ...recorded, nextAttemptAt: null })
+      .where(eq(webhookDeliveries.id, delivery.id));
+    await db
+      .update(webhookSubscriptions)
+      .set({ nextProbeAt, updatedAt: attemptedAt })
+      .where(eq(webhookSubscriptions.id, sub.id));
     return { result: "paused", status: response.status };
   }
 
@@ -224,9 +315,19 @@ export async function resendPending(db: Database, queue: WebhookQueue, subscript
   const pending = await pendingDeliveries(db, subscriptionId, RESUME_BATCH);
   if (pending.length === 0) return 0;
   const now = new Date();
-  await db.update(webhookDeliveries).set({ nextAttemptAt: now }).where(inArray(webhookDeliveries.id, pending.map((d) => d.id)));
+  await db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: now })
+    .where(
+      inArray(
+        webhookDeliveries.id,
+        pending.map((d) => d.id),
+      ),
+    );
   for (let i = 0; i < pending.length; i += 100) {
-    await queue.sendBatch(pending.slice(i, i + 100).map((d) => ({ body: deliverMessage(d.id), contentType: "json" as const })));
+    await queue.sendBatch(
+      pending.slice(i, i + 100).map((d) => ({ body: deliverMessage(d.id), contentType: "json" as const })),
+    );
   }
   return pending.length;
 }
@@ -240,7 +341,12 @@ export interface ConsumerMessage {
 }
 
 /** Handles one queue message; never throws (failures are retried through the queue). */
-export async function handleWebhookMessage(db: Database, queue: WebhookQueue, message: ConsumerMessage, options: DeliveryOptions): Promise<void> {
+export async function handleWebhookMessage(
+  db: Database,
+  queue: WebhookQueue,
+  message: ConsumerMessage,
+  options: DeliveryOptions,
+): Promise<void> {
   const parsed = webhookMessageSchema.safeParse(message.body);
   if (!parsed.success) {
     logLine("warn", "webhooks queue: dropping a malformed message", { messageId: message.id });
@@ -252,11 +358,21 @@ export async function handleWebhookMessage(db: Database, queue: WebhookQueue, me
   try {
     if (m.kind === "event") {
       const deliveries = await fanOut(db, queue, m.event);
-      logLine("info", "webhook event", { eventId: m.event.id, type: m.event.type, deliveries, ms: Math.round(performance.now() - started) });
+      logLine("info", "webhook event", {
+        eventId: m.event.id,
+        type: m.event.type,
+        deliveries,
+        ms: Math.round(performance.now() - started),
+      });
       message.ack();
       return;
     }
-    const outcome = await attemptDelivery(db, queue, { deliveryId: m.deliveryId, probe: m.probe, attempt: message.attempts }, options);
+    const outcome = await attemptDelivery(
+      db,
+      queue,
+      { deliveryId: m.deliveryId, probe: m.probe, attempt: message.attempts },
+      options,
+    );
     logLine(outcome.result === "succeeded" || outcome.result === "skipped" ? "info" : "warn", "webhook delivery", {
       deliveryId: m.deliveryId,
       attempt: message.attempts,
@@ -267,7 +383,11 @@ export async function handleWebhookMessage(db: Database, queue: WebhookQueue, me
     else message.ack();
   } catch (err) {
     // Our own failure (the database), not the receiver's: try again shortly.
-    logLine("error", "webhooks queue: message failed", { messageId: message.id, kind: m.kind, error: describeError(err).message });
+    logLine("error", "webhooks queue: message failed", {
+      messageId: message.id,
+      kind: m.kind,
+      error: describeError(err).message,
+    });
     message.retry({ delaySeconds: Math.min(300, 5 * 2 ** Math.min(message.attempts, 6)) });
   }
 }

@@ -25,7 +25,11 @@ export async function sendEvent(queue: WebhookQueue | undefined, event: EventEnv
   try {
     await queue.send({ v: 1, kind: "event", event }, { contentType: "json" });
   } catch (err) {
-    logLine("warn", "webhook event not queued", { eventId: event.id, type: event.type, error: describeError(err).message });
+    logLine("warn", "webhook event not queued", {
+      eventId: event.id,
+      type: event.type,
+      error: describeError(err).message,
+    });
   }
 }
 

@@ -37,11 +37,19 @@ export const PAUSE_AFTER_FAILURES = 50;
 export const MAX_RETRY_DELAY_SECONDS = 12 * 60 * 60;
 
 function positiveInt(value: unknown, fallback: number, max: number): number {
-  const n = typeof value === "string" && /^\d{1,9}$/.test(value.trim()) ? Number(value) : typeof value === "number" ? value : Number.NaN;
+  const n =
+    typeof value === "string" && /^\d{1,9}$/.test(value.trim())
+      ? Number(value)
+      : typeof value === "number"
+        ? value
+        : Number.NaN;
   return Number.isInteger(n) && n >= 1 ? Math.min(n, max) : fallback;
 }
 
-export function deliveryOptions(env: Record<string, unknown>, overrides: Partial<DeliveryOptions> = {}): DeliveryOptions {
+export function deliveryOptions(
+  env: Record<string, unknown>,
+  overrides: Partial<DeliveryOptions> = {},
+): DeliveryOptions {
   return {
     development: env["ENVIRONMENT"] === "development",
     retryBaseSeconds: positiveInt(env["WEBHOOKS_RETRY_BASE_SECONDS"], 5, 3600),

@@ -66,7 +66,13 @@ function roomTenant(objectName: string | undefined): string | null {
 }
 
 /** Called by the Room object after storing a message; returns at once. */
-export function roomMessageStored(env: Env, ctx: DurableObjectState, room: string, shared: boolean, message: StoredRoomMessage): void {
+export function roomMessageStored(
+  env: Env,
+  ctx: DurableObjectState,
+  room: string,
+  shared: boolean,
+  message: StoredRoomMessage,
+): void {
   const queue = webhookQueue(env as unknown as Record<string, unknown>);
   if (!queue) return;
   const send = () => {

@@ -35,13 +35,21 @@ export type JobResult = Record<string, number>;
 export async function expireDeliveries(db: Database, now: number): Promise<JobResult> {
   const gone = await db
     .delete(webhookDeliveries)
-    .where(and(lt(webhookDeliveries.createdAt, new Date(now - DELIVERY_RETENTION_MS)), ne(webhookDeliveries.status, "pending")))
+    .where(
+      and(
+        lt(webhookDeliveries.createdAt, new Date(now - DELIVERY_RETENTION_MS)),
+        ne(webhookDeliveries.status, "pending"),
+      ),
+    )
     .returning({ id: webhookDeliveries.id });
   return { deleted: gone.length };
 }
 
 export async function expireAnswerCache(db: Database, now: number): Promise<JobResult> {
-  const gone = await db.delete(aiAnswerCache).where(lt(aiAnswerCache.expiresAt, new Date(now))).returning({ id: aiAnswerCache.id });
+  const gone = await db
+    .delete(aiAnswerCache)
+    .where(lt(aiAnswerCache.expiresAt, new Date(now)))
+    .returning({ id: aiAnswerCache.id });
   const ids = gone.map((g) => g.id);
   for (let i = 0; i < ids.length; i += 500) {
     await db.delete(aiAnswerCacheDocuments).where(inArray(aiAnswerCacheDocuments.cacheId, ids.slice(i, i + 500)));
@@ -53,7 +61,13 @@ export async function probePaused(db: Database, queue: WebhookQueue, now: number
   const due = await db
     .select()
     .from(webhookSubscriptions)
-    .where(and(eq(webhookSubscriptions.status, "paused"), isNotNull(webhookSubscriptions.nextProbeAt), lte(webhookSubscriptions.nextProbeAt, new Date(now))))
+    .where(
+      and(
+        eq(webhookSubscriptions.status, "paused"),
+        isNotNull(webhookSubscriptions.nextProbeAt),
+        lte(webhookSubscriptions.nextProbeAt, new Date(now)),
+      ),
+    )
     .limit(PROBE_BATCH);
   let probed = 0;
   let resumed = 0;
@@ -62,13 +76,22 @@ export async function probePaused(db: Database, queue: WebhookQueue, now: number
     if (!candidate) {
       await db
         .update(webhookSubscriptions)
-        .set({ status: "active", statusReason: null, consecutiveFailures: 0, nextProbeAt: null, updatedAt: new Date(now) })
+        .set({
+          status: "active",
+          statusReason: null,
+          consecutiveFailures: 0,
+          nextProbeAt: null,
+          updatedAt: new Date(now),
+        })
         .where(eq(webhookSubscriptions.id, sub.id));
       resumed++;
       continue;
     }
     // Not probed again by an overlapping run before this probe reports (it moves the time on failure).
-    await db.update(webhookSubscriptions).set({ nextProbeAt: new Date(now + FIRST_PROBE_DELAY_MS) }).where(eq(webhookSubscriptions.id, sub.id));
+    await db
+      .update(webhookSubscriptions)
+      .set({ nextProbeAt: new Date(now + FIRST_PROBE_DELAY_MS) })
+      .where(eq(webhookSubscriptions.id, sub.id));
     await queue.send(deliverMessage(candidate.id, true), { contentType: "json" });
     probed++;
   }
@@ -76,7 +99,10 @@ export async function probePaused(db: Database, queue: WebhookQueue, now: number
 }
 
 export async function resendStuck(db: Database, queue: WebhookQueue, now: number): Promise<JobResult> {
-  const active = db.select({ id: webhookSubscriptions.id }).from(webhookSubscriptions).where(eq(webhookSubscriptions.status, "active"));
+  const active = db
+    .select({ id: webhookSubscriptions.id })
+    .from(webhookSubscriptions)
+    .where(eq(webhookSubscriptions.status, "active"));
   const stuck = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
@@ -89,15 +115,28 @@ export async function resendStuck(db: Database, queue: WebhookQueue, now: number
     )
     .limit(STUCK_BATCH);
   if (stuck.length === 0) return { resent: 0 };
-  await db.update(webhookDeliveries).set({ nextAttemptAt: new Date(now) }).where(inArray(webhookDeliveries.id, stuck.map((s) => s.id)));
+  await db
+    .update(webhookDeliveries)
+    .set({ nextAttemptAt: new Date(now) })
+    .where(
+      inArray(
+        webhookDeliveries.id,
+        stuck.map((s) => s.id),
+      ),
+    );
   for (let i = 0; i < stuck.length; i += 100) {
-    await queue.sendBatch(stuck.slice(i, i + 100).map((s) => ({ body: deliverMessage(s.id), contentType: "json" as const })));
+    await queue.sendBatch(
+      stuck.slice(i, i + 100).map((s) => ({ body: deliverMessage(s.id), contentType: "json" as const })),
+    );
   }
   return { resent: stuck.length };
 }
 
 /** Runs every job; resolves with each job's result (or its error). */
-export async function runScheduledJobs(env: Env, now = Date.now()): Promise<Record<string, JobResult | { error: string }>> {
+export async function runScheduledJobs(
+  env: Env,
+  now = Date.now(),
+): Promise<Record<string, JobResult | { error: string }>> {
   const settings = readSettings(env);
   if (!settings.ok) {
     logLine("error", "scheduled: invalid Worker settings; no job ran", { problems: settings.problems });
@@ -124,7 +163,11 @@ export async function runScheduledJobs(env: Env, now = Date.now()): Promise<Reco
       logLine("info", "scheduled job", { job, ...result, ms: Math.round(performance.now() - started) });
     } catch (err) {
       results[job] = { error: describeError(err).message };
-      logLine("error", "scheduled job failed", { job, error: describeError(err).message, ms: Math.round(performance.now() - started) });
+      logLine("error", "scheduled job failed", {
+        job,
+        error: describeError(err).message,
+        ms: Math.round(performance.now() - started),
+      });
     }
   }
   return results;
@@ -134,4 +177,3 @@ export async function runScheduledJobs(env: Env, now = Date.now()): Promise<Reco
 export function scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext): void {
   ctx.waitUntil(runScheduledJobs(env));
 }
-

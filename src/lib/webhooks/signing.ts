@@ -42,7 +42,8 @@ export function generateSecret(): string {
 /** The key bytes of a `whsec_…` secret (the prefix is optional, as in the reference libraries). */
 export function secretBytes(secret: string): Uint8Array {
   const bytes = fromBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
-  if (!bytes || bytes.length === 0) throw new WebhookVerificationError("invalid-secret", "The secret is not base64 (whsec_<base64>).");
+  if (!bytes || bytes.length === 0)
+    throw new WebhookVerificationError("invalid-secret", "The secret is not base64 (whsec_<base64>).");
   return bytes;
 }
 
@@ -51,7 +52,13 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", secretBytes(secret) as BufferSource, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key = crypto.subtle.importKey(
+      "raw",
+      secretBytes(secret) as BufferSource,
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
     // A handful of subscriptions' secrets; bound the cache anyway.
     if (keys.size >= 1_000) keys.clear();
     keys.set(secret, key);
@@ -65,17 +72,31 @@ function signedContent(id: string, timestamp: number | string, body: string): Ui
 
 /** One `v1,<base64>` signature. */
 export async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), signedContent(id, timestamp, body) as BufferSource);
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    signedContent(id, timestamp, body) as BufferSource,
+  );
   return `v1,${toBase64(new Uint8Array(mac))}`;
 }
 
 /** The `webhook-signature` header value: one signature per secret, space-separated. */
-export async function signatureHeader(secrets: readonly string[], id: string, timestamp: number, body: string): Promise<string> {
+export async function signatureHeader(
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Promise<string> {
   return (await Promise.all(secrets.map((s) => sign(s, id, timestamp, body)))).join(" ");
 }
 
 /** The three Standard Webhooks headers for a message. */
-export async function webhookHeaders(secrets: readonly string[], id: string, timestamp: number, body: string): Promise<Record<string, string>> {
+export async function webhookHeaders(
+  secrets: readonly string[],
+  id: string,
+  timestamp: number,
+  body: string,
+): Promise<Record<string, string>> {
   return {
     "webhook-id": id,
     "webhook-timestamp": String(timestamp),
@@ -132,19 +153,30 @@ export interface VerifiedWebhook {
  * exactly as received. Throws `WebhookVerificationError` (with `reason`) unless the timestamp
  * is within the tolerance and one `v1` signature matches one secret.
  */
-export async function verifyWebhook(secret: string | readonly string[], headers: HeaderSource, body: string, options: VerifyOptions = {}): Promise<VerifiedWebhook> {
+export async function verifyWebhook(
+  secret: string | readonly string[],
+  headers: HeaderSource,
+  body: string,
+  options: VerifyOptions = {},
+): Promise<VerifiedWebhook> {
   const id = header(headers, "webhook-id");
   const timestampText = header(headers, "webhook-timestamp");
   const signatures = header(headers, "webhook-signature");
   if (!id || !timestampText || !signatures) {
-    throw new WebhookVerificationError("missing-headers", "webhook-id, webhook-timestamp and webhook-signature are required.");
+    throw new WebhookVerificationError(
+      "missing-headers",
+      "webhook-id, webhook-timestamp and webhook-signature are required.",
+    );
   }
-  if (!/^\d{1,12}$/.test(timestampText)) throw new WebhookVerificationError("invalid-timestamp", "webhook-timestamp is not Unix seconds.");
+  if (!/^\d{1,12}$/.test(timestampText))
+    throw new WebhookVerificationError("invalid-timestamp", "webhook-timestamp is not Unix seconds.");
   const timestamp = Number(timestampText);
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000);
-  if (timestamp < nowSeconds - tolerance) throw new WebhookVerificationError("timestamp-too-old", "The message timestamp is too old.");
-  if (timestamp > nowSeconds + tolerance) throw new WebhookVerificationError("timestamp-too-new", "The message timestamp is in the future.");
+  if (timestamp < nowSeconds - tolerance)
+    throw new WebhookVerificationError("timestamp-too-old", "The message timestamp is too old.");
+  if (timestamp > nowSeconds + tolerance)
+    throw new WebhookVerificationError("timestamp-too-new", "The message timestamp is in the future.");
 
   const content = signedContent(id, timestampText, body) as BufferSource;
   const candidates: Uint8Array[] = [];

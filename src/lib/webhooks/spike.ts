@@ -29,7 +29,11 @@ let flushing = false;
 export const spikeKey = (minute: number) => `webhooks:blocked:${minute}`;
 
 /** Adds what this isolate counted to Redis; sends the event for a minute that crossed `threshold`. */
-export async function flushBlocked(counter: SpikeCounter, threshold: number, send: (data: { minute: string; blocked: number; threshold: number }) => Promise<void>): Promise<void> {
+export async function flushBlocked(
+  counter: SpikeCounter,
+  threshold: number,
+  send: (data: { minute: string; blocked: number; threshold: number }) => Promise<void>,
+): Promise<void> {
   const batch = [...counts];
   counts.clear();
   for (const [minute, added] of batch) {
@@ -43,7 +47,12 @@ export async function flushBlocked(counter: SpikeCounter, threshold: number, sen
 }
 
 /** Counts one blocked request; `waitUntil` keeps the flush alive after the response. */
-export function noteBlocked(env: Env, threshold: number, waitUntil: ((work: Promise<unknown>) => void) | undefined, now = Date.now()): void {
+export function noteBlocked(
+  env: Env,
+  threshold: number,
+  waitUntil: ((work: Promise<unknown>) => void) | undefined,
+  now = Date.now(),
+): void {
   if (threshold <= 0 || !waitUntil) return;
   const minute = Math.floor(now / 60_000);
   counts.set(minute, (counts.get(minute) ?? 0) + 1);

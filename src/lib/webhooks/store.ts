@@ -18,7 +18,10 @@ export const ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function subscriptionView(row: SubscriptionRow, now = Date.now()): SubscriptionView {
-  const rotating = row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > now ? row.previousSecretExpiresAt : null;
+  const rotating =
+    row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > now
+      ? row.previousSecretExpiresAt
+      : null;
   return {
     id: row.id,
     url: row.url,
@@ -52,11 +55,17 @@ export function deliveryView(row: DeliveryRow): DeliveryView {
 
 /** The secrets that sign now: the current one, and the previous one during the overlap. */
 export function signingSecrets(row: SubscriptionRow, now = Date.now()): string[] {
-  const previous = row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > now ? [row.previousSecret] : [];
+  const previous =
+    row.previousSecret && row.previousSecretExpiresAt && row.previousSecretExpiresAt.getTime() > now
+      ? [row.previousSecret]
+      : [];
   return [row.secret, ...previous];
 }
 
-export async function createSubscription(db: Database, input: SubscriptionInput & { url: string }): Promise<SubscriptionRow> {
+export async function createSubscription(
+  db: Database,
+  input: SubscriptionInput & { url: string },
+): Promise<SubscriptionRow> {
   const now = new Date();
   const [row] = await db
     .insert(webhookSubscriptions)
@@ -83,26 +92,39 @@ export async function getSubscription(db: Database, id: string): Promise<Subscri
   return row;
 }
 
-export async function updateSubscription(db: Database, id: string, patch: SubscriptionPatch): Promise<SubscriptionRow | undefined> {
+export async function updateSubscription(
+  db: Database,
+  id: string,
+  patch: SubscriptionPatch,
+): Promise<SubscriptionRow | undefined> {
   const values: Partial<typeof webhookSubscriptions.$inferInsert> = { updatedAt: new Date() };
   if (patch.url !== undefined) values.url = patch.url;
   if (patch.description !== undefined) values.description = patch.description;
   if (patch.events !== undefined) values.events = [...new Set(patch.events)];
   if (patch.rooms !== undefined) values.rooms = [...new Set(patch.rooms)];
-  if (patch.status === "active") Object.assign(values, { status: "active", statusReason: null, consecutiveFailures: 0, nextProbeAt: null });
-  if (patch.status === "paused") Object.assign(values, { status: "paused", statusReason: "paused by an admin", nextProbeAt: null });
+  if (patch.status === "active")
+    Object.assign(values, { status: "active", statusReason: null, consecutiveFailures: 0, nextProbeAt: null });
+  if (patch.status === "paused")
+    Object.assign(values, { status: "paused", statusReason: "paused by an admin", nextProbeAt: null });
   const [row] = await db.update(webhookSubscriptions).set(values).where(eq(webhookSubscriptions.id, id)).returning();
   return row;
 }
 
 export async function deleteSubscription(db: Database, id: string): Promise<boolean> {
   await db.delete(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, id));
-  const deleted = await db.delete(webhookSubscriptions).where(eq(webhookSubscriptions.id, id)).returning({ id: webhookSubscriptions.id });
+  const deleted = await db
+    .delete(webhookSubscriptions)
+    .where(eq(webhookSubscriptions.id, id))
+    .returning({ id: webhookSubscriptions.id });
   return deleted.length > 0;
 }
 
 /** A new secret; the current one keeps signing alongside it for `ROTATION_OVERLAP_MS`. */
-export async function rotateSecret(db: Database, id: string, now = Date.now()): Promise<{ secret: string; previousSecretExpiresAt: Date } | undefined> {
+export async function rotateSecret(
+  db: Database,
+  id: string,
+  now = Date.now(),
+): Promise<{ secret: string; previousSecretExpiresAt: Date } | undefined> {
   const current = await getSubscription(db, id);
   if (!current) return undefined;
   const secret = generateSecret();
@@ -122,11 +144,20 @@ export interface DeliveryPageQuery {
   before?: Date;
 }
 
-export async function listDeliveries(db: Database, subscriptionId: string, { limit, before }: DeliveryPageQuery): Promise<DeliveryRow[]> {
+export async function listDeliveries(
+  db: Database,
+  subscriptionId: string,
+  { limit, before }: DeliveryPageQuery,
+): Promise<DeliveryRow[]> {
   const where = before
     ? and(eq(webhookDeliveries.subscriptionId, subscriptionId), lt(webhookDeliveries.createdAt, before))
     : eq(webhookDeliveries.subscriptionId, subscriptionId);
-  return db.select().from(webhookDeliveries).where(where).orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id)).limit(limit);
+  return db
+    .select()
+    .from(webhookDeliveries)
+    .where(where)
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(limit);
 }
 
 export async function getDelivery(db: Database, subscriptionId: string, id: string): Promise<DeliveryRow | undefined> {
@@ -139,7 +170,10 @@ export async function getDelivery(db: Database, subscriptionId: string, id: stri
 
 /** Marks a delivery pending again for a replay (the same `webhook-id`, a new series of attempts). */
 export async function markForReplay(db: Database, id: string): Promise<void> {
-  await db.update(webhookDeliveries).set({ status: "pending", nextAttemptAt: new Date() }).where(eq(webhookDeliveries.id, id));
+  await db
+    .update(webhookDeliveries)
+    .set({ status: "pending", nextAttemptAt: new Date() })
+    .where(eq(webhookDeliveries.id, id));
 }
 
 /** Pending deliveries of a subscription, oldest first (the sweep and a resume send them again). */
@@ -159,7 +193,12 @@ export async function probeCandidate(db: Database, subscriptionId: string): Prom
   const [dead] = await db
     .select()
     .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.subscriptionId, subscriptionId), or(eq(webhookDeliveries.status, "dead"), eq(webhookDeliveries.status, "failed"))))
+    .where(
+      and(
+        eq(webhookDeliveries.subscriptionId, subscriptionId),
+        or(eq(webhookDeliveries.status, "dead"), eq(webhookDeliveries.status, "failed")),
+      ),
+    )
     .orderBy(desc(webhookDeliveries.createdAt))
     .limit(1);
   return dead;

@@ -33,8 +33,20 @@ export interface TargetOptions {
 }
 
 /** Cloud metadata services by address (IPv4 link-local 169.254.169.254 is also link-local). */
-const METADATA_ADDRESSES = new Set(["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192", "fd00:ec2::254"]);
-const METADATA_NAMES = new Set(["metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal"]);
+const METADATA_ADDRESSES = new Set([
+  "169.254.169.254",
+  "169.254.170.2",
+  "100.100.100.200",
+  "192.0.0.192",
+  "fd00:ec2::254",
+]);
+const METADATA_NAMES = new Set([
+  "metadata.google.internal",
+  "metadata.goog",
+  "metadata",
+  "instance-data",
+  "instance-data.ec2.internal",
+]);
 /** Suffixes that only resolve inside a network. */
 const INTERNAL_SUFFIXES = [".internal", ".local", ".localdomain", ".lan", ".home.arpa", ".intranet", ".corp"];
 
@@ -97,7 +109,8 @@ export function checkTarget(raw: string, options: TargetOptions): TargetCheck {
   } catch {
     return refuse("invalid-url", "The URL is not an absolute URL.");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return refuse("https-required", "Only https: URLs can receive webhooks.");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return refuse("https-required", "Only https: URLs can receive webhooks.");
   if (url.username || url.password) return refuse("credentials", "The URL must not carry a user name or password.");
   // The WHATWG parser already turned 0x7f.1, 2130706433 and 127.1 into 127.0.0.1.
   const host = url.hostname.toLowerCase().replace(/\.$/, "");
@@ -120,7 +133,12 @@ export function checkTarget(raw: string, options: TargetOptions): TargetCheck {
   }
 
   if (url.protocol === "http:" && !(options.development && isLoopbackHost(host))) {
-    return refuse("https-required", options.development ? "Only https: URLs (or http: to loopback in development)." : "Only https: URLs can receive webhooks.");
+    return refuse(
+      "https-required",
+      options.development
+        ? "Only https: URLs (or http: to loopback in development)."
+        : "Only https: URLs can receive webhooks.",
+    );
   }
   url.hash = "";
   return { ok: true, url: url.toString() };

@@ -5,12 +5,38 @@
  * `commandAt`, and the character mask the gate computed for the last short value, which the
  * detector reuses.
  */
-import { charMask, isDigit, isLetter, isSpace, M_AMP, M_BACKSLASH, M_BACKTICK, M_BRACE, M_CARET, M_COLON, M_CR, M_DASH, M_DOLLAR, M_EQUALS, M_GT, M_LT, M_NEWLINE, M_ONE, M_PAREN, M_PERCENT, M_PIPE, M_SEMI, M_SLASH, M_X } from "./chars.ts";
+import {
+  charMask,
+  isDigit,
+  isLetter,
+  isSpace,
+  M_AMP,
+  M_BACKSLASH,
+  M_BACKTICK,
+  M_BRACE,
+  M_CARET,
+  M_COLON,
+  M_CR,
+  M_DASH,
+  M_DOLLAR,
+  M_EQUALS,
+  M_GT,
+  M_LT,
+  M_NEWLINE,
+  M_ONE,
+  M_PAREN,
+  M_PERCENT,
+  M_PIPE,
+  M_SEMI,
+  M_SLASH,
+  M_X,
+} from "./chars.ts";
 import { uploadCandidate } from "./upload.ts";
 import { CMD_BUILTINS, DANGER, NETWORK, PREFIXES, RECON, SHELLS, TOOLS, WINDOWS, WINDOWS_TOOLS } from "./words.ts";
 
 /** PowerShell nouns after `Verb-` (checked at a dash). */
-const PS_NOUN = /(?:webrequest|restmethod|expression|command|item|process|object|wmimethod|ciminstance|service|itemproperty|content|childitem|localuser|localgroupmember|module|scheduledtask|mppreference|file|bitstransfer)\b/iy;
+const PS_NOUN =
+  /(?:webrequest|restmethod|expression|command|item|process|object|wmimethod|ciminstance|service|itemproperty|content|childitem|localuser|localgroupmember|module|scheduledtask|mppreference|file|bitstransfer)\b/iy;
 /** First letters of those nouns. */
 const PS_NOUN_FIRST = new Uint8Array(128);
 for (const c of "wreciposlmfbWRECIPOSLMFB") PS_NOUN_FIRST[c.charCodeAt(0)] = 1;
@@ -37,6 +63,7 @@ const GATE_SLASH = /\s\/|\/dev\/|[?*[]|\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
 const GATE_PAREN = /\(\s{0,4}\[?\s{0,4}['"`]|\b(?:iex|iwr|irm|iwmi)\s{0,4}\(/;
 
 /** Every name the start of a value is compared with (lower case). */
+// oxfmt-ignore
 const START_WORDS: ReadonlySet<string> = new Set([...TOOLS, ...WINDOWS, ...DANGER, ...NETWORK, ...PREFIXES, ...SHELLS, ...RECON, ...WINDOWS_TOOLS, "alias", "for"]);
 
 /** For each pair of first letters (`a`–`z`), the lengths (bit n; 29 for longer: small integers stay small) of START_WORDS names that start with it. */
@@ -44,7 +71,8 @@ const START_PAIRS = new Uint32Array(26 * 26);
 for (const w of START_WORDS) {
   const a = w.charCodeAt(0) - 97;
   const b = w.charCodeAt(1) - 97;
-  if (w.length >= 2 && a >= 0 && a < 26 && b >= 0 && b < 26) START_PAIRS[a * 26 + b] = START_PAIRS[a * 26 + b]! | (1 << Math.min(w.length, 29));
+  if (w.length >= 2 && a >= 0 && a < 26 && b >= 0 && b < 26)
+    START_PAIRS[a * 26 + b] = START_PAIRS[a * 26 + b]! | (1 << Math.min(w.length, 29));
 }
 
 /**
@@ -91,7 +119,8 @@ function wordMayBeCommand(t: string, i: number, quotes: boolean): boolean {
   // No name of this length starts with these two letters (most words of prose): no lookup.
   if (!digits && j - i >= 2 && isLetter(c0) && isLetter(t.charCodeAt(i + 1))) {
     const lengths = START_PAIRS[((t.charCodeAt(i) | 32) - 97) * 26 + ((t.charCodeAt(i + 1) | 32) - 97)]!;
-    if ((lengths & (1 << Math.min(j - i, 29))) === 0) return (t.charCodeAt(i) | 32) === 105 && (t.charCodeAt(i + 1) | 32) === 102; // `if…`
+    if ((lengths & (1 << Math.min(j - i, 29))) === 0)
+      return (t.charCodeAt(i) | 32) === 105 && (t.charCodeAt(i + 1) | 32) === 102; // `if…`
   }
   const word = t.slice(i, j).toLowerCase();
   if (START_WORDS.has(word) || (word.charCodeAt(0) === 105 && word.charCodeAt(1) === 102)) return true; // `if`: cmd.exe `IF EXIST`, `ifexist`
@@ -100,7 +129,12 @@ function wordMayBeCommand(t: string, i: number, quotes: boolean): boolean {
   let b = word.length;
   while (b > 0 && (isDigit(word.charCodeAt(b - 1)) || word.charCodeAt(b - 1) === 46)) b--;
   if (b < word.length && b >= 2 && START_WORDS.has(word.slice(0, b))) return true;
-  return word.length > 4 && word.charCodeAt(word.length - 4) === 46 && /\.(?:exe|com|bat|cmd)$/.test(word) && START_WORDS.has(word.slice(0, -4));
+  return (
+    word.length > 4 &&
+    word.charCodeAt(word.length - 4) === 46 &&
+    /\.(?:exe|com|bat|cmd)$/.test(word) &&
+    START_WORDS.has(word.slice(0, -4))
+  );
 }
 
 /** Before `commandAt(t, i)`: it skips up to 8 spaces, `(` and `{`, then needs a path or a known name. */
@@ -132,7 +166,20 @@ export let gateMask = 0;
  * (Globs `*`, `[…]` and a tilde matter at the start of the value, after a separator or in a path: see
  * `startsLikeCommand` and GATE_SLASH.)
  */
-const M_SYNTAX = M_SEMI | M_PIPE | M_AMP | M_NEWLINE | M_CR | M_BACKTICK | M_DOLLAR | M_BACKSLASH | M_BRACE | M_LT | M_GT | M_CARET | M_PERCENT;
+const M_SYNTAX =
+  M_SEMI |
+  M_PIPE |
+  M_AMP |
+  M_NEWLINE |
+  M_CR |
+  M_BACKTICK |
+  M_DOLLAR |
+  M_BACKSLASH |
+  M_BRACE |
+  M_LT |
+  M_GT |
+  M_CARET |
+  M_PERCENT;
 const SYNTAX_CHARS = [";", "|", "&", "\n", "\r", "`", "$", "\\", "{", "<", ">", "^", "%"];
 
 /**

@@ -65,7 +65,8 @@ function inSet(t: { neg: boolean; items: string }, c: string): boolean {
   return hit !== t.neg;
 }
 
-const tokMatches = (t: GlobTok, c: string): boolean => (t.k === "?" ? true : t.k === "c" ? t.c === c : t.k === "set" ? inSet(t, c) : false);
+const tokMatches = (t: GlobTok, c: string): boolean =>
+  t.k === "?" ? true : t.k === "c" ? t.c === c : t.k === "set" ? inSet(t, c) : false;
 
 /** Does the compiled glob match `word`? Linear without `*`, O(|pattern|·|word|) with it (both short). */
 function globMatches(g: Glob, word: string): boolean {
@@ -111,7 +112,9 @@ function globMatchAny(pattern: string, names: readonly string[]): string | null 
 /** Glob segments and command names, by length (a glob without `*` only matches names of its own length). */
 const GLOB_NAMES = [...GLOB_SEGMENTS, ...GLOB_COMMANDS];
 const GLOB_NAME_MAX = Math.max(...GLOB_NAMES.map((n) => n.length));
-const GLOB_NAMES_BY_LENGTH: readonly string[][] = Array.from({ length: GLOB_NAME_MAX + 1 }, (_, k) => GLOB_NAMES.filter((n) => n.length === k));
+const GLOB_NAMES_BY_LENGTH: readonly string[][] = Array.from({ length: GLOB_NAME_MAX + 1 }, (_, k) =>
+  GLOB_NAMES.filter((n) => n.length === k),
+);
 
 /** Does the glob segment name a system location or a command (`e?c`, `pa[s]swd`, `c?t`)? */
 function globNamesSomething(seg: string): boolean {
@@ -121,7 +124,8 @@ function globNamesSomething(seg: string): boolean {
     // A character no name has (`=`, `&`, upper case) outside a `[…]` class: no match.
     for (let i = 0; i < seg.length; i++) {
       const c = seg.charCodeAt(i);
-      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 63 || c === 42)) return false;
+      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 45 || c === 63 || c === 42))
+        return false;
     }
   }
   const g = compileGlob(seg);

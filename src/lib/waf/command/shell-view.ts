@@ -30,14 +30,20 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   if (mask & M_CARET) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
   // A `+` between a separator (or the start) and a name, or before a separator, is a space of form encoding (`+|+dir`, `;+id`).
   if (t.includes("+")) t = t.replace(/(?<=^|[;|&\n\r])\++(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");
-  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA)) t = t.replace(BRACES, (_m, pre: string, body: string, post: string) => ` ${expandBraces(pre, body, post)} `);
+  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA))
+    t = t.replace(BRACES, (_m, pre: string, body: string, post: string) => ` ${expandBraces(pre, body, post)} `);
   if (mask & M_TAB) t = t.replaceAll("\t", " ");
   if (mask & M_CR) t = t.replaceAll("\r", "\n");
   return t;
 }
 
 const BRACES = /([\w/.-]{0,30})\{([^{}\s]{0,120},[^{}\s]{0,120})\}([\w/.-]{0,30})/g;
-const expandBraces = (pre: string, body: string, post: string): string => body.split(",", 12).map((x) => `${pre}${x}${post}`).filter((x) => x !== "").join(" ");
+const expandBraces = (pre: string, body: string, post: string): string =>
+  body
+    .split(",", 12)
+    .map((x) => `${pre}${x}${post}`)
+    .filter((x) => x !== "")
+    .join(" ");
 
 /**
  * Brace expansion that builds a command: `{,ip,a}`, `{id,}` (empty items), `c{a,oun}t`, `{l,-lh}s`
@@ -53,7 +59,8 @@ export function braceCommand(s: string): boolean {
     const expanded = expandBraces(pre, body, post);
     const cmd = commandAt(expanded, 0);
     if (cmd === null) continue;
-    if (items.includes("") || pre !== "" || post !== "" || /(?:^|\s)-[a-z]|\//.test(cmd.args) || cmd.danger) return true;
+    if (items.includes("") || pre !== "" || post !== "" || /(?:^|\s)-[a-z]|\//.test(cmd.args) || cmd.danger)
+      return true;
   }
   return false;
 }

@@ -9,14 +9,23 @@ export const UPLOAD_FIELD = /^(?:x[-_]?file[-_]?name|x[-_]?filename|filename|fil
 export function restrictedUpload(name: string): boolean {
   const n = name.replace(/\s+/g, "").toLowerCase();
   const base = n.slice(n.lastIndexOf("/") + 1);
-  return /^(?:wp-config|settings|configuration|local_settings|config)(?:[._-]?php|\.inc)?(?:[._-](?:bak|old|orig|save|swp|txt|dist|backup|\d))*(?:\.txt)?$/.test(base) && /php|\.inc|bak|old|orig|save|swp|txt|dist/.test(base) || /^(?:\.htaccess|\.htpasswd|\.htdigest|web\.config|\.user\.ini|php\.ini|\.boto|\.s3cfg|\.netrc|\.pgpass|\.my\.cnf|\.bashrc|\.bash_profile|\.profile|\.zshrc|\.ssh|authorized_keys|id_rsa|id_dsa|id_ecdsa|id_ed25519|\.git|\.gitconfig|\.npmrc|\.pypirc|\.dockercfg|config\.ya?ml|settings\.ya?ml|\.env|mtrr|acpi|wp-config)$/.test(base);
+  return (
+    (/^(?:wp-config|settings|configuration|local_settings|config)(?:[._-]?php|\.inc)?(?:[._-](?:bak|old|orig|save|swp|txt|dist|backup|\d))*(?:\.txt)?$/.test(
+      base,
+    ) &&
+      /php|\.inc|bak|old|orig|save|swp|txt|dist/.test(base)) ||
+    /^(?:\.htaccess|\.htpasswd|\.htdigest|web\.config|\.user\.ini|php\.ini|\.boto|\.s3cfg|\.netrc|\.pgpass|\.my\.cnf|\.bashrc|\.bash_profile|\.profile|\.zshrc|\.ssh|authorized_keys|id_rsa|id_dsa|id_ecdsa|id_ed25519|\.git|\.gitconfig|\.npmrc|\.pypirc|\.dockercfg|config\.ya?ml|settings\.ya?ml|\.env|mtrr|acpi|wp-config)$/.test(
+      base,
+    )
+  );
 }
 
 /** Last characters of restricted upload names (see `restrictedUpload`), and their first two (after the last `/`, spaces aside). */
 const UPLOAD_LAST = new Uint8Array(128);
 for (const c of "pckdgetsiofhalvr0123456789") UPLOAD_LAST[c.charCodeAt(0)] = 1;
 const UPLOAD_FIRST = new Uint8Array(128 * 128);
-for (const p of ["wp", "se", "co", "lo", "we", "ph", "au", "id", "mt", "ac"]) UPLOAD_FIRST[p.charCodeAt(0) * 128 + p.charCodeAt(1)] = 1;
+for (const p of ["wp", "se", "co", "lo", "we", "ph", "au", "id", "mt", "ac"])
+  UPLOAD_FIRST[p.charCodeAt(0) * 128 + p.charCodeAt(1)] = 1;
 
 /** A short value that may be a restricted upload name (see `restrictedUpload`): the gate cannot see the field. */
 export function uploadCandidate(t: string, lower: string): boolean {

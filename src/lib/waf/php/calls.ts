@@ -7,9 +7,11 @@
  */
 import type { Inspected } from "../types.ts";
 
-export const SUPERGLOBAL = /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\s*(?:\[|\{|=|;|\)|,|$)|\$GLOBALS\s*\[|\$HTTP_(?:GET|POST|RAW_POST|COOKIE|SERVER)_VARS|\$_(?:GET|POST|REQUEST)\b/;
+export const SUPERGLOBAL =
+  /\$_(?:GET|POST|REQUEST|COOKIE|SERVER|FILES|ENV|SESSION)\s*(?:\[|\{|=|;|\)|,|$)|\$GLOBALS\s*\[|\$HTTP_(?:GET|POST|RAW_POST|COOKIE|SERVER)_VARS|\$_(?:GET|POST|REQUEST)\b/;
 
 /** Distinctive PHP functions: their name followed by `(` is PHP in any position. */
+// oxfmt-ignore
 const DISTINCTIVE = new Set([
   "base64_decode", "bzdecompress", "call_user_func", "call_user_func_array", "create_function", "forward_static_call", "forward_static_call_array",
   "fsockopen", "pfsockopen", "stream_socket_client", "stream_socket_server", "stream_get_contents", "socket_create", "gzdecode", "gzinflate", "gzuncompress",
@@ -32,17 +34,24 @@ const DISTINCTIVE = new Set([
 /** `posix_getpwuid`, `posix_kill`, …: the whole family. */
 const isDistinctive = (name: string) => DISTINCTIVE.has(name) || /^posix_[a-z]{3,20}$/.test(name);
 /** Names that are also English words or common in other languages: they need code around them. */
+// oxfmt-ignore
 const WORDLIKE = new Set(["eval", "assert", "exec", "system", "include", "require", "file", "copy", "rename", "link", "mail", "header", "pack", "compact", "extract", "virtual", "echo", "print", "die", "dir", "glob", "dl", "ord", "printf", "sprintf", "fopen", "fwrite", "fputs", "fread", "fgets", "popen", "unlink", "rmdir", "chmod", "chown", "symlink", "getenv", "putenv", "serialize", "substr", "unpack", "usort", "gettype", "settype", "str_replace", "strtolower", "strtoupper", "preg_match", "json_decode", "urldecode", "include_once", "require_once", "array_map", "array_filter", "array_reduce"]);
 /** Names that run code or commands, or read files, when called with attacker data. */
+// oxfmt-ignore
 const DANGEROUS = new Set(["system", "exec", "shell_exec", "passthru", "popen", "proc_open", "pcntl_exec", "eval", "assert", "create_function", "call_user_func", "call_user_func_array", "preg_replace", "include", "include_once", "require", "require_once", "file_get_contents", "file_put_contents", "fopen", "readfile", "highlight_file", "show_source", "unserialize", "phpinfo", "base64_decode", "fsockopen", "curl_exec", "putenv", "ini_set", "extract", "parse_str", "array_map", "usort", "register_shutdown_function", "unlink", "copy", "mail", "dl"]);
+// oxfmt-ignore
 const CALLBACK_TAKERS = new Set(["array_filter", "array_map", "array_walk", "array_walk_recursive", "array_reduce", "usort", "uasort", "uksort", "call_user_func", "call_user_func_array", "register_shutdown_function", "register_tick_function", "iterator_apply", "preg_replace_callback", "forward_static_call", "forward_static_call_array", "set_error_handler", "spl_autoload_register", "ob_start"]);
-const CALLBACK_NAME = /^[^;]{0,160}?['"]\s{0,4}(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|phpinfo|file_put_contents|readfile|include|require)\s{0,4}['"]/i;
-const DECODERS = /^(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|urldecode|rawurldecode|chr|pack|file_get_contents|getenv)\s{0,4}\(/i;
+const CALLBACK_NAME =
+  /^[^;]{0,160}?['"]\s{0,4}(?:system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|assert|create_function|phpinfo|file_put_contents|readfile|include|require)\s{0,4}['"]/i;
+const DECODERS =
+  /^(?:base64_decode|gzinflate|gzuncompress|gzdecode|str_rot13|strrev|hex2bin|convert_uudecode|urldecode|rawurldecode|chr|pack|file_get_contents|getenv)\s{0,4}\(/i;
 // Identifiers are tried from their start only and whole (the look-arounds): without them the
 // engine retried every suffix and every shorter prefix of each word, a quadratic cost per word.
-const CALL = /(?<![\w\x80-\uffff])([A-Za-z_\x80-\uffff][\w\x80-\uffff]{0,40})(?![\w\x80-\uffff])((?:\s|\/\*[^*]{0,100}\*\/|(?:\/\/|#)[^\n]{0,100}\n){0,16})\(/g;
+const CALL =
+  /(?<![\w\x80-\uffff])([A-Za-z_\x80-\uffff][\w\x80-\uffff]{0,40})(?![\w\x80-\uffff])((?:\s|\/\*[^*]{0,100}\*\/|(?:\/\/|#)[^\n]{0,100}\n){0,16})\(/g;
 const MAX_CALLS = 64;
 /** JavaScript framework `$` helpers (`$t('key')`, `this.$emit(…)`): not PHP variable functions. */
+// oxfmt-ignore
 const JS_DOLLAR = new Set(["t", "tc", "te", "d", "n", "emit", "nexttick", "set", "delete", "watch", "on", "off", "once", "forceupdate", "mount", "destroy", "http", "q", "timeout", "interval", "apply", "digest", "eval", "evalasync", "parse", "compile", "inject", "log", "route", "router", "store", "i18n", "fetch", "refs", "el", "slots", "attrs", "listeners", "root", "parent", "children", "props", "vnode", "options", "data", "window", "document", "location", "filter", "sce", "sanitize", "broadcast", "new", "ajax", "get", "post", "getjson", "when", "deferred", "each", "extend", "map", "grep", "trim", "fn", "id", "this", "x", "y"]);
 
 export type Take = (score: number, ruleId: string, pl?: 2 | 3) => void;
@@ -92,7 +101,8 @@ export function variableFunction(s: string, take: Take): void {
     n++;
     const prev = i > 0 ? s[i - 1]! : "";
     if (prev === "$") continue;
-    if (/[\w.]/.test(prev) && s.slice(Math.max(0, i - 2), i) !== "->" && s.slice(Math.max(0, i - 2), i) !== "::") continue;
+    if (/[\w.]/.test(prev) && s.slice(Math.max(0, i - 2), i) !== "->" && s.slice(Math.max(0, i - 2), i) !== "::")
+      continue;
     const limit = Math.min(s.length, i + 200);
     let j = i;
     while (j < limit && s[j] === "$") j++;
@@ -143,7 +153,10 @@ export function variableFunction(s: string, take: Take): void {
     }
     if (j === -1 || j >= limit || s[j] !== "(") continue;
     if (!braced && !indexed && name !== "" && JS_DOLLAR.has(name.toLowerCase())) continue;
-    const start = s.slice(0, i).replace(/[@\s(;]+$/, "").length === 0 || /(?:->|::)$/.test(s.slice(0, i)) || /[;=(.,{}!&|?:@]\s{0,4}@?$/.test(s.slice(Math.max(0, i - 6), i));
+    const start =
+      s.slice(0, i).replace(/[@\s(;]+$/, "").length === 0 ||
+      /(?:->|::)$/.test(s.slice(0, i)) ||
+      /[;=(.,{}!&|?:@]\s{0,4}@?$/.test(s.slice(Math.max(0, i - 6), i));
     if (obfuscated || indexed || /^_+$/.test(name)) take(6, "php-variable-function");
     else if (start && (!sawGap || s.slice(0, i).trim() === "")) take(5, "php-variable-function");
   }
@@ -166,7 +179,7 @@ export function callableExpression(s: string, take: Take): void {
   for (let m = concat.exec(s); m !== null && n < 16; m = concat.exec(s)) {
     n++;
     const name = joinedName(m[0]);
-    if (DANGEROUS.has(name) || isDistinctive(name) && !WORDLIKE.has(name)) take(6, "php-callable-expression");
+    if (DANGEROUS.has(name) || (isDistinctive(name) && !WORDLIKE.has(name))) take(6, "php-callable-expression");
   }
   // `)`, `]`, `}` or a string literal in callee position.
   const re = /[)\]}'"]\s{0,8}(?:\/\*[^*]{0,80}\*\/\s{0,8}){0,4}\(/g;
@@ -197,7 +210,7 @@ export function callableExpression(s: string, take: Take): void {
         from = i;
         j = i - 1;
         while (j >= 0 && /\s/.test(s[j]!)) j--;
-        if (j >= 0 && /\*/.test(s[j]!) && s[j - 1] === "/" ) break;
+        if (j >= 0 && /\*/.test(s[j]!) && s[j - 1] === "/") break;
         if (j < 0 || !/[)\]}]/.test(s[j]!)) break;
       }
       if (from === close) continue;
@@ -208,12 +221,20 @@ export function callableExpression(s: string, take: Take): void {
       if (/\}\s{0,8}\)$/.test(s.slice(from, close + 1)) && /function|=>/.test(s.slice(from, close))) continue;
     }
     const callee = s.slice(from, close + 1);
-    const name = joinedName(callee).replace(/\d+$/, "").replace(/^string/, "");
+    const name = joinedName(callee)
+      .replace(/\d+$/, "")
+      .replace(/^string/, "");
     const after = s.slice(m.index + m[0].length);
     const argEnd = after.indexOf(")");
     const tail = argEnd === -1 ? "" : after.slice(argEnd + 1).trim();
     if (DANGEROUS.has(name) || (isDistinctive(name) && !WORDLIKE.has(name))) take(6, "php-callable-expression");
-    else if (argEnd !== -1 && /^;\s*(?:$|\?>|\/\/|#)/.test(tail) && /[A-Za-z]/.test(callee) && (c === "'" || c === '"' || /^[([]/.test(callee))) take(5, "php-callable-expression");
+    else if (
+      argEnd !== -1 &&
+      /^;\s*(?:$|\?>|\/\/|#)/.test(tail) &&
+      /[A-Za-z]/.test(callee) &&
+      (c === "'" || c === '"' || /^[([]/.test(callee))
+    )
+      take(5, "php-callable-expression");
   }
 }
 
@@ -256,11 +277,19 @@ export function namedCalls(s: string, v: Inspected, take: Take): void {
     const newline = /[\r\n\t]|\s{2}/.test(gap);
     const before = s.slice(Math.max(0, at - 3), at);
     // Methods and properties of other objects and languages.
-    if (/(?:\.|->|::)\s?$/.test(before) && !/['"]\s?\.$/.test(before) && !/\$\w{0,30}\s?\.$/.test(s.slice(Math.max(0, at - 33), at))) continue;
+    if (
+      /(?:\.|->|::)\s?$/.test(before) &&
+      !/['"]\s?\.$/.test(before) &&
+      !/\$\w{0,30}\s?\.$/.test(s.slice(Math.max(0, at - 33), at))
+    )
+      continue;
     if (at === m.index && /[\w$\\]$/.test(before)) continue;
     const head = s.slice(0, suffix ? m.index : at);
     const start = /^[\s@('"`;]*$/.test(head) || (isPath && /\/[@\s]*$/.test(head));
-    const code = start || /(?:[;={}(,!&|?:[]|<\?php|<\?=|\?>|\breturn|\becho|\bprint)\s{0,4}@?$/i.test(head.slice(-12)) || /['"]\s{0,2}\.\s{0,2}$/.test(head.slice(-6));
+    const code =
+      start ||
+      /(?:[;={}(,!&|?:[]|<\?php|<\?=|\?>|\breturn|\becho|\bprint)\s{0,4}@?$/i.test(head.slice(-12)) ||
+      /['"]\s{0,2}\.\s{0,2}$/.test(head.slice(-6));
     const argsAt = m.index + m[0].length;
     const arg = s.slice(argsAt, argsAt + 200);
     const close = arg.indexOf(")");
@@ -296,7 +325,11 @@ export function namedCalls(s: string, v: Inspected, take: Take): void {
     if (gap.length > 1 && !code) continue;
     // The value is the call: `system(whoami)`, `chr(123)`, `base64_decode(`, `get_defined_vars()[0]`.
     if (start && gap.length <= 1) {
-      const whole = close === -1 ? arg.trim() === "" || !wordlike : /^(?:;|\[\s{0,4}\d{1,3}\s{0,4}\]|\.\s{0,4}\S{0,20}|\?>)?\s*$/.test(rest) || /^;\s*(?:$|\?>|\/\/|#)/.test(rest);
+      const whole =
+        close === -1
+          ? arg.trim() === "" || !wordlike
+          : /^(?:;|\[\s{0,4}\d{1,3}\s{0,4}\]|\.\s{0,4}\S{0,20}|\?>)?\s*$/.test(rest) ||
+            /^;\s*(?:$|\?>|\/\/|#)/.test(rest);
       if (whole && gap === "" && (!wordlike || codeArgs || (argWord && DANGEROUS.has(lower)))) {
         take(5, "php-function-call");
         continue;
@@ -306,13 +339,42 @@ export function namedCalls(s: string, v: Inspected, take: Take): void {
         continue;
       }
     }
-    const isExec = lower === "system" || lower === "exec" || lower === "shell_exec" || lower === "passthru" || lower === "popen" || lower === "proc_open" || lower === "pcntl_exec";
-    const isEval = lower === "eval" || lower === "assert" || lower === "create_function" || lower.startsWith("call_user_func") || lower === "preg_replace" || lower === "array_map" || lower === "usort" || lower === "register_shutdown_function" || lower.startsWith("include") || lower.startsWith("require");
+    const isExec =
+      lower === "system" ||
+      lower === "exec" ||
+      lower === "shell_exec" ||
+      lower === "passthru" ||
+      lower === "popen" ||
+      lower === "proc_open" ||
+      lower === "pcntl_exec";
+    const isEval =
+      lower === "eval" ||
+      lower === "assert" ||
+      lower === "create_function" ||
+      lower.startsWith("call_user_func") ||
+      lower === "preg_replace" ||
+      lower === "array_map" ||
+      lower === "usort" ||
+      lower === "register_shutdown_function" ||
+      lower.startsWith("include") ||
+      lower.startsWith("require");
     if (isExec && (argVar || argString || argDecoder) && (code || phpish)) take(7, "php-function-call");
     else if (isExec && (argVar || argDecoder)) take(7, "php-function-call");
     else if (isExec && argString) take(4, "php-function-call");
-    else if (isEval && (argDecoder || (argVar && (phpish || code)) || ((lower.startsWith("include") || lower.startsWith("require")) && /^\s*['"]?(?:https?|ftp|php|data|expect|phar|zip):/i.test(arg)))) take(7, "php-function-call");
-    else if (isEval && argString && /^\s*['"][^'"]{0,80}(?:system|exec|passthru|shell_exec|\$_|echo|phpinfo|\(|;)/i.test(arg)) take(6, "php-function-call");
+    else if (
+      isEval &&
+      (argDecoder ||
+        (argVar && (phpish || code)) ||
+        ((lower.startsWith("include") || lower.startsWith("require")) &&
+          /^\s*['"]?(?:https?|ftp|php|data|expect|phar|zip):/i.test(arg)))
+    )
+      take(7, "php-function-call");
+    else if (
+      isEval &&
+      argString &&
+      /^\s*['"][^'"]{0,80}(?:system|exec|passthru|shell_exec|\$_|echo|phpinfo|\(|;)/i.test(arg)
+    )
+      take(6, "php-function-call");
     else if (DANGEROUS.has(lower) && /^\s*@?\$_/.test(arg)) take(6, "php-function-call");
     else if (!wordlike && code && (argVar || argDecoder || argString)) take(5, "php-function-call");
     else if (!wordlike && (argVar || argDecoder) && phpish) take(5, "php-function-call");

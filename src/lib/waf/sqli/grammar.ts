@@ -12,17 +12,25 @@ import type { Kind, Tok } from "./tokenizer.ts";
  */
 export const isLiteral = (t: Tok | undefined): boolean =>
   t !== undefined &&
-  (t.k === "num" || t.k === "var" || (t.k === "str" && (!t.flag || (t.v.length <= 17 && !/\s/.test(t.v)))) || (t.k === "word" && (t.v === "null" || t.v === "true" || t.v === "false" || t.v === "array")));
+  (t.k === "num" ||
+    t.k === "var" ||
+    (t.k === "str" && (!t.flag || (t.v.length <= 17 && !/\s/.test(t.v)))) ||
+    (t.k === "word" && (t.v === "null" || t.v === "true" || t.v === "false" || t.v === "array")));
 export const isEnd = (t: Tok | undefined): boolean => t === undefined || t.k === "cmt" || t.k === ";";
 export const isCall = (t: Tok | undefined): boolean => t !== undefined && t.k === "word" && t.flag;
 export const isSqlCall = (t: Tok | undefined): boolean => isCall(t) && SQL_FUNCS.has(t!.v);
-export const word = (t: Tok | undefined, ...vs: string[]): boolean => t !== undefined && (t.k === "word" || t.k === "bool" || t.k === "cmp") && vs.includes(t.v);
+export const word = (t: Tok | undefined, ...vs: string[]): boolean =>
+  t !== undefined && (t.k === "word" || t.k === "bool" || t.k === "cmp") && vs.includes(t.v);
 /** The last segment of a dotted name: `master.dbo.xp_cmdshell` → `xp_cmdshell`. */
 const tail = (v: string): string => v.slice(v.lastIndexOf(".") + 1);
-export const isProc = (t: Tok | undefined): boolean => t !== undefined && t.k === "word" && (PROC_WORDS.has(t.v) || PROC_WORDS.has(tail(t.v)));
+export const isProc = (t: Tok | undefined): boolean =>
+  t !== undefined && t.k === "word" && (PROC_WORDS.has(t.v) || PROC_WORDS.has(tail(t.v)));
 /** A PostgreSQL cast of a literal or a call's result (`'{}'::jsonb`, `f(x)::int`, `1::text`). */
 export const isSqlCast = (t: Tok | undefined): boolean =>
-  t !== undefined && t.cast !== undefined && PG_TYPES.has(t.cast) && (t.k === "str" || t.k === "num" || t.k === ")" || (t.k === "word" && t.castLower === true));
+  t !== undefined &&
+  t.cast !== undefined &&
+  PG_TYPES.has(t.cast) &&
+  (t.k === "str" || t.k === "num" || t.k === ")" || (t.k === "word" && t.castLower === true));
 
 /** Skips comments and `(`, returning the next index (comments act as whitespace in SQL). */
 export function skip(toks: Tok[], i: number, kinds: ReadonlyArray<Kind>): number {
@@ -85,13 +93,19 @@ export function statementAt(toks: Tok[], i: number, afterBreakout = false): bool
   switch (a.v) {
     case "drop":
     case "truncate":
-      return word(b, "table", "database", "schema", "user", "view", "procedure", "function", "index", "login", "trigger") || (b?.k === "word" && b.v.startsWith("["));
+      return (
+        word(b, "table", "database", "schema", "user", "view", "procedure", "function", "index", "login", "trigger") ||
+        (b?.k === "word" && b.v.startsWith("["))
+      );
     case "delete":
       return word(b, "from") && c !== undefined && c.k === "word" && (isEnd(d) || word(d, "where"));
     case "insert":
     case "replace":
-      if (word(b, "into")) return c !== undefined && c.k === "word" && (word(d, "values", "select") || d?.k === "(" || c.flag);
-      return a.v === "replace" && b !== undefined && b.k === "word" && (c?.k === "(" || b.flag) ? true : afterBreakout && a.v === "insert" && b?.k === "word";
+      if (word(b, "into"))
+        return c !== undefined && c.k === "word" && (word(d, "values", "select") || d?.k === "(" || c.flag);
+      return a.v === "replace" && b !== undefined && b.k === "word" && (c?.k === "(" || b.flag)
+        ? true
+        : afterBreakout && a.v === "insert" && b?.k === "word";
     case "update":
       return b !== undefined && b.k === "word" && word(c, "set");
     case "exec":
@@ -113,7 +127,9 @@ export function statementAt(toks: Tok[], i: number, afterBreakout = false): bool
       return b?.k === "var" || (b?.k === "word" && c?.k === "cmp");
     case "select":
       // After a breakout, `'; SELECT …` is a stacked query whatever it selects.
-      return afterBreakout ? b !== undefined && !(b.k === "str" && b.flag) : unionSelectAt(toks, i, false) || isSqlCall(b) || b?.k === "var";
+      return afterBreakout
+        ? b !== undefined && !(b.k === "str" && b.flag)
+        : unionSelectAt(toks, i, false) || isSqlCall(b) || b?.k === "var";
     case "begin":
       return afterBreakout || (b !== undefined && (b.k === "word" || b.k === ";"));
     case "call":
@@ -142,7 +158,8 @@ export function literalChain(toks: Tok[], j: number): { end: number; cmp: number
   for (let steps = 0; steps < 8; steps++) {
     let m = skip(toks, k, [")", "cmt"]);
     const op = toks[m];
-    if (op === undefined || (op.k !== "cmp" && op.k !== "op") || word(op, "in", "is", "between", "sounds", "similar")) break;
+    if (op === undefined || (op.k !== "cmp" && op.k !== "op") || word(op, "in", "is", "between", "sounds", "similar"))
+      break;
     // Arithmetic first is prose ("12 / 4 = 3"); a cast literal may be operated on (`'[1]'::jsonb - 1`).
     if (steps === 0 && op.k === "op" && !cast) break;
     const r = skip(toks, m + 1, ["(", "cmt"]);
@@ -166,7 +183,12 @@ function booleanTail(toks: Tok[], i: number, strict: boolean): number {
   if (first === undefined) return 0;
   if (word(first, "select", "exists") || isSqlCall(first) || isProc(first) || isSqlCast(first)) return 6;
   // `'||UTL_HTTP.REQUEST`: a database package's attack-only routine named after the boolean.
-  if (first.k === "word" && first.v.includes(".") && (FILE_FUNCS.has(first.v) || ERROR_FUNCS.has(first.v) || TIME_FUNCS.has(first.v))) return 5;
+  if (
+    first.k === "word" &&
+    first.v.includes(".") &&
+    (FILE_FUNCS.has(first.v) || ERROR_FUNCS.has(first.v) || TIME_FUNCS.has(first.v))
+  )
+    return 5;
   // `' or f(x)--`, `' and g(y)::bool--`, `' or h(z) > 0`: any function call then a comparison/end.
   if (isCall(first) && toks[j + 1]?.k === "(") {
     const after = closeParen(toks, j + 1);
@@ -238,42 +260,67 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
   }
   if (word(t, "waitfor") && word(toks[j + 1], "delay", "time")) return { score: 7, rule: "sqli-time-delay" };
   // `' sleep(5) '`: the `+` of `'+sleep(5)+'` arrives as a space in a form or query.
-  if (fromString && isCall(t) && (TIME_FUNCS.has(t.v) || ERROR_FUNCS.has(t.v) || FILE_FUNCS.has(t.v))) return { score: 6, rule: TIME_FUNCS.has(t.v) ? "sqli-time-delay" : "sqli-error-based" };
+  if (fromString && isCall(t) && (TIME_FUNCS.has(t.v) || ERROR_FUNCS.has(t.v) || FILE_FUNCS.has(t.v)))
+    return { score: 6, rule: TIME_FUNCS.has(t.v) ? "sqli-time-delay" : "sqli-error-based" };
   if ((fromString || parens > 0) && t.k === "cmp") {
     const next = toks[j + 1];
-    if (next === undefined || isLiteral(next) || next.k === "cmt" || next.k === "(" || isCall(next)) return { score: 5, rule: "sqli-boolean" };
+    if (next === undefined || isLiteral(next) || next.k === "cmt" || next.k === "(" || isCall(next))
+      return { score: 5, rule: "sqli-boolean" };
     return { score: 2, rule: "sqli-boolean" };
   }
-  if (fromString && near && t.k === "(" && word(toks[skip(toks, j, ["(", "cmt"])], "select")) return { score: 6, rule: "sqli-subquery" };
+  if (fromString && near && t.k === "(" && word(toks[skip(toks, j, ["(", "cmt"])], "select"))
+    return { score: 6, rule: "sqli-subquery" };
   if (fromString && near && word(t, "select")) {
     const next = toks[skip(toks, j + 1, ["cmt"])];
     const after = toks[skip(toks, j + 1, ["cmt"]) + 1];
-    if (next !== undefined && ((isLiteral(next) && (next.k !== "str" || after?.k === "," || word(after, "from"))) || isCall(next) || next.k === "(" || next.k === "var" || (next.k === "op" && next.v === "*"))) return { score: 6, rule: "sqli-subquery" };
-    if (next?.k === "word" && (toks[j + 2] === undefined || word(toks[j + 2], "from"))) return { score: 5, rule: "sqli-subquery" };
+    if (
+      next !== undefined &&
+      ((isLiteral(next) && (next.k !== "str" || after?.k === "," || word(after, "from"))) ||
+        isCall(next) ||
+        next.k === "(" ||
+        next.k === "var" ||
+        (next.k === "op" && next.v === "*"))
+    )
+      return { score: 6, rule: "sqli-subquery" };
+    if (next?.k === "word" && (toks[j + 2] === undefined || word(toks[j + 2], "from")))
+      return { score: 5, rule: "sqli-subquery" };
   }
   if (word(t, "order", "group") && word(toks[j + 1], "by")) {
     const k = toks[j + 2];
     // `' GROUP BY password HAVING 1=1--` (MSSQL column enumeration through errors).
-    if (word(t, "group") && k?.k === "word" && word(toks[j + 3], "having") && literalChain(toks, j + 4).cmp > 0) return { score: 6, rule: "sqli-having" };
+    if (word(t, "group") && k?.k === "word" && word(toks[j + 3], "having") && literalChain(toks, j + 4).cmp > 0)
+      return { score: 6, rule: "sqli-having" };
     if (k !== undefined && (k.k === "num" || isCall(k))) return { score: 6, rule: "sqli-order-by" };
-    if (fromString && k !== undefined && k.k === "word" && isEnd(toks[j + 3]) && toks[j + 3] !== undefined) return { score: 5, rule: "sqli-order-by" };
+    if (fromString && k !== undefined && k.k === "word" && isEnd(toks[j + 3]) && toks[j + 3] !== undefined)
+      return { score: 5, rule: "sqli-order-by" };
     return NONE;
   }
   if (word(t, "procedure") && word(toks[j + 1], "analyse")) return { score: 6, rule: "sqli-procedure-analyse" };
-  if ((fromString || parens > 0) && word(t, "having", "limit", "procedure", "into", "rlike", "regexp", "like") && toks[j + 1] !== undefined) {
+  if (
+    (fromString || parens > 0) &&
+    word(t, "having", "limit", "procedure", "into", "rlike", "regexp", "like") &&
+    toks[j + 1] !== undefined
+  ) {
     const next = toks[j + 1]!;
     if (word(t, "into") && word(next, "outfile", "dumpfile")) return { score: 7, rule: "sqli-file-access" };
     // `' having 1=1`, `' limit 1`, `' like 'a`; "'having' a gerund" is prose.
-    if ((isLiteral(next) && (next.k !== "str" || next.flag || toks[j + 2]?.k === "cmp" || isEnd(toks[j + 2]))) || isCall(next) || next.k === "(") return { score: 5, rule: "sqli-boolean" };
+    if (
+      (isLiteral(next) && (next.k !== "str" || next.flag || toks[j + 2]?.k === "cmp" || isEnd(toks[j + 2]))) ||
+      isCall(next) ||
+      next.k === "("
+    )
+      return { score: 5, rule: "sqli-boolean" };
   }
   if (t.k === "op" && "+-|*/^".includes(t.v)) {
     const next = toks[skip(toks, j + 1, ["(", "cmt"])];
-    if (next !== undefined && (word(next, "select") || isSqlCall(next))) return { score: fromString ? 6 : 5, rule: "sqli-expression" };
+    if (next !== undefined && (word(next, "select") || isSqlCall(next)))
+      return { score: fromString ? 6 : 5, rule: "sqli-expression" };
   }
   // `1 AS "x" FROM t`: the value lands in a select list.
   if (!fromString && word(t, "as") && (toks[j + 1]?.k === "str" || toks[j + 1]?.v.startsWith("`") === true)) {
     const next = toks[j + 2];
-    if (word(next, "from") || (toks[j + 1]!.k === "str" && toks[j + 1]!.flag && /\bfrom\b/i.test(toks[j + 1]!.v))) return { score: 5, rule: "sqli-select-list" };
+    if (word(next, "from") || (toks[j + 1]!.k === "str" && toks[j + 1]!.flag && /\bfrom\b/i.test(toks[j + 1]!.v)))
+      return { score: 5, rule: "sqli-select-list" };
   }
   return NONE;
 }

@@ -3,11 +3,25 @@
  * number at the start, a comment, a comparison, an `_` name, and a keyword or punctuation
  * candidate (`spotAt`), with the word tables they use.
  */
-import { at, callAfter, CMP_CHARS, findWithin, isDigitCode, isLetterCode, isSpaceCode, isWordCode, OP_CHARS, skipGap, wordAt, wordEnd } from "./hot-text.ts";
+import {
+  at,
+  callAfter,
+  CMP_CHARS,
+  findWithin,
+  isDigitCode,
+  isLetterCode,
+  isSpaceCode,
+  isWordCode,
+  OP_CHARS,
+  skipGap,
+  wordAt,
+  wordEnd,
+} from "./hot-text.ts";
 import { BOOL_WORDS, CATALOG_VALUES, CMP_WORDS, PG_TYPES, PROBE_FUNCS, SQL_FUNCS } from "./tables.ts";
 import { gluedBoolean } from "./tokenizer.ts";
 
 /** Words after a quote that continue the statement (booleans, comparisons, clauses, statements). */
+// oxfmt-ignore
 const QUOTE_NEXT = new Set([
   ...BOOL_WORDS, ...CMP_WORDS, "union", "select", "waitfor", "order", "group", "procedure", "having", "limit", "into", "insert", "replace",
   "update", "delete", "drop", "truncate", "exec", "execute", "declare", "shutdown", "create", "alter", "grant", "revoke", "call",
@@ -15,15 +29,29 @@ const QUOTE_NEXT = new Set([
 ]);
 /** Words after a number at the start of the value that continue the statement. */
 /** Words that continue an expression after an operator without a call (`1-case when`, `1+select`). */
+// oxfmt-ignore
 const OPERAND_WORDS = new Set(["case", "select", "if", "exists", "null", "true", "false", "current_user", "user", "version", "database", "schema"]);
+// oxfmt-ignore
 const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as"]);
 /** Statements after `;`. */
+// oxfmt-ignore
 const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
 /** Literal-like words after a boolean. */
 const BOOL_NEXT = new Set(["null", "true", "false", "array", "select", "exists"]);
-const SELECT_NEXT = new Set(["null", "all", "distinct", "distinctrow", "top", "case", "pg_sleep", "dbms_pipe.receive_message"]);
+const SELECT_NEXT = new Set([
+  "null",
+  "all",
+  "distinct",
+  "distinctrow",
+  "top",
+  "case",
+  "pg_sleep",
+  "dbms_pipe.receive_message",
+]);
+// oxfmt-ignore
 const DDL_NEXT = new Set(["table", "database", "function", "procedure", "user", "trigger", "schema", "view", "index", "login", "aggregate", "or", "role", "definer"]);
 /** Function names whose call makes a hot spot. */
+// oxfmt-ignore
 const FUNC_HOT = new Set([...SQL_FUNCS, ...PROBE_FUNCS, "div", "concat", "concat_ws", "substring", "substr", "mid", "find_in_set", "strcmp", "unistr", "json_extract", "pg_sleep", "make_set", "randomblob", "sqlite_compileoption_get", "sqlite_compileoption_used", "unhex", "to_char", "chr", "select", "exists", "analyse", "exec", "execute"]);
 
 /** After a comparison or an operator (at `i`): a literal, a call, a sub-select or another quote? */
@@ -56,7 +84,8 @@ export function quoteHot(s: string, i: number): boolean {
     if (OP_CHARS.includes(ch)) {
       const d = at(s, j + 1);
       // `--`, `/*`, `||`, `&&`, or an operator before an operand (`'+sleep(5)+'`, `'||'`).
-      if ((c === 45 && d === 45) || (c === 47 && d === 42) || (c === 124 && d === 124) || (c === 38 && d === 38)) return true;
+      if ((c === 45 && d === 45) || (c === 47 && d === 42) || (c === 124 && d === 124) || (c === 38 && d === 38))
+        return true;
       if (operandAt(s, j + 1)) return true;
     }
   }
@@ -64,7 +93,11 @@ export function quoteHot(s: string, i: number): boolean {
   let b = i - 1;
   while (b >= 0 && b > i - 8 && isSpaceCode(at(s, b))) b--;
   const last = at(s, b);
-  return b >= 3 && (last === 121 || last === 101) && (s.startsWith("delay", b - 4) || s.startsWith("time", b - 3) || s.startsWith("file", b - 3));
+  return (
+    b >= 3 &&
+    (last === 121 || last === 101) &&
+    (s.startsWith("delay", b - 4) || s.startsWith("time", b - 3) || s.startsWith("file", b - 3))
+  );
 }
 
 /** After a boolean ending at `e`: a literal, a call, a sub-select, or a word compared to something. */
@@ -174,7 +207,8 @@ export function literalBefore(s: string, i: number): boolean {
   const low = Math.max(0, i - 24);
   while (b >= low) {
     const c = at(s, b);
-    if (isSpaceCode(c) || c === 41 || c === 61 || c === 60 || c === 62 || c === 33 || c === 45 || c === 35 || c === 58) b--;
+    if (isSpaceCode(c) || c === 41 || c === 61 || c === 60 || c === 62 || c === 33 || c === 45 || c === 35 || c === 58)
+      b--;
     else break;
   }
   if (b < low) return false;
@@ -196,7 +230,14 @@ export function underscoreHot(s: string, i: number): boolean {
   while (a < i && !isLetterCode(at(s, a))) a++;
   let w = s.slice(a, wordEnd(s, i));
   while (w.endsWith(".")) w = w.slice(0, -1);
-  if (w.startsWith("xp_") || w.startsWith("sp_") || w.startsWith("fn_varbintohexstr") || w.startsWith("information_schema") || w.startsWith("pg_catalog.")) return true;
+  if (
+    w.startsWith("xp_") ||
+    w.startsWith("sp_") ||
+    w.startsWith("fn_varbintohexstr") ||
+    w.startsWith("information_schema") ||
+    w.startsWith("pg_catalog.")
+  )
+    return true;
   if (w.includes(".xp_") || w.includes(".sp_")) return true;
   return CATALOG_VALUES.has(w);
 }

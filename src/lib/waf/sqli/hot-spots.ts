@@ -44,13 +44,24 @@ export function hotSpots(lower: string): number[] {
     // Whole values: a catalog name, an overflow probe, `case when …`.
     const v = isSpaceCode(at(lower, 0)) || isSpaceCode(at(lower, n - 1)) ? lower.trim() : lower;
     const last = v.charCodeAt(v.length - 1);
-    if (v.length <= 48 && (CATALOG_VALUES.has(v) || ((last === 46 || last === 59) && CATALOG_VALUES.has(v.slice(0, -1))))) out.push(0);
-    else if (v.length <= 48 && (isDigitCode(v.charCodeAt(0)) || v.charCodeAt(0) === 45) && (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))) out.push(0);
+    if (
+      v.length <= 48 &&
+      (CATALOG_VALUES.has(v) || ((last === 46 || last === 59) && CATALOG_VALUES.has(v.slice(0, -1))))
+    )
+      out.push(0);
+    else if (
+      v.length <= 48 &&
+      (isDigitCode(v.charCodeAt(0)) || v.charCodeAt(0) === 45) &&
+      (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))
+    )
+      out.push(0);
     else if (v.startsWith("case")) out.push(0);
   }
   // Quotes: judged by what follows them (`indexOf` finds them faster than any scan).
-  for (let i = lower.indexOf("'"); i !== -1 && out.length < 4_096; i = lower.indexOf("'", i + 1)) if (quoteHot(lower, i)) out.push(i);
-  for (let i = lower.indexOf('"'); i !== -1 && out.length < 4_096; i = lower.indexOf('"', i + 1)) if (quoteHot(lower, i)) out.push(i);
+  for (let i = lower.indexOf("'"); i !== -1 && out.length < 4_096; i = lower.indexOf("'", i + 1))
+    if (quoteHot(lower, i)) out.push(i);
+  for (let i = lower.indexOf('"'); i !== -1 && out.length < 4_096; i = lower.indexOf('"', i + 1))
+    if (quoteHot(lower, i)) out.push(i);
   // Prose has none of the other characters and no `select`: one regex test, one `indexOf`.
   if (!RARE.test(lower) && !WORDS.test(lower)) return out.length > 1 ? sortUnique(out) : out;
   let scanned = 0;
@@ -81,11 +92,16 @@ export function hotSpots(lower: string): number[] {
         break;
       case 64:
         // `@var`, `@@version`, `@>`; not an e-mail address.
-        if ((i === 0 || !isWordCode(at(lower, i - 1)) || at(lower, i + 1) === 64) && !(i >= scanned - 24 && i < scanned)) scanned = around(lower, i, 72, 72, scanned, out);
+        if (
+          (i === 0 || !isWordCode(at(lower, i - 1)) || at(lower, i + 1) === 64) &&
+          !(i >= scanned - 24 && i < scanned)
+        )
+          scanned = around(lower, i, 72, 72, scanned, out);
         break;
       default:
         // `=`, `<`, `>` after a literal: a comparison a boolean may stand before (`or 1=1`, `and 'a'<>'b'`).
-        if (literalBefore(lower, i) && !(i >= scanned - 24 && i < scanned)) scanned = around(lower, i, 72, 48, scanned, out);
+        if (literalBefore(lower, i) && !(i >= scanned - 24 && i < scanned))
+          scanned = around(lower, i, 72, 48, scanned, out);
     }
   }
   for (let i = lower.indexOf("select"); i !== -1 && out.length < 4_096; i = lower.indexOf("select", i + 6)) {
@@ -161,7 +177,13 @@ function scanRange(lower: string, from: number, to: number, out: number[]): void
     }
     if (c >= 48 && c <= 57) {
       // `1.e(`, `1.e.`: the scientific-notation bypass.
-      if (!inWord && at(lower, i + 1) === 46 && at(lower, i + 2) === 101 && (at(lower, i + 3) === 40 || at(lower, i + 3) === 46)) out.push(i);
+      if (
+        !inWord &&
+        at(lower, i + 1) === 46 &&
+        at(lower, i + 2) === 101 &&
+        (at(lower, i + 3) === 40 || at(lower, i + 3) === 46)
+      )
+        out.push(i);
       continue;
     }
     if (c === 95 || c === 36) {

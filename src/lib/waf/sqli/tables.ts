@@ -6,13 +6,19 @@
 
 export const BOOL_WORDS = new Set(["or", "and", "xor", "not", "div", "||", "&&"]);
 export const CMP_WORDS = new Set(["like", "rlike", "regexp", "is", "in", "between", "sounds", "glob", "similar"]);
+// oxfmt-ignore
 export const STATEMENT_START = new Set(["select", "insert", "update", "delete", "create", "alter", "drop", "with", "explain", "truncate", "replace", "merge", "grant", "begin", "show", "describe", "pragma"]);
 /** Functions that only show up in attacks when they appear in an SQL position. */
+// oxfmt-ignore
 export const TIME_FUNCS = new Set(["sleep", "benchmark", "pg_sleep", "randomblob", "pg_sleep_for", "pg_sleep_until", "dbms_lock.sleep", "dbms_pipe.receive_message", "dbms_session.sleep", "sys.dbms_lock.sleep"]);
+// oxfmt-ignore
 export const ERROR_FUNCS = new Set(["extractvalue", "updatexml", "exp", "geometrycollection", "multipoint", "polygon", "linestring", "multilinestring", "multipolygon", "name_const", "json_keys", "gtid_subset", "gtid_subtract", "xmltype", "ctxsys.drithsx.sn", "utl_inaddr.get_host_name", "utl_inaddr.get_host_address", "dbms_xmlgen.getxml", "dbms_utility.sqlid_to_sqlhash", "ordsys.ord_dicom.getmappingxpath", "sys.dbms_aw_xml.readawmetadata"]);
+// oxfmt-ignore
 export const FILE_FUNCS = new Set(["load_file", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "lo_import", "lo_export", "lo_get", "utl_http.request", "httpuritype.getclob", "utl_file.fopen", "dbms_java.runjava", "dbms_ldap.init", "openrowset", "opendatasource", "bulk", "load_extension", "dblink", "dblink_connect"]);
+// oxfmt-ignore
 export const PROC_WORDS = new Set(["xp_cmdshell", "sp_oacreate", "sp_oamethod", "xp_dirtree", "xp_subdirs", "xp_regread", "xp_regwrite", "xp_fileexist", "sp_makewebtask", "sp_addsrvrolemember", "sp_addlogin", "sp_configure", "sp_executesql", "xp_servicecontrol", "sp_password", "xp_availablemedia", "xp_loginconfig", "xp_ntsec_enumdomains", "xp_terminate_process", "sp_execute_external_script", "fn_varbintohexstr"]);
 /** Functions whose presence right after a breakout/boolean says "this is SQL". */
+// oxfmt-ignore
 export const SQL_FUNCS = new Set([
   ...TIME_FUNCS, ...ERROR_FUNCS, ...FILE_FUNCS,
   "ascii", "ord", "char", "chr", "nchar", "substring", "substr", "mid", "left", "right", "length", "len", "concat", "concat_ws",
@@ -32,25 +38,37 @@ export const SQL_FUNCS = new Set([
   "regexp_substr", "regexp_like", "dbms_random.value", "nvl", "nvl2", "decode", "bitand", "tochar", "datalength",
 ]);
 /** Functions a `SELECT` only reaches for in an attack: extraction and probing, not reporting. */
+// oxfmt-ignore
 export const PROBE_FUNCS = new Set([
   "char", "chr", "nchar", "if", "iif", "group_concat", "user", "current_user", "system_user", "session_user", "version", "database",
   "db_name", "schema", "ascii", "ord", "elt", "make_set", "unhex", "sqlite_version", "user_name", "suser_name", "has_dbaccess",
   "is_srvrolemember", "host_name", "serverproperty", "connection_id", "current_setting", "inet_server_addr", "pg_backend_pid",
   "sys_context", ...TIME_FUNCS, ...ERROR_FUNCS, ...FILE_FUNCS,
 ]);
+// oxfmt-ignore
 const META_OBJECTS = ["information_schema", "sysobjects", "syscolumns", "sys.tables", "sys.objects", "sys.databases", "pg_catalog", "pg_shadow", "pg_user", "pg_database", "pg_tables", "sqlite_master", "sqlite_schema", "sqlite_temp_master", "mysql.user", "mysql.db", "all_tables", "all_users", "all_tab_columns", "user_tables", "dba_users", "msysobjects", "msysaccessobjects", "master..sysdatabases", "master.dbo", "sys.sql_logins"];
 /** Whole values that are a database's own catalog or sample-database name (what enumeration sends). */
+// oxfmt-ignore
 export const CATALOG_VALUES = new Set([
   ...META_OBJECTS, "tempdb", "msdb", "northwind", "schema_name", "table_name", "column_name", "table_schema", "sysusers", "syslogins",
   "sysdatabases", "pg_namespace", "pg_class", "pg_attribute", "pg_proc", "v$version", "sys.user$", "dual", "all_objects", "dba_tables",
   "user_tab_columns", "information_schema.tables", "information_schema.columns", "information_schema.schemata",
 ]);
 /** Keywords that make a MySQL versioned comment `/*!keyword` SQL rather than a JS/CSS banner. */
-export const VERSIONED_WORDS = /^(?:select|union|from|where|and|or|not|null|order|group|having|limit|concat|all|distinct|insert|update|delete|drop|sleep|benchmark|user|database|version|information_schema|table_name|column_name|if|case|into|procedure|load_file|char|like|xor|desc|asc|and|between|exists|substring|ascii)\b/i;
+export const VERSIONED_WORDS =
+  /^(?:select|union|from|where|and|or|not|null|order|group|having|limit|concat|all|distinct|insert|update|delete|drop|sleep|benchmark|user|database|version|information_schema|table_name|column_name|if|case|into|procedure|load_file|char|like|xor|desc|asc|and|between|exists|substring|ascii)\b/i;
 /** PostgreSQL types a cast names. */
+// oxfmt-ignore
 export const PG_TYPES = new Set(["int", "int2", "int4", "int8", "integer", "smallint", "bigint", "numeric", "decimal", "real", "float", "float4", "float8", "double", "bool", "boolean", "text", "varchar", "char", "character", "bpchar", "name", "json", "jsonb", "xml", "bytea", "oid", "regclass", "regproc", "regtype", "uuid", "inet", "cidr", "money", "tsvector", "tsquery", "jsonpath", "interval", "timestamp", "timestamptz", "date", "time"]);
 /** Numbers that probe integer overflows / the `2.2250738585072011e-308` float-parsing hang. */
-export const OVERFLOW_NUMBERS = new Set(["2147483648", "-2147483649", "4294967296", "9223372036854775808", "-9223372036854775809", "18446744073709551616"]);
+export const OVERFLOW_NUMBERS = new Set([
+  "2147483648",
+  "-2147483649",
+  "4294967296",
+  "9223372036854775808",
+  "-9223372036854775809",
+  "18446744073709551616",
+]);
 export const MAGIC_FLOAT = /^2\.225073858507201\d{0,4}e-0{0,2}308$/;
 
 /** Whole-value checks apply to values up to this length. */

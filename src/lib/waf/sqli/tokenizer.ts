@@ -6,7 +6,21 @@
  */
 import { BOOL_WORDS, CMP_WORDS, VERSIONED_WORDS } from "./tables.ts";
 
-export type Kind = "str" | "num" | "word" | "bool" | "cmp" | "op" | "(" | ")" | "," | ";" | "." | "cmt" | "var" | "other";
+export type Kind =
+  | "str"
+  | "num"
+  | "word"
+  | "bool"
+  | "cmp"
+  | "op"
+  | "("
+  | ")"
+  | ","
+  | ";"
+  | "."
+  | "cmt"
+  | "var"
+  | "other";
 
 export interface Tok {
   k: Kind;
@@ -96,7 +110,10 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
       i += len;
       continue;
     }
-    if (c === "#" && (s[i + 1] === ">" || (s[i + 1] === "-" && s[nextNonSpace(s, i + 2)] === "'" && isSpace(s[i + 2] ?? "x")))) {
+    if (
+      c === "#" &&
+      (s[i + 1] === ">" || (s[i + 1] === "-" && s[nextNonSpace(s, i + 2)] === "'" && isSpace(s[i + 2] ?? "x")))
+    ) {
       const len = s[i + 1] === ">" && s[i + 2] === ">" ? 3 : 2;
       out.push({ k: "cmp", v: s.slice(i, i + len), flag: true });
       i += len;
@@ -108,7 +125,11 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
       i += len;
       continue;
     }
-    if ((c === "@" && (s[i + 1] === ">" || s[i + 1] === "?" || (s[i + 1] === "@" && (i + 2 >= n || isSpace(s[i + 2]!))))) || (c === "<" && s[i + 1] === "@")) {
+    if (
+      (c === "@" &&
+        (s[i + 1] === ">" || s[i + 1] === "?" || (s[i + 1] === "@" && (i + 2 >= n || isSpace(s[i + 2]!))))) ||
+      (c === "<" && s[i + 1] === "@")
+    ) {
       out.push({ k: "cmp", v: s.slice(i, i + 2), flag: true });
       i += 2;
       continue;
@@ -167,7 +188,17 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
       let j = i + 1;
       while (j < n && j < i + 64 && isWordChar(s[j]!)) j++;
       if (s[j] === "]") j++;
-      out.push({ k: "word", v: "[" + s.slice(i + 1, j).replace("]", "").toLowerCase() + "]", flag: false });
+      out.push({
+        k: "word",
+        v:
+          "[" +
+          s
+            .slice(i + 1, j)
+            .replace("]", "")
+            .toLowerCase() +
+          "]",
+        flag: false,
+      });
       i = j;
       continue;
     }
@@ -178,7 +209,10 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
         while (j < n && /[0-9A-Fa-f]/.test(s[j]!)) j++;
       } else {
         while (j < n && (isDigit(s[j]) || s[j] === ".")) j++;
-        if ((s[j] === "e" || s[j] === "E") && (isDigit(s[j + 1]) || ((s[j + 1] === "-" || s[j + 1] === "+") && isDigit(s[j + 2])))) {
+        if (
+          (s[j] === "e" || s[j] === "E") &&
+          (isDigit(s[j + 1]) || ((s[j + 1] === "-" || s[j + 1] === "+") && isDigit(s[j + 2])))
+        ) {
           j += 2;
           while (isDigit(s[j])) j++;
         }
@@ -199,7 +233,12 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
     }
     if (isWordStart(c)) {
       let j = i + 1;
-      while (j < n && (isWordChar(s[j]!) || (s[j] === "." && j + 1 < n && (isWordStart(s[j + 1]!) || (s[j + 1] === "." && isWordStart(s[j + 2] ?? "")))))) j++;
+      while (
+        j < n &&
+        (isWordChar(s[j]!) ||
+          (s[j] === "." && j + 1 < n && (isWordStart(s[j + 1]!) || (s[j + 1] === "." && isWordStart(s[j + 2] ?? "")))))
+      )
+        j++;
       const v = s.slice(i, j).toLowerCase();
       let k = j;
       while (k < n && isSpace(s[k]!)) k++;
@@ -220,7 +259,9 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
       let j = i + 1;
       if (s[j] === "@") j++;
       while (j < n && (isWordChar(s[j]!) || s[j] === ".")) j++;
-      out.push(j === i + 1 ? { k: "op", v: "@", flag: false } : { k: "var", v: s.slice(i, j).toLowerCase(), flag: false });
+      out.push(
+        j === i + 1 ? { k: "op", v: "@", flag: false } : { k: "var", v: s.slice(i, j).toLowerCase(), flag: false },
+      );
       i = j;
       continue;
     }

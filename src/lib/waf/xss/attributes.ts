@@ -33,7 +33,11 @@ export function scanHandlers(s: string, lower: string): Finding | null {
       // After whitespace in a sentence ("e.g. onclick = handler"): only with code after the `=`.
       let score = 6;
       if (!quoteBefore && !atStart && /\s/.test(before) && PROSE.test(lower)) {
-        score = /^\s{0,8}(?:['"`]|[\w$.]{1,40}\s?[(`]|[\w$.]{1,40}\.[\w$]{1,40}=)/.test(lower.slice(m.index + m[0].length - next.length)) ? 6 : 3;
+        score = /^\s{0,8}(?:['"`]|[\w$.]{1,40}\s?[(`]|[\w$.]{1,40}\.[\w$]{1,40}=)/.test(
+          lower.slice(m.index + m[0].length - next.length),
+        )
+          ? 6
+          : 3;
       }
       if (!best || score > best.score) best = { ruleId: "xss-attribute-breakout", score };
     } else if ((quoteBefore || (atStart && before !== "")) && name.length >= 5) {
@@ -44,12 +48,23 @@ export function scanHandlers(s: string, lower: string): Finding | null {
 }
 
 /** A scheme whose letters are split by whitespace or controls (`ja&tab;vascript:`, `v\nb\ts…`). */
-const SPLIT_SCHEME = /j[\s\x00-\x1f]{0,16}a[\s\x00-\x1f]{0,16}v[\s\x00-\x1f]{0,16}a[\s\x00-\x1f]{0,16}s[\s\x00-\x1f]{0,16}c[\s\x00-\x1f]{0,16}r[\s\x00-\x1f]{0,16}i[\s\x00-\x1f]{0,16}p[\s\x00-\x1f]{0,16}t[\s\x00-\x1f]{0,16}:|v[\s\x00-\x1f]{0,16}b[\s\x00-\x1f]{0,16}s[\s\x00-\x1f]{0,16}c[\s\x00-\x1f]{0,16}r[\s\x00-\x1f]{0,16}i[\s\x00-\x1f]{0,16}p[\s\x00-\x1f]{0,16}t[\s\x00-\x1f]{0,16}:/;
+const SPLIT_SCHEME =
+  /j[\s\x00-\x1f]{0,16}a[\s\x00-\x1f]{0,16}v[\s\x00-\x1f]{0,16}a[\s\x00-\x1f]{0,16}s[\s\x00-\x1f]{0,16}c[\s\x00-\x1f]{0,16}r[\s\x00-\x1f]{0,16}i[\s\x00-\x1f]{0,16}p[\s\x00-\x1f]{0,16}t[\s\x00-\x1f]{0,16}:|v[\s\x00-\x1f]{0,16}b[\s\x00-\x1f]{0,16}s[\s\x00-\x1f]{0,16}c[\s\x00-\x1f]{0,16}r[\s\x00-\x1f]{0,16}i[\s\x00-\x1f]{0,16}p[\s\x00-\x1f]{0,16}t[\s\x00-\x1f]{0,16}:/;
 
 /** What `SPLIT_SCHEME` allows between the letters: whitespace (as `\s` means it) and controls. */
 function isSchemeJunk(c: number): boolean {
   if (c <= 32) return true;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** `SPLIT_SCHEME` ending at a colon, for a window of text before it. */
@@ -82,7 +97,10 @@ export function scanSchemes(s: string, lower: string): Finding | null {
   const compact = schemeOf(s);
   if (SCRIPT_SCHEME.test(compact)) take(compact.startsWith("data:") || runsScript(compact) ? 6 : 2);
   // After `(`, `=`, a quote, `]`, `>` or `/` (markdown links, attribute values, query strings).
-  const m = /(?:^|[(="'\]>/,;])\s{0,16}((?:javascript|vbscript|livescript|mocha)\s{0,8}:[^\s)"'>]{0,200})|\]\(\s{0,8}data:text\/html|=\s{0,8}['"]?\s{0,8}data:text\/html/.exec(lower);
+  const m =
+    /(?:^|[(="'\]>/,;])\s{0,16}((?:javascript|vbscript|livescript|mocha)\s{0,8}:[^\s)"'>]{0,200})|\]\(\s{0,8}data:text\/html|=\s{0,8}['"]?\s{0,8}data:text\/html/.exec(
+      lower,
+    );
   if (m) take(m[1] === undefined || runsScript(schemeOf(m[1])) ? 6 : 2);
   // `url(javascript:` anywhere (CSS in a value that lands in a style).
   if (/url\s{0,8}\(\s{0,8}['"]?\s{0,8}(?:javascript|vbscript)/.test(cssText(lower))) take(6);

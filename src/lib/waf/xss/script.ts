@@ -26,20 +26,27 @@ function compactJs(s: string): { js: string; raw: string } {
 
 const CODE_START = "(?:^|[;,(){}\\[\\]=!?:&|+\\-*%^~<>`'\"])";
 /** A probe/sink call in code position: `alert(1)`, `;alert(1)`, `alert\`1\``, `alert?.(1)`, `alert.call(…)`, `new Function(…)`. */
-const JS_CALL = new RegExp(`${CODE_START}(?:new\\s?)?(?:(?:window|self|top|parent|globalThis|frames|this|document)\\.)?(${PROBE})(?:\\?\\.)?(?:\\(|\`|\\.(?:call|apply|bind)\\()`);
+const JS_CALL = new RegExp(
+  `${CODE_START}(?:new\\s?)?(?:(?:window|self|top|parent|globalThis|frames|this|document)\\.)?(${PROBE})(?:\\?\\.)?(?:\\(|\`|\\.(?:call|apply|bind)\\()`,
+);
 const PROBE_CALL = new RegExp(`${CODE_START}(?:${PROBE})\\(`);
 /** A call named in a search or a sentence: `alert() vs console.log`, `eval() alternatives`. */
-const MENTION = /\b(?:alert|prompt|confirm|eval|atob|btoa|setTimeout|setInterval|Function|import)\s?\([^()]{0,40}\)\s{1,4}[A-Za-z\u00c0-\u024f\u0400-\u04ff]{2,}/;
+const MENTION =
+  /\b(?:alert|prompt|confirm|eval|atob|btoa|setTimeout|setInterval|Function|import)\s?\([^()]{0,40}\)\s{1,4}[A-Za-z\u00c0-\u024f\u0400-\u04ff]{2,}/;
 /** A probe passed around as a value: `(alert)(1)`, `[1].find(alert)`, `a=alert,a(1)`, `onerror=alert`. */
 const JS_REF = new RegExp(`[(,=:](?:alert|prompt|confirm|eval)[),;]|[(,=](?:alert|prompt|confirm|eval)$`);
 /** Global objects indexed with a computed name and called or chained: `top["al"+"ert"](1)`, `self[…][…]`. */
-const JS_GLOBAL_INDEX = /(?:^|[^\w$.])(?:window|self|top|parent|globalThis|frames|this|content|document|\(document\))\[(?:[^\]]{1,80}\](?:\(|`)|['"`](?:alert|prompt|confirm|eval|execScript|setTimeout|setInterval|Function|constructor|document|cookie|domain|location|\$|jQuery|atob|fetch|open|name)['"`]\])/;
+const JS_GLOBAL_INDEX =
+  /(?:^|[^\w$.])(?:window|self|top|parent|globalThis|frames|this|content|document|\(document\))\[(?:[^\]]{1,80}\](?:\(|`)|['"`](?:alert|prompt|confirm|eval|execScript|setTimeout|setInterval|Function|constructor|document|cookie|domain|location|\$|jQuery|atob|fetch|open|name)['"`]\])/;
 /** Tagged templates that call through `call`/`apply` or interpolate a probe: `[].sort.call\`${alert}\``. */
-const JS_TEMPLATE = /\.(?:call|apply|bind)`|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|this|location|name)[}.\[(]/;
+const JS_TEMPLATE =
+  /\.(?:call|apply|bind)`|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|this|location|name)[}.[(]/;
 /** Cookie theft and DOM writes: `document.cookie`, `document.domain`, `document.write(`, `location=`. */
-const DOM_SINK = /\bdocument\.(?:cookie|domain|write(?:ln)?\(|location|body\.(?:append|inner)|createElement\(|querySelector)|\bwindow\.(?:location|name|open\(|navigate)|\blocation\.(?:href|hash|search|replace\(|assign\()|(?:^|[;,({=])location=|\.(?:inner|outer)HTML=|\bString\.fromCharCode\(|\.constructor\.constructor\(|\.constructor\(['"`]|\bnavigator\.sendBeacon\(|\bXMLHttpRequest\b|\bnew Image\(\)\.src=/;
+const DOM_SINK =
+  /\bdocument\.(?:cookie|domain|write(?:ln)?\(|location|body\.(?:append|inner)|createElement\(|querySelector)|\bwindow\.(?:location|name|open\(|navigate)|\blocation\.(?:href|hash|search|replace\(|assign\()|(?:^|[;,({=])location=|\.(?:inner|outer)HTML=|\bString\.fromCharCode\(|\.constructor\.constructor\(|\.constructor\(['"`]|\bnavigator\.sendBeacon\(|\bXMLHttpRequest\b|\bnew Image\(\)\.src=/;
 /** Calls on the same: `…(document.cookie)`, `document.cookie=…`, `+document.domain`. */
-const DOM_USE = /[(+=,]document\.(?:cookie|domain)|document\.cookie=|document\.write(?:ln)?\(|\.(?:inner|outer)HTML=|\.(?:appendChild|insertAdjacentHTML)\(|\blocation(?:\.href)?=['"`]?(?:javascript|\/\/|https?:)|\bwindow\.open\(|\bnew Image\(\)\.src=|\bnavigator\.sendBeacon\(/;
+const DOM_USE =
+  /[(+=,]document\.(?:cookie|domain)|document\.cookie=|document\.write(?:ln)?\(|\.(?:inner|outer)HTML=|\.(?:appendChild|insertAdjacentHTML)\(|\blocation(?:\.href)?=['"`]?(?:javascript|\/\/|https?:)|\bwindow\.open\(|\bnew Image\(\)\.src=|\bnavigator\.sendBeacon\(/;
 
 export function scanScript(s: string): Finding | null {
   if (!/[(`[=]|document|window/.test(s)) return null;
@@ -53,7 +60,8 @@ export function scanScript(s: string): Finding | null {
   // Breakout from a script string or a closing tag into code: `';alert(1)//`, `"-alert(1)-"`, `</script><script>`.
   const breakout =
     /(?:['"`]|<\/script>?)[\s)\]}]{0,20}[;,+\-*/|&^:?]{1,2}\s{0,10}[\w.[\]'"]{0,40}?(?:alert|prompt|confirm|eval|print|settimeout|setinterval|fetch|import|document|window|location|top|self|atob|constructor)\b/i;
-  if (/<\/script[\s/]*>?\s{0,20}<script/i.test(s) || (/<\/script/i.test(s) && PROBE_CALL.test(js))) take(6, "xss-script-breakout");
+  if (/<\/script[\s/]*>?\s{0,20}<script/i.test(s) || (/<\/script/i.test(s) && PROBE_CALL.test(js)))
+    take(6, "xss-script-breakout");
   const call = JS_CALL.exec(js);
   if (call) {
     const name = call[1]!;
@@ -62,14 +70,23 @@ export function scanScript(s: string): Finding | null {
     else if (prose || MENTION.test(s)) take(5, "xss-js-call", 2);
     else if (name === "import" || name === "Function" ? /^(?:new\s?)?Function\(|^import\(['"`]/.test(js) : true) {
       // Timers and `Function` run code given as a string; with a function argument they are ordinary code.
-      const runsString = /^(?:set|msSet|Function)/.test(name) ? /^['"`]/.test(args) || /^new\s?Function\(\)$/.test(js) : true;
+      const runsString = /^(?:set|msSet|Function)/.test(name)
+        ? /^['"`]/.test(args) || /^new\s?Function\(\)$/.test(js)
+        : true;
       take(runsString ? 5 : 2, "xss-js-call");
       if (!runsString) take(5, "xss-js-call", 2);
     }
   } else if (breakout.test(s)) take(prose ? 2 : 3, "xss-script-breakout");
   // The whole value is one call of a script built-in (`atob()`, `setInterval(code, 1)`): a probe or
   // a JSONP-style callback, not a snippet (snippets pass functions, not identifiers).
-  if (!prose && !MENTION.test(s) && /^(?:new\s?)?(?:alert|prompt|confirm|eval|atob|btoa|setTimeout|setInterval|Function|execScript)\((?:[\w$.'"`]{0,40}(?:,\s?[\w$.'"`]{1,40}){0,3})?\);?$/.test(js)) take(5, "xss-js-call");
+  if (
+    !prose &&
+    !MENTION.test(s) &&
+    /^(?:new\s?)?(?:alert|prompt|confirm|eval|atob|btoa|setTimeout|setInterval|Function|execScript)\((?:[\w$.'"`]{0,40}(?:,\s?[\w$.'"`]{1,40}){0,3})?\);?$/.test(
+      js,
+    )
+  )
+    take(5, "xss-js-call");
   if (!prose && /\bActiveXObject\(|\.parentWindow\.|\bexecScript\(/.test(js)) take(5, "xss-js-call");
   if (!prose && JS_REF.test(js) && /[\w$)\]]\(|`/.test(js)) take(5, "xss-js-call");
   if (JS_GLOBAL_INDEX.test(raw)) take(prose ? 3 : 5, "xss-js-obfuscation");
@@ -79,19 +96,34 @@ export function scanScript(s: string): Finding | null {
   const fuck = /[[\]()!+ ]{4,}/.exec(s);
   if (fuck) {
     const atoms = fuck[0].trim().replace(/ /g, "+");
-    if (/\+\[\]|!!\[\]|!\+\[\]|\[\]\[|!\[\]\+/.test(atoms) && /[![]/.test(atoms) && atoms.length >= 4) take(6, "xss-jsfuck");
+    if (/\+\[\]|!!\[\]|!\+\[\]|\[\]\[|!\[\]\+/.test(atoms) && /[![]/.test(atoms) && atoms.length >= 4)
+      take(6, "xss-jsfuck");
   }
   // DOM sinks: used (called, assigned, passed on) in code → 5; the whole value is one sink
   // reference (`document.cookie`, `window.location`, a JSONP probe) → 5; mentioned in prose → PL2.
   if (DOM_SINK.test(js) || DOM_SINK.test(raw.replace(/^\((document|window)\)/, "$1"))) {
-    const lone = /^[(\s.]*(?:document|window|self|top|parent|location|\(document\))[\w$.()'"]{0,60}$/.test(js.replace(/\.{3}/g, "")) && s.length <= 120;
-    const obfuscated = /\/\*|\[['"`]/.test(s) || /(?:document|window|location)[\s/*]{0,40}\.[\s/*]{1,40}(?:cookie|domain|location|write|href)/.test(s.replace(/\/\*[\s\S]{0,200}?\*\//g, "/**/").replace(/document\.|window\.|location\./g, ""));
+    const lone =
+      /^[(\s.]*(?:document|window|self|top|parent|location|\(document\))[\w$.()'"]{0,60}$/.test(
+        js.replace(/\.{3}/g, ""),
+      ) && s.length <= 120;
+    const obfuscated =
+      /\/\*|\[['"`]/.test(s) ||
+      /(?:document|window|location)[\s/*]{0,40}\.[\s/*]{1,40}(?:cookie|domain|location|write|href)/.test(
+        s.replace(/\/\*[\s\S]{0,200}?\*\//g, "/**/").replace(/document\.|window\.|location\./g, ""),
+      );
     if (obfuscated && !prose) take(6, "xss-dom-sink");
-    else if ((DOM_USE.test(js) || lone || /^(?:document|window)\.[\w$.]{1,60}(?:\(|=)/.test(js)) && !prose) take(5, "xss-dom-sink");
+    else if ((DOM_USE.test(js) || lone || /^(?:document|window)\.[\w$.]{1,60}(?:\(|=)/.test(js)) && !prose)
+      take(5, "xss-dom-sink");
     else take(5, "xss-dom-sink", 2);
   }
   // A string-evaluating call fed from the URL or the window name: `setTimeout(location.search.slice(1))`, `eval(location.hash…)`.
-  if (!prose && /\b(?:eval|setTimeout|setInterval|execScript|Function)\((?:(?:window|self|top|document)\.)?(?:location\b|name\b|URL\b|documentURI\b|referrer\b)/.test(js)) take(6, "xss-dom-sink");
+  if (
+    !prose &&
+    /\b(?:eval|setTimeout|setInterval|execScript|Function)\((?:(?:window|self|top|document)\.)?(?:location\b|name\b|URL\b|documentURI\b|referrer\b)/.test(
+      js,
+    )
+  )
+    take(6, "xss-dom-sink");
   return best;
 }
 
@@ -99,17 +131,33 @@ export function scanScript(s: string): Finding | null {
 export function scanLoose(lower: string, markup: boolean, call: boolean): Finding | null {
   // Without `<` and `(` only an entity declaration or `-moz-binding` can be here.
   if (!markup && !call) {
-    if (lower.includes("!entity") && /!entity\s{1,8}(?:%\s{1,8})?[\w.-]{1,40}\s{1,8}(?:system|public)\b/.test(lower)) return { ruleId: "xss-xml-entity", score: 6 };
+    if (lower.includes("!entity") && /!entity\s{1,8}(?:%\s{1,8})?[\w.-]{1,40}\s{1,8}(?:system|public)\b/.test(lower))
+      return { ruleId: "xss-xml-entity", score: 6 };
     return lower.includes("-moz-binding") ? { ruleId: "xss-css-script", score: 6 } : null;
   }
-  if (lower.includes("<!attlist") && /<!attlist\s[^>]{0,400}\son[a-z]{3,30}\s{1,8}cdata/.test(lower)) return { ruleId: "xss-event-handler", score: 6 };
-  if (lower.includes("entity") && /!entity\s{1,8}(?:%\s{1,8})?[\w.-]{1,40}\s{1,8}(?:system|public)\b/.test(lower)) return { ruleId: "xss-xml-entity", score: 6 };
-  if (lower.includes("-moz-binding") || /behaviou?r\s{0,8}:\s{0,8}url\s{0,8}\(/.test(lower)) return { ruleId: "xss-css-script", score: 6 };
-  if (lower.includes("implementation") && /<\s{0,4}\??\s{0,4}import\s{0,8}(?:[a-z]{0,20}\s{0,8}=[^>]{0,80})?implementation/.test(lower)) return { ruleId: "xss-legacy-tag", score: 6 };
+  if (lower.includes("<!attlist") && /<!attlist\s[^>]{0,400}\son[a-z]{3,30}\s{1,8}cdata/.test(lower))
+    return { ruleId: "xss-event-handler", score: 6 };
+  if (lower.includes("entity") && /!entity\s{1,8}(?:%\s{1,8})?[\w.-]{1,40}\s{1,8}(?:system|public)\b/.test(lower))
+    return { ruleId: "xss-xml-entity", score: 6 };
+  if (lower.includes("-moz-binding") || /behaviou?r\s{0,8}:\s{0,8}url\s{0,8}\(/.test(lower))
+    return { ruleId: "xss-css-script", score: 6 };
+  if (
+    lower.includes("implementation") &&
+    /<\s{0,4}\??\s{0,4}import\s{0,8}(?:[a-z]{0,20}\s{0,8}=[^>]{0,80})?implementation/.test(lower)
+  )
+    return { ruleId: "xss-legacy-tag", score: 6 };
   if (/[:=]\s{0,8}expression\s{0,8}\(/.test(lower)) return { ruleId: "xss-css-script", score: 5 };
   if (lower.includes("schemalocation") || lower.includes("xinclude")) {
-    if (/<[a-z]{1,20}:include\s[^>]{0,200}href\s{0,4}=/.test(lower) && /xmlns:[a-z]{1,20}\s{0,4}=\s{0,4}['"]?[^'">]{0,60}xinclude/.test(lower)) return { ruleId: "xss-xinclude", score: 6 };
-    if (lower.length < 600 && /<[a-z][^>]{0,400}\sxsi:(?:nonamespace)?schemalocation\s{0,4}=\s{0,4}['"][^'"]{0,200}https?:\/\//.test(lower)) return { ruleId: "xss-xml-schema-location", score: 5 };
+    if (
+      /<[a-z]{1,20}:include\s[^>]{0,200}href\s{0,4}=/.test(lower) &&
+      /xmlns:[a-z]{1,20}\s{0,4}=\s{0,4}['"]?[^'">]{0,60}xinclude/.test(lower)
+    )
+      return { ruleId: "xss-xinclude", score: 6 };
+    if (
+      lower.length < 600 &&
+      /<[a-z][^>]{0,400}\sxsi:(?:nonamespace)?schemalocation\s{0,4}=\s{0,4}['"][^'"]{0,200}https?:\/\//.test(lower)
+    )
+      return { ruleId: "xss-xml-schema-location", score: 5 };
   }
   return null;
 }
@@ -119,7 +167,12 @@ export function scanClientTemplate(lower: string): Finding | null {
   const at = lower.indexOf("{{");
   if (at === -1) return null;
   const inner = lower.slice(at, at + 600);
-  if (/constructor|\$eval|\$on\b|\$emit|\$parent|alert\s*\(|prompt\s*\(|confirm\s*\(|__proto__|tostring\(\)\.constructor|\$new|fromcharcode|\bx=|this\[/.test(inner)) return { ruleId: "xss-client-template", score: 6 };
+  if (
+    /constructor|\$eval|\$on\b|\$emit|\$parent|alert\s*\(|prompt\s*\(|confirm\s*\(|__proto__|tostring\(\)\.constructor|\$new|fromcharcode|\bx=|this\[/.test(
+      inner,
+    )
+  )
+    return { ruleId: "xss-client-template", score: 6 };
   return null;
 }
 

@@ -28,16 +28,30 @@ export const EVENT_HANDLERS = new Set(
     .map((n) => `on${n}`),
 );
 
+// oxfmt-ignore
 export const URL_ATTRS = new Set(["href", "src", "action", "formaction", "data", "xlink:href", "background", "poster", "dynsrc", "lowsrc", "code", "codebase", "to", "from", "values", "by", "ping", "manifest", "cite", "longdesc", "usemap", "profile", "classid", "archive", "icon", "srcset", "folder", "datasrc", "xml:base", "xmlns:xlink", "href:xlink", "style"]);
-export const SCRIPT_SCHEME = /^(?:javascript|vbscript|livescript|mocha|jscript|ecmascript):|^data:(?:text\/html|application\/(?:xhtml|x-javascript|javascript|ecmascript)|text\/(?:javascript|xml|ecmascript|vbscript)|image\/svg)|^data:[^,]{0,40},[\s\S]{0,80}<[a-z!?/]/;
+export const SCRIPT_SCHEME =
+  /^(?:javascript|vbscript|livescript|mocha|jscript|ecmascript):|^data:(?:text\/html|application\/(?:xhtml|x-javascript|javascript|ecmascript)|text\/(?:javascript|xml|ecmascript|vbscript)|image\/svg)|^data:[^,]{0,40},[\s\S]{0,80}<[a-z!?/]/;
 /** Schemes that exist only to run script (no benign use in user input). */
 export const DEAD_SCHEME = /^(?:vbscript|livescript|mocha|jscript|ecmascript):/;
 /** Tags that load a document or plug-in into the page. */
 export const PLUGIN_TAGS = new Set(["object", "embed", "applet"]);
 /** Legacy tags that load or bind script (IE data islands, Netscape layers, VML, behaviours). */
-export const LEGACY_TAGS = new Set(["xml", "layer", "ilayer", "bgsound", "vmlframe", "import", "xss", "isindex", "xmp"]);
+export const LEGACY_TAGS = new Set([
+  "xml",
+  "layer",
+  "ilayer",
+  "bgsound",
+  "vmlframe",
+  "import",
+  "xss",
+  "isindex",
+  "xmp",
+]);
 /** Tag names that are dangerous when spelled with spaces (`<f o r m`) or behind a prefix (`< x: script`). */
+// oxfmt-ignore
 export const SPACED_TAGS = new Set(["script", "iframe", "frame", "form", "dialog", "svg", "math", "embed", "object", "applet", "style", "link", "meta", "base", "img", "image", "input", "button", "video", "audio", "body", "details", "marquee", "isindex", "textarea", "template", "vmlframe", "xml", "frameset", "handler", "listener", "import"]);
 
 /** At least four words in a row: prose, not code (code mentions in prose count only at PL2). */
-export const PROSE = /[A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}/;
+export const PROSE =
+  /[A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}/;

@@ -68,7 +68,12 @@ function parseAttrs(s: string, i: number, limit = s.length): { attrs: Attr[]; en
 
 /** A URL as the browser resolves its scheme: whitespace, controls and invisible characters removed. */
 export function schemeOf(value: string): string {
-  return value.replace(/[\s\x00-\x20\x7f-\xa0\u00c2\u00e2\u00e3\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+/g, "").toLowerCase();
+  return value
+    .replace(
+      /[\s\x00-\x20\x7f-\xa0\u00c2\u00e2\u00e3\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+/g,
+      "",
+    )
+    .toLowerCase();
 }
 
 /** A `javascript:` URL that runs something (not `javascript:void(0)` or a bare scheme). */
@@ -81,12 +86,18 @@ export function runsScript(url: string): boolean {
 /** CSS with escapes (`\0065`, `\e`) and comments undone, as the CSS parser sees it. */
 export function cssText(css: string): string {
   let t = css;
-  if (t.includes("\\")) t = t.replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_m, h: string) => String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff) || 0xfffd)).replace(/\\(?=[^\n])/g, "");
+  if (t.includes("\\"))
+    t = t
+      .replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_m, h: string) =>
+        String.fromCodePoint(Math.min(parseInt(h, 16), 0x10ffff) || 0xfffd),
+      )
+      .replace(/\\(?=[^\n])/g, "");
   if (t.includes("/*")) t = t.replace(/\/\*[\s\S]{0,400}?\*\//g, "");
   return t.replace(/[\x00-\x08\x0e-\x1f]/g, "").toLowerCase();
 }
 
-const CSS_SCRIPT = /expression\s{0,8}\(|url\s{0,8}\(\s{0,8}['"]?\s{0,8}(?:javascript|vbscript|livescript|data:\s{0,8}(?:text\/html|image\/svg|application))|-moz-binding|behaviou?r\s{0,8}:\s{0,8}url|@import|javascript\s{0,8}:|vbscript\s{0,8}:/;
+const CSS_SCRIPT =
+  /expression\s{0,8}\(|url\s{0,8}\(\s{0,8}['"]?\s{0,8}(?:javascript|vbscript|livescript|data:\s{0,8}(?:text\/html|image\/svg|application))|-moz-binding|behaviou?r\s{0,8}:\s{0,8}url|@import|javascript\s{0,8}:|vbscript\s{0,8}:/;
 
 function scoreCss(css: string): number {
   const t = cssText(css);
@@ -104,7 +115,11 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
     // `<script>alert(1)</script>`, `<script src=…>`, `<script>x` glued to code; a question about
     // "the <script> tag" is prose.
     const glued = after.length > 0 && !isHtmlSpace(after[0]) && after[0] !== "<";
-    const code = glued || /^[^<]{0,200}?[(`=;[]/.test(after) || /<\/script/i.test(after) || attrs.some((a) => a.value !== null || a.name.length > 0);
+    const code =
+      glued ||
+      /^[^<]{0,200}?[(`=;[]/.test(after) ||
+      /<\/script/i.test(after) ||
+      attrs.some((a) => a.value !== null || a.name.length > 0);
     // `<script>` as the end of a value that is not a sentence: an unclosed injection.
     const unclosed = after.trim() === "" && !PROSE.test(prefix);
     take(code ? 7 : unclosed ? 5 : 3, "xss-script-tag");
@@ -133,17 +148,20 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
         // `data:` URLs with any declared type: browsers sniff what a frame or link opens.
         const decoded = base64Text(url.slice(url.indexOf("base64,") + 7, url.indexOf("base64,") + 7 + 4_096));
         if (decoded !== null && /<[a-z!?]|on[a-z]{3,30}\s{0,4}=|javascript:/i.test(decoded)) take(7, "xss-script-url");
-      }
-      else if (isMeta && /(?:url=|;)\s{0,4}['"]?(?:javascript|vbscript|data):/.test(url)) take(7, "xss-script-url");
+      } else if (isMeta && /(?:url=|;)\s{0,4}['"]?(?:javascript|vbscript|data):/.test(url)) take(7, "xss-script-url");
       else if (name === "href" && tag === "base") take(6, "xss-resource-tag");
-      else if ((name === "src" || name === "data" || name === "code" || name === "classid") && PLUGIN_TAGS.has(tag)) take(6, "xss-plugin-tag");
-    } else if (name === "attributename" && /^\s*(?:on[a-z]+|href|xlink:href)\s*$/i.test(value)) take(6, "xss-event-handler");
+      else if ((name === "src" || name === "data" || name === "code" || name === "classid") && PLUGIN_TAGS.has(tag))
+        take(6, "xss-plugin-tag");
+    } else if (name === "attributename" && /^\s*(?:on[a-z]+|href|xlink:href)\s*$/i.test(value))
+      take(6, "xss-event-handler");
     else if (name === "http-equiv") {
       if (/refresh|set-cookie|link|content-security|default-style/i.test(value)) refresh = true;
       else if (/content-type/i.test(value)) take(3, "xss-meta-refresh");
-    } else if (name === "charset" && isMeta && !/^\s*(?:utf-?8|iso-8859-1|windows-1252|us-ascii)\s*$/i.test(value)) take(6, "xss-meta-charset");
+    } else if (name === "charset" && isMeta && !/^\s*(?:utf-?8|iso-8859-1|windows-1252|us-ascii)\s*$/i.test(value))
+      take(6, "xss-meta-charset");
     else if (name === "allowscriptaccess" && /always/i.test(value)) take(7, "xss-plugin-tag");
-    else if (name === "implementation" || name === "datasrc" || name === "datafld" || name === "dataformatas") take(5, "xss-legacy-tag");
+    else if (name === "implementation" || name === "datasrc" || name === "datafld" || name === "dataformatas")
+      take(5, "xss-legacy-tag");
     else if (value.includes("&{") && /&\{[^}]{0,200}\}/.test(value)) take(6, "xss-script-entity");
   }
   if (isMeta) {
@@ -151,17 +169,22 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
     if (refresh) take(6, "xss-meta-refresh");
     if (/charset\s{0,4}=\s{0,4}(?!utf-?8|iso-8859-1|windows-1252)[a-z]/i.test(content)) take(6, "xss-meta-charset");
     // Browsers put `<meta charset="utf-8">` on copied HTML; the tag alone as a value is a probe.
-    if (attrs.some((a) => a.name.toLowerCase() === "charset" && a.value !== null)) take(/^\s*\/?\s*>?\s*$/.test(after) ? 5 : 3, "xss-meta-charset");
+    if (attrs.some((a) => a.name.toLowerCase() === "charset" && a.value !== null))
+      take(/^\s*\/?\s*>?\s*$/.test(after) ? 5 : 3, "xss-meta-charset");
   }
   if (tag === "base") take(attrs.some((a) => a.name.toLowerCase() === "href") ? 6 : 4, "xss-resource-tag");
   if (tag === "link" && attrs.some((a) => /^href/i.test(a.name))) {
     // A style sheet or script from anywhere restyles or runs in the page; an icon does not.
     const rel = attrs.find((a) => a.name.toLowerCase() === "rel")?.value ?? null;
-    const loads = rel === null || /stylesheet|import|preload|prefetch|script|manifest|prerender/i.test(rel) || attrs.some((a) => a.name.toLowerCase() === "type" && /script/i.test(a.value ?? ""));
+    const loads =
+      rel === null ||
+      /stylesheet|import|preload|prefetch|script|manifest|prerender/i.test(rel) ||
+      attrs.some((a) => a.name.toLowerCase() === "type" && /script/i.test(a.value ?? ""));
     take(loads ? 5 : 2, "xss-resource-tag");
   }
   if (PLUGIN_TAGS.has(tag)) take(tag === "applet" ? 6 : 5, "xss-plugin-tag");
-  if (LEGACY_TAGS.has(tag) && (attrs.length > 0 || tag === "vmlframe" || tag === "import")) take(tag === "xss" ? 3 : 5, "xss-legacy-tag");
+  if (LEGACY_TAGS.has(tag) && (attrs.length > 0 || tag === "vmlframe" || tag === "import"))
+    take(tag === "xss" ? 3 : 5, "xss-legacy-tag");
   // `'';!--"<XSS>=&{()}`: the filter probe, an `<xss>` element right after a quote that closes a string or attribute.
   if (tag === "xss" && /['"`][^<>]{0,16}$/.test(prefix)) take(5, "xss-tag-breakout");
   if (tag === "style") {
@@ -170,7 +193,8 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
     // Escapes in a style sheet hide keywords (`@im\port`, `\ja\vasc\ript`).
     if (/[@:=]\s{0,8}[^;{}]{0,40}\\|\\[0-9a-f]{1,6}[^0-9a-f\s]|@\s{0,4}\\/i.test(body)) take(5, "xss-css-script");
   }
-  if (tag === "iframe" || tag === "frame" || tag === "frameset" || tag === "portal" || tag === "fencedframe") take(3, "xss-embedding-tag");
+  if (tag === "iframe" || tag === "frame" || tag === "frameset" || tag === "portal" || tag === "fencedframe")
+    take(3, "xss-embedding-tag");
   if (tag === "link" || tag === "meta" || tag === "math" || tag === "svg") take(1, "xss-markup");
   return best;
 }
@@ -207,12 +231,14 @@ export function scanTags(s: string): Finding | null {
 
 /** `<f o r m`, `< x: script`, `<"onx=`: tag names spelled so that filters miss them. */
 export function scanOddTags(s: string): Finding | null {
-  const re = /<\s{0,4}((?:[a-z]\s{1,3}){2,12}[a-z])(?![a-z])|<\s{0,4}[a-z]{0,10}\s{0,4}:\s{0,4}([a-z]{3,12})(?![a-z])/gi;
+  const re =
+    /<\s{0,4}((?:[a-z]\s{1,3}){2,12}[a-z])(?![a-z])|<\s{0,4}[a-z]{0,10}\s{0,4}:\s{0,4}([a-z]{3,12})(?![a-z])/gi;
   let m: RegExpExecArray | null;
   let n = 0;
   while ((m = re.exec(s)) !== null && n++ < 64) {
     const name = (m[1] ?? m[2] ?? "").replace(/\s+/g, "").toLowerCase();
-    if (m[1] !== undefined ? SPACED_TAGS.has(name) : SPACED_TAGS.has(name) && /\s/.test(m[0])) return { ruleId: "xss-obfuscated-tag", score: 5 };
+    if (m[1] !== undefined ? SPACED_TAGS.has(name) : SPACED_TAGS.has(name) && /\s/.test(m[0]))
+      return { ruleId: "xss-obfuscated-tag", score: 5 };
   }
   return null;
 }
