@@ -413,6 +413,27 @@ describe.sequential("webhook delivery", () => {
     expect(delivery).toMatchObject({ id: got[0]!.id, attempts: 3, lastStatusCode: 200 });
   }, 30_000);
 
+  it("a redirect is not followed: it counts as a failure and is retried", async () => {
+    const { sub, room, path } = await roomSubscription("redirect");
+    const elsewhere = `/hooks/${unique("elsewhere")}`;
+    await control("/__dev/fault", { path, status: 307, location: `${receiver()}${elsewhere}`, times: 1 });
+    await roomEvent(room);
+    const got = await until(
+      "retried",
+      () => received(path),
+      (r) => r.length >= 2,
+      15_000,
+    );
+    expect(got.map((r) => r.answered)).toEqual([307, 200]);
+    expect(await received(elsewhere)).toEqual([]);
+    const [delivery] = await until(
+      "logged",
+      () => deliveries(sub.id),
+      (d) => d[0]?.status === "succeeded",
+    );
+    expect(delivery!.attempts).toBe(2);
+  });
+
   it("410 Gone disables the subscription; later events are not sent", async () => {
     const { sub, room, path } = await roomSubscription("gone");
     await control("/__dev/fault", { path, status: 410 });

@@ -21,6 +21,7 @@ import { webhookDeliveries, webhookSubscriptions } from "../db/schema.ts";
 import { describeError, logLine } from "../log.ts";
 import type { WebhookEvent } from "./api.ts";
 import { retryDelaySeconds, type DeliveryOptions, type WebhookQueue } from "./options.ts";
+import { post } from "./send.ts";
 import { webhookHeaders } from "./signing.ts";
 import { pendingDeliveries, signingSecrets, type SubscriptionRow } from "./store.ts";
 import { checkTarget } from "./targets.ts";
@@ -30,8 +31,6 @@ export const FIRST_PROBE_DELAY_MS = 10 * 60 * 1000;
 export const MAX_PROBE_DELAY_MS = 24 * 60 * 60 * 1000;
 /** Deliveries re-sent at once when a subscription is resumed. */
 const RESUME_BATCH = 500;
-/** Bytes of a receiver's error body kept in `lastError`. */
-const ERROR_SNIPPET = 200;
 
 export const eventMessageSchema = z.object({
   v: z.literal(1),
@@ -133,44 +132,6 @@ export type AttemptOutcome =
   | { result: "dead"; status: number | null }
   | { result: "paused"; status: number | null }
   | { result: "skipped"; reason: string };
-
-interface AttemptResponse {
-  status: number | null;
-  error: string | null;
-}
-
-async function post(
-  url: string,
-  headers: Record<string, string>,
-  body: string,
-  options: DeliveryOptions,
-): Promise<AttemptResponse> {
-  const signal = AbortSignal.timeout(options.timeoutMs);
-  try {
-    const res = await options.fetch(url, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/json", "user-agent": "edge-backend-webhooks/1" },
-      body,
-      redirect: "manual",
-      signal,
-    });
-    // The body counts toward the timeout too; keep a snippet of an error for the log.
-    const text = await res.text().catch(() => "");
-    if (res.status >= 200 && res.status < 300) return { status: res.status, error: null };
-    const why =
-      res.status >= 300 && res.status < 400
-        ? "redirects are not followed"
-        : text.slice(0, ERROR_SNIPPET).replace(/[\u0000-\u001f]/g, " ");
-    return { status: res.status, error: `HTTP ${res.status}${why ? `: ${why}` : ""}` };
-  } catch (err) {
-    return {
-      status: null,
-      error: signal.aborted
-        ? `timed out after ${options.timeoutMs} ms`
-        : describeError(err).message.slice(0, ERROR_SNIPPET),
-    };
-  }
-}
 
 /**
  * Step 3: one attempt of a delivery. `attempt` is the queue's attempt number of this message
