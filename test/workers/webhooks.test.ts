@@ -12,7 +12,11 @@
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WEBHOOK_TARGET_EXCLUSION } from "../../src/lib/config/schema.ts";
+import { createDatabase } from "../../src/lib/db/client.ts";
+import { webhookDeliveries } from "../../src/lib/db/schema.ts";
+import { attemptDelivery, eventBody } from "../../src/lib/webhooks/delivery.ts";
 import { newEvent } from "../../src/lib/webhooks/events.ts";
+import { deliveryOptions } from "../../src/lib/webhooks/options.ts";
 import { forgetRoomFilter } from "../../src/lib/webhooks/rooms.ts";
 import { verifyWebhook } from "../../src/lib/webhooks/signing.ts";
 import { checkTarget, type TargetRule } from "../../src/lib/webhooks/targets.ts";
@@ -432,6 +436,71 @@ describe.sequential("webhook delivery", () => {
       (d) => d[0]?.status === "succeeded",
     );
     expect(delivery!.attempts).toBe(2);
+  });
+
+  it("a subscription that keeps failing is paused (its deliveries wait); a delivery out of attempts is a dead letter", async () => {
+    const db = createDatabase({ url: env.LIBSQL_URL });
+    const pending = async (subscriptionId: string) => {
+      const event = newEvent("room.message", {
+        room: "x",
+        tenant: null,
+        shared: false,
+        seq: "1",
+        messageId: "m",
+        userId: "u",
+        event: "e",
+        data: null,
+        ts: 0,
+      });
+      const id = `msg_${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+      await db
+        .insert(webhookDeliveries)
+        .values({ id, subscriptionId, eventId: event.id, eventType: event.type, payload: eventBody(event) });
+      return id;
+    };
+    const env_ = env as unknown as Record<string, unknown>;
+
+    // Two failed attempts in a row pause it (with pauseAfterFailures: 2); the second delivery waits.
+    const flaky = await roomSubscription("pause");
+    await control("/__dev/fault", { path: flaky.path, status: 503 });
+    const [d1, d2] = [await pending(flaky.sub.id), await pending(flaky.sub.id)];
+    const options = deliveryOptions(env_, { development: true, pauseAfterFailures: 2 });
+    expect(await attemptDelivery(db, env.WEBHOOKS, { deliveryId: d1, attempt: 1 }, options)).toMatchObject({
+      result: "retry",
+      status: 503,
+    });
+    expect(await attemptDelivery(db, env.WEBHOOKS, { deliveryId: d2, attempt: 1 }, options)).toMatchObject({
+      result: "paused",
+      status: 503,
+    });
+    expect(await subscription(flaky.sub.id)).toMatchObject({
+      status: "paused",
+      statusReason: "2 failed attempts in a row",
+      consecutiveFailures: 2,
+    });
+    // While paused, a queued retry is not attempted.
+    expect(await attemptDelivery(db, env.WEBHOOKS, { deliveryId: d1, attempt: 2 }, options)).toEqual({
+      result: "skipped",
+      reason: "subscription paused",
+    });
+    expect((await received(flaky.path)).length).toBe(2);
+    expect((await deliveries(flaky.sub.id)).map((d) => d.status)).toEqual(["pending", "pending"]);
+
+    // The last attempt of a delivery (maxAttempts) leaves it dead and pauses the subscription.
+    const dying = await roomSubscription("dead");
+    await control("/__dev/fault", { path: dying.path, status: 500 });
+    const d3 = await pending(dying.sub.id);
+    const last = deliveryOptions(env_, { development: true, maxAttempts: 3 });
+    expect(await attemptDelivery(db, env.WEBHOOKS, { deliveryId: d3, attempt: 3 }, last)).toMatchObject({
+      result: "dead",
+      status: 500,
+    });
+    const [dead] = await deliveries(dying.sub.id);
+    expect(dead).toMatchObject({ id: d3, status: "dead", attempts: 1, lastStatusCode: 500 });
+    expect(await subscription(dying.sub.id)).toMatchObject({
+      status: "paused",
+      statusReason: "a delivery failed 3 times",
+    });
   });
 
   it("410 Gone disables the subscription; later events are not sent", async () => {
