@@ -18,6 +18,8 @@ const UNIT_TESTS = [
   "test/workers/waf-sqli.test.ts",
   "test/workers/waf-traversal-misc.test.ts",
   "test/workers/waf-xss.test.ts",
+  "test/workers/webhooks-signing.test.ts",
+  "test/workers/webhooks-units.test.ts",
 ];
 
 export default defineConfig({
@@ -39,10 +41,15 @@ export default defineConfig({
         plugins: [
           cloudflareTest(async ({ inject }) => {
             const stack = inject("stack");
-            const { DEV_ORIGIN_URL: _devOrigin, DEV_IDP_URL: _devIdp, ...vars } = stack;
+            const {
+              DEV_ORIGIN_URL: _devOrigin,
+              DEV_IDP_URL: _devIdp,
+              DEV_WEBHOOK_RECEIVER_URL: _receiver,
+              ...vars
+            } = stack;
             return {
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: { ...vars, ENVIRONMENT: "development" } },
+              miniflare: { bindings: { ...vars, ENVIRONMENT: "development", WEBHOOKS_RETRY_BASE_SECONDS: "1" } },
             };
           }),
         ],

@@ -2,7 +2,7 @@
  * `npm run dev`: the whole local edge stack from one command, no account needed.
  *
  *  1. starts redis-server + the Upstash REST bridge, the libSQL endpoint (migrations applied)
- *     and the dev AI origin on fixed local ports;
+ *     the dev AI origin and the webhook receiver (`dev/webhook-receiver.ts`) on fixed local ports;
  *  2. creates the dev JWT key pair and `.dev.vars` when absent (never overwrites a user's);
  *  3. runs `wrangler dev` on 127.0.0.1:8787 (`npm run dev -- --port N`), passing the local
  *     defaults only for keys `.dev.vars` leaves out, so the user's settings win.
@@ -71,7 +71,7 @@ async function main() {
   }
   const userVars = parseDotenv(readFileSync(devVarsPath));
 
-  console.log("dev: starting local services (redis, upstash bridge, libSQL, dev origin)…");
+  console.log("dev: starting local services (redis, upstash bridge, libSQL, dev origin, webhook receiver)…");
   let stack: Stack;
   try {
     stack = await startStack({
@@ -81,6 +81,7 @@ async function main() {
         upstash: envPort("DEV_UPSTASH_PORT", 8791),
         libsql: envPort("DEV_LIBSQL_PORT", 8790),
         origin: envPort("DEV_ORIGIN_PORT", 8792),
+        webhooks: envPort("DEV_WEBHOOK_RECEIVER_PORT", 8793),
       },
       log,
     });
@@ -106,6 +107,7 @@ async function main() {
       `  libSQL (Hrana/HTTP)   ${stack.vars.LIBSQL_URL}`,
       `  Upstash REST bridge   ${stack.vars.UPSTASH_REDIS_REST_URL}  (redis-server ${stack.redisUrl})`,
       `  dev AI origin         ${stack.vars.ORIGIN_AI_URL}`,
+      `  webhook receiver      ${stack.webhookReceiver.url}  (subscribe ${stack.webhookReceiver.url}/hooks/<name>; what it got: ${stack.webhookReceiver.url}/)`,
       overridden.length ? `  from your .dev.vars:  ${overridden.join(", ")}` : "",
       `dev: starting wrangler dev on http://127.0.0.1:${port}`,
     ]

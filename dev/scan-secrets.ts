@@ -142,6 +142,34 @@ export const ALLOWLIST: AllowEntry[] = [
     fingerprint: "57b56d3afd799199",
     reason: "made-up card token in a benchmark request body",
   },
+  {
+    // Webhook signature test vectors (test/workers/webhooks-signing.test.ts says how they were derived).
+    path: "test/workers/webhooks-signing.test.ts",
+    rule: "stripe-webhook-secret",
+    fingerprint: "4985c78f5d13ab96",
+    reason: "a test key made of the bytes 00..1f (the rotation vector)",
+  },
+  {
+    // Webhook signature test vectors (test/workers/webhooks-signing.test.ts says how they were derived).
+    path: "test/workers/webhooks-signing.test.ts",
+    rule: "stripe-webhook-secret",
+    fingerprint: "96ad2ccd81462a76",
+    reason: "the Standard Webhooks specification's published example secret (its signature test vector)",
+  },
+  {
+    // Webhook signature test vectors (test/workers/webhooks-signing.test.ts says how they were derived).
+    path: "test/workers/webhooks-signing.test.ts",
+    rule: "secret-assignment",
+    fingerprint: "96ad2ccd81462a76",
+    reason: "the Standard Webhooks specification's published example secret (its signature test vector)",
+  },
+  {
+    // Webhook signature test vectors (test/workers/webhooks-signing.test.ts says how they were derived).
+    path: "test/workers/webhooks-signing.test.ts",
+    rule: "secret-assignment",
+    fingerprint: "5036e1435aa9756c",
+    reason: "a test key made of the bytes 00..1f (the rotation vector)",
+  },
 ];
 
 export function fingerprint(secret: string): string {

@@ -26,6 +26,8 @@ export interface StackProcessReady {
   devOriginUrl: string;
   /** A stand-in identity provider whose JWKS tests can set (`PUT /__dev/jwks`). */
   devIdpUrl: string;
+  /** The webhook receiver (`dev/webhook-receiver.ts`): `/__dev/received`, `/__dev/fault`, `/__dev/secrets`. */
+  devWebhookReceiverUrl: string;
   redisUrl: string;
   privateJwk: string;
 }
@@ -49,6 +51,7 @@ try {
     },
     devOriginUrl: stack.origin.url,
     devIdpUrl: idp.url,
+    devWebhookReceiverUrl: stack.webhookReceiver.url,
     redisUrl: stack.redisUrl,
     privateJwk: JSON.stringify(keys.privateJwk),
   };

@@ -1,7 +1,7 @@
 /**
  * The local stack behind the Worker: redis-server with the Upstash REST bridge in front, the
- * libSQL (Hrana over HTTP) endpoint with migrations applied, and the OpenAI-compatible dev
- * origin. Used by `npm run dev`, the test suite's global setup and the benchmarks.
+ * libSQL (Hrana over HTTP) endpoint with migrations applied, the OpenAI-compatible dev
+ * origin, and the webhook receiver (`dev/webhook-receiver.ts`). Used by `npm run dev`, the test suite's global setup and the benchmarks.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { startLibsqlServer } from "./libsql-server.ts";
 import { applyMigrations } from "./migrate.ts";
 import { startRedisServer } from "./redis-server.ts";
 import { startUpstashBridge } from "./upstash-bridge.ts";
+import { startWebhookReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
 
 export const DEV_UPSTASH_TOKEN = "dev-upstash-token";
 export const DEV_ORIGIN_KEY = "dev-origin-key";
@@ -19,6 +20,7 @@ export interface StackPorts {
   upstash: number;
   libsql: number;
   origin: number;
+  webhooks: number;
 }
 
 export interface StackOptions {
@@ -40,6 +42,7 @@ export interface Stack {
   };
   redisUrl: string;
   origin: DevOrigin;
+  webhookReceiver: WebhookReceiver;
   close(): Promise<void>;
 }
 
@@ -55,7 +58,7 @@ export async function startStack({ dataDir, ports = {}, log }: StackOptions): Pr
   };
   const logFor = (service: string) => (line: string) => log?.(service, line);
   try {
-    const [redis, libsql, origin] = await Promise.all([
+    const [redis, libsql, origin, webhookReceiver] = await Promise.all([
       startRedisServer({ port: ports.redis ?? 0, dir: dataDir, log: logFor("redis") }).then(
         (s) => (started.push(s), s),
       ),
@@ -65,6 +68,7 @@ export async function startStack({ dataDir, ports = {}, log }: StackOptions): Pr
       startDevOrigin({ port: ports.origin ?? 0, apiKey: DEV_ORIGIN_KEY, log: logFor("origin") }).then(
         (s) => (started.push(s), s),
       ),
+      startWebhookReceiver({ port: ports.webhooks ?? 0, log: logFor("webhooks") }).then((s) => (started.push(s), s)),
     ]);
     const bridge = await startUpstashBridge({
       redisUrl: redis.url,
@@ -84,6 +88,7 @@ export async function startStack({ dataDir, ports = {}, log }: StackOptions): Pr
       },
       redisUrl: redis.url,
       origin,
+      webhookReceiver,
       close: closeAll,
     };
   } catch (err) {

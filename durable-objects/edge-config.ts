@@ -9,6 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { diffDocuments, type ConfigChange } from "../src/lib/config/diff.ts";
+import { announceConfigChange } from "../src/lib/config/events.ts";
 import type { ConfigRollback, ConfigVersionEntry, ConfigWrite, ConfigWriteResult } from "../src/lib/config/store.ts";
 import {
   defaultEdgeConfig,
@@ -72,6 +73,7 @@ export class EdgeConfig extends DurableObject<Env> {
     reason: string,
   ): number {
     const next = version + 1;
+    const changes = diffDocuments(previous, config);
     this.#sql.exec(
       "INSERT INTO config_versions (version, document, author, at, reason, changes) VALUES (?, ?, ?, ?, ?, ?)",
       next,
@@ -79,8 +81,10 @@ export class EdgeConfig extends DurableObject<Env> {
       author,
       Date.now(),
       reason,
-      JSON.stringify(diffDocuments(previous, config)),
+      JSON.stringify(changes),
     );
+    // The config.changed webhook event goes out after the reply (src/lib/config/events.ts).
+    this.ctx.waitUntil(announceConfigChange(this.env, { version: next, author, reason, changes }));
     return next;
   }
 

@@ -89,6 +89,7 @@ import {
   type ShardRedirect,
 } from "../src/lib/rooms/shards.ts";
 import { newTicket, RoomTickets, ticketHash, type TicketGrant } from "../src/lib/rooms/tickets.ts";
+import { roomMessageStored } from "../src/lib/webhooks/rooms.ts";
 
 /** An open event stream: in memory only (an open response keeps the object awake). */
 interface StreamState {
@@ -600,6 +601,8 @@ export class Room extends DurableObject<Env> {
 
   #store(input: NewMessage, now: number): StoredMessage {
     const stored = this.#history.append(input, now);
+    // The room.message webhook event, when a subscription names this room (sent after this turn).
+    roomMessageStored(this.env, this.ctx, this.#history.room, this.#history.shared, stored);
     // Retention needs a wake-up even in a room nobody is connected to.
     if (this.#alarmAt === null) this.#wakeBy(now + HISTORY_MAX_AGE_MS);
     return stored;

@@ -29,6 +29,7 @@ import { submitDocument, SYNC_INGEST_MAX_CHUNKS } from "../src/lib/ai/ingest-que
 import { aiOptions } from "../src/lib/ai/options.ts";
 import { EmbeddingMismatchError, searchPassages } from "../src/lib/ai/retrieval.ts";
 import { inBackground } from "../src/lib/background.ts";
+import { publishEvent } from "../src/lib/webhooks/events.ts";
 import { ApiError } from "../src/lib/errors.ts";
 import { problem, UNAUTHORIZED } from "./problem.ts";
 import { requireAuth, requireRole } from "../src/middleware/auth.ts";
@@ -147,7 +148,12 @@ export const aiRoutes = new OpenAPIHono<AppEnv>()
           log: c.get("log"),
           timing: (name, ms, description) => setMetric(c, name, ms, description),
         });
-        return written.status === "pending" ? c.json(written, 202, location) : c.json(written, 201, location);
+        if (written.status === "pending") return c.json(written, 202, location);
+        await inBackground(
+          c,
+          publishEvent(c.env, "document.ready", { tenant: doc.tenant, documentId: id, chunks: written.chunks }),
+        );
+        return c.json(written, 201, location);
       } catch (err) {
         aiProblem(c, err);
       }

@@ -37,6 +37,7 @@ export const PAGE_FILES = [
   "/shared/page.js",
   "/shared/page.css",
   "/admin/app.js",
+  "/admin/webhooks.js",
   "/admin/app.css",
   "/rooms/app.js",
   "/rooms/app.css",

@@ -15,6 +15,7 @@ import { healthRoutes, readinessRoutes } from "../routes/health.ts";
 import { meRoutes } from "../routes/me.ts";
 import { pageFileRoutes, pageRoutes } from "../routes/pages.ts";
 import { roomsRoutes } from "../routes/rooms.ts";
+import { registerWebhookEvents, webhookRoutes } from "../routes/webhooks.ts";
 import type { AppEnv } from "./env.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { edgeConfig } from "./middleware/edge-config.ts";
@@ -59,7 +60,9 @@ export function createApp() {
     .route("/", contentRoutes)
     .route("/", roomsRoutes)
     .route("/", aiRoutes)
-    .route("/", adminConfigRoutes);
+    .route("/", adminConfigRoutes)
+    .route("/", webhookRoutes);
+  registerWebhookEvents(app);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

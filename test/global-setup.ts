@@ -36,7 +36,12 @@ export default async function setup(project: TestProject) {
     });
   });
 
-  project.provide("stack", { ...ready.vars, DEV_ORIGIN_URL: ready.devOriginUrl, DEV_IDP_URL: ready.devIdpUrl });
+  project.provide("stack", {
+    ...ready.vars,
+    DEV_ORIGIN_URL: ready.devOriginUrl,
+    DEV_IDP_URL: ready.devIdpUrl,
+    DEV_WEBHOOK_RECEIVER_URL: ready.devWebhookReceiverUrl,
+  });
   project.provide("devPrivateJwk", ready.privateJwk);
 
   return async () => {

@@ -16,6 +16,8 @@ declare module "vitest" {
       DEV_ORIGIN_URL: string;
       /** Stand-in identity provider: JWKS at `/jwks.json`, set with `PUT /__dev/jwks`. */
       DEV_IDP_URL: string;
+      /** The webhook receiver's root (`/__dev/received`, `/__dev/fault`, `/__dev/secrets`). */
+      DEV_WEBHOOK_RECEIVER_URL: string;
     };
     /** The dev issuer's private key (JWK JSON), for signing test tokens. */
     devPrivateJwk: string;

@@ -22,6 +22,7 @@ import {
   isObject,
   tokenStore,
 } from "../shared/page.js";
+import { webhooksSection } from "./webhooks.js";
 
 /** @typedef {import("../shared/page.js").ApiResult} ApiResult */
 /** @typedef {import("../shared/page.js").ApiOptions} ApiOptions */
@@ -872,6 +873,7 @@ async function signIn(pasted) {
   ui.token.value = "";
   showView(true);
   setStatus("Loaded version " + state.version + ".");
+  void webhooks.load();
 }
 
 function signOut() {
@@ -887,6 +889,7 @@ function signOut() {
   ui.reason.value = "";
   ui.history.replaceChildren();
   ui.historyMore.hidden = true;
+  webhooks.clear();
   setStash("");
   clearErrors();
   clearAlert();
@@ -1013,6 +1016,8 @@ function restoreStash() {
 }
 
 // ---- wiring --------------------------------------------------------------------------------
+
+const webhooks = webhooksSection(() => state.token);
 
 function init() {
   $("signin-form").addEventListener("submit", (event) => {

@@ -19,12 +19,13 @@
  * @example
  * app.use(requestContext()).use(geo()).use(edgeConfig()).use(bodyLimit()).use(securityFilter())
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { AppEnv } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 import { bodyKind, evaluateRequest, isAllowlisted, type WafDecision } from "../lib/waf/index.ts";
 import { readBodyPrefix } from "../lib/waf/read-body.ts";
+import { noteBlocked } from "../lib/webhooks/spike.ts";
 
 function logFields(d: WafDecision): Record<string, unknown> {
   const out: Record<string, unknown> = { action: d.action };
@@ -38,6 +39,16 @@ function logFields(d: WafDecision): Record<string, unknown> {
   if (d.bodyOverflow) out.bodyOverflow = true;
   if (d.error !== undefined) out.error = d.error;
   return out;
+}
+
+/** The request's `waitUntil`, when it runs with an execution context (not in `app.request()` tests). */
+function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return undefined;
+  }
 }
 
 export function securityFilter(): MiddlewareHandler<AppEnv> {
@@ -75,6 +86,8 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
     c.get("log").waf = logFields(decision);
     setMetric(c, "waf", performance.now() - started);
     if (decision.action === "block") {
+      // Blocked requests per minute, for the security.spike webhook event (counted after the response).
+      noteBlocked(c.env, c.get("config").webhooks?.securitySpikePerMinute ?? 0, waitUntilOf(c));
       throw new ApiError("request-blocked", { detail: "The request was blocked by the security filter." });
     }
     await next();

@@ -92,6 +92,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
     const bodies = await expectPageFiles(worker.url, [
       ["/admin", "text/html"],
       ["/admin/app.js", "text/javascript"],
+      ["/admin/webhooks.js", "text/javascript"],
       ["/admin/app.css", "text/css"],
       ["/shared/page.js", "text/javascript"],
       ["/shared/page.css", "text/css"],
@@ -238,5 +239,53 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
 
     await signIn(page, "not-a-token");
     await expect.poll(() => text(page, "alert-message"), UI_TIMEOUT).toContain("missing, invalid or expired");
+  });
+
+  test("webhooks section: lists subscriptions with their status, recent deliveries, and replays one", async () => {
+    const path = `/hooks/browser-${Date.now()}`;
+    const sub = (await api("POST", "/v1/admin/webhooks", {
+      body: { url: `${worker.webhookReceiverUrl}${path}`, events: ["config.changed"], description: "browser test" },
+    })) as { id: string };
+    try {
+      const written = await writeConfig((config) => {
+        config.maintenance.message = `webhooks section ${path}`;
+      }, "webhook section test");
+      const received = async () =>
+        (await (
+          await fetch(`${worker.webhookReceiverUrl}/__dev/received?path=${encodeURIComponent(path)}`)
+        ).json()) as Array<{ id: string; body: { data: { version: number } } }>;
+      await expect
+        .poll(async () => (await received()).some((r) => r.body.data.version === written.version), UI_TIMEOUT)
+        .toBe(true);
+
+      const page = await openPage();
+      await signIn(page, adminToken);
+      await shownVersionOnceLoaded(page);
+      const row = page.locator(`[data-testid="webhook-row"][data-id="${sub.id}"]`);
+      await row.waitFor({ timeout: UI_TIMEOUT.timeout });
+      expect(await row.textContent()).toContain(path);
+      expect(await row.getByTestId("webhook-status").textContent()).toBe("active");
+
+      await row.getByTestId("webhook-deliveries").click();
+      const delivery = page.getByTestId("delivery-row").first();
+      await delivery.waitFor({ timeout: UI_TIMEOUT.timeout });
+      await expect.poll(() => delivery.getByTestId("delivery-status").textContent(), UI_TIMEOUT).toBe("succeeded");
+      expect(await delivery.getByTestId("delivery-attempts").textContent()).toBe("1");
+      const deliveryId = await delivery.getAttribute("data-id");
+
+      await delivery.getByTestId("delivery-replay").click();
+      await expect.poll(async () => (await received()).filter((r) => r.id === deliveryId).length, UI_TIMEOUT).toBe(2);
+      await expect
+        .poll(
+          async () =>
+            page
+              .locator(`[data-testid="delivery-row"][data-id="${deliveryId}"] [data-testid="delivery-attempts"]`)
+              .textContent(),
+          UI_TIMEOUT,
+        )
+        .toBe("2");
+    } finally {
+      await api("DELETE", `/v1/admin/webhooks/${sub.id}`).catch(() => undefined);
+    }
   });
 });

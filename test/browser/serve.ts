@@ -26,6 +26,8 @@ export interface LocalWorker {
   vars: StackProcessReady["vars"];
   devOriginUrl: string;
   devIdpUrl: string;
+  /** The webhook receiver of the stack (`dev/webhook-receiver.ts`). */
+  webhookReceiverUrl: string;
   /** An access token from the dev issuer the Worker trusts. */
   token(claims: Omit<DevTokenClaims, "issuer" | "audience">): Promise<string>;
   /** The last lines wrangler printed (for failure messages). */
@@ -232,6 +234,7 @@ export async function serveWorker(): Promise<LocalWorker> {
       vars,
       devOriginUrl,
       devIdpUrl,
+      webhookReceiverUrl: stack.ready.devWebhookReceiverUrl,
       token: (claims) => signDevToken(keys, { ...claims, issuer: vars.JWT_ISSUER, audience: vars.JWT_AUDIENCE }),
       logs: output.text,
       close,

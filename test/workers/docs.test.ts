@@ -19,6 +19,7 @@ const NOT_IN_OPENAPI = [
   "GET /admin",
   "GET /admin/",
   "GET /admin/app.js",
+  "GET /admin/webhooks.js",
   "GET /admin/app.css",
   "GET /rooms",
   "GET /rooms/",

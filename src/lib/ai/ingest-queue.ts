@@ -18,6 +18,7 @@ import { aiIngestJobs } from "../db/schema.ts";
 import { describeError, logLine, type LogFields } from "../log.ts";
 import { createServices } from "../services.ts";
 import { traceFromHeader } from "../trace.ts";
+import { publishEvent } from "../webhooks/events.ts";
 import type { DocumentInput, DocumentWritten } from "./api.ts";
 import { createEmbedder, type Embedder } from "./embeddings.ts";
 import { enqueueDocument, failDocument, ingestDocument } from "./ingest.ts";
@@ -111,8 +112,13 @@ export async function processIngestMessage(
   return result.chunks > 0 ? "ingested" : "superseded";
 }
 
+/** Webhook events after the message is handled (a bare test context has no `waitUntil`: then not awaited). */
+function inBackground(ctx: Partial<ExecutionContext>, work: Promise<unknown>): void {
+  if (typeof ctx.waitUntil === "function") ctx.waitUntil(work);
+}
+
 /** The Worker's `queue` handler. */
-export async function ingestQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+export async function ingestQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const settings = readSettings(env);
   if (!settings.ok) {
     logLine("error", "ai ingest queue: invalid Worker settings; retrying later", { problems: settings.problems });
@@ -148,6 +154,8 @@ export async function ingestQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
         outcome,
         ms: Math.round(performance.now() - started),
       });
+      if (outcome === "ingested")
+        inBackground(ctx, publishEvent(env, "document.ready", { tenant: m.tenant, documentId: m.documentId }));
       message.ack();
     } catch (err) {
       const error = describeError(err).message;
@@ -159,6 +167,7 @@ export async function ingestQueue(batch: MessageBatch<unknown>, env: Env, _ctx: 
           error,
         });
         await failDocument(db, m.tenant, m.documentId, m.jobId, error).catch(() => undefined);
+        inBackground(ctx, publishEvent(env, "document.failed", { tenant: m.tenant, documentId: m.documentId, error }));
         message.ack();
       } else {
         logLine("warn", "ai ingest failed; retrying", {

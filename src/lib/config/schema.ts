@@ -74,6 +74,19 @@ export const securityExclusionSchema = z
     path: ["rules"],
   });
 
+/**
+ * The one exclusion of the default config: a webhook subscription's `url` is a URL the Worker
+ * will fetch, so the filter's SSRF class would block every internal-looking target before
+ * the admin route (role admin) checks it with stricter rules of its own and answers 422 naming
+ * the rule (src/lib/webhooks/targets.ts); in development it would also block the local receiver.
+ */
+export const WEBHOOK_TARGET_EXCLUSION = {
+  classes: ["ssrf"],
+  pathPrefix: "/v1/admin/webhooks",
+  parameters: ["url"],
+  note: "webhook targets: the route refuses internal ones itself (422 with the rule)",
+} as const;
+
 export const securitySchema = z.strictObject({
   mode: z.enum(["block", "log"]).default("block"),
   blockedCountries: z.array(countryCode).max(300).default([]),
@@ -91,7 +104,16 @@ export const securitySchema = z.strictObject({
   paranoiaLevel: z.int().min(1).max(4).default(1),
   /** A request whose anomaly score (sum of its counted findings' scores) reaches this is blocked. */
   anomalyThreshold: z.int().min(1).max(1_000).default(5),
-  exclusions: z.array(securityExclusionSchema).max(500).default([]),
+  exclusions: z
+    .array(securityExclusionSchema)
+    .max(500)
+    .default([
+      {
+        ...WEBHOOK_TARGET_EXCLUSION,
+        classes: [...WEBHOOK_TARGET_EXCLUSION.classes],
+        parameters: [...WEBHOOK_TARGET_EXCLUSION.parameters],
+      },
+    ]),
   /** Per-rule action: `log` records what the rule would block without blocking; `off` ignores it. */
   ruleActions: z.record(wafRuleId, z.enum(["log", "off"])).default({}),
   /** How much of a body is inspected (the rest passes by `inspectOverflow`). */
@@ -198,6 +220,13 @@ export const edgeConfigSchema = z.strictObject({
     })
     .default({ cacheThreshold: 0.95, cacheTtlSeconds: 86_400, originTimeoutMs: 20_000 }),
   rooms: roomsSchema.default(roomsSchema.parse({})),
+  /** Webhook events that need a setting (src/lib/webhooks/spike.ts). */
+  webhooks: z
+    .strictObject({
+      /** Blocked requests in one minute (all isolates) that make a `security.spike` event; 0: never. */
+      securitySpikePerMinute: z.int().min(0).max(100_000_000).default(0),
+    })
+    .default({ securitySpikePerMinute: 0 }),
 });
 
 export type EdgeConfigDocument = z.output<typeof edgeConfigSchema>;

@@ -193,3 +193,65 @@ export const messages = sqliteTable(
   },
   (t) => [index("messages_conversation").on(t.conversationId, t.id)],
 );
+
+/**
+ * A webhook subscription (`/v1/admin/webhooks`): where to deliver which events, signed with
+ * `secret`. After a rotation `previousSecret` keeps signing alongside until
+ * `previousSecretExpiresAt`. `status`: `active`; `paused` after failing for too long (a sweep
+ * probes it, an admin can resume it); `disabled` when the receiver answered 410 Gone.
+ * `rooms` is the room filter of `room.message` (that event is delivered only for these rooms).
+ */
+export const webhookSubscriptions = sqliteTable("webhook_subscriptions", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  description: text("description").notNull().default(""),
+  events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+  rooms: text("rooms", { mode: "json" })
+    .$type<string[]>()
+    .notNull()
+    .default(sql`'[]'`),
+  secret: text("secret").notNull(),
+  previousSecret: text("previous_secret"),
+  previousSecretExpiresAt: integer("previous_secret_expires_at", { mode: "timestamp_ms" }),
+  status: text("status", { enum: ["active", "paused", "disabled"] })
+    .notNull()
+    .default("active"),
+  statusReason: text("status_reason"),
+  /** Failed attempts since the last success (any delivery). */
+  consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+  /** When a paused subscription is next probed by the sweep. */
+  nextProbeAt: integer("next_probe_at", { mode: "timestamp_ms" }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * One event for one subscription: the exact body sent, the `webhook-id` it carries on every
+ * attempt (`id`), and how delivery went. `dead` is the dead-letter record: every attempt failed.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    subscriptionId: text("subscription_id")
+      .notNull()
+      .references(() => webhookSubscriptions.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "succeeded", "failed", "dead"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastAttemptAt: integer("last_attempt_at", { mode: "timestamp_ms" }),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("webhook_deliveries_subscription").on(t.subscriptionId, t.createdAt),
+    uniqueIndex("webhook_deliveries_event").on(t.subscriptionId, t.eventId),
+    index("webhook_deliveries_created").on(t.createdAt),
+  ],
+);
