@@ -205,6 +205,8 @@ function wsUrl(ticket) {
   url.searchParams.set("ticket", ticket);
   if (state.lastSeq !== null) url.searchParams.set("after", String(state.lastSeq));
   if (state.epoch) url.searchParams.set("epoch", state.epoch);
+  // A busy room sends what one window collects as one `batch` frame (docs/rooms-protocol.md).
+  url.searchParams.set("batch", "1");
   return url.toString();
 }
 
@@ -369,8 +371,21 @@ function onFrame(ws, data) {
   }
   if (!isObject(parsed) || parsed.v !== 1) return;
   // The room speaks src/lib/rooms/protocol.ts; a type this page does not know is ignored.
-  const frame = /** @type {ServerFrame} */ (/** @type {unknown} */ (parsed));
+  onServerFrame(ws, /** @type {ServerFrame} */ (/** @type {unknown} */ (parsed)));
+}
+
+/**
+ * @param {WebSocket} ws
+ * @param {ServerFrame} frame
+ */
+function onServerFrame(ws, frame) {
   switch (frame.type) {
+    case "batch":
+      // `msg` and `ephemeral` frames, in order.
+      for (const inner of Array.isArray(frame.messages) ? frame.messages : []) {
+        if (isObject(inner) && (inner.type === "msg" || inner.type === "ephemeral")) onServerFrame(ws, inner);
+      }
+      return;
     case "welcome":
       return onWelcome(ws, frame);
     case "msg":

@@ -209,6 +209,30 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
     await expect(bob.evaluate(() => JSON.stringify(sessionStorage))).resolves.toBe("{}");
   });
 
+  test("it opts in to batched frames and shows a burst of messages whole and in order", async () => {
+    const room = newRoom();
+    const page = await openPage(`/rooms/${room}`);
+    const sockets = socketUrls(page);
+    const frameTypes: string[] = [];
+    page.on("websocket", (ws) =>
+      ws.on("framereceived", ({ payload }) => {
+        try {
+          frameTypes.push(String((JSON.parse(String(payload)) as { type?: unknown }).type));
+        } catch {
+          frameTypes.push("text");
+        }
+      }),
+    );
+    await join(page, await tokenFor("erin"));
+    expect(new URL(sockets[0]!).searchParams.get("batch")).toBe("1");
+    const texts = Array.from({ length: 40 }, (_, i) => `burst ${i + 1}`);
+    // Published together: the room is busy, so its frames go out in batch windows.
+    await Promise.all(texts.map((text) => publish(room, "frank", text)));
+    await expect.poll(() => shownSeqs(page), UI_TIMEOUT).toEqual(texts.map((_, i) => i + 1));
+    expect((await shownTexts(page)).toSorted()).toEqual(texts.toSorted());
+    expect(frameTypes).toContain("batch");
+  });
+
   test("after the network drops, it reconnects and shows exactly the missed messages, in order, then live ones", async () => {
     const room = newRoom();
     for (const text of ["one", "two"]) await publish(room, "carol", text);
