@@ -9,156 +9,28 @@
  * room is `durable-objects/room.ts`.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../src/env.ts";
 import {
-  connectToRoom,
   cursorKey,
   memberCursor,
   MEMBERS_PAGE_DEFAULT,
   MEMBERS_PAGE_MAX,
-  relayStream,
   HistoryPageSchema,
   PublishBodySchema,
   PublishedSchema,
-  relayUpgrade,
   RoomInfoSchema,
   SeqSchema,
   TicketSchema,
-  type ConnectRequest,
   type HistoryPage,
 } from "../src/lib/rooms/api.ts";
-import { roomAccess, roomSettings, type RoomAccess, type RoomSettings } from "../src/lib/rooms/policy.ts";
-import { parseTicket, TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
-import { lastEventSeq } from "../src/lib/rooms/sse.ts";
-import {
-  connectToShard,
-  SHARD_HEADER,
-  shardObjectName,
-  type ShardConnect,
-  type ShardRedirect,
-} from "../src/lib/rooms/shards.ts";
-import {
-  EPOCH,
-  HISTORY_PAGE_MAX,
-  ROOM_LIMITS,
-  ROOM_NAME,
-  ROOMS_SUBPROTOCOL,
-  subprotocolAuth,
-} from "../src/lib/rooms/protocol.ts";
+import { TICKET_TTL_MS } from "../src/lib/rooms/tickets.ts";
+import { HISTORY_PAGE_MAX, ROOM_LIMITS } from "../src/lib/rooms/protocol.ts";
 import { ApiError } from "../src/lib/errors.ts";
-import { orUnavailable, problem, UNAUTHORIZED } from "./problem.ts";
-import { logLine } from "../src/lib/log.ts";
-import { authenticate, bearerToken, requireAuth, WWW_AUTHENTICATE } from "../src/middleware/auth.ts";
-
-const RoomParams = z.object({
-  room: z
-    .string()
-    .regex(ROOM_NAME)
-    .openapi({ param: { name: "room", in: "path" }, example: "demo", description: "^[A-Za-z0-9_-]{1,64}$" }),
-});
-
-const tokenProblems = {
-  400: problem("Invalid room name or query"),
-  401: UNAUTHORIZED,
-  403: problem("The room's policy does not let your roles do this"),
-  503: problem("Room unreachable"),
-};
-
-/** The caller's access to `room` (their tenant's, or the shared one); a 403 unless they may `need`. */
-function allowed(c: Context<AppEnv>, room: string, need: "read" | "publish"): RoomAccess {
-  const access = roomAccess(c.get("config").rooms.policies, room, c.get("principal"));
-  if (!access[need]) {
-    c.get("log").auth = "forbidden";
-    throw new ApiError("forbidden", {
-      detail:
-        need === "read" ? "Your roles may not read this room." : "Your roles may read this room but not publish in it.",
-    });
-  }
-  return access;
-}
-
-function invalidTicket(c: Context<AppEnv>): ApiError {
-  c.get("log").auth = "invalid:ticket";
-  return new ApiError("invalid-token", {
-    detail: "A valid ticket is required: tickets are single use, for one room, and expire after 30 s.",
-    headers: { "www-authenticate": WWW_AUTHENTICATE },
-  });
-}
-
-function tokenInUrl(c: Context<AppEnv>): ApiError {
-  c.get("log").auth = "refused:query_token";
-  return new ApiError("bad-request", {
-    detail:
-      "Access tokens in the URL are refused (URLs end up in logs). Get a ticket with POST /v1/rooms/{room}/tickets and connect " +
-      "with ?ticket=, or send the token as Authorization: Bearer or the bearer.<token> subprotocol.",
-    headers: { "www-authenticate": 'Bearer error="invalid_request"' },
-  });
-}
-
-type RoomStub = ReturnType<Env["ROOMS"]["getByName"]>;
-
-/** The edge config's room settings, for the room's object (it has no config of its own). */
-const settingsOf = (c: Context<AppEnv>): RoomSettings => roomSettings(c.get("config").rooms);
-
-/** Calls the room's object; an unreachable object is a 503 (the call may be retried), never a silent success. */
-function callRoom<T>(c: Context<AppEnv>, access: RoomAccess, call: (room: RoomStub) => Promise<T>): Promise<T> {
-  return orUnavailable(c, () => call(c.env.ROOMS.getByName(access.objectName)), {
-    log: "room object unreachable",
-    detail: "The room cannot be reached right now; retry shortly.",
-  });
-}
-
-type JoinOptions = Pick<ConnectRequest, "batch" | "after" | "epoch" | "protocol">;
-
-/**
- * Who joins (a socket or an event stream) and the room's object to ask: a ticket (the room
- * redeems it), else a token from a header (or the URL, only where the deployment allows it),
- * with read access under the room's policy.
- */
-async function joining(
-  c: Context<AppEnv>,
-  room: string,
-  how: { ticket: string | undefined; queryToken: string | undefined; token: string | undefined; options: JoinOptions },
-): Promise<{ access: RoomAccess; identity: ConnectRequest }> {
-  // Refused even next to a ticket or a header: the token is in the URL (and the logs) already.
-  if (how.queryToken !== undefined && !c.get("settings").ROOMS_ALLOW_QUERY_TOKEN) throw tokenInUrl(c);
-  const base = { room, settings: settingsOf(c), ...how.options };
-  if (how.ticket !== undefined) {
-    const presented = parseTicket(how.ticket);
-    if (!presented) throw invalidTicket(c);
-    // The ticket names its tenant only to find the room; the room checks it issued it to that tenant.
-    const access = roomAccess(c.get("config").rooms.policies, room, { tenant: presented.tenant, roles: [] });
-    return {
-      access,
-      identity: {
-        ...base,
-        shared: access.shared,
-        objectName: access.objectName,
-        via: "ticket",
-        tenant: presented.tenant,
-        secret: presented.secret,
-      },
-    };
-  }
-  const principal = await authenticate(c, how.token ?? how.queryToken);
-  const access = allowed(c, room, "read");
-  return {
-    access,
-    identity: {
-      ...base,
-      shared: access.shared,
-      objectName: access.objectName,
-      via: "token",
-      userId: principal.sub,
-      tenant: principal.tenant,
-      canPublish: access.publish,
-      expiresAt: principal.expiresAt * 1000,
-    },
-  };
-}
-
+import { problem } from "./problem.ts";
+import { requireAuth } from "../src/middleware/auth.ts";
+import { allowed, callRoom, RoomParams, settingsOf, tokenProblems } from "./rooms-access.ts";
+import { roomsLiveRoutes } from "./rooms-live.ts";
 /** Bodies over the frame limit are refused before they are read whole. */
 const publishBodyLimit = bodyLimit({
   maxSize: ROOM_LIMITS.maxBytes,
@@ -168,196 +40,7 @@ const publishBodyLimit = bodyLimit({
 });
 
 export const roomsRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/rooms/{room}/ws",
-      tags: ["Rooms"],
-      summary: "Join the room over WebSocket",
-      description:
-        'Upgrade to the rooms protocol (README, "Live rooms"). Checked before the upgrade: a `?ticket=` from ' +
-        "`POST /v1/rooms/{room}/tickets` (what browsers use), or the token as `Authorization: Bearer` or the subprotocol " +
-        `\`bearer.<token>\` (offer \`${ROOMS_SUBPROTOCOL}\` too and that one is echoed instead of the token). ` +
-        "`?access_token=` is refused (400) unless the deployment sets `ROOMS_ALLOW_QUERY_TOKEN=true`. The caller needs read access " +
-        "under the room's policy; without publish access the socket reads and its publish frames get `error forbidden`. " +
-        "`after` (and `epoch`) resume: everything after that seq is replayed before any live message, or a `reset` frame says why it cannot be. " +
-        "`batch=1` opts in to `batch` frames (several messages in one frame while the room is busy).",
-      security: [{ bearerAuth: [] }],
-      request: {
-        params: RoomParams,
-        query: z.object({
-          after: SeqSchema.optional().openapi({ description: "Resume after this seq" }),
-          epoch: z
-            .string()
-            .regex(EPOCH)
-            .optional()
-            .openapi({ description: "The epoch the `after` belongs to (from `welcome`)" }),
-          batch: z.enum(["0", "1"]).optional().openapi({ description: "`1`: take `batch` frames (rooms-protocol.md)" }),
-          ticket: z
-            .string()
-            .max(1024)
-            .optional()
-            .openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
-          access_token: z.string().optional().openapi({
-            description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs",
-          }),
-        }),
-      },
-      responses: {
-        101: { description: "Switching protocols: the socket speaks the rooms protocol" },
-        ...tokenProblems,
-        400: problem("Invalid room name or query, or a token in the URL"),
-        401: problem("Missing or invalid token or ticket"),
-        426: problem("Not a WebSocket upgrade"),
-      },
-    }),
-    async (c) => {
-      const { room } = c.req.valid("param");
-      const { after, epoch, batch, ticket, access_token: queryToken } = c.req.valid("query");
-      if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-        throw new ApiError("upgrade-required", {
-          detail: "This endpoint is a WebSocket: send Upgrade: websocket.",
-          headers: { upgrade: "websocket", connection: "Upgrade" },
-        });
-      }
-      const offered = subprotocolAuth(c.req.header("sec-websocket-protocol"));
-      const { access, identity } = await joining(c, room, {
-        ticket,
-        queryToken,
-        token: bearerToken(c) ?? offered.token,
-        options: {
-          ...(batch === "1" ? { batch: true } : {}),
-          ...(after !== undefined ? { after } : {}),
-          ...(epoch !== undefined ? { epoch } : {}),
-          ...(offered.accept !== undefined ? { protocol: offered.accept } : {}),
-        },
-      });
-      let res = await callRoom(c, access, (stub) => connectToRoom(stub, identity));
-      if (res.status === 401 && identity.via === "ticket") {
-        await res.body?.cancel();
-        throw invalidTicket(c);
-      }
-      const shard = res.headers.get(SHARD_HEADER);
-      if (shard !== null) {
-        // A big room: the room picked one of its shards for this socket (src/lib/rooms/shards.ts).
-        const redirect = (await res.json()) as ShardRedirect;
-        const connect: ShardConnect = {
-          link: { roomObjectName: access.objectName, index: redirect.shard, room, shared: access.shared },
-          identity: redirect.identity,
-          settings: identity.settings,
-          ...(identity.batch ? { batch: true } : {}),
-          ...(identity.after !== undefined ? { after: identity.after } : {}),
-          ...(identity.epoch !== undefined ? { epoch: identity.epoch } : {}),
-          ...(identity.protocol !== undefined ? { protocol: identity.protocol } : {}),
-          ...(identity.via === "ticket" ? { viaTicket: true } : {}),
-        };
-        res = await orUnavailable(
-          c,
-          () =>
-            connectToShard(c.env.ROOM_SHARDS.getByName(shardObjectName(access.objectName, redirect.shard)), connect),
-          {
-            log: "room shard unreachable",
-            detail: "The room cannot be reached right now; retry shortly.",
-          },
-        );
-      }
-      if (res.status !== 101 || !res.webSocket) {
-        logLine("error", "room refused an authenticated upgrade", {
-          requestId: c.get("requestId"),
-          status: res.status,
-        });
-        throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
-      }
-      const { response, user } = relayUpgrade(res, res.webSocket);
-      if (identity.via === "ticket") {
-        c.get("log").auth = "ok:ticket";
-        if (user !== undefined) c.get("log").sub = user;
-      }
-      return response;
-    },
-  )
-  .openapi(
-    createRoute({
-      method: "get",
-      path: "/v1/rooms/{room}/events",
-      tags: ["Rooms"],
-      summary: "Follow the room as Server-Sent Events",
-      description:
-        "For clients behind proxies that drop WebSockets: the room's frames as `text/event-stream`, one event per frame named after its " +
-        "`type` (`welcome`, `msg`, `presence`, `ephemeral`, `reset`) with the frame's JSON as `data`; a `msg` event's `id` is its seq. " +
-        "Same authentication as the WebSocket: `?ticket=` (what `EventSource` uses) or `Authorization: Bearer`. " +
-        "`Last-Event-ID` (sent by a reconnecting `EventSource`) or `after` resumes with no gap, or a `reset` event says why it cannot. " +
-        "Publishing stays `POST /v1/rooms/{room}/messages`.",
-      security: [{ bearerAuth: [] }],
-      request: {
-        params: RoomParams,
-        query: z.object({
-          after: SeqSchema.optional().openapi({
-            description: "Resume after this seq (`Last-Event-ID` wins when both are sent)",
-          }),
-          epoch: z
-            .string()
-            .regex(EPOCH)
-            .optional()
-            .openapi({ description: "The epoch the resume point belongs to (from `welcome`)" }),
-          ticket: z
-            .string()
-            .max(1024)
-            .optional()
-            .openapi({ description: "A single-use ticket from `POST /v1/rooms/{room}/tickets`" }),
-          access_token: z.string().optional().openapi({
-            description: "Refused (400) unless `ROOMS_ALLOW_QUERY_TOKEN=true`: tokens in URLs end up in logs",
-          }),
-        }),
-        headers: z.object({
-          "last-event-id": z
-            .string()
-            .max(32)
-            .optional()
-            .openapi({ description: "The seq of the last `msg` event received: resume after it" }),
-        }),
-      },
-      responses: {
-        200: { description: "The room's events", content: { "text/event-stream": { schema: z.string() } } },
-        ...tokenProblems,
-        400: problem("Invalid room name or query, or a token in the URL"),
-        401: problem("Missing or invalid token or ticket"),
-      },
-    }),
-    async (c) => {
-      const { room } = c.req.valid("param");
-      const { after, epoch, ticket, access_token: queryToken } = c.req.valid("query");
-      const resumeAfter = lastEventSeq(c.req.valid("header")["last-event-id"]) ?? after;
-      const { access, identity } = await joining(c, room, {
-        ticket,
-        queryToken,
-        token: bearerToken(c),
-        options: {
-          ...(resumeAfter !== undefined ? { after: resumeAfter } : {}),
-          ...(epoch !== undefined ? { epoch } : {}),
-        },
-      });
-      const res = await callRoom(c, access, (stub) => connectToRoom(stub, identity, "events"));
-      if (res.status === 401 && identity.via === "ticket") {
-        await res.body?.cancel();
-        throw invalidTicket(c);
-      }
-      if (res.status !== 200 || !res.body) {
-        await res.body?.cancel();
-        logLine("error", "room refused an authenticated event stream", {
-          requestId: c.get("requestId"),
-          status: res.status,
-        });
-        throw new ApiError("unavailable", { detail: "The room cannot accept connections right now; retry shortly." });
-      }
-      const { response, user } = relayStream(res);
-      if (identity.via === "ticket") {
-        c.get("log").auth = "ok:ticket";
-        if (user !== undefined) c.get("log").sub = user;
-      }
-      return response;
-    },
-  )
+  .route("/", roomsLiveRoutes)
   .openapi(
     createRoute({
       method: "post",
