@@ -16,7 +16,7 @@ import { CONNECTED_USER_HEADER } from "../src/lib/rooms/api.ts";
 import { attachmentOf, newConnection, type ConnectionState } from "../src/lib/rooms/connection.ts";
 import type { OutFrame } from "../src/lib/rooms/fanout.ts";
 import { intakeFrame } from "../src/lib/rooms/intake.ts";
-import { LiveConnections, sendFrame, sendText } from "../src/lib/rooms/live-connections.ts";
+import { LiveConnections, refuseSecondResume, sendFrame, sendText } from "../src/lib/rooms/live-connections.ts";
 import { CloseCode, encodeFrame, IDLE_TIMEOUT_MS, ROOM_LIMITS, type ServerFrame } from "../src/lib/rooms/protocol.ts";
 import {
   SHARD_CONNECT_HEADER,
@@ -178,15 +178,7 @@ export class RoomShard extends DurableObject<Env> {
     if (frame.type === "hello") {
       if (!resume) return;
       if (!firstResume) {
-        sendText(
-          ws,
-          encodeFrame({
-            v: 1,
-            type: "error",
-            code: "bad_frame",
-            message: "This connection already resumed; reconnect to resume again.",
-          }),
-        );
+        refuseSecondResume(ws);
         return;
       }
       if (frame.after === undefined) return;

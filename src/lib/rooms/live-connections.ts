@@ -8,7 +8,7 @@
  */
 import { attachmentOf, type ConnectionState } from "./connection.ts";
 import type { OutFrame } from "./fanout.ts";
-import { encodeBatch, type Member, type Person } from "./protocol.ts";
+import { encodeBatch, encodeFrame, type Member, type Person } from "./protocol.ts";
 import { sseEvent, type SseStream } from "./sse.ts";
 
 /** A WebSocket, or (`stream`) an event stream. */
@@ -31,6 +31,19 @@ export function sendText(ws: WebSocket, text: string): void {
   } catch {
     // Closing or gone: its close event tidies up.
   }
+}
+
+/** A second resume on one connection is refused (the first one already replayed). */
+export function refuseSecondResume(ws: WebSocket): void {
+  sendText(
+    ws,
+    encodeFrame({
+      v: 1,
+      type: "error",
+      code: "bad_frame",
+      message: "This connection already resumed; reconnect to resume again.",
+    }),
+  );
 }
 
 /** Sends one frame to a connection, whichever kind it is. */

@@ -11,7 +11,7 @@ import { CONNECTED_USER_HEADER, type ConnectRequest } from "./api.ts";
 import { attachmentOf, newConnection, type ConnectionIdentity, type ConnectionState } from "./connection.ts";
 import type { FanOut } from "./fanout.ts";
 import type { RoomHistory } from "./history.ts";
-import { sendText, type LiveConnections } from "./live-connections.ts";
+import { refuseSecondResume, sendText, type LiveConnections } from "./live-connections.ts";
 import type { PresenceBatcher } from "./presence.ts";
 import {
   CloseCode,
@@ -85,15 +85,7 @@ export class RoomSockets {
       if (frame.after === undefined && frame.epoch === undefined) return;
     }
     if (state.resumed) {
-      sendText(
-        ws,
-        encodeFrame({
-          v: 1,
-          type: "error",
-          code: "bad_frame",
-          message: "This connection already resumed; reconnect to resume again.",
-        }),
-      );
+      refuseSecondResume(ws);
       return;
     }
     state.resumed = true;
