@@ -104,7 +104,7 @@ export function renderDocs(doc: OpenApiDocumentLike): HtmlEscapedString | Promis
         <title>${doc.info.title} — API reference</title>
         <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/docs/app.css" />
-        <link rel="modulepreload" href="/shared/page.js" />
+        <link rel="modulepreload" href="/common/page.js" />
         <script type="module" src="/docs/app.js"></script>
       </head>
       <body>

@@ -34,8 +34,8 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 
 /** The scripts and styles, each at the URL of its path in `public/`. */
 export const PAGE_FILES = [
-  "/shared/page.js",
-  "/shared/page.css",
+  "/common/page.js",
+  "/common/page.css",
   "/admin/app.js",
   "/admin/webhooks.js",
   "/admin/app.css",

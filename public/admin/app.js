@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The admin page's script (`/admin/app.js`, an ES module; `/shared/page.js` holds what it shares
+ * The admin page's script (`/admin/app.js`, an ES module; `/common/page.js` holds what it shares
  * with the room page). Checked JavaScript: `tsc -p public` type-checks it, the browser runs it
  * as it is.
  *
@@ -21,12 +21,12 @@ import {
   h,
   isObject,
   tokenStore,
-} from "../shared/page.js";
+} from "../common/page.js";
 import { webhooksSection } from "./webhooks.js";
 
-/** @typedef {import("../shared/page.js").ApiResult} ApiResult */
-/** @typedef {import("../shared/page.js").ApiOptions} ApiOptions */
-/** @typedef {import("../shared/page.js").Problem} Problem */
+/** @typedef {import("../common/page.js").ApiResult} ApiResult */
+/** @typedef {import("../common/page.js").ApiOptions} ApiOptions */
+/** @typedef {import("../common/page.js").Problem} Problem */
 /** @typedef {Record<string, unknown>} Doc */
 /** @typedef {string | number} Version */
 /** @typedef {{ label: string, testid: string, run: () => void }} AlertAction */

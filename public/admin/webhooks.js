@@ -5,7 +5,7 @@
  * button per delivery. Everything comes from `/v1/admin/webhooks…`; text goes in through
  * `append`/`textContent` only.
  */
-import { $, alertParagraphs, api, byId, h, isObject } from "../shared/page.js";
+import { $, alertParagraphs, api, byId, h, isObject } from "../common/page.js";
 
 const WEBHOOKS_URL = "/v1/admin/webhooks";
 const DELIVERIES_SHOWN = 20;
@@ -66,7 +66,7 @@ export function webhooksSection(token) {
   /** @type {string | null} */
   let selected = null;
 
-  /** @param {string} message @param {import("../shared/page.js").ApiResult} [r] */
+  /** @param {string} message @param {import("../common/page.js").ApiResult} [r] */
   function fail(message, r) {
     ui.alert.replaceChildren(...alertParagraphs(message, r?.problem));
     ui.alert.hidden = false;

@@ -4,7 +4,7 @@
  * this origin with the token pasted at the top of the page and prints the status and the body.
  * Checked JavaScript: `tsc -p public` type-checks it, the browser runs it as it is.
  */
-import { byId, cleanToken, errorText } from "../shared/page.js";
+import { byId, cleanToken, errorText } from "../common/page.js";
 
 /**
  * The request a form describes: `path:<name>` fields fill the path's `{name}`, non-empty

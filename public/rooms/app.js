@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * The room page's script (`/rooms/app.js`, an ES module; `/shared/page.js` holds what it shares
+ * The room page's script (`/rooms/app.js`, an ES module; `/common/page.js` holds what it shares
  * with the admin page). Checked JavaScript: `tsc -p public` type-checks it, with the frame
  * types of `src/lib/rooms/protocol.ts`; the browser runs it as it is.
  *
@@ -18,9 +18,9 @@
  * a `ping`) reconnects with exponential backoff and jitter; messages typed meanwhile wait and
  * are sent with their `clientMsgId`, so a resend after a drop is stored once.
  */
-import { $, alertParagraphs, api, byId, claimsOf, cleanToken, h, isObject, tokenStore } from "../shared/page.js";
+import { $, alertParagraphs, api, byId, claimsOf, cleanToken, h, isObject, tokenStore } from "../common/page.js";
 
-/** @typedef {import("../shared/page.js").ApiResult} ApiResult */
+/** @typedef {import("../common/page.js").ApiResult} ApiResult */
 /** @typedef {import("../../src/lib/rooms/protocol.ts").Person} Person */
 /** @typedef {import("../../src/lib/rooms/protocol.ts").ServerFrame} ServerFrame */
 /** @typedef {import("../../src/lib/rooms/protocol.ts").WelcomeFrame} WelcomeFrame */

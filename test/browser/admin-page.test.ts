@@ -94,8 +94,8 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
       ["/admin/app.js", "text/javascript"],
       ["/admin/webhooks.js", "text/javascript"],
       ["/admin/app.css", "text/css"],
-      ["/shared/page.js", "text/javascript"],
-      ["/shared/page.css", "text/css"],
+      ["/common/page.js", "text/javascript"],
+      ["/common/page.css", "text/css"],
     ]);
     expect(bodies["/admin"]).toContain('<script type="module" src="/admin/app.js"></script>');
     expect(bodies["/admin"]).not.toMatch(/<script>|<style>|\sstyle=|\son[a-z]+=/i);

@@ -153,8 +153,8 @@ describe.skipIf(!HAS_CHROMIUM)("room page in Chromium against wrangler dev", () 
       ["/rooms/demo", "text/html"],
       ["/rooms/app.js", "text/javascript"],
       ["/rooms/app.css", "text/css"],
-      ["/shared/page.js", "text/javascript"],
-      ["/shared/page.css", "text/css"],
+      ["/common/page.js", "text/javascript"],
+      ["/common/page.css", "text/css"],
     ]);
     expect(bodies["/rooms/demo"]).toContain('<script type="module" src="/rooms/app.js"></script>');
     expect(bodies["/rooms/demo"]).not.toMatch(/<script>|<style>|\sstyle=|\son[a-z]+=|https?:\/\//i);

@@ -245,7 +245,7 @@ describe.sequential("admin config API", () => {
       expect((await worker("/v1/admin/config", { headers: { ...de, authorization: await admin() } })).status).toBe(200);
       expect((await worker("/admin", { headers: de })).status).not.toBe(503);
       // The admin page's scripts and styles too (they are static files); other pages are in maintenance.
-      for (const path of ["/admin/app.js", "/admin/app.css", "/shared/page.js", "/shared/page.css"]) {
+      for (const path of ["/admin/app.js", "/admin/app.css", "/common/page.js", "/common/page.css"]) {
         expect((await worker(path, { headers: de })).status, path).toBe(200);
       }
       expect((await worker("/rooms/demo", { headers: de })).status).toBe(503);

@@ -61,7 +61,7 @@ describe("pages from public/", () => {
     const res = await env.ASSETS.fetch("https://edge.test/tsconfig.json");
     expect(res.status).toBe(404);
     await res.body?.cancel();
-    const kept = await env.ASSETS.fetch("https://edge.test/shared/page.js");
+    const kept = await env.ASSETS.fetch("https://edge.test/common/page.js");
     expect(kept.status).toBe(200);
     await kept.body?.cancel();
   });

@@ -21,6 +21,7 @@ const TOOLS = [
   "webshag", "nimbostratus", "gospider", "hakrawler", "interactsh",
 ] as const;
 
+// Built once at load from the constant list above (escaped); no request data reaches it.
 const escaped = TOOLS.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "[\\s_-]?"));
 /** Whole-token match: `dirb` does not match inside `dirbuster`'s neighbours' words, `vega` not inside `Vegas`. */
 const SCANNER = new RegExp(`(?:^|[^a-z0-9])(${escaped.join("|")})(?![a-z0-9])`, "i");

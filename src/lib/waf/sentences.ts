@@ -152,6 +152,7 @@ const PIECE_END = /[.?!][ \t\r\n]|\n/g;
 const PIECE_END_BACK = new Uint8Array(128);
 PIECE_END_BACK[32] = PIECE_END_BACK[9] = PIECE_END_BACK[13] = 2;
 PIECE_END_BACK[10] = 1;
+// Sticky copies (without the `^`) of the two constant patterns above, made once at load: no request data.
 const AFTER_QUOTE_AT = new RegExp(AFTER_QUOTE.source.slice(1), "iy");
 const SQL_HEAD = /select|exec|waitfor|sleep|benchmark|declare|case/i;
 const COMMAND_START_AT = new RegExp(PROSE_COMMAND_START.source.slice(1), "iy");

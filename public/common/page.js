@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * What the admin page (`/admin/app.js`) and the room page (`/rooms/app.js`) share, served as
- * `/shared/page.js`: DOM helpers that never parse markup (text goes in through `append` and
+ * `/common/page.js`: DOM helpers that never parse markup (text goes in through `append` and
  * `setAttribute`), the access token of this browser tab, and calls to this origin's API whose
  * failures come back as a problem (`application/problem+json`) ready to show.
  */
