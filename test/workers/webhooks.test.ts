@@ -626,6 +626,34 @@ describe.sequential("webhook delivery", () => {
     expect(await received(path)).toHaveLength(1);
   });
 
+  it("messages posted at once in several subscribed rooms on a cold filter are each delivered once", async () => {
+    const subs = await Promise.all(["burst-a", "burst-b", "burst-c", "burst-d"].map((n) => roomSubscription(n)));
+    forgetRoomFilter();
+    const token = await bearer("poster", [], { tenant: "hooks-tenant" });
+    // Each room's object reads the subscriptions itself: none waits on another object's read.
+    const posted = await Promise.all(
+      subs.map(({ room }) =>
+        worker(`/v1/rooms/${room}/messages`, {
+          method: "POST",
+          headers: { authorization: token, "content-type": "application/json" },
+          body: JSON.stringify({ event: "chat", data: { text: room } }),
+        }),
+      ),
+    );
+    expect(posted.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    for (const { room, path } of subs) {
+      const [hit] = await until(
+        `room.message for ${room}`,
+        () => received(path),
+        (r) => r.length >= 1,
+      );
+      expect(hit!.verified).toBe(true);
+      expect(hit!.body).toMatchObject({ type: "room.message", data: { room, data: { text: room } } });
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const { path } of subs) expect(await received(path)).toHaveLength(1);
+  });
+
   it("a document stored at once is announced as document.ready", async () => {
     const path = `/hooks/${unique("docs")}`;
     const sub = await subscribe({ url: `${receiver()}${path}`, events: ["document.ready"] });

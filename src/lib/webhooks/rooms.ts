@@ -27,7 +27,12 @@ export interface StoredRoomMessage {
 }
 
 let filter: { rooms: Set<string>; at: number } | undefined;
-let refreshing: Promise<Set<string>> | undefined;
+/**
+ * The read in flight, per Room object: an object never waits on a promise another object's
+ * request started (workerd may cancel that request's I/O), so on a cold isolate each object
+ * reads once, and the messages of one object share its read.
+ */
+const refreshing = new WeakMap<DurableObjectState, Promise<Set<string>>>();
 
 async function loadRooms(env: Env): Promise<Set<string>> {
   const settings = readSettings(env);
@@ -40,9 +45,11 @@ async function loadRooms(env: Env): Promise<Set<string>> {
   return new Set(rows.flatMap((r) => r.rooms));
 }
 
-function subscribedRooms(env: Env, now: number): Set<string> | Promise<Set<string>> {
+function subscribedRooms(env: Env, ctx: DurableObjectState, now: number): Set<string> | Promise<Set<string>> {
   if (filter && now - filter.at < ROOM_FILTER_REFRESH_MS) return filter.rooms;
-  refreshing ??= loadRooms(env)
+  const inFlight = refreshing.get(ctx);
+  if (inFlight) return inFlight;
+  const read = loadRooms(env)
     .then((rooms) => ((filter = { rooms, at: Date.now() }), rooms))
     .catch((err: unknown) => {
       logLine("warn", "room webhooks: subscriptions unreadable", { error: describeError(err).message });
@@ -51,8 +58,9 @@ function subscribedRooms(env: Env, now: number): Set<string> | Promise<Set<strin
       filter = { rooms, at: Date.now() };
       return rooms;
     })
-    .finally(() => (refreshing = undefined));
-  return refreshing;
+    .finally(() => refreshing.delete(ctx));
+  refreshing.set(ctx, read);
+  return read;
 }
 
 /** The tenant of a tenant's own room, from the object's name (`["tenant", t, room]`). */
@@ -97,7 +105,7 @@ export function roomMessageStored(
       }),
     );
   };
-  const rooms = subscribedRooms(env, Date.now());
+  const rooms = subscribedRooms(env, ctx, Date.now());
   if (rooms instanceof Set) {
     if (rooms.has(room)) ctx.waitUntil(send());
     return;
