@@ -1,5 +1,15 @@
 import type { Context } from "hono";
 
+/** The request's `waitUntil`, when the runtime offers one (not in `app.request()` tests). */
+export function waitUntilOf(c: Context): ((work: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (work) => ctx.waitUntil(work);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs `work` after the response when the runtime offers `waitUntil`, else awaits it (e.g. in
  * `app.request()` tests without an execution context). Failures are swallowed by design:
@@ -10,12 +20,7 @@ export async function inBackground(c: Context, work: Promise<unknown>): Promise<
     () => undefined,
     () => undefined,
   );
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = undefined;
-  }
-  if (ctx) ctx.waitUntil(settled);
+  const waitUntil = waitUntilOf(c);
+  if (waitUntil) waitUntil(settled);
   else await settled;
 }

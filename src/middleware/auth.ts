@@ -7,6 +7,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { AppEnv } from "../env.ts";
+import { waitUntilOf } from "../lib/background.ts";
 import { authConfig, AuthError, verifyAccessToken, type Principal } from "../lib/auth/verify.ts";
 import { ApiError } from "../lib/errors.ts";
 
@@ -29,23 +30,13 @@ export function bearerToken(c: Context<AppEnv>): string | undefined {
   return BEARER.exec(header)?.[1] ?? "";
 }
 
-/** The request's `waitUntil`, when the runtime offers one (not in `app.request()` tests). */
-function deferTo(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
-  try {
-    const ctx = c.executionCtx;
-    return (work) => ctx.waitUntil(work);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Verifies `token` (or the request's bearer token) and sets `c.get("principal")`; throws a 401 ApiError. */
 export async function authenticate(c: Context<AppEnv>, token = bearerToken(c)): Promise<Principal> {
   if (token === undefined) throw unauthorized(c, "missing");
   if (token === "") throw unauthorized(c, "malformed_header");
   const t0 = performance.now();
   try {
-    const principal = await verifyAccessToken(token, authConfig(c.get("settings")), Date.now(), deferTo(c));
+    const principal = await verifyAccessToken(token, authConfig(c.get("settings")), Date.now(), waitUntilOf(c));
     c.set("principal", principal);
     c.get("log").auth = "ok";
     c.get("log").sub = principal.sub;
@@ -75,7 +66,7 @@ export async function optionalPrincipal(c: Context<AppEnv>): Promise<Principal |
   let principal: Principal | null = null;
   if (token) {
     try {
-      principal = await verifyAccessToken(token, authConfig(c.get("settings")), Date.now(), deferTo(c));
+      principal = await verifyAccessToken(token, authConfig(c.get("settings")), Date.now(), waitUntilOf(c));
       c.set("principal", principal);
     } catch {
       principal = null;

@@ -19,9 +19,10 @@
  * @example
  * app.use(requestContext()).use(geo()).use(edgeConfig()).use(bodyLimit()).use(securityFilter())
  */
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import type { AppEnv } from "../env.ts";
+import { waitUntilOf } from "../lib/background.ts";
 import { ApiError } from "../lib/errors.ts";
 import { bodyKind, evaluateRequest, isAllowlisted, type WafDecision } from "../lib/waf/index.ts";
 import { readBodyPrefix } from "../lib/waf/read-body.ts";
@@ -39,16 +40,6 @@ function logFields(d: WafDecision): Record<string, unknown> {
   if (d.bodyOverflow) out.bodyOverflow = true;
   if (d.error !== undefined) out.error = d.error;
   return out;
-}
-
-/** The request's `waitUntil`, when it runs with an execution context (not in `app.request()` tests). */
-function waitUntilOf(c: Context<AppEnv>): ((work: Promise<unknown>) => void) | undefined {
-  try {
-    const ctx = c.executionCtx;
-    return (work) => ctx.waitUntil(work);
-  } catch {
-    return undefined;
-  }
 }
 
 export function securityFilter(): MiddlewareHandler<AppEnv> {
