@@ -38,11 +38,15 @@ export const PAGE_FILES = [
   "/common/page.css",
   "/admin/app.js",
   "/admin/webhooks.js",
+  "/admin/dashboard.js",
   "/admin/app.css",
   "/rooms/app.js",
   "/rooms/app.css",
   "/docs/app.js",
   "/docs/app.css",
+  // Browser libraries copied from node_modules on `npm install` (dev/vendor-files.mjs).
+  "/vendor/uplot/uPlot.esm.js",
+  "/vendor/uplot/uPlot.min.css",
 ] as const;
 
 /** The file at `path` in `public/` with the page headers (a `304` for a matching `If-None-Match`). */

@@ -22,6 +22,7 @@ import {
   isObject,
   tokenStore,
 } from "../common/page.js";
+import { dashboardSection } from "./dashboard.js";
 import { webhooksSection } from "./webhooks.js";
 
 /** @typedef {import("../common/page.js").ApiResult} ApiResult */
@@ -874,6 +875,7 @@ async function signIn(pasted) {
   showView(true);
   setStatus("Loaded version " + state.version + ".");
   void webhooks.load();
+  void dashboard.load();
 }
 
 function signOut() {
@@ -890,6 +892,7 @@ function signOut() {
   ui.history.replaceChildren();
   ui.historyMore.hidden = true;
   webhooks.clear();
+  dashboard.clear();
   setStash("");
   clearErrors();
   clearAlert();
@@ -1018,6 +1021,7 @@ function restoreStash() {
 // ---- wiring --------------------------------------------------------------------------------
 
 const webhooks = webhooksSection(() => state.token);
+const dashboard = dashboardSection(() => state.token);
 
 function init() {
   $("signin-form").addEventListener("submit", (event) => {

@@ -121,7 +121,9 @@ export const MetricsReportSchema = z
         paths: KeyCountList,
         ips: KeyCountList,
       })
-      .openapi({ description: `Top ${TOP} keys of each, by count, over the range (blocked requests unless named)` }),
+      .openapi({
+        description: `Top ${TOP} keys of each (of \`wouldBlockRules\` 50), by count, over the range (blocked requests unless named)`,
+      }),
   })
   .openapi("MetricsReport");
 

@@ -4,7 +4,14 @@
  * latency where there were no requests), the totals and latency percentiles cover the whole
  * range, and each breakdown lists its `top` keys by count.
  */
-import { LATENCY_BOUNDS_MS, LATENCY_BUCKETS, quantile, type MetricsQuery, type MinuteRow } from "./shape.ts";
+import {
+  LATENCY_BOUNDS_MS,
+  LATENCY_BUCKETS,
+  MAX_KEYS_PER_DIMENSION,
+  quantile,
+  type MetricsQuery,
+  type MinuteRow,
+} from "./shape.ts";
 
 export interface KeyCount {
   key: string;
@@ -134,9 +141,10 @@ export function buildReport(
     if (!Object.hasOwn(BREAKDOWN_OF, dim)) continue;
     breakdowns[BREAKDOWN_OF[dim as keyof typeof BREAKDOWN_OF]].push({ key, count: n });
   }
-  for (const list of Object.values(breakdowns)) {
+  for (const [name, list] of Object.entries(breakdowns)) {
     list.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
-    list.splice(q.top);
+    // Every rule in log mode is looked up by the admin page: that list is not cut to the top few.
+    list.splice(name === "wouldBlockRules" ? MAX_KEYS_PER_DIMENSION : q.top);
   }
 
   return {
