@@ -38,6 +38,8 @@ export const PAGE_FILES = [
   "/common/page.css",
   "/admin/app.js",
   "/admin/webhooks.js",
+  "/admin/security-form.js",
+  "/admin/rate-limit-form.js",
   "/admin/app.css",
   "/rooms/app.js",
   "/rooms/app.css",
