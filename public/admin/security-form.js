@@ -43,6 +43,7 @@ import { $, byId, h, isObject } from "../common/page.js";
  * @property {readonly string[]} [options] Of a select.
  * @property {(text: string) => unknown} [parse] The input's text to the value; `undefined` removes the key.
  * @property {boolean} [prune] Remove the parent object when the last key in it is removed.
+ * @property {boolean} [refresh] A change re-renders the row's `extra` cells.
  * @property {string} [size] A class of the input (`narrow`, `wide`).
  */
 
@@ -128,7 +129,7 @@ export function selectValue(select, value) {
  * @param {string} spec.noun The row's name in labels (`Policy` → "Policy 1 limit").
  * @param {Column[]} spec.columns
  * @param {() => Doc} spec.newItem
- * @param {(item: Doc, index: number) => Node[]} [spec.extra] Cells between the columns and the remove button.
+ * @param {(item: Doc, index: number) => HTMLElement[]} [spec.extra] Cells between the columns and the remove button.
  */
 export function listTable(kit, spec) {
   const pointer = "/" + spec.path.join("/");
@@ -149,10 +150,20 @@ export function listTable(kit, spec) {
   function row(item, i) {
     const name = spec.noun + " " + (i + 1);
     const rowSlot = kit.errorSlot(pointer + "/" + i, "");
+    let extra = spec.extra ? spec.extra(item, i) : [];
+    const refresh = () => {
+      const now = kit.getAt([...spec.path, String(i)]);
+      if (!spec.extra || !isObject(now)) return;
+      const fresh = spec.extra(now, i);
+      extra.forEach((cell, k) => cell.replaceWith(fresh[k] ?? ""));
+      extra = fresh;
+    };
     const cells = spec.columns.map((col) => {
       const segments = [...spec.path, String(i), ...col.key];
       const testid = spec.testid + "-" + i + "-" + col.key.join("-");
-      return h("td", {}, field(kit, segments, col, name + " " + col.label, testid, valueAt(item, col.key)));
+      const input = field(kit, segments, col, name + " " + col.label, testid, valueAt(item, col.key));
+      if (col.refresh) input[0]?.addEventListener("change", refresh);
+      return h("td", {}, input);
     });
     const remove = h(
       "button",
@@ -171,11 +182,7 @@ export function listTable(kit, spec) {
       },
       ["Remove"],
     );
-    return h("tr", { "data-testid": spec.testid + "-row" }, [
-      ...cells,
-      ...(spec.extra ? spec.extra(item, i) : []),
-      h("td", {}, [remove, rowSlot.el]),
-    ]);
+    return h("tr", { "data-testid": spec.testid + "-row" }, [...cells, ...extra, h("td", {}, [remove, rowSlot.el])]);
   }
 
   function add() {
@@ -334,8 +341,8 @@ export function securityForm(kit) {
     // A new rule matches every request: it starts in log mode, not blocking the admin page.
     newItem: () => ({ id: "", action: "log", match: {} }),
     columns: [
-      { key: ["id"], label: "id" },
-      { key: ["action"], label: "action", kind: "select", options: ["block", "log", "allow"] },
+      { key: ["id"], label: "id", refresh: true },
+      { key: ["action"], label: "action", kind: "select", options: ["block", "log", "allow"], refresh: true },
       { key: ["match", "pathPrefix"], label: "path prefix", parse: optionalText },
       { key: ["match", "methods"], label: "methods", parse: upperList, size: "narrow" },
       { key: ["match", "countries"], label: "countries", parse: upperList, size: "narrow" },
@@ -343,7 +350,7 @@ export function securityForm(kit) {
       { key: ["match", "header", "contains"], label: "header contains", parse: optionalText, prune: true },
     ],
     extra: (item) => [
-      h("td", {}, item.action === "log" && typeof item.id === "string" ? wouldBlock(item.id, false) : []),
+      h("td", {}, item.action === "log" && typeof item.id === "string" && item.id ? wouldBlock(item.id, false) : []),
     ],
   });
 

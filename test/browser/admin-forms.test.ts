@@ -413,5 +413,12 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
     await expect(page.getByTestId("rule-0-action").inputValue()).resolves.toBe("block");
     await expect.poll(() => statusOf("/v1/geo", { "x-browser-test": "an attack" }), UI_TIMEOUT).toBe(403);
     expect(await statusOf("/v1/geo")).toBe(200);
+
+    // Back to log in the form: the switch shows again, and is refused while that edit is unsaved.
+    await expect(page.getByTestId("switch-to-block-browser-log-rule").count()).resolves.toBe(0);
+    await page.getByTestId("rule-0-action").selectOption("log");
+    await page.getByTestId("switch-to-block-browser-log-rule").click();
+    await expect.poll(() => text(page, "alert-message"), UI_TIMEOUT).toContain("unsaved edits");
+    expect((await currentConfig()).version).toBe(custom.version);
   });
 });
