@@ -364,8 +364,9 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
     await expect((await countsOnLoad).headerValue("authorization")).resolves.toBe(`Bearer ${adminToken}`);
     await expect(versionShown(page)).resolves.toBe(String(before.version));
 
-    // COUNT: once GET /v1/admin/metrics is in main, the counts of the two requests above:
-    // would-block-xss-script-tag and would-block-browser-log-rule each at least 1.
+    // COUNT: when GET /v1/admin/metrics is in main, replace the two dash assertions below with
+    // the counts of the two requests above: would-block-xss-script-tag and
+    // would-block-browser-log-rule each at least 1 (poll: the page loads them after the config).
     // Until then the endpoint answers 404: a dash, and no alert.
     await expect.poll(() => text(page, "would-block-xss-script-tag"), UI_TIMEOUT).toBe("–");
     await expect(text(page, "would-block-browser-log-rule")).resolves.toBe("–");
