@@ -13,6 +13,7 @@ import { docsRoutes } from "../routes/docs.ts";
 import { geoRoutes } from "../routes/geo.ts";
 import { healthRoutes, readinessRoutes } from "../routes/health.ts";
 import { meRoutes } from "../routes/me.ts";
+import { metricsRoutes } from "../routes/metrics.ts";
 import { pageFileRoutes, pageRoutes } from "../routes/pages.ts";
 import { roomsRoutes } from "../routes/rooms.ts";
 import { registerWebhookEvents, webhookRoutes } from "../routes/webhooks.ts";
@@ -61,6 +62,7 @@ export function createApp() {
     .route("/", roomsRoutes)
     .route("/", aiRoutes)
     .route("/", adminConfigRoutes)
+    .route("/", metricsRoutes)
     .route("/", webhookRoutes);
   registerWebhookEvents(app);
 

@@ -9,6 +9,7 @@ import { webhooksQueue } from "./lib/webhooks/queue.ts";
 import { scheduled } from "./lib/webhooks/scheduled.ts";
 
 export { EdgeConfig } from "../durable-objects/edge-config.ts";
+export { Metrics } from "../durable-objects/metrics.ts";
 export { Room } from "../durable-objects/room.ts";
 export { RoomShard } from "../durable-objects/room-shard.ts";
 

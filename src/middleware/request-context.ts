@@ -7,14 +7,19 @@
  *   `hono/timing` with its defaults);
  * - W3C trace context on `c.get("trace")`;
  * - the one structured log line written per request. Other middleware add their outcome
- *   (`waf`, `ratelimit`, `auth`, …) to `c.get("log")`.
+ *   (`waf`, `ratelimit`, `auth`, …) to `c.get("log")`;
+ * - the request in this isolate's counters (`src/lib/metrics`) when the edge config's
+ *   `metrics.enabled` is on, and a flush of them scheduled when none is.
  *
  * When `hono/request-id` or `hono/timing` run before it, it leaves those parts to them.
  */
 import type { MiddlewareHandler } from "hono";
 import { endTime } from "hono/timing";
 import type { AppEnv } from "../env.ts";
+import { waitUntilOf } from "../lib/background.ts";
 import { hasFields, isoNow, writeLine, type LogFields } from "../lib/log.ts";
+import { recordRequest } from "../lib/metrics/collect.ts";
+import { scheduleFlush } from "../lib/metrics/flush.ts";
 import { traceFromHeader } from "../lib/trace.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -89,6 +94,26 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       configVersion: c.get("configVersion") ?? null,
     };
     writeLine(line.level, hasFields(fields) ? { ...line, ...fields } : line);
+
+    const metrics = c.get("config")?.metrics;
+    if (metrics?.enabled) {
+      const visitor = c.get("visitor");
+      recordRequest({
+        now: Date.now(),
+        status,
+        durationMs: line.durationMs,
+        method: line.method,
+        path: line.path,
+        requestId: line.requestId,
+        // The visitor (geo middleware) is what every check used: `request.cf` or, in development, `x-dev-cf`.
+        country: visitor?.country ?? line.country,
+        colo: visitor?.colo ?? line.colo,
+        ip: visitor?.ip ?? null,
+        fields,
+        eventsPerMinute: metrics.securityEventsPerMinute,
+      });
+      scheduleFlush(c.env, metrics.securityEventsPerMinute, waitUntilOf(c));
+    }
 
     if (ownsTiming) {
       const total = metric.timers.get(TOTAL);

@@ -227,6 +227,15 @@ export const edgeConfigSchema = z.strictObject({
       securitySpikePerMinute: z.int().min(0).max(100_000_000).default(0),
     })
     .default({ securitySpikePerMinute: 0 }),
+  /** The edge's own counters and security events (src/lib/metrics, the admin dashboard). */
+  metrics: z
+    .strictObject({
+      /** Count requests per minute in each isolate and flush them to the Metrics object (every 10 s at most). */
+      enabled: z.boolean().default(true),
+      /** Security events (blocks and would-blocks) kept per minute; more are sampled. 0: none kept. */
+      securityEventsPerMinute: z.int().min(0).max(1_000).default(100),
+    })
+    .default({ enabled: true, securityEventsPerMinute: 100 }),
 });
 
 export type EdgeConfigDocument = z.output<typeof edgeConfigSchema>;
