@@ -39,6 +39,8 @@ export const PAGE_FILES = [
   "/admin/app.js",
   "/admin/webhooks.js",
   "/admin/dashboard.js",
+  "/admin/security-form.js",
+  "/admin/rate-limit-form.js",
   "/admin/app.css",
   "/rooms/app.js",
   "/rooms/app.css",

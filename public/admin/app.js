@@ -23,6 +23,8 @@ import {
   tokenStore,
 } from "../common/page.js";
 import { dashboardSection } from "./dashboard.js";
+import { rateLimitForm } from "./rate-limit-form.js";
+import { securityForm } from "./security-form.js";
 import { webhooksSection } from "./webhooks.js";
 
 /** @typedef {import("../common/page.js").ApiResult} ApiResult */
@@ -255,6 +257,7 @@ function updateDirty() {
 }
 
 /**
+ * Writes one path (array items by index); `undefined` removes the key.
  * @param {string[]} segments
  * @param {unknown} value
  */
@@ -264,10 +267,12 @@ function setAt(segments, value) {
   let target = state.doc;
   for (const segment of segments.slice(0, -1)) {
     const next = target[segment];
-    if (isObject(next)) target = next;
+    if (isObject(next) || Array.isArray(next)) target = /** @type {Doc} */ (next);
     else target = target[segment] = {};
   }
-  target[segments[segments.length - 1] ?? ""] = value;
+  const last = segments[segments.length - 1] ?? "";
+  if (value === undefined) delete target[last];
+  else target[last] = value;
 }
 
 /**
@@ -278,8 +283,9 @@ function getAt(segments) {
   /** @type {unknown} */
   let v = state.doc;
   for (const segment of segments) {
-    if (!isObject(v)) return undefined;
-    v = v[segment];
+    if (isObject(v)) v = v[segment];
+    else if (Array.isArray(v) && /^\d+$/.test(segment)) v = v[Number(segment)];
+    else return undefined;
   }
   return v;
 }
@@ -470,6 +476,8 @@ function addFlag() {
 function renderForm() {
   renderMaintenance();
   renderFlags();
+  securitySection.render();
+  rateLimitSection.render();
 }
 
 function onRawInput() {
@@ -827,6 +835,7 @@ async function loadAll() {
   try {
     const r = await loadConfig();
     if (!r.ok) return r;
+    void securitySection.loadCounts();
     const hr = await loadHistory();
     if (!hr.ok) showFailure(hr, "Loading the history");
     return r;
@@ -921,13 +930,24 @@ async function save(event) {
   }
   // Saving sends exactly what the editor shows, in the layout the error lines refer to.
   renderRaw();
+  await putConfig(state.doc, reason);
+}
+
+/**
+ * Stores `doc` as the version after the loaded one (If-Match), then reloads the config and the
+ * history; a refusal is shown (422 next to the fields, 412 as a conflict).
+ * @param {Doc} doc
+ * @param {string} reason
+ * @param {string} [done] The status's first words on success.
+ */
+async function putConfig(doc, reason, done = "Saved") {
   /** @type {Record<string, string>} */
   const headers = { "if-match": `"${state.version}"` };
   if (reason) headers["x-change-reason"] = reason;
   setBusy(true);
   let r;
   try {
-    r = await call("PUT", CONFIG_URL, { body: state.doc, headers });
+    r = await call("PUT", CONFIG_URL, { body: doc, headers });
   } finally {
     setBusy(false);
   }
@@ -937,7 +957,7 @@ async function save(event) {
     state.loadedText = currentText();
     const loaded = await loadAll();
     if (!loaded.ok) return showFailure(loaded, "Reloading the config");
-    setStatus("Saved: the config is now version " + (saved === null ? state.version : saved) + ".");
+    setStatus(done + ": the config is now version " + (saved === null ? state.version : saved) + ".");
     return;
   }
   if (r.status === 422) return showValidation(r);
@@ -1022,6 +1042,25 @@ function restoreStash() {
 
 const webhooks = webhooksSection(() => state.token);
 const dashboard = dashboardSection(() => state.token);
+/** What the security and rate-limit fieldsets share with the rest of the form. */
+const formKit = { getAt, setAt, formEdited, errorSlot, clearSlot, addSlotError };
+const securitySection = securityForm({
+  ...formKit,
+  call,
+  /** The loaded document (a copy), or null with a message when the editor holds unsaved edits. */
+  loadedDoc: () => {
+    if (state.busy || state.doc === null) return null;
+    if (isDirty()) {
+      showAlert("Save or reload your unsaved edits first: the switch saves the loaded version.", null);
+      return null;
+    }
+    clearAlert();
+    clearErrors();
+    return /** @type {Doc} */ (JSON.parse(state.loadedText));
+  },
+  putConfig,
+});
+const rateLimitSection = rateLimitForm(formKit);
 
 function init() {
   $("signin-form").addEventListener("submit", (event) => {

@@ -21,6 +21,8 @@ const NOT_IN_OPENAPI = [
   "GET /admin/app.js",
   "GET /admin/webhooks.js",
   "GET /admin/dashboard.js",
+  "GET /admin/security-form.js",
+  "GET /admin/rate-limit-form.js",
   "GET /vendor/uplot/uPlot.esm.js",
   "GET /vendor/uplot/uPlot.min.css",
   "GET /admin/app.css",
