@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { workerdCpuMs } from "./proc-cpu.ts";
 
 export const LOOP_PATH = "/__bench/loop";
+export const METRICS_SWITCH_PATH = "/__bench/metrics";
 
 export interface LoopSpec {
   side: "app" | "baseline";
@@ -19,6 +20,8 @@ export interface LoopSpec {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Do not write the request log lines during the loop. */
+  quietLog?: boolean;
 }
 
 /**
@@ -30,6 +33,7 @@ export function writeLoopEntry(root: string, dir: string): string {
   const file = join(dir, "loop-entry.ts");
   const source = `
 import worker from ${JSON.stringify(join(root, "src/index.ts"))};
+import { adoptConfig } from ${JSON.stringify(join(root, "src/lib/config/client.ts"))};
 import baseline from ${JSON.stringify(join(root, "bench/baseline/worker.ts"))};
 export * from ${JSON.stringify(join(root, "src/index.ts"))};
 
@@ -39,15 +43,33 @@ const cf = { country: "US", colo: "DFW", continent: "NA", city: "Dallas", region
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === ${JSON.stringify(METRICS_SWITCH_PATH)}) {
+      // The edge config's metrics.enabled, written to the EdgeConfig object and adopted by this isolate at once.
+      const store = env.EDGE_CONFIG.getByName("global");
+      const current = await store.current();
+      const config = { ...current.config, metrics: { ...current.config.metrics, enabled: url.searchParams.get("on") === "1" } };
+      const written = await store.write({ document: config, expectedVersion: current.version, author: "bench" });
+      if (!written.ok) return Response.json(written, { status: 500 });
+      adoptConfig({ version: written.version, config });
+      return Response.json(written);
+    }
     if (url.pathname !== ${JSON.stringify(LOOP_PATH)}) return new Response("not found", { status: 404 });
     const spec = JSON.parse(url.searchParams.get("spec") ?? "{}");
     const target = spec.side === "baseline" ? baseline : worker;
     const statuses: Record<string, number> = {};
-    for (let i = 0; i < spec.n; i++) {
-      const init = { method: spec.method ?? "GET", headers: spec.headers ?? {}, body: spec.body ?? null, cf } as RequestInit;
-      const res = await target.fetch(new Request(new URL(spec.path, "https://edge.test"), init), env, ctx);
-      await res.arrayBuffer();
-      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    // quietLog: the request log lines are not written during the loop (the same for both sides
+    // of a comparison; their cost and its noise are measured elsewhere).
+    const log = console.log;
+    if (spec.quietLog) console.log = () => {};
+    try {
+      for (let i = 0; i < spec.n; i++) {
+        const init = { method: spec.method ?? "GET", headers: spec.headers ?? {}, body: spec.body ?? null, cf } as RequestInit;
+        const res = await target.fetch(new Request(new URL(spec.path, "https://edge.test"), init), env, ctx);
+        await res.arrayBuffer();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+      }
+    } finally {
+      console.log = log;
     }
     return Response.json(statuses);
   },
@@ -73,4 +95,10 @@ export async function runLoop(baseUrl: URL, spec: LoopSpec): Promise<LoopResult>
   const wallUs = ((performance.now() - t0) * 1000) / spec.n;
   const cpuUs = (((workerdCpuMs() ?? 0) - cpu0) * 1000) / spec.n;
   return { cpuUs, wallUs, statuses };
+}
+
+/** Turns the loop Worker's metrics collection (`metrics.enabled` of its edge config) on or off. */
+export async function setLoopMetrics(baseUrl: URL, on: boolean): Promise<void> {
+  const res = await fetch(new URL(`${METRICS_SWITCH_PATH}?on=${on ? 1 : 0}`, baseUrl));
+  if (!res.ok) throw new Error(`bench: switching metrics ${on ? "on" : "off"} failed: ${await res.text()}`);
 }

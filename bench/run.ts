@@ -10,7 +10,9 @@
  * BENCH_ROUNDS (default 2, rounds alternate baseline/case so drift hits both alike),
  * BENCH_LOOP_N (default 3000 requests per in-isolate loop, 0 skips that table),
  * BENCH_CPU_PROFILE=1 (sample the app's isolate in round 1 of each case; see cpu-profile.ts),
- * BENCH_ONLY=<text> (only the cases whose name contains it, case-insensitive; setups still run).
+ * BENCH_ONLY=<text> (only the cases whose name contains it, case-insensitive; setups still run;
+ * `metrics` runs the metrics collection table), BENCH_METRICS_N (default 10000 requests per loop
+ * of the metrics collection on/off table, 0 skips it).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -27,6 +29,7 @@ import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { startCpuProfile, summarizeCpuProfile } from "./cpu-profile.ts";
 import { filterCostTable, filterScenarios, measureFilterCost, pathologicalScenarios } from "./filter-cost.ts";
 import { runLoop, writeLoopEntry, type LoopResult } from "./in-isolate.ts";
+import { measureMetricsCost } from "./metrics-cost.ts";
 import { hostCpuMs, workerdCpuMs } from "./proc-cpu.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -421,6 +424,7 @@ async function main() {
 
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[]; stock: LoadResult[] }> = [];
   const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
+  let metricsLines: string[] = [];
   try {
     const only = process.env.BENCH_ONLY?.toLowerCase();
     for (const c of cases) {
@@ -492,6 +496,9 @@ async function main() {
         console.log(`bench: in-isolate case answered ${unexpected.map(([code, n]) => `${n}× ${code}`).join(", ")}`);
       loopRows.push(row);
     }
+    const metricsN = Number(process.env.BENCH_METRICS_N ?? 10_000);
+    if (loopUrl && metricsN > 0 && (!only || "metrics collection".includes(only)))
+      metricsLines = await measureMetricsCost(loopUrl, metricsN, Math.max(16, rounds * 8));
   } finally {
     await Promise.allSettled([
       app.dispose(),
@@ -566,6 +573,7 @@ async function main() {
       }),
     );
   }
+  if (metricsLines.length) lines.push("", ...metricsLines);
   lines.push("", ...filterCostTable(filterRows));
   console.log(`\n${lines.join("\n")}\n`);
   mkdirSync(join(root, "bench/results"), { recursive: true });

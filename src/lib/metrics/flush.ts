@@ -29,14 +29,19 @@ interface AnalyticsDataset {
   writeDataPoint(point: { blobs?: string[]; doubles?: number[]; indexes?: string[] }): void;
 }
 
+/** The bindings a flush uses (the Worker's `Env` has them; `METRICS_DATASET` only when bound). */
+export interface MetricsBindings {
+  METRICS: { getByName(name: string): MetricsSink };
+}
+
 let scheduledAt: number | null = null;
 let lastFlushAt = 0;
 
-export function metricsSink(env: Env): MetricsSink {
+export function metricsSink(env: MetricsBindings): MetricsSink {
   return env.METRICS.getByName(METRICS_INSTANCE);
 }
 
-function writeDataPoints(env: Env, minutes: MinuteCounts[]): void {
+function writeDataPoints(env: MetricsBindings, minutes: MinuteCounts[]): void {
   const dataset = (env as unknown as { METRICS_DATASET?: AnalyticsDataset }).METRICS_DATASET;
   if (dataset === undefined || typeof dataset.writeDataPoint !== "function") return;
   for (const m of minutes) {
@@ -49,7 +54,7 @@ function writeDataPoints(env: Env, minutes: MinuteCounts[]): void {
 }
 
 /** Sends everything counted so far; on failure the batch is kept for the next flush. */
-export async function flushNow(env: Env, eventsPerMinute: number, sink = metricsSink(env)): Promise<void> {
+export async function flushNow(env: MetricsBindings, eventsPerMinute: number, sink = metricsSink(env)): Promise<void> {
   const minutes = takePending();
   if (minutes.length === 0) return;
   lastFlushAt = Date.now();
@@ -72,7 +77,7 @@ export async function flushNow(env: Env, eventsPerMinute: number, sink = metrics
  * `FLUSH_INTERVAL_MS` after the last flush and sends. Costs nothing when one is scheduled.
  */
 export function scheduleFlush(
-  env: Env,
+  env: MetricsBindings,
   eventsPerMinute: number,
   waitUntil: ((work: Promise<unknown>) => void) | undefined,
   now = Date.now(),
