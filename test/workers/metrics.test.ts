@@ -265,6 +265,30 @@ describe.sequential("metrics from real requests through the chain", () => {
     });
   }, 30_000);
 
+  it("a burst of requests while admins read (and so flush) is counted exactly once each", async () => {
+    const burst = freshIp();
+    const sent = Array.from({ length: 40 }, () => worker(TRAVERSAL, { headers: from(burst) }));
+    const reads = Array.from({ length: 3 }, () => adminJson<Report>("/v1/admin/metrics?from=-10m"));
+    const statuses = await Promise.all(sent.map(async (r) => (await r).status));
+    await Promise.all(reads);
+    expect(statuses.every((s) => s === 403)).toBe(true);
+    const report = await adminJson<Report>("/v1/admin/metrics?from=-10m");
+    expect(countOf(report.breakdowns.ips, burst)).toBe(40);
+  });
+
+  it("a flush the Metrics object does not take keeps its counts for the next flush", async () => {
+    const kept = freshIp();
+    expect((await worker(TRAVERSAL, { headers: from(kept) })).status).toBe(403);
+    // The object unreachable (a stand-in that fails like a broken connection).
+    const unreachable = { ingest: () => Promise.reject(new Error("network connection lost")) };
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    await flushNow(env, 100, unreachable);
+    expect(warn.mock.calls.map((c) => String(c[0])).join("\n")).toContain("metrics flush failed");
+    warn.mockRestore();
+    const report = await adminJson<Report>("/v1/admin/metrics?from=-10m");
+    expect(countOf(report.breakdowns.ips, kept)).toBe(1);
+  });
+
   it("more security events in a minute than the config keeps are sampled; the counts stay exact", async () => {
     await patchConfig((config) => {
       config.metrics = { enabled: true, securityEventsPerMinute: 4 };
