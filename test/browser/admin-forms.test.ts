@@ -8,6 +8,8 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import { ATTACK_CLASSES } from "../../public/admin/security-form.js";
+import { attackClasses } from "../../src/lib/config/schema.ts";
 import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
 import { serveWorker, type LocalWorker } from "./serve.ts";
@@ -36,6 +38,10 @@ interface VersionedConfig {
   version: number;
   config: Doc & { security: Security; rateLimits: Doc[]; maintenance: { message: string } };
 }
+
+test("the page lists the attack classes the config schema takes", () => {
+  expect(ATTACK_CLASSES).toEqual([...attackClasses]);
+});
 
 describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chromium against wrangler dev", () => {
   let worker: LocalWorker;

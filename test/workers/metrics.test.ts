@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { rateLimitPolicySchema, type EdgeConfigDocument } from "../../src/lib/config/schema.ts";
 import { metricsQuery, parseTime } from "../../src/lib/metrics/api.ts";
+import { emptyMinute } from "../../src/lib/metrics/collect.ts";
 import { flushNow } from "../../src/lib/metrics/flush.ts";
 import {
   latencyBucket,
@@ -77,21 +78,7 @@ const countOf = (list: Array<{ key: string; count: number }> | undefined, key: s
   list?.find((k) => k.key === key)?.count ?? 0;
 
 function minute(at: number, extra: Partial<MinuteCounts> = {}): MinuteCounts {
-  return {
-    minute: Math.floor(at / 60_000),
-    requests: 0,
-    status: [0, 0, 0, 0, 0],
-    blocked: 0,
-    wouldBlock: 0,
-    rateLimited: 0,
-    originCalls: 0,
-    cacheHits: 0,
-    latency: new Array<number>(LATENCY_BUCKETS).fill(0),
-    breakdown: {},
-    events: [],
-    eventsSeen: 0,
-    ...extra,
-  };
+  return { ...emptyMinute(Math.floor(at / 60_000)), ...extra };
 }
 
 function event(at: number, i: number): SecurityEvent {

@@ -55,7 +55,8 @@ let pending = new Map<number, MinuteCounts>();
 /** The minute most requests land in: no map lookup for them. */
 let current: MinuteCounts | undefined;
 
-function newMinute(minute: number): MinuteCounts {
+/** A minute with nothing counted yet. */
+export function emptyMinute(minute: number): MinuteCounts {
   return {
     minute,
     requests: 0,
@@ -76,7 +77,7 @@ function minuteOf(minute: number): MinuteCounts {
   if (current !== undefined && current.minute === minute) return current;
   let m = pending.get(minute);
   if (m === undefined) {
-    m = newMinute(minute);
+    m = emptyMinute(minute);
     pending.set(minute, m);
     if (pending.size > MAX_PENDING_MINUTES) {
       let oldest = minute;

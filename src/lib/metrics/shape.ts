@@ -129,17 +129,5 @@ export interface StoredEvent extends SecurityEvent {
   id: number;
 }
 
-/** One row of storage per minute, summed over isolates. */
-export interface MinuteRow {
-  minute: number;
-  requests: number;
-  status: number[];
-  blocked: number;
-  wouldBlock: number;
-  rateLimited: number;
-  originCalls: number;
-  cacheHits: number;
-  latency: number[];
-  eventsSeen: number;
-  eventsKept: number;
-}
+/** One row of storage per minute, summed over isolates (breakdowns and events are stored apart). */
+export type MinuteRow = Omit<MinuteCounts, "breakdown" | "events"> & { eventsKept: number };
