@@ -60,10 +60,10 @@ import { intakeFrame } from "../src/lib/rooms/intake.ts";
 import { LiveConnections, sendText } from "../src/lib/rooms/live-connections.ts";
 import { DEFAULT_ROOM_SETTINGS, type RoomSettings } from "../src/lib/rooms/policy.ts";
 import { PresenceBatcher } from "../src/lib/rooms/presence.ts";
+import { historyLimits } from "../src/lib/rooms/retention.ts";
 import {
   CloseCode,
   encodeFrame,
-  HISTORY_MAX_AGE_MS,
   type Member,
   type Sender,
   type Seq,
@@ -234,8 +234,9 @@ export class Room extends DurableObject<Env> {
     const deadlines: number[] = [];
     this.#sockets.sweep(now, deadlines);
     this.#streams.expire(now, deadlines);
-    this.#history.trim(now);
-    const expiry = this.#history.nextExpiry();
+    const limits = historyLimits(this.#settings);
+    this.#history.trim(now, limits);
+    const expiry = this.#history.nextExpiry(limits.maxAgeMs);
     if (expiry !== undefined) deadlines.push(expiry);
     if (deadlines.length) this.#wakeBy(Math.max(now + 1_000, Math.min(...deadlines)));
   }
@@ -330,11 +331,13 @@ export class Room extends DurableObject<Env> {
   }
 
   #store(input: NewMessage, now: number): StoredMessage {
-    const stored = this.#history.append(input, now);
+    const limits = historyLimits(this.#settings);
+    const stored = this.#history.append(input, now, limits);
     // The room.message webhook event, when a subscription names this room (sent after this turn).
     roomMessageStored(this.env, this.ctx, this.#history.room, this.#history.shared, stored);
-    // Retention needs a wake-up even in a room nobody is connected to.
-    if (this.#alarmAt === null) this.#wakeBy(now + HISTORY_MAX_AGE_MS);
+    // Retention needs a wake-up even in a room nobody is connected to (only ever moved earlier,
+    // so a shorter retention set later takes effect by this message's expiry).
+    this.#wakeBy(now + limits.maxAgeMs);
     return stored;
   }
 

@@ -1,6 +1,7 @@
 /** The rooms protocol's pure parts: client frame parsing, subprotocol auth and the rate bucket. */
 import { describe, expect, it } from "vitest";
 import { newConnection, takeToken } from "../../src/lib/rooms/connection.ts";
+import { utf8Length } from "../../src/lib/rooms/retention.ts";
 import {
   exceedsBytes,
   parseClientFrame,
@@ -104,5 +105,23 @@ describe("takeToken", () => {
     for (let t = 10; t <= 10_000; t += 10) if (takeToken(state, 1_000 + wait + t) === 0) passed++;
     expect(passed).toBeGreaterThanOrEqual(ROOM_LIMITS.msgPerSec * 10 - 1);
     expect(passed).toBeLessThanOrEqual(ROOM_LIMITS.msgPerSec * 10 + 1);
+  });
+});
+
+describe("history size (retention)", () => {
+  it("counts UTF-8 bytes as an encoder does, lone surrogates as U+FFFD", () => {
+    const encoder = new TextEncoder();
+    const cases = [
+      "",
+      "plain ascii",
+      "Grüße",
+      "東京",
+      "🎉 and 👩‍👩‍👧",
+      "\ud800",
+      "a\udc00b",
+      "\ud83c",
+      "x".repeat(10_000) + "é",
+    ];
+    for (const s of cases) expect(utf8Length(s), JSON.stringify(s)).toBe(encoder.encode(s).byteLength);
   });
 });

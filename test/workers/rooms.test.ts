@@ -10,11 +10,13 @@ import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable-objects/room.ts";
 import type { ConnectionState } from "../../src/lib/rooms/connection.ts";
 import {
-  HISTORY_MAX_AGE_MS,
-  HISTORY_MAX_MESSAGES,
-  IDLE_TIMEOUT_MS,
-  ROOM_LIMITS,
-} from "../../src/lib/rooms/protocol.ts";
+  ROOMS_HISTORY_MAX_MESSAGES,
+  ROOMS_HISTORY_RETENTION_SECONDS,
+  type EdgeConfigDocument,
+} from "../../src/lib/config/schema.ts";
+import { DEFAULT_ROOM_SETTINGS } from "../../src/lib/rooms/policy.ts";
+import { IDLE_TIMEOUT_MS, ROOM_LIMITS } from "../../src/lib/rooms/protocol.ts";
+import { SIZE_SQL } from "../../src/lib/rooms/retention.ts";
 import { problemOf } from "./helpers.ts";
 import {
   auth,
@@ -730,22 +732,22 @@ describe("wiring", () => {
 });
 
 describe("retention", () => {
-  it(`keeps the last ${HISTORY_MAX_MESSAGES} messages and none older than 7 days`, async () => {
+  it(`keeps the last ${ROOMS_HISTORY_MAX_MESSAGES} messages and, by default, none older than 24 h`, async () => {
     const room = newRoom();
     const stub = roomStub(room);
     await runInDurableObject(stub, async (instance: Room, state) => {
-      for (let i = 0; i < HISTORY_MAX_MESSAGES + 150; i++)
+      for (let i = 0; i < ROOMS_HISTORY_MAX_MESSAGES + 150; i++)
         await instance.publish(room, false, { userId: "bulk", tenant: TENANT, event: "chat", dataJson: String(i) });
       const { n, first } = state.storage.sql
         .exec<{ n: number; first: number }>("SELECT COUNT(*) AS n, MIN(seq) AS first FROM messages")
         .one();
       // Trimmed every 100 messages: never more than 99 over the bound.
-      expect(n).toBeLessThan(HISTORY_MAX_MESSAGES + 100);
+      expect(n).toBeLessThan(ROOMS_HISTORY_MAX_MESSAGES + 100);
       expect(first).toBeGreaterThan(100);
-      // Age: make the oldest half 8 days old; the alarm drops them.
+      // Age: make the oldest half a day older than the retention; the alarm drops them.
       state.storage.sql.exec(
         "UPDATE messages SET ts = ? WHERE seq <= ?",
-        Date.now() - HISTORY_MAX_AGE_MS - 86_400_000,
+        Date.now() - ROOMS_HISTORY_RETENTION_SECONDS * 1000 - 43_200_000,
         first + 5_000,
       );
     });
@@ -753,10 +755,93 @@ describe("retention", () => {
     const page = (await (
       await call(`/v1/rooms/${room}/messages?after=0&limit=1`, { headers: await auth("bob") })
     ).json()) as { firstSeq: string; headSeq: string };
-    expect(page.headSeq).toBe(String(HISTORY_MAX_MESSAGES + 150));
+    expect(page.headSeq).toBe(String(ROOMS_HISTORY_MAX_MESSAGES + 150));
     expect(Number(page.firstSeq)).toBeGreaterThan(5_100);
     const resumed = await connect(room, { sub: "bob", after: "10" });
     expect(await resumed.frame("reset")).toMatchObject({ reason: "trimmed" });
     resumed.close();
   }, 60_000);
+
+  async function setRooms(change: (rooms: EdgeConfigDocument["rooms"]) => void): Promise<Response> {
+    const headers = await auth("ops", { claims: { roles: ["admin"] } });
+    const current = await call("/v1/admin/config", { headers });
+    const { config } = (await current.json()) as { config: EdgeConfigDocument };
+    change(config.rooms);
+    return call("/v1/admin/config", {
+      method: "PUT",
+      headers: { ...headers, "content-type": "application/json", "if-match": current.headers.get("etag")! },
+      body: JSON.stringify(config),
+    });
+  }
+
+  it("rooms.historyRetentionSeconds from the edge config: a resume inside it replays exactly, one before it resets", async () => {
+    expect((await setRooms((r) => (r.historyRetentionSeconds = 3_600))).status).toBe(200);
+    try {
+      const room = newRoom();
+      for (let i = 1; i <= 20; i++)
+        expect((await publishHttp(room, "alice", { event: "chat", data: i })).status).toBe(201);
+      const stub = roomStub(room);
+      await runInDurableObject(stub, (_room: Room, state) => {
+        // The first ten are two hours old: past the hour kept.
+        state.storage.sql.exec("UPDATE messages SET ts = ? WHERE seq <= 10", Date.now() - 7_200_000);
+      });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const page = (await (
+        await call(`/v1/rooms/${room}/messages?after=0&limit=1`, { headers: await auth("bob") })
+      ).json()) as { firstSeq: string; headSeq: string };
+      expect(page).toMatchObject({ firstSeq: "11", headSeq: "20" });
+
+      const inside = await connect(room, { sub: "bob", after: "10" });
+      expect(seqs(await inside.msgCount(10))).toEqual(range(11, 20));
+      expect(inside.frames.some((f) => f.type === "reset")).toBe(false);
+      const before = await connect(room, { sub: "bob", after: "9" });
+      expect(await before.frame("reset")).toMatchObject({ reason: "trimmed", headSeq: "20" });
+      inside.close();
+      before.close();
+    } finally {
+      await setRooms((r) => (r.historyRetentionSeconds = ROOMS_HISTORY_RETENTION_SECONDS));
+    }
+  });
+
+  it("rooms.historyMaxBytes bounds the stored history by size, newest kept; a resume inside it is exact", async () => {
+    const room = newRoom();
+    const stub = roomStub(room);
+    const settings = { ...DEFAULT_ROOM_SETTINGS, historyMaxBytes: 1_048_576 };
+    // 200 messages of about 6.7 kB (multi-byte text: sizes are UTF-8 bytes): about 1.35 MB.
+    const text = "Grüße aus Köln, 東京 and 🎉 ".repeat(300).slice(0, 5_000);
+    await runInDurableObject(stub, async (instance: Room, state) => {
+      for (let i = 0; i < 200; i++)
+        await instance.publish(
+          room,
+          false,
+          { userId: "bulk", tenant: TENANT, event: "chat", dataJson: JSON.stringify(`${i} ${text}`) },
+          settings,
+        );
+      const { bytes, first, n } = state.storage.sql
+        .exec<{ bytes: number; first: number; n: number }>(
+          `SELECT SUM(${SIZE_SQL}) AS bytes, MIN(seq) AS first, COUNT(*) AS n FROM messages`,
+        )
+        .one();
+      expect(bytes).toBeLessThanOrEqual(1_048_576);
+      // Trimmed as each message went over, not only every 100: it stays close to the bound.
+      expect(bytes).toBeGreaterThan(1_048_576 - 20_000);
+      expect(first + n - 1).toBe(200);
+      expect(first).toBeGreaterThan(40);
+    });
+    const page = (await (
+      await call(`/v1/rooms/${room}/messages?after=0&limit=1`, { headers: await auth("bob") })
+    ).json()) as { firstSeq: string; headSeq: string };
+    const first = Number(page.firstSeq);
+    const resumed = await connect(room, { sub: "bob", after: String(first - 1) });
+    expect(seqs(await resumed.msgCount(201 - first))).toEqual(range(first, 200));
+    expect(resumed.frames.some((f) => f.type === "reset")).toBe(false);
+    resumed.close();
+  }, 30_000);
+
+  it("refuses a retention outside its bounds with 422 naming the field", async () => {
+    const res = await setRooms((r) => (r.historyRetentionSeconds = 30));
+    expect(res.status).toBe(422);
+    const p = await problemOf(res);
+    expect(p.errors?.map((e) => e.path)).toContain("/rooms/historyRetentionSeconds");
+  });
 });

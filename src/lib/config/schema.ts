@@ -184,10 +184,26 @@ export const ROOMS_BATCH_WINDOW_MS = 20;
 export const ROOMS_PRESENCE_LIST_ABOVE = 100;
 /** Above this many sockets on the room's object, new sockets go to shard objects. */
 export const ROOMS_SHARD_ABOVE = 1_000;
+/** How long a room keeps its messages: history pages and resumes reach back this far (seconds). */
+export const ROOMS_HISTORY_RETENTION_SECONDS = 86_400;
+/** A room's history is also bounded by count and by size (characters of data, event and sender). */
+export const ROOMS_HISTORY_MAX_MESSAGES = 10_000;
+export const ROOMS_HISTORY_MAX_BYTES = 16 * 1_048_576;
 export const roomsSchema = z.strictObject({
   shardAbove: z.int().min(1).max(1_000_000).default(ROOMS_SHARD_ABOVE),
   batchWindowMs: z.int().min(0).max(1_000).default(ROOMS_BATCH_WINDOW_MS),
   presenceListAbove: z.int().min(1).max(1_000_000).default(ROOMS_PRESENCE_LIST_ABOVE),
+  historyRetentionSeconds: z
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(ROOMS_HISTORY_RETENTION_SECONDS),
+  historyMaxMessages: z.int().min(100).max(100_000).default(ROOMS_HISTORY_MAX_MESSAGES),
+  historyMaxBytes: z
+    .int()
+    .min(1_048_576)
+    .max(128 * 1_048_576)
+    .default(ROOMS_HISTORY_MAX_BYTES),
   policies: z
     .array(roomPolicySchema)
     .max(500)

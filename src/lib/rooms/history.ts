@@ -4,42 +4,18 @@
  * history and the `clientMsgId` dedupe table. Every method is synchronous SQL, so a caller
  * that assigns a seq and broadcasts in the same turn keeps the room's total order.
  *
- * Retention: the last `HISTORY_MAX_MESSAGES` messages and none older than `HISTORY_MAX_AGE_MS`,
- * trimmed every 100 messages and by the room's alarm. Seqs are contiguous and never reused,
- * so "is everything after N still here" is one comparison with the oldest stored seq.
+ * Retention (`HistoryLimits`, retention.ts): by age, count and size, oldest first; trimmed every
+ * 100 messages, when a message takes the size over its bound, and by the room's alarm. Seqs are
+ * contiguous and never reused, so "is everything after N still here" is one comparison with the
+ * oldest stored seq: a resume inside what is kept replays exactly, one outside gets `reset`.
  */
-import type { HistoryMessage, HistoryPage, HistoryQuery } from "./api.ts";
+import type { HistoryPage, HistoryQuery } from "./api.ts";
 import type { RoomSettings } from "./policy.ts";
-import {
-  DEDUPE_WINDOW_MS,
-  HISTORY_MAX_AGE_MS,
-  HISTORY_MAX_MESSAGES,
-  type ResetReason,
-  type Sender,
-} from "./protocol.ts";
+import { historyMessage, type NewMessage, type StoredMessage } from "./messages.ts";
+import { DEDUPE_WINDOW_MS, type ResetReason } from "./protocol.ts";
+import { SIZE_SQL, sizeOf, type HistoryLimits } from "./retention.ts";
 
-export interface StoredMessage {
-  seq: number;
-  id: string;
-  clientMsgId: string | null;
-  userId: string;
-  /** The sender's tenant in a shared room; `null` in a tenant's own room. */
-  tenant: string | null;
-  connId: string | null;
-  event: string;
-  /** `data` as JSON text, exactly as it goes on the wire. */
-  dataJson: string;
-  ts: number;
-}
-
-export interface NewMessage {
-  userId: string;
-  tenant: string | null;
-  connId: string | null;
-  event: string;
-  dataJson: string;
-  clientMsgId?: string | undefined;
-}
+export { historyMessage, messageFrame, type NewMessage, type StoredMessage } from "./messages.ts";
 
 interface MessageRow {
   seq: number;
@@ -69,45 +45,9 @@ const fromRow = (r: MessageRow): StoredMessage => ({
   ts: r.ts,
 });
 
-/** The `msg` frame for a stored message; `data` is spliced in as stored, never re-serialized. */
-export function messageFrame(room: string, epoch: string, m: StoredMessage): string {
-  const from = senderOf(m);
-  const head = JSON.stringify({
-    v: 1,
-    type: "msg",
-    room,
-    epoch,
-    seq: String(m.seq),
-    id: m.id,
-    ...(m.clientMsgId !== null ? { clientMsgId: m.clientMsgId } : {}),
-    from,
-    event: m.event,
-    ts: m.ts,
-  });
-  return `${head.slice(0, -1)},"data":${m.dataJson}}`;
-}
-
-function senderOf(m: StoredMessage): Sender {
-  return m.tenant === null
-    ? { userId: m.userId, connId: m.connId }
-    : { userId: m.userId, tenant: m.tenant, connId: m.connId };
-}
-
 /** Who a `clientMsgId` belongs to: the user, and in a shared room the user of that tenant. */
 function dedupeOwner(userId: string, tenant: string | null): string {
   return tenant === null ? userId : JSON.stringify([tenant, userId]);
-}
-
-export function historyMessage(m: StoredMessage): HistoryMessage {
-  return {
-    seq: String(m.seq),
-    id: m.id,
-    ...(m.clientMsgId !== null ? { clientMsgId: m.clientMsgId } : {}),
-    from: senderOf(m),
-    event: m.event,
-    ts: m.ts,
-    data: JSON.parse(m.dataJson) as unknown,
-  };
 }
 
 export class RoomHistory {
@@ -118,6 +58,8 @@ export class RoomHistory {
   #shared = false;
   #settings: RoomSettings | undefined;
   #settingsJson: string | undefined;
+  /** Size of the stored messages (`sizeOf`), read from storage on first need. */
+  #bytes: number | undefined;
 
   constructor(sql: SqlStorage) {
     this.#sql = sql;
@@ -225,9 +167,10 @@ export class RoomHistory {
       .toArray()[0];
   }
 
-  /** Stores a message under the next seq. The caller broadcasts it in the same turn. */
-  append(message: NewMessage, now: number): StoredMessage {
+  /** Stores a message under the next seq and keeps `limits`. The caller broadcasts it in the same turn. */
+  append(message: NewMessage, now: number, limits: HistoryLimits): StoredMessage {
     const seq = this.#head + 1;
+    const before = this.#storedBytes();
     const stored: StoredMessage = {
       seq,
       id: crypto.randomUUID(),
@@ -263,7 +206,8 @@ export class RoomHistory {
       );
     }
     this.#head = seq;
-    if (seq % TRIM_EVERY === 0) this.trim(now);
+    this.#bytes = before + sizeOf(stored);
+    if (seq % TRIM_EVERY === 0 || this.#bytes > limits.maxBytes) this.trim(now, limits);
     return stored;
   }
 
@@ -336,7 +280,7 @@ export class RoomHistory {
     if (first === null || first > after + 1) return "trimmed";
     const { n, bytes } = this.#sql
       .exec<{ n: number; bytes: number }>(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(data) + LENGTH(event) + LENGTH(user_id) + COALESCE(LENGTH(tenant), 0)), 0) AS bytes FROM messages WHERE seq > ? AND seq <= ?",
+        `SELECT COUNT(*) AS n, COALESCE(SUM(${SIZE_SQL}), 0) AS bytes FROM messages WHERE seq > ? AND seq <= ?`,
         after,
         upTo,
       )
@@ -345,28 +289,59 @@ export class RoomHistory {
     return bytes + n * 200 > maxBytes ? "too_far_behind" : undefined;
   }
 
+  #storedBytes(): number {
+    return (this.#bytes ??= this.#sql
+      .exec<{ bytes: number }>(`SELECT COALESCE(SUM(${SIZE_SQL}), 0) AS bytes FROM messages`)
+      .one().bytes);
+  }
+
+  /** Deletes the messages before `seq` (keeping the size in step). */
+  #dropBefore(seq: number): void {
+    if (this.#bytes !== undefined) {
+      const { bytes } = this.#sql
+        .exec<{ bytes: number }>(`SELECT COALESCE(SUM(${SIZE_SQL}), 0) AS bytes FROM messages WHERE seq < ?`, seq)
+        .one();
+      this.#bytes -= bytes;
+    }
+    this.#sql.exec("DELETE FROM messages WHERE seq < ?", seq);
+  }
+
   /** Drops messages beyond the retention bounds and expired dedupe entries. */
-  trim(now: number): void {
+  trim(now: number, limits: HistoryLimits): void {
     // Walks from the oldest seq and stops at the first young enough message: no full scan.
     const young = this.#sql
-      .exec<{ seq: number }>("SELECT seq FROM messages WHERE ts >= ? ORDER BY seq LIMIT 1", now - HISTORY_MAX_AGE_MS)
+      .exec<{ seq: number }>("SELECT seq FROM messages WHERE ts >= ? ORDER BY seq LIMIT 1", now - limits.maxAgeMs)
       .toArray()[0];
-    const keepFrom = Math.max(young?.seq ?? this.#head + 1, this.#head - HISTORY_MAX_MESSAGES + 1);
-    this.#sql.exec("DELETE FROM messages WHERE seq < ?", keepFrom);
+    this.#dropBefore(Math.max(young?.seq ?? this.#head + 1, this.#head - limits.maxMessages + 1));
+    let excess = this.#storedBytes() - limits.maxBytes;
+    if (excess > 0) {
+      // The oldest go first until the rest fits (the newest message always stays).
+      let keepFrom = this.#head;
+      for (const row of this.#sql.exec<{ seq: number; size: number }>(
+        `SELECT seq, ${SIZE_SQL} AS size FROM messages WHERE seq < ? ORDER BY seq`,
+        this.#head,
+      )) {
+        excess -= row.size;
+        if (excess <= 0) {
+          keepFrom = row.seq + 1;
+          break;
+        }
+      }
+      this.#dropBefore(keepFrom);
+    }
     this.#sql.exec("DELETE FROM dedupe WHERE at <= ?", now - DEDUPE_WINDOW_MS);
   }
 
   /** When the next stored item expires (the oldest message or dedupe entry), if any. */
-  nextExpiry(): number | undefined {
+  nextExpiry(maxAgeMs: number): number | undefined {
     const { m, d } = this.#sql
       .exec<{ m: number | null; d: number | null }>(
         "SELECT (SELECT ts FROM messages ORDER BY seq LIMIT 1) AS m, (SELECT MIN(at) FROM dedupe) AS d",
       )
       .one();
-    const times = [
-      m === null ? undefined : m + HISTORY_MAX_AGE_MS,
-      d === null ? undefined : d + DEDUPE_WINDOW_MS,
-    ].filter((t): t is number => t !== undefined);
+    const times = [m === null ? undefined : m + maxAgeMs, d === null ? undefined : d + DEDUPE_WINDOW_MS].filter(
+      (t): t is number => t !== undefined,
+    );
     return times.length ? Math.min(...times) : undefined;
   }
 }

@@ -22,6 +22,9 @@ export interface RoomSettings {
   batchWindowMs: number;
   presenceListAbove: number;
   shardAbove: number;
+  historyRetentionSeconds: number;
+  historyMaxMessages: number;
+  historyMaxBytes: number;
 }
 
 export function roomSettings(rooms: z.output<typeof roomsSchema>): RoomSettings {
@@ -29,6 +32,9 @@ export function roomSettings(rooms: z.output<typeof roomsSchema>): RoomSettings 
     batchWindowMs: rooms.batchWindowMs,
     presenceListAbove: rooms.presenceListAbove,
     shardAbove: rooms.shardAbove,
+    historyRetentionSeconds: rooms.historyRetentionSeconds,
+    historyMaxMessages: rooms.historyMaxMessages,
+    historyMaxBytes: rooms.historyMaxBytes,
   };
 }
 

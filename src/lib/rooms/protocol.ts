@@ -34,9 +34,6 @@ export const RATE_BURST = 40;
 /** Consecutive refused frames after which the connection is closed with 1008. */
 export const RATE_STRIKES_BEFORE_CLOSE = 200;
 
-/** History retention: the last 10,000 messages, none older than 7 days (whichever is fewer). */
-export const HISTORY_MAX_MESSAGES = 10_000;
-export const HISTORY_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 /** A `clientMsgId` seen again from the same user within 10 minutes is a duplicate. */
 export const DEDUPE_WINDOW_MS = 10 * 60 * 1000;
 /**
