@@ -1049,7 +1049,11 @@ const securitySection = securityForm({
   call,
   /** The loaded document (a copy), or null with a message when the editor holds unsaved edits. */
   loadedDoc: () => {
-    if (state.busy || state.doc === null) return null;
+    if (state.doc === null) return null;
+    if (state.busy) {
+      showAlert("The config is loading: try again in a moment.", null);
+      return null;
+    }
     if (isDirty()) {
       showAlert("Save or reload your unsaved edits first: the switch saves the loaded version.", null);
       return null;

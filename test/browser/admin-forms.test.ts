@@ -408,6 +408,8 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
     const countsOnReload = page.waitForRequest((r) => r.url().endsWith(METRICS));
     await page.getByTestId("reload").click();
     await countsOnReload;
+    // The reload is over when the page is no longer busy (edits made during it would be replaced).
+    await expect.poll(() => page.locator("#main").getAttribute("aria-busy"), UI_TIMEOUT).toBe("false");
 
     // With unsaved edits the switch is refused: it would save the loaded version.
     const message = await page.getByTestId("maintenance-message").inputValue();
