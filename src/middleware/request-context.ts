@@ -112,7 +112,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
         fields,
         eventsPerMinute: metrics.securityEventsPerMinute,
       });
-      scheduleFlush(c.env, metrics.securityEventsPerMinute, waitUntilOf(c));
+      scheduleFlush(c.env, metrics.securityEventsPerMinute, () => waitUntilOf(c));
     }
 
     if (ownsTiming) {

@@ -73,17 +73,20 @@ export async function flushNow(env: MetricsBindings, eventsPerMinute: number, si
 }
 
 /**
- * Makes sure a flush is coming: when none is scheduled, this request's `waitUntil` waits until
- * `FLUSH_INTERVAL_MS` after the last flush and sends. Costs nothing when one is scheduled.
+ * Makes sure a flush is coming: when none is scheduled, this request's `waitUntil` (asked for
+ * only then) waits until `FLUSH_INTERVAL_MS` after the last flush and sends. Costs one
+ * comparison when one is scheduled.
  */
 export function scheduleFlush(
   env: MetricsBindings,
   eventsPerMinute: number,
-  waitUntil: ((work: Promise<unknown>) => void) | undefined,
+  waitUntilOf: () => ((work: Promise<unknown>) => void) | undefined,
   now = Date.now(),
 ): void {
   if (scheduledAt !== null && now - scheduledAt < FLUSH_STALE_MS) return;
-  if (waitUntil === undefined || !hasPending()) return;
+  if (!hasPending()) return;
+  const waitUntil = waitUntilOf();
+  if (waitUntil === undefined) return;
   scheduledAt = now;
   const delay = Math.max(0, lastFlushAt + FLUSH_INTERVAL_MS - now);
   waitUntil(
