@@ -12,6 +12,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
+import { callApi } from "./api.ts";
 import { serveWorker, type LocalWorker } from "./serve.ts";
 
 const ADMIN = { sub: "dana-admin", roles: ["admin"] };
@@ -42,20 +43,8 @@ describe.skipIf(!HAS_CHROMIUM)("admin dashboard in Chromium against wrangler dev
     expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
   });
 
-  async function adminFetch(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${worker.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  }
+  const adminFetch = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    (await callApi(worker.url, adminToken, method, path, { body, headers })) as Record<string, unknown>;
 
   const from = (ip: string) => ({ "x-dev-cf": JSON.stringify({ ip, country: "BR", colo: "GRU" }) });
   const send = async (path: string, ip = ATTACKER) =>

@@ -12,6 +12,7 @@ import { ATTACK_CLASSES } from "../../public/admin/security-form.js";
 import { attackClasses } from "../../src/lib/config/schema.ts";
 import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
+import { callApi, type ApiInit } from "./api.ts";
 import { serveWorker, type LocalWorker } from "./serve.ts";
 
 const ADMIN = { sub: "alice-admin", roles: ["admin"] };
@@ -65,20 +66,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
     expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
   });
 
-  async function api(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
-    const res = await fetch(`${worker.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-        ...init.headers,
-      },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as unknown;
-  }
+  const api = (method: string, path: string, init?: ApiInit) => callApi(worker.url, adminToken, method, path, init);
 
   async function currentConfig() {
     return (await api("GET", "/v1/admin/config")) as VersionedConfig;

@@ -7,6 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
+import { callApi, type ApiInit } from "./api.ts";
 import { serveWorker, type LocalWorker } from "./serve.ts";
 
 const ADMIN = { sub: "alice-admin", roles: ["admin"] };
@@ -37,20 +38,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
     expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
   });
 
-  async function api(method: string, path: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
-    const res = await fetch(`${worker.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${adminToken}`,
-        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
-        ...init.headers,
-      },
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text}`);
-    return JSON.parse(text) as unknown;
-  }
+  const api = (method: string, path: string, init?: ApiInit) => callApi(worker.url, adminToken, method, path, init);
 
   const currentConfig = async () => (await api("GET", "/v1/admin/config")) as VersionedConfig;
 
