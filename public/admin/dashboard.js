@@ -17,6 +17,8 @@ const METRICS_URL = "/v1/admin/metrics";
 const EVENTS_URL = "/v1/admin/security-events";
 const EVENTS_PAGE = 50;
 const CHART_HEIGHT = 220;
+/** "every 10 s": as often as an isolate flushes. */
+const AUTO_REFRESH_MS = 10_000;
 
 /** @typedef {{ key: string, count: number }} KeyCount */
 /**
@@ -93,6 +95,7 @@ export function dashboardSection(token) {
   const ui = {
     range: byId("dash-range", HTMLSelectElement),
     reload: byId("dash-reload", HTMLButtonElement),
+    auto: byId("dash-auto", HTMLInputElement),
     alert: $("dash-alert"),
     totals: $("dash-totals"),
     traffic: $("chart-traffic"),
@@ -116,6 +119,13 @@ export function dashboardSection(token) {
   let report = null;
   /** @type {number | null} */
   let next = null;
+  /** @type {ReturnType<typeof setInterval> | null} */
+  let autoTimer = null;
+
+  function stopAuto() {
+    if (autoTimer !== null) clearInterval(autoTimer);
+    autoTimer = null;
+  }
 
   /** @param {string} message @param {import("../common/page.js").ApiResult} [r] */
   function fail(message, r) {
@@ -325,6 +335,8 @@ export function dashboardSection(token) {
   }
 
   function clear() {
+    stopAuto();
+    ui.auto.checked = false;
     for (const c of charts.values()) c.destroy();
     charts.clear();
     report = null;
@@ -335,6 +347,11 @@ export function dashboardSection(token) {
   }
 
   ui.reload.addEventListener("click", () => void load());
+  // Metrics only: the events list keeps the page the admin is reading.
+  ui.auto.addEventListener("change", () => {
+    stopAuto();
+    if (ui.auto.checked) autoTimer = setInterval(() => void loadMetrics(), AUTO_REFRESH_MS);
+  });
   ui.range.addEventListener("change", () => void loadMetrics());
   ui.eventsForm.addEventListener("submit", (e) => {
     e.preventDefault();

@@ -142,4 +142,17 @@ describe.skipIf(!HAS_CHROMIUM)("admin dashboard in Chromium against wrangler dev
     await page.getByTestId("events-clear").click();
     await expect.poll(() => rows.count(), UI_TIMEOUT).toBe(6);
   });
+
+  test("with refresh every 10 s on, new blocks reach the charts without a click", async () => {
+    const page = await openSignedIn();
+    await expect.poll(async () => (await sumsOf(page, "chart-traffic")).blocked, UI_TIMEOUT).toBeGreaterThan(0);
+    const before = (await sumsOf(page, "chart-traffic")).blocked!;
+    await page.getByTestId("dash-auto").check();
+    expect(await send(TRAVERSAL, "198.51.100.78")).toBe(403);
+    // The next refresh (10 s) reads it: the admin read flushes this single isolate first.
+    await expect
+      .poll(async () => (await sumsOf(page, "chart-traffic")).blocked, { timeout: 25_000, interval: 500 })
+      .toBe(before + 1);
+    await page.getByTestId("dash-auto").uncheck();
+  });
 });
