@@ -85,8 +85,9 @@ export const metricsRoutes = new OpenAPIHono<AppEnv>()
         c,
         async () => {
           await flushNow(c.env, c.get("config").metrics.securityEventsPerMinute, sink);
+          // One more than asked: whether another page exists, without an empty last page.
           return sink.events({
-            limit,
+            limit: limit + 1,
             ...(before !== undefined ? { before } : {}),
             ...(rule !== undefined ? { rule } : {}),
             ...(cls !== undefined ? { class: cls } : {}),
@@ -96,9 +97,10 @@ export const metricsRoutes = new OpenAPIHono<AppEnv>()
         },
         UNREACHABLE,
       );
+      const page = events.slice(0, limit);
       const body = {
-        events: events.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
-        next: events.length === limit ? (events[events.length - 1]?.id ?? null) : null,
+        events: page.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+        next: events.length > limit ? (page[page.length - 1]?.id ?? null) : null,
       };
       return c.json(body, 200, { "cache-control": "no-store" });
     },

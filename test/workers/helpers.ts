@@ -2,6 +2,7 @@
 import { exports } from "cloudflare:workers";
 import { importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
 import { inject } from "vitest";
+import type { EdgeConfigDocument } from "../../src/lib/config/schema.ts";
 
 export const stack = () => inject("stack");
 
@@ -47,4 +48,20 @@ export async function bearer(sub: string, roles: string[], extra: Record<string,
     .setExpirationTime("10m")
     .sign(key);
   return `Bearer ${token}`;
+}
+
+/**
+ * Changes the edge config through the admin API as an admin would: reads it (with its ETag),
+ * lets `change` edit it, writes it back with `If-Match`. Returns the write's response.
+ */
+export async function updateConfig(change: (config: EdgeConfigDocument) => void): Promise<Response> {
+  const authorization = await bearer("ops", ["admin"]);
+  const current = await worker("/v1/admin/config", { headers: { authorization } });
+  const { config } = (await current.json()) as { config: EdgeConfigDocument };
+  change(config);
+  return worker("/v1/admin/config", {
+    method: "PUT",
+    headers: { authorization, "content-type": "application/json", "if-match": current.headers.get("etag")! },
+    body: JSON.stringify(config),
+  });
 }

@@ -22,7 +22,7 @@ import {
   type MinuteCounts,
   type SecurityEvent,
 } from "../../src/lib/metrics/shape.ts";
-import { bearer, problemOf, worker } from "./helpers.ts";
+import { bearer, problemOf, updateConfig, worker } from "./helpers.ts";
 
 const run = crypto.randomUUID().slice(0, 8);
 let ipCounter = 0;
@@ -62,15 +62,7 @@ async function adminJson<T>(path: string): Promise<T> {
 }
 
 async function patchConfig(change: (config: EdgeConfigDocument) => void): Promise<void> {
-  const auth = await bearer("ops", ["admin"]);
-  const current = await worker("/v1/admin/config", { headers: { authorization: auth } });
-  const { config } = (await current.json()) as { config: EdgeConfigDocument };
-  change(config);
-  const put = await worker("/v1/admin/config", {
-    method: "PUT",
-    headers: { authorization: auth, "content-type": "application/json", "if-match": current.headers.get("etag")! },
-    body: JSON.stringify(config),
-  });
+  const put = await updateConfig(change);
   expect(put.status, await put.clone().text()).toBe(200);
 }
 
@@ -235,6 +227,10 @@ describe.sequential("metrics from real requests through the chain", () => {
     const first = await adminJson<EventsPage>(`/v1/admin/security-events?ip=${ip}&limit=3`);
     expect(first.events).toHaveLength(3);
     expect(first.next).toBe(first.events[2]!.id);
+    // A page that holds exactly what is left is the last one.
+    const exact = await adminJson<EventsPage>(`/v1/admin/security-events?ip=${ip}&limit=5`);
+    expect(exact.events).toHaveLength(5);
+    expect(exact.next).toBeNull();
     const second = await adminJson<EventsPage>(`/v1/admin/security-events?ip=${ip}&limit=3&before=${first.next}`);
     expect(second.events.map((e) => e.id)).toEqual(page.events.slice(3).map((e) => e.id));
     expect(second.next).toBeNull();

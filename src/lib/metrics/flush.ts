@@ -87,7 +87,8 @@ export function scheduleFlush(
   if (!hasPending()) return;
   const waitUntil = waitUntilOf();
   if (waitUntil === undefined) return;
-  scheduledAt = now;
+  // Its own mark: a flush given up as lost must not clear the mark of the one that replaced it.
+  const mark = (scheduledAt = now);
   const delay = Math.max(0, lastFlushAt + FLUSH_INTERVAL_MS - now);
   waitUntil(
     (async () => {
@@ -95,7 +96,7 @@ export function scheduleFlush(
         if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
         await flushNow(env, eventsPerMinute);
       } finally {
-        scheduledAt = null;
+        if (scheduledAt === mark) scheduledAt = null;
       }
     })(),
   );
