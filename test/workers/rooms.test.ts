@@ -17,7 +17,7 @@ import {
 import { DEFAULT_ROOM_SETTINGS } from "../../src/lib/rooms/policy.ts";
 import { IDLE_TIMEOUT_MS, ROOM_LIMITS } from "../../src/lib/rooms/protocol.ts";
 import { SIZE_SQL } from "../../src/lib/rooms/retention.ts";
-import { problemOf } from "./helpers.ts";
+import { problemOf, updateConfig } from "./helpers.ts";
 import {
   auth,
   BASE,
@@ -762,17 +762,8 @@ describe("retention", () => {
     resumed.close();
   }, 60_000);
 
-  async function setRooms(change: (rooms: EdgeConfigDocument["rooms"]) => void): Promise<Response> {
-    const headers = await auth("ops", { claims: { roles: ["admin"] } });
-    const current = await call("/v1/admin/config", { headers });
-    const { config } = (await current.json()) as { config: EdgeConfigDocument };
-    change(config.rooms);
-    return call("/v1/admin/config", {
-      method: "PUT",
-      headers: { ...headers, "content-type": "application/json", "if-match": current.headers.get("etag")! },
-      body: JSON.stringify(config),
-    });
-  }
+  const setRooms = (change: (rooms: EdgeConfigDocument["rooms"]) => void) =>
+    updateConfig((config) => change(config.rooms));
 
   it("rooms.historyRetentionSeconds from the edge config: a resume inside it replays exactly, one before it resets", async () => {
     expect((await setRooms((r) => (r.historyRetentionSeconds = 3_600))).status).toBe(200);
