@@ -14,7 +14,8 @@ export const LOOP_PATH = "/__bench/loop";
 export const METRICS_SWITCH_PATH = "/__bench/metrics";
 
 export interface LoopSpec {
-  side: "app" | "baseline";
+  /** against: the app of another commit (`BENCH_LOOP_AGAINST`), in the same isolate. */
+  side: "app" | "baseline" | "against";
   n: number;
   path: string;
   method?: string;
@@ -27,12 +28,17 @@ export interface LoopSpec {
 /**
  * Writes the entry module for the loop Worker: the app's own entry (`src/index.ts`, so its
  * Durable Object classes are exported too) plus the loop route, which no app path can reach
- * because the Worker built from it serves only the benchmark.
+ * because the Worker built from it serves only the benchmark. With `againstRoot` (a checkout of
+ * another commit), that commit's app is bundled too, as the loop's `against` side.
  */
-export function writeLoopEntry(root: string, dir: string): string {
+export function writeLoopEntry(root: string, dir: string, againstRoot?: string): string {
   const file = join(dir, "loop-entry.ts");
+  const against = againstRoot
+    ? `import against from ${JSON.stringify(join(againstRoot, "src/index.ts"))};`
+    : "const against = undefined;";
   const source = `
 import worker from ${JSON.stringify(join(root, "src/index.ts"))};
+${against}
 import { adoptConfig } from ${JSON.stringify(join(root, "src/lib/config/client.ts"))};
 import baseline from ${JSON.stringify(join(root, "bench/baseline/worker.ts"))};
 export * from ${JSON.stringify(join(root, "src/index.ts"))};
@@ -55,7 +61,8 @@ export default {
     }
     if (url.pathname !== ${JSON.stringify(LOOP_PATH)}) return new Response("not found", { status: 404 });
     const spec = JSON.parse(url.searchParams.get("spec") ?? "{}");
-    const target = spec.side === "baseline" ? baseline : worker;
+    const target = spec.side === "baseline" ? baseline : spec.side === "against" ? against : worker;
+    if (target === undefined) return new Response("no against side in this build", { status: 400 });
     const statuses: Record<string, number> = {};
     // quietLog: the request log lines are not written during the loop (the same for both sides
     // of a comparison; their cost and its noise are measured elsewhere).

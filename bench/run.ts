@@ -12,10 +12,15 @@
  * BENCH_CPU_PROFILE=1 (sample the app's isolate in round 1 of each case; see cpu-profile.ts),
  * BENCH_ONLY=<text> (only the cases whose name contains it, case-insensitive; setups still run;
  * `metrics` runs the metrics collection table), BENCH_METRICS_N (default 10000 requests per loop
- * of the metrics collection on/off table, 0 skips it).
+ * of the metrics collection on/off table, 0 skips it), BENCH_LOAD=0 (skip the load rounds and the
+ * startup profiles: the in-isolate tables only), BENCH_LOOP_QUIET=1 (the in-isolate loops do not
+ * write the request log lines), BENCH_CPU_PROFILE=loop (profile the in-isolate loops instead of the
+ * load rounds; with either profile the Worker is built unminified so functions keep their names),
+ * BENCH_LOOP_AGAINST=<git ref> (the in-isolate loops also run the app of that commit, bundled into
+ * the same Worker and alternated with this tree's: an A/B that both sides see under the same load).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,6 +43,10 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 /** `BENCH_CPU_PROFILE=1`: sample the app's isolate during the first round of each case (slows it down). */
 const cpuProfile = !!process.env.BENCH_CPU_PROFILE;
+const profileLoop = process.env.BENCH_CPU_PROFILE === "loop";
+const loadRounds = process.env.BENCH_LOAD !== "0";
+const loopQuiet = process.env.BENCH_LOOP_QUIET === "1";
+const loopAgainst = process.env.BENCH_LOOP_AGAINST;
 const loopN = Number(process.env.BENCH_LOOP_N ?? 3000);
 const STARTUP_RUNS = 5;
 
@@ -83,6 +92,14 @@ const cases: BenchCase[] = [
   { name: "reference: bare handler + the edge config read only", path: "/healthz", target: "configRead" },
 ];
 
+/** A checkout of `ref` in a temporary git worktree under `work`, sharing this tree's node_modules. */
+function checkoutAgainst(ref: string, work: string): string {
+  const dir = join(work, "against");
+  execFileSync("git", ["worktree", "add", "--detach", "--quiet", dir, ref], { cwd: root });
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
 function build(configPath: string, outDir: string, entry?: string): string {
   const args = [
     wranglerBin(),
@@ -93,6 +110,8 @@ function build(configPath: string, outDir: string, entry?: string): string {
     "--outdir",
     outDir,
     ...(entry ? [entry] : []),
+    // Profiles name functions only in an unminified bundle.
+    ...(cpuProfile ? ["--minify=false"] : []),
   ];
   execFileSync(process.execPath, args, {
     cwd: root,
@@ -248,14 +267,19 @@ async function main() {
   const configReadScript = build(join(root, "bench/baseline/config-read.toml"), join(work, "config-read"));
   const securityFilterScript = build(join(root, "bench/baseline/security-filter.toml"), join(work, "security-filter"));
   const stockScript = build(join(root, "bench/stock/wrangler.toml"), join(work, "stock"));
-  console.log("bench: bundle size and startup CPU (wrangler check startup)…");
-  const startup = [
-    startupReport("app", join(root, "wrangler.toml"), join(work, "startup")),
-    startupReport("stock", join(root, "bench/stock/wrangler.toml"), join(work, "startup")),
-    startupReport("bare", join(root, "bench/baseline/wrangler.toml"), join(work, "startup")),
-  ];
+  if (loadRounds) console.log("bench: bundle size and startup CPU (wrangler check startup)…");
+  const startup = loadRounds
+    ? [
+        startupReport("app", join(root, "wrangler.toml"), join(work, "startup")),
+        startupReport("stock", join(root, "bench/stock/wrangler.toml"), join(work, "startup")),
+        startupReport("bare", join(root, "bench/baseline/wrangler.toml"), join(work, "startup")),
+      ]
+    : [];
+  const againstRoot = loopN > 0 && loopAgainst ? checkoutAgainst(loopAgainst, work) : undefined;
   const loopScript =
-    loopN > 0 ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work)) : undefined;
+    loopN > 0
+      ? build(join(root, "wrangler.toml"), join(work, "loop"), writeLoopEntry(root, work, againstRoot))
+      : undefined;
 
   // The security filter's own cost per call, before anything else loads the machine.
   console.log("bench: security filter cost per call (Node)…");
@@ -388,7 +412,10 @@ async function main() {
     host: "127.0.0.1",
   });
   const app = new Miniflare(
-    convertV4MiniflareOptions({ ...appOptions(appScript), ...(inspectorPort ? { inspectorPort } : {}) }),
+    convertV4MiniflareOptions({
+      ...appOptions(appScript),
+      ...(inspectorPort && !profileLoop ? { inspectorPort } : {}),
+    }),
   );
   const baseline = new Miniflare(convertV4MiniflareOptions(bare(baselineScript)));
   const logFloor = new Miniflare(convertV4MiniflareOptions(bare(logFloorScript)));
@@ -411,7 +438,14 @@ async function main() {
       durableObjects: { EDGE_CONFIG: { className: "EdgeConfig", useSQLite: true } },
     }),
   );
-  const loop = loopScript ? new Miniflare(convertV4MiniflareOptions(appOptions(loopScript))) : undefined;
+  const loop = loopScript
+    ? new Miniflare(
+        convertV4MiniflareOptions({
+          ...appOptions(loopScript),
+          ...(inspectorPort && profileLoop ? { inspectorPort } : {}),
+        }),
+      )
+    : undefined;
   const [appUrl, baselineUrl, logFloorUrl, configReadUrl, securityFilterUrl, stockUrl] = await Promise.all([
     app.ready,
     baseline.ready,
@@ -423,12 +457,12 @@ async function main() {
   const loopUrl = await loop?.ready;
 
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[]; stock: LoadResult[] }> = [];
-  const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[] }> = [];
+  const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[]; against: LoopResult[] }> = [];
   let metricsLines: string[] = [];
   try {
     const only = process.env.BENCH_ONLY?.toLowerCase();
     for (const c of cases) {
-      if (only && !c.name.toLowerCase().includes(only)) {
+      if (!loadRounds || (only && !c.name.toLowerCase().includes(only))) {
         await c.setup?.();
         continue;
       }
@@ -481,15 +515,27 @@ async function main() {
             (!only || x.name.toLowerCase().includes(only)),
         )
       : []) {
-      const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body };
-      const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[] };
+      const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body, quietLog: loopQuiet };
+      const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[], against: [] as LoopResult[] };
       process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);
       // Warm-up, then alternate like the load rounds (twice as many: each loop is short).
       await runLoop(loopUrl!, { ...spec, side: "baseline" });
       await runLoop(loopUrl!, { ...spec, side: "app" });
+      const stopProfile = inspectorPort && profileLoop ? await startCpuProfile(inspectorPort) : undefined;
+      if (againstRoot) await runLoop(loopUrl!, { ...spec, side: "against" });
       for (let r = 0; r < Math.max(3, rounds * 2); r++) {
         row.baseline.push(await runLoop(loopUrl!, { ...spec, side: "baseline" }));
         row.app.push(await runLoop(loopUrl!, { ...spec, side: "app" }));
+        if (againstRoot) row.against.push(await runLoop(loopUrl!, { ...spec, side: "against" }));
+      }
+      if (stopProfile) {
+        const profile = await stopProfile();
+        const file = join(root, `bench/results/cpu-loop-${loopRows.length + 1}.cpuprofile`);
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, JSON.stringify(profile));
+        console.log(
+          `\nCPU profile of the in-isolate loops of "${c.name}" (baseline and case, ${file}):\n\n${summarizeCpuProfile(profile, loopScript!)}\n`,
+        );
       }
       const unexpected = Object.entries(row.app.at(-1)!.statuses).filter(([code]) => !code.startsWith("2"));
       if (unexpected.length)
@@ -510,6 +556,7 @@ async function main() {
       ...(loop ? [loop.dispose()] : []),
     ]);
     await stack.close();
+    if (againstRoot) execFileSync("git", ["worktree", "remove", "--force", againstRoot], { cwd: root });
     rmSync(work, { recursive: true, force: true });
   }
 
@@ -562,14 +609,20 @@ async function main() {
       "",
       `In-isolate cost per request (fetch called ${loopN}× in a loop inside workerd; workerd CPU, median of ${Math.max(3, rounds * 2)} alternating loops):`,
       "",
-      "| case | baseline CPU µs/req | case CPU µs/req | case − baseline µs/req | baseline wall µs/req | case wall µs/req |",
-      "|---|---:|---:|---:|---:|---:|",
+      `| case | baseline CPU µs/req | case CPU µs/req | case − baseline µs/req | baseline wall µs/req | case wall µs/req |${againstRoot ? ` ${loopAgainst} CPU µs/req | ${loopAgainst} − baseline µs/req | case − ${loopAgainst}, paired median µs/req |` : ""}`,
+      `|---|---:|---:|---:|---:|---:|${againstRoot ? "---:|---:|---:|" : ""}`,
       ...loopRows.map((r) => {
         const b = median(r.baseline.map((x) => x.cpuUs));
         const a = median(r.app.map((x) => x.cpuUs));
         const bw = median(r.baseline.map((x) => x.wallUs));
         const aw = median(r.app.map((x) => x.wallUs));
-        return `| ${r.name} | ${b.toFixed(1)} | ${a.toFixed(1)} | ${(a - b).toFixed(1)} | ${bw.toFixed(1)} | ${aw.toFixed(1)} |`;
+        let line = `| ${r.name} | ${b.toFixed(1)} | ${a.toFixed(1)} | ${(a - b).toFixed(1)} | ${bw.toFixed(1)} | ${aw.toFixed(1)} |`;
+        if (r.against.length) {
+          const o = median(r.against.map((x) => x.cpuUs));
+          const paired = median(r.app.map((x, i) => x.cpuUs - r.against[i]!.cpuUs));
+          line += ` ${o.toFixed(1)} | ${(o - b).toFixed(1)} | ${paired.toFixed(1)} |`;
+        }
+        return line;
       }),
     );
   }
