@@ -10,6 +10,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 const UNIT_TESTS = [
   "test/workers/ai-units.test.ts",
   "test/workers/geo-lib.test.ts",
+  "test/workers/log.test.ts",
   "test/workers/rooms-protocol.test.ts",
   "test/workers/waf-command.test.ts",
   "test/workers/waf-java.test.ts",

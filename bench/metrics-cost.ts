@@ -87,9 +87,7 @@ export function measureRecordCost(calls = 2_000_000): string[] {
     method: "GET",
     path: "/v1/geo",
     requestId: "b7c1e0a4-1f7e-4c55-9a11-0c3f2d1e9a10",
-    country: "DE",
-    colo: "FRA",
-    ip: "203.0.113.7",
+    visitor: { country: "DE", colo: "FRA", ip: "203.0.113.7" },
     fields: { waf: { action: "allow" } },
     eventsPerMinute: 100,
   };

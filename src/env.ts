@@ -8,7 +8,7 @@ import type { RequestIdVariables } from "hono/request-id";
 import type { TimingVariables } from "hono/timing";
 import type { EdgeConfigDocument } from "./lib/config/schema.ts";
 import type { Database } from "./lib/db/client.ts";
-import type { LogFields } from "./lib/log.ts";
+import type { RequestLogFields } from "./lib/log.ts";
 import type { OriginClient } from "./lib/origin.ts";
 import type { TraceContext } from "./lib/trace.ts";
 import type { AuthVariables } from "./lib/auth/principal.ts";
@@ -24,7 +24,7 @@ export interface AppVariables extends RequestIdVariables, TimingVariables, AuthV
   geo: GeoContext;
   flags: FeatureFlags;
   trace: TraceContext;
-  log: LogFields;
+  log: RequestLogFields;
   settings: Settings;
   db: Database;
   redis: Redis;

@@ -27,6 +27,12 @@ export const settingsSchema = z.object({
   JWT_HS256_SECRET: optional(z.string()),
   /** `true` lets the rooms WebSocket take `?access_token=` (tokens in URLs end up in logs; use tickets). */
   ROOMS_ALLOW_QUERY_TOKEN: optional(z.enum(["true", "false"])).transform((v) => v === "true"),
+  /**
+   * `true` writes the request log line for health checks that pass too (`/healthz`, `/readyz`).
+   * Read raw by the request-context middleware (liveness must not depend on the settings); listed
+   * here so a malformed value is named.
+   */
+  LOG_HEALTH_CHECKS: optional(z.enum(["true", "false"])).transform((v) => v === "true"),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

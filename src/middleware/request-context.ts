@@ -7,7 +7,10 @@
  *   `hono/timing` with its defaults);
  * - W3C trace context on `c.get("trace")`;
  * - the one structured log line written per request. Other middleware add their outcome
- *   (`waf`, `ratelimit`, `auth`, …) to `c.get("log")`;
+ *   (`waf`, `ratelimit`, `auth`, …) to `c.get("log")`. Health checks that pass (`/healthz` and
+ *   `/readyz` answering below 300) write none unless `LOG_HEALTH_CHECKS` is `true`: probes every
+ *   few seconds from every region would be most of the log (and of what Workers Logs bills);
+ *   the metrics still count them;
  * - the request in this isolate's counters (`src/lib/metrics`) when the edge config's
  *   `metrics.enabled` is on, and a flush of them scheduled when none is.
  *
@@ -17,7 +20,7 @@ import type { MiddlewareHandler } from "hono";
 import { endTime } from "hono/timing";
 import type { AppEnv } from "../env.ts";
 import { waitUntilOf } from "../lib/background.ts";
-import { hasFields, isoNow, writeLine, type LogFields } from "../lib/log.ts";
+import { isoNow, writeLine, type RequestLogFields } from "../lib/log.ts";
 import { recordRequest } from "../lib/metrics/collect.ts";
 import { scheduleFlush } from "../lib/metrics/flush.ts";
 import { traceFromHeader } from "../lib/trace.ts";
@@ -27,6 +30,8 @@ export const REQUEST_ID_HEADER = "x-request-id";
 export const REQUEST_ID_MAX_LENGTH = 128;
 const REQUEST_ID_INVALID = /[^\w\-=]/;
 const TOTAL = "total";
+/** Liveness and readiness probes (routes/health.ts). */
+const PROBE_PATHS = new Set(["/healthz", "/readyz"]);
 const TOTAL_DESCRIPTION = "Total Response Time";
 
 /** The fixed part of the request's log line, in the order the line has always had. */
@@ -43,6 +48,15 @@ interface RequestLine {
   country: string | null;
   colo: string | null;
   configVersion: number | null;
+}
+
+function placeFromCf(request: Request): { country: string | null; colo: string | null; ip: null } {
+  const cf = request.cf;
+  return {
+    country: typeof cf?.country === "string" ? cf.country : null,
+    colo: typeof cf?.colo === "string" ? cf.colo : null,
+    ip: null,
+  };
 }
 
 export function requestContext(): MiddlewareHandler<AppEnv> {
@@ -69,7 +83,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     }
 
     const trace = traceFromHeader(headers.get("traceparent"));
-    const fields: LogFields = {};
+    const fields: RequestLogFields = {};
     c.set("trace", trace);
     c.set("log", fields);
 
@@ -77,38 +91,41 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
 
     const res = c.res;
     const status = res.status;
-    const cf = c.req.raw.cf;
-    const line: RequestLine = {
-      level: status >= 500 ? "error" : "info",
-      msg: "request",
-      time: isoNow(),
-      requestId: c.get("requestId"),
-      traceId: trace.traceId,
-      method: c.req.method,
-      // The path only: query strings can carry tokens (`?access_token=`).
-      path: c.req.path,
-      status,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
-      country: typeof cf?.country === "string" ? cf.country : null,
-      colo: typeof cf?.colo === "string" ? cf.colo : null,
-      configVersion: c.get("configVersion") ?? null,
-    };
-    writeLine(line.level, hasFields(fields) ? { ...line, ...fields } : line);
+    const method = c.req.method;
+    // The path only: query strings can carry tokens (`?access_token=`).
+    const path = c.req.path;
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    if (status >= 300 || !PROBE_PATHS.has(path) || c.env.LOG_HEALTH_CHECKS === "true") {
+      const cf = c.req.raw.cf;
+      const line: RequestLine = {
+        level: status >= 500 ? "error" : "info",
+        msg: "request",
+        time: isoNow(),
+        requestId,
+        traceId: trace.traceId,
+        method,
+        path,
+        status,
+        durationMs,
+        country: typeof cf?.country === "string" ? cf.country : null,
+        colo: typeof cf?.colo === "string" ? cf.colo : null,
+        configVersion: c.get("configVersion") ?? null,
+      };
+      writeLine(line.level, line, fields);
+    }
 
     const metrics = c.get("config")?.metrics;
     if (metrics?.enabled) {
-      const visitor = c.get("visitor");
       recordRequest({
         now: Date.now(),
         status,
-        durationMs: line.durationMs,
-        method: line.method,
-        path: line.path,
-        requestId: line.requestId,
-        // The visitor (geo middleware) is what every check used: `request.cf` or, in development, `x-dev-cf`.
-        country: visitor?.country ?? line.country,
-        colo: visitor?.colo ?? line.colo,
-        ip: visitor?.ip ?? null,
+        durationMs,
+        method,
+        path,
+        requestId,
+        // What every check used (`request.cf` or, in development, `x-dev-cf`); without the geo
+        // middleware (an error before it), the runtime's own `request.cf`.
+        visitor: c.get("visitor") ?? placeFromCf(c.req.raw),
         fields,
         eventsPerMinute: metrics.securityEventsPerMinute,
       });

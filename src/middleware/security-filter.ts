@@ -68,7 +68,8 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
         method: raw.method,
         url: raw.url,
         headers: raw.headers,
-        visitor: { ip: visitor.ip, country: visitor.country, asn: visitor.asn },
+        // The visitor itself: its country and ASN (`request.cf`) are read only by rules that need them.
+        visitor,
         body,
         bodyTruncated,
       },

@@ -1,6 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { problemOf, stack, worker } from "./helpers.ts";
+import { createApp } from "../../src/app.ts";
+import { bearer, problemOf, stack, worker } from "./helpers.ts";
 
 describe("conventions on every response", () => {
   it("GET /healthz answers 200 with request id, config version and Server-Timing", async () => {
@@ -24,9 +26,10 @@ describe("conventions on every response", () => {
   it("writes one structured JSON log line per request with its outcome", async () => {
     const spy = vi.spyOn(console, "log");
     try {
-      const res = await worker("/healthz?access_token=secret-value", {
+      const res = await worker("/v1/geo?access_token=secret-value", {
         headers: { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
       });
+      expect(res.status).toBe(200);
       const id = res.headers.get("x-request-id");
       const lines = spy.mock.calls.map((args) => String(args[0])).filter((l) => l.includes(`"requestId":"${id}"`));
       expect(lines).toHaveLength(1);
@@ -35,7 +38,7 @@ describe("conventions on every response", () => {
         level: "info",
         msg: "request",
         method: "GET",
-        path: "/healthz",
+        path: "/v1/geo",
         status: 200,
         traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
       });
@@ -43,6 +46,76 @@ describe("conventions on every response", () => {
       expect(lines[0]).not.toContain("secret-value");
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  it("adds each check's outcome after the line's own fields, once each", async () => {
+    const spy = vi.spyOn(console, "log");
+    try {
+      const res = await worker("/v1/me", { headers: { authorization: await bearer("log-fields", ["viewer"]) } });
+      expect(res.status).toBe(200);
+      const id = res.headers.get("x-request-id");
+      const text = spy.mock.calls.map((args) => String(args[0])).find((l) => l.includes(`"requestId":"${id}"`));
+      expect(text).toBeDefined();
+      const line = JSON.parse(text!) as Record<string, unknown>;
+      expect(line).toMatchObject({ msg: "request", path: "/v1/me", status: 200, auth: "ok", sub: "log-fields" });
+      const keys = Object.keys(line);
+      expect(keys.slice(0, 12)).toEqual([
+        "level",
+        "msg",
+        "time",
+        "requestId",
+        "traceId",
+        "method",
+        "path",
+        "status",
+        "durationMs",
+        "country",
+        "colo",
+        "configVersion",
+      ]);
+      // No key twice in the text: JSON.parse would keep the last one silently, and the text would
+      // not come back from stringifying what it parsed to.
+      expect(JSON.stringify(line)).toBe(text);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("health checks that pass write no line unless LOG_HEALTH_CHECKS is true; failing ones always do", async () => {
+    const spy = vi.spyOn(console, "log").mockImplementation(() => {});
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const linesOf = (res: Response) => {
+      const id = res.headers.get("x-request-id");
+      return [...spy.mock.calls, ...errors.mock.calls]
+        .map((args) => String(args[0]))
+        .filter((l) => l.includes('"msg":"request"') && l.includes(`"requestId":"${id}"`));
+    };
+    try {
+      const quiet = await worker("/healthz");
+      expect(quiet.status).toBe(200);
+      expect(linesOf(quiet)).toHaveLength(0);
+
+      const app = createApp();
+      const ctx = createExecutionContext();
+      const logged = await app.request("/healthz", {}, { ...env, LOG_HEALTH_CHECKS: "true" }, ctx);
+      expect(logged.status).toBe(200);
+      expect(linesOf(logged)).toHaveLength(1);
+
+      // A readiness check that fails (the EdgeConfig object unreachable) is logged, setting or not.
+      const down = async () => {
+        throw new Error("unreachable");
+      };
+      const edgeConfigDown = { getByName: () => ({ version: down, current: down }) } as unknown as Env["EDGE_CONFIG"];
+      const failing = await app.request("/readyz", {}, { ...env, EDGE_CONFIG: edgeConfigDown }, ctx);
+      expect(failing.status).toBe(503);
+      await waitOnExecutionContext(ctx);
+      const lines = linesOf(failing);
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0]!)).toMatchObject({ level: "error", path: "/readyz", status: 503 });
+    } finally {
+      spy.mockRestore();
+      errors.mockRestore();
     }
   });
 });

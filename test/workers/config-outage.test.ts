@@ -26,7 +26,8 @@ describe("config object outage", () => {
     expect(good).toMatch(/^\d+$/);
     await new Promise((r) => setTimeout(r, 1_100)); // the copy is now due for revalidation
     const app = createApp();
-    const broken = { ...env, EDGE_CONFIG: unreachable };
+    // LOG_HEALTH_CHECKS: the /healthz line below is the one that says the config is stale.
+    const broken = { ...env, EDGE_CONFIG: unreachable, LOG_HEALTH_CHECKS: "true" };
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
     const log = vi.spyOn(console, "log").mockImplementation(() => {});

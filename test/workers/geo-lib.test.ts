@@ -10,6 +10,7 @@ import {
   isIpAddress,
   KNOWN_COUNTRIES,
   LazyGeoContext,
+  LazyVisitorGeo,
   localeCount,
   nearestOrigin,
   negotiateLocale,
@@ -259,6 +260,54 @@ describe("visitorGeo", () => {
     ];
     expect(valid.filter((v) => !isIpAddress(v))).toEqual([]);
     expect(invalid.filter((v) => isIpAddress(v))).toEqual([]);
+  });
+});
+
+describe("LazyVisitorGeo", () => {
+  const FIELDS = Object.keys(EMPTY) as Array<keyof VisitorGeo>;
+  const cases: Array<[string, Request, { development: boolean }]> = [
+    ["cf and address", request(BERLIN_CF, { "cf-connecting-ip": "198.51.100.4" }), PROD],
+    ["nothing", request(undefined), PROD],
+    ["malformed cf", request({ country: "germany", latitude: "north", asn: "x", colo: "fr" }), PROD],
+    [
+      "dev override in development",
+      request(BERLIN_CF, {
+        "cf-connecting-ip": "198.51.100.4",
+        "x-dev-cf": JSON.stringify({ country: "JP", ip: "2001:db8::1", isEUCountry: "0" }),
+      }),
+      DEV,
+    ],
+    ["dev override without ip", request(BERLIN_CF, { "x-dev-cf": JSON.stringify({ country: "FR" }) }), DEV],
+    ["dev override ignored in production", request(BERLIN_CF, { "x-dev-cf": JSON.stringify({ country: "JP" }) }), PROD],
+    ["malformed override", request(BERLIN_CF, { "x-dev-cf": "{not json", "cf-connecting-ip": " 203.0.113.9 " }), DEV],
+  ];
+
+  it("reads what visitorGeo reads, field by field and as JSON", () => {
+    for (const [name, req, opts] of cases) {
+      const eager = visitorGeo(req, opts);
+      const lazy = new LazyVisitorGeo(req, opts);
+      expect(Object.fromEntries(FIELDS.map((f) => [f, lazy[f]])), name).toEqual(eager);
+      expect(JSON.parse(JSON.stringify(new LazyVisitorGeo(req, opts))), name).toEqual(eager);
+    }
+  });
+
+  it("reads request.cf only when a field other than the address is read, and then once", () => {
+    let reads = 0;
+    const real = request(BERLIN_CF, { "cf-connecting-ip": "198.51.100.4" });
+    const counted = new Proxy(real, {
+      get(target, key) {
+        if (key === "cf") reads++;
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const lazy = new LazyVisitorGeo(counted, PROD);
+    expect(lazy.ip).toBe("198.51.100.4");
+    expect(reads).toBe(0);
+    expect(lazy.country).toBe("DE");
+    expect(lazy.asn).toBe(3320);
+    expect(lazy.isEU).toBe(true);
+    expect(reads).toBe(1);
   });
 });
 

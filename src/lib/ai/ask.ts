@@ -13,7 +13,7 @@
  */
 import type { Redis } from "@upstash/redis/cloudflare";
 import type { Database } from "../db/client.ts";
-import type { LogFields } from "../log.ts";
+import type { RequestLogFields } from "../log.ts";
 import type { OriginClient } from "../origin.ts";
 import type { Answer, AskInput, Citation, DegradedPassage, Passage } from "./api.ts";
 import { breakerFor, type CircuitBreaker } from "./breaker.ts";
@@ -62,7 +62,7 @@ export interface AskContext {
   signal?: AbortSignal | undefined;
   /** Adds a `Server-Timing` phase. */
   timing(name: string, ms: number, description?: string): void;
-  log: LogFields;
+  log: RequestLogFields;
 }
 
 /** What `createAskContext` builds the context from: the request's services and settings. */
@@ -76,7 +76,7 @@ export interface AskServices {
   started: number;
   signal?: AbortSignal | undefined;
   timing: AskContext["timing"];
-  log: LogFields;
+  log: RequestLogFields;
 }
 
 /** The context of one ask: the origin's breaker, the first-byte budget and the edge model from the options. */

@@ -15,7 +15,7 @@ import { z } from "zod";
 import { readSettings } from "../settings.ts";
 import type { Database } from "../db/client.ts";
 import { aiIngestJobs } from "../db/schema.ts";
-import { describeError, logLine, type LogFields } from "../log.ts";
+import { describeError, logLine, type RequestLogFields } from "../log.ts";
 import { createServices } from "../services.ts";
 import { traceFromHeader } from "../trace.ts";
 import { publishEvent } from "../webhooks/events.ts";
@@ -43,7 +43,7 @@ export interface SubmitOptions {
   /** The document's chunks (`chunkText(doc.text)`). */
   chunks: string[];
   queue: IngestQueue | undefined;
-  log: LogFields;
+  log: RequestLogFields;
   /** Adds a `Server-Timing` phase. */
   timing(name: string, ms: number, description?: string): void;
 }

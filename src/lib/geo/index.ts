@@ -39,7 +39,7 @@ export {
   parseOriginRegions,
 } from "./nearest-origin.ts";
 export type { OriginRegion } from "./nearest-origin.ts";
-export { DEV_CF_HEADER, isIpAddress, MAX_DEV_CF_LENGTH, visitorGeo } from "./visitor.ts";
+export { DEV_CF_HEADER, isIpAddress, LazyVisitorGeo, MAX_DEV_CF_LENGTH, visitorGeo } from "./visitor.ts";
 export type { VisitorGeo, VisitorGeoOptions } from "./visitor.ts";
 export type { GeoContext } from "./api.ts";
 

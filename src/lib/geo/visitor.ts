@@ -58,6 +58,78 @@ const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
  * const geo = visitorGeo(c.req.raw, { development: c.env.ENVIRONMENT === "development" });
  */
 export function visitorGeo(request: Request, opts: VisitorGeoOptions): VisitorGeo {
+  const override = opts.development ? readDevOverride(request.headers.get(DEV_CF_HEADER)) : null;
+  return placeOf(request, override, ipOf(request, override));
+}
+
+/**
+ * The same fields as `visitorGeo` returns, but `request.cf` is read (and the place validated) on
+ * the first read of a field other than `ip`: the runtime builds `request.cf` on first access,
+ * and a request that no check asks "from where?" (a health check with the default config) never
+ * pays for it. `ip` comes from `CF-Connecting-IP` (or the override) at once.
+ * @example
+ * c.set("visitor", new LazyVisitorGeo(c.req.raw, { development: false }));
+ */
+export class LazyVisitorGeo implements VisitorGeo {
+  readonly ip: string | null;
+  readonly #request: Request;
+  readonly #override: Record<string, unknown> | null;
+  #place: VisitorGeo | undefined;
+
+  constructor(request: Request, opts: VisitorGeoOptions) {
+    this.#request = request;
+    this.#override = opts.development ? readDevOverride(request.headers.get(DEV_CF_HEADER)) : null;
+    this.ip = ipOf(request, this.#override);
+  }
+
+  #resolve(): VisitorGeo {
+    return (this.#place ??= placeOf(this.#request, this.#override, this.ip));
+  }
+  get country() {
+    return this.#resolve().country;
+  }
+  get region() {
+    return this.#resolve().region;
+  }
+  get city() {
+    return this.#resolve().city;
+  }
+  get continent() {
+    return this.#resolve().continent;
+  }
+  get timezone() {
+    return this.#resolve().timezone;
+  }
+  get latitude() {
+    return this.#resolve().latitude;
+  }
+  get longitude() {
+    return this.#resolve().longitude;
+  }
+  get colo() {
+    return this.#resolve().colo;
+  }
+  get asn() {
+    return this.#resolve().asn;
+  }
+  get isEU() {
+    return this.#resolve().isEU;
+  }
+  /** `JSON.stringify` sees the plain object. */
+  toJSON(): VisitorGeo {
+    return { ...this.#resolve() };
+  }
+}
+
+/** `CF-Connecting-IP`, or in development a valid `ip` of the override. */
+function ipOf(request: Request, override: Record<string, unknown> | null): string | null {
+  const ip = override === null ? undefined : parseIp(override.ip);
+  if (ip !== undefined) return ip;
+  const connectingIp = request.headers.get("cf-connecting-ip");
+  return connectingIp === null ? null : (parseIp(connectingIp.trim()) ?? null);
+}
+
+function placeOf(request: Request, override: Record<string, unknown> | null, ip: string | null): VisitorGeo {
   const geo: VisitorGeo = {
     country: null,
     region: null,
@@ -69,7 +141,7 @@ export function visitorGeo(request: Request, opts: VisitorGeoOptions): VisitorGe
     colo: null,
     asn: null,
     isEU: false,
-    ip: null,
+    ip,
   };
   const cf: unknown = request.cf;
   let euFlag = false;
@@ -77,19 +149,11 @@ export function visitorGeo(request: Request, opts: VisitorGeoOptions): VisitorGe
     applyFields(geo, cf, false);
     euFlag = cf.isEUCountry === "1";
   }
-  const connectingIp = request.headers.get("cf-connecting-ip");
-  if (connectingIp !== null) geo.ip = parseIp(connectingIp.trim()) ?? null;
-
-  if (opts.development) {
-    const override = readDevOverride(request.headers.get(DEV_CF_HEADER));
-    if (override !== null) {
-      applyFields(geo, override, true);
-      const ip = parseIp(override.ip);
-      if (ip !== undefined) geo.ip = ip;
-      const flag = parseEuFlag(override.isEUCountry);
-      if (flag !== undefined) euFlag = flag;
-      else if (parseCountry(override.country, true) !== undefined) euFlag = false;
-    }
+  if (override !== null) {
+    applyFields(geo, override, true);
+    const flag = parseEuFlag(override.isEUCountry);
+    if (flag !== undefined) euFlag = flag;
+    else if (parseCountry(override.country, true) !== undefined) euFlag = false;
   }
   geo.isEU = euFlag || isEuMember(geo.country);
   return geo;

@@ -10,7 +10,7 @@
  * (the rest under `OTHER_KEY`), and `eventsPerMinute` security events per minute, sampled
  * uniformly (reservoir) from all the minute's events when there are more.
  */
-import type { LogFields } from "../log.ts";
+import type { RequestLogFields } from "../log.ts";
 import {
   LATENCY_BUCKETS,
   MAX_KEYS_PER_DIMENSION,
@@ -33,11 +33,13 @@ export interface RequestRecord {
   method: string;
   path: string;
   requestId: string;
-  country: string | null;
-  colo: string | null;
-  ip: string | null;
+  /**
+   * Where the request came from, as every check saw it (`c.get("visitor")`); read only for
+   * blocked and would-block requests (its place may be computed on first read).
+   */
+  visitor: { readonly country: string | null; readonly colo: string | null; readonly ip: string | null };
   /** The outcome fields of the request's log line (`waf`, `ratelimit`, `aiOrigin`, `aiCache`). */
-  fields: LogFields;
+  fields: RequestLogFields;
   /** Security events kept per minute (0: none). */
   eventsPerMinute: number;
 }
@@ -129,9 +131,9 @@ function noteEvent(m: MinuteCounts, r: RequestRecord, waf: WafFields, action: "b
     part: str(waf.part),
     excerpt: str(waf.excerpt),
     action,
-    country: r.country,
-    colo: r.colo,
-    ip: r.ip,
+    country: r.visitor.country,
+    colo: r.visitor.colo,
+    ip: r.visitor.ip,
     method: r.method,
     path: r.path.length > MAX_PATH_CHARS ? r.path.slice(0, MAX_PATH_CHARS) : r.path,
   } satisfies SecurityEvent;
@@ -153,9 +155,9 @@ export function recordRequest(r: RequestRecord): void {
       m.blocked++;
       count(m, "class", str(waf.class));
       count(m, "rule", ruleId);
-      count(m, "country", r.country);
+      count(m, "country", r.visitor.country);
       count(m, "path", r.path.length > MAX_PATH_CHARS ? r.path.slice(0, MAX_PATH_CHARS) : r.path);
-      count(m, "ip", r.ip);
+      count(m, "ip", r.visitor.ip);
       noteEvent(m, r, waf, "block");
     } else if (waf.action === "log") {
       m.wouldBlock++;

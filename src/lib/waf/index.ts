@@ -193,9 +193,10 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
     return ruleDecision(security, "allow", "network-allowed-ip", "network", "client", matches);
   if (isBlockedIp(net, addr))
     return ruleDecision(security, "block", "network-blocked-ip", "network", "client", matches);
-  if (req.visitor.country !== null && net.countries.has(req.visitor.country))
+  // `visitor.country` and `.asn` may be computed on first read (`LazyVisitorGeo`): only when needed.
+  if (net.countries.size > 0 && req.visitor.country !== null && net.countries.has(req.visitor.country))
     return ruleDecision(security, "block", "network-blocked-country", "network", "client", matches);
-  if (req.visitor.asn !== null && net.asns.has(req.visitor.asn))
+  if (net.asns.size > 0 && req.visitor.asn !== null && net.asns.has(req.visitor.asn))
     return ruleDecision(security, "block", "network-blocked-asn", "network", "client", matches);
   // Headers are read once: iterating `Headers` is the costly part of a request's inspection.
   const headers: Array<readonly [string, string]> = [];
@@ -217,8 +218,9 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   const target = splitTarget(req.url);
   const path = percentDecode(target.path);
   let logged: WafMatch | undefined;
+  const subject = { method, path, visitor: req.visitor, header };
   for (const rule of net.rules) {
-    if (!ruleMatches(rule, { method, path, country: req.visitor.country, header })) continue;
+    if (!ruleMatches(rule, subject)) continue;
     if (rule.action === "log") {
       const m: WafMatch = { ruleId: rule.id, class: "custom", score: 0, part: "rule" };
       matches.push(m);

@@ -180,7 +180,8 @@ export interface RuleSubject {
   method: string;
   /** Decoded path (so `/%77p-admin` matches a `/wp-admin` prefix). */
   path: string;
-  country: string | null;
+  /** Read only by rules that match on countries (it may be computed on first read). */
+  readonly visitor: { readonly country: string | null };
   /** Header value by lower-case name. */
   header: (name: string) => string | null;
 }
@@ -188,7 +189,10 @@ export interface RuleSubject {
 export function ruleMatches(rule: CompiledRule, s: RuleSubject): boolean {
   if (rule.pathPrefix !== undefined && !s.path.startsWith(rule.pathPrefix)) return false;
   if (rule.methods !== undefined && !rule.methods.has(s.method)) return false;
-  if (rule.countries !== undefined && (s.country === null || !rule.countries.has(s.country))) return false;
+  if (rule.countries !== undefined) {
+    const country = s.visitor.country;
+    if (country === null || !rule.countries.has(country)) return false;
+  }
   if (rule.header !== undefined) {
     const value = s.header(rule.header.name);
     if (value === null || !value.toLowerCase().includes(rule.header.contains)) return false;
