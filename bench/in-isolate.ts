@@ -15,7 +15,7 @@ export const METRICS_SWITCH_PATH = "/__bench/metrics";
 
 export interface LoopSpec {
   /** against: the app of another commit (`BENCH_LOOP_AGAINST`), in the same isolate. */
-  side: "app" | "baseline" | "against";
+  side: "app" | "baseline" | "against" | "logFloor";
   n: number;
   path: string;
   method?: string;
@@ -41,6 +41,7 @@ import worker from ${JSON.stringify(join(root, "src/index.ts"))};
 ${against}
 import { adoptConfig } from ${JSON.stringify(join(root, "src/lib/config/client.ts"))};
 import baseline from ${JSON.stringify(join(root, "bench/baseline/worker.ts"))};
+import logFloor from ${JSON.stringify(join(root, "bench/baseline/log-floor.ts"))};
 export * from ${JSON.stringify(join(root, "src/index.ts"))};
 
 // What Cloudflare (and Miniflare) put on request.cf, in short.
@@ -61,7 +62,7 @@ export default {
     }
     if (url.pathname !== ${JSON.stringify(LOOP_PATH)}) return new Response("not found", { status: 404 });
     const spec = JSON.parse(url.searchParams.get("spec") ?? "{}");
-    const target = spec.side === "baseline" ? baseline : spec.side === "against" ? against : worker;
+    const target = { baseline, against, logFloor, app: worker }[spec.side as string];
     if (target === undefined) return new Response("no against side in this build", { status: 400 });
     const statuses: Record<string, number> = {};
     // quietLog: the request log lines are not written during the loop (the same for both sides

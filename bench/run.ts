@@ -457,7 +457,13 @@ async function main() {
   const loopUrl = await loop?.ready;
 
   const rows: Array<{ name: string; baseline: LoadResult[]; app: LoadResult[]; stock: LoadResult[] }> = [];
-  const loopRows: Array<{ name: string; baseline: LoopResult[]; app: LoopResult[]; against: LoopResult[] }> = [];
+  const loopRows: Array<{
+    name: string;
+    baseline: LoopResult[];
+    logFloor: LoopResult[];
+    app: LoopResult[];
+    against: LoopResult[];
+  }> = [];
   let metricsLines: string[] = [];
   try {
     const only = process.env.BENCH_ONLY?.toLowerCase();
@@ -516,7 +522,13 @@ async function main() {
         )
       : []) {
       const spec = { n: loopN, path: c.path, method: c.method, headers: c.headers, body: c.body, quietLog: loopQuiet };
-      const row = { name: c.name, baseline: [] as LoopResult[], app: [] as LoopResult[], against: [] as LoopResult[] };
+      const row = {
+        name: c.name,
+        baseline: [] as LoopResult[],
+        logFloor: [] as LoopResult[],
+        app: [] as LoopResult[],
+        against: [] as LoopResult[],
+      };
       process.stdout.write(`bench: in-isolate loop, ${c.name}…\n`);
       // Warm-up, then alternate like the load rounds (twice as many: each loop is short).
       await runLoop(loopUrl!, { ...spec, side: "baseline" });
@@ -525,6 +537,7 @@ async function main() {
       if (againstRoot) await runLoop(loopUrl!, { ...spec, side: "against" });
       for (let r = 0; r < Math.max(3, rounds * 2); r++) {
         row.baseline.push(await runLoop(loopUrl!, { ...spec, side: "baseline" }));
+        row.logFloor.push(await runLoop(loopUrl!, { ...spec, side: "logFloor" }));
         row.app.push(await runLoop(loopUrl!, { ...spec, side: "app" }));
         if (againstRoot) row.against.push(await runLoop(loopUrl!, { ...spec, side: "against" }));
       }
@@ -609,14 +622,17 @@ async function main() {
       "",
       `In-isolate cost per request (fetch called ${loopN}× in a loop inside workerd; workerd CPU, median of ${Math.max(3, rounds * 2)} alternating loops):`,
       "",
-      `| case | baseline CPU µs/req | case CPU µs/req | case − baseline µs/req | baseline wall µs/req | case wall µs/req |${againstRoot ? ` ${loopAgainst} CPU µs/req | ${loopAgainst} − baseline µs/req | case − ${loopAgainst}, paired median µs/req |` : ""}`,
-      `|---|---:|---:|---:|---:|---:|${againstRoot ? "---:|---:|---:|" : ""}`,
+      "Baseline: the bare handler. Bare + log line: the same plus one request log line like the app's (`bench/baseline/log-floor.ts`); here workerd writes each `console.log` to its stdout pipe (a write(2) per line), which production does not.",
+      "",
+      `| case | baseline CPU µs/req | bare + log line CPU µs/req | case CPU µs/req | case − baseline µs/req | case − (bare + log line) µs/req | baseline wall µs/req | case wall µs/req |${againstRoot ? ` ${loopAgainst} CPU µs/req | ${loopAgainst} − baseline µs/req | case − ${loopAgainst}, paired median µs/req |` : ""}`,
+      `|---|---:|---:|---:|---:|---:|---:|---:|${againstRoot ? "---:|---:|---:|" : ""}`,
       ...loopRows.map((r) => {
         const b = median(r.baseline.map((x) => x.cpuUs));
+        const l = median(r.logFloor.map((x) => x.cpuUs));
         const a = median(r.app.map((x) => x.cpuUs));
         const bw = median(r.baseline.map((x) => x.wallUs));
         const aw = median(r.app.map((x) => x.wallUs));
-        let line = `| ${r.name} | ${b.toFixed(1)} | ${a.toFixed(1)} | ${(a - b).toFixed(1)} | ${bw.toFixed(1)} | ${aw.toFixed(1)} |`;
+        let line = `| ${r.name} | ${b.toFixed(1)} | ${l.toFixed(1)} | ${a.toFixed(1)} | ${(a - b).toFixed(1)} | ${(a - l).toFixed(1)} | ${bw.toFixed(1)} | ${aw.toFixed(1)} |`;
         if (r.against.length) {
           const o = median(r.against.map((x) => x.cpuUs));
           const paired = median(r.app.map((x, i) => x.cpuUs - r.against[i]!.cpuUs));
