@@ -8,9 +8,10 @@
  * - W3C trace context on `c.get("trace")`;
  * - the one structured log line written per request. Other middleware add their outcome
  *   (`waf`, `ratelimit`, `auth`, …) to `c.get("log")`. Health checks that pass (`/healthz` and
- *   `/readyz` answering below 300) write none unless `LOG_HEALTH_CHECKS` is `true`: probes every
- *   few seconds from every region would be most of the log (and of what Workers Logs bills);
- *   the metrics still count them;
+ *   `/readyz` answering below 300 with nothing to report: the security filter allowed them
+ *   without a match, no other outcome) write none unless `LOG_HEALTH_CHECKS` is `true`: probes
+ *   every few seconds from every region would be most of the log (and of what Workers Logs
+ *   bills); the metrics still count them;
  * - the request in this isolate's counters (`src/lib/metrics`) when the edge config's
  *   `metrics.enabled` is on, and a flush of them scheduled when none is.
  *
@@ -48,6 +49,17 @@ interface RequestLine {
   country: string | null;
   colo: string | null;
   configVersion: number | null;
+}
+
+/** Whether the request's outcome fields say nothing but "the security filter allowed it, no rule matched". */
+function nothingToReport(fields: RequestLogFields): boolean {
+  for (const key in fields) {
+    if (key !== "waf") return false;
+    const waf = fields.waf as Record<string, unknown>;
+    for (const k in waf) if (k !== "action") return false;
+    if (waf.action !== "allow") return false;
+  }
+  return true;
 }
 
 function placeFromCf(request: Request): { country: string | null; colo: string | null; ip: null } {
@@ -95,7 +107,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     // The path only: query strings can carry tokens (`?access_token=`).
     const path = c.req.path;
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
-    if (status >= 300 || !PROBE_PATHS.has(path) || c.env.LOG_HEALTH_CHECKS === "true") {
+    if (status >= 300 || !PROBE_PATHS.has(path) || !nothingToReport(fields) || c.env.LOG_HEALTH_CHECKS === "true") {
       const cf = c.req.raw.cf;
       const line: RequestLine = {
         level: status >= 500 ? "error" : "info",

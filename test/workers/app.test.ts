@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
-import { bearer, problemOf, stack, worker } from "./helpers.ts";
+import { bearer, problemOf, stack, updateConfig, worker } from "./helpers.ts";
 
 describe("conventions on every response", () => {
   it("GET /healthz answers 200 with request id, config version and Server-Timing", async () => {
@@ -113,6 +113,26 @@ describe("conventions on every response", () => {
       const lines = linesOf(failing);
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({ level: "error", path: "/readyz", status: 503 });
+
+      // One the security filter has something to say about: blocked, or passed by a rule in log mode.
+      const blocked = await worker("/healthz?q=1%20UNION%20SELECT%20password%20FROM%20users");
+      expect(blocked.status).toBe(403);
+      expect(linesOf(blocked)).toHaveLength(1);
+      expect((await updateConfig((c) => void (c.security.ruleActions = { "sqli-union-select": "log" }))).status).toBe(
+        200,
+      );
+      try {
+        const wouldBlock = await worker("/healthz?q=1%20UNION%20SELECT%20password%20FROM%20users");
+        expect(wouldBlock.status).toBe(200);
+        const logged = linesOf(wouldBlock);
+        expect(logged).toHaveLength(1);
+        expect(JSON.parse(logged[0]!)).toMatchObject({
+          path: "/healthz",
+          waf: { action: "log", ruleId: "sqli-union-select" },
+        });
+      } finally {
+        await updateConfig((c) => void (c.security.ruleActions = {}));
+      }
     } finally {
       spy.mockRestore();
       errors.mockRestore();
