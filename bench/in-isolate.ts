@@ -88,7 +88,7 @@ export default {
 }
 
 export interface LoopResult {
-  /** workerd CPU µs per request (10 ms tick resolution over the whole loop). */
+  /** workerd CPU µs per request (from the threads' nanosecond counters, or 10 ms ticks without them). */
   cpuUs: number;
   /** Wall µs per request. */
   wallUs: number;
