@@ -16,6 +16,7 @@ const UNIT_TESTS = [
   "test/workers/waf-java.test.ts",
   "test/workers/waf-lib.test.ts",
   "test/workers/waf-php-generic.test.ts",
+  "test/workers/waf-read-body.test.ts",
   "test/workers/waf-sqli.test.ts",
   "test/workers/waf-traversal-misc.test.ts",
   "test/workers/waf-xss.test.ts",

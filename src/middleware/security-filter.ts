@@ -12,9 +12,11 @@
  * - an internal error of the filter never answers 500: `security.onError` decides (block: 403);
  * - the time spent is the `waf` metric of `Server-Timing`.
  *
- * Bodies of inspectable types (JSON, forms, multipart, XML, text) are read from a clone, at
- * most `security.inspectBodyBytes` (default 128 KiB): the route still reads the whole body from
- * the request; a longer body is decided by `security.inspectOverflow` (allow, log or block).
+ * Bodies of inspectable types (JSON, forms, multipart, XML, text) are read at most
+ * `security.inspectBodyBytes` (default 128 KiB) without taking them from the route: JSON with a
+ * declared length within that through Hono's body cache (the route's `c.req.json()` parses the
+ * same text), anything else from a clone; a longer body is decided by `security.inspectOverflow`
+ * (allow, log or block).
  *
  * @example
  * app.use(requestContext()).use(geo()).use(edgeConfig()).use(bodyLimit()).use(securityFilter())
@@ -25,7 +27,7 @@ import type { AppEnv } from "../env.ts";
 import { waitUntilOf } from "../lib/background.ts";
 import { ApiError } from "../lib/errors.ts";
 import { bodyKind, evaluateRequest, isAllowlisted, type WafDecision } from "../lib/waf/index.ts";
-import { readBodyPrefix } from "../lib/waf/read-body.ts";
+import { readInspectableBody } from "../lib/waf/read-body.ts";
 import { noteBlocked } from "../lib/webhooks/spike.ts";
 
 function logFields(d: WafDecision): Record<string, unknown> {
@@ -50,15 +52,12 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
     const raw = c.req.raw;
     let body: string | null = null;
     let bodyTruncated = false;
-    if (
-      raw.body !== null &&
-      bodyKind(raw.headers.get("content-type")) !== null &&
-      !isAllowlisted(security, visitor.ip)
-    ) {
+    const kind = raw.body === null ? null : bodyKind(raw.headers.get("content-type"));
+    if (kind !== null && !isAllowlisted(security, visitor.ip)) {
       const budget = Math.min(security.inspectBodyBytes, security.maxBodyBytes);
       if (budget === 0) bodyTruncated = true;
       else {
-        const prefix = await readBodyPrefix(raw, budget);
+        const prefix = await readInspectableBody(c.req, kind, budget);
         body = prefix?.text ?? null;
         bodyTruncated = prefix?.truncated ?? false;
       }

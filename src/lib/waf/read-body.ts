@@ -1,9 +1,42 @@
 /**
- * Reads the start of a request body for inspection without consuming the request: the body is
- * read from `request.clone()` (the runtime tees the stream; the route later reads the other
- * branch, which keeps the bytes read here). At most `maxBytes` are read, then the clone is
- * cancelled (the original stays readable). Works the same in workerd and in Node.
+ * Reads a request body for inspection without taking it from the route. A JSON body whose
+ * declared length fits the budget is read whole through the request's body cache (Hono's
+ * `c.req.text()`): the route's `c.req.json()` parses that same text, so the stream is read and
+ * decoded once. Any other body is read from `request.clone()` (the runtime tees the stream; the
+ * route later reads the other branch, which keeps the bytes read here): at most `maxBytes`, then
+ * the clone is cancelled (the original stays readable). Works the same in workerd and in Node.
  */
+import type { BodyKind } from "./parts.ts";
+
+/** Content-Length as the digits HTTP allows (no sign, no spaces); at most 15 of them. */
+const DECLARED_LENGTH = /^\d{1,15}$/;
+
+/** What `readInspectableBody` needs of Hono's request: the raw request and its cached `text()`. */
+export interface CachedBodyRequest {
+  raw: Request;
+  text(): Promise<string>;
+}
+
+/**
+ * The body to inspect, at most `maxBytes` of it: JSON with a declared length within the budget
+ * through the body cache, anything else with `readBodyPrefix`. Null when the body cannot be read
+ * (the route sees the same error when it reads).
+ */
+export async function readInspectableBody(
+  req: CachedBodyRequest,
+  kind: BodyKind,
+  maxBytes: number,
+): Promise<BodyPrefix | null> {
+  const declared = req.raw.headers.get("content-length");
+  if (kind === "json" && declared !== null && DECLARED_LENGTH.test(declared) && Number(declared) <= maxBytes) {
+    try {
+      return { text: await req.text(), truncated: false };
+    } catch {
+      return null;
+    }
+  }
+  return readBodyPrefix(req.raw, maxBytes);
+}
 
 export interface BodyPrefix {
   text: string;
