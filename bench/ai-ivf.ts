@@ -426,11 +426,15 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
             const global = db.prepare(scan(probe, false)).raw(true);
             const tenant = db.prepare(scan(probe, true)).raw(true);
             const countProbed = db.prepare(`SELECT COUNT(*) FROM ai_chunks WHERE cluster IN (${probe})`).raw(true);
-            const plan = db
+            // On a second connection: a finished EXPLAIN statement on `db` still blocked the next
+            // layout's DROP INDEX ("database table is locked").
+            const planDb = new Database(file);
+            const plan = planDb
               .prepare(`EXPLAIN QUERY PLAN ${scan(probe, false)}`)
               .raw(true)
-              .all([globalQueries[0], 1]);
-            console.log(`ivf: ${layout}/${mode} plan: ${(plan as unknown[][]).map((r) => r.at(-1)).join("; ")}`);
+              .all([globalQueries[0], 1]) as unknown[][];
+            planDb.close();
+            console.log(`ivf: ${layout}/${mode} plan: ${plan.map((r) => r.at(-1)).join("; ")}`);
             for (const nprobe of nprobes) {
               if (nprobe > nlist) continue;
               measure(mode, String(nprobe), {
