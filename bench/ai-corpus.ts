@@ -5,6 +5,8 @@
  * unrelated texts in known proportions (MIXED_SHARES), so recall is not measured on an easy
  * distribution only.
  */
+import Database from "libsql";
+import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 
 export type CorpusKind = "topical" | "mixed";
 /** Shares of the mixed corpus: topical originals, near-duplicates (≈5% of words changed), paraphrases (reordered, ≈30% of words swapped for others of the topic), unrelated texts. */
@@ -98,3 +100,57 @@ export function corpus(seed: number, kind: CorpusKind = "topical") {
 export const SMALL_TENANT = "one-percent";
 /** Chunks 0..9,999 (but the small tenant's) belong to one big tenant; the rest to 97 others. */
 export const tenantOf = (i: number) => (i % 100 === 0 ? SMALL_TENANT : i < 10_000 ? "big" : `t${i % 97}`);
+
+/** A vector as the BLOB libSQL stores for `F32_BLOB`. */
+export const vectorBlob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+
+/** Opens a bench database file with the settings both AI benches use (WAL, large cache, mmap). */
+export function openBenchDb(file: string): Database.Database {
+  const db = new Database(file);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA cache_size = -524288");
+  db.exec("PRAGMA mmap_size = 4294967296");
+  return db;
+}
+
+/**
+ * Generates the corpus's `n` chunks and, unless `reuse` (the file is a cached copy that already
+ * holds them), inserts them, one document per chunk (so every tenant's document and chunk counts
+ * are exact), in transactions of 1,000. Returns the first 5,000 texts overall and of the small
+ * tenant (what the queries are made from) and the insert time (NaN when reused).
+ */
+export function fillCorpus(
+  db: Database.Database,
+  gen: ReturnType<typeof corpus>,
+  n: number,
+  dims: number,
+  reuse: boolean,
+  progress?: (done: number, seconds: number) => void,
+): { texts: string[]; tenantTexts: string[]; insertSeconds: number } {
+  const texts: string[] = [];
+  const tenantTexts: string[] = [];
+  const insertDoc = db.prepare(
+    "INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)",
+  );
+  const insertChunk = db.prepare(
+    "INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)",
+  );
+  const t0 = performance.now();
+  const batch = 1_000;
+  for (let start = 0; start < n; start += batch) {
+    if (!reuse) db.exec("BEGIN");
+    for (let i = start; i < Math.min(n, start + batch); i++) {
+      const text = gen.chunk();
+      if (texts.length < 5_000) texts.push(text);
+      if (tenantOf(i) === SMALL_TENANT && tenantTexts.length < 5_000) tenantTexts.push(text);
+      if (reuse) continue;
+      insertDoc.run([`d${i}`, tenantOf(i), dims, 1]);
+      insertChunk.run([tenantOf(i), `d${i}`, 0, text, vectorBlob(embedLocal(text, dims))]);
+    }
+    if (reuse) continue;
+    db.exec("COMMIT");
+    progress?.(Math.min(n, start + batch), (performance.now() - t0) / 1000);
+  }
+  return { texts, tenantTexts, insertSeconds: reuse ? Number.NaN : (performance.now() - t0) / 1000 };
+}

@@ -58,7 +58,7 @@ import Database from "libsql";
 import { applyMigrations } from "../dev/migrate.ts";
 import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
-import { type CorpusKind, corpus, SMALL_TENANT, tenantOf } from "./ai-corpus.ts";
+import { type CorpusKind, corpus, fillCorpus, openBenchDb, SMALL_TENANT, vectorBlob } from "./ai-corpus.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const list = (v: string | undefined, d: string) =>
@@ -100,7 +100,7 @@ const percentile = (xs: number[], p: number) => {
 };
 const ms = (x: number) => (Number.isNaN(x) ? "–" : x < 10 ? x.toFixed(2) : x.toFixed(1));
 const load = () => loadavg()[0]!.toFixed(1);
-const blob = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+const blob = vectorBlob;
 
 // ---------------------------------------------------------------------------
 // Spherical k-means (cosine): random init from the sample, Lloyd iterations, centroids
@@ -193,38 +193,14 @@ async function baseCorpus(n: number, kind: CorpusKind, file: string) {
     db.exec("DROP INDEX IF EXISTS ai_answer_cache_embedding_idx");
     db.close();
   }
-  const db = new Database(file);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
-  db.exec("PRAGMA cache_size = -524288");
-  db.exec("PRAGMA mmap_size = 4294967296");
+  const db = openBenchDb(file);
   const gen = corpus(n, kind);
-  const texts: string[] = [];
-  const tenantTexts: string[] = [];
-  const insertDoc = db.prepare(
-    "INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)",
-  );
-  const insertChunk = db.prepare(
-    "INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)",
-  );
-  const t0 = performance.now();
-  for (let start = 0; start < n; start += 1_000) {
-    if (!reuse) db.exec("BEGIN");
-    for (let i = start; i < Math.min(n, start + 1_000); i++) {
-      const text = gen.chunk();
-      if (texts.length < 5_000) texts.push(text);
-      if (tenantOf(i) === SMALL_TENANT && tenantTexts.length < 5_000) tenantTexts.push(text);
-      if (reuse) continue;
-      insertDoc.run([`d${i}`, tenantOf(i), dims, 1]);
-      insertChunk.run([tenantOf(i), `d${i}`, 0, text, blob(embedLocal(text, dims))]);
-    }
-    if (!reuse) db.exec("COMMIT");
-  }
+  const { texts, tenantTexts, insertSeconds } = fillCorpus(db, gen, n, dims, reuse);
   if (!reuse) {
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     mkdirSync(CACHE_DIR, { recursive: true });
     copyFileSync(file, cached);
-    console.log(`ivf: built ${kind} ${n} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(`ivf: built ${kind} ${n} in ${insertSeconds.toFixed(0)} s`);
   }
   const globalQueries = Array.from({ length: queries }, (_, q) => blob(embedLocal(gen.query(q, texts), dims)));
   const tenantQueries = Array.from({ length: queries }, (_, q) => blob(embedLocal(gen.query(q, tenantTexts), dims)));

@@ -56,7 +56,7 @@ import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 import { ANN_MAX_K, EXACT_SCAN_MAX_CHUNKS } from "../src/lib/ai/retrieval.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
-import { type CorpusKind, corpus, SMALL_TENANT, tenantOf } from "./ai-corpus.ts";
+import { type CorpusKind, corpus, fillCorpus, openBenchDb, SMALL_TENANT } from "./ai-corpus.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000")
@@ -217,48 +217,17 @@ async function recallAt(n: number, kind: CorpusKind): Promise<RecallRow> {
     );
     const reuse = existsSync(cached) && !process.env.AI_BENCH_REBUILD;
     if (reuse) copyFileSync(cached, file);
-    const db = new Database(file);
-    db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = NORMAL");
-    db.exec("PRAGMA cache_size = -524288");
-    db.exec("PRAGMA mmap_size = 4294967296");
+    const db = openBenchDb(file);
     const gen = corpus(n, kind);
-    const texts: string[] = [];
-    const tenantTexts: string[] = [];
-    const insertDoc = db.prepare(
-      "INSERT INTO ai_documents (id, tenant, embedding_model, embedding_dimensions, chunk_count) VALUES (?, ?, 'local-hash-v1', ?, ?)",
-    );
-    const insertChunk = db.prepare(
-      "INSERT INTO ai_chunks (tenant, document_id, ordinal, text, embedding) VALUES (?, ?, ?, ?, ?)",
-    );
-    const t0 = performance.now();
-    const batch = 1_000;
-    let lastReport = t0;
-    for (let start = 0; start < n; start += batch) {
-      if (!reuse) db.exec("BEGIN");
-      for (let i = start; i < Math.min(n, start + batch); i++) {
-        const text = gen.chunk();
-        if (texts.length < 5_000) texts.push(text);
-        if (tenantOf(i) === SMALL_TENANT && tenantTexts.length < 5_000) tenantTexts.push(text);
-        if (reuse) continue;
-        // One document per chunk, so every tenant's document and chunk counts are exact.
-        const docId = `d${i}`;
-        insertDoc.run([docId, tenantOf(i), dims, 1]);
-        const v = embedLocal(text, dims);
-        insertChunk.run([tenantOf(i), docId, 0, text, Buffer.from(v.buffer, v.byteOffset, v.byteLength)]);
-      }
-      if (reuse) continue;
-      db.exec("COMMIT");
-      if (performance.now() - lastReport > 15_000) {
-        lastReport = performance.now();
-        const done = Math.min(n, start + batch);
-        const eta = (((lastReport - t0) / done) * (n - done)) / 1000;
-        process.stdout.write(
-          `bench:ai   ${done}/${n} chunks (${((lastReport - t0) / 1000).toFixed(0)} s, about ${eta.toFixed(0)} s to go)\n`,
-        );
-      }
-    }
-    const insertSeconds = reuse ? Number.NaN : (performance.now() - t0) / 1000;
+    let lastReport = performance.now();
+    const { texts, tenantTexts, insertSeconds } = fillCorpus(db, gen, n, dims, reuse, (done, seconds) => {
+      if (performance.now() - lastReport <= 15_000) return;
+      lastReport = performance.now();
+      const eta = (seconds / done) * (n - done);
+      process.stdout.write(
+        `bench:ai   ${done}/${n} chunks (${seconds.toFixed(0)} s, about ${eta.toFixed(0)} s to go)\n`,
+      );
+    });
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     if (!reuse) {
       mkdirSync(CACHE_DIR, { recursive: true });
