@@ -8,12 +8,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { HAS_CHROMIUM } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
-import { callApi } from "./api.ts";
-import { serveWorker, type LocalWorker } from "./serve.ts";
+import { adminSession } from "./admin-session.ts";
 
 const ADMIN = { sub: "dana-admin", roles: ["admin"] };
 const UI_TIMEOUT = { timeout: 15_000, interval: 100 };
@@ -24,36 +23,20 @@ const TRAVERSAL = "/v1/geo?file=..%2F..%2F..%2Fetc%2Fpasswd";
 const UNION = "/v1/geo?q=1%27%20UNION%20SELECT%20password%2C1%20FROM%20users--";
 
 describe.skipIf(!HAS_CHROMIUM)("admin dashboard in Chromium against wrangler dev", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
-  let adminToken: string;
-  const pages = watchedPages();
-
-  beforeAll(async () => {
-    [worker, browser] = await Promise.all([serveWorker(), launchChromium()]);
-    adminToken = await worker.token(ADMIN);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.close();
-  });
-
-  afterEach(async () => {
-    expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
-  });
+  const session = adminSession(ADMIN);
+  const { pages } = session;
 
   const adminFetch = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    (await callApi(worker.url, adminToken, method, path, { body, headers })) as Record<string, unknown>;
+    (await session.api(method, path, { body, headers })) as Record<string, unknown>;
 
   const from = (ip: string) => ({ "x-dev-cf": JSON.stringify({ ip, country: "BR", colo: "GRU" }) });
   const send = async (path: string, ip = ATTACKER) =>
-    (await fetch(`${worker.url}${path}`, { headers: from(ip) })).status;
+    (await fetch(`${session.worker.url}${path}`, { headers: from(ip) })).status;
 
   async function openSignedIn(): Promise<Page> {
-    const page = await pages.newPage(browser, UI_TIMEOUT.timeout);
-    expect((await page.goto(`${worker.url}/admin`))?.status()).toBe(200);
-    await page.getByTestId("token-input").fill(adminToken);
+    const page = await pages.newPage(session.browser, UI_TIMEOUT.timeout);
+    expect((await page.goto(`${session.worker.url}/admin`))?.status()).toBe(200);
+    await page.getByTestId("token-input").fill(session.token);
     await page.getByTestId("signin-button").click();
     await page.getByTestId("dashboard").waitFor({ state: "visible" });
     return page;
@@ -63,14 +46,14 @@ describe.skipIf(!HAS_CHROMIUM)("admin dashboard in Chromium against wrangler dev
     JSON.parse((await page.getByTestId(chart).getAttribute("data-sums")) ?? "{}") as Record<string, number>;
 
   test("serves the dashboard script and the chart library from this origin with the page headers", async () => {
-    const bodies = await expectPageFiles(worker.url, [
+    const bodies = await expectPageFiles(session.worker.url, [
       ["/admin/dashboard.js", "text/javascript"],
       ["/vendor/uplot/uPlot.esm.js", "text/javascript"],
       ["/vendor/uplot/uPlot.min.css", "text/css"],
     ]);
     expect(bodies["/vendor/uplot/uPlot.esm.js"]).toContain("export { uPlot as default }");
     // Only the named files: the types and the licence beside them are not served.
-    expect((await fetch(`${worker.url}/vendor/uplot/uPlot.esm.d.ts`)).status).toBe(404);
+    expect((await fetch(`${session.worker.url}/vendor/uplot/uPlot.esm.d.ts`)).status).toBe(404);
   });
 
   test("after blocked, would-block and rate-limited traffic the charts, breakdowns and events show it", async () => {

@@ -6,14 +6,13 @@
  * block with one click (a versioned change with its reason; the attack it logged is then 403),
  * showing what it would have blocked in the last hour (a dash where the metrics are missing).
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, test } from "vitest";
 import { ATTACK_CLASSES } from "../../public/admin/security-form.js";
 import { attackClasses } from "../../src/lib/config/schema.ts";
-import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
+import { HAS_CHROMIUM } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
-import { callApi, type ApiInit } from "./api.ts";
-import { serveWorker, type LocalWorker } from "./serve.ts";
+import { adminSession } from "./admin-session.ts";
 
 const ADMIN = { sub: "alice-admin", roles: ["admin"] };
 const UI_TIMEOUT = { timeout: 15_000, interval: 100 };
@@ -45,28 +44,15 @@ test("the page lists the attack classes the config schema takes", () => {
 });
 
 describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chromium against wrangler dev", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
-  let adminToken: string;
+  const session = adminSession(ADMIN);
+  const { pages } = session;
   let defaultSecurity: Security;
-  const pages = watchedPages();
 
   beforeAll(async () => {
-    [worker, browser] = await Promise.all([serveWorker(), launchChromium()]);
-    adminToken = await worker.token(ADMIN);
     defaultSecurity = (await currentConfig()).config.security;
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.close();
-  });
-
-  afterEach(async () => {
-    expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
-  });
-
-  const api = (method: string, path: string, init?: ApiInit) => callApi(worker.url, adminToken, method, path, init);
+  const api = session.api;
 
   async function currentConfig() {
     return (await api("GET", "/v1/admin/config")) as VersionedConfig;
@@ -86,10 +72,10 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
   }
 
   async function openSignedIn(): Promise<Page> {
-    const page = await pages.newPage(browser, UI_TIMEOUT.timeout);
-    const res = await page.goto(`${worker.url}/admin`);
+    const page = await pages.newPage(session.browser, UI_TIMEOUT.timeout);
+    const res = await page.goto(`${session.worker.url}/admin`);
     expect(res?.status()).toBe(200);
-    await page.getByTestId("token-input").fill(adminToken);
+    await page.getByTestId("token-input").fill(session.token);
     await page.getByTestId("signin-button").click();
     await page.getByTestId("version").waitFor({ state: "visible", timeout: UI_TIMEOUT.timeout });
     return page;
@@ -108,10 +94,10 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
 
   /** The status of an unauthenticated request, once the config has reached the isolate. */
   const statusOf = async (path: string, headers: Record<string, string> = {}) =>
-    (await fetch(`${worker.url}${path}`, { headers })).status;
+    (await fetch(`${session.worker.url}${path}`, { headers })).status;
 
   test("serves the form modules with the page headers", async () => {
-    const bodies = await expectPageFiles(worker.url, [
+    const bodies = await expectPageFiles(session.worker.url, [
       ["/admin/security-form.js", "text/javascript"],
       ["/admin/rate-limit-form.js", "text/javascript"],
       ["/admin", "text/html"],
@@ -287,7 +273,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
       .poll(
         async () =>
           (
-            await fetch(`${worker.url}/v1/content/anything`, { headers: { "x-dev-cf": '{"country":"DE"}' } })
+            await fetch(`${session.worker.url}/v1/content/anything`, { headers: { "x-dev-cf": '{"country":"DE"}' } })
           ).headers.get("ratelimit-policy"),
         UI_TIMEOUT,
       )
@@ -340,17 +326,17 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
     await seedConfig((config) => {
       config.security.ruleActions = { "xss-script-tag": "log" };
     });
-    const page = await pages.newPage(browser, UI_TIMEOUT.timeout);
+    const page = await pages.newPage(session.browser, UI_TIMEOUT.timeout);
     // As a deployment without GET /v1/admin/metrics answers.
-    await page.route(`${worker.url}${METRICS}`, (route) =>
+    await page.route(`${session.worker.url}${METRICS}`, (route) =>
       route.fulfill({
         status: 404,
         contentType: "application/problem+json",
         body: JSON.stringify({ type: "about:blank", title: "Not Found", status: 404 }),
       }),
     );
-    await page.goto(`${worker.url}/admin`);
-    await page.getByTestId("token-input").fill(adminToken);
+    await page.goto(`${session.worker.url}/admin`);
+    await page.getByTestId("token-input").fill(session.token);
     await page.getByTestId("signin-button").click();
     await expect.poll(() => text(page, "would-block-xss-script-tag"), UI_TIMEOUT).toBe("–");
     await expect(page.getByTestId("would-block-xss-script-tag").getAttribute("title")).resolves.toContain(
@@ -376,12 +362,12 @@ describe.skipIf(!HAS_CHROMIUM)("admin page forms (security, rate limits) in Chro
     expect(await statusOf(XSS_QUERY)).toBe(200);
     expect(await statusOf("/v1/geo", { "x-browser-test": "an attack" })).toBe(200);
 
-    const page = await pages.newPage(browser, UI_TIMEOUT.timeout);
-    await page.goto(`${worker.url}/admin`);
+    const page = await pages.newPage(session.browser, UI_TIMEOUT.timeout);
+    await page.goto(`${session.worker.url}/admin`);
     const countsOnLoad = page.waitForRequest((r) => r.url().endsWith(METRICS));
-    await page.getByTestId("token-input").fill(adminToken);
+    await page.getByTestId("token-input").fill(session.token);
     await page.getByTestId("signin-button").click();
-    await expect((await countsOnLoad).headerValue("authorization")).resolves.toBe(`Bearer ${adminToken}`);
+    await expect((await countsOnLoad).headerValue("authorization")).resolves.toBe(`Bearer ${session.token}`);
     await expect(versionShown(page)).resolves.toBe(String(before.version));
 
     // What the two requests above would have blocked, from GET /v1/admin/metrics (which flushes

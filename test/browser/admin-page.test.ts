@@ -3,12 +3,11 @@
  * and the real local stack: sign in, edit, save, history, roll back, validation errors next to
  * their field, conflicts, and tokens that are invalid or not an admin's.
  */
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { HAS_CHROMIUM, launchChromium, watchedPages } from "./chromium.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, test } from "vitest";
+import { HAS_CHROMIUM } from "./chromium.ts";
 import { expectPageFiles } from "./page-files.ts";
-import { callApi, type ApiInit } from "./api.ts";
-import { serveWorker, type LocalWorker } from "./serve.ts";
+import { adminSession } from "./admin-session.ts";
 
 const ADMIN = { sub: "alice-admin", roles: ["admin"] };
 const UI_TIMEOUT = { timeout: 15_000, interval: 100 };
@@ -19,26 +18,10 @@ interface VersionedConfig {
 }
 
 describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", () => {
-  let worker: LocalWorker;
-  let browser: Browser;
-  let adminToken: string;
-  const pages = watchedPages();
+  const session = adminSession(ADMIN);
+  const { pages } = session;
 
-  beforeAll(async () => {
-    [worker, browser] = await Promise.all([serveWorker(), launchChromium()]);
-    adminToken = await worker.token(ADMIN);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await worker?.close();
-  });
-
-  afterEach(async () => {
-    expect(await pages.closeAll(), "errors in the page (exceptions, CSP violations, failed requests)").toEqual([]);
-  });
-
-  const api = (method: string, path: string, init?: ApiInit) => callApi(worker.url, adminToken, method, path, init);
+  const api = session.api;
 
   const currentConfig = async () => (await api("GET", "/v1/admin/config")) as VersionedConfig;
 
@@ -56,8 +39,8 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   }
 
   async function openPage(): Promise<Page> {
-    const page = await pages.newPage(browser, UI_TIMEOUT.timeout);
-    const res = await page.goto(`${worker.url}/admin`);
+    const page = await pages.newPage(session.browser, UI_TIMEOUT.timeout);
+    const res = await page.goto(`${session.worker.url}/admin`);
     expect(res?.status(), "GET /admin (is pageRoutes mounted in src/app.ts?)").toBe(200);
     return page;
   }
@@ -77,7 +60,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   const versionShown = (page: Page) => text(page, "version");
 
   test("serves the page, its scripts and stylesheets with a strict CSP and no caching surprises", async () => {
-    const bodies = await expectPageFiles(worker.url, [
+    const bodies = await expectPageFiles(session.worker.url, [
       ["/admin", "text/html"],
       ["/admin/app.js", "text/javascript"],
       ["/admin/webhooks.js", "text/javascript"],
@@ -88,8 +71,8 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
     expect(bodies["/admin"]).toContain('<script type="module" src="/admin/app.js"></script>');
     expect(bodies["/admin"]).not.toMatch(/<script>|<style>|\sstyle=|\son[a-z]+=/i);
     // The Worker runs before the asset server: a file is public only at the URL a route names.
-    expect((await fetch(`${worker.url}/admin/index.html`)).status).toBe(404);
-    const slash = await fetch(`${worker.url}/admin/`, { redirect: "manual" });
+    expect((await fetch(`${session.worker.url}/admin/index.html`)).status).toBe(404);
+    const slash = await fetch(`${session.worker.url}/admin/`, { redirect: "manual" });
     expect(slash.status).toBe(301);
     expect(slash.headers.get("location")).toBe("/admin");
   });
@@ -102,15 +85,15 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
 
     const page = await openPage();
     await expect(page.getByTestId("signin-button").isVisible()).resolves.toBe(true);
-    await signIn(page, adminToken);
+    await signIn(page, session.token);
     await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
-    expect(page.url()).toBe(`${worker.url}/admin`);
+    expect(page.url()).toBe(`${session.worker.url}/admin`);
     await expect(text(page, "whoami")).resolves.toContain("alice-admin");
 
     // The token survives a reload of the tab (sessionStorage), never in the URL.
     await page.reload();
     await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
-    expect(page.url()).toBe(`${worker.url}/admin`);
+    expect(page.url()).toBe(`${session.worker.url}/admin`);
     await expect(page.getByTestId("maintenance-message").inputValue()).resolves.toBe("Seeded by the browser test");
 
     // Edit through the form: the JSON editor follows.
@@ -168,7 +151,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   test("an invalid value is shown next to its field and nothing is saved", async () => {
     const before = await currentConfig();
     const page = await openPage();
-    await signIn(page, adminToken);
+    await signIn(page, session.token);
     await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
 
     await page.getByTestId("maintenance-retry").fill("-5");
@@ -196,7 +179,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   test("a save over someone else's change is refused and the page offers to reload", async () => {
     const before = await currentConfig();
     const page = await openPage();
-    await signIn(page, adminToken);
+    await signIn(page, session.token);
     await expect(shownVersionOnceLoaded(page)).resolves.toBe(String(before.version));
     await page.getByTestId("maintenance-message").fill("my edit");
 
@@ -218,7 +201,7 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
 
   test("a token without the admin role is told so; a bad token is told it is invalid", async () => {
     const page = await openPage();
-    await signIn(page, await worker.token({ sub: "bob", roles: ["editor"] }));
+    await signIn(page, await session.worker.token({ sub: "bob", roles: ["editor"] }));
     await expect.poll(() => text(page, "alert-message"), UI_TIMEOUT).toContain("not an admin");
     await expect(text(page, "alert-request-id")).resolves.toMatch(/\S/);
     await expect(page.getByTestId("signin-button").isVisible()).resolves.toBe(true);
@@ -232,7 +215,11 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
   test("webhooks section: lists subscriptions with their status, recent deliveries, and replays one", async () => {
     const path = `/hooks/browser-${Date.now()}`;
     const sub = (await api("POST", "/v1/admin/webhooks", {
-      body: { url: `${worker.webhookReceiverUrl}${path}`, events: ["config.changed"], description: "browser test" },
+      body: {
+        url: `${session.worker.webhookReceiverUrl}${path}`,
+        events: ["config.changed"],
+        description: "browser test",
+      },
     })) as { id: string };
     try {
       const written = await writeConfig((config) => {
@@ -240,14 +227,14 @@ describe.skipIf(!HAS_CHROMIUM)("admin page in Chromium against wrangler dev", ()
       }, "webhook section test");
       const received = async () =>
         (await (
-          await fetch(`${worker.webhookReceiverUrl}/__dev/received?path=${encodeURIComponent(path)}`)
+          await fetch(`${session.worker.webhookReceiverUrl}/__dev/received?path=${encodeURIComponent(path)}`)
         ).json()) as Array<{ id: string; body: { data: { version: number } } }>;
       await expect
         .poll(async () => (await received()).some((r) => r.body.data.version === written.version), UI_TIMEOUT)
         .toBe(true);
 
       const page = await openPage();
-      await signIn(page, adminToken);
+      await signIn(page, session.token);
       await shownVersionOnceLoaded(page);
       const row = page.locator(`[data-testid="webhook-row"][data-id="${sub.id}"]`);
       await row.waitFor({ timeout: UI_TIMEOUT.timeout });
