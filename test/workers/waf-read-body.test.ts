@@ -46,6 +46,33 @@ describe("readInspectableBody", () => {
     }
   });
 
+  it("a body that fails while it streams is not inspected, and the route sees the same failure", async () => {
+    for (const declared of [true, false]) {
+      let sent = false;
+      const failing = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent) controller.error(new Error("connection reset"));
+          else {
+            sent = true;
+            controller.enqueue(new TextEncoder().encode('{"a":'));
+          }
+        },
+      });
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (declared) headers["content-length"] = "64";
+      const req = new HonoRequest(
+        new Request("https://edge.test/v1/orders", {
+          method: "POST",
+          headers,
+          body: failing,
+          duplex: "half",
+        } as RequestInit),
+      );
+      expect(await readInspectableBody(req, "json", 1024), `declared: ${declared}`).toBeNull();
+      await expect(req.json(), `declared: ${declared}`).rejects.toThrow();
+    }
+  });
+
   it("a JSON body longer than its budget is read in part, from a clone", async () => {
     const req = post(JSON_BODY, { "content-type": "application/json" });
     const read = await readInspectableBody(req, "json", 10);
