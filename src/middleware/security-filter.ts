@@ -14,8 +14,8 @@
  *
  * Bodies of inspectable types (JSON, forms, multipart, XML, text) are read at most
  * `security.inspectBodyBytes` (default 128 KiB) without taking them from the route: JSON with a
- * declared length within that through Hono's body cache (the route's `c.req.json()` parses the
- * same text), anything else from a clone; a longer body is decided by `security.inspectOverflow`
+ * declared length within that through Hono's body cache and parsed once (the route's
+ * `c.req.json()` returns the value the filter inspected), anything else from a clone; a longer body is decided by `security.inspectOverflow`
  * (allow, log or block).
  *
  * @example
@@ -52,6 +52,7 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
     const raw = c.req.raw;
     let body: string | null = null;
     let bodyTruncated = false;
+    let json: { value: unknown } | undefined;
     const kind = raw.body === null ? null : bodyKind(raw.headers.get("content-type"));
     if (kind !== null && !isAllowlisted(security, visitor.ip)) {
       const budget = Math.min(security.inspectBodyBytes, security.maxBodyBytes);
@@ -60,6 +61,7 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
         const prefix = await readInspectableBody(c.req, kind, budget);
         body = prefix?.text ?? null;
         bodyTruncated = prefix?.truncated ?? false;
+        json = prefix?.json;
       }
     }
     const decision = evaluateRequest(
@@ -70,6 +72,7 @@ export function securityFilter(): MiddlewareHandler<AppEnv> {
         // The visitor itself: its country and ASN (`request.cf`) are read only by rules that need them.
         visitor,
         body,
+        json,
         bodyTruncated,
       },
       security,

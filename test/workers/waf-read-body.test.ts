@@ -10,15 +10,29 @@ function post(body: string, headers: Record<string, string>): HonoRequest {
 }
 
 describe("readInspectableBody", () => {
-  it("reads JSON of declared length once, through the body cache the route then parses", async () => {
+  it("reads and parses JSON of declared length once: the route's json() gets the value the filter inspected", async () => {
     const req = post(JSON_BODY, {
       "content-type": "application/json",
       "content-length": String(new TextEncoder().encode(JSON_BODY).byteLength),
     });
-    expect(await readInspectableBody(req, "json", 1024)).toEqual({ text: JSON_BODY, truncated: false });
-    // The stream was read (no clone): the route's json() is served from the cached text.
+    const read = await readInspectableBody(req, "json", 1024);
+    expect(read).toEqual({ text: JSON_BODY, truncated: false, json: { value: JSON.parse(JSON_BODY) } });
+    // The stream was read (no clone); the route's json() returns the very object inspected, and
+    // its text() the cached text.
     expect(req.raw.bodyUsed).toBe(true);
-    expect(await req.json()).toEqual(JSON.parse(JSON_BODY));
+    expect(await req.json()).toBe(read!.json!.value);
+    expect(await req.text()).toBe(JSON_BODY);
+  });
+
+  it("JSON that does not parse is given as text, and the route's json() still fails", async () => {
+    for (const body of ['{"a": 1,', '{"a":1}\n{"b":2}', "not json"]) {
+      const req = post(body, {
+        "content-type": "application/json",
+        "content-length": String(new TextEncoder().encode(body).byteLength),
+      });
+      expect(await readInspectableBody(req, "json", 1024), body).toEqual({ text: body, truncated: false });
+      await expect(req.json(), body).rejects.toThrow(SyntaxError);
+    }
   });
 
   it("reads everything else from a clone, leaving the request's own body unread", async () => {

@@ -280,7 +280,8 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
     // Once the threshold is reached the rest of the request cannot undo it.
     return total >= threshold;
   };
-  if (!visitHeadersAndTarget(target, path, headers, visit) && req.body) visitBody(req.body, contentType, visit);
+  if (!visitHeadersAndTarget(target, path, headers, visit) && req.body)
+    visitBody(req.body, contentType, visit, req.json);
 
   if (error !== undefined && total < threshold) {
     const d = internalError(security, error.error, error.part);

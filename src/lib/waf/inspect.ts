@@ -301,7 +301,8 @@ export function inspectField(field: Field): ValueFindings {
   let places = 0;
   for (let c = first; c !== undefined; c = c.next, places++)
     if (c.kind === field.kind && c.where === field.where && c.name === field.name) return c.found;
-  const found = plainField(field) ? NONE : inspectUncached(field);
+  // A short body value reaches here only when it is not plain (checked above).
+  const found = field.kind !== "body" && plainField(field) ? NONE : inspectUncached(field);
   if (cache.size >= CACHE_SIZE) cache.clear();
   // One value under many names (a flood of made-up parameters) keeps only its last few places.
   const next = cache.size === 0 || places >= CACHE_PLACES ? undefined : first;

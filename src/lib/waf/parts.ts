@@ -256,13 +256,14 @@ export function bodyKind(contentType: string | null): BodyKind | null {
   return null;
 }
 
-/** The body, parsed by its content type. */
-export function visitBody(body: string, contentType: string | null, visit: Visit): boolean {
+/** The body, parsed by its content type (JSON the caller already parsed is given as `json`). */
+export function visitBody(body: string, contentType: string | null, visit: Visit, json?: { value: unknown }): boolean {
   const kind = bodyKind(contentType);
   if (kind === null || body.length === 0) return false;
   const budget = { n: MAX_FIELDS };
   switch (kind) {
     case "json": {
+      if (json !== undefined) return visitJson(json.value, "", null, 0, visit, budget);
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);

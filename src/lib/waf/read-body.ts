@@ -1,8 +1,9 @@
 /**
  * Reads a request body for inspection without taking it from the route. A JSON body whose
  * declared length fits the budget is read whole through the request's body cache (Hono's
- * `c.req.text()`): the route's `c.req.json()` parses that same text, so the stream is read and
- * decoded once. Any other body is read from `request.clone()` (the runtime tees the stream; the
+ * `c.req.text()`) and parsed once: the filter inspects the parsed value, and the route's
+ * `c.req.json()` returns that same value, so the stream is read, decoded and parsed once, and the
+ * filter sees exactly what the route gets. Any other body is read from `request.clone()` (the runtime tees the stream; the
  * route later reads the other branch, which keeps the bytes read here): at most `maxBytes`, then
  * the clone is cancelled (the original stays readable). Works the same in workerd and in Node.
  */
@@ -11,10 +12,11 @@ import type { BodyKind } from "./parts.ts";
 /** Content-Length as the digits HTTP allows (no sign, no spaces); at most 15 of them. */
 const DECLARED_LENGTH = /^\d{1,15}$/;
 
-/** What `readInspectableBody` needs of Hono's request: the raw request and its cached `text()`. */
+/** What `readInspectableBody` needs of Hono's request: the raw request, its cached `text()` and its `json()`. */
 export interface CachedBodyRequest {
   raw: Request;
   text(): Promise<string>;
+  json(): Promise<unknown>;
 }
 
 /**
@@ -29,11 +31,22 @@ export async function readInspectableBody(
 ): Promise<BodyPrefix | null> {
   const declared = req.raw.headers.get("content-length");
   if (kind === "json" && declared !== null && DECLARED_LENGTH.test(declared) && Number(declared) <= maxBytes) {
+    let text: string;
     try {
-      return { text: await req.text(), truncated: false };
+      text = await req.text();
     } catch {
       return null;
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      // Not JSON after all (NDJSON, malformed): the filter reads the text; the route's json() fails as before.
+      return { text, truncated: false };
+    }
+    // The route's `c.req.json()` (and the JSON validator's) gets this value instead of parsing again.
+    Object.defineProperty(req, "json", { value: () => Promise.resolve(value), configurable: true, writable: true });
+    return { text, truncated: false, json: { value } };
   }
   return readBodyPrefix(req.raw, maxBytes);
 }
@@ -42,6 +55,8 @@ export interface BodyPrefix {
   text: string;
   /** The body was longer than `maxBytes` (only its start was read). */
   truncated: boolean;
+  /** The whole body parsed as JSON (read through the body cache): what the route's `c.req.json()` returns. */
+  json?: { value: unknown };
 }
 
 export async function readBodyPrefix(request: Request, maxBytes: number): Promise<BodyPrefix | null> {

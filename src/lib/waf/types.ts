@@ -66,6 +66,11 @@ export interface WafRequest {
    * inspectable (see `inspectableBody`); null or absent when there is none or it was not read.
    */
   body?: string | null;
+  /**
+   * `body` already parsed as JSON by the caller (the whole body, valid JSON): inspected instead
+   * of parsing the text again.
+   */
+  json?: { value: unknown };
   /** The body is longer than the part given in `body` (see `security.inspectBodyBytes`). */
   bodyTruncated?: boolean;
 }
