@@ -424,6 +424,22 @@ describe("payload inspection", () => {
     expect(asUpload()).toBe("block");
   });
 
+  it("a JSON key is judged by its own key path, whatever an earlier request left in the result cache", () => {
+    // `$ne` inside a filter object is a query a client may compose (paranoia level 2); at a
+    // login's fields it is the classic authentication bypass. The first must not make the
+    // cache pass the second (it did: one request poisoned the isolate's cache for everyone).
+    const login = { username: { $ne: null }, password: { $ne: null } };
+    for (let i = 0; i < 3; i++) {
+      expect(json({ filter: { status: { $ne: "archived" } } }).action).toBe("allow");
+      expect(json(login)).toMatchObject({ action: "block", ruleId: "nosql-operator" });
+    }
+    // A session id counts as a parameter at the top level only, in either order.
+    for (let i = 0; i < 3; i++) {
+      expect(json({ user: { jsessionid: "a1b2c3" } }).matches ?? []).toEqual([]);
+      expect(json({ jsessionid: "a1b2c3" }).matches?.map((m) => m.ruleId)).toContain("fixation-session-param");
+    }
+  });
+
   it("lets ordinary tricky input through", () => {
     for (const v of [
       "O'Brien",

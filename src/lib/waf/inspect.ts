@@ -265,7 +265,8 @@ const PLAIN_MARKER = /0x(?:2e|2f|5c)|__proto__|prototype|__js_function|^sess_|ac
 
 /**
  * Results for values seen recently. The same User-Agent, Accept, Referer, cookie and parameter
- * values arrive again and again; the result only depends on (kind, where, name, value). Keyed by
+ * values arrive again and again; the result only depends on (kind, where, name, value), except for
+ * JSON keys whose detectors read the key path (those are not cached: see `inspectField`). Keyed by
  * the value itself (a string built per lookup would cost more than the lookup), with the few
  * places one value was seen in chained behind it.
  */
@@ -302,7 +303,12 @@ export function inspectField(field: Field): ValueFindings {
   for (let c = first; c !== undefined; c = c.next, places++)
     if (c.kind === field.kind && c.where === field.where && c.name === field.name) return c.found;
   // A short body value reaches here only when it is not plain (checked above).
-  const found = field.kind !== "body" && plainField(field) ? NONE : inspectUncached(field);
+  const plain = field.kind !== "body" && plainField(field);
+  const found = plain ? NONE : inspectUncached(field);
+  // A JSON key is judged with its key path, which the cache is not keyed on (`$ne` inside a
+  // filter object scores lower than at a login's field, a session id counts at the top level
+  // only): one request must not decide another's. Only plain keys (path-free) are cached.
+  if (!plain && field.where === "body-key") return found;
   if (cache.size >= CACHE_SIZE) cache.clear();
   // One value under many names (a flood of made-up parameters) keeps only its last few places.
   const next = cache.size === 0 || places >= CACHE_PLACES ? undefined : first;
