@@ -13,6 +13,7 @@ const UNIT_TESTS = [
   "test/workers/log.test.ts",
   "test/workers/rooms-protocol.test.ts",
   "test/workers/waf-command.test.ts",
+  "test/workers/waf-evasions.test.ts",
   "test/workers/waf-java.test.ts",
   "test/workers/waf-lib.test.ts",
   "test/workers/waf-php-generic.test.ts",

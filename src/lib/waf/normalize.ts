@@ -122,6 +122,14 @@ export function decodeEscapes(s: string): string {
 }
 
 const NON_ASCII = /[^\x00-\x7f]/;
+/**
+ * Characters that render as nothing (zero-width spaces and joiners, bidirectional controls, the
+ * soft hyphen, byte order marks, variation selectors, Hangul fillers): dropped before detection,
+ * so `un\u200bion se\u200blect` and `alert&#xFEFF;(1)` read as what they spell. The value the
+ * application receives is not changed.
+ */
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
 
 export interface Normalized {
   text: string;
@@ -141,7 +149,7 @@ export function normalizeValue(raw: string): Normalized {
     if (t.indexOf("\\") !== -1) t = decodeEscapes(t);
     if (t === before) break;
   }
-  if (NON_ASCII.test(t)) t = t.normalize("NFKC");
+  if (NON_ASCII.test(t)) t = t.replace(INVISIBLE, "").normalize("NFKC");
   let hadNull = false;
   if (t.indexOf("\0") !== -1) {
     hadNull = true;

@@ -41,11 +41,21 @@ export function splitTarget(url: string): Target {
 export const partLabel = (f: Field): string =>
   f.key === null ? f.where : `${f.where}:${f.key.length > MAX_LABEL ? f.key.slice(0, MAX_LABEL) : f.key}`;
 
-/** Visits `a=b&c=d` pairs (names and values, percent-decoded with `+` as space). */
+/**
+ * Characters no parameter or cookie name has, but a payload cut apart at its own `&`, `=` or `;`
+ * leaves in one (`?<svg/onload=alert&lpar;1&rpar;>` splits into `<svg/onload`, `lpar;1`, `rpar;>`).
+ */
+const NOT_A_NAME = /[<>()'"`{};\\/\s]/;
+
+/**
+ * Visits `a=b&c=d` pairs (names and values, percent-decoded with `+` as space). When a name is
+ * not one (see `NOT_A_NAME`), the whole string is inspected too, as the application may read it.
+ */
 function visitPairs(s: string, kind: PartKind, prefix: string, visit: Visit, budget: { n: number }): boolean {
   if (s.length === 0) return false;
   const nameWhere = `${prefix}-name`;
   let from = 0;
+  let cut = false;
   while (from <= s.length && budget.n-- > 0) {
     let amp = s.indexOf("&", from);
     if (amp === -1) amp = s.length;
@@ -58,11 +68,13 @@ function visitPairs(s: string, kind: PartKind, prefix: string, visit: Visit, bud
     const lname = name.toLowerCase();
     if (visit({ kind: "name", name: lname, where: nameWhere, key: name, value: name })) return true;
     if (value !== "" && visit({ kind, name: lname, where: prefix, key: name, value })) return true;
+    cut ||= NOT_A_NAME.test(name);
   }
-  return false;
+  return cut && visit({ kind, name: null, where: prefix, key: null, value: percentDecode(s, true) });
 }
 
 function visitCookies(header: string, visit: Visit): boolean {
+  let cut = false;
   for (const part of header.split(";", 100)) {
     const eq = part.indexOf("=");
     const name = (eq === -1 ? part : part.slice(0, eq)).trim();
@@ -71,8 +83,10 @@ function visitCookies(header: string, visit: Visit): boolean {
       return true;
     if (value !== "" && visit({ kind: "cookie", name: name.toLowerCase(), where: "cookie", key: name, value }))
       return true;
+    // A part without `=` after the first: a value cut at its own `;` (`a=<svg onload=alert&lpar;1&rpar;>`).
+    cut ||= (eq === -1 && name !== "" && part !== header) || NOT_A_NAME.test(name);
   }
-  return false;
+  return cut && visit({ kind: "cookie", name: null, where: "cookie", key: null, value: header });
 }
 
 /** Headers opaque by nature (lengths, entity tags, ids the platform sets): not inspected. */
@@ -109,6 +123,8 @@ const STRUCTURED = new Set([
 /** The characters of those grammars (tokens, quoted strings, lists, q-values, dates, base64, URLs of Origin). */
 const STRUCTURED_VALUE = /^[\w .,;:=*/+"()!?#&%~@-]{0,4096}$/;
 
+const WEB_ADDRESS = /^https?:\/\//i;
+
 /** Request line and headers (`[name, value]` pairs, names in lower case, as `Headers` iterates them). */
 export function visitHeadersAndTarget(
   target: Target,
@@ -129,6 +145,13 @@ export function visitHeadersAndTarget(
       const t = splitTarget(value);
       if (visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(t.path) })) return true;
       if (visitPairs(t.query, "referer", "referer-query", visit, budget)) return true;
+      // Browsers send a web address without its fragment: anything else is read whole (a path or
+      // query would be only part of `&#34;&gt;&lt;svg…` or `php://filter/…`).
+      if (
+        (!WEB_ADDRESS.test(value) || value.includes("#")) &&
+        visit({ kind: "referer", name, where: "header", key: "referer", value })
+      )
+        return true;
     } else if (!OPAQUE.has(name)) {
       const kind =
         STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
@@ -303,7 +326,8 @@ export function visitBody(body: string, contentType: string | null, visit: Visit
           /* inspect as text */
         }
       }
-      if (contentType === null && /^[\w.%+-]{1,100}=[^&\s]{0,2000}(?:&|$)/.test(t))
+      // A form sent without its type: `name=value&…` (names as forms write them: `user[$ne]`, `a.b`).
+      if (contentType === null && /^[\w.%+\-[\]$]{1,100}=[^&\s]{0,2000}(?:&|$)/.test(t))
         return visitPairs(body, "body", "body", visit, budget);
       return visit({ kind: "body", name: null, where: "body", key: null, value: body });
     }

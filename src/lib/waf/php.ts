@@ -54,9 +54,10 @@ function uploadName(v: Inspected, take: Take): void {
 function openTag(s: string, take: Take): void {
   const i = s.indexOf("<?");
   if (i === -1) return;
-  if (/<\?(?:php\b|\s{1,8}php\b|=\s{0,8}[$\w`'"(@[])/i.test(s)) {
+  // PHP opens with `<?php` followed by white space or the end (`<?php=value` is no tag).
+  if (/<\?(?:php(?![^\s])|\s{1,8}php(?![^\s])|=\s{0,8}[$\w`'"(@[])/i.test(s)) {
     // `<?php` and nothing after it (a bare mention) is weaker than a tag followed by code.
-    const m = /<\?\s{0,8}php\b([\s\S]{0,40})/i.exec(s);
+    const m = /<\?\s{0,8}php(?![^\s])([\s\S]{0,40})/i.exec(s);
     take(m !== null && m[1]!.trim() === "" && !/<\?=/.test(s) ? 4 : 7, "php-open-tag");
     return;
   }

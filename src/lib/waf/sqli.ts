@@ -80,6 +80,9 @@ function detect(v: Inspected): Finding | null {
     let alt = v.text;
     if (LOOKALIKE_QUOTE.test(alt)) alt = alt.replace(LOOKALIKE_SINGLE, "'").replace(LOOKALIKE_DOUBLE, '"');
     if (SPLIT_KEYWORD.test(alt)) alt = alt.replace(EMPTY_COMMENT, "");
+    // Quotes escaped with a backslash (`"0\"XOR(if(now()=sysdate(),sleep(9),0))XOR\"Z`), as the
+    // application sees them once it unescapes (`stripslashes`, a string in a string).
+    if (alt.includes('\\"') || alt.includes("\\'")) alt = alt.replace(ESCAPED_QUOTE, "$1");
     if (alt !== v.text) {
       const again = scan(alt, alt.toLowerCase());
       if (again !== null && (found === null || again.score > found.score)) return again;
@@ -94,6 +97,7 @@ function detect(v: Inspected): Finding | null {
   }
   return found;
 }
+const ESCAPED_QUOTE = /\\(['"])/g;
 const HEX_VALUE = /^\s{0,4}0x(?:[0-9a-f]{2}){8,512}\s{0,4}$/i;
 /** The printable text a hex literal spells (ASCII, or UTF-16LE when every second byte is 0), or "". */
 function hexText(h: string): string {

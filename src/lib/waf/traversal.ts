@@ -223,7 +223,7 @@ const BASE64_PATH = /^(?:Li4[vuc]|L[2-3][A-Za-z0-9]|ZXRj|[QY]zp[cv]|XC4u|Ly4u)/;
 /** Traversal / LFI score of one (normalised) value. */
 export function detectTraversal(v: Inspected): Finding | null {
   const kind = v.field.kind;
-  let best: Finding | null = kind === "path" ? pathOnly(v.text) : null;
+  let best: Finding | null = kind === "path" ? pathOnly(v.text, v.raw) : null;
   const consider = (f: Finding | null) => {
     if (f !== null && (best === null || f.score > best.score)) best = f;
   };
@@ -354,7 +354,15 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
 }
 
 /** What scanners fetch by URL path: hidden files and folders, backups, logs, dev-server file endpoints. */
-function pathOnly(text: string): Finding | null {
+/**
+ * A server-side script dressed as a static file for an extension check (`shell.asp;.jpg`,
+ * `do.php%0a.png`, `x.php%23.css`, `x.php%00.gif`): a `;`, `#`, line break or NUL between the real
+ * extension and the one the check reads.
+ */
+const DISGUISED_SCRIPT =
+  /\.(?:php\d?|phtml|phar|aspx?|asa|cer|ashx|jspx?|cgi|pl|py|sh)[;#\r\n\0\u560a\u560d][^/]{0,64}\.(?:png|jpe?g|gif|bmp|ico|svg|webp|css|js|txt|pdf|html?)$/;
+
+function pathOnly(text: string, raw: string): Finding | null {
   const path = text.toLowerCase();
   for (const seg of path.split("/", 64)) {
     if (seg.length > 1 && seg.startsWith(".") && seg !== ".." && !PUBLIC_DOT.test(seg))
@@ -363,6 +371,9 @@ function pathOnly(text: string): Finding | null {
   if (/(?:^|\/)@fs\/|(?:^|\/)@id\/__x00__/.test(path)) return { ruleId: "traversal-dev-server", score: 5 };
   const last = path.slice(path.lastIndexOf("/") + 1);
   if (BACKUP_PATH.test(last)) return { ruleId: "traversal-backup-file", score: 5 };
+  // The raw path still has the NUL that normalisation drops (`x.php%00.gif`).
+  if (DISGUISED_SCRIPT.test(last) || (raw.includes("\0") && DISGUISED_SCRIPT.test(raw.toLowerCase())))
+    return { ruleId: "traversal-disguised-script", score: 5 };
   if (LOG_PATH.test(path)) return { ruleId: "traversal-log-file", score: 5 };
   if (last.endsWith(".log")) return { ruleId: "traversal-log-file", score: 3 };
   return null;

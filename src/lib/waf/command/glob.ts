@@ -189,6 +189,8 @@ function globbedSystemPath(s: string): boolean {
  * Is one of the first 32 absolute paths of the text (what `/(?:^|[\s=:'"])(\/[^\s;|&'"<>]{1,200})/g`
  * matches) globbed and naming system locations (`/e??/pa[s]swd`)? Scanned by hand: no RegExp per position.
  */
+const GLOB_PATH_AFTER = new Set([..."=:'\"+;|&<>({,`$"].map((c) => c.charCodeAt(0)));
+
 export function globbedPathIn(text: string): boolean {
   let from = 0;
   let n = 0;
@@ -196,7 +198,9 @@ export function globbedPathIn(text: string): boolean {
     if (at > 0) {
       if (at - 1 < from) continue;
       const p = text.charCodeAt(at - 1);
-      if (!isSpace(p) && p !== 61 && p !== 58 && p !== 39 && p !== 34) continue;
+      // After a space, `=`, `:`, a quote, `+` (a space in a form value), a separator (`;` `|` `&`),
+      // a redirection, or an opening of a subshell, brace list or substitution (`(` `{` `,` `` ` `` `$`).
+      if (!isSpace(p) && !GLOB_PATH_AFTER.has(p)) continue;
     }
     let end = at + 1;
     let glob = false;
