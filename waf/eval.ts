@@ -7,8 +7,11 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, or `lists` for --payloads/--benign); --class NAME keeps one class
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, or `lists` for
+ *                                       # --payloads/--benign); --class NAME keeps one class
  *
+ *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
+ *                                       # request part they name (see waf/waf-bypass.ts); detection per class
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -24,6 +27,7 @@ import { defaultEdgeConfig } from "../src/lib/config/schema.ts";
 import { evaluateRequest, type WafDecision } from "../src/lib/waf/index.ts";
 import { readCorpus, toWafRequest, type CorpusLine } from "./corpus.ts";
 import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
+import { loadWafBypass } from "./waf-bypass.ts";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -32,6 +36,7 @@ function arg(name: string): string | undefined {
 
 const verbose = process.argv.includes("--misses");
 const crsPath = arg("--crs");
+const wafBypassPath = arg("--waf-bypass");
 const only = arg("--only");
 const onlyClass = arg("--class");
 const paranoia = Number(arg("--paranoia") ?? defaultEdgeConfig.security.paranoiaLevel);
@@ -193,11 +198,11 @@ function listLines(file: string, cls: string): CorpusLine[] {
 
 let failed = false;
 console.log(`paranoia level ${paranoia}`);
-if (only !== "crs" && only !== "lists") {
+if (only !== "crs" && only !== "lists" && only !== "bypass") {
   const own = run("committed corpus (waf/corpus)", readCorpus(), (cls) => cls);
   if (own.detected < 0.99 * own.attacks || own.falsePositives > 0.001 * own.ordinary || own.errors > 0) failed = true;
 }
-if (crsPath !== undefined && only !== "own" && only !== "lists") {
+if (crsPath !== undefined && only !== "own" && only !== "lists" && only !== "bypass") {
   const { lines, skipped } = loadCrs(crsPath, paranoia);
   const negative = lines.filter((l) => l.class === NEGATIVE_ATTACK);
   const crs = run(
@@ -211,6 +216,12 @@ if (crsPath !== undefined && only !== "own" && only !== "lists") {
     `skipped ${skipped.length} tests the Fetch API cannot express${verbose ? `: ${skipped.map((s) => `${s.id} (${s.reason})`).join(", ")}` : ""}`,
   );
   if (crs.detected < 0.95 * crs.attacks || crs.falsePositives > 0 || crs.errors > 0) failed = true;
+}
+if (wafBypassPath !== undefined && only !== "own" && only !== "crs" && only !== "lists") {
+  const { lines, skipped } = loadWafBypass(wafBypassPath);
+  const wb = run(`nemesida-waf/waf-bypass payloads, each in the parts it names (${wafBypassPath})`, lines, () => null);
+  console.log(`skipped ${skipped.length} header values the Fetch API cannot send`);
+  if (wb.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);
