@@ -81,6 +81,8 @@ describe("obfuscations read as what they spell", () => {
     for (const v of [";cat+/e?c/p?ss?d", "{/b??/c?t,/e??/sh?dow}", "|/???/c?t /e??/p?sswd"])
       expect(q(v).class, v).toBe("command");
     expect(q("price 3+/bin?").action).toBe("allow");
+    // A regular expression literal in code is no path.
+    expect(q("const clean = result.stdout.replace(/\\r?\\n$/, '');").action).toBe("allow");
   });
 
   it("`<?php` opens PHP only with white space after it (as PHP reads it)", () => {

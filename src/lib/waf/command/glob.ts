@@ -189,7 +189,7 @@ function globbedSystemPath(s: string): boolean {
  * Is one of the first 32 absolute paths of the text (what `/(?:^|[\s=:'"])(\/[^\s;|&'"<>]{1,200})/g`
  * matches) globbed and naming system locations (`/e??/pa[s]swd`)? Scanned by hand: no RegExp per position.
  */
-const GLOB_PATH_AFTER = new Set([..."=:'\"+;|&<>({,`$"].map((c) => c.charCodeAt(0)));
+const GLOB_PATH_AFTER = new Set([..."=:'\"+;|&<>{`$"].map((c) => c.charCodeAt(0)));
 
 export function globbedPathIn(text: string): boolean {
   let from = 0;
@@ -199,7 +199,8 @@ export function globbedPathIn(text: string): boolean {
       if (at - 1 < from) continue;
       const p = text.charCodeAt(at - 1);
       // After a space, `=`, `:`, a quote, `+` (a space in a form value), a separator (`;` `|` `&`),
-      // a redirection, or an opening of a subshell, brace list or substitution (`(` `{` `,` `` ` `` `$`).
+      // a redirection, or an opening brace or substitution (`{` `` ` `` `$`); not `(` or `,`,
+      // which start a regular expression literal in code (`s.replace(/\r?\n$/, "")`).
       if (!isSpace(p) && !GLOB_PATH_AFTER.has(p)) continue;
     }
     let end = at + 1;
