@@ -3,9 +3,10 @@
  * declared length fits the budget is read whole through the request's body cache (Hono's
  * `c.req.text()`) and parsed once: the filter inspects the parsed value, and the route's
  * `c.req.json()` returns that same value, so the stream is read, decoded and parsed once, and the
- * filter sees exactly what the route gets. Any other body is read from `request.clone()` (the runtime tees the stream; the
- * route later reads the other branch, which keeps the bytes read here): at most `maxBytes`, then
- * the clone is cancelled (the original stays readable). Works the same in workerd and in Node.
+ * filter sees exactly what the route gets. Any other body is read from `request.clone()` (the
+ * runtime tees the stream; the route later reads the other branch, which keeps the bytes read
+ * here): at most `maxBytes`, then the clone is cancelled (the original stays readable). Works the
+ * same in workerd and in Node.
  */
 import type { BodyKind } from "./parts.ts";
 

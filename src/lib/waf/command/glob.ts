@@ -185,12 +185,12 @@ function globbedSystemPath(s: string): boolean {
   return globs > 0 && (hits >= 2 || (named && path.startsWith("/")));
 }
 
-/**
- * Is one of the first 32 absolute paths of the text (what `/(?:^|[\s=:'"])(\/[^\s;|&'"<>]{1,200})/g`
- * matches) globbed and naming system locations (`/e??/pa[s]swd`)? Scanned by hand: no RegExp per position.
- */
 const GLOB_PATH_AFTER = new Set([..."=:'\"+;|&<>{`$"].map((c) => c.charCodeAt(0)));
 
+/**
+ * Is one of the first 32 absolute paths of the text (what `/(?:^|[\s=:'"+;|&<>{`$])(\/[^\s;|&'"<>]{1,200})/g`
+ * matches) globbed and naming system locations (`/e??/pa[s]swd`)? Scanned by hand: no RegExp per position.
+ */
 export function globbedPathIn(text: string): boolean {
   let from = 0;
   let n = 0;
