@@ -76,6 +76,15 @@ describe("obfuscations read as what they spell", () => {
     expect(q('He said \\"don\\\'t\\" and left').action).toBe("allow");
   });
 
+  it("a column-count probe ending in `--` is caught as one ending in `#` or `/*` is", () => {
+    // Made only of letters, digits, spaces and dashes, it used to pass as a plain value.
+    const q = (v: string) => get(`/find?id=${encodeURIComponent(v)}`);
+    for (const v of ["7 ORDER BY 9-- ", "7 ORDER BY 9-- -", "7 group by 4 --", "7 ORDER BY 9#"])
+      expect(decided(q(v)), v).toBe("block sqli-order-by");
+    for (const v of ["sort by date -- newest first", "order by 2 -- the cheap ones"])
+      expect(decided(q(v)), v).toBe("allow");
+  });
+
   it("a glob path glued to its command or opened by a separator", () => {
     const q = (v: string) => get(`/find?q=${encodeURIComponent(v)}`);
     for (const v of [";cat+/e?c/p?ss?d", "{/b??/c?t,/e??/sh?dow}", "|/???/c?t /e??/p?sswd"])
