@@ -76,12 +76,13 @@ describe("obfuscations read as what they spell", () => {
     expect(q('He said \\"don\\\'t\\" and left').action).toBe("allow");
   });
 
-  it("a column-count probe ending in `--` is caught as one ending in `#` or `/*` is", () => {
-    // Made only of letters, digits, spaces and dashes, it used to pass as a plain value.
+  it("SQL in a numeric context ending in `--` is caught as it is ending in `#`", () => {
+    // Made only of letters, digits, spaces and dashes, these used to pass as plain values.
     const q = (v: string) => get(`/find?id=${encodeURIComponent(v)}`);
     for (const v of ["7 ORDER BY 9-- ", "7 ORDER BY 9-- -", "7 group by 4 --", "7 ORDER BY 9#"])
       expect(decided(q(v)), v).toBe("block sqli-order-by");
-    for (const v of ["sort by date -- newest first", "order by 2 -- the cheap ones"])
+    for (const v of ["3 or true--", "0 or 1-- -", "3 or true#"]) expect(q(v).class, v).toBe("sqli");
+    for (const v of ["sort by date -- newest first", "order by 2 -- the cheap ones", "see you soon --", "page 10--"])
       expect(decided(q(v)), v).toBe("allow");
   });
 
