@@ -95,6 +95,14 @@ describe("obfuscations read as what they spell", () => {
     expect(q("const clean = result.stdout.replace(/\\r?\\n$/, '');").action).toBe("allow");
   });
 
+  it("`pwd` after a separator is a probe like `id`; PHP's `{${call()}}` runs any function", () => {
+    const q = (v: string) => get(`/find?q=${encodeURIComponent(v)}`);
+    for (const v of ["; pwd", "| pwd", "&& pwd"]) expect(q(v).class, v).toBe("command");
+    for (const v of ["{${usleep(900)}}", " {${sleep(hexdec(dechex(3)))}} "]) expect(q(v).class, v).toBe("php");
+    for (const v of ["user; pwd: secret", "my pwd is 123", "const s = `{${JSON.stringify(a)}}`", "price {${x}}"])
+      expect(q(v).action, v).toBe("allow");
+  });
+
   it("`<?php` opens PHP only with white space after it (as PHP reads it)", () => {
     expect(get("/find?%3C%3Fphp=value").action).toBe("allow");
     expect(get(`/find?q=${encodeURIComponent("<?php system($_GET[1]); ?>")}`).class).toBe("php");

@@ -99,7 +99,10 @@ function variableVariable(s: string, take: Take): void {
     if (inner === "") continue;
     if (/^(?:jndi|env|sys|lower|upper|date|main|java|ctx|::-)[:]/i.test(inner)) continue;
     const phpOnly = m[1] !== "" || /^['"@$]/.test(inner) || /['"]\s{0,4}\.\s{0,4}['"]/.test(inner);
-    if (phpOnly) take(6, "php-variable-variable");
+    // `{${sleep(5)}}`: PHP's complex syntax calling a function inside an interpolated string.
+    const curlyCall =
+      s[m.index - 1] === "{" && s[m.index + m[0].length] === "}" && /^[a-z_]\w{0,40}\s{0,4}\(/i.test(inner);
+    if (phpOnly || curlyCall) take(6, "php-variable-variable");
     else if (s.trim() === m[0] && /^[a-z_][a-z0-9_]{0,30}$/.test(inner)) take(5, "php-variable-variable");
   }
 }

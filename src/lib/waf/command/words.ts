@@ -22,7 +22,7 @@ export const RECON = new Set(
  */
 export const TOOLS = new Set(
   words(`
-  ls id whoami uname ifconfig hostname netstat printenv getent lsof lsb_release arp nproc lscpu lsblk hostid logname
+  ls id whoami uname ifconfig hostname netstat printenv getent lsof lsb_release arp nproc lscpu lsblk hostid logname pwd
   wget curl nc ncat netcat socat telnet nslookup dig traceroute tracepath tftp scp ssh sftp rsync ftp nmap masscan tcpdump
   bash sh zsh ksh dash csh tcsh ash busybox python python2 python3 perl ruby irb php lua luajit node nodejs deno bun
   jrunscript jjs jshell groovy tclsh wish gawk awk mawk nawk sed gsed
