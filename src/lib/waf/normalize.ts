@@ -128,8 +128,38 @@ const NON_ASCII = /[^\x00-\x7f]/;
  * so `un\u200bion se\u200blect` and `alert&#xFEFF;(1)` read as what they spell. The value the
  * application receives is not changed.
  */
-const INVISIBLE =
-  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
+function invisible(c: number): boolean {
+  return (
+    c === 0xad ||
+    c === 0x34f ||
+    c === 0x61c ||
+    c === 0x115f ||
+    c === 0x1160 ||
+    c === 0x17b4 ||
+    c === 0x17b5 ||
+    (c >= 0x180b && c <= 0x180f) ||
+    (c >= 0x200b && c <= 0x200f) ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2060 && c <= 0x206f) ||
+    c === 0x3164 ||
+    (c >= 0xfe00 && c <= 0xfe0f) ||
+    c === 0xfeff ||
+    c === 0xffa0
+  );
+}
+
+function dropInvisible(t: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0xad && invisible(c)) {
+      out += t.slice(from, i);
+      from = i + 1;
+    }
+  }
+  return from === 0 ? t : out + t.slice(from);
+}
 
 export interface Normalized {
   text: string;
@@ -149,7 +179,7 @@ export function normalizeValue(raw: string): Normalized {
     if (t.indexOf("\\") !== -1) t = decodeEscapes(t);
     if (t === before) break;
   }
-  if (NON_ASCII.test(t)) t = t.replace(INVISIBLE, "").normalize("NFKC");
+  if (NON_ASCII.test(t)) t = dropInvisible(t).normalize("NFKC");
   let hadNull = false;
   if (t.indexOf("\0") !== -1) {
     hadNull = true;

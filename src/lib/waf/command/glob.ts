@@ -185,7 +185,7 @@ function globbedSystemPath(s: string): boolean {
   return globs > 0 && (hits >= 2 || (named && path.startsWith("/")));
 }
 
-const GLOB_PATH_AFTER = new Set([..."=:'\"+;|&<>{`$"].map((c) => c.charCodeAt(0)));
+const GLOB_PATH_AFTER = new Set("=:'\"+;|&<>{`$".split("").map((c) => c.charCodeAt(0)));
 
 /**
  * Is one of the first 32 absolute paths of the text (what `/(?:^|[\s=:'"+;|&<>{`$])(\/[^\s;|&'"<>]{1,200})/g`
