@@ -46,6 +46,8 @@ export const partLabel = (f: Field): string =>
  * leaves in one (`?<svg/onload=alert&lpar;1&rpar;>` splits into `<svg/onload`, `lpar;1`, `rpar;>`).
  */
 const NOT_A_NAME = /[<>()'"`{};\\/\s]/;
+/** The longest query string, form or Cookie header that is also inspected whole. */
+const WHOLE_MAX = 8_192;
 
 /**
  * Visits `a=b&c=d` pairs (names and values, percent-decoded with `+` as space). When a name is
@@ -70,7 +72,10 @@ function visitPairs(s: string, kind: PartKind, prefix: string, visit: Visit, bud
     if (value !== "" && visit({ kind, name: lname, where: prefix, key: name, value })) return true;
     cut ||= NOT_A_NAME.test(name);
   }
-  return cut && visit({ kind, name: null, where: prefix, key: null, value: percentDecode(s, true) });
+  // Bounded: a payload cut by the syntax is short; a long form is not inspected a second time.
+  return (
+    cut && s.length <= WHOLE_MAX && visit({ kind, name: null, where: prefix, key: null, value: percentDecode(s, true) })
+  );
 }
 
 function visitCookies(header: string, visit: Visit): boolean {
@@ -86,7 +91,11 @@ function visitCookies(header: string, visit: Visit): boolean {
     // A part without `=` after the first: a value cut at its own `;` (`a=<svg onload=alert&lpar;1&rpar;>`).
     cut ||= (eq === -1 && name !== "" && part !== header) || NOT_A_NAME.test(name);
   }
-  return cut && visit({ kind: "cookie", name: null, where: "cookie", key: null, value: header });
+  return (
+    cut &&
+    header.length <= WHOLE_MAX &&
+    visit({ kind: "cookie", name: null, where: "cookie", key: null, value: header })
+  );
 }
 
 /** Headers opaque by nature (lengths, entity tags, ids the platform sets): not inspected. */
