@@ -156,6 +156,33 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
     db.exec("ALTER TABLE ai_chunks ADD COLUMN embedding8 F8_BLOB(256)");
     // The 1-bit layouts centre vectors on the mean of a 16k stride sample (the query alike).
     const centre = sampleMean(data, n, 16_000);
+    // The transform's signs per 1-bit layout (`bits`, `rp1024`), computed once for all nlists:
+    // rows, then the global and tenant queries, packed 8 to a byte.
+    const signCache = new Map<string, { rows: Uint8Array; queries: Uint8Array }>();
+    const packSigns = (vs: Float32Array[], nbits: number) => {
+      const out = new Uint8Array(vs.length * (nbits / 8));
+      vs.forEach((v, i) => {
+        for (let k = 0; k < nbits; k++) if (v[k]! > 0) out[i * (nbits / 8) + (k >> 3)]! |= 1 << (k & 7);
+      });
+      return out;
+    };
+    const transformed = (base: string, nbits: number) => {
+      const hit = signCache.get(base);
+      if (hit) return hit;
+      const t = base === "bits" ? (v: Float32Array) => centred(v, centre) : hyperplanes(nbits, 777 + nbits, centre);
+      const rows = new Uint8Array(n * (nbits / 8));
+      for (let i = 0; i < n; i++)
+        rows.set(packSigns([t(data.subarray(i * dims, (i + 1) * dims))], nbits), i * (nbits / 8));
+      const queries = packSigns(
+        [...globalQueries, ...tenantQueries].map((b) => t(new Float32Array(b.buffer, b.byteOffset, dims))),
+        nbits,
+      );
+      signCache.set(base, { rows, queries });
+      return { rows, queries };
+    };
+    /** Signs `i` as a ±1 F32 vector, which vector1bit() turns back into the same bits. */
+    const unpackSigns = (packed: Uint8Array, i: number, nbits: number) =>
+      Float32Array.from({ length: nbits }, (_, k) => (packed[i * (nbits / 8) + (k >> 3)]! & (1 << (k & 7)) ? 1 : -1));
     db.exec(
       "CREATE TABLE ai_chunk_centroids (id INTEGER PRIMARY KEY, centroid F32_BLOB(256) NOT NULL, centroid8 F8_BLOB(256))",
     );
@@ -198,20 +225,25 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
           db.exec("ALTER TABLE ai_chunks DROP COLUMN bits");
         // 1-bit layouts: `bits` = sign bits of the centred vector (256), `rpN` = of N random
         // projections of it. The transform runs in JavaScript at insert and per query.
-        const bitsLayout = layout === "bits" || /^rp\d+$/.test(layout);
-        const nbits = layout === "bits" ? dims : Number(layout.slice(2));
-        const transform =
-          layout === "bits" ? (v: Float32Array) => centred(v, centre) : hyperplanes(nbits, 777 + nbits, centre);
+        // A trailing `f8` (`rp1024f8`): the index also covers the F8 vector, and the best R by
+        // Hamming distance are narrowed to AI_IVF_RERANK by F8 distance before the float32 re-rank.
+        const bitsLayout = /^(bits|rp\d+)(f8)?$/.test(layout);
+        const bitsF8 = bitsLayout && layout.endsWith("f8");
+        const bitsBase = bitsF8 ? layout.slice(0, -2) : layout;
+        const nbits = bitsBase === "bits" ? dims : Number(bitsBase.slice(2));
         const queryBits = new Map<Buffer, Buffer>();
         if (bitsLayout) {
+          const { rows, queries: qb } = transformed(bitsBase, nbits);
           db.exec(`ALTER TABLE ai_chunks ADD COLUMN bits F1BIT_BLOB(${nbits})`);
           db.exec("BEGIN");
           const upd = db.prepare("UPDATE ai_chunks SET bits = vector1bit(?) WHERE id = ?");
-          for (let i = 0; i < n; i++) upd.run([blob(transform(data.subarray(i * dims, (i + 1) * dims))), ids[i]]);
+          for (let i = 0; i < n; i++) upd.run([blob(unpackSigns(rows, i, nbits)), ids[i]]);
           db.exec("COMMIT");
-          for (const b of [...globalQueries, ...tenantQueries])
-            queryBits.set(b, blob(transform(new Float32Array(b.buffer, b.byteOffset, dims))));
-          db.exec("CREATE INDEX ai_chunks_cluster_bits ON ai_chunks (cluster, tenant, bits)");
+          [...globalQueries, ...tenantQueries].forEach((b, q) => queryBits.set(b, blob(unpackSigns(qb, q, nbits))));
+          if (bitsF8) db.exec("UPDATE ai_chunks SET embedding8 = vector8(embedding)");
+          db.exec(
+            `CREATE INDEX ai_chunks_cluster_bits ON ai_chunks (cluster, tenant, bits${bitsF8 ? ", embedding8" : ""})`,
+          );
         } else if (layout === "rows") db.exec("CREATE INDEX ai_chunks_cluster ON ai_chunks (cluster, tenant)");
         else if (layout === "f8expr")
           db.exec("CREATE INDEX ai_chunks_cluster8 ON ai_chunks (cluster, tenant, vector8(embedding))");
@@ -239,7 +271,8 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
         // 1-bit first pass (Hamming distance, which libSQL's cosine distance of F1BIT vectors is),
         // then the best ?5 re-ranked by float32 distance. No `inList`: all rows (the flat variant).
         const bitsScan = (inList: string | undefined, tenant: boolean) =>
-          `WITH cand AS (SELECT id FROM ai_chunks INDEXED BY ai_chunks_cluster_bits WHERE ${inList ? `cluster IN (${inList})` : "1"}${tenant ? " AND tenant = ?3" : ""} ORDER BY vector_distance_cos(bits, (SELECT vector1bit(?4))) LIMIT ?5) ` +
+          `WITH bitcand AS (SELECT id${bitsF8 ? ", embedding8" : ""} FROM ai_chunks INDEXED BY ai_chunks_cluster_bits WHERE ${inList ? `cluster IN (${inList})` : "1"}${tenant ? " AND tenant = ?3" : ""} ORDER BY vector_distance_cos(bits, (SELECT vector1bit(?4))) LIMIT ?5), ` +
+          `cand AS (SELECT id FROM bitcand${bitsF8 ? ` ORDER BY vector_distance_cos(embedding8, (SELECT vector8(?1))) LIMIT ${rerank}` : ""}) ` +
           "SELECT c.id, vector_distance_cos(c.embedding, ?1) AS d FROM cand JOIN ai_chunks c ON c.id = cand.id ORDER BY d LIMIT 10";
         const scan = (inList: string, tenant: boolean) =>
           bitsLayout
