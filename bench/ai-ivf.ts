@@ -16,10 +16,18 @@
  *
  * - `f8expr`: as `f8`, but the covering index is on the expression `vector8(embedding)`, with
  *   no F8 column in the row.
+ * - `bits`: a 1-bit first pass (stage 1c): a column `bits F1BIT_BLOB(256)` holding
+ *   `vector1bit(x - mean)` (the mean of a 16k stride sample, subtracted in JavaScript at insert
+ *   and from the query) and a covering index on (cluster, tenant, bits); the probed clusters' rows
+ *   are ranked by Hamming distance, the best R (AI_IVF_BITS_RERANK, a list) re-ranked by their
+ *   float32 vectors from the table.
+ * - `rpN` (e.g. `rp1024`): as `bits`, but the bits are the signs of N random projections of the
+ *   centred vector (SimHash; `F1BIT_BLOB(N)`), computed in JavaScript the same way.
  *
  * Probes (AI_IVF_PROBE, each measured on every layout):
  * - `f32` (default): fixed `nprobe`, one statement; the centroid pass over float32 centroids.
  * - `f8`: the same over F8 copies of the centroids.
+ * - `flat` (1-bit layouts only): no clusters, the 1-bit pass over all rows, then the re-rank.
  * - `adaptive` / `adaptive8` (float32 / F8 centroids): two statements. The centroid pass returns
  *   the nearest AI_IVF_MAXPROBE (512) centroids and their distances; JavaScript keeps those
  *   within a margin of the nearest one's distance, at least AI_IVF_MINPROBE (16), at most
@@ -36,31 +44,31 @@
  * Options (env): AI_IVF_SIZES ("10000,100000"), AI_IVF_CORPUS ("topical,mixed"), AI_IVF_QUERIES
  * (200), AI_IVF_NLIST (per size, e.g. "100000:632/1000"; default √N, 2√N, 4√N), AI_IVF_NPROBE
  * ("16,32,64,96,128,192,256"), AI_IVF_SAMPLE (k-means sample, 16000), AI_IVF_ITERS (Lloyd
- * iterations, 8), AI_IVF_RERANK (40), AI_IVF_LAYOUTS ("f8"; "rows,f8,f8expr"), AI_IVF_PROBE
- * ("f32"; "f32,f8,adaptive,adaptive8"), AI_IVF_TENANTS ("0" skips the tenant probes). Base
+ * iterations, 8), AI_IVF_RERANK (40), AI_IVF_BITS_RERANK ("100,200,400"), AI_IVF_LAYOUTS ("f8";
+ * "rows,f8,f8expr,bits,rp1024"), AI_IVF_PROBE ("f32"; "f32,f8,adaptive,adaptive8,flat"), AI_IVF_TENANTS ("0" skips the tenant probes). Base
  * corpora (schema and rows, no vector index) and trained centroids (per corpus, size, nlist,
  * sample and iterations) are kept in `.data/bench-ai/`.
  */
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Database from "libsql";
-import { applyMigrations } from "../dev/migrate.ts";
-import { embedLocal } from "../src/lib/ai/local-embedder.ts";
-import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
-import { type CorpusKind, corpus, fillCorpus, openBenchDb, SMALL_TENANT, vectorBlob } from "./ai-corpus.ts";
+import { type CorpusKind, SMALL_TENANT, vectorBlob } from "./ai-corpus.ts";
+import {
+  baseCorpus,
+  centred,
+  dims,
+  load,
+  mean,
+  ms,
+  nearest,
+  percentile,
+  readVectors,
+  sampleMean,
+  trainedCentroids,
+  hyperplanes,
+} from "./ai-ivf-lib.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const list = (v: string | undefined, d: string) =>
   (v ?? d)
     .split(",")
@@ -75,6 +83,8 @@ const nprobes = list(process.env.AI_IVF_NPROBE, "16,32,64,96,128,192,256");
 const sampleSize = Number(process.env.AI_IVF_SAMPLE ?? 16_000);
 const iterations = Number(process.env.AI_IVF_ITERS ?? 8);
 const rerank = Number(process.env.AI_IVF_RERANK ?? 40);
+/** Candidates a 1-bit first pass hands to the float32 re-rank (the `bits` / `rpN` layouts). */
+const bitsRerank = list(process.env.AI_IVF_BITS_RERANK, "100,200,400");
 const layouts = (process.env.AI_IVF_LAYOUTS ?? "f8").split(",");
 const probeModes = (process.env.AI_IVF_PROBE ?? "f32").split(",");
 const withTenants = process.env.AI_IVF_TENANTS !== "0";
@@ -82,7 +92,6 @@ const targets = (process.env.AI_IVF_TARGETS ?? "0.95,0.96,0.97").split(",").map(
 const minProbe = Number(process.env.AI_IVF_MINPROBE ?? 16);
 const maxProbe = Number(process.env.AI_IVF_MAXPROBE ?? 512);
 const budget = Number(process.env.AI_IVF_BUDGET ?? 100) / 100;
-const dims = EMBEDDING_DIMENSIONS;
 const nlistsFor = (n: number): number[] => {
   const spec = (process.env.AI_IVF_NLIST ?? "")
     .split(",")
@@ -93,119 +102,7 @@ const nlistsFor = (n: number): number[] => {
   return [Math.round(r), Math.round(2 * r), Math.round(4 * r)];
 };
 
-const percentile = (xs: number[], p: number) => {
-  if (xs.length === 0) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-};
-const ms = (x: number) => (Number.isNaN(x) ? "–" : x < 10 ? x.toFixed(2) : x.toFixed(1));
-const load = () => loadavg()[0]!.toFixed(1);
 const blob = vectorBlob;
-
-// ---------------------------------------------------------------------------
-// Spherical k-means (cosine): random init from the sample, Lloyd iterations, centroids
-// re-normalised; an empty cluster takes the sample point farthest from its centroid.
-// ---------------------------------------------------------------------------
-
-function nearest(data: Float32Array, i: number, centroids: Float32Array, k: number): [number, number] {
-  let best = -1;
-  let bestDot = -Infinity;
-  const off = i * dims;
-  for (let c = 0; c < k; c++) {
-    const co = c * dims;
-    // Four accumulators: about twice as fast in V8 as one (training is most of a run's time).
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    for (let d = 0; d < dims; d += 4) {
-      d0 += data[off + d]! * centroids[co + d]!;
-      d1 += data[off + d + 1]! * centroids[co + d + 1]!;
-      d2 += data[off + d + 2]! * centroids[co + d + 2]!;
-      d3 += data[off + d + 3]! * centroids[co + d + 3]!;
-    }
-    const dot = d0 + d1 + d2 + d3;
-    if (dot > bestDot) {
-      bestDot = dot;
-      best = c;
-    }
-  }
-  return [best, bestDot];
-}
-
-function kmeans(sample: Float32Array, count: number, k: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const centroids = new Float32Array(k * dims);
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  for (let c = 0; c < k; c++) centroids.set(sample.subarray(order[c]! * dims, (order[c]! + 1) * dims), c * dims);
-  const assign = new Int32Array(count);
-  const sims = new Float32Array(count);
-  for (let it = 0; it < iterations; it++) {
-    for (let i = 0; i < count; i++) {
-      const [c, dot] = nearest(sample, i, centroids, k);
-      assign[i] = c;
-      sims[i] = dot;
-    }
-    const sums = new Float64Array(k * dims);
-    const sizes = new Int32Array(k);
-    for (let i = 0; i < count; i++) {
-      const c = assign[i]!;
-      sizes[c]!++;
-      for (let d = 0; d < dims; d++) sums[c * dims + d]! += sample[i * dims + d]!;
-    }
-    const far = Array.from({ length: count }, (_, i) => i).sort((a, b) => sims[a]! - sims[b]!);
-    let nextFar = 0;
-    for (let c = 0; c < k; c++) {
-      if (sizes[c] === 0) {
-        const p = far[nextFar++]!;
-        centroids.set(sample.subarray(p * dims, (p + 1) * dims), c * dims);
-        continue;
-      }
-      let norm = 0;
-      for (let d = 0; d < dims; d++) norm += sums[c * dims + d]! ** 2;
-      norm = Math.sqrt(norm) || 1;
-      for (let d = 0; d < dims; d++) centroids[c * dims + d] = sums[c * dims + d]! / norm;
-    }
-  }
-  return centroids;
-}
-
-// ---------------------------------------------------------------------------
-// Base corpus: the migrations' schema without the DiskANN indexes, rows as bench/ai.ts inserts
-// them (same generator, seeds, tenants and queries).
-// ---------------------------------------------------------------------------
-
-const CACHE_DIR = join(root, ".data/bench-ai");
-
-async function baseCorpus(n: number, kind: CorpusKind, file: string) {
-  const cached = join(CACHE_DIR, `ivf-base-v1-${kind}-${n}.db`);
-  const reuse = existsSync(cached);
-  if (reuse) copyFileSync(cached, file);
-  else {
-    await applyMigrations(`file:${file}`);
-    const db = new Database(file);
-    db.exec("DROP INDEX ai_chunks_embedding_idx");
-    db.exec("DROP INDEX IF EXISTS ai_answer_cache_embedding_idx");
-    db.close();
-  }
-  const db = openBenchDb(file);
-  const gen = corpus(n, kind);
-  const { texts, tenantTexts, insertSeconds } = fillCorpus(db, gen, n, dims, reuse);
-  if (!reuse) {
-    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    mkdirSync(CACHE_DIR, { recursive: true });
-    copyFileSync(file, cached);
-    console.log(`ivf: built ${kind} ${n} in ${insertSeconds.toFixed(0)} s`);
-  }
-  const globalQueries = Array.from({ length: queries }, (_, q) => blob(embedLocal(gen.query(q, texts), dims)));
-  const tenantQueries = Array.from({ length: queries }, (_, q) => blob(embedLocal(gen.query(q, tenantTexts), dims)));
-  return { db, globalQueries, tenantQueries };
-}
 
 function sizesByName(db: Database.Database): Map<string, number> {
   const rows = db.prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").raw(true).all([]) as Array<
@@ -219,7 +116,7 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
   const out: string[] = [];
   try {
     const file = join(dir, "ivf.db");
-    const { db, globalQueries, tenantQueries } = await baseCorpus(n, kind, file);
+    const { db, globalQueries, tenantQueries } = await baseCorpus(n, kind, file, queries);
     const time = <T>(f: () => T, into: number[]): T => {
       const t = performance.now();
       const r = f();
@@ -254,42 +151,48 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
     );
 
     // All vectors, for training and assignment.
-    const ids: number[] = [];
-    const data = new Float32Array(n * dims);
-    for (const [id, e] of db
-      .prepare("SELECT id, embedding FROM ai_chunks ORDER BY id")
-      .raw(true)
-      .iterate([]) as Iterable<[number, Buffer]>) {
-      data.set(new Float32Array(e.buffer, e.byteOffset, dims), ids.length * dims);
-      ids.push(Number(id));
-    }
+    const { ids, data } = readVectors(db, n);
     db.exec("ALTER TABLE ai_chunks ADD COLUMN cluster INTEGER");
     db.exec("ALTER TABLE ai_chunks ADD COLUMN embedding8 F8_BLOB(256)");
+    // The 1-bit layouts centre vectors on the mean of a 16k stride sample (the query alike).
+    const centre = sampleMean(data, n, 16_000);
+    // The transform's signs per 1-bit layout (`bits`, `rp1024`), computed once for all nlists:
+    // rows, then the global and tenant queries, packed 8 to a byte.
+    const signCache = new Map<string, { rows: Uint8Array; queries: Uint8Array }>();
+    const packSigns = (vs: Float32Array[], nbits: number) => {
+      const out = new Uint8Array(vs.length * (nbits / 8));
+      vs.forEach((v, i) => {
+        for (let k = 0; k < nbits; k++) if (v[k]! > 0) out[i * (nbits / 8) + (k >> 3)]! |= 1 << (k & 7);
+      });
+      return out;
+    };
+    const transformed = (base: string, nbits: number) => {
+      const hit = signCache.get(base);
+      if (hit) return hit;
+      const t = base === "bits" ? (v: Float32Array) => centred(v, centre) : hyperplanes(nbits, 777 + nbits, centre);
+      const rows = new Uint8Array(n * (nbits / 8));
+      for (let i = 0; i < n; i++)
+        rows.set(packSigns([t(data.subarray(i * dims, (i + 1) * dims))], nbits), i * (nbits / 8));
+      const queries = packSigns(
+        [...globalQueries, ...tenantQueries].map((b) => t(new Float32Array(b.buffer, b.byteOffset, dims))),
+        nbits,
+      );
+      signCache.set(base, { rows, queries });
+      return { rows, queries };
+    };
+    /** Signs `i` as a ±1 F32 vector, which vector1bit() turns back into the same bits. */
+    const unpackSigns = (packed: Uint8Array, i: number, nbits: number) =>
+      Float32Array.from({ length: nbits }, (_, k) => (packed[i * (nbits / 8) + (k >> 3)]! & (1 << (k & 7)) ? 1 : -1));
     db.exec(
       "CREATE TABLE ai_chunk_centroids (id INTEGER PRIMARY KEY, centroid F32_BLOB(256) NOT NULL, centroid8 F8_BLOB(256))",
     );
 
     for (const nlist of nlistsFor(n)) {
       const t0 = performance.now();
-      // Sample: a stride over the corpus (deterministic, spread over all tenants and positions).
+      // Centroids trained on a stride sample (cached in .data/bench-ai/ by corpus, size, nlist,
+      // sample and iterations), so a lever measured on top of them does not train again.
       const count = Math.min(sampleSize, n);
-      const sample = new Float32Array(count * dims);
-      for (let i = 0; i < count; i++) {
-        const src = Math.floor((i * n) / count);
-        sample.set(data.subarray(src * dims, (src + 1) * dims), i * dims);
-      }
-      // Trained centroids are cached next to the base corpora (same seed, sample and iterations,
-      // same centroids), so a lever measured on top of them does not train again.
-      const centroidFile = join(CACHE_DIR, `ivf-centroids-v1-${kind}-${n}-${nlist}-${count}-${iterations}.f32`);
-      let centroids: Float32Array;
-      if (existsSync(centroidFile)) {
-        const buf = readFileSync(centroidFile);
-        centroids = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      } else {
-        centroids = kmeans(sample, count, nlist, 12345);
-        mkdirSync(CACHE_DIR, { recursive: true });
-        writeFileSync(centroidFile, blob(centroids));
-      }
+      const centroids = trainedCentroids(kind, data, n, nlist, sampleSize, iterations);
       const trainS = (performance.now() - t0) / 1000;
       const t1 = performance.now();
       const assign = new Int32Array(n);
@@ -316,8 +219,32 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
       for (const layout of layouts) {
         db.exec("DROP INDEX IF EXISTS ai_chunks_cluster");
         db.exec("DROP INDEX IF EXISTS ai_chunks_cluster8");
+        db.exec("DROP INDEX IF EXISTS ai_chunks_cluster_bits");
         db.exec("UPDATE ai_chunks SET embedding8 = NULL");
-        if (layout === "rows") db.exec("CREATE INDEX ai_chunks_cluster ON ai_chunks (cluster, tenant)");
+        if (db.prepare("SELECT 1 FROM pragma_table_info('ai_chunks') WHERE name = 'bits'").raw(true).all([]).length)
+          db.exec("ALTER TABLE ai_chunks DROP COLUMN bits");
+        // 1-bit layouts: `bits` = sign bits of the centred vector (256), `rpN` = of N random
+        // projections of it. The transform runs in JavaScript at insert and per query.
+        // A trailing `f8` (`rp1024f8`): the index also covers the F8 vector, and the best R by
+        // Hamming distance are narrowed to AI_IVF_RERANK by F8 distance before the float32 re-rank.
+        const bitsLayout = /^(bits|rp\d+)(f8)?$/.test(layout);
+        const bitsF8 = bitsLayout && layout.endsWith("f8");
+        const bitsBase = bitsF8 ? layout.slice(0, -2) : layout;
+        const nbits = bitsBase === "bits" ? dims : Number(bitsBase.slice(2));
+        const queryBits = new Map<Buffer, Buffer>();
+        if (bitsLayout) {
+          const { rows, queries: qb } = transformed(bitsBase, nbits);
+          db.exec(`ALTER TABLE ai_chunks ADD COLUMN bits F1BIT_BLOB(${nbits})`);
+          db.exec("BEGIN");
+          const upd = db.prepare("UPDATE ai_chunks SET bits = vector1bit(?) WHERE id = ?");
+          for (let i = 0; i < n; i++) upd.run([blob(unpackSigns(rows, i, nbits)), ids[i]]);
+          db.exec("COMMIT");
+          [...globalQueries, ...tenantQueries].forEach((b, q) => queryBits.set(b, blob(unpackSigns(qb, q, nbits))));
+          if (bitsF8) db.exec("UPDATE ai_chunks SET embedding8 = vector8(embedding)");
+          db.exec(
+            `CREATE INDEX ai_chunks_cluster_bits ON ai_chunks (cluster, tenant, bits${bitsF8 ? ", embedding8" : ""})`,
+          );
+        } else if (layout === "rows") db.exec("CREATE INDEX ai_chunks_cluster ON ai_chunks (cluster, tenant)");
         else if (layout === "f8expr")
           db.exec("CREATE INDEX ai_chunks_cluster8 ON ai_chunks (cluster, tenant, vector8(embedding))");
         else {
@@ -326,6 +253,8 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
         }
         db.exec("VACUUM");
         db.exec("ANALYZE");
+        // VACUUM in WAL mode writes the new pages to the WAL: checkpoint so the file size is the database's.
+        db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
         const sz = sizesByName(db);
         const fileBytes = statSync(file).size;
         let table = 0;
@@ -339,11 +268,19 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
           else if (name.startsWith("sqlite_autoindex_ai_documents")) table += bytes;
         }
         const kib = (b: number) => (b / n / 1024).toFixed(2);
+        // 1-bit first pass (Hamming distance, which libSQL's cosine distance of F1BIT vectors is),
+        // then the best ?5 re-ranked by float32 distance. No `inList`: all rows (the flat variant).
+        const bitsScan = (inList: string | undefined, tenant: boolean) =>
+          `WITH bitcand AS (SELECT id${bitsF8 ? ", embedding8" : ""} FROM ai_chunks INDEXED BY ai_chunks_cluster_bits WHERE ${inList ? `cluster IN (${inList})` : "1"}${tenant ? " AND tenant = ?3" : ""} ORDER BY vector_distance_cos(bits, (SELECT vector1bit(?4))) LIMIT ?5), ` +
+          `cand AS (SELECT id FROM bitcand${bitsF8 ? ` ORDER BY vector_distance_cos(embedding8, (SELECT vector8(?1))) LIMIT ${rerank}` : ""}) ` +
+          "SELECT c.id, vector_distance_cos(c.embedding, ?1) AS d FROM cand JOIN ai_chunks c ON c.id = cand.id ORDER BY d LIMIT 10";
         const scan = (inList: string, tenant: boolean) =>
-          layout === "rows"
-            ? `SELECT id, vector_distance_cos(embedding, ?1) AS d FROM ai_chunks INDEXED BY ai_chunks_cluster WHERE cluster IN (${inList})${tenant ? " AND tenant = ?3" : ""} ORDER BY d LIMIT 10`
-            : `WITH cand AS (SELECT id FROM ai_chunks INDEXED BY ai_chunks_cluster8 WHERE cluster IN (${inList})${tenant ? " AND tenant = ?3" : ""} ORDER BY vector_distance_cos(${layout === "f8expr" ? "vector8(embedding)" : "embedding8"}, (SELECT vector8(?1))) LIMIT ${rerank}) ` +
-              "SELECT c.id, vector_distance_cos(c.embedding, ?1) AS d FROM cand JOIN ai_chunks c ON c.id = cand.id ORDER BY d LIMIT 10";
+          bitsLayout
+            ? bitsScan(inList, tenant)
+            : layout === "rows"
+              ? `SELECT id, vector_distance_cos(embedding, ?1) AS d FROM ai_chunks INDEXED BY ai_chunks_cluster WHERE cluster IN (${inList})${tenant ? " AND tenant = ?3" : ""} ORDER BY d LIMIT 10`
+              : `WITH cand AS (SELECT id FROM ai_chunks INDEXED BY ai_chunks_cluster8 WHERE cluster IN (${inList})${tenant ? " AND tenant = ?3" : ""} ORDER BY vector_distance_cos(${layout === "f8expr" ? "vector8(embedding)" : "embedding8"}, (SELECT vector8(?1))) LIMIT ${rerank}) ` +
+                "SELECT c.id, vector_distance_cos(c.embedding, ?1) AS d FROM cand JOIN ai_chunks c ON c.id = cand.id ORDER BY d LIMIT 10";
         // The centroid pass over float32 centroids, or over their F8 copies (a quarter of the bytes).
         const centroidDistance = (mode: string) =>
           mode.endsWith("8")
@@ -390,7 +327,7 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
           let rowsRead = 0;
           for (const b of globalQueries) rowsRead += p.rowsRead(b);
           const scanned = ((rowsRead / globalQueries.length / n) * 100).toFixed(1);
-          const row = `| ${kind} | ${n} | ${layout} | ${mode} | ${nlist} | ${nprobeLabel} | ≈${scanned}% | ${(hits / total).toFixed(4)} | ${ms(percentile(tA, 50))}/${ms(percentile(tA, 99))} | ${ms(percentile(tE, 50))}/${ms(percentile(tE, 99))} | ${(percentile(tE, 50) / percentile(tA, 50)).toFixed(1)}× | ${withTenants ? (tHits / tTotal).toFixed(4) : "–"} | ${ms(percentile(tT, 50))}/${ms(percentile(tT, 99))} | ${ms(percentile(tTenantExact, 50))} | ${withTenants ? (bHits / bTotal).toFixed(4) : "–"} | ${ms(percentile(tB, 50))}/${ms(percentile(tB, 99))} | ${ms(percentile(tBigExact, 50))} | ${kib(fileBytes)} | ${kib(table)} | ${kib(ivf)} | ${kib(fts)} | ${load()} | ${ms(tA.reduce((a, b) => a + b, 0) / tA.length)} / ${ms(tE.reduce((a, b) => a + b, 0) / tE.length)} |`;
+          const row = `| ${kind} | ${n} | ${layout} | ${mode} | ${nlist} | ${nprobeLabel} | ≈${scanned}% | ${(hits / total).toFixed(4)} | ${ms(percentile(tA, 50))}/${ms(percentile(tA, 99))} | ${ms(percentile(tE, 50))}/${ms(percentile(tE, 99))} | ${(percentile(tE, 50) / percentile(tA, 50)).toFixed(1)}× | ${withTenants ? (tHits / tTotal).toFixed(4) : "–"} | ${ms(percentile(tT, 50))}/${ms(percentile(tT, 99))} | ${ms(percentile(tTenantExact, 50))} | ${withTenants ? (bHits / bTotal).toFixed(4) : "–"} | ${ms(percentile(tB, 50))}/${ms(percentile(tB, 99))} | ${ms(percentile(tBigExact, 50))} | ${kib(fileBytes)} | ${kib(table)} | ${kib(ivf)} | ${kib(fts)} | ${load()} | ${ms(mean(tA))} / ${ms(mean(tE))} |`;
           console.log(row);
           out.push(row);
         };
@@ -408,17 +345,38 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
             const plan = planDb
               .prepare(`EXPLAIN QUERY PLAN ${scan(probe, false)}`)
               .raw(true)
-              .all([globalQueries[0], 1]) as unknown[][];
+              .all(
+                bitsLayout ? [globalQueries[0], 1, null, queryBits.get(globalQueries[0]!), 10] : [globalQueries[0], 1],
+              ) as unknown[][];
             planDb.close();
             console.log(`ivf: ${layout}/${mode} plan: ${plan.map((r) => r.at(-1)).join("; ")}`);
             for (const nprobe of nprobes) {
               if (nprobe > nlist) continue;
-              measure(mode, String(nprobe), {
-                global: (b) => global.all([b, nprobe]) as Array<[number, number]>,
-                tenant: (b, t) => tenant.all([b, nprobe, t]) as Array<[number, number]>,
-                rowsRead: (b) => Number((countProbed.all([b, nprobe]) as Array<[number]>)[0]![0]),
-              });
+              const rowsRead = (b: Buffer) => Number((countProbed.all([b, nprobe]) as Array<[number]>)[0]![0]);
+              if (!bitsLayout)
+                measure(mode, String(nprobe), {
+                  global: (b) => global.all([b, nprobe]) as Array<[number, number]>,
+                  tenant: (b, t) => tenant.all([b, nprobe, t]) as Array<[number, number]>,
+                  rowsRead,
+                });
+              else
+                for (const r of bitsRerank)
+                  measure(mode, `${nprobe}, R ${r}`, {
+                    global: (b) => global.all([b, nprobe, null, queryBits.get(b), r]) as Array<[number, number]>,
+                    tenant: (b, t) => tenant.all([b, nprobe, t, queryBits.get(b), r]) as Array<[number, number]>,
+                    rowsRead,
+                  });
             }
+          } else if (mode === "flat" && bitsLayout) {
+            // The 1-bit pass over all rows (no clusters), for reference.
+            const global = db.prepare(bitsScan(undefined, false)).raw(true);
+            const tenant = db.prepare(bitsScan(undefined, true)).raw(true);
+            for (const r of bitsRerank)
+              measure(mode, `all, R ${r}`, {
+                global: (b) => global.all([b, null, null, queryBits.get(b), r]) as Array<[number, number]>,
+                tenant: (b, t) => tenant.all([b, null, t, queryBits.get(b), r]) as Array<[number, number]>,
+                rowsRead: () => n,
+              });
           } else if (mode === "adaptive" || mode === "adaptive8") {
             // Adaptive nprobe: two statements. The centroid pass returns the nearest AI_IVF_MAXPROBE
             // centroids with their distances; JavaScript keeps those within `margin` of the nearest

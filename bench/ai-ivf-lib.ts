@@ -1,0 +1,219 @@
+/**
+ * Helpers shared by `bench/ai-ivf.ts` (the IVF layouts in SQL) and `bench/ai-bits.ts` (the 1-bit
+ * first pass, measured in JavaScript): spherical k-means, the cached base corpora and trained
+ * centroids in `.data/bench-ai/`, percentiles.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "libsql";
+import { applyMigrations } from "../dev/migrate.ts";
+import { embedLocal } from "../src/lib/ai/local-embedder.ts";
+import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
+import { type CorpusKind, corpus, fillCorpus, openBenchDb, vectorBlob } from "./ai-corpus.ts";
+
+export const dims = EMBEDDING_DIMENSIONS;
+const root = fileURLToPath(new URL("..", import.meta.url));
+export const CACHE_DIR = join(root, ".data/bench-ai");
+
+export const percentile = (xs: number[], p: number) => {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+export const ms = (x: number) => (Number.isNaN(x) ? "–" : x < 10 ? x.toFixed(2) : x.toFixed(1));
+export const load = () => loadavg()[0]!.toFixed(1);
+export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+// ---------------------------------------------------------------------------
+// Spherical k-means (cosine): random init from the sample, Lloyd iterations, centroids
+// re-normalised; an empty cluster takes the sample point farthest from its centroid.
+// ---------------------------------------------------------------------------
+
+export function nearest(data: Float32Array, i: number, centroids: Float32Array, k: number): [number, number] {
+  let best = -1;
+  let bestDot = -Infinity;
+  const off = i * dims;
+  for (let c = 0; c < k; c++) {
+    const co = c * dims;
+    // Four accumulators: about twice as fast in V8 as one (training is most of a run's time).
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    for (let d = 0; d < dims; d += 4) {
+      d0 += data[off + d]! * centroids[co + d]!;
+      d1 += data[off + d + 1]! * centroids[co + d + 1]!;
+      d2 += data[off + d + 2]! * centroids[co + d + 2]!;
+      d3 += data[off + d + 3]! * centroids[co + d + 3]!;
+    }
+    const dot = d0 + d1 + d2 + d3;
+    if (dot > bestDot) {
+      bestDot = dot;
+      best = c;
+    }
+  }
+  return [best, bestDot];
+}
+
+export function kmeans(sample: Float32Array, count: number, k: number, seed: number, iterations: number): Float32Array {
+  let s = seed >>> 0;
+  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const centroids = new Float32Array(k * dims);
+  const order = Array.from({ length: count }, (_, i) => i);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (let c = 0; c < k; c++) centroids.set(sample.subarray(order[c]! * dims, (order[c]! + 1) * dims), c * dims);
+  const assign = new Int32Array(count);
+  const sims = new Float32Array(count);
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < count; i++) {
+      const [c, dot] = nearest(sample, i, centroids, k);
+      assign[i] = c;
+      sims[i] = dot;
+    }
+    const sums = new Float64Array(k * dims);
+    const sizes = new Int32Array(k);
+    for (let i = 0; i < count; i++) {
+      const c = assign[i]!;
+      sizes[c]!++;
+      for (let d = 0; d < dims; d++) sums[c * dims + d]! += sample[i * dims + d]!;
+    }
+    const far = Array.from({ length: count }, (_, i) => i).sort((a, b) => sims[a]! - sims[b]!);
+    let nextFar = 0;
+    for (let c = 0; c < k; c++) {
+      if (sizes[c] === 0) {
+        const p = far[nextFar++]!;
+        centroids.set(sample.subarray(p * dims, (p + 1) * dims), c * dims);
+        continue;
+      }
+      let norm = 0;
+      for (let d = 0; d < dims; d++) norm += sums[c * dims + d]! ** 2;
+      norm = Math.sqrt(norm) || 1;
+      for (let d = 0; d < dims; d++) centroids[c * dims + d] = sums[c * dims + d]! / norm;
+    }
+  }
+  return centroids;
+}
+
+/** A stride sample of `count` of the `n` vectors in `data` (deterministic, spread over all tenants and positions). */
+export function strideSample(data: Float32Array, n: number, count: number): Float32Array {
+  const sample = new Float32Array(count * dims);
+  for (let i = 0; i < count; i++) {
+    const src = Math.floor((i * n) / count);
+    sample.set(data.subarray(src * dims, (src + 1) * dims), i * dims);
+  }
+  return sample;
+}
+
+/**
+ * Centroids for (corpus, size, nlist, sample, iterations): from the cache if trained before (same
+ * seed, sample and iterations give the same centroids), else trained on a stride sample and cached.
+ */
+export function trainedCentroids(
+  kind: CorpusKind,
+  data: Float32Array,
+  n: number,
+  nlist: number,
+  sampleSize: number,
+  iterations: number,
+): Float32Array {
+  const count = Math.min(sampleSize, n);
+  const centroidFile = join(CACHE_DIR, `ivf-centroids-v1-${kind}-${n}-${nlist}-${count}-${iterations}.f32`);
+  if (existsSync(centroidFile)) {
+    const buf = readFileSync(centroidFile);
+    return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  }
+  const centroids = kmeans(strideSample(data, n, count), count, nlist, 12345, iterations);
+  mkdirSync(CACHE_DIR, { recursive: true });
+  writeFileSync(centroidFile, vectorBlob(centroids));
+  return centroids;
+}
+
+// ---------------------------------------------------------------------------
+// Base corpus: the migrations' schema without the DiskANN indexes, rows as bench/ai.ts inserts
+// them (same generator, seeds, tenants and queries).
+// ---------------------------------------------------------------------------
+
+export async function baseCorpus(n: number, kind: CorpusKind, file: string, queries: number) {
+  const cached = join(CACHE_DIR, `ivf-base-v1-${kind}-${n}.db`);
+  const reuse = existsSync(cached);
+  if (reuse) copyFileSync(cached, file);
+  else {
+    await applyMigrations(`file:${file}`);
+    const db = new Database(file);
+    db.exec("DROP INDEX ai_chunks_embedding_idx");
+    db.exec("DROP INDEX IF EXISTS ai_answer_cache_embedding_idx");
+    db.close();
+  }
+  const db = openBenchDb(file);
+  const gen = corpus(n, kind);
+  const { texts, tenantTexts, insertSeconds } = fillCorpus(db, gen, n, dims, reuse);
+  if (!reuse) {
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    mkdirSync(CACHE_DIR, { recursive: true });
+    copyFileSync(file, cached);
+    console.log(`ivf: built ${kind} ${n} in ${insertSeconds.toFixed(0)} s`);
+  }
+  const globalQueries = Array.from({ length: queries }, (_, q) => vectorBlob(embedLocal(gen.query(q, texts), dims)));
+  const tenantQueries = Array.from({ length: queries }, (_, q) =>
+    vectorBlob(embedLocal(gen.query(q, tenantTexts), dims)),
+  );
+  return { db, globalQueries, tenantQueries };
+}
+
+/** All chunk vectors in id order, for training, assignment and the JavaScript checks. */
+export function readVectors(db: Database.Database, n: number): { ids: number[]; data: Float32Array } {
+  const ids: number[] = [];
+  const data = new Float32Array(n * dims);
+  for (const [id, e] of db.prepare("SELECT id, embedding FROM ai_chunks ORDER BY id").raw(true).iterate([]) as Iterable<
+    [number, Buffer]
+  >) {
+    data.set(new Float32Array(e.buffer, e.byteOffset, dims), ids.length * dims);
+    ids.push(Number(id));
+  }
+  return { ids, data };
+}
+
+/** The per-dimension mean of a stride sample of `count` vectors (the centre the 1-bit layouts subtract). */
+export function sampleMean(data: Float32Array, n: number, count: number): Float32Array {
+  const m = Math.min(count, n);
+  const sum = new Float64Array(dims);
+  for (let i = 0; i < m; i++) {
+    const off = Math.floor((i * n) / m) * dims;
+    for (let d = 0; d < dims; d++) sum[d]! += data[off + d]!;
+  }
+  return Float32Array.from(sum, (x) => x / m);
+}
+
+/** `v - centre`, as the F32 blob that `vector1bit(?)` takes. */
+export function centred(v: Float32Array, centre: Float32Array): Float32Array {
+  const out = new Float32Array(dims);
+  for (let d = 0; d < dims; d++) out[d] = v[d]! - centre[d]!;
+  return out;
+}
+
+/**
+ * Random projections of the centred vector onto `bits` Gaussian hyperplanes (seeded), whose signs
+ * are a SimHash of the vector: each bit then mixes all dimensions, where a coordinate's sign bit
+ * sees one (and for a short query's sparse vector, mostly noise).
+ */
+export function hyperplanes(bits: number, seed: number, centre: Float32Array): (v: Float32Array) => Float32Array {
+  let st = seed >>> 0;
+  const rnd = () => ((st = (Math.imul(st, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const r = new Float32Array(bits * dims);
+  for (let i = 0; i < r.length; i++) r[i] = Math.sqrt(-2 * Math.log(rnd())) * Math.cos(2 * Math.PI * rnd());
+  return (v) => {
+    const c = centred(v, centre);
+    const out = new Float32Array(bits);
+    for (let k = 0; k < bits; k++) {
+      let dot = 0;
+      for (let d = 0; d < dims; d++) dot += r[k * dims + d]! * c[d]!;
+      out[k] = dot;
+    }
+    return out;
+  };
+}
