@@ -37,24 +37,19 @@ import {
   readVectors,
   sampleMean,
   trainedCentroids,
+  numberList,
+  corpusList,
 } from "./ai-ivf-lib.ts";
 
-const list = (v: string | undefined, d: string) =>
-  (v ?? d)
-    .split(",")
-    .map(Number)
-    .filter((x) => x > 0);
-const sizes = list(process.env.AI_BITS_SIZES, "10000,100000");
-const corpora = (process.env.AI_BITS_CORPUS ?? "topical,mixed")
-  .split(",")
-  .filter((c): c is CorpusKind => c === "topical" || c === "mixed");
+const sizes = numberList(process.env.AI_BITS_SIZES, "10000,100000");
+const corpora = corpusList(process.env.AI_BITS_CORPUS);
 const queries = Number(process.env.AI_BITS_QUERIES ?? 200);
-const Ms = list(process.env.AI_BITS_M, "50,100,200,500,1000,2000");
-const nprobes = list(process.env.AI_BITS_NPROBE, "128,160,192,256");
+const Ms = numberList(process.env.AI_BITS_M, "50,100,200,500,1000,2000");
+const nprobes = numberList(process.env.AI_BITS_NPROBE, "128,160,192,256");
 const sampleSize = Number(process.env.AI_BITS_SAMPLE ?? 100_000);
 const iterations = Number(process.env.AI_BITS_ITERS ?? 12);
 const meanSample = Number(process.env.AI_BITS_MEAN_SAMPLE ?? 16_000);
-const bitsProjections = list(process.env.AI_BITS_PROJECT, "256,1024");
+const bitsProjections = numberList(process.env.AI_BITS_PROJECT, "256,1024");
 const nlistsFor = (n: number): number[] => {
   const spec = (process.env.AI_BITS_NLIST ?? "")
     .split(",")

@@ -13,6 +13,17 @@ import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
 import { type CorpusKind, corpus, fillCorpus, openBenchDb, vectorBlob } from "./ai-corpus.ts";
 
+/** A comma-separated list of positive numbers from the environment (or its default). */
+export const numberList = (v: string | undefined, d: string): number[] =>
+  (v ?? d)
+    .split(",")
+    .map(Number)
+    .filter((n) => n > 0);
+
+/** The corpora named in a comma-separated list from the environment (default: both). */
+export const corpusList = (v: string | undefined): CorpusKind[] =>
+  (v ?? "topical,mixed").split(",").filter((c): c is CorpusKind => c === "topical" || c === "mixed");
+
 export const dims = EMBEDDING_DIMENSIONS;
 const root = fileURLToPath(new URL("..", import.meta.url));
 export const CACHE_DIR = join(root, ".data/bench-ai");

@@ -67,24 +67,19 @@ import {
   sampleMean,
   trainedCentroids,
   hyperplanes,
+  numberList,
+  corpusList,
 } from "./ai-ivf-lib.ts";
 
-const list = (v: string | undefined, d: string) =>
-  (v ?? d)
-    .split(",")
-    .map(Number)
-    .filter((n) => n > 0);
-const sizes = list(process.env.AI_IVF_SIZES, "10000,100000");
-const corpora = (process.env.AI_IVF_CORPUS ?? "topical,mixed")
-  .split(",")
-  .filter((c): c is CorpusKind => c === "topical" || c === "mixed");
+const sizes = numberList(process.env.AI_IVF_SIZES, "10000,100000");
+const corpora = corpusList(process.env.AI_IVF_CORPUS);
 const queries = Number(process.env.AI_IVF_QUERIES ?? 200);
-const nprobes = list(process.env.AI_IVF_NPROBE, "16,32,64,96,128,192,256");
+const nprobes = numberList(process.env.AI_IVF_NPROBE, "16,32,64,96,128,192,256");
 const sampleSize = Number(process.env.AI_IVF_SAMPLE ?? 16_000);
 const iterations = Number(process.env.AI_IVF_ITERS ?? 8);
 const rerank = Number(process.env.AI_IVF_RERANK ?? 40);
 /** Candidates a 1-bit first pass hands to the float32 re-rank (the `bits` / `rpN` layouts). */
-const bitsRerank = list(process.env.AI_IVF_BITS_RERANK, "100,200,400");
+const bitsRerank = numberList(process.env.AI_IVF_BITS_RERANK, "100,200,400");
 const layouts = (process.env.AI_IVF_LAYOUTS ?? "f8").split(",");
 const probeModes = (process.env.AI_IVF_PROBE ?? "f32").split(",");
 const withTenants = process.env.AI_IVF_TENANTS !== "0";
