@@ -32,7 +32,8 @@ describe("a payload cut apart by the request's own syntax is also read whole", (
   });
 
   it("a Cookie header split at the payload's own `;`", () => {
-    expect(get("/", { cookie: "pref=<svg onload=alert&lpar;3&rpar;>" }).action).toBe("block");
+    // Split at `;`, no piece holds the tag and its handler's call together.
+    expect(get("/", { cookie: "x=&lt;audio src onerror=print&lpar;&rpar;&gt;" }).action).toBe("block");
     for (const c of [
       "_ga=GA1.2.123.456; _gid=GA1.2.789; theme=dark",
       "legacy_flag; other=1",
