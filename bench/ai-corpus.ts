@@ -154,3 +154,21 @@ export function fillCorpus(
   }
   return { texts, tenantTexts, insertSeconds: reuse ? Number.NaN : (performance.now() - t0) / 1000 };
 }
+
+/** The exact scans recall is measured against: all chunks, and one tenant's (`? = tenant`). */
+export function exactScans(db: Database.Database) {
+  return {
+    exact: db.prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10").raw(true),
+    tenantExact: db
+      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = ? ORDER BY d LIMIT 10")
+      .raw(true),
+  };
+}
+
+/** Runs `f`, appends its wall time in ms to `into`, returns its result. */
+export function timed<T>(f: () => T, into: number[]): T {
+  const t = performance.now();
+  const r = f();
+  into.push(performance.now() - t);
+  return r;
+}

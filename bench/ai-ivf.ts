@@ -53,7 +53,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "libsql";
-import { type CorpusKind, SMALL_TENANT, vectorBlob } from "./ai-corpus.ts";
+import { type CorpusKind, exactScans, SMALL_TENANT, timed, vectorBlob } from "./ai-corpus.ts";
 import {
   baseCorpus,
   centred,
@@ -112,28 +112,17 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
   try {
     const file = join(dir, "ivf.db");
     const { db, globalQueries, tenantQueries } = await baseCorpus(n, kind, file, queries);
-    const time = <T>(f: () => T, into: number[]): T => {
-      const t = performance.now();
-      const r = f();
-      into.push(performance.now() - t);
-      return r;
-    };
-    const exact = db
-      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10")
-      .raw(true);
-    const tenantExact = db
-      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = ? ORDER BY d LIMIT 10")
-      .raw(true);
+    const { exact, tenantExact } = exactScans(db);
     for (const b of globalQueries.slice(0, 5)) exact.all([b]);
     const tExact: number[] = [];
-    const truth = globalQueries.map((b) => time(() => exact.all([b]) as Array<[number, number]>, tExact));
+    const truth = globalQueries.map((b) => timed(() => exact.all([b]) as Array<[number, number]>, tExact));
     const tTenantExact: number[] = [];
     const tenantTruth = tenantQueries.map((b) =>
-      time(() => tenantExact.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenantExact),
+      timed(() => tenantExact.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenantExact),
     );
     const tBigExact: number[] = [];
     const bigTruth = globalQueries.map((b) =>
-      time(() => tenantExact.all([b, "big"]) as Array<[number, number]>, tBigExact),
+      timed(() => tenantExact.all([b, "big"]) as Array<[number, number]>, tBigExact),
     );
     const bigCount = Number(
       (db.prepare("SELECT COUNT(*) FROM ai_chunks WHERE tenant = 'big'").raw(true).all([]) as Array<[number]>)[0]![0],
@@ -298,8 +287,8 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
           // The exact scan is timed next to every 4th approximate query (same load), as the row's baseline.
           const tE: number[] = [];
           globalQueries.forEach((b, q) => {
-            if (q % 4 === 0) time(() => exact.all([b]), tE);
-            const found = new Set(time(() => p.global(b), tA).map((r) => r[0]));
+            if (q % 4 === 0) timed(() => exact.all([b]), tE);
+            const found = new Set(timed(() => p.global(b), tA).map((r) => r[0]));
             hits += truth[q]!.filter(([id]) => found.has(id)).length;
             total += truth[q]!.length;
           });
@@ -308,12 +297,12 @@ async function run(n: number, kind: CorpusKind): Promise<string[]> {
           let bTotal = 0;
           if (withTenants) {
             tenantQueries.forEach((b, q) => {
-              const found = new Set(time(() => p.tenant(b, SMALL_TENANT), tT).map((r) => r[0]));
+              const found = new Set(timed(() => p.tenant(b, SMALL_TENANT), tT).map((r) => r[0]));
               tHits += tenantTruth[q]!.filter(([id]) => found.has(id)).length;
               tTotal += tenantTruth[q]!.length;
             });
             globalQueries.forEach((b, q) => {
-              const found = new Set(time(() => p.tenant(b, "big"), tB).map((r) => r[0]));
+              const found = new Set(timed(() => p.tenant(b, "big"), tB).map((r) => r[0]));
               bHits += bigTruth[q]!.filter(([id]) => found.has(id)).length;
               bTotal += bigTruth[q]!.length;
             });

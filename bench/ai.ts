@@ -56,7 +56,16 @@ import { wranglerBin } from "../dev/wrangler-bin.ts";
 import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 import { ANN_MAX_K, EXACT_SCAN_MAX_CHUNKS } from "../src/lib/ai/retrieval.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
-import { type CorpusKind, corpus, fillCorpus, openBenchDb, SMALL_TENANT } from "./ai-corpus.ts";
+import {
+  type CorpusKind,
+  corpus,
+  exactScans,
+  fillCorpus,
+  openBenchDb,
+  SMALL_TENANT,
+  timed,
+  vectorBlob,
+} from "./ai-corpus.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000")
@@ -238,33 +247,20 @@ async function recallAt(n: number, kind: CorpusKind): Promise<RecallRow> {
 
     // Queries: global ones, and ones aimed at the small tenant (half from its own chunks).
     const globalQueries = Array.from({ length: queries }, (_, q) => {
-      const v = embedLocal(gen.query(q, texts), dims);
-      return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      return vectorBlob(embedLocal(gen.query(q, texts), dims));
     });
     const tenantQueries = Array.from({ length: queries }, (_, q) => {
-      const v = embedLocal(gen.query(q, tenantTexts), dims);
-      return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      return vectorBlob(embedLocal(gen.query(q, tenantTexts), dims));
     });
-    const exact = db
-      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks ORDER BY d LIMIT 10")
-      .raw(true);
-    const tenantExact = db
-      .prepare("SELECT id, vector_distance_cos(embedding, ?) AS d FROM ai_chunks WHERE tenant = ? ORDER BY d LIMIT 10")
-      .raw(true);
-    const time = <T>(f: () => T, into: number[]): T => {
-      const t = performance.now();
-      const r = f();
-      into.push(performance.now() - t);
-      return r;
-    };
+    const { exact, tenantExact } = exactScans(db);
     const tExact: number[] = [];
-    const truth = globalQueries.map((b) => time(() => exact.all([b]) as Array<[number, number]>, tExact));
+    const truth = globalQueries.map((b) => timed(() => exact.all([b]) as Array<[number, number]>, tExact));
     const tTenantScan: number[] = [];
     const tenantTruth = tenantQueries.map((b) =>
-      time(() => tenantExact.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenantScan),
+      timed(() => tenantExact.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenantScan),
     );
     const tBigScan: number[] = [];
-    for (const b of globalQueries.slice(0, Math.min(50, queries))) time(() => tenantExact.all([b, "big"]), tBigScan);
+    for (const b of globalQueries.slice(0, Math.min(50, queries))) timed(() => tenantExact.all([b, "big"]), tBigScan);
     const count = (t: string) =>
       Number(
         (db.prepare("SELECT COUNT(*) FROM ai_chunks WHERE tenant = ?").raw(true).all([t]) as Array<[number]>)[0]![0],
@@ -303,7 +299,7 @@ async function recallAt(n: number, kind: CorpusKind): Promise<RecallRow> {
         let tenantTotal = 0;
         globalQueries.forEach((b, q) => {
           const r = score(
-            time(() => ann.all([b]) as Array<[number, number]>, tAnn),
+            timed(() => ann.all([b]) as Array<[number, number]>, tAnn),
             truth[q]!,
           );
           hits += r.hits;
@@ -312,7 +308,7 @@ async function recallAt(n: number, kind: CorpusKind): Promise<RecallRow> {
         });
         tenantQueries.forEach((b, q) => {
           const r = score(
-            time(() => annTenant.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenant),
+            timed(() => annTenant.all([b, SMALL_TENANT]) as Array<[number, number]>, tTenant),
             tenantTruth[q]!,
           );
           tenantHits += r.hits;
