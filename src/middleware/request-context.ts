@@ -108,7 +108,8 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     const path = c.req.path;
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
     if (status >= 300 || !PROBE_PATHS.has(path) || !nothingToReport(fields) || c.env.LOG_HEALTH_CHECKS === "true") {
-      const cf = c.req.raw.cf;
+      // The runtime's own place, as the line has always said (the visitor may be a development override).
+      const place = placeFromCf(c.req.raw);
       const line: RequestLine = {
         level: status >= 500 ? "error" : "info",
         msg: "request",
@@ -119,8 +120,8 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
         path,
         status,
         durationMs,
-        country: typeof cf?.country === "string" ? cf.country : null,
-        colo: typeof cf?.colo === "string" ? cf.colo : null,
+        country: place.country,
+        colo: place.colo,
         configVersion: c.get("configVersion") ?? null,
       };
       writeLine(line.level, line, fields);
