@@ -216,6 +216,14 @@ describe("normalisation", () => {
     expect(normalizeValue("a%00b")).toEqual({ text: "ab", hadNull: true });
     expect(percentDecode("caf%C3%A9 100%")).toBe("café 100%");
   });
+
+  it("decodes only entities it knows: a query string's `&` and an object's inherited member names stay text", () => {
+    expect(normalizeValue("?step=review&utm_source=newsletter&lt=1").text).toBe(
+      "?step=review&utm_source=newsletter<=1",
+    );
+    expect(normalizeValue("Ben &valueOf; Jerry &toString; &lt;b").text).toBe("Ben &valueOf; Jerry &toString; <b");
+    expect(normalizeValue("&AMP;lt;&abcdefghlt;&#0000060;").text).toBe("<&abcdefghlt;<");
+  });
 });
 
 describe("sentences (the prose fast path)", () => {
@@ -422,6 +430,17 @@ describe("payload inspection", () => {
     for (let i = 0; i < 20; i++)
       expect(evaluate({ url: `https://edge.test/search?n${i}=shell.php` }).action).toBe("allow");
     expect(asUpload()).toBe("block");
+  });
+
+  it("judges a long body value (cached since it may come again) by its field, every time", () => {
+    const address = `https://pastebin.com/raw/${"a1B2c3".repeat(12)}?utm_source=newsletter`;
+    const attack = `Please call me back ${"at your earliest convenience ".repeat(3)}' UNION SELECT password FROM users--`;
+    expect(address.length).toBeGreaterThan(64);
+    for (let i = 0; i < 3; i++) {
+      expect(json({ url: address }).action).toBe("allow");
+      expect(json({ file: address }).action).toBe("block");
+      expect(json({ note: attack })).toMatchObject({ action: "block", class: "sqli" });
+    }
   });
 
   it("a JSON key is judged by its own key path, whatever an earlier request left in the result cache", () => {

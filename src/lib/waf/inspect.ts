@@ -124,8 +124,6 @@ const BY_KIND: Record<PartKind, readonly Entry[]> = {
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 /** A phone number (`+353 1 555 0142`, `(555) 010-1234`): digits, spaces, parentheses, dashes. */
 const PHONE = /^\+?\(?\d[\d ()-]{5,24}$/;
-/** Values made only of these cannot carry a payload (beyond the two checks in `inspectField`). */
-const PLAIN = /^[A-Za-z0-9 _,-]*$/;
 /** Single tokens such as emails, dates, versions, host names: only these detectors can apply. */
 const TOKEN = /^[\w.@+:-]*$/;
 const TOKEN_CLASSES: ReadonlySet<AttackClass> = new Set([
@@ -239,26 +237,42 @@ function inspected(text: string, raw: string, hadNull: boolean, field: Field): I
   return { text, lower: text.toLowerCase(), raw, hadNull, field };
 }
 
-/** Plain words, numbers and spaces: nothing to inspect, except `1 union select null` and serialized Java (`rO0AB…`). */
+/**
+ * Plain words, numbers and spaces (ASCII letters and digits, space, `_`, `,`, `-`; or an ISO
+ * date or a phone number): nothing to inspect, except `1 union select null` and serialized Java
+ * (`rO0AB…`). One pass over the characters decides most values; the marker
+ * checks after it run only where their characters are present (every encoded marker has a
+ * capital letter, a command line or SQL phrase a space or `--`).
+ */
 function isPlain(raw: string): boolean {
-  if (raw.length > 256) return false;
-  if (!PLAIN.test(raw)) {
-    if (raw.length > 40) return false;
-    const c = raw.charCodeAt(0);
-    return (
-      (c >= 48 && c <= 57 && DATE_TIME.test(raw)) || ((c === 43 || c === 40 || (c >= 48 && c <= 57)) && PHONE.test(raw))
-    );
+  const n = raw.length;
+  if (n > 256) return false;
+  let upper = false;
+  let space = false;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 44 || c === 45) continue;
+    if (c >= 65 && c <= 90) upper = true;
+    else if (c === 32) space = true;
+    else {
+      if (n > 40) return false;
+      const c0 = raw.charCodeAt(0);
+      return (
+        (c0 >= 48 && c0 <= 57 && DATE_TIME.test(raw)) ||
+        ((c0 === 43 || c0 === 40 || (c0 >= 48 && c0 <= 57)) && PHONE.test(raw))
+      );
+    }
   }
   // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers;
   // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
-  if (ENCODED_MARKER.test(raw)) return false;
+  if (upper && ENCODED_MARKER.test(raw)) return false;
   // A command line made of plain words (`powershell -enc X`, `sudo bash`).
-  if (raw.includes(" ") && plainCommandLine(raw)) return false;
-  const lower = raw.toLowerCase();
+  if (space && plainCommandLine(raw)) return false;
+  const lower = upper ? raw.toLowerCase() : raw;
   // Dots and slashes spelled in hex (`0x2e0x2e0x2fetc0x2fpasswd`), prototype keys, serialized
   // functions and Java objects, session ids.
   if (PLAIN_MARKER.test(lower)) return false;
-  return !(lower.includes("union") && lower.includes("select")) && !sqliPlainValue(lower);
+  return !(lower.includes("union") && lower.includes("select")) && !sqliPlainValue(lower, !space);
 }
 const ENCODED_MARKER = /rO0AB|XyQk|H4sI|^(?:Li4|L2V0Yy|ZXRjL)/;
 const PLAIN_MARKER = /0x(?:2e|2f|5c)|__proto__|prototype|__js_function|^sess_|aced0005/;
@@ -291,19 +305,21 @@ export function clearValueCache(): void {
 export function inspectField(field: Field): ValueFindings {
   const raw = field.value;
   if (field.kind === "header-light" && !HEADER_TRIGGER.test(raw)) return NONE;
-  // Long values, and body values beyond a short one, rarely come again: hashing them for the
-  // cache costs more than it saves. Plain body values (ids, codes, numbers) are answered at once:
-  // most of a JSON body is new on every request, and caching it would only churn the cache.
+  // Long values rarely come again: hashing them for the cache costs more than it saves. Plain
+  // body values (ids, codes, numbers) are answered at once: most of them are new on every
+  // request, and caching them would only churn the cache. Other body values (addresses, notes,
+  // URLs) are cached: a client sends the same ones again, and a new one costs a hash and an
+  // entry (the cache is cleared when full, which costs the returning header values one
+  // inspection each).
   if (field.kind === "body" && raw.length <= 64 && plainField(field)) return NONE;
-  if (raw.length > CACHE_MAX_VALUE || (field.kind === "body" && raw.length > 64))
-    return plainField(field) ? NONE : inspectUncached(field);
+  if (raw.length > CACHE_MAX_VALUE) return plainField(field) ? NONE : inspectUncached(field);
   // The cache first: repeated values (User-Agent, cookies, parameters) skip even the plain check.
   const first = cache.get(raw);
   let places = 0;
   for (let c = first; c !== undefined; c = c.next, places++)
     if (c.kind === field.kind && c.where === field.where && c.name === field.name) return c.found;
   // A short body value reaches here only when it is not plain (checked above).
-  const plain = field.kind !== "body" && plainField(field);
+  const plain = (field.kind !== "body" || raw.length > 64) && plainField(field);
   const found = plain ? NONE : inspectUncached(field);
   // A JSON key is judged with its key path, which the cache is not keyed on (`$ne` inside a
   // filter object scores lower than at a login's field, a session id counts at the top level

@@ -211,8 +211,8 @@ const DOTTED_ROOT =
 
 /**
  * Cheap test (the class's gate): can any Java signal be present? Every signal the detector scores
- * needs one of: an expression, call, annotation, tag or escape character (`(`, `#`, `@`, `{`, `[`,
- * `!!`, `%`, `\`, `¬`, U+FFFD), a dotted name from the packages it knows (`java.`, `org.`, `sun.`,
+ * needs one of: an expression, call, annotation, tag or escape character (`(`, `#`, `@` other than
+ * an e-mail address's, `{`, `[`, `!!`, `%`, `\`, `¬`, U+FFFD), a dotted name from the packages it knows (`java.`, `org.`, `sun.`,
  * `class.`…) or a `.jsp` name, a serialization marker (`rO0AB`, `H4sI`, `aced0005`…), or a
  * gadget or process class name written as one word (`InvokerTransformer`, `ProcessBuilder`).
  */
@@ -220,12 +220,29 @@ const DOTTED_ROOT =
 const SHORT_GATE =
   /[(#@{[%\\\u0005.]|!!|0ab|4si|ztaa|7qa|0005|runtime|processbuilder|transformer|factory|closure|templatesimpl|ysoserial|scriptengine/;
 
+/** A word character or `.`, `+`, `-`: what stands on both sides of an e-mail address's `@`. */
+const isAddressChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 43 || c === 45;
+
+/**
+ * An `@` that can start Java syntax: an annotation or OGNL static access (`@java.lang.Math@random`,
+ * `@Foo(`), `@{`, or a second `@`. The single `@` inside an e-mail address (a word character on
+ * each side) is none: the rules that name `@ognl.`, `@java.lang.` or `@org.apache.struts` also
+ * pass by the dotted names below.
+ */
+function signalAt(t: string): boolean {
+  const at = t.indexOf("@");
+  if (at === -1) return false;
+  if (t.indexOf("@", at + 1) !== -1) return true;
+  return !(at > 0 && isAddressChar(t.charCodeAt(at - 1)) && isAddressChar(t.charCodeAt(at + 1)));
+}
+
 export function javaGate(t: string, l: string): boolean {
   if (t.length <= 20) return SHORT_GATE.test(l);
   if (
     t.includes("(") ||
     t.includes("#") ||
-    t.includes("@") ||
+    signalAt(t) ||
     t.includes("{") ||
     t.includes("[") ||
     t.includes("%") ||

@@ -205,9 +205,10 @@ const STATEMENT_HEAD =
  * `select pg_sleep`, `case when … then`, a trailing `--` (`1 or true--`, `1 order by 5-- -`: the
  * detector decides), `password::int`, `1.e.tables`, `--sp_password`, hex
  * literals that spell text. Cheap: one trim, a few Set lookups and bounded regexes (a hex
- * literal is decoded only when it is one whole token of at most 1 KiB).
+ * literal is decoded only when it is one whole token of at most 1 KiB). `plainWord`: the caller
+ * knows the value is letters, digits, `_`, `,` and `-` only (the phrases need a space then).
  */
-export function sqliPlainValue(lower: string): boolean {
+export function sqliPlainValue(lower: string, plainWord = false): boolean {
   const v = lower.trim();
   if (v.length > SHORT) return false;
   const c = v.charCodeAt(0);
@@ -220,7 +221,8 @@ export function sqliPlainValue(lower: string): boolean {
     return true;
   // A hex literal that spells text (`0x73656c656374…`): the detector decodes it.
   if (v.startsWith("0x") && HEX_VALUE.test(v) && hexText(v) !== "") return true;
-  return PLAIN_SQL.test(v);
+  // A word of letters, digits, `_`, `,` and `-` (no space): only a trailing `--` can match.
+  return (!plainWord || v.includes("--")) && PLAIN_SQL.test(v);
 }
 const PLAIN_SQL =
   /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]|[\w ]--[\s-]{0,4}$/;
