@@ -7,11 +7,14 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, or `lists` for
- *                                       # --payloads/--benign); --class NAME keeps one class
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, or
+ *                                       # `lists`: only --payloads/--benign); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
  *                                       # request part they name (see waf/waf-bypass.ts); detection per class
+ *   node waf/eval.ts --gotestwaf PATH   # also the test cases of a wallarm/gotestwaf checkout: each payload through
+ *                                       # each encoder in each placeholder, as that tool sends it (waf/gotestwaf.ts);
+ *                                       # its false-pos set is ordinary text
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -27,6 +30,7 @@ import { defaultEdgeConfig } from "../src/lib/config/schema.ts";
 import { evaluateRequest, type WafDecision } from "../src/lib/waf/index.ts";
 import { readCorpus, toWafRequest, type CorpusLine } from "./corpus.ts";
 import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
+import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
 
 function arg(name: string): string | undefined {
@@ -37,6 +41,7 @@ function arg(name: string): string | undefined {
 const verbose = process.argv.includes("--misses");
 const crsPath = arg("--crs");
 const wafBypassPath = arg("--waf-bypass");
+const goTestWafPath = arg("--gotestwaf");
 const only = arg("--only");
 const onlyClass = arg("--class");
 const paranoia = Number(arg("--paranoia") ?? defaultEdgeConfig.security.paranoiaLevel);
@@ -198,11 +203,13 @@ function listLines(file: string, cls: string): CorpusLine[] {
 
 let failed = false;
 console.log(`paranoia level ${paranoia}`);
-if (only !== "crs" && only !== "lists" && only !== "bypass") {
+/** `--only NAME` keeps one section (the lists given by --payloads/--benign always run). */
+const want = (section: string) => only === undefined || only === section;
+if (want("own")) {
   const own = run("committed corpus (waf/corpus)", readCorpus(), (cls) => cls);
   if (own.detected < 0.99 * own.attacks || own.falsePositives > 0.001 * own.ordinary || own.errors > 0) failed = true;
 }
-if (crsPath !== undefined && only !== "own" && only !== "lists" && only !== "bypass") {
+if (crsPath !== undefined && want("crs")) {
   const { lines, skipped } = loadCrs(crsPath, paranoia);
   const negative = lines.filter((l) => l.class === NEGATIVE_ATTACK);
   const crs = run(
@@ -217,11 +224,21 @@ if (crsPath !== undefined && only !== "own" && only !== "lists" && only !== "byp
   );
   if (crs.detected < 0.95 * crs.attacks || crs.falsePositives > 0 || crs.errors > 0) failed = true;
 }
-if (wafBypassPath !== undefined && only !== "own" && only !== "crs" && only !== "lists") {
+if (wafBypassPath !== undefined && want("bypass")) {
   const { lines, skipped } = loadWafBypass(wafBypassPath);
   const wb = run(`nemesida-waf/waf-bypass payloads, each in the parts it names (${wafBypassPath})`, lines, () => null);
   console.log(`skipped ${skipped.length} header values the Fetch API cannot send`);
   if (wb.errors > 0) failed = true;
+}
+if (goTestWafPath !== undefined && want("gotestwaf")) {
+  const { lines, skipped } = loadGoTestWaf(goTestWafPath);
+  const gtw = run(
+    `wallarm/gotestwaf test cases, each payload × encoder × placeholder (${goTestWafPath})`,
+    lines,
+    () => null,
+  );
+  console.log(`skipped ${skipped.length} requests (gRPC, raw requests, header values the Fetch API cannot send)`);
+  if (gtw.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);

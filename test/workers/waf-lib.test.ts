@@ -311,6 +311,85 @@ describe("field values that are sentences but for a little punctuation", () => {
   });
 });
 
+describe("encodings and places the GoTestWAF test cases use", () => {
+  const path = (segment: string) => evaluate({ url: `https://edge.test/${encodeURIComponent(segment)}` });
+  const b64 = (s: string) => btoa(s).replaceAll("=", "");
+  const xml = (body: string) =>
+    evaluate({ method: "POST", url: "https://edge.test/import", headers: { "content-type": "application/xml" }, body });
+
+  it("reads a path segment as the route parameter it becomes", () => {
+    expect(path("confirm.call(null,1)")).toMatchObject({ action: "block", class: "xss" });
+    expect(path("true, $where: '99 == 88'")).toMatchObject({ action: "block", class: "nosql" });
+    expect(evaluate({ url: "https://edge.test/get/eval(" }).action).toBe("allow");
+    for (const url of ["/wiki/Foo_(bar)", "/files/report%20(final).pdf", "/users/O'Brien/orders", "/@sam", "/tags/C++"])
+      expect(evaluate({ url: `https://edge.test${url}` }).action, url).toBe("allow");
+  });
+
+  it("reads a value that is base64 of text decoded (as a form sends it, too), and passes ids, tokens and words", () => {
+    expect(query(b64("' or 1=1--"))).toMatchObject({ action: "block", class: "sqli" });
+    expect(form(`x=${b64('"><svg onload=alert(1)>')}`)).toMatchObject({ action: "block", class: "xss" });
+    // `+` digits arrive as spaces once the form is decoded.
+    const plus = b64("<img src=x onerror=alert(document.domain)>/all");
+    expect(plus).toContain("+");
+    expect(evaluate({ url: `https://edge.test/search?q=${plus}` }).action).toBe("block");
+    expect(path(b64("; cat /etc/passwd")).action).toBe("block");
+    for (const v of [
+      b64("hello world, how are you"),
+      b64('{"page":2,"sort":"recent"}'),
+      "ord01JD8ZQ4X7K2M9PV3T255S",
+      "Internationalization",
+      "dGVzdA",
+      "c2VjcmV0LXRva2Vu",
+    ])
+      expect(query(v).action, v).toBe("allow");
+  });
+
+  it("blocks mail commands on lines of their own, not prose that starts a line with a capital", () => {
+    expect(query("\r\nV100 CAPABILITY\r\nV101 FETCH 4791")).toMatchObject({
+      action: "block",
+      ruleId: "crlf-mail-command",
+    });
+    expect(form("to=%0ARCPT%20TO:%20test@evil.example%0A")).toMatchObject({
+      action: "block",
+      ruleId: "crlf-mail-command",
+    });
+    expect(json({ note: "Hello team,\nQUIT smoking now\nDATA is in the sheet" }).action).toBe("allow");
+  });
+
+  it("blocks a DOCTYPE that fetches its DTD, and passes the W3C's (an SVG as editors export it)", () => {
+    expect(xml('<!DOCTYPE x SYSTEM "//x/x" > <x>a</x>')).toMatchObject({ action: "block", ruleId: "xxe-external-dtd" });
+    expect(xml('<!DOCTYPE x SYSTEM "http://www.w3.org.evil.example/x.dtd"><x/>').action).toBe("block");
+    expect(
+      xml(
+        '<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"><rect width="4" height="4"/></svg>',
+      ).action,
+    ).toBe("allow");
+  });
+
+  it("blocks UNION SELECT whose select list concatenates columns", () => {
+    expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
+      action: "block",
+      ruleId: "sqli-union-select",
+    });
+    expect(
+      form(`q=${encodeURIComponent(`${"A".repeat(8000)}' UNION SELECT username || ':' || password FROM users`)}`)
+        .action,
+    ).toBe("block");
+  });
+
+  it("blocks scanners by the out-of-band hosts and script names in their User-Agent", () => {
+    for (const ua of [
+      "Microsoft WinRM Client OpenVASVT",
+      "mercuryboard_user_agent_sql_injection.nasl'",
+      `${BROWSER} root@w63gecoroprj5um8ypnd7r6in9t0hseg3.interact.sh`,
+    ])
+      expect(evaluate({ headers: { "user-agent": ua } }), ua).toMatchObject({
+        action: "block",
+        ruleId: "scanner-user-agent",
+      });
+  });
+});
+
 describe("web addresses in fields (only what a URL itself can be is looked for)", () => {
   const field = (url: string, key = "url") => json({ [key]: url }).action;
   it.each([

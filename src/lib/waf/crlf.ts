@@ -20,6 +20,15 @@ const STRONG =
 const BREAK_LINE =
   /(?:\r\n?|\n|[\u010a\u010d\u560a\u560d\u0d0a\u0a0d]{1,2})[ \t]{0,8}(?:([a-z][a-z0-9-]{1,40})[ \t]{0,4}:|(http\/\d(?:\.\d)?\s{1,4}\d{3})|(?:\r?\n|[\u010a\u560a]){1,2}\s{0,8}(<[a-z!]))/gi;
 
+/**
+ * A mail protocol command on a line of its own (SMTP/IMAP command injection through a value that
+ * a mail library writes into its dialogue): `RCPT TO:`, `MAIL FROM:`, `HELO x`, `DATA`/`QUIT`/`RSET`
+ * alone, or an IMAP tag and command (`V100 CAPABILITY`, `a1 FETCH 1:* BODY[]`). The commands
+ * written in capitals, as the protocols show them.
+ */
+const MAIL_LINE =
+  /(?:\r\n?|\n)[ \t]{0,8}(?:(?:MAIL FROM|RCPT TO|mail from|rcpt to)[ \t]{0,4}:|(?:HELO|EHLO|VRFY|EXPN) [\w.@<>-]{1,80}[ \t]*(?:\r|\n|$)|(?:DATA|QUIT|RSET|NOOP|STARTTLS|TURN)[ \t]*(?:\r|\n|$)|[A-Za-z]{0,4}\d{1,6} (?:CAPABILITY|LOGIN|LOGOUT|SELECT|EXAMINE|FETCH|STORE|COPY|UID|AUTHENTICATE|LIST|LSUB|STATUS|APPEND|CREATE|DELETE|RENAME|SEARCH|EXPUNGE|SUBSCRIBE)\b)/;
+
 export function detectCrlf(v: Inspected): Finding | null {
   const text = v.text;
   if (!/[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/.test(text)) return null;
@@ -64,5 +73,7 @@ export function detectCrlf(v: Inspected): Finding | null {
   // A line break in the URL path never belongs there.
   if (best === 0 && kind === "path" && /[\r\n]/.test(text)) best = 4;
   best -= penalty;
-  return best > 0 ? { ruleId: "crlf-header-injection", score: best } : null;
+  if (best > 0) return { ruleId: "crlf-header-injection", score: best };
+  if (MAIL_LINE.test(text)) return { ruleId: "crlf-mail-command", score: strict || transcript ? 3 : 7 };
+  return null;
 }

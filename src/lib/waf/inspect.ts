@@ -11,7 +11,7 @@ import { detectFixation, isSessionParamName } from "./fixation.ts";
 import { detectJava, javaGate } from "./java.ts";
 import { detectLdap, ldapGate } from "./ldap.ts";
 import { detectLog4shell } from "./log4shell.ts";
-import { dataUrlPayloads, normalizeValue } from "./normalize.ts";
+import { dataUrlPayloads, maybeBase64Text, normalizeValue, wholeBase64Text } from "./normalize.ts";
 import { detectNode } from "./node.ts";
 import { detectNosql, nosqlGate } from "./nosql.ts";
 import { detectPhp } from "./php.ts";
@@ -264,8 +264,9 @@ function isPlain(raw: string): boolean {
     }
   }
   // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers;
-  // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`).
+  // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`); base64 of any text.
   if (upper && ENCODED_MARKER.test(raw)) return false;
+  if (n >= 8 && maybeBase64Text(raw)) return false;
   // A command line made of plain words (`powershell -enc X`, `sudo bash`).
   if (space && plainCommandLine(raw)) return false;
   const lower = upper ? raw.toLowerCase() : raw;
@@ -356,5 +357,8 @@ function inspectUncached(field: Field): ValueFindings {
   // `data:…;base64,` payloads are decoded only where the content declares it.
   for (const decoded of dataUrlPayloads(full))
     runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
+  // A whole value that is base64 of text is read decoded too (a form's `+` arrives as a space).
+  const decoded = wholeBase64Text(full);
+  if (decoded !== null) runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
   return out.length === 0 ? NONE : out;
 }

@@ -233,6 +233,56 @@ export function base64Text(s: string, maxChars = 65_536): string | null {
   }
 }
 
+/** Base64 digits (standard and URL-safe) to their 6-bit values; -1 for anything else. */
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+B64[45] = 62; // -
+B64[95] = 63; // _
+const BASE64_MIN = 8;
+const BASE64_MAX = 8_192;
+
+/** A printable ASCII byte, or tab / line break. */
+const printable = (b: number) => (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 || b === 0;
+
+/** The 6-bit value of a base64 digit; a space counts as `+` (what a form decoder made of it). */
+const digit = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c === 32 ? 62 : c < 128 ? B64[c]! : -1;
+};
+
+/**
+ * Whether the whole value can be base64 of text: 8 to 8,192 base64 digits (either alphabet; a
+ * space stands for a `+` a form decoder turned into one) with at most two `=` at the end, and its
+ * first 8 digits decode to text (printable ASCII, tab, line breaks, NUL). Identifiers, hashes,
+ * tokens and words decode to arbitrary bytes and mostly stop at the first 6.
+ */
+export function maybeBase64Text(s: string): boolean {
+  let n = s.length;
+  while (n > 0 && s.charCodeAt(n - 1) === 61 && s.length - n < 2) n--;
+  if (n < BASE64_MIN || n > BASE64_MAX || n % 4 === 1) return false;
+  for (let i = 0; i < n; i++) if (digit(s, i) === -1) return false;
+  for (let i = 0; i < 8; i += 4) {
+    const v = (digit(s, i) << 18) | (digit(s, i + 1) << 12) | (digit(s, i + 2) << 6) | digit(s, i + 3);
+    if (!printable(v >> 16) || !printable((v >> 8) & 255) || !printable(v & 255)) return false;
+  }
+  return true;
+}
+
+/**
+ * A whole value that is base64 of text (`JyBvciAxPTEtLQ` is `' or 1=1--`), decoded: applications
+ * decode such parameters (state, redirect targets, serialized filters), and attack tools encode
+ * payloads this way. Null when it is not (see `maybeBase64Text`, `base64Text`).
+ */
+export function wholeBase64Text(s: string): string | null {
+  if (!maybeBase64Text(s)) return null;
+  const text = base64Text(s.replaceAll(" ", "+"), BASE64_MAX);
+  // Mostly printable: text, not bytes that happened to start like text.
+  if (text === null) return null;
+  let odd = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 32 && !printable(text.charCodeAt(i))) odd++;
+  return text.includes("\uFFFD") || odd > 0 ? null : text;
+}
+
 /** Media types of data URLs that are scanned after base64 decoding (markup, scripts, text). */
 const DATA_URL = /data:([a-z0-9.+/-]{0,64})(?:;[a-z0-9=.-]{1,32}){0,4};base64,([A-Za-z0-9+/=_-]{4,})/gi;
 

@@ -7,7 +7,7 @@
  * tolerant and bounded (depth, count); a body that does not parse as declared is inspected as text.
  */
 import { MAX_FIELDS, visitMultipart, visitXml } from "./markup-parts.ts";
-import { percentDecode } from "./normalize.ts";
+import { maybeBase64Text, percentDecode } from "./normalize.ts";
 import type { Field, PartKind, Visit } from "./types.ts";
 
 export type { Visit } from "./types.ts";
@@ -98,6 +98,38 @@ function visitCookies(header: string, visit: Visit): boolean {
   );
 }
 
+/** Characters that make a path segment worth reading as a value of its own (not a word, number, file name or id). */
+const SEGMENT_SYNTAX = /[^\w.~@+-]/;
+const MAX_SEGMENTS = 32;
+
+/**
+ * Path segments as route parameters: a framework hands `/users/:id`'s segment to the application
+ * as a value, like a query parameter (`/confirm.call(null,1)`, `/true, $where: '1 == 1'`). The
+ * whole path is inspected as a path; a segment with syntax in it is also inspected as a value.
+ */
+function visitSegments(path: string, visit: Visit, budget: { n: number }): boolean {
+  let from = path.charCodeAt(0) === 47 ? 1 : 0;
+  // Base64 of text as the path (its `/` digits cut it into segments): read whole.
+  if (
+    path.indexOf("/", from) !== -1 &&
+    maybeBase64Text(path.slice(from)) &&
+    visit({ kind: "query", name: null, where: "path-segment", key: null, value: path.slice(from) })
+  )
+    return true;
+  for (let k = 0; from < path.length && k < MAX_SEGMENTS && budget.n-- > 0; k++) {
+    let end = path.indexOf("/", from);
+    if (end === -1) end = path.length;
+    const segment = path.slice(from, end);
+    from = end + 1;
+    if (
+      (SEGMENT_SYNTAX.test(segment) || maybeBase64Text(segment)) &&
+      visit({ kind: "query", name: null, where: "path-segment", key: String(k), value: segment })
+    )
+      return true;
+  }
+  return false;
+}
+
 /** Headers opaque by nature (lengths, entity tags, ids the platform sets): not inspected. */
 const OPAQUE = new Set([
   "content-length",
@@ -143,6 +175,7 @@ export function visitHeadersAndTarget(
 ): boolean {
   if (visit({ kind: "path", name: null, where: "path", key: null, value: decodedPath })) return true;
   const budget = { n: MAX_FIELDS };
+  if (visitSegments(decodedPath, visit, budget)) return true;
   if (visitPairs(target.query, "query", "query", visit, budget)) return true;
   for (const [name, value] of headers) {
     if (value.length === 0) continue;

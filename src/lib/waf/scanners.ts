@@ -11,7 +11,7 @@ const TOOLS = [
   "sqlmap", "sqlninja", "havij", "bsqlbf", "jsql", "sqlsus", "marathon tool",
   // web vulnerability scanners
   "nikto", "acunetix", "netsparker", "invicti", "appscan", "webinspect", "w3af", "arachni", "skipfish", "wapiti",
-  "paros", "zaproxy", "owasp zap", "burp collaborator", "burpsuite", "nessus", "openvas", "qualysguard",
+  "paros", "zaproxy", "owasp zap", "burp collaborator", "burpsuite", "nessus", "nasl", "openvas", "openvasvt", "qualysguard",
   "nuclei", "jaeles", "afrog", "whatweb", "wpscan", "joomscan", "droopescan", "cmsmap", "nettacker",
   "golismero", "uniscan", "xsser", "xsstrike", "dalfox", "commix", "tplmap", "sstimap", "fimap",
   "log4j-scan", "ysoserial", "struts-pwn", "metasploit", "msfconsole", "morfeus", "zmeu", "jorgee", "nmap scripting engine",
@@ -19,6 +19,9 @@ const TOOLS = [
   // content discovery / brute force
   "dirbuster", "dirb", "gobuster", "ffuf", "feroxbuster", "wfuzz", "dirsearch", "rustbuster", "dirhunt",
   "webshag", "nimbostratus", "gospider", "hakrawler", "interactsh",
+  // out-of-band interaction hosts (a probe names the scanner's listener): no browser or client sends these
+  "interact.sh", "oast.me", "oast.pro", "oast.live", "oast.site", "oast.online", "oast.fun", "oastify.com",
+  "burpcollaborator.net", "dnslog.cn", "ceye.io",
 ] as const;
 
 // Built once at load from the constant list above (escaped); no request data reaches it.

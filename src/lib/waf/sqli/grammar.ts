@@ -63,7 +63,13 @@ export function unionSelectAt(toks: Tok[], i: number, truncated: boolean): boole
   if (isLiteral(a) || isCall(a) || a.k === "(" || (a.k === "op" && a.v === "*")) return true;
   if (a.k === "word") {
     if (b === undefined) return truncated || SQL_FUNCS.has(a.v) || a.v.startsWith("@@");
-    return b.k === "," || b.k === "cmt" || word(b, "from", "into", "limit", "where");
+    if (b.k === "," || b.k === "cmt" || word(b, "from", "into", "limit", "where")) return true;
+    // An expression in the select list: `username || ':' || password`, `price * 2`.
+    if ((b.k === "bool" && b.v === "||") || (b.k === "op" && b.v !== "!" && b.v !== "~")) {
+      const c = toks[skip(toks, skip(toks, j + 1, ["cmt"]) + 1, ["cmt"])];
+      return c !== undefined && (isLiteral(c) || c.k === "word" || c.k === "(");
+    }
+    return false;
   }
   return truncated && a.k === "op";
 }

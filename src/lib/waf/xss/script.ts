@@ -62,7 +62,9 @@ export function scanScript(s: string): Finding | null {
     /(?:['"`]|<\/script>?)[\s)\]}]{0,20}[;,+\-*/|&^:?]{1,2}\s{0,10}[\w.[\]'"]{0,40}?(?:alert|prompt|confirm|eval|print|settimeout|setinterval|fetch|import|document|window|location|top|self|atob|constructor)\b/i;
   if (/<\/script[\s/]*>?\s{0,20}<script/i.test(s) || (/<\/script/i.test(s) && PROBE_CALL.test(js)))
     take(6, "xss-script-breakout");
-  const call = JS_CALL.exec(js);
+  const found = JS_CALL.exec(js);
+  // A value that ends at the call's `(` (`/get/eval(`) is no call: a syntax error in any script it lands in.
+  const call = found !== null && found[0].endsWith("(") && found.index + found[0].length === js.length ? null : found;
   if (call) {
     const name = call[1]!;
     const args = js.slice(call.index + call[0].length);
