@@ -366,6 +366,13 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     ).toBe("allow");
   });
 
+  it("reads a fragment that starts where the application's value ends (a space, then OR, AND, ORDER BY)", () => {
+    for (const v of [" OR 1=1", " ORDER BY 5-- ", " AND 1083=1083 AND ('1427=1427", " OR x=x#"])
+      expect(query(v), v).toMatchObject({ action: "block", class: "sqli" });
+    for (const v of [" and more to come", " or maybe not", " Or else, one = one"])
+      expect(query(v).action, v).toBe("allow");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

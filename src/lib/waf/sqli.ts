@@ -60,8 +60,19 @@ export function detectSqli(v: Inspected): Finding | null {
   }
 }
 
+/** White space and a word that continues a WHERE clause or a statement: how a fragment written to follow the application's own value starts. */
+const CONTINUATION =
+  /^\s{1,8}(?:or|and|xor|order\s{1,8}by|group\s{1,8}by|union|having|limit|procedure|into|rlike|regexp|div)\b/;
+
 function detect(v: Inspected): Finding | null {
-  const found = scan(v.text, v.lower);
+  let found = scan(v.text, v.lower);
+  // ` OR 1=1`, ` ORDER BY 5-- `, ` AND 1083=1083 AND ('a'='a`: the leading space is where the
+  // application's own value ends; read the fragment after a number, as it lands.
+  if ((found === null || found.score < 5) && v.text.length <= FULL && CONTINUATION.test(v.lower)) {
+    const joined = `1${v.text}`;
+    const again = scan(joined, joined.toLowerCase());
+    if (again !== null && again.score >= 5 && (found === null || again.score > found.score)) found = again;
+  }
   // `"+WAITFOR+DELAY+'`: a value whose spaces are `+` (form encoding nobody decoded) reads as SQL with spaces.
   if (
     (found === null || found.score < 5) &&
