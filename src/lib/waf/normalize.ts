@@ -241,7 +241,7 @@ B64[95] = 63; // _
 const BASE64_MIN = 8;
 const BASE64_MAX = 8_192;
 
-/** A printable ASCII byte, or tab / line break. */
+/** A printable ASCII byte, a tab, a line break or NUL (which `normalizeValue` drops and the detectors know). */
 const printable = (b: number) => (b >= 32 && b < 127) || b === 9 || b === 10 || b === 13 || b === 0;
 
 /** The 6-bit value of a base64 digit; a space counts as `+` (what a form decoder made of it). */
@@ -276,7 +276,7 @@ export function maybeBase64Text(s: string): boolean {
 export function wholeBase64Text(s: string): string | null {
   if (!maybeBase64Text(s)) return null;
   const text = base64Text(s.replaceAll(" ", "+"), BASE64_MAX);
-  // Mostly printable: text, not bytes that happened to start like text.
+  // Text throughout, not bytes that happened to start like text: no other control characters, nothing undecodable.
   if (text === null) return null;
   let odd = 0;
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) < 32 && !printable(text.charCodeAt(i))) odd++;
