@@ -373,6 +373,14 @@ describe("encodings and places the GoTestWAF test cases use", () => {
       expect(query(v).action, v).toBe("allow");
   });
 
+  it("reads `+` as the space a form decoder would make of it, also next to real spaces", () => {
+    expect(json({ q: "' union+/*!select*/ (1),(2),(3)" })).toMatchObject({
+      action: "block",
+      ruleId: "sqli-union-select",
+    });
+    for (const v of ["C++ and more", "1+1=2 is maths", "a+b or c+d"]) expect(json({ q: v }).action, v).toBe("allow");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

@@ -73,13 +73,9 @@ function detect(v: Inspected): Finding | null {
     const again = scan(joined, joined.toLowerCase());
     if (again !== null && again.score >= 5 && (found === null || again.score > found.score)) found = again;
   }
-  // `"+WAITFOR+DELAY+'`: a value whose spaces are `+` (form encoding nobody decoded) reads as SQL with spaces.
-  if (
-    (found === null || found.score < 5) &&
-    v.text.length <= 4_096 &&
-    v.text.includes("+") &&
-    !/\s/.test(v.text.trim())
-  ) {
+  // `"+WAITFOR+DELAY+'`, `' union+/*!select*/ (1)`: a value whose spaces are `+` (form encoding
+  // nobody decoded, or only some of them) reads as SQL with spaces.
+  if ((found === null || found.score < 5) && v.text.length <= 4_096 && v.text.includes("+")) {
     const spaced = v.text.replace(/\+/g, " ");
     const again = scan(spaced, spaced.toLowerCase());
     if (again !== null && (found === null || again.score > found.score)) return again;
