@@ -381,6 +381,18 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     for (const v of ["C++ and more", "1+1=2 is maths", "a+b or c+d"]) expect(json({ q: v }).action, v).toBe("allow");
   });
 
+  it("reads a form string inside a value (a body sent without its type) for NoSQL operators, by the same rules as names", () => {
+    expect(query("username[$ne]=toto&password[$ne]=toto")).toMatchObject({ action: "block", ruleId: "nosql-operator" });
+    expect(query("filter[price][$gte]=5").action).toBe("allow");
+    expect(
+      evaluate({
+        method: "POST",
+        url: "https://edge.test/login",
+        body: "username%255B%2524ne%255D%3Dx%26password%255B%2524ne%255D%3Dx",
+      }).action,
+    ).toBe("block");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

@@ -70,6 +70,10 @@ export function detectNosql(v: Inspected): Finding | null {
     if (obj) take(operatorName(obj[1]!, ""));
     if (/^\s*\[\s{0,4}\$[a-z]{2,14}\s{0,4}\]\s{0,4}=/.test(l) && MATCH_OPS.test(/\$[a-z]{2,14}/.exec(l)![0]))
       take({ ruleId: "nosql-operator", score: 5 });
+    // A form string inside the value (a body sent without its type, a parameter the application
+    // parses again): `username[$ne]=toto&password[$ne]=toto`.
+    const pair = /([\w[\]]{1,64})\[\s{0,4}(\$[a-z]{2,14})\s{0,4}\]\s{0,4}=/.exec(l);
+    if (pair && MATCH_OPS.test(pair[2]!)) take(operatorName(pair[2]!, pair[1]!));
     // `', $or: [ {}, { 'a':'a` : a string breakout that continues the query object.
     if (/['"]\s{0,8}(?:[}\]]\s{0,8}){0,4}[,}\]]\s{0,8}\$(?:or|and|nor|where|comment|ne|gt|regex)\s{0,8}:/.test(l))
       take({ ruleId: "nosql-operator", score: 6 });
