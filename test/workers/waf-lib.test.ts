@@ -393,6 +393,13 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     ).toBe("block");
   });
 
+  it("reads JavaScript octal string escapes as a script does", () => {
+    expect(
+      query('(()=>{})["\\143\\157\\156\\163\\164\\162\\165\\143\\164\\157\\162"]("\\141\\154\\145\\162\\164()")()'),
+    ).toMatchObject({ action: "block", class: "xss" });
+    expect(query("C:\\100\\200\\300 files").action).toBe("allow");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

@@ -74,8 +74,14 @@ function altViews(s: string): string[] {
   if (markup && s.includes("\\0") && /<[a-z]{0,10}\\0[a-z]/i.test(s)) out.push(s.replace(/\\0/g, ""));
   const utf7 = s.includes("+") ? decodeUtf7(s) : null;
   if (utf7 !== null && utf7 !== s) out.push(utf7);
+  // JavaScript octal string escapes (`'\141\154\145\162\164'` is `'alert'`), as a script reads them.
+  if (s.includes("\\") && OCTAL_RUN.test(s))
+    out.push(s.replace(OCTAL_ESCAPE, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
   return out;
 }
+/** Three octal escapes in a row (one or two backslashes each, as a string in a string has them). */
+const OCTAL_RUN = /(?:\\{1,2}[0-3]?[0-7]{2}){3}/;
+const OCTAL_ESCAPE = /\\{1,2}([0-3]?[0-7]{2})/g;
 
 const RAWTEXT = "script|style|title|textarea|noscript|xmp|noembed|noframes|iframe";
 /** Two closing tags of raw-text elements in a row (only separators between). */
