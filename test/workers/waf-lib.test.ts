@@ -400,6 +400,14 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     expect(query("C:\\100\\200\\300 files").action).toBe("allow");
   });
 
+  it("blocks a template probe that calls a method on a string literal in a parameter, not in a body", () => {
+    expect(query("{{'someString'.toUpperCase()}}")).toMatchObject({
+      action: "block",
+      ruleId: "template-expression-probe",
+    });
+    expect(json({ template: 'Total: {{ "{:,}".format(total) }} for {{ user.name }}' }).action).toBe("allow");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

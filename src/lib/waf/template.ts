@@ -68,11 +68,17 @@ function innerAt(s: string, start: number, closer: string): string {
   return s.slice(start, end === -1 || end > limit ? limit : end);
 }
 
-function scoreExpression(opener: string, inner: string): number {
+const LITERAL_CALL = /^['"][^'"]{0,40}['"]\s{0,4}\.\s{0,4}[a-z_]\w{0,30}\s{0,4}\(/;
+
+function scoreExpression(opener: string, inner: string, inBody: boolean): number {
   const e = inner.trim().toLowerCase();
   if (e === "") return 0;
   if (DUNDER.test(e) || STRONG.test(e)) return 7;
   if (LITERAL_MATH.test(e)) return 6;
+  // A method called on a string literal (`{{'x'.toUpperCase()}}`, `${"a".concat("b")}`): in a
+  // parameter, a test of whether the engine evaluates; in a body, perhaps a template someone
+  // edits (`{{ "{:,}".format(n) }}`), so a signal only.
+  if (LITERAL_CALL.test(e)) return inBody ? 3 : 6;
   if (PROBE_NAMES.has(e.replace(/^[{\s]+|[}\s]+$/g, ""))) return 5;
   // `{% include '/etc/passwd' %}`: template tags that load files by absolute or parent path.
   if (opener === "{%" && /^(?:debug|load\s+log|get_admin_log)\b/.test(e)) return 5;
@@ -102,6 +108,7 @@ export function detectTemplate(v: Inspected): Finding | null {
   if ((s.includes("__") || s.includes("!!") || s.includes("(")) && CODE_INJECTION.test(s))
     return { ruleId: "template-code-injection", score: 7 };
   if (!/[{%#@[<]/.test(s)) return null;
+  const inBody = v.field.kind === "body" || v.field.kind === "xml";
   let best = 0;
   let n = 0;
   const kinds = new Set<string>();
@@ -115,7 +122,7 @@ export function detectTemplate(v: Inspected): Finding | null {
     // A `${jndi:…}` lookup is log4shell's, not a template expression.
     if (opener === "${" && /^\$\{\s*(?:jndi|\$\{|lower:|upper:|::-|env:|sys:)/i.test(s.slice(m.index, m.index + 12)))
       continue;
-    const score = scoreExpression(opener, innerAt(s, m.index + m[0].length, closerFor(opener)));
+    const score = scoreExpression(opener, innerAt(s, m.index + m[0].length, closerFor(opener)), inBody);
     if (score > best) best = score;
     if (best >= 7) break;
   }
