@@ -198,7 +198,7 @@ describe("migration 0006 and IVF training on a populated database", () => {
     expect(hits / (TOPICS * 5)).toBeGreaterThanOrEqual(0.9);
   });
 
-  it("reads the probed clusters through the covering expression index, never the whole table", async () => {
+  it("reads the probed clusters through the expression index, never the whole table", async () => {
     const q = vectorParam((await embedder.embed([bigChunk(7)]))[0]!);
     const plan = await db.all<{ detail: string }>(
       sql`EXPLAIN QUERY PLAN ${ivfSearchSql({

@@ -202,7 +202,7 @@ export interface IvfRow {
 /**
  * The tenant's `k` nearest chunks through the model's ready IVF index, in one statement:
  * centroid pass → the tenant's rows of the probed clusters (and any row not yet assigned)
- * ranked by F8 distance from the covering expression index → the best `max(40, 4k)`
+ * ranked by F8 distance from the expression index → the best `max(40, 4k)`
  * re-ranked by float32 distance. Returns no rows when the index is not ready or `guard` fails.
  */
 export function ivfSearch(db: Database, o: IvfQuery) {
