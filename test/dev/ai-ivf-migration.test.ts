@@ -207,7 +207,7 @@ describe("migration 0006 and IVF training on a populated database", () => {
         q,
         k: 10,
         tenantChunks: sql`600`,
-        guard: sql`1`,
+        aboveChunks: 0,
       })}`,
     );
     const details = plan.map((r) => r.detail);

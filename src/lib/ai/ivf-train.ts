@@ -63,6 +63,23 @@ export interface TrainResult {
   totalSeconds?: number;
 }
 
+/**
+ * Runs an idempotent read or write again after a dropped connection: k-means holds the event
+ * loop for minutes, long enough for the server to close the client's idle keep-alive socket,
+ * and the next request on it fails with "fetch failed" (ECONNRESET) though nothing ran.
+ */
+async function again<T>(f: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (err) {
+      const text = `${String(err)} ${String((err as { cause?: unknown })?.cause)}`;
+      if (attempt >= 3 || !/fetch failed|ECONNRESET|socket hang up|other side closed/i.test(text)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
 const toVector = (raw: unknown, dims: number): Float32Array => {
   const bytes =
     raw instanceof ArrayBuffer
@@ -79,7 +96,7 @@ const modelChunks = (model: string) => sql`
   WHERE d.embedding_model = ${model}`;
 
 async function countChunks(db: Database, model: string): Promise<number> {
-  const [row] = await db.all<{ n: number }>(sql`SELECT COUNT(*) AS n ${modelChunks(model)}`);
+  const [row] = await again(() => db.all<{ n: number }>(sql`SELECT COUNT(*) AS n ${modelChunks(model)}`));
   return Number(row?.n ?? 0);
 }
 
@@ -87,9 +104,11 @@ async function countChunks(db: Database, model: string): Promise<number> {
 async function* chunkPages(db: Database, model: string, pageRows: number, where = sql`1`) {
   let after = 0;
   for (;;) {
-    const rows = await db.all<{ id: number; embedding: unknown }>(sql`
-      SELECT c.id AS id, c.embedding AS embedding ${modelChunks(model)} AND c.id > ${after} AND ${where}
-      ORDER BY c.id LIMIT ${pageRows}`);
+    const rows = await again(() =>
+      db.all<{ id: number; embedding: unknown }>(sql`
+        SELECT c.id AS id, c.embedding AS embedding ${modelChunks(model)} AND c.id > ${after} AND ${where}
+        ORDER BY c.id LIMIT ${pageRows}`),
+    );
     if (rows.length === 0) return;
     yield rows.map((r) => ({ id: Number(r.id), vector: toVector(r.embedding, EMBEDDING_DIMENSIONS) }));
     after = Number(rows.at(-1)!.id);
@@ -140,7 +159,9 @@ export async function trainIvfIndex(db: Database, options: TrainOptions): Promis
   const trainSeconds = (performance.now() - t0) / 1000;
 
   // 3. A new version, in `building`, with its centroids.
-  const [prev] = await db.all<{ version: number }>(sql`SELECT version FROM ai_vector_indexes WHERE model = ${model}`);
+  const [prev] = await again(() =>
+    db.all<{ version: number }>(sql`SELECT version FROM ai_vector_indexes WHERE model = ${model}`),
+  );
   const version = Number(prev?.version ?? 0) + 1;
   const now = Date.now();
   const inserts = [];
@@ -178,9 +199,11 @@ export async function trainIvfIndex(db: Database, options: TrainOptions): Promis
         id,
         centroidIds[nearestCentroid(vector, 0, centroids, nlist, dims)[0]]!,
       ]);
-      await db.run(sql`
-        UPDATE ai_chunks SET cluster = json_extract(j.value, '$[1]')
-        FROM json_each(${JSON.stringify(pairs)}) AS j WHERE ai_chunks.id = json_extract(j.value, '$[0]')`);
+      await again(() =>
+        db.run(sql`
+          UPDATE ai_chunks SET cluster = json_extract(j.value, '$[1]')
+          FROM json_each(${JSON.stringify(pairs)}) AS j WHERE ai_chunks.id = json_extract(j.value, '$[0]')`),
+      );
       assigned += page.length;
       log(
         `ai:train: ${model}: ${label} ${assigned} / ${chunks} chunks (${Math.min(100, Math.round((assigned / chunks) * 100))}%)`,

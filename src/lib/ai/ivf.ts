@@ -186,8 +186,8 @@ export interface IvfQuery {
   k: number;
   /** The tenant's chunk count (a scalar subquery), which sets the probe depth. */
   tenantChunks: SQL;
-  /** Runs the statement only when this holds (SQL), e.g. the tenant is above the exact-scan size. */
-  guard: SQL;
+  /** Reads nothing unless the tenant has more chunks than this (below it, the exact scan serves). */
+  aboveChunks: number;
 }
 
 /** The columns `retrieval.ts` reads. */
@@ -203,7 +203,8 @@ export interface IvfRow {
  * The tenant's `k` nearest chunks through the model's ready IVF index, in one statement:
  * centroid pass → the tenant's rows of the probed clusters (and any row not yet assigned)
  * ranked by F8 distance from the expression index → the best `max(40, 4k)`
- * re-ranked by float32 distance. Returns no rows when the index is not ready or `guard` fails.
+ * re-ranked by float32 distance. Returns no rows when the index is not ready or the tenant is
+ * not above `aboveChunks`.
  */
 export function ivfSearch(db: Database, o: IvfQuery) {
   return db.all<IvfRow>(ivfSearchSql(o));
@@ -212,18 +213,21 @@ export function ivfSearch(db: Database, o: IvfQuery) {
 /** The statement of `ivfSearch` (for its query plan in the tests). */
 export function ivfSearchSql(o: IvfQuery): SQL {
   const rerank = Math.max(RERANK_MIN, 4 * o.k);
-  const ready = sql`(SELECT version FROM ai_vector_indexes WHERE model = ${o.model} AND state = 'ready')`;
-  const ratio = sql`(chunks * 1.0 / MAX(1, ${o.tenantChunks}))`;
   const ladder = sql.raw(
     Array.from({ length: 16 }, (_, i) => `WHEN r < ${2 ** (i + 1)} THEN ${(Math.SQRT2 ** i).toFixed(4)}`).join(" "),
   );
-  const probeDepth = sql`COALESCE((SELECT MIN(nlist, CAST(nprobe * (CASE ${ladder} ELSE 256 END) AS INTEGER) + 1)
-    FROM (SELECT nlist, nprobe, ${ratio} AS r FROM ai_vector_indexes WHERE model = ${o.model} AND state = 'ready')), 0)`;
   const q8 = sql`(SELECT vector8(${o.q}))`;
+  // `ix`: one row (version, probe depth) when the model's index is ready and the tenant is above
+  // `aboveChunks`, else none; materialized so the tenant's chunk count is summed once.
   return sql`
-    WITH probe AS (
-      SELECT id FROM ai_centroids WHERE model = ${o.model} AND version = ${ready} AND ${o.guard}
-      ORDER BY vector_distance_cos(centroid, ${o.q}) LIMIT ${probeDepth}),
+    WITH ix AS MATERIALIZED (
+      SELECT version, MIN(nlist, CAST(nprobe * (CASE ${ladder} ELSE 256 END) AS INTEGER) + 1) AS depth
+      FROM (SELECT version, nlist, nprobe, chunks * 1.0 / MAX(1, n) AS r
+            FROM ai_vector_indexes, (SELECT ${o.tenantChunks} AS n)
+            WHERE model = ${o.model} AND state = 'ready' AND n > ${o.aboveChunks})),
+    probe AS (
+      SELECT id FROM ai_centroids WHERE model = ${o.model} AND version = (SELECT version FROM ix)
+      ORDER BY vector_distance_cos(centroid, ${o.q}) LIMIT COALESCE((SELECT depth FROM ix), 0)),
     cand AS (
       SELECT id, vector_distance_cos(vector8(embedding), ${q8}) AS d8
       FROM ai_chunks INDEXED BY ai_chunks_cluster8
@@ -231,7 +235,7 @@ export function ivfSearchSql(o: IvfQuery): SQL {
       UNION ALL
       SELECT id, vector_distance_cos(vector8(embedding), ${q8}) AS d8
       FROM ai_chunks INDEXED BY ai_chunks_cluster8
-      WHERE cluster IS NULL AND tenant = ${o.tenant} AND ${ready} IS NOT NULL AND ${o.guard}
+      WHERE cluster IS NULL AND tenant = ${o.tenant} AND EXISTS (SELECT 1 FROM ix)
       ORDER BY d8 LIMIT ${rerank})
     SELECT c.id AS id, c.document_id AS document_id, d.title AS title, c.text AS text,
            vector_distance_cos(c.embedding, ${o.q}) AS distance

@@ -210,7 +210,7 @@ async function search(db: Database, options: SearchOptions, withDiskann: boolean
     indexQuery(db, tenant),
     db.all<{ ready: number }>(sql`SELECT ${ivfReady} AS ready`),
     exactQuery(db, tenant, q, candidates, withDiskann ? sql`NOT ${large}` : sql`(NOT ${large} OR NOT ${ivfReady})`),
-    ivfSearch(db, { tenant, model: embedder.model, q, k: candidates, tenantChunks: count, guard: large }),
+    ivfSearch(db, { tenant, model: embedder.model, q, k: candidates, tenantChunks: count, aboveChunks: exactMax }),
     withDiskann ? annQuery(db, tenant, q, candidates, ANN_MAX_K, sql`${large} AND NOT ${ivfReady}`) : none,
     match ? ftsQuery(db, tenant, q, match) : none,
   ]);
