@@ -19,10 +19,10 @@ import { MIGRATIONS_FOLDER } from "../../dev/migrate.ts";
 import { startLibsqlServer, type RunningService } from "../../dev/libsql-server.ts";
 import { localEmbedder, type Embedder } from "../../src/lib/ai/embeddings.ts";
 import { ingestDocument } from "../../src/lib/ai/ingest.ts";
-import { vectorParam } from "../../src/lib/ai/retrieval.ts";
 import { ivfSearchSql } from "../../src/lib/ai/ivf.ts";
 import { dropDiskannIndex, ivfStatus, trainIvfIndex } from "../../src/lib/ai/ivf-train.ts";
-import { searchPassages } from "../../src/lib/ai/retrieval.ts";
+import { searchPassages, vectorParam } from "../../src/lib/ai/retrieval.ts";
+import { EXACT_SCAN_MAX_ENTRIES, lookupSemantic, storeAnswer } from "../../src/lib/ai/semantic-cache.ts";
 import { createDatabase, type Database } from "../../src/lib/db/client.ts";
 
 const TOPICS = 12;
@@ -277,5 +277,57 @@ describe("migration 0006 and IVF training on a populated database", () => {
     const r = await searchVec("big", probe);
     expect(r.strategy).toBe("ivf");
     expect(r.passages[0]!.text).toBe(probe);
+  });
+
+  it("serves a large semantic-cache partition through the IVF index, and moves its entries on a retrain", async () => {
+    // A partition over the exact-scan size, stored before any index (cluster NULL) as the previous release did.
+    await db.run(sql`
+      INSERT INTO ai_answer_cache (tenant, partition, exact_key, question, embedding, answer, citations, expires_at)
+      SELECT 'big', 'p', 'bulk-' || c.id || '-' || r.n, c.text || ' copy ' || r.n, c.embedding, 'a', '[]', 9e15
+      FROM ai_chunks c, (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) AS r
+      WHERE c.tenant = 'big'`);
+    const [size] = await db.all<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ai_answer_cache WHERE partition = 'p'`);
+    expect(Number(size!.n)).toBeGreaterThan(EXACT_SCAN_MAX_ENTRIES);
+
+    const question = topicText(3, 7777);
+    const [vector] = await embedder.embed([question]);
+    const base = { tenant: "big", partition: "p", question, vector: vector! };
+    await storeAnswer(db, {
+      ...base,
+      model: embedder.model,
+      key: "k-ivf",
+      answer: "from the cache",
+      citations: [],
+      ttlSeconds: 600,
+    });
+    const clusterOf = async () => {
+      const [row] = await db.all<{ cluster: number | null; nearest: number }>(sql`
+        SELECT c.cluster AS cluster,
+          (SELECT id FROM (SELECT id, vector_distance_cos(centroid, c.embedding) AS d FROM ai_centroids) ORDER BY d LIMIT 1) AS nearest
+        FROM ai_answer_cache c WHERE exact_key = 'k-ivf'`);
+      return row!;
+    };
+    const stored = await clusterOf();
+    expect(stored.cluster).not.toBeNull();
+    expect(stored.cluster).toBe(stored.nearest);
+
+    // Both DiskANN indexes are gone (previous test): a hit in a partition this large comes from the IVF statement.
+    const hit = await lookupSemantic(db, { ...base, model: embedder.model, threshold: 0.99 });
+    expect(hit.hit).toMatchObject({ answer: "from the cache", similarity: 1 });
+    // Another tenant with the same partition never sees it.
+    const other = await lookupSemantic(db, { ...base, tenant: "small", model: embedder.model, threshold: 0.5 });
+    expect(other.hit).toBeNull();
+    // Without the model (no index to probe) the exact scan still finds it.
+    expect((await lookupSemantic(db, { ...base, threshold: 0.99 })).hit).toMatchObject({ answer: "from the cache" });
+
+    // A retrain moves the entry to the new centroids before the switch.
+    const retrained = await trainIvfIndex(db, { model: embedder.model, minChunks: 100, nlist: 20 });
+    expect(retrained.version).toBe(3);
+    const moved = await clusterOf();
+    expect(moved.cluster).toBe(moved.nearest);
+    expect(moved.cluster).not.toBe(stored.cluster);
+    expect((await lookupSemantic(db, { ...base, model: embedder.model, threshold: 0.99 })).hit).toMatchObject({
+      answer: "from the cache",
+    });
   });
 });

@@ -23,6 +23,7 @@ import {
   IVF_MIN_CHUNKS,
   KMEANS_ITERATIONS,
   nearestCentroid,
+  nearestCluster,
   nlistFor,
   nprobeFor,
   SAMPLE_PER_CLUSTER,
@@ -31,6 +32,8 @@ import {
 
 /** The DiskANN index of migrations 0001/0004, kept until every large model has a ready IVF index. */
 export const DISKANN_INDEX = "ai_chunks_embedding_idx";
+/** The semantic cache's DiskANN index (migration 0003), dropped with the chunks' one. */
+export const CACHE_DISKANN_INDEX = "ai_answer_cache_embedding_idx";
 const PAGE_ROWS = 1_000;
 /** Centroid rows per INSERT (each binds a 1 KiB vector). */
 const CENTROID_ROWS = 64;
@@ -130,7 +133,7 @@ export async function trainIvfIndex(db: Database, options: TrainOptions): Promis
       skipped: `${chunks} chunks: below ${minChunks} every tenant is scanned exactly, an index would not be used`,
     };
   const nlist = Math.min(options.nlist ?? nlistFor(chunks), chunks);
-  const nprobe = Math.min(options.nprobe ?? nprobeFor(nlist), nlist);
+  const nprobe = Math.min(options.nprobe ?? nprobeFor(nlist, chunks), nlist);
   const sampleSize = Math.max(nlist, Math.min(chunks, options.sample ?? nlist * SAMPLE_PER_CLUSTER));
 
   // 2. A stride sample (every part of the id range, so every tenant and age), then k-means.
@@ -213,6 +216,20 @@ export async function trainIvfIndex(db: Database, options: TrainOptions): Promis
   };
   let assigned = await assignPages("assigned");
 
+  // Cached answers of this model stored under an older version (retrain) move to the new
+  // centroids, in SQL, 500 at a time (their model is known only by their old cluster's).
+  // Entries stored before the first training keep NULL, which the cache's IVF lookup scans
+  // too, until they expire.
+  for (;;) {
+    const moved = await again(() =>
+      db.run(sql`
+        UPDATE ai_answer_cache SET cluster = ${nearestCluster(model, sql`ai_answer_cache.embedding`)}
+        WHERE id IN (SELECT id FROM ai_answer_cache WHERE cluster IN (
+          SELECT id FROM ai_centroids WHERE model = ${model} AND version < ${version}) LIMIT 500)`),
+    );
+    if (moved.rowsAffected === 0) break;
+  }
+
   // 5. The switch, then a sweep for chunks written across it.
   const [flip] = await db.batch([
     db.run(sql`
@@ -292,15 +309,18 @@ export async function ivfStatus(db: Database): Promise<{ models: IndexStatus[]; 
 }
 
 /**
- * Drops the DiskANN index once nothing needs it: every model large enough for an IVF index has
- * a ready one (smaller models are scanned exactly either way). Returns why it refused, or null.
+ * Drops the DiskANN indexes (chunks and semantic cache) once nothing needs them: every model
+ * large enough for an IVF index has a ready one (smaller models are scanned exactly either
+ * way; so are cache partitions of models without an index). Returns why it refused, or null.
  */
 export async function dropDiskannIndex(db: Database, minChunks = IVF_MIN_CHUNKS): Promise<string | null> {
-  const { models, diskann } = await ivfStatus(db);
-  if (!diskann) return null;
+  const { models } = await ivfStatus(db);
   const missing = models.filter((m) => m.chunks >= minChunks && m.index?.state !== "ready").map((m) => m.model);
   if (missing.length)
     return `no ready IVF index for ${missing.join(", ")}: train first (npm run ai:train), or their large tenants fall back to the exact scan`;
-  await db.run(sql.raw(`DROP INDEX IF EXISTS ${DISKANN_INDEX}`));
+  await db.batch([
+    db.run(sql.raw(`DROP INDEX IF EXISTS ${DISKANN_INDEX}`)),
+    db.run(sql.raw(`DROP INDEX IF EXISTS ${CACHE_DISKANN_INDEX}`)),
+  ]);
   return null;
 }

@@ -31,8 +31,16 @@ export const IVF_MIN_CHUNKS = 10_000;
 /** Clusters ≈ 4.75·√N (1,500 at 100k chunks, the measured setting), within these bounds. */
 export const NLIST_MIN = 16;
 export const NLIST_MAX = 4_096;
-/** Share of the clusters a whole-index query probes (192 of 1,500: recall@10 0.955 at 100k). */
+/**
+ * Share of the clusters a whole-index query probes: 12.8% at 100k chunks and above (192 of
+ * 1,500: recall@10 0.955, stage 1b), more below, where clusters are smaller and a query's
+ * neighbours spread over more of them (10k chunks, nlist 475: 25% of the clusters gave recall
+ * 0.92–0.93, 50% 0.98–0.99; BENCHMARKS.md, stage 2). Between the two, a power law through both
+ * points (×(100k/N)^0.41: 33% at 10k, 25% at 20k). Above 100k not measured: kept at 12.8%.
+ */
 export const NPROBE_SHARE = 0.128;
+const NPROBE_REFERENCE_CHUNKS = 100_000;
+const NPROBE_EXPONENT = 0.41;
 /** Candidates the F8 pass hands to the float32 re-rank (40 lost nothing in the benchmark). */
 export const RERANK_MIN = 40;
 /** Training sample: this many vectors per cluster (all vectors up to that; more did not pay). */
@@ -45,9 +53,10 @@ export function nlistFor(chunks: number): number {
   return Math.min(NLIST_MAX, Math.max(NLIST_MIN, Math.round(4.75 * Math.sqrt(chunks))));
 }
 
-/** The probe depth of a whole-index query for `nlist` clusters. */
-export function nprobeFor(nlist: number): number {
-  return Math.min(nlist, Math.max(8, Math.ceil(nlist * NPROBE_SHARE)));
+/** The probe depth of a whole-index query for `nlist` clusters over `chunks` chunks. */
+export function nprobeFor(nlist: number, chunks: number): number {
+  const share = NPROBE_SHARE * Math.max(1, NPROBE_REFERENCE_CHUNKS / Math.max(1, chunks)) ** NPROBE_EXPONENT;
+  return Math.min(nlist, Math.max(8, Math.ceil(nlist * share)));
 }
 
 // ---------------------------------------------------------------------------
@@ -148,25 +157,54 @@ export function sphericalKmeans(sample: Float32Array, count: number, k: number, 
 // SQL
 // ---------------------------------------------------------------------------
 
-/** The model's current centroid set (building or ready): what a new chunk is assigned to. */
+/** The model's current centroid set (building or ready): what a new row is assigned to. */
 const currentVersion = (model: string): SQL => sql`(SELECT version FROM ai_vector_indexes WHERE model = ${model})`;
+
+/**
+ * The id of the nearest centroid of the model's current index to `vector` (an F32 blob or a
+ * column of the row being written), NULL while the model has no index. The distance sits in a
+ * derived table: SQLite does not resolve an updated row's columns in a subquery's ORDER BY.
+ */
+export function nearestCluster(model: string, vector: SQL): SQL {
+  return sql`(SELECT id FROM (
+    SELECT id, vector_distance_cos(centroid, ${vector}) AS distance FROM ai_centroids
+    WHERE model = ${model} AND version = ${currentVersion(model)})
+  ORDER BY distance LIMIT 1)`;
+}
 
 /**
  * Gives the chunks of one document their nearest centroid of the model's current index (for
  * the ingest batch, after the chunks' INSERT). A no-op while the model has no index: the
  * chunks keep `cluster` NULL, which the IVF statement scans too, and training assigns them.
- * (The distance sits in a derived table: SQLite does not resolve the updated row's columns in
- * a subquery's ORDER BY.)
  */
 export function assignDocumentClusters(db: Database, tenant: string, documentId: string, model: string) {
   return db.run(sql`
-    UPDATE ai_chunks SET cluster = (
-      SELECT id FROM (
-        SELECT id, vector_distance_cos(centroid, ai_chunks.embedding) AS distance FROM ai_centroids
-        WHERE model = ${model} AND version = ${currentVersion(model)})
-      ORDER BY distance LIMIT 1)
+    UPDATE ai_chunks SET cluster = ${nearestCluster(model, sql`ai_chunks.embedding`)}
     WHERE tenant = ${tenant} AND document_id = ${documentId}
       AND EXISTS (SELECT 1 FROM ai_vector_indexes WHERE model = ${model})`);
+}
+
+/**
+ * `vector_top_k` over a DiskANN index that was dropped (after the switch to IVF) fails the
+ * whole batch, even where its guard is false. A gate per index remembers, per isolate, when
+ * that happened and leaves the statement out for a minute; a plain value, not a shared
+ * promise, so every request makes its own progress.
+ */
+export class DiskannGate {
+  #missingAt = Number.NEGATIVE_INFINITY;
+  static readonly RECHECK_MS = 60_000;
+
+  /** Runs `f` with the DiskANN statement included while the index is believed present; once more without it if it is missing. */
+  async run<T>(f: (withDiskann: boolean) => Promise<T>): Promise<T> {
+    const withDiskann = Date.now() - this.#missingAt > DiskannGate.RECHECK_MS;
+    try {
+      return await f(withDiskann);
+    } catch (err) {
+      if (!withDiskann || !/vector index|no such index/i.test(String((err as Error)?.message ?? err))) throw err;
+      this.#missingAt = Date.now();
+      return f(false);
+    }
+  }
 }
 
 /*

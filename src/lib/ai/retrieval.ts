@@ -25,7 +25,7 @@ import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { Passage } from "./api.ts";
 import type { Embedder } from "./embeddings.ts";
-import { ivfSearch } from "./ivf.ts";
+import { DiskannGate, ivfSearch } from "./ivf.ts";
 import { wordTokens } from "./local-embedder.ts";
 
 export const EXACT_SCAN_MAX_CHUNKS = 10_000;
@@ -173,27 +173,11 @@ export interface SearchResult {
   strategy: string;
 }
 
-/**
- * Whether this isolate saw the DiskANN index missing (dropped after the switch to IVF), and
- * when: `vector_top_k` over a missing index fails the whole batch even where its guard is
- * false, so the statement is left out for a minute after such a failure. A plain value, not a
- * shared promise: every request makes its own progress.
- */
-let diskannMissingAt = Number.NEGATIVE_INFINITY;
-const DISKANN_RECHECK_MS = 60_000;
-const isMissingVectorIndex = (err: unknown) =>
-  /vector index|no such index/i.test(String((err as Error)?.message ?? err));
+const diskann = new DiskannGate();
 
 /** Top-k passages of the tenant for a query; throws `EmbeddingMismatchError` on mixed models. */
-export async function searchPassages(db: Database, options: SearchOptions): Promise<SearchResult> {
-  const withDiskann = Date.now() - diskannMissingAt > DISKANN_RECHECK_MS;
-  try {
-    return await search(db, options, withDiskann);
-  } catch (err) {
-    if (!withDiskann || !isMissingVectorIndex(err)) throw err;
-    diskannMissingAt = Date.now();
-    return search(db, options, false);
-  }
+export function searchPassages(db: Database, options: SearchOptions): Promise<SearchResult> {
+  return diskann.run((withDiskann) => search(db, options, withDiskann));
 }
 
 async function search(db: Database, options: SearchOptions, withDiskann: boolean): Promise<SearchResult> {

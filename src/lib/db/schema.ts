@@ -123,12 +123,15 @@ export const aiAnswerCache = sqliteTable(
     embedding: f32Blob("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
     answer: text("answer").notNull(),
     citations: text("citations", { mode: "json" }).$type<Array<{ documentId: string; chunkId: number }>>().notNull(),
+    /** Nearest centroid of the embedding model's IVF index (as `ai_chunks.cluster`), NULL before one exists. */
+    cluster: integer("cluster"),
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [
     uniqueIndex("ai_answer_cache_exact").on(t.exactKey),
     index("ai_answer_cache_partition").on(t.tenant, t.partition, t.expiresAt),
+    index("ai_answer_cache_cluster8").on(t.cluster, t.tenant, t.partition, sql`vector8(${t.embedding})`),
   ],
 );
 
