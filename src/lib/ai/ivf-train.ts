@@ -12,7 +12,8 @@
  *    centroids are written. From here new chunks get their cluster at insert (`ingest.ts`);
  *    retrieval still uses its previous path (a retrain leaves the IVF path until step 5);
  * 4. every chunk of the model not yet in the new version is assigned its nearest centroid, in
- *    pages, one UPDATE per page, with a progress line;
+ *    pages, one UPDATE per page, with a progress line; cached answers under an older version
+ *    of the model (a retrain) move to the new centroids;
  * 5. the switch: the index row goes to `ready` and older centroid versions are deleted; a last
  *    sweep assigns chunks that an ingest running across the switch wrote without a cluster.
  */

@@ -43,7 +43,11 @@ const NPROBE_REFERENCE_CHUNKS = 100_000;
 const NPROBE_EXPONENT = 0.41;
 /** Candidates the F8 pass hands to the float32 re-rank (40 lost nothing in the benchmark). */
 export const RERANK_MIN = 40;
-/** Training sample: this many vectors per cluster (all vectors up to that; more did not pay). */
+/**
+ * Training sample: this many vectors per cluster, at most all (at 100k chunks and 1,500
+ * clusters nearly all of them: stage 1 found centroids from all 100k vectors clearly better
+ * than from a 16k sample).
+ */
 export const SAMPLE_PER_CLUSTER = 64;
 export const KMEANS_ITERATIONS = 12;
 const KMEANS_SEED = 12345;
