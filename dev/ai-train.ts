@@ -72,7 +72,9 @@ async function main() {
       console.error(`ai:train: not dropped: ${refused}`);
       process.exit(1);
     }
-    console.log("ai:train: DiskANN index ai_chunks_embedding_idx dropped (or already absent)");
+    console.log(
+      "ai:train: DiskANN indexes ai_chunks_embedding_idx and ai_answer_cache_embedding_idx dropped (or already absent)",
+    );
     return;
   }
 
