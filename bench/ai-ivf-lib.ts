@@ -1,6 +1,6 @@
 /**
  * Helpers shared by `bench/ai-ivf.ts` (the IVF layouts in SQL) and `bench/ai-bits.ts` (the 1-bit
- * first pass, measured in JavaScript): spherical k-means, the cached base corpora and trained
+ * first pass, measured in JavaScript): spherical k-means (from src/lib/ai/ivf.ts), the cached base corpora and trained
  * centroids in `.data/bench-ai/`, percentiles.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "libsql";
 import { applyMigrations } from "../dev/migrate.ts";
+import { nearestCentroid, sphericalKmeans } from "../src/lib/ai/ivf.ts";
 import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
 import { type CorpusKind, corpus, fillCorpus, openBenchDb, vectorBlob } from "./ai-corpus.ts";
@@ -38,77 +39,15 @@ export const load = () => loadavg()[0]!.toFixed(1);
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 // ---------------------------------------------------------------------------
-// Spherical k-means (cosine): random init from the sample, Lloyd iterations, centroids
-// re-normalised; an empty cluster takes the sample point farthest from its centroid.
+// Spherical k-means: the production code (src/lib/ai/ivf.ts), same algorithm, seed and order of
+// operations as the one stage 1 measured, so the cached centroids in .data/bench-ai/ stay valid.
 // ---------------------------------------------------------------------------
 
-export function nearest(data: Float32Array, i: number, centroids: Float32Array, k: number): [number, number] {
-  let best = -1;
-  let bestDot = -Infinity;
-  const off = i * dims;
-  for (let c = 0; c < k; c++) {
-    const co = c * dims;
-    // Four accumulators: about twice as fast in V8 as one (training is most of a run's time).
-    let d0 = 0;
-    let d1 = 0;
-    let d2 = 0;
-    let d3 = 0;
-    for (let d = 0; d < dims; d += 4) {
-      d0 += data[off + d]! * centroids[co + d]!;
-      d1 += data[off + d + 1]! * centroids[co + d + 1]!;
-      d2 += data[off + d + 2]! * centroids[co + d + 2]!;
-      d3 += data[off + d + 3]! * centroids[co + d + 3]!;
-    }
-    const dot = d0 + d1 + d2 + d3;
-    if (dot > bestDot) {
-      bestDot = dot;
-      best = c;
-    }
-  }
-  return [best, bestDot];
-}
+export const nearest = (data: Float32Array, i: number, centroids: Float32Array, k: number): [number, number] =>
+  nearestCentroid(data, i, centroids, k, dims);
 
-export function kmeans(sample: Float32Array, count: number, k: number, seed: number, iterations: number): Float32Array {
-  let s = seed >>> 0;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const centroids = new Float32Array(k * dims);
-  const order = Array.from({ length: count }, (_, i) => i);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  for (let c = 0; c < k; c++) centroids.set(sample.subarray(order[c]! * dims, (order[c]! + 1) * dims), c * dims);
-  const assign = new Int32Array(count);
-  const sims = new Float32Array(count);
-  for (let it = 0; it < iterations; it++) {
-    for (let i = 0; i < count; i++) {
-      const [c, dot] = nearest(sample, i, centroids, k);
-      assign[i] = c;
-      sims[i] = dot;
-    }
-    const sums = new Float64Array(k * dims);
-    const sizes = new Int32Array(k);
-    for (let i = 0; i < count; i++) {
-      const c = assign[i]!;
-      sizes[c]!++;
-      for (let d = 0; d < dims; d++) sums[c * dims + d]! += sample[i * dims + d]!;
-    }
-    const far = Array.from({ length: count }, (_, i) => i).sort((a, b) => sims[a]! - sims[b]!);
-    let nextFar = 0;
-    for (let c = 0; c < k; c++) {
-      if (sizes[c] === 0) {
-        const p = far[nextFar++]!;
-        centroids.set(sample.subarray(p * dims, (p + 1) * dims), c * dims);
-        continue;
-      }
-      let norm = 0;
-      for (let d = 0; d < dims; d++) norm += sums[c * dims + d]! ** 2;
-      norm = Math.sqrt(norm) || 1;
-      for (let d = 0; d < dims; d++) centroids[c * dims + d] = sums[c * dims + d]! / norm;
-    }
-  }
-  return centroids;
-}
+export const kmeans = (sample: Float32Array, count: number, k: number, seed: number, iterations: number) =>
+  sphericalKmeans(sample, count, k, { seed, iterations, dims });
 
 /** A stride sample of `count` of the `n` vectors in `data` (deterministic, spread over all tenants and positions). */
 export function strideSample(data: Float32Array, n: number, count: number): Float32Array {

@@ -222,6 +222,7 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
     const semantic = await lookupSemantic(db, {
       tenant,
       partition,
+      model: embedder.model,
       question,
       vector,
       threshold: config.cacheThreshold,
@@ -318,6 +319,7 @@ export async function ask(ctx: AskContext, input: AskInput): Promise<AskOutcome>
         await storeAnswer(db, {
           tenant,
           partition,
+          model: embedder.model,
           key,
           question,
           vector,

@@ -1,7 +1,8 @@
 /**
  * Documents in and out of the vector index. Ingestion chunks (`chunking.ts`), embeds in
  * batches and writes the document, its chunks (vectors + text; FTS5 follows by trigger) in one
- * transaction, replacing an earlier version of the same id (large documents come here through
+ * transaction, replacing an earlier version of the same id, each chunk tagged with its nearest
+ * IVF cluster when the model's index exists (large documents come here through
  * the queue, `ingest-queue.ts`). Deletion removes the document, its chunks, a pending ingest job
  * and every cached answer that cites it, in one transaction.
  */
@@ -11,6 +12,7 @@ import { aiChunks, aiDocuments, aiIngestJobs, EMBEDDING_DIMENSIONS } from "../db
 import type { DeletedDocument, DocumentInput, DocumentView } from "./api.ts";
 import { chunkText } from "./chunking.ts";
 import { EmbeddingError, type Embedder } from "./embeddings.ts";
+import { assignDocumentClusters } from "./ivf.ts";
 import { EmbeddingMismatchError } from "./retrieval.ts";
 import { dropAnswersCitingStatements } from "./semantic-cache.ts";
 
@@ -100,6 +102,8 @@ export async function ingestDocument(
         },
       }),
     ...inserts,
+    // Each new chunk joins its nearest cluster when the model has an IVF index (else stays NULL).
+    assignDocumentClusters(db, doc.tenant, doc.id, embedder.model),
     // The document's content changed: answers built on the old version must go.
     ...dropAnswersCitingStatements(db, doc.tenant, doc.id),
   ] as const;

@@ -1,27 +1,31 @@
 /**
- * Retrieval from the tenant's chunks: vector search (libSQL `vector_top_k` over the DiskANN
- * index, or an exact scan for small tenants) fused with full-text search (FTS5, bm25) by
- * reciprocal rank fusion.
+ * Retrieval from the tenant's chunks: vector search fused with full-text search (FTS5, bm25)
+ * by reciprocal rank fusion.
  *
- * Tenant isolation and over-fetch: the vector index is global across tenants, so `vector_top_k`
- * returns neighbours of every tenant; results are filtered by tenant. libSQL's search visits
- * the index's search list (`search_l`, 600 since migration 0004) whatever k is, so asking for
- * k = 200 costs the same as k = 10 (measured in `bench/ai.ts`): one query fetches 200
- * candidates, and they are re-ranked by exact cosine distance on the
- * stored float32 vectors (the index itself compares float8-compressed neighbours). A tenant
- * that still has fewer than k among them (a small tenant in a large index) falls back to an
- * exact scan of its own chunks. A tenant with at most `EXACT_SCAN_MAX_CHUNKS` chunks is
- * scanned exactly from the start: at that size the scan costs about what the index costs, and
- * it is exact.
+ * The vector side, by tenant size and the state of the model's indexes:
+ * - a tenant with at most `EXACT_SCAN_MAX_CHUNKS` chunks is scanned exactly: at that size the
+ *   scan costs about what an index costs, and it is exact;
+ * - a larger tenant whose embedding model has a `ready` IVF index (`ivf.ts`, trained by
+ *   `npm run ai:train`) goes through the IVF statement, tenant filter inside it;
+ * - otherwise (no index trained yet, or one being retrained) through libSQL's DiskANN index
+ *   (`vector_top_k`) while it exists, else by the exact scan.
+ *
+ * DiskANN over-fetch: the index is global across tenants, so `vector_top_k` returns neighbours
+ * of every tenant; results are filtered by tenant. libSQL's search visits the index's search
+ * list (`search_l`, 600 since migration 0004) whatever k is, so one query fetches 200
+ * candidates, re-ranked by exact cosine distance on the stored float32 vectors. A tenant that
+ * still has fewer than k among them falls back to an exact scan of its own chunks.
  *
  * Hybrid: the FTS5 query ORs the query's content words; a chunk that is near in meaning and
  * also shares rare words ranks first; a chunk with an exact identifier or error code the
- * embedding blurred still makes the list. The batch runs in one round trip.
+ * embedding blurred still makes the list. The batch runs in one round trip: every path is in
+ * it, each guarded in SQL by the tenant's size and the index state, so only one of them reads.
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { Passage } from "./api.ts";
 import type { Embedder } from "./embeddings.ts";
+import { DiskannGate, ivfSearch } from "./ivf.ts";
 import { wordTokens } from "./local-embedder.ts";
 
 export const EXACT_SCAN_MAX_CHUNKS = 10_000;
@@ -165,33 +169,50 @@ export interface SearchOptions {
 export interface SearchResult {
   passages: Passage[];
   index: TenantIndex | null;
-  /** How the vector side ran: `exact`, `ann:<fetched>`, `exact-fallback` or `none`. */
+  /** How the vector side ran: `exact`, `ivf`, `ann:<fetched>`, `exact-fallback` or `none`. */
   strategy: string;
 }
 
+const diskann = new DiskannGate();
+
 /** Top-k passages of the tenant for a query; throws `EmbeddingMismatchError` on mixed models. */
-export async function searchPassages(db: Database, options: SearchOptions): Promise<SearchResult> {
+export function searchPassages(db: Database, options: SearchOptions): Promise<SearchResult> {
+  return diskann.run((withDiskann) => search(db, options, withDiskann));
+}
+
+async function search(db: Database, options: SearchOptions, withDiskann: boolean): Promise<SearchResult> {
   const { tenant, vector, embedder, query, k } = options;
   const exactMax = options.exactScanMax ?? EXACT_SCAN_MAX_CHUNKS;
   const q = vectorParam(vector);
   const match = ftsMatch(query);
   const candidates = Math.max(k, 10);
   const count = tenantChunkCount(tenant);
-  const [indexRows, exactRows, annRows, ftsRows] = await db.batch([
+  const ivfReady = sql`EXISTS (SELECT 1 FROM ai_vector_indexes WHERE model = ${embedder.model} AND state = 'ready')`;
+  const large = sql`${count} > ${exactMax}`;
+  const none = db.all<ChunkRow>(sql`SELECT 1 WHERE 0`);
+  const [indexRows, ivfRows, exactRows, ivfHits, annRows, ftsRows] = await db.batch([
     indexQuery(db, tenant),
-    exactQuery(db, tenant, q, candidates, sql`${count} <= ${exactMax}`),
-    annQuery(db, tenant, q, candidates, ANN_MAX_K, sql`${count} > ${exactMax}`),
-    match ? ftsQuery(db, tenant, q, match) : db.all<ChunkRow>(sql`SELECT 1 WHERE 0`),
+    db.all<{ ready: number }>(sql`SELECT ${ivfReady} AS ready`),
+    exactQuery(db, tenant, q, candidates, withDiskann ? sql`NOT ${large}` : sql`(NOT ${large} OR NOT ${ivfReady})`),
+    ivfSearch(db, { tenant, model: embedder.model, q, k: candidates, tenantChunks: count, aboveChunks: exactMax }),
+    withDiskann ? annQuery(db, tenant, q, candidates, ANN_MAX_K, sql`${large} AND NOT ${ivfReady}`) : none,
+    match ? ftsQuery(db, tenant, q, match) : none,
   ]);
   const index = checkModel(indexRows, embedder);
   if (!index) return { passages: [], index, strategy: "none" };
   let vectorRows = exactRows;
   let strategy = "exact";
   if (index.chunks > exactMax) {
-    vectorRows = annRows;
-    strategy = `ann:${ANN_MAX_K}`;
-    if (vectorRows.length < Math.min(candidates, index.chunks)) {
-      // Over-fetch exhausted: the tenant's chunks are not among the global neighbours.
+    if (Number(ivfRows[0]?.ready ?? 0)) {
+      vectorRows = ivfHits;
+      strategy = "ivf";
+    } else if (withDiskann) {
+      vectorRows = annRows;
+      strategy = `ann:${ANN_MAX_K}`;
+    }
+    if (strategy !== "exact" && vectorRows.length < Math.min(candidates, index.chunks)) {
+      // IVF: the probed clusters held fewer than k of the tenant's chunks; DiskANN: the
+      // over-fetch is exhausted (the tenant's chunks are not among the global neighbours).
       vectorRows = await exactQuery(db, tenant, q, candidates, sql`1`);
       strategy = "exact-fallback";
     }

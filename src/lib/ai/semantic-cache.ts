@@ -11,13 +11,18 @@
  * tenant before comparing, and the exact key includes it.
  *
  * Small partitions are scanned exactly; large ones (over `EXACT_SCAN_MAX_ENTRIES`) use the
- * vector index with over-fetch, filtered by tenant and partition. Only complete, successful
+ * embedding model's IVF index once it is ready (`ivf.ts`: each entry is stored with its nearest
+ * centroid; the probe keeps to the tenant and partition inside the statement), before that the
+ * DiskANN index with over-fetch, filtered by tenant and partition, until it is dropped, then the
+ * exact scan. A near-duplicate question, which is what a hit is, lies in or next to the query's
+ * own cluster, so the whole-index probe depth serves. Only complete, successful
  * answers are stored, each with its expiry and the documents it cites
  * (`ai_answer_cache_documents`), so deleting a document drops the answers built on it.
  */
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { lookAlikeConflict } from "./cache-guard.ts";
+import { DiskannGate, nearestCluster, RERANK_MIN } from "./ivf.ts";
 import { vectorParam } from "./retrieval.ts";
 import type { Citation } from "./api.ts";
 
@@ -110,6 +115,8 @@ export async function lookupExact(
 export interface SemanticLookup {
   tenant: string;
   partition: string;
+  /** The embedding model of `vector` (whose IVF index is probed); without it, no IVF. */
+  model?: string;
   question: string;
   vector: Float32Array;
   threshold: number;
@@ -124,26 +131,65 @@ export interface SemanticOutcome {
   nearest?: number;
 }
 
+const diskann = new DiskannGate();
+
+/** The partition's nearest entries through the model's ready IVF index (nothing when not ready or `guard` fails). */
+function ivfLookup(db: Database, l: SemanticLookup, q: ArrayBuffer, now: number, guard: SQL) {
+  const model = l.model ?? "";
+  const q8 = sql`(SELECT vector8(${q}))`;
+  return db.all<CacheRow>(sql`
+    WITH ix AS MATERIALIZED (
+      SELECT version, nprobe FROM ai_vector_indexes WHERE model = ${model} AND state = 'ready' AND ${guard}),
+    probe AS (
+      SELECT id FROM ai_centroids WHERE model = ${model} AND version = (SELECT version FROM ix)
+      ORDER BY vector_distance_cos(centroid, ${q}) LIMIT COALESCE((SELECT nprobe FROM ix), 0)),
+    cand AS (
+      SELECT id, vector_distance_cos(vector8(embedding), ${q8}) AS d8
+      FROM ai_answer_cache INDEXED BY ai_answer_cache_cluster8
+      WHERE cluster IN (SELECT id FROM probe) AND tenant = ${l.tenant} AND partition = ${l.partition}
+      UNION ALL
+      SELECT id, vector_distance_cos(vector8(embedding), ${q8}) AS d8
+      FROM ai_answer_cache INDEXED BY ai_answer_cache_cluster8
+      WHERE cluster IS NULL AND tenant = ${l.tenant} AND partition = ${l.partition} AND EXISTS (SELECT 1 FROM ix)
+      ORDER BY d8 LIMIT ${RERANK_MIN})
+    SELECT c.id AS id, c.question AS question, c.answer AS answer, c.citations AS citations,
+           vector_distance_cos(c.embedding, ${q}) AS distance
+    FROM cand JOIN ai_answer_cache c ON c.id = cand.id
+    WHERE c.expires_at > ${now}
+    ORDER BY distance LIMIT ${SEMANTIC_CANDIDATES}`);
+}
+
 /** The nearest acceptable earlier question of this tenant and partition. */
-export async function lookupSemantic(db: Database, l: SemanticLookup): Promise<SemanticOutcome> {
+export function lookupSemantic(db: Database, l: SemanticLookup): Promise<SemanticOutcome> {
+  return diskann.run((withDiskann) => lookup(db, l, withDiskann));
+}
+
+async function lookup(db: Database, l: SemanticLookup, withDiskann: boolean): Promise<SemanticOutcome> {
   const now = l.now ?? Date.now();
   const q = vectorParam(l.vector);
   const count = sql`(SELECT COUNT(*) FROM ai_answer_cache WHERE tenant = ${l.tenant} AND partition = ${l.partition} AND expires_at > ${now})`;
-  const [scan, ann] = await db.batch([
+  const large = sql`${count} > ${EXACT_SCAN_MAX_ENTRIES}`;
+  const ivfReady = sql`EXISTS (SELECT 1 FROM ai_vector_indexes WHERE model = ${l.model ?? ""} AND state = 'ready')`;
+  const none = db.all<CacheRow>(sql`SELECT 1 WHERE 0`);
+  const [scan, ivf, ann] = await db.batch([
     db.all<CacheRow>(sql`
       SELECT id, question, answer, citations, vector_distance_cos(embedding, ${q}) AS distance
       FROM ai_answer_cache
-      WHERE tenant = ${l.tenant} AND partition = ${l.partition} AND expires_at > ${now} AND ${count} <= ${EXACT_SCAN_MAX_ENTRIES}
+      WHERE tenant = ${l.tenant} AND partition = ${l.partition} AND expires_at > ${now}
+        AND ${withDiskann ? sql`NOT ${large}` : sql`(NOT ${large} OR NOT ${ivfReady})`}
       ORDER BY distance LIMIT ${SEMANTIC_CANDIDATES}`),
-    db.all<CacheRow>(sql`
+    ivfLookup(db, l, q, now, large),
+    withDiskann
+      ? db.all<CacheRow>(sql`
       SELECT c.id AS id, c.question AS question, c.answer AS answer, c.citations AS citations,
              vector_distance_cos(c.embedding, ${q}) AS distance
       FROM vector_top_k('ai_answer_cache_embedding_idx', ${q}, ${ANN_FETCH}) AS top
       JOIN ai_answer_cache c ON c.id = top.id
-      WHERE c.tenant = ${l.tenant} AND c.partition = ${l.partition} AND c.expires_at > ${now} AND ${count} > ${EXACT_SCAN_MAX_ENTRIES}
-      ORDER BY distance LIMIT ${SEMANTIC_CANDIDATES}`),
+      WHERE c.tenant = ${l.tenant} AND c.partition = ${l.partition} AND c.expires_at > ${now} AND ${large} AND NOT ${ivfReady}
+      ORDER BY distance LIMIT ${SEMANTIC_CANDIDATES}`)
+      : none,
   ]);
-  const rows = scan.length ? scan : ann;
+  const rows = scan.length ? scan : ivf.length ? ivf : ann;
   const outcome: SemanticOutcome = { hit: null };
   for (const row of rows) {
     const similarity = Math.round((1 - Number(row.distance)) * 1e4) / 1e4;
@@ -163,6 +209,8 @@ export async function lookupSemantic(db: Database, l: SemanticLookup): Promise<S
 export interface StoreAnswer {
   tenant: string;
   partition: string;
+  /** The embedding model of `vector`: the entry is stored with its nearest centroid of that model's index. */
+  model?: string;
   key: string;
   question: string;
   vector: Float32Array;
@@ -188,14 +236,16 @@ export async function storeAnswer(db: Database, s: StoreAnswer): Promise<void> {
       )})) = ${documentIds.length}`
     : sql`1`;
   const cacheId = sql`(SELECT id FROM ai_answer_cache WHERE exact_key = ${s.key})`;
+  const q = vectorParam(s.vector);
   await db.batch([
     db.run(sql`DELETE FROM ai_answer_cache_documents WHERE cache_id = ${cacheId} AND ${docsExist}`),
     db.run(sql`
-      INSERT INTO ai_answer_cache (tenant, partition, exact_key, question, embedding, answer, citations, created_at, expires_at)
-      SELECT ${s.tenant}, ${s.partition}, ${s.key}, ${s.question}, ${vectorParam(s.vector)}, ${s.answer}, ${JSON.stringify(s.citations)}, ${now}, ${expiresAt}
+      INSERT INTO ai_answer_cache (tenant, partition, exact_key, question, embedding, cluster, answer, citations, created_at, expires_at)
+      SELECT ${s.tenant}, ${s.partition}, ${s.key}, ${s.question}, ${q}, ${s.model ? nearestCluster(s.model, sql`${q}`) : sql`NULL`},
+        ${s.answer}, ${JSON.stringify(s.citations)}, ${now}, ${expiresAt}
       WHERE ${docsExist}
       ON CONFLICT (exact_key) DO UPDATE SET
-        question = excluded.question, embedding = excluded.embedding, answer = excluded.answer,
+        question = excluded.question, embedding = excluded.embedding, cluster = excluded.cluster, answer = excluded.answer,
         citations = excluded.citations, created_at = excluded.created_at, expires_at = excluded.expires_at`),
     ...documentIds.map((documentId) =>
       db.run(sql`

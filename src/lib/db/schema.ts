@@ -123,12 +123,15 @@ export const aiAnswerCache = sqliteTable(
     embedding: f32Blob("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
     answer: text("answer").notNull(),
     citations: text("citations", { mode: "json" }).$type<Array<{ documentId: string; chunkId: number }>>().notNull(),
+    /** Nearest centroid of the embedding model's IVF index (as `ai_chunks.cluster`), NULL before one exists. */
+    cluster: integer("cluster"),
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [
     uniqueIndex("ai_answer_cache_exact").on(t.exactKey),
     index("ai_answer_cache_partition").on(t.tenant, t.partition, t.expiresAt),
+    index("ai_answer_cache_cluster8").on(t.cluster, t.tenant, t.partition, sql`vector8(${t.embedding})`),
   ],
 );
 
@@ -146,7 +149,12 @@ export const aiAnswerCacheDocuments = sqliteTable(
   ],
 );
 
-/** A chunk of a document with its embedding; the vector index lives on `embedding`. */
+/**
+ * A chunk of a document with its embedding. `cluster` is the id of its nearest centroid
+ * (`ai_centroids`) once the IVF index of its embedding model is trained, NULL before; the
+ * index `ai_chunks_cluster8` keeps an F8 copy of the vector per (cluster, tenant), which is
+ * what the IVF statement ranks (`src/lib/ai/ivf.ts`).
+ */
 export const aiChunks = sqliteTable(
   "ai_chunks",
   {
@@ -156,12 +164,44 @@ export const aiChunks = sqliteTable(
     ordinal: integer("ordinal").notNull(),
     text: text("text").notNull(),
     embedding: f32Blob("embedding", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+    cluster: integer("cluster"),
     createdAt: createdAt(),
   },
   (t) => [
     index("ai_chunks_document").on(t.tenant, t.documentId),
     uniqueIndex("ai_chunks_document_ordinal").on(t.tenant, t.documentId, t.ordinal),
+    index("ai_chunks_cluster8").on(t.cluster, t.tenant, sql`vector8(${t.embedding})`),
   ],
+);
+
+/**
+ * The IVF (cluster) index of one embedding model: trained by `npm run ai:train`. While
+ * `state` is `building` (centroids written, chunks being assigned) retrieval keeps its
+ * previous path; `ready` switches it to the IVF statement. `chunks` is the model's chunk
+ * count at training, which scales a tenant's probe depth.
+ */
+export const aiVectorIndexes = sqliteTable("ai_vector_indexes", {
+  model: text("model").primaryKey(),
+  dimensions: integer("dimensions").notNull(),
+  version: integer("version").notNull(),
+  nlist: integer("nlist").notNull(),
+  nprobe: integer("nprobe").notNull(),
+  chunks: integer("chunks").notNull(),
+  state: text("state", { enum: ["building", "ready"] }).notNull(),
+  trainedAt: integer("trained_at", { mode: "timestamp_ms" }).notNull(),
+  readyAt: integer("ready_at", { mode: "timestamp_ms" }),
+});
+
+/** k-means centroids of an IVF index (one set per model and version); a chunk's `cluster` is an `id` here. */
+export const aiCentroids = sqliteTable(
+  "ai_centroids",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    model: text("model").notNull(),
+    version: integer("version").notNull(),
+    centroid: f32Blob("centroid", { dimensions: EMBEDDING_DIMENSIONS }).notNull(),
+  },
+  (t) => [index("ai_centroids_model").on(t.model, t.version)],
 );
 
 /** A conversation of one user within a tenant. */

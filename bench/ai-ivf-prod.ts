@@ -1,0 +1,134 @@
+/**
+ * The production IVF path end to end (issue 17, stage 2): the bench corpus (`bench/ai-corpus.ts`,
+ * cached in `.data/bench-ai/`) behind the local libSQL endpoint, trained by `trainIvfIndex` with
+ * its production defaults, and queried by `searchPassages` over HTTP (the Worker's client and
+ * statements: tenant filter, probe depth scaled by the tenant's share, F8 pass, float32 re-rank)
+ * for the "big" tenant, against the same call forced to the exact scan, interleaved query by query.
+ *
+ *   node bench/ai-ivf-prod.ts        # AI_IVF_PROD_SIZE (10000), AI_IVF_PROD_CORPUS (topical),
+ *                                    # AI_IVF_PROD_NPROBE ("": the trained default; "61,120,240")
+ *
+ * `searchPassages` times include the HTTP round trip to the local endpoint (served in this same
+ * process) and the batch's other statements; the statement columns time the IVF statement and
+ * the exact scan alone on a direct connection (default page cache, as the local endpoint).
+ */
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import Database from "libsql";
+import { startLibsqlServer } from "../dev/libsql-server.ts";
+import { localEmbedder } from "../src/lib/ai/embeddings.ts";
+import { ivfSearchSql } from "../src/lib/ai/ivf.ts";
+import { trainIvfIndex } from "../src/lib/ai/ivf-train.ts";
+import { searchPassages } from "../src/lib/ai/retrieval.ts";
+import { createDatabase } from "../src/lib/db/client.ts";
+import { type CorpusKind, timed } from "./ai-corpus.ts";
+import { baseCorpus, dims, load, ms, numberList, percentile } from "./ai-ivf-lib.ts";
+
+const n = Number(process.env.AI_IVF_PROD_SIZE ?? 10_000);
+const kind = (process.env.AI_IVF_PROD_CORPUS ?? "topical") as CorpusKind;
+const listed = numberList(process.env.AI_IVF_PROD_NPROBE, "");
+/** 0: the nprobe training chose. */
+const nprobes = listed.length ? listed : [0];
+const QUERIES = 200;
+
+const dir = mkdtempSync(join(tmpdir(), "ai-ivf-prod-"));
+const file = join(dir, "bench.db");
+try {
+  const { db: raw, globalQueries } = await baseCorpus(n, kind, file, QUERIES);
+  raw.close();
+  const server = await startLibsqlServer({ dbPath: file });
+  const db = createDatabase({ url: server.url });
+  const embedder = localEmbedder(dims);
+  const t0 = performance.now();
+  const trained = await trainIvfIndex(db, { model: embedder.model, log: () => {} });
+  console.log(
+    `ivf-prod: ${kind} ${n}: trained in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${JSON.stringify(trained)} (load ${load()})`,
+  );
+  const [big] = await db.all<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ai_chunks WHERE tenant = 'big'`);
+  const vectors = globalQueries.map((b) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+  // The statements alone, on a connection of their own (no HTTP, no batch): the IVF statement
+  // as retrieval builds it, and the exact scan as `retrieval.ts` writes it.
+  const direct = new Database(file);
+  const dialect = new SQLiteSyncDialect();
+  const tenantChunks = sql`(SELECT COALESCE(SUM(chunk_count), 0) FROM ai_documents WHERE tenant = 'big')`;
+  const ivfStmt = dialect.sqlToQuery(
+    ivfSearchSql({ tenant: "big", model: embedder.model, q: new ArrayBuffer(0), k: 10, tenantChunks, aboveChunks: 0 }),
+  );
+  const ivfDirect = direct.prepare(ivfStmt.sql).raw(true);
+  const exactDirect = direct
+    .prepare(
+      `SELECT c.id, c.document_id, d.title, c.text, vector_distance_cos(c.embedding, ?) AS distance
+       FROM ai_chunks c JOIN ai_documents d ON d.tenant = c.tenant AND d.id = c.document_id
+       WHERE c.tenant = 'big' ORDER BY distance LIMIT 10`,
+    )
+    .raw(true);
+  const rows: string[] = [];
+  for (const nprobe of nprobes) {
+    // On the direct connection: the synchronous statement loop below holds the event loop long
+    // enough for the in-process server to drop the client's idle keep-alive socket.
+    if (nprobe > 0) direct.prepare("UPDATE ai_vector_indexes SET nprobe = ?").run([nprobe]);
+    const ix = direct.prepare("SELECT nprobe, nlist FROM ai_vector_indexes").get([]) as {
+      nprobe: number;
+      nlist: number;
+    };
+    const tIvf: number[] = [];
+    const tExact: number[] = [];
+    let hits = 0;
+    let total = 0;
+    const search = (vector: Float32Array, exactScanMax: number) =>
+      searchPassages(db, { tenant: "big", vector, embedder, query: "", k: 10, exactScanMax });
+    for (const v of vectors.slice(0, 5)) await search(v, 0);
+    for (const v of vectors) {
+      let t = performance.now();
+      const ivf = await search(v, 0);
+      tIvf.push(performance.now() - t);
+      if (ivf.strategy !== "ivf") throw new Error(`expected the IVF path, got ${ivf.strategy}`);
+      t = performance.now();
+      const exact = await search(v, Number.MAX_SAFE_INTEGER);
+      tExact.push(performance.now() - t);
+      const want = new Set(exact.passages.map((p) => p.chunkId));
+      hits += ivf.passages.filter((p) => want.has(p.chunkId)).length;
+      total += exact.passages.length;
+    }
+    const sIvf: number[] = [];
+    const sExact: number[] = [];
+    for (const b of globalQueries) {
+      const params = ivfStmt.params.map((p) => (p instanceof ArrayBuffer ? b : p));
+      timed(() => ivfDirect.all(params), sIvf);
+      timed(() => exactDirect.all([b]), sExact);
+    }
+    const row = `| ${kind} | ${n} | big (${big!.n}) | ${ix.nlist} | ${ix.nprobe} | ${(hits / total).toFixed(4)} | ${ms(percentile(tIvf, 50))}/${ms(percentile(tIvf, 99))} | ${ms(percentile(tExact, 50))}/${ms(percentile(tExact, 99))} | ${(percentile(tExact, 50) / percentile(tIvf, 50)).toFixed(1)}× | ${ms(percentile(sIvf, 50))} / ${ms(percentile(sExact, 50))} | ${(percentile(sExact, 50) / percentile(sIvf, 50)).toFixed(1)}× | ${load()} |`;
+    console.log(row);
+    rows.push(row);
+  }
+  direct.close();
+  await server.close();
+  // Bytes per chunk by component (dbstat), after training: the IVF layout all-in, no DiskANN index.
+  const stat = new Database(file);
+  stat.exec("VACUUM");
+  stat.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  const by = new Map(
+    (
+      stat.prepare("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name").raw(true).all([]) as Array<[string, number]>
+    ).map(([name, b]) => [name, Number(b)]),
+  );
+  stat.close();
+  const kib = (names: (name: string) => boolean) =>
+    ([...by].filter(([name]) => names(name)).reduce((a, [, b]) => a + b, 0) / n / 1024).toFixed(2);
+  const table = (x: string) => x === "ai_chunks" || x.startsWith("ai_chunks_document") || x.includes("ai_documents");
+  console.log(
+    `\nKiB per chunk: all-in ${(statSync(file).size / n / 1024).toFixed(2)}; table ${kib(table)}; ` +
+      `cluster index ${kib((x) => x === "ai_chunks_cluster8")}; centroids ${kib((x) => x.startsWith("ai_centroids"))}; ` +
+      `FTS ${kib((x) => x.startsWith("ai_chunks_fts"))}\n`,
+  );
+  console.log(
+    "| corpus | chunks | tenant | nlist | nprobe (whole index) | recall@10 vs exact | searchPassages IVF p50/p99 ms | searchPassages exact p50/p99 ms | speed-up p50 | statement IVF / exact p50 ms | speed-up | load |",
+  );
+  console.log("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(r);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
