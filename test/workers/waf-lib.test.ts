@@ -408,6 +408,13 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     expect(json({ template: 'Total: {{ "{:,}".format(total) }} for {{ user.name }}' }).action).toBe("allow");
   });
 
+  it("blocks a harmless JavaScript statement probe in a parameter (as CRS 934100), not in a JSON field where code is posted", () => {
+    expect(query("console.info(1)")).toMatchObject({ action: "block", ruleId: "node-code-eval" });
+    expect(json({ snippet: "console.log('Done');" }).action).toBe("allow");
+    expect(form(`snippet=${encodeURIComponent("async function getData() {")}`).action).toBe("allow");
+    expect(json({ snippet: "require('child_process').exec('id')" }).action).toBe("block");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

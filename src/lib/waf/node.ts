@@ -103,7 +103,12 @@ function loopScore(s: string): number {
   return best;
 }
 
-function scoreText(s: string, raw: string, whole: boolean): Finding | null {
+/**
+ * `probe`: the score of a harmless statement probe (`console.info(1)`, an open `function() {`),
+ * 5 in parameters and raw bodies (CRS 934100 blocks them), 3 in a JSON or form field of a body,
+ * where developers post code (`console.log('Done');`).
+ */
+function scoreText(s: string, raw: string, probe: number): Finding | null {
   let best: Finding | null = null;
   const take = (score: number, ruleId: string, pl?: 2 | 3) => {
     if (!best || score > best.score) best = pl === undefined ? { ruleId, score } : { ruleId, score, pl };
@@ -142,13 +147,11 @@ function scoreText(s: string, raw: string, whole: boolean): Finding | null {
   )
     take(6, "node-prototype-pollution");
   const t = s.trim();
-  if (whole) {
-    if (STATEMENT_CONSOLE.test(t)) take(CONSOLE_ESCAPED.test(raw) ? 7 : 5, "node-code-eval");
-    if (STATEMENT_ENV.test(t)) take(5, "node-runtime-access");
-    else if (/^process\s{0,4}\.\s{0,4}env\b/i.test(t)) take(3, "node-runtime-access");
-    if (MODULE_EXPORTS.test(t)) take(5, "node-code-eval");
-    if (FUNCTION_HEAD.test(t) && !/\}\s*;?\s*$/.test(t)) take(5, "node-code-eval");
-  }
+  if (STATEMENT_CONSOLE.test(t)) take(CONSOLE_ESCAPED.test(raw) ? 7 : probe, "node-code-eval");
+  if (STATEMENT_ENV.test(t)) take(5, "node-runtime-access");
+  else if (/^process\s{0,4}\.\s{0,4}env\b/i.test(t)) take(3, "node-runtime-access");
+  if (MODULE_EXPORTS.test(t)) take(5, "node-code-eval");
+  if (FUNCTION_HEAD.test(t) && !/\}\s*;?\s*$/.test(t)) take(probe, "node-code-eval");
   if (l.includes("process") || l.includes("require") || l.includes("console") || l.includes("${")) {
     if (BREAKOUT_ENV.test(s)) take(6, "node-runtime-access");
   }
@@ -166,7 +169,8 @@ export function detectNode(v: Inspected): Finding | null {
     if (PROTO_NAME.test(s) || (path !== s && PROTO_NAME.test(path)) || /__proto__/i.test(s))
       return { ruleId: "node-prototype-pollution", score: 7 };
   }
-  let best = scoreText(s, v.raw, true);
+  const probe = v.field.kind === "body" && v.field.key !== null ? 3 : 5;
+  let best = scoreText(s, v.raw, probe);
   // A whole value of base64: decode once (and its `\u` escapes) and look again.
   const compact = s.trim();
   if (
@@ -179,7 +183,7 @@ export function detectNode(v: Inspected): Finding | null {
     const decoded = base64Text(compact);
     if (decoded !== null && decoded.length > 0) {
       const text = decoded.includes("\\") ? decodeEscapes(decoded) : decoded;
-      const f = scoreText(text, decoded, true);
+      const f = scoreText(text, decoded, probe);
       if (f !== null && f.score >= 5 && (best === null || f.score > best.score))
         best = { ruleId: f.ruleId, score: f.score };
     }
