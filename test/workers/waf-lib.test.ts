@@ -415,6 +415,13 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     expect(json({ snippet: "require('child_process').exec('id')" }).action).toBe("block");
   });
 
+  it("reads a JSON pointer or a quoted --flag after a quote as text, and truncation as truncation", () => {
+    for (const v of ["$ref: '#/components/schemas/User'", "opts['--'] - when true", "args: ['--verbose', '--six']"])
+      expect(query(v).action, v).toBe("allow");
+    for (const v of ["admin'--", "admin'#", "admin')-- -"])
+      expect(query(v), v).toMatchObject({ action: "block", class: "sqli" });
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

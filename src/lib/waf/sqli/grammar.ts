@@ -242,8 +242,8 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
   if (t === undefined) return NONE;
   if (t.k === "cmt") {
     if (!fromString && parens === 0) return NONE;
-    // `admin'--`, `admin')#`, `x'/*`; a `#hashtag` right after a quote is prose.
-    if (t.v === "#" && t.flag) return { score: 2, rule: "sqli-comment-truncation" };
+    // `admin'--`, `admin')#`, `x'/*`; a `#hashtag` or `'--verbose'` right after a quote is text.
+    if ((t.v === "#" || t.v === "--") && t.flag) return { score: 2, rule: "sqli-comment-truncation" };
     return { score: 6, rule: "sqli-comment-truncation" };
   }
   if (t.k === ";") {

@@ -26,7 +26,7 @@ export interface Tok {
   k: Kind;
   /** Lower-cased text for words and operators; for strings the quote and (up to 32 chars of) content. */
   v: string;
-  /** Words: directly followed by `(` (a call). Strings: unterminated. Comments: a bare `#` before a word. */
+  /** Words: directly followed by `(` (a call). Strings: unterminated. Comments: text, not a truncation (a `#hashtag`, `#/path`, a quoted `--flag`). */
   flag: boolean;
   /** A PostgreSQL cast right after the token (`'{}'::jsonb`, `f(x)::int`): the type, lower case. */
   cast?: string;
@@ -61,6 +61,9 @@ function nextNonSpace(s: string, i: number): number {
   while (i < stop && isSpace(s[i]!)) i++;
   return i;
 }
+
+/** What follows `--` in a quoted command-line flag or separator: a word and the closing quote. */
+const QUOTED_FLAG = /^[a-z0-9][\w-]{0,40}['"]|^['"]/i;
 
 /** Tokenizes `s` as SQL (MySQL flavoured, with PostgreSQL casts/JSON operators; tolerant); stops after `max` tokens. */
 export function tokenize(s: string, max: number, info: Info): Tok[] {
@@ -99,7 +102,9 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
     if (c === "-" && s[i + 1] === "-") {
       info.comments++;
       const end = s.indexOf("\n", i);
-      out.push({ k: "cmt", v: "--", flag: false });
+      // A quoted flag or separator (`'--'`, `"--verbose"`): the quote closes right after it, which
+      // a truncation has no use for.
+      out.push({ k: "cmt", v: "--", flag: QUOTED_FLAG.test(s.slice(i + 2, i + 44)) });
       i = end === -1 ? n : end + 1;
       continue;
     }
@@ -147,9 +152,14 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
     if (c === "#") {
       info.comments++;
       const end = s.indexOf("\n", i);
-      // `admin'#` truncates; `#{x}` (interpolation), `#1`, `#hashtag` right after a quote are text.
+      // `admin'#` truncates; `#{x}` (interpolation), `#1`, `#hashtag` and a JSON pointer or fragment
+      // path (`'#/components/schemas/User'`) right after a quote are text.
       const next = s[i + 1];
-      out.push({ k: "cmt", v: "#", flag: next !== undefined && !isSpace(next) && !"-+#;*/'\"".includes(next) });
+      const text =
+        next !== undefined &&
+        !isSpace(next) &&
+        (!"-+#;*/'\"".includes(next) || (next === "/" && /[a-z]/i.test(s[i + 2] ?? "")));
+      out.push({ k: "cmt", v: "#", flag: text });
       i = end === -1 ? n : end + 1;
       continue;
     }
