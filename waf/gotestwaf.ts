@@ -15,6 +15,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
 import type { CorpusLine } from "./corpus.ts";
+import { sendable } from "./waf-bypass.ts";
 
 interface TestCase {
   payload?: unknown[];
@@ -83,16 +84,6 @@ const ENCODERS: Record<string, (s: string) => string> = {
   Base64: base64,
   Base64Flat: (s) => base64(s).replaceAll("=", ""),
 };
-
-/** A header value the Fetch API accepts. */
-function sendable(value: string): boolean {
-  try {
-    new Headers({ "x-probe": value });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const SOAP_HEAD = `<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"

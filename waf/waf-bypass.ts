@@ -36,7 +36,7 @@ export interface WafBypassLoad {
 }
 
 /** A header value the Fetch API accepts (what a client library could send). */
-function sendable(value: string): boolean {
+export function sendable(value: string): boolean {
   try {
     new Headers({ "x-probe": value });
     return true;
