@@ -62,7 +62,7 @@ export function withoutProse(t: string): string {
   let dash = false;
   let line = true; // the piece starts a line
   const quotes: number[] = [];
-  let sqlWords: boolean | undefined; // whether any statement keyword is in `t` at all
+  let sqlWords: readonly number[] | undefined; // where statement keywords are in `t` (start, end pairs)
   EVENT.lastIndex = 0;
   for (;;) {
     // Letters, digits, spaces and commas never end a piece nor break its prose: jump over them.
@@ -122,7 +122,7 @@ export function withoutProse(t: string): string {
       start > 0 &&
       !last &&
       end - start >= 24 &&
-      proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= SQL_HEAD.test(t)))
+      proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= keywordSpans(t)))
     ) {
       // Leave it out; a run of such pieces leaves its first word (`55"` then `## Features`
       // would read as a quote closed by a comment).
@@ -154,13 +154,25 @@ PIECE_END_BACK[32] = PIECE_END_BACK[9] = PIECE_END_BACK[13] = 2;
 PIECE_END_BACK[10] = 1;
 // Sticky copies (without the `^`) of the two constant patterns above, made once at load: no request data.
 const AFTER_QUOTE_AT = new RegExp(AFTER_QUOTE.source.slice(1), "iy");
-const SQL_HEAD = /select|exec|waitfor|sleep|benchmark|declare|case/i;
+const SQL_HEAD = /select|exec|waitfor|sleep|benchmark|declare|case/gi;
+const NO_SPANS: readonly number[] = [];
+
+/** Every place a statement keyword of `SQL_HEAD` is in `t` (overlapping ones too), as (start, end) pairs, found in one pass. */
+function keywordSpans(t: string): readonly number[] {
+  SQL_HEAD.lastIndex = 0;
+  let spans: number[] | undefined;
+  for (let m = SQL_HEAD.exec(t); m !== null; m = SQL_HEAD.exec(t)) {
+    (spans ??= []).push(m.index, m.index + m[0].length);
+    SQL_HEAD.lastIndex = m.index + 1;
+  }
+  return spans ?? NO_SPANS;
+}
 const COMMAND_START_AT = new RegExp(PROSE_COMMAND_START.source.slice(1), "iy");
 
 /**
  * The sentence `t[start, end)` passes every sentence gate (`proseEntry`) by: no detector needs it.
  * `quotes`: where its quotes are; `dash`: it has a `-`; `line`: it starts a line; `sqlWords`:
- * `t` has a statement keyword somewhere.
+ * where `t`'s statement keywords are (`keywordSpans`).
  */
 function proseOnly(
   t: string,
@@ -169,16 +181,19 @@ function proseOnly(
   quotes: readonly number[],
   dash: boolean,
   line: boolean,
-  sqlWords: boolean,
+  sqlWords: readonly number[],
 ): boolean {
   if (t.indexOf(" ", start) >= end) return false;
   for (const q of quotes) {
     AFTER_QUOTE_AT.lastIndex = q + 1;
     if (AFTER_QUOTE_AT.test(t)) return false;
   }
-  if (sqlWords) {
-    const head = t.slice(start, Math.min(end, start + 64));
-    if (SQL_HEAD.test(head) && proseSql(head.toLowerCase())) return false;
+  // A statement keyword within the piece's head (its first 64 characters).
+  const headEnd = Math.min(end, start + 64);
+  for (let k = 0; k < sqlWords.length; k += 2) {
+    if (sqlWords[k]! < start || sqlWords[k + 1]! > headEnd) continue;
+    if (proseSql(t.slice(start, headEnd).toLowerCase())) return false;
+    break;
   }
   if (dash && PROSE_VERB_NOUN.test(t.slice(start, end).toLowerCase())) return false;
   // A command line in words starts a line (after `. ` no shell reads a command).
