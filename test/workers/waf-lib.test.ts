@@ -422,6 +422,15 @@ describe("encodings and places the GoTestWAF test cases use", () => {
       expect(query(v), v).toMatchObject({ action: "block", class: "sqli" });
   });
 
+  it("blocks a container's mounted secrets as a sensitive path, not the words", () => {
+    for (const v of [
+      "/run/secrets/kubernetes.io/serviceaccount/token",
+      "/var/run/secrets/kubernetes.io/serviceaccount/namespace",
+    ])
+      expect(query(v, "file"), v).toMatchObject({ action: "block", ruleId: "traversal-sensitive-file" });
+    expect(query("how to run/secrets in docker compose").action).toBe("allow");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

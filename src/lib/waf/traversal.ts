@@ -75,7 +75,7 @@ const TARGET = new RegExp(
     String.raw`(?:^|[/_.-])(?:config|db|database|dbase|settings|local_settings|conn|connection|connect|dbconnect|db_connect|dbconfig|configuration|parameters|secrets|credentials|application|appsettings)\.(?:php\d?|inc|ini|ya?ml|cfg|conf|py|rb|properties|aspx?)\b`,
     String.raw`(?:^|/)\.passwd`,
     String.raw`(?:^|/)master\.passwd`,
-    String.raw`var/run/secrets`,
+    String.raw`(?:^|/)run/secrets/`,
     String.raw`usr/local/(?:etc|apache2?|nginx|php\d?|lib/php|www|mysql|cpanel)/`,
     String.raw`dev/(?:tcp|udp)/`,
   ].join("|"),
@@ -87,7 +87,7 @@ const TARGET = new RegExp(
  * than 24 characters before its first such place (`documents and settings/`).
  */
 const TARGET_ANCHOR =
-  /\/(?:(?<=(?:etc|proc|sys|windows|winnt|inetpub|system32|settings|xampp|wamp\d{0,2}|lampp|appserv|easyphp|uwamp|files|x86\)|web-inf|meta-inf|var|usr|dev)\/)|conf|log|php|my\.|data)|\.(?:ini|bat|sys|dat|xml|inf|bin|log|conf|cnf|ssh|gnupg|aws|docker|kube|azure|config|git|svn|hg|bzr|ds_store|env|ht|bash|zsh|sh_|mysql|psql|python|node_repl|rediscli|sqlite|history|profile|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.|s3cfg|boto|dockercfg|composer|php|inc|ya?ml|cfg|py|rb|properties|passwd|asp|cshrc|tcshrc|logout|forward|rhosts|shosts|xauthority|k5login)|_log/;
+  /\/(?:(?<=(?:etc|proc|sys|windows|winnt|inetpub|system32|settings|xampp|wamp\d{0,2}|lampp|appserv|easyphp|uwamp|files|x86\)|web-inf|meta-inf|var|usr|dev|run)\/)|conf|log|php|my\.|data)|\.(?:ini|bat|sys|dat|xml|inf|bin|log|conf|cnf|ssh|gnupg|aws|docker|kube|azure|config|git|svn|hg|bzr|ds_store|env|ht|bash|zsh|sh_|mysql|psql|python|node_repl|rediscli|sqlite|history|profile|viminfo|lesshst|npmrc|yarnrc|pypirc|netrc|pgpass|my\.|s3cfg|boto|dockercfg|composer|php|inc|ya?ml|cfg|py|rb|properties|passwd|asp|cshrc|tcshrc|logout|forward|rhosts|shosts|xauthority|k5login)|_log/;
 const TARGET_G = new RegExp(TARGET.source, "g");
 
 /** `TARGET.exec(path)`, without trying every position of a long text. */
