@@ -431,6 +431,15 @@ describe("encodings and places the GoTestWAF test cases use", () => {
     expect(query("how to run/secrets in docker compose").action).toBe("allow");
   });
 
+  it("reads ${HOME:0:1} as the / it expands to, and ideographic full stops in a URL's host as dots", () => {
+    expect(query("cat ${HOME:0:1}etc${HOME:0:1}passwd", "host")).toMatchObject({ action: "block", class: "command" });
+    expect(query("http://169。254。169。254/latest/meta-data/", "url")).toMatchObject({
+      action: "block",
+      ruleId: "ssrf-cloud-metadata",
+    });
+    expect(query("東京。大阪。京都。").action).toBe("allow");
+  });
+
   it("blocks UNION SELECT whose select list concatenates columns", () => {
     expect(query("' UNION SELECT username || ':' || password FROM users")).toMatchObject({
       action: "block",

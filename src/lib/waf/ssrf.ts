@@ -99,6 +99,9 @@ const HOST_WORD =
  * Cheap test (the class's gate): a scheme, port or IPv6 colon, a value that starts with an address
  * (`10.0.0.1/x`, `[::1]`), or one that starts with an internal host name.
  */
+const HOST_DOTS = /[\u3002\uff61]/;
+const HOST_DOTS_ALL = /[\u3002\uff61]/g;
+
 export function ssrfGate(t: string, l: string): boolean {
   if (t.includes(":")) return true;
   const c = t.charCodeAt(0);
@@ -113,7 +116,9 @@ export function ssrfGate(t: string, l: string): boolean {
  * letter as the start of a scheme.
  */
 export function detectSsrf(v: Inspected): Finding | null {
-  const text = v.text.trim();
+  // URL parsers read the ideographic full stops (`127。0。0。1`) as the dots of a host name (IDNA);
+  // NFKC already made the fullwidth one a `.`.
+  const text = (HOST_DOTS.test(v.text) ? v.text.replace(HOST_DOTS_ALL, ".") : v.text).trim();
   let score = 0;
   let ruleId = "";
   const redirectParam = v.field.name !== null && REDIRECT_PARAMS.has(v.field.name);

@@ -15,6 +15,8 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   if (mask & M_DOLLAR) {
     t = t
       .replace(/\$\{IFS(?:[%#][^}]{0,8})?\}|\$IFS(?:\$\d)?(?![A-Za-z0-9_])/g, " ")
+      // `${HOME:0:1}`, `${PWD:0:1}`: the first character of a path-valued variable is a `/`.
+      .replace(/\$\{(?:HOME|PWD|OLDPWD|SHELL|PATH|TMPDIR)\s{0,2}:\s{0,2}0\s{0,2}:\s{0,2}1\}/g, "/")
       .replace(/\$\{?SHELL\}?|\$\{?BASH\}?|\$0(?!\d)/g, " sh ")
       .replace(/\$[@*]|\$\{\}|\$\d(?!\d)/g, "")
       // `c${x}url`, `ca$u t`: an (unset) variable glued to letters expands to nothing.
