@@ -2,8 +2,8 @@
  * Writes the evaluation corpus `waf/corpus/*.jsonl` from the hand-written sources:
  * every attack payload (hand-written, plus the held-out rounds' attacks) in two request parts
  * (rotating over the class's placements, with placement-level encodings), the class's whole
- * requests (then the extra hand-written attacks of `sources/attacks-more.ts`, appended so the
- * older ids stay stable), 1,500 ordinary requests from the templates (seed 20240312) and every
+ * requests (then the extra hand-written attacks of `sources/attacks-more.ts` and the requests of
+ * `sources/round-three.ts`, appended so the older ids stay stable), 1,500 ordinary requests from the templates (seed 20240312) and every
  * held-out benign string as a search query and in a JSON body (`ordinary.jsonl`), and the code
  * snippets posted in bodies (`ordinary-code.jsonl`, class `ordinary-code`; `placement` starts
  * with `code-jc:` for the judgment calls). Deterministic: same files every run. The 10,000
@@ -20,6 +20,7 @@ import { moreAttacks } from "./sources/attacks-more.ts";
 import { codeRequests } from "./sources/benign.ts";
 import { heldOutAttacks, heldOutBenign } from "./sources/held-out.ts";
 import { ordinaryRequests } from "./sources/ordinary.ts";
+import { roundThreeAttacks, roundThreeOrdinary } from "./sources/round-three.ts";
 
 const ORDINARY_COUNT = 1_500;
 const SEED = 20_240_312;
@@ -177,6 +178,7 @@ function attackLines(): Map<string, CorpusLine[]> {
       placeAll(cls, target, more.payloads, base.length, push);
       for (const req of more.requests ?? []) push("request", req);
     }
+    for (const req of roundThreeAttacks[cls] ?? []) push("request", req);
     out.set(cls, lines);
   }
   return out;
@@ -199,11 +201,13 @@ const tricky = heldOutBenign.flatMap((text, i): CorpusRequest[] => [
     headers: browser,
   },
 ]);
-const ordinary = [...ordinaryRequests(ORDINARY_COUNT, SEED), ...tricky].map((r, i): CorpusLine => ({
-  id: `ordinary-${String(i + 1).padStart(4, "0")}`,
-  class: "ordinary",
-  ...r,
-}));
+const ordinary = [...ordinaryRequests(ORDINARY_COUNT, SEED), ...tricky, ...roundThreeOrdinary].map(
+  (r, i): CorpusLine => ({
+    id: `ordinary-${String(i + 1).padStart(4, "0")}`,
+    class: "ordinary",
+    ...r,
+  }),
+);
 writeFileSync(join(CORPUS_DIR, "ordinary.jsonl"), toJsonl(ordinary));
 console.log(`ordinary   ${ordinary.length}`);
 console.log(`benign     ${generatedBenign().length} (class ordinary, generated in memory by readCorpus, not written)`);
