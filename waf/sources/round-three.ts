@@ -38,7 +38,7 @@ const xml = (body: string, contentType = "application/xml"): CorpusRequest => ({
   headers,
 });
 /** `\NNN` octal escapes of every character, as a script string holds them. */
-const octal = (s: string) => [...s].map((c) => `\\${c.charCodeAt(0).toString(8)}`).join("");
+const octal = (s: string) => Array.from({ length: s.length }, (_, i) => `\\${s.charCodeAt(i).toString(8)}`).join("");
 
 export const roundThreeAttacks: Record<string, CorpusRequest[]> = {
   sqli: [
