@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATIONS_FOLDER } from "../../dev/migrate.ts";
 import { startLibsqlServer, type RunningService } from "../../dev/libsql-server.ts";
 import { localEmbedder, type Embedder } from "../../src/lib/ai/embeddings.ts";
-import { ingestDocument } from "../../src/lib/ai/ingest.ts";
+import { deleteDocument, ingestDocument } from "../../src/lib/ai/ingest.ts";
 import { ivfSearchSql } from "../../src/lib/ai/ivf.ts";
 import { dropDiskannIndex, ivfStatus, trainIvfIndex } from "../../src/lib/ai/ivf-train.ts";
 import { searchPassages, vectorParam } from "../../src/lib/ai/retrieval.ts";
@@ -141,6 +141,26 @@ describe("migration 0006 and IVF training on a populated database", () => {
     expect(await previousReleaseSearch(db, "big", probe)).toEqual(before);
     const [row] = await db.all<{ n: number }>(sql`SELECT COUNT(*) AS n FROM ai_chunks WHERE cluster IS NOT NULL`);
     expect(Number(row!.n)).toBe(0);
+  });
+
+  it("fills the per-tenant chunk counts from the documents (0007) and keeps them through ingest, replace and delete", async () => {
+    const counts = async () =>
+      Object.fromEntries(
+        (
+          await db.all<{ tenant: string; model: string; chunks: number }>(
+            sql`SELECT tenant, model, chunks FROM ai_tenant_chunks WHERE chunks > 0 ORDER BY tenant, model`,
+          )
+        ).map((r) => [`${r.tenant}/${r.model}`, Number(r.chunks)]),
+      );
+    expect(await counts()).toEqual({ "big/local-hash-v1": 600, "other/other-model": 30, "small/local-hash-v1": 40 });
+    const doc = (text: string) => ({ tenant: "counts", id: "c-1", title: "t", text });
+    await ingestDocument(db, embedder, doc(Array.from({ length: 400 }, (_, i) => `word${i} filler text`).join(" ")));
+    const first = (await counts())["counts/local-hash-v1"]!;
+    expect(first).toBeGreaterThan(1);
+    await ingestDocument(db, embedder, doc("one short chunk now"));
+    expect((await counts())["counts/local-hash-v1"]).toBe(1);
+    await deleteDocument(db, "counts", "c-1");
+    expect((await counts())["counts/local-hash-v1"]).toBeUndefined();
   });
 
   it("stays on the DiskANN path (or the exact scan for small tenants) until an index is trained", async () => {

@@ -89,6 +89,22 @@ export const aiDocuments = sqliteTable(
 );
 
 /**
+ * Chunks per tenant and embedding model, kept by triggers on `ai_documents` (migration 0007):
+ * what retrieval reads on every query to pick its path and check the model, in one row instead
+ * of summing the tenant's documents (about 50 ms for 100k documents).
+ */
+export const aiTenantChunks = sqliteTable(
+  "ai_tenant_chunks",
+  {
+    tenant: text("tenant").notNull(),
+    model: text("model").notNull(),
+    dimensions: integer("dimensions").notNull(),
+    chunks: integer("chunks").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenant, t.model, t.dimensions] })],
+);
+
+/**
  * A large ingest waiting for the queue consumer: the text is parked here (queue messages are
  * limited to 128 KB) under a job id; a newer POST of the same document replaces the job, and
  * the consumer skips messages whose job id is no longer current.
