@@ -101,7 +101,9 @@ export async function baseCorpus(n: number, kind: CorpusKind, file: string, quer
   }
   const db = openBenchDb(file);
   const gen = corpus(n, kind);
-  const { texts, tenantTexts, insertSeconds } = fillCorpus(db, gen, n, dims, reuse);
+  const { texts, tenantTexts, insertSeconds } = fillCorpus(db, gen, n, dims, reuse, (done, seconds) => {
+    if (done % 10_000 === 0) console.log(`ivf: building ${kind} ${n}: ${done} chunks in ${seconds.toFixed(0)} s`);
+  });
   if (!reuse) {
     db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     mkdirSync(CACHE_DIR, { recursive: true });
