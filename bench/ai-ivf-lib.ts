@@ -8,7 +8,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "libsql";
-import { applyMigrations } from "../dev/migrate.ts";
+import { applyMigrations, MIGRATIONS_FOLDER } from "../dev/migrate.ts";
 import { nearestCentroid, sphericalKmeans } from "../src/lib/ai/ivf.ts";
 import { embedLocal } from "../src/lib/ai/local-embedder.ts";
 import { EMBEDDING_DIMENSIONS } from "../src/lib/db/schema.ts";
@@ -88,11 +88,29 @@ export function trainedCentroids(
 // them (same generator, seeds, tenants and queries).
 // ---------------------------------------------------------------------------
 
+/**
+ * Migration 0007 (the per-tenant chunk counts retrieval reads) on a database cached before it,
+ * in place before it is copied: its statements run directly (no connection of this process has
+ * the cached file open; the copy is found locked once the bench's own connection has used it).
+ */
+export function ensureTenantCounts(file: string): void {
+  const db = new Database(file);
+  try {
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'ai_tenant_chunks'").get() !== undefined) return;
+    const text = readFileSync(join(MIGRATIONS_FOLDER, "0007_tenant_chunks.sql"), "utf8");
+    for (const statement of text.split("--> statement-breakpoint")) db.exec(statement);
+  } finally {
+    db.close();
+  }
+}
+
 export async function baseCorpus(n: number, kind: CorpusKind, file: string, queries: number) {
   const cached = join(CACHE_DIR, `ivf-base-v1-${kind}-${n}.db`);
   const reuse = existsSync(cached);
-  if (reuse) copyFileSync(cached, file);
-  else {
+  if (reuse) {
+    ensureTenantCounts(cached);
+    copyFileSync(cached, file);
+  } else {
     await applyMigrations(`file:${file}`);
     const db = new Database(file);
     db.exec("DROP INDEX ai_chunks_embedding_idx");

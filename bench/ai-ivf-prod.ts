@@ -27,17 +27,16 @@
 import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import Database from "libsql";
 import { startLibsqlServer } from "../dev/libsql-server.ts";
 import { localEmbedder } from "../src/lib/ai/embeddings.ts";
 import { ivfSearchSql } from "../src/lib/ai/ivf.ts";
 import { trainIvfIndex } from "../src/lib/ai/ivf-train.ts";
-import { searchPassages } from "../src/lib/ai/retrieval.ts";
+import { searchPassages, tenantChunkCount } from "../src/lib/ai/retrieval.ts";
 import { createDatabase } from "../src/lib/db/client.ts";
 import { type CorpusKind, SMALL_TENANT, timed } from "./ai-corpus.ts";
-import { baseCorpus, CACHE_DIR, dims, load, ms, numberList, percentile } from "./ai-ivf-lib.ts";
+import { baseCorpus, CACHE_DIR, ensureTenantCounts, dims, load, ms, numberList, percentile } from "./ai-ivf-lib.ts";
 
 const n = Number(process.env.AI_IVF_PROD_SIZE ?? 10_000);
 const kind = (process.env.AI_IVF_PROD_CORPUS ?? "topical") as CorpusKind;
@@ -49,16 +48,19 @@ const tenants = (process.env.AI_IVF_PROD_TENANTS ?? `big,${SMALL_TENANT},${ALL}`
 const QUERIES = 200;
 
 const dir = mkdtempSync(join(tmpdir(), "ai-ivf-prod-"));
-const file = join(dir, "bench.db");
+const baseFile = join(dir, "bench.db");
 try {
-  const { db: raw, globalQueries, tenantQueries } = await baseCorpus(n, kind, file, QUERIES);
+  const { db: raw, globalQueries, tenantQueries } = await baseCorpus(n, kind, baseFile, QUERIES);
   raw.close();
   // Training is deterministic (seeded k-means on a stride sample): the trained copy is cached
   // beside the base corpus, so another nprobe or tenant does not pay minutes of k-means again.
   const trainedFile = join(CACHE_DIR, `ivf-prod-trained-v1-${kind}-${n}.db`);
   const cachedTraining = existsSync(trainedFile);
+  // The cached trained copy goes to a file of its own: the base corpus's connection has just
+  // used `bench.db`, and a copy written over it is found locked.
+  const file = cachedTraining ? join(dir, "trained.db") : baseFile;
   if (cachedTraining) {
-    for (const x of ["-wal", "-shm"]) rmSync(file + x, { force: true });
+    ensureTenantCounts(trainedFile);
     copyFileSync(trainedFile, file);
   }
   const server = await startLibsqlServer({ dbPath: file });
@@ -118,7 +120,7 @@ try {
     const { c: size } = direct.prepare("SELECT COUNT(*) AS c FROM ai_chunks WHERE tenant = ?").get([tenant]) as {
       c: number;
     };
-    const tenantChunks = sql`(SELECT COALESCE(SUM(chunk_count), 0) FROM ai_documents WHERE tenant = ${tenant})`;
+    const tenantChunks = tenantChunkCount(tenant);
     const ivfStmt = dialect.sqlToQuery(
       ivfSearchSql({ tenant, model: embedder.model, q: new ArrayBuffer(0), k: 10, tenantChunks, aboveChunks: 0 }),
     );

@@ -81,7 +81,8 @@ const indexQuery = (db: Database, tenant: string) =>
   db.all<IndexRow>(sql`
     SELECT model, dimensions, chunks FROM ai_tenant_chunks WHERE tenant = ${tenant} AND chunks > 0`);
 
-const tenantChunkCount = (tenant: string): SQL =>
+/** The tenant's chunks (all models) as a scalar subquery (also for `bench/ai-ivf-prod.ts`). */
+export const tenantChunkCount = (tenant: string): SQL =>
   sql`(SELECT COALESCE(SUM(chunks), 0) FROM ai_tenant_chunks WHERE tenant = ${tenant})`;
 
 const exactQuery = (db: Database, tenant: string, q: ArrayBuffer, k: number, guard: SQL) =>
