@@ -32,13 +32,14 @@ export const IVF_MIN_CHUNKS = 10_000;
 export const NLIST_MIN = 16;
 export const NLIST_MAX = 4_096;
 /**
- * Share of the clusters a whole-index query probes: 12.8% at 100k chunks and above (192 of
- * 1,500: recall@10 0.955, stage 1b), more below, where clusters are smaller and a query's
- * neighbours spread over more of them (10k chunks, nlist 475: 25% of the clusters gave recall
- * 0.92–0.93, 50% 0.98–0.99; BENCHMARKS.md, stage 2). Between the two, a power law through both
- * points (×(100k/N)^0.41: 33% at 10k, 25% at 20k). Above 100k not measured: kept at 12.8%.
+ * Share of the clusters a whole-index query probes: 19.17% at 100k chunks and above (288 of
+ * 1,502: recall@10 0.971 on both bench corpora at 10.5–11.6x the exact scan; 12.8% gave 0.9445
+ * on the topical one; BENCHMARKS.md, stage 2 at 100k), more below, where clusters are smaller and
+ * a query's neighbours spread over more of them (10k chunks, nlist 475: 25% of the clusters gave
+ * recall 0.92–0.93, 50% 0.98–0.99; stage 2). Between the two, a power law (×(100k/N)^0.41: 49% at
+ * 10k). Above 100k not measured: kept at 19.17%.
  */
-export const NPROBE_SHARE = 0.128;
+export const NPROBE_SHARE = 0.1917;
 const NPROBE_REFERENCE_CHUNKS = 100_000;
 const NPROBE_EXPONENT = 0.41;
 /** Candidates the F8 pass hands to the float32 re-rank (40 lost nothing in the benchmark). */
