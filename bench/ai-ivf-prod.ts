@@ -31,7 +31,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import Database from "libsql";
 import { startLibsqlServer } from "../dev/libsql-server.ts";
 import { localEmbedder } from "../src/lib/ai/embeddings.ts";
-import { ivfSearchSql } from "../src/lib/ai/ivf.ts";
+import { ivfSearchSql, nprobeFor } from "../src/lib/ai/ivf.ts";
 import { trainIvfIndex } from "../src/lib/ai/ivf-train.ts";
 import { searchPassages, tenantChunkCount } from "../src/lib/ai/retrieval.ts";
 import { createDatabase } from "../src/lib/db/client.ts";
@@ -101,6 +101,14 @@ try {
   // The statements alone, on a connection of their own (no HTTP, no batch): the IVF statement
   // as retrieval builds it, and the exact scan as `retrieval.ts` writes it.
   const direct = new Database(file);
+  // A cached training keeps the nprobe of its day: the default is today's rule (`nprobeFor`).
+  if (cachedTraining) {
+    const ix = direct.prepare("SELECT nlist, chunks FROM ai_vector_indexes").get([]) as {
+      nlist: number;
+      chunks: number;
+    };
+    direct.prepare("UPDATE ai_vector_indexes SET nprobe = ?").run([nprobeFor(ix.nlist, ix.chunks)]);
+  }
   const dialect = new SQLiteSyncDialect();
   const exactDirect = direct
     .prepare(

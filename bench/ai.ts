@@ -24,7 +24,7 @@
  *
  * Options (env): AI_BENCH_SIZES (default "10000,100000"), AI_BENCH_CORPUS ("topical,mixed"),
  * AI_BENCH_QUERIES (200), AI_BENCH_REQUESTS (300 per latency case), AI_BENCH_CONCURRENCY (8),
- * AI_BENCH_PARTS ("edge,recall"), AI_BENCH_REBUILD=1 (ignore built databases), AI_BENCH_INDEX
+ * AI_BENCH_PARTS ("edge,recall,ivf"; ivf: the production IVF path by bench/ai-ivf-prod.ts), AI_BENCH_REBUILD=1 (ignore built databases), AI_BENCH_INDEX
  * (comma-separated `libsql_vector_idx` options to try instead of the migration's, e.g.
  * "metric=cosine,compress_neighbors=float8,max_neighbors=32,search_l=400"), AI_BENCH_DIMS
  * (embedding dimension, default the schema's), AI_BENCH_SEARCH_L (search list lengths to try on
@@ -75,7 +75,7 @@ const sizes = (process.env.AI_BENCH_SIZES ?? "10000,100000")
 const queries = Number(process.env.AI_BENCH_QUERIES ?? 200);
 const requests = Number(process.env.AI_BENCH_REQUESTS ?? 300);
 const concurrency = Number(process.env.AI_BENCH_CONCURRENCY ?? 8);
-const parts = new Set((process.env.AI_BENCH_PARTS ?? "edge,recall").split(","));
+const parts = new Set((process.env.AI_BENCH_PARTS ?? "edge,recall,ivf").split(","));
 /** AI_BENCH_INDEX="metric=cosine,compress_neighbors=float8,max_neighbors=64,search_l=400": other index settings than the migration's. */
 const indexOptions = process.env.AI_BENCH_INDEX
   ? process.env.AI_BENCH_INDEX.split(",").map((o) => o.trim())
@@ -591,6 +591,39 @@ async function edgeLatency(): Promise<LatencyRow[]> {
   return rows;
 }
 
+// ---------------------------------------------------------------------------
+// Part 3: the production path (the IVF index as `npm run ai:train` trains it, `searchPassages`),
+// by `bench/ai-ivf-prod.ts`, once per size and corpus; its table rows are collected here.
+// ---------------------------------------------------------------------------
+
+function ivfProduction(): string[] {
+  const table: string[] = [];
+  const sizesLine: string[] = [];
+  for (const n of sizes)
+    for (const kind of corpora) {
+      console.log(`bench:ai: the IVF production path, ${kind} ${n} (bench/ai-ivf-prod.ts)…`);
+      const out = execFileSync(process.execPath, [join(root, "bench/ai-ivf-prod.ts")], {
+        env: { ...process.env, AI_IVF_PROD_SIZE: String(n), AI_IVF_PROD_CORPUS: kind },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      for (const line of out.split("\n")) {
+        // The child prints each row as it is measured and the whole table again at the end.
+        if (line.startsWith("|") && !table.includes(line)) table.push(line);
+        else if (line.startsWith("KiB per chunk")) sizesLine.push(`${kind} ${n}: ${line}`);
+      }
+    }
+  return [
+    "The production path: IVF index trained with the defaults, `searchPassages` and the IVF statement against the exact path (bench/ai-ivf-prod.ts):",
+    "",
+    ...table,
+    "",
+    ...sizesLine,
+    "",
+  ];
+}
+
 async function main() {
   const lines: string[] = [`AI bench, node ${process.version}, ${new Date().toISOString()}`, ""];
   if (parts.has("edge")) {
@@ -654,6 +687,7 @@ async function main() {
       "",
     );
   }
+  if (parts.has("ivf")) lines.push(...ivfProduction());
   console.log(`\n${lines.join("\n")}`);
   mkdirSync(join(root, "bench/results"), { recursive: true });
   writeFileSync(join(root, "bench/results/ai-latest.md"), `${lines.join("\n")}\n`);
