@@ -91,7 +91,9 @@ export const aiDocuments = sqliteTable(
 /**
  * Chunks per tenant and embedding model, kept by triggers on `ai_documents` (migration 0007):
  * what retrieval reads on every query to pick its path and check the model, in one row instead
- * of summing the tenant's documents (about 50 ms for 100k documents).
+ * of summing the tenant's documents (about 50 ms for 100k documents). Writers of `ai_documents`
+ * use `INSERT … ON CONFLICT DO UPDATE` (the UPDATE trigger moves the count), never `INSERT OR
+ * REPLACE`: SQLite deletes the replaced row without firing the DELETE trigger.
  */
 export const aiTenantChunks = sqliteTable(
   "ai_tenant_chunks",
