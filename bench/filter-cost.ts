@@ -130,6 +130,50 @@ export function filterScenarios(): FilterScenario[] {
     tags: ["sql", "drizzle"],
     notify: true,
   };
+  // A developer's question that is mostly code (a forum post, an AI prompt): TypeScript, the SQL
+  // it runs, a shell line. Every detector reads all of it (no sentences to leave out).
+  const codePost = {
+    title: "Why is this query slow on Turso?",
+    body: [
+      'import { drizzle } from "drizzle-orm/libsql";',
+      'import { createClient } from "@libsql/client";',
+      "const client = createClient({ url: process.env.DATABASE_URL!, authToken: process.env.TURSO_TOKEN });",
+      "export const db = drizzle(client);",
+      "",
+      'export const orders = sqliteTable("orders", {',
+      '  id: text("id").primaryKey(),',
+      '  customer: text("customer").notNull(),',
+      '  total: real("total").notNull(),',
+      '  placedAt: integer("placed_at", { mode: "timestamp_ms" }).notNull(),',
+      '  status: text("status", { enum: ["open", "paid", "shipped", "refunded"] }).default("open"),',
+      "});",
+      "",
+      "// drizzle.config.ts",
+      'export default defineConfig({ dialect: "turso", schema: "./src/schema.ts", out: "./migrations" });',
+      "",
+      "export async function ordersFor(name: string, page = 0) {",
+      "  const rows = await db.select().from(orders).where(eq(orders.customer, name)).limit(50).offset(page * 50);",
+      "  return rows.map((r) => ({ id: r.id, total: Number(r.total), placed: new Date(r.placedAt) }));",
+      "}",
+      "",
+      'app.get("/orders/:name", async (c) => {',
+      '  const list = await ordersFor(c.req.param("name"), Number(c.req.query("page") ?? 0));',
+      '  if (list.length === 0) return c.json({ error: "none" }, 404);',
+      "  return c.json(list);",
+      "});",
+      "",
+      "// the SQL it runs:",
+      "// select id, total, placed_at from orders where customer = ? order by placed_at desc limit 50 offset ?;",
+      "for (const o of list) console.log(`${o.id}: ${o.total.toFixed(2)}`);",
+      "",
+      "$ turso db shell shop \"explain query plan select * from orders where customer = 'x'\"",
+      "QUERY PLAN",
+      "`--SCAN orders",
+      "",
+      "Do I need an index on customer, or is the offset the problem? It takes 900 ms with 2M rows.",
+    ].join("\n"),
+    tags: ["drizzle", "libsql", "performance"],
+  };
   // An order as a shop's checkout sends it: the everyday shape of a JSON API body.
   const order = orderRecord(0);
   return [
@@ -171,6 +215,13 @@ export function filterScenarios(): FilterScenario[] {
       method: "POST",
       headers: { ...browser, "content-type": "application/json" },
       body: JSON.stringify(snippet),
+    },
+    {
+      name: "POST 2 KiB JSON (a code post: TypeScript, SQL, a shell line)",
+      path: "/v1/notes",
+      method: "POST",
+      headers: { ...browser, "content-type": "application/json" },
+      body: JSON.stringify(codePost),
     },
     {
       name: "POST 64 KiB JSON",

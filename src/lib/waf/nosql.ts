@@ -72,7 +72,8 @@ export function detectNosql(v: Inspected): Finding | null {
       take({ ruleId: "nosql-operator", score: 5 });
     // A form string inside the value (a body sent without its type, a parameter the application
     // parses again): `username[$ne]=toto&password[$ne]=toto`.
-    const pair = /([\w[\]]{1,64})\[\s{0,4}(\$[a-z]{2,14})\s{0,4}\]\s{0,4}=/.exec(l);
+    // (Its `[$` found first: the name part before it would be tried at every character.)
+    const pair = /\[\s{0,4}\$/.test(l) ? /([\w[\]]{1,64})\[\s{0,4}(\$[a-z]{2,14})\s{0,4}\]\s{0,4}=/.exec(l) : null;
     if (pair && MATCH_OPS.test(pair[2]!)) take(operatorName(pair[2]!, pair[1]!));
     // `', $or: [ {}, { 'a':'a` : a string breakout that continues the query object.
     if (/['"]\s{0,8}(?:[}\]]\s{0,8}){0,4}[,}\]]\s{0,8}\$(?:or|and|nor|where|comment|ne|gt|regex)\s{0,8}:/.test(l))

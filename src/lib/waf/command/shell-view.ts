@@ -32,14 +32,58 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   if (mask & M_CARET) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
   // A `+` between a separator (or the start) and a name, or before a separator, is a space of form encoding (`+|+dir`, `;+id`).
   if (t.includes("+")) t = t.replace(/(?<=^|[;|&\n\r])\++(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");
-  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA))
-    t = t.replace(BRACES, (_m, pre: string, body: string, post: string) => ` ${expandBraces(pre, body, post)} `);
+  if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA) && t.includes("{")) {
+    let out = "";
+    let copied = 0;
+    for (const m of braceExpansions(t, Infinity)) {
+      out += `${t.slice(copied, m.start)} ${expandBraces(m.pre, m.body, m.post)} `;
+      copied = m.end;
+    }
+    if (copied !== 0) t = out + t.slice(copied);
+  }
   if (mask & M_TAB) t = t.replaceAll("\t", " ");
   if (mask & M_CR) t = t.replaceAll("\r", "\n");
   return t;
 }
 
-const BRACES = /([\w/.-]{0,30})\{([^{}\s]{0,120},[^{}\s]{0,120})\}([\w/.-]{0,30})/g;
+/** `pre{a,b}post`: up to 30 name characters, a brace body with a comma (no spaces, no nested braces), up to 30 more. */
+const BRACES_AT = /([\w/.-]{0,30})\{([^{}\s]{0,120},[^{}\s]{0,120})\}([\w/.-]{0,30})/y;
+
+interface BraceMatch {
+  start: number;
+  end: number;
+  pre: string;
+  body: string;
+  post: string;
+}
+
+const isNameCode = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 47 || c === 46 || c === 45;
+
+/**
+ * The matches of `BRACES_AT` that a global search would find, in order (at most `limit`), found
+ * from each `{`: a match's name part is the run of name characters right before its brace (at
+ * most 30, not before the previous match's end), so the one place a match for that brace can
+ * start is known, and the expression is tried there only, not at every character of the text.
+ */
+function* braceExpansions(s: string, limit: number): Generator<BraceMatch> {
+  let from = 0;
+  let found = 0;
+  for (let b = s.indexOf("{"); b !== -1 && found < limit; b = s.indexOf("{", b + 1)) {
+    if (b < from) continue;
+    let p = b;
+    while (p > from && b - p < 30 && isNameCode(s.charCodeAt(p - 1))) p--;
+    BRACES_AT.lastIndex = p;
+    const m = BRACES_AT.exec(s);
+    if (m === null) continue;
+    found++;
+    const end = p + m[0].length;
+    yield { start: p, end, pre: m[1]!, body: m[2]!, post: m[3]! };
+    // An empty match cannot happen (a match has `{`, `,` and `}`); the next search starts at its end.
+    from = end;
+    b = end - 1;
+  }
+}
 const expandBraces = (pre: string, body: string, post: string): string =>
   body
     .split(",", 12)
@@ -53,10 +97,7 @@ const expandBraces = (pre: string, body: string, post: string): string =>
  */
 export function braceCommand(s: string): boolean {
   if (!s.includes("{") || !s.includes(",")) return false;
-  let n = 0;
-  for (const m of s.matchAll(BRACES)) {
-    if (++n > 32) break;
-    const [, pre, body, post] = m as unknown as [string, string, string, string];
+  for (const { pre, body, post } of braceExpansions(s, 32)) {
     const items = body.split(",", 12);
     const expanded = expandBraces(pre, body, post);
     const cmd = commandAt(expanded, 0);
