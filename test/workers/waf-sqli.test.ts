@@ -107,6 +107,9 @@ const ATTACKS = [
   `0x77616974666F722064656C61792027303A303A31302700`,
   `0x730065006c00650063007400200040004000760065007200730069006f006e00`,
   `--sp_password`,
+  // column counting by position, with no comment or quote (the value lands after a number)
+  ` ORDER BY 7`,
+  `5 group by 3 `,
 ];
 
 const BENIGN = [
@@ -118,6 +121,8 @@ const BENIGN = [
   "select a union rep",
   "drop me a line",
   "order by price",
+  "Order by 2 pm for next-day delivery",
+  "Please order by 5",
   "Please select the union option in the drop-down and then click Save.",
   "I'd like to drop the reservation; please update it.",
   "it's 1 or 2 people",

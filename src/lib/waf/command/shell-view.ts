@@ -28,7 +28,11 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   // `$'…'` (ANSI-C quoting; its `\xHH` escapes are already decoded) is a quoted word.
   if (mask & M_QUOTES) t = (mask & M_DOLLAR ? t.replace(/\$(?=['"])/g, "") : t).replaceAll("'", "").replaceAll('"', "");
   // `c\at` → `cat`, `\ls` → `ls`, `curl\ host` → `curl host`; Windows paths keep their separators.
-  if (mask & M_BACKSLASH && !windowsPaths) t = t.replace(/\\(?=[\w/ .-])/g, "");
+  // Doubled (`c\\a\\t`: a string in a string, unescaped twice on its way to the shell): twice.
+  if (mask & M_BACKSLASH && !windowsPaths) {
+    t = t.replace(/\\(?=[\w/ .-])/g, "");
+    if (t.includes("\\")) t = t.replace(/\\(?=[\w/ .-])/g, "");
+  }
   if (mask & M_CARET) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
   // A `+` between a separator (or the start) and a name, or before a separator, is a space of form encoding (`+|+dir`, `;+id`).
   if (t.includes("+")) t = t.replace(/(?<=^|[;|&\n\r])\++(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");

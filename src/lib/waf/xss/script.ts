@@ -89,6 +89,8 @@ const JS_REF = new RegExp(`[(,=:](?:alert|prompt|confirm|eval)[),;]|[(,=](?:aler
 /** Global objects indexed with a computed name and called or chained: `top["al"+"ert"](1)`, `self[…][…]`. */
 const JS_GLOBAL_INDEX =
   /(?:^|[^\w$.])(?:window|self|top|parent|globalThis|frames|this|content|document|\(document\))\[(?:[^\]]{1,80}\](?:\(|`)|['"`](?:alert|prompt|confirm|eval|execScript|setTimeout|setInterval|Function|constructor|document|cookie|domain|location|\$|jQuery|atob|fetch|open|name)['"`]\])/;
+/** A bracketed index or literal with no brackets inside (`['a']`, `[0]`). */
+const INNER_INDEX = /\[[^[\]]{0,40}\]/g;
 /** Tagged templates that call through `call`/`apply` or interpolate a probe: `[].sort.call\`${alert}\``. */
 const JS_TEMPLATE =
   /\.(?:call|apply|bind)`|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|this|location|name)[}.[(]/;
@@ -162,7 +164,12 @@ export function scanScript(s: string): Finding | null {
     take(5, "xss-js-call");
   if (/\bActiveXObject\(|\.parentWindow\.|\bexecScript\(/.test(js) && !prose()) take(5, "xss-js-call");
   if (JS_REF.test(js) && /[\w$)\]]\(|`/.test(js) && !prose()) take(5, "xss-js-call");
-  if (raw.includes("[") && JS_GLOBAL_INDEX.test(raw)) take(prose() ? 3 : 5, "xss-js-obfuscation");
+  // (Also with the name built from indexed literals inside: `window[['a'][0]+'lert'](1)`.)
+  if (
+    raw.includes("[") &&
+    (JS_GLOBAL_INDEX.test(raw) || (raw.includes("][") && JS_GLOBAL_INDEX.test(raw.replace(INNER_INDEX, "x"))))
+  )
+    take(prose() ? 3 : 5, "xss-js-obfuscation");
   // In a sentence, `` `Function.prototype.bind`. `` is markdown code, not a tagged template (unless it interpolates).
   if (JS_TEMPLATE.test(js)) take(prose() && !s.includes("${") ? 3 : 6, "xss-js-obfuscation");
   // JSFuck: only `[]()!+` (and spaces), with the `+[]` / `![]` atoms it is built from.
@@ -193,6 +200,9 @@ export function scanScript(s: string): Finding | null {
       take(5, "xss-dom-sink");
     else take(5, "xss-dom-sink", 2);
   }
+  // A link or location given the script scheme in code: `a.protocol='javascript:'`.
+  if (js.includes(".protocol=") && /\.protocol=['"`](?:javascript|vbscript):/i.test(js) && !prose())
+    take(6, "xss-dom-sink");
   // A string-evaluating call fed from the URL or the window name: `setTimeout(location.search.slice(1))`, `eval(location.hash…)`.
   if (
     /\b(?:eval|setTimeout|setInterval|execScript|Function)\((?:(?:window|self|top|document)\.)?(?:location\b|name\b|URL\b|documentURI\b|referrer\b)/.test(

@@ -106,6 +106,8 @@ function scoreCss(css: string): number {
   return /\\[0-9a-z]/i.test(css) && /[(@:]/.test(css) && /\\\w[^;]{0,40}\(|@\\?i|\w\\\w/i.test(css) ? 5 : 0;
 }
 
+const PY_SCRIPT_TAGS = new Set(["py-script", "mpy-script", "py-repl", "mpy-repl"]);
+
 function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Finding | null {
   let best: Finding | null = null;
   const take = (score: number, ruleId: string) => {
@@ -124,6 +126,9 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
     const unclosed = after.trim() === "" && !PROSE.test(prefix);
     take(code ? 7 : unclosed ? 5 : 3, "xss-script-tag");
   }
+  // PyScript's elements run the Python inside them in the page (`<py-script>…</py-script>`).
+  if (PY_SCRIPT_TAGS.has(tag) && (/<\/\s{0,4}m?py-/i.test(after) || /^[^<]{0,200}?[(`=;[]/.test(after)))
+    take(6, "xss-script-tag");
   const isMeta = tag === "meta";
   let refresh = false;
   for (const a of attrs) {
