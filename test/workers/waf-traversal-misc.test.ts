@@ -50,6 +50,14 @@ describe("path traversal and local file inclusion", () => {
     ["%2e%2e%2f%2e%2e%2fetc%2fhosts", "q"],
     ["%c0%ae%c0%ae/%c0%ae%c0%ae/boot.ini", "q"],
     ["0x2e0x2e/0x2e0x2e/0x2e0x2e/etc/passwd", "q"],
+    // every dot and slash spelled 0x.., with no literal one left; old decoders' overlong forms
+    ["0x2e0x2e0x2f0x2e0x2e0x2fetc0x2fshadow", "q"],
+    ["..%f8%80%80%80%af..%f8%80%80%80%afetc%f8%80%80%80%afshadow", "q"],
+    ["%fc%80%80%80%80%ae%fc%80%80%80%80%ae%fc%80%80%80%80%afetc%fc%80%80%80%80%afpasswd", "q"],
+    // IIS: a continuation whose top bits it ignored, hex digits past f
+    ["..%c1%1c..%c1%1cwinnt%c1%1cwin.ini", "q"],
+    ["..%c1%pc..%c1%pcetc%c1%pcgroup", "q"],
+    ["%2e%2e%bg%qf%2e%2e%bg%qfetc%bg%qfhosts", "q"],
     ["..\u2215..\u2215..\u2215etc\u2215passwd", "q"],
     ["/etc/passwd", "q"],
     ["/proc/self/environ", "q"],
@@ -121,6 +129,8 @@ describe("path traversal and local file inclusion", () => {
     "backup.tar.gz",
     "/account/settings",
     "C:\\Users\\me\\Documents\\cv.pdf",
+    "Prix: 50% à l'entrée, 30% après. Voilà./Menu: café/thé",
+    "0x2e is the code of '.', 0x2f of '/'",
   ])("lets %j through", (value) => {
     expect(query(value).action).toBe("allow");
     expect(json({ text: value }).action).toBe("allow");

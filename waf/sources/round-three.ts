@@ -8,7 +8,8 @@
  * readings must still let through (W3C DTDs in SVG, code posted in JSON fields, base64 state).
  * Six more were appended to the same lists later that day (doubled shell escapes, a substitution
  * inside a substitution, a bare positional ORDER BY, PyScript, a `javascript:` protocol set in
- * code, a global indexed by a name built from literals).
+ * code, a global indexed by a name built from literals) and two more traversals (every dot and
+ * slash spelled `0x..`, IIS's `%c1%1c`).
  */
 import type { CorpusRequest } from "../corpus.ts";
 
@@ -96,7 +97,11 @@ export const roundThreeAttacks: Record<string, CorpusRequest[]> = {
     get("/v1/ping", `host=${enc("8.8.8.8|w\\\\h\\\\o\\\\a\\\\m\\\\i")}`),
     json("/v1/tools/run", { target: "$(`uname -a`)" }),
   ],
-  traversal: [get("/v1/files", `path=${enc("/var/run/secrets/kubernetes.io/serviceaccount/token")}`)],
+  traversal: [
+    get("/v1/files", `path=${enc("/var/run/secrets/kubernetes.io/serviceaccount/token")}`),
+    get("/v1/files", `path=${enc("0x2e0x2e0x2f0x2e0x2e0x2f0x2e0x2e0x2fetc0x2fgshadow")}`),
+    get("/v1/download", "file=..%25c1%251c..%25c1%251c..%25c1%251cboot.ini"),
+  ],
   ssrf: [json("/v1/webhooks", { url: "http://169。254。169。254/latest/meta-data/iam/" })],
 };
 

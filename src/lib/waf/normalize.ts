@@ -19,7 +19,8 @@ function hexVal(c: number): number {
 
 /**
  * Decodes a run of bytes as UTF-8 the lenient way: valid sequences as usual, overlong forms
- * (`C0 AE` → `.`) to the character they spell, and stray bytes as Latin-1 (`%E9` → `é`).
+ * (`C0 AE` → `.`, also the obsolete five- and six-byte ones) to the character they spell, and
+ * stray bytes as Latin-1 (`%E9` → `é`).
  */
 function decodeBytes(bytes: number[]): string {
   let out = "";
@@ -30,7 +31,9 @@ function decodeBytes(bytes: number[]): string {
       i++;
       continue;
     }
-    const len = b0 >= 0xc0 && b0 < 0xe0 ? 2 : b0 >= 0xe0 && b0 < 0xf0 ? 3 : b0 >= 0xf0 && b0 < 0xf8 ? 4 : 0;
+    // (Five- and six-byte forms, `F8 80 80 80 AF` for `/`, are no UTF-8 since 2003; old decoders still read them.)
+    const len =
+      b0 < 0xc0 ? 0 : b0 < 0xe0 ? 2 : b0 < 0xf0 ? 3 : b0 < 0xf8 ? 4 : b0 < 0xfc ? 5 : b0 < 0xfe ? 6 : 0;
     let ok = len > 0 && i + len <= bytes.length;
     for (let k = 1; ok && k < len; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
     if (!ok) {
@@ -38,7 +41,7 @@ function decodeBytes(bytes: number[]): string {
       i++;
       continue;
     }
-    let cp = len === 2 ? b0 & 0x1f : len === 3 ? b0 & 0x0f : b0 & 0x07;
+    let cp = b0 & (0x7f >> len);
     for (let k = 1; k < len; k++) cp = (cp << 6) | (bytes[i + k]! & 0x3f);
     out += cp <= 0x10ffff ? String.fromCodePoint(cp) : "\ufffd";
     i += len;

@@ -2,7 +2,7 @@
  * Path traversal and local file inclusion. After normalisation (`%2e%2e%2f`, `%c0%ae`, `..%5c`
  * are already `../`) a local skeleton also undoes what the decoder leaves: `0x2e`/`0x2f`/`0x5c`
  * spellings, Unicode slash look-alikes (`∕`, `∖`, IIS best-fit code points), overlong-UTF-8 lead
- * bytes left before a dot or slash. Backslashes count as slashes; `....//`, `..;/`, `.../` count
+ * bytes left before a dot or slash, and IIS's own overlong readings (`%c1%1c`, `%c1%pc`, `%bg%qf`). Backslashes count as slashes; `....//`, `..;/`, `.../` count
  * as `../`. Scores grow with:
  * - the traversal depth, and where it stands (a value that *starts* with `../../` is a path; a
  *   single `../` inside prose is a relative link and stays below the block threshold);
@@ -170,6 +170,29 @@ export function traversalGate(text: string, lower: string): boolean {
   return lower.includes("0x") || UNICODE_SLASH.test(text);
 }
 
+/** A `C0`/`C1` lead (decoded, lower-cased `à`/`á`, or an escape IIS reads) and a continuation (an escape, or a raw byte below 0x40). */
+const IIS_OVERLONG = /(?:([\u00e0\u00e1])|%([0-9a-z])([0-9a-z]))(?:%([0-9a-z])([0-9a-z])|([\x00-\x3f]))/g;
+/** A hex digit as IIS read it: any letter counts on from `a` = 10. */
+const iisDigit = (c: string) => {
+  const x = c.charCodeAt(0);
+  return x <= 57 ? x - 48 : x - 87;
+};
+function iisOverlong(
+  m: string,
+  lead?: string,
+  h1?: string,
+  h2?: string,
+  c1?: string,
+  c2?: string,
+  raw?: string,
+): string {
+  const b0 = lead !== undefined ? (lead === "\u00e0" ? 0xc0 : 0xc1) : (iisDigit(h1!) * 16 + iisDigit(h2!)) & 0xff;
+  if (b0 !== 0xc0 && b0 !== 0xc1) return m;
+  const b1 = raw !== undefined ? raw.charCodeAt(0) : (iisDigit(c1!) * 16 + iisDigit(c2!)) & 0xff;
+  const cp = ((b0 & 1) << 6) | (b1 & 0x3f);
+  return cp === 0x2e ? "." : cp === 0x2f ? "/" : cp === 0x5c ? "\\" : m;
+}
+
 /** Local skeleton: the decoder's leftovers mapped to `.`, `/`; slashes unified; `/./` and `//` collapsed (kept separately). */
 function skeleton(lower: string): string {
   let s = lower;
@@ -180,6 +203,10 @@ function skeleton(lower: string): string {
     s = s
       .replace(/[\u2215\u2044\u2571\u29f8\uff0f\uefc8\uf025]/g, "/")
       .replace(/[\u2216\u29f5\u29f9\u2572\uff3c]/g, "/");
+  // IIS's overlong readings: a `C0`/`C1` lead with a continuation whose top bits it ignored
+  // (`%c1%1c` is `\`) or spelled with letters past `f` (`%c1%pc`, `%bg%qf`: it read any letter as
+  // a digit), where they spell a dot or a slash.
+  if (s.includes("%") || s.includes("\u00e1") || s.includes("\u00e0")) s = s.replace(IIS_OVERLONG, iisOverlong);
   // Overlong UTF-8 lead/continuation bytes decoded as Latin-1 right before a dot or slash (`%c0.`, `%e0%80/`).
   if (overlongBeforeSeparator(s))
     s = s.replace(/[\u0080\u00c0\u00c1\u00e0\u00e1\u00f0\u00f8\u00fc]{1,6}(?=[./\\])/g, "");
@@ -251,6 +278,7 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
     !lower.includes(".") &&
     !lower.includes("/") &&
     !lower.includes("\\") &&
+    !lower.includes("0x") &&
     !/[\u2215\u2216\uff0f\uefc8\uf025]/.test(lower)
   )
     return null;
