@@ -2,8 +2,9 @@
  * Path traversal and local file inclusion. After normalisation (`%2e%2e%2f`, `%c0%ae`, `..%5c`
  * are already `../`) a local skeleton also undoes what the decoder leaves: `0x2e`/`0x2f`/`0x5c`
  * spellings, Unicode slash look-alikes (`∕`, `∖`, IIS best-fit code points), overlong-UTF-8 lead
- * bytes left before a dot or slash, and IIS's own overlong readings (`%c1%1c`, `%c1%pc`, `%bg%qf`). Backslashes count as slashes; `....//`, `..;/`, `.../` count
- * as `../`. Scores grow with:
+ * bytes left before a dot or slash, and IIS's own overlong readings (`%c1%1c`, `%c1%pc`,
+ * `%bg%qf`). Backslashes count as slashes; `....//`, `..;/`, `.../` count as `../`. Scores grow
+ * with:
  * - the traversal depth, and where it stands (a value that *starts* with `../../` is a path; a
  *   single `../` inside prose is a relative link and stays below the block threshold);
  * - evasion: dots/slashes that were encoded twice or spelled oddly, `..\`, `..;`, `....//`,
