@@ -32,8 +32,7 @@ function decodeBytes(bytes: number[]): string {
       continue;
     }
     // (Five- and six-byte forms, `F8 80 80 80 AF` for `/`, are no UTF-8 since 2003; old decoders still read them.)
-    const len =
-      b0 < 0xc0 ? 0 : b0 < 0xe0 ? 2 : b0 < 0xf0 ? 3 : b0 < 0xf8 ? 4 : b0 < 0xfc ? 5 : b0 < 0xfe ? 6 : 0;
+    const len = b0 < 0xc0 ? 0 : b0 < 0xe0 ? 2 : b0 < 0xf0 ? 3 : b0 < 0xf8 ? 4 : b0 < 0xfc ? 5 : b0 < 0xfe ? 6 : 0;
     let ok = len > 0 && i + len <= bytes.length;
     for (let k = 1; ok && k < len; k++) ok = (bytes[i + k]! & 0xc0) === 0x80;
     if (!ok) {
