@@ -4,6 +4,7 @@
  * obfuscated global access and tagged templates; markup-free CSS and legacy behaviours; AngularJS
  * sandbox escapes; and how two findings are ranked.
  */
+import { isSpace } from "../command/chars.ts";
 import type { Finding } from "../types.ts";
 import { PROSE } from "./tables.ts";
 
@@ -24,33 +25,9 @@ function compactJs(s: string): { js: string; raw: string } {
   return { js: t, raw };
 }
 
-/** JavaScript's `\s`: ASCII white space, NBSP, the Unicode space separators, line and paragraph separators, BOM. */
-function isJsSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
 /** Punctuation in the sense of `[^\w$\s]`: neither a word character, `$`, nor white space. */
 function isJsPunct(c: number): boolean {
-  return !(
-    (c >= 97 && c <= 122) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 48 && c <= 57) ||
-    c === 95 ||
-    c === 36 ||
-    isJsSpace(c)
-  );
+  return !((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 36 || isSpace(c));
 }
 
 /**
@@ -63,9 +40,9 @@ function withoutSpaceAroundPunctuation(t: string): string {
   let out = "";
   let copied = 0;
   for (let i = 0; i < n; i++) {
-    if (!isJsSpace(t.charCodeAt(i))) continue;
+    if (!isSpace(t.charCodeAt(i))) continue;
     let j = i + 1;
-    while (j < n && isJsSpace(t.charCodeAt(j))) j++;
+    while (j < n && isSpace(t.charCodeAt(j))) j++;
     if ((i > 0 && isJsPunct(t.charCodeAt(i - 1))) || (j < n && isJsPunct(t.charCodeAt(j)))) {
       out += t.slice(copied, i);
       copied = j;
