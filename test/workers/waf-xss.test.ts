@@ -61,6 +61,8 @@ describe("xss: attacks are blocked", () => {
       "var l = document.createElement('a'); l.protocol = 'javascript:'; l.click()",
     ],
     ["global indexed by a name built from indexed literals", "top[['con'][0] + 'firm'](1)"],
+    ["Vue handler shorthand running a probe", '<img src @error="e=$event.composedPath().pop().confirm(1)">'],
+    ["Vue dynamic component made a script", '<y :is="\'script\'" src="//x.example/a.js"></y>'],
     // CSS
     ["CSS expression() in a style attribute", '<div style="width: expr/**/ession(alert(1))">x</div>'],
     ["url(javascript:) in a style attribute", "<p style=\"background:url('javascript:alert(1)')\">x</p>"],
@@ -154,6 +156,10 @@ describe("xss: ordinary input passes", () => {
     ["inline svg icon", '<svg width="24" height="24" viewBox="0 0 24 24"><path d="M12 2L2 7l10 5z"/></svg>'],
     ["MathML", "<math><mi>x</mi><mo>=</mo><mn>2</mn></math>"],
     ["a question about PyScript", "Does the <py-script> tag work offline, or does it need the CDN?"],
+    [
+      "a Vue template in a code post",
+      '<tr is="vue:order-row" v-for="o in orders" :key="o.id" @click="select(o)"></tr><a target="_blank" :href="o.url">open</a>',
+    ],
     [
       "code indexing arrays of arrays",
       "const first = rows[[0][0]].name; const url = new URL(link); url.protocol = 'https:';",

@@ -8,8 +8,9 @@
  * readings must still let through (W3C DTDs in SVG, code posted in JSON fields, base64 state).
  * Six more were appended to the same lists later that day (doubled shell escapes, a substitution
  * inside a substitution, a bare positional ORDER BY, PyScript, a `javascript:` protocol set in
- * code, a global indexed by a name built from literals) and two more traversals (every dot and
- * slash spelled `0x..`, IIS's `%c1%1c`).
+ * code, a global indexed by a name built from literals), two more traversals (every dot and
+ * slash spelled `0x..`, IIS's `%c1%1c`) and two Vue template injections (`@event` running a
+ * probe, `is="script"`).
  */
 import type { CorpusRequest } from "../corpus.ts";
 
@@ -68,6 +69,8 @@ export const roundThreeAttacks: Record<string, CorpusRequest[]> = {
       `q=${enc("a=document.createElement('a');a.href='//x.example/%0aconfirm(1)//';a.protocol='javascript:';a.click()")}`,
     ),
     form("/v1/comments", `body=${enc("parent[['ev'][0]+'al'](name)")}`),
+    json("/v1/pages", { template: '<p @mouseover="$event.view.prompt(document.cookie)">hi</p>' }),
+    get("/v1/preview", `html=${enc('<q is="script" src="https://x.example/p.js"></q>')}`),
   ],
   crlf: [
     get("/v1/notify", `to=${enc("ops@example.com\r\nRCPT TO: <everyone@example.com>\r\nDATA")}`),

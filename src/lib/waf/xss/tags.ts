@@ -106,6 +106,8 @@ function scoreCss(css: string): number {
   return /\\[0-9a-z]/i.test(css) && /[(@:]/.test(css) && /\\\w[^;]{0,40}\(|@\\?i|\w\\\w/i.test(css) ? 5 : 0;
 }
 
+/** A probe call (`alert(1)`, `.confirm\`1\``, `eval(…)`): what an injected handler runs to show it worked. */
+const PROBE_CALL = /\b(?:alert|prompt|confirm|eval)\s{0,4}[(`]/;
 const PY_SCRIPT_TAGS = new Set(["py-script", "mpy-script", "py-repl", "mpy-repl"]);
 
 function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Finding | null {
@@ -139,6 +141,15 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
       // JSX in a code snippet (`onClick={handler}`) is code, not markup that runs: weaker.
       take(value.trimStart().startsWith("{") ? 3 : 7, "xss-event-handler");
     } else if (name === "srcdoc") take(6, "xss-srcdoc");
+    // Vue's handler shorthands (`@error=…`, `v-on:click=…`) run in templates a page compiles from
+    // its input; code posts hold them too, so only a probe call counts.
+    else if ((name.startsWith("@") || name.startsWith("v-on:")) && PROBE_CALL.test(value)) take(6, "xss-event-handler");
+    // Vue's dynamic component made a script element: `<x is=script src=…>`, `:is="'script'"`.
+    else if (
+      (name === "is" || name === ":is" || name === "v-bind:is") &&
+      /^\s*['"`]?\s*script\s*['"`]?\s*$/i.test(value)
+    )
+      take(6, "xss-script-tag");
     else if (name === "style" || (tag === "style" && name === "type")) {
       if (name === "type") {
         if (/script/i.test(value)) take(6, "xss-css-script");
