@@ -20,10 +20,11 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
       .replace(/\$\{?SHELL\}?|\$\{?BASH\}?|\$0(?!\d)/g, " sh ")
       .replace(/\$[@*]|\$\{\}|\$\d(?!\d)/g, "")
       // `c${x}url`, `ca$u t`: an (unset) variable glued to letters expands to nothing.
-      .replace(/(?<=[a-z])\$\{[A-Za-z_]\w{0,15}\}|\$\{[A-Za-z_]\w{0,15}\}(?=[a-z])/g, "")
-      .replace(/(?<=[a-z])\$[a-z_]{1,3}(?=[a-z])/g, "")
+      // (Each expression starts at the `$` and looks back from there: the engine then only stops at a `$`.)
+      .replace(/\$(?<=[a-z]\$)\{[A-Za-z_]\w{0,15}\}|\$\{[A-Za-z_]\w{0,15}\}(?=[a-z])/g, "")
+      .replace(/\$(?<=[a-z]\$)[a-z_]{1,3}(?=[a-z])/g, "")
       // `|$u wget`: a short unset variable before a command.
-      .replace(/(?<=^|[;|&`(\n]\s{0,4})\$[a-z_]{1,3}\s+(?=[a-z])/g, "");
+      .replace(/\$(?<=(?:^|[;|&`(\n]\s{0,4})\$)[a-z_]{1,3}\s+(?=[a-z])/g, "");
   }
   // `$'…'` (ANSI-C quoting; its `\xHH` escapes are already decoded) is a quoted word.
   if (mask & M_QUOTES) t = (mask & M_DOLLAR ? t.replace(/\$(?=['"])/g, "") : t).replaceAll("'", "").replaceAll('"', "");
@@ -33,9 +34,9 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
     t = t.replace(/\\(?=[\w/ .-])/g, "");
     if (t.includes("\\")) t = t.replace(/\\(?=[\w/ .-])/g, "");
   }
-  if (mask & M_CARET) t = t.replace(/(?<=[A-Za-z])\^(?=[A-Za-z])/g, "");
+  if (mask & M_CARET) t = t.replace(/\^(?<=[A-Za-z]\^)(?=[A-Za-z])/g, "");
   // A `+` between a separator (or the start) and a name, or before a separator, is a space of form encoding (`+|+dir`, `;+id`).
-  if (t.includes("+")) t = t.replace(/(?<=^|[;|&\n\r])\++(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");
+  if (t.includes("+")) t = t.replace(/\++(?<=(?:^|[;|&\n\r])\++)(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");
   if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA) && t.includes("{")) {
     let out = "";
     let copied = 0;

@@ -239,8 +239,9 @@ export function callableExpression(s: string, take: Take): void {
 }
 
 export function namedCalls(s: string, v: Inspected, take: Take): void {
-  // `shell_exec=(…)`: a distinctive name assigned a parenthesised expression.
-  if (s.includes("=")) {
+  // `shell_exec=(…)`: a distinctive name assigned a parenthesised expression (the `=(` found first:
+  // the name part would otherwise be tried at every word).
+  if (s.includes("=") && /=\s{0,4}\(/.test(s)) {
     const assign = /(?<!\w)([A-Za-z_][\w]{2,40})\s{0,4}=\s{0,4}\(/g;
     let k = 0;
     for (let m = assign.exec(s); m !== null && k < 16; m = assign.exec(s)) {

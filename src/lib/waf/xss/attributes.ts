@@ -86,6 +86,11 @@ function splitScheme(lower: string): boolean {
   return false;
 }
 
+/** What every match of `scanSchemes`' second expression contains. */
+const SCHEME_WORDS = ["javascript", "vbscript", "livescript", "mocha", "data:text/html"];
+/** The controls `cssText` removes. */
+const CSS_CONTROL = /[\x00-\x08\x0e-\x1f]/;
+
 export function scanSchemes(s: string, lower: string): Finding | null {
   if (!lower.includes(":")) return null;
   let best: Finding | null = null;
@@ -94,15 +99,27 @@ export function scanSchemes(s: string, lower: string): Finding | null {
   };
   if (splitScheme(lower)) take(6);
   if (!lower.includes("cript") && !lower.includes("data") && !lower.includes("ocha")) return best;
-  const compact = schemeOf(s);
-  if (SCRIPT_SCHEME.test(compact)) take(compact.startsWith("data:") || runsScript(compact) ? 6 : 2);
+  // The whole value as a URL: `SCRIPT_SCHEME` reads at most its first 130 characters, and removing
+  // characters commutes with cutting, so a long value's head decides whether the rest is needed.
+  const head = s.length > 512 ? schemeOf(s.slice(0, 512)) : null;
+  if (head === null || head.length < 140 || SCRIPT_SCHEME.test(head)) {
+    const compact = schemeOf(s);
+    if (SCRIPT_SCHEME.test(compact)) take(compact.startsWith("data:") || runsScript(compact) ? 6 : 2);
+  }
   // After `(`, `=`, a quote, `]`, `>` or `/` (markdown links, attribute values, query strings).
-  const m =
-    /(?:^|[(="'\]>/,;])\s{0,16}((?:javascript|vbscript|livescript|mocha)\s{0,8}:[^\s)"'>]{0,200})|\]\(\s{0,8}data:text\/html|=\s{0,8}['"]?\s{0,8}data:text\/html/.exec(
-      lower,
-    );
+  const m = SCHEME_WORDS.some((w) => lower.includes(w))
+    ? /(?:^|[(="'\]>/,;])\s{0,16}((?:javascript|vbscript|livescript|mocha)\s{0,8}:[^\s)"'>]{0,200})|\]\(\s{0,8}data:text\/html|=\s{0,8}['"]?\s{0,8}data:text\/html/.exec(
+        lower,
+      )
+    : null;
   if (m) take(m[1] === undefined || runsScript(schemeOf(m[1])) ? 6 : 2);
-  // `url(javascript:` anywhere (CSS in a value that lands in a style).
-  if (/url\s{0,8}\(\s{0,8}['"]?\s{0,8}(?:javascript|vbscript)/.test(cssText(lower))) take(6);
+  // `url(javascript:` anywhere (CSS in a value that lands in a style). Without escapes, comments or
+  // controls, `cssText` changes nothing the expression reads, and its words must be there as they are.
+  const plainCss = !lower.includes("\\") && !lower.includes("/*") && !CSS_CONTROL.test(lower);
+  if (
+    (!plainCss || (lower.includes("url") && (lower.includes("javascript") || lower.includes("vbscript")))) &&
+    /url\s{0,8}\(\s{0,8}['"]?\s{0,8}(?:javascript|vbscript)/.test(plainCss ? lower : cssText(lower))
+  )
+    take(6);
   return best;
 }
