@@ -492,6 +492,13 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
       "`$(".repeat(n / 3),
       ";truncate[xx".repeat(n / 12),
       `${"{".repeat(n / 2)}${"}".repeat(n / 2)}`,
+      // What the command detector's shell view rewrites (form `+`, unset variables, carets, braces)
+      // after a command, and an attribute value the XSS detector reads whole.
+      `; ls ${"+".repeat(n)}`,
+      `x|cat ${"$a ".repeat(n / 3)}`,
+      `;id ${"^a".repeat(n / 2)}`,
+      `;id {${",".repeat(n)}`,
+      `<x is="${" ".repeat(n)}x">`,
     ];
     for (const input of inputs) {
       for (const init of [

@@ -302,7 +302,7 @@ function detect(v: Inspected): Finding | null {
       const markdownCode =
         sep === "`" &&
         closeAt !== -1 &&
-        !/\$\(\s{0,4}$/.test(before) &&
+        !/\$\(\s{0,4}$/.test(before.slice(-6)) &&
         !cmd.danger &&
         !sensitiveArgs(cmd) &&
         (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));

@@ -36,7 +36,7 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   }
   if (mask & M_CARET) t = t.replace(/\^(?<=[A-Za-z]\^)(?=[A-Za-z])/g, "");
   // A `+` between a separator (or the start) and a name, or before a separator, is a space of form encoding (`+|+dir`, `;+id`).
-  if (t.includes("+")) t = t.replace(/\++(?<=(?:^|[;|&\n\r])\++)(?=[\w/\\.])|\++(?=[;|&\n\r])/g, " ");
+  if (t.includes("+")) t = formPlusAsSpace(t);
   if ((mask & (M_BRACE | M_COMMA)) === (M_BRACE | M_COMMA) && t.includes("{")) {
     let out = "";
     let copied = 0;
@@ -49,6 +49,32 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   if (mask & M_TAB) t = t.replaceAll("\t", " ");
   if (mask & M_CR) t = t.replaceAll("\r", "\n");
   return t;
+}
+
+const isSeparatorCode = (c: number) => c === 59 || c === 124 || c === 38 || c === 10 || c === 13;
+const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/**
+ * Each run of `+` that stands between a separator (`;`, `|`, `&`, a line break, or the start) and
+ * a name (a word character, `/`, `\`, `.`), or right before a separator, as one space. One pass
+ * (the expression it replaces backtracked through long runs of `+`).
+ */
+function formPlusAsSpace(t: string): string {
+  const n = t.length;
+  let out = "";
+  let copied = 0;
+  for (let i = t.indexOf("+"); i !== -1 && i < n; i = t.indexOf("+", i)) {
+    let j = i + 1;
+    while (j < n && t.charCodeAt(j) === 43) j++;
+    const next = j < n ? t.charCodeAt(j) : -1;
+    const afterSeparator = i === 0 || isSeparatorCode(t.charCodeAt(i - 1));
+    if ((afterSeparator && (isWordCode(next) || next === 47 || next === 92 || next === 46)) || isSeparatorCode(next)) {
+      out += `${t.slice(copied, i)} `;
+      copied = j;
+    }
+    i = j;
+  }
+  return copied === 0 ? t : out + t.slice(copied);
 }
 
 /** `pre{a,b}post`: up to 30 name characters, a brace body with a comma (no spaces, no nested braces), up to 30 more. */

@@ -108,6 +108,14 @@ function scoreCss(css: string): number {
 
 /** A probe call (`alert(1)`, `.confirm\`1\``, `eval(…)`): what an injected handler runs to show it worked. */
 const PROBE_CALL = /\b(?:alert|prompt|confirm|eval)\s{0,4}[(`]/;
+/** `script`, `'script'`, ` "SCRIPT" `: a value that names the script element (without a backtracking expression). */
+function namesScript(value: string): boolean {
+  let t = value.trim();
+  if (t.length > 0 && QUOTE_CHARS.includes(t[0]!)) t = t.slice(1);
+  if (t.length > 0 && QUOTE_CHARS.includes(t[t.length - 1]!)) t = t.slice(0, -1);
+  return t.trim().toLowerCase() === "script";
+}
+const QUOTE_CHARS = "'\"`";
 const PY_SCRIPT_TAGS = new Set(["py-script", "mpy-script", "py-repl", "mpy-repl"]);
 
 function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Finding | null {
@@ -145,11 +153,7 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
     // its input; code posts hold them too, so only a probe call counts.
     else if ((name.startsWith("@") || name.startsWith("v-on:")) && PROBE_CALL.test(value)) take(6, "xss-event-handler");
     // Vue's dynamic component made a script element: `<x is=script src=…>`, `:is="'script'"`.
-    else if (
-      (name === "is" || name === ":is" || name === "v-bind:is") &&
-      /^\s*['"`]?\s*script\s*['"`]?\s*$/i.test(value)
-    )
-      take(6, "xss-script-tag");
+    else if ((name === "is" || name === ":is" || name === "v-bind:is") && namesScript(value)) take(6, "xss-script-tag");
     else if (name === "style" || (tag === "style" && name === "type")) {
       if (name === "type") {
         if (/script/i.test(value)) take(6, "xss-css-script");
