@@ -352,6 +352,10 @@ export function pathologicalScenarios(): FilterScenario[] {
     ["brackets and quotes", "((['\"<{"],
     ["nested percent-encoding", "%2525252527"],
     ["SQL-ish fragments", "' or (1=1/*"],
+    // Runs that expressions ending in `\s*$`, `+$` or `+` then a look-behind once tried at every
+    // character (a tag followed by white space, a command followed by form `+`).
+    ["tags followed by white space", `<meta charset=x>${" ".repeat(383)}x`],
+    ["a command and runs of +", `; ls ${"+".repeat(395)}x`],
   ];
   const out: FilterScenario[] = [];
   for (const [label, fragment] of fragments) {

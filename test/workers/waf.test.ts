@@ -499,6 +499,10 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
       `;id ${"^a".repeat(n / 2)}`,
       `;id {${",".repeat(n)}`,
       `<x is="${" ".repeat(n)}x">`,
+      // A tag the XSS detector judges by what follows it (white space that is not the tag's end),
+      // many times over; a long run of letters where a sentence is looked for.
+      `<meta charset=x>${" ".repeat(383)}x`.repeat(n / 400),
+      `';document.cookie ${"A".repeat(n)}`,
     ];
     for (const input of inputs) {
       for (const init of [

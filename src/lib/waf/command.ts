@@ -68,6 +68,7 @@ import {
   M_SLASH,
   M_STAR,
   M_TILDE,
+  endsWithSeparator,
 } from "./command/chars.ts";
 import {
   argsScore,
@@ -381,7 +382,7 @@ function considerStart(
     else if (
       plainArgs(cmd.args) &&
       (cmd.marked ||
-        /[\n;]\s*$/.test(text) ||
+        endsWithSeparator(text) ||
         /[./=_]|\w-\w/.test(cmd.args) ||
         (cmd.windows && WINDOWS_TOOLS.has(cmd.name)) ||
         cmd.name.includes("-") ||

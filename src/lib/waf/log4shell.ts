@@ -60,7 +60,11 @@ function resolve(content: string): string | null {
 
 /** `${base64:…}` (Log4j 2.x): the decoded text, evaluated further. */
 function base64(arg: string): string | null {
-  const b = arg.trim().replaceAll("-", "+").replaceAll("_", "/").replace(/=+$/, "");
+  const b = arg
+    .trim()
+    .replaceAll("-", "+")
+    .replaceAll("_", "/")
+    .replace(/(?<!=)=+$/, "");
   if (b.length === 0 || b.length > 1_024 || !/^[A-Za-z0-9+/]+$/.test(b) || b.length % 4 === 1) return null;
   try {
     return atob(b);

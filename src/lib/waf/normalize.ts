@@ -219,7 +219,12 @@ export function base64Text(s: string, maxChars = 65_536): string | null {
   const compact = s.slice(0, maxChars).replace(/\s+/g, "");
   if (compact.length < 4 || !BASE64_TEXT.test(compact)) return null;
   try {
-    const bin = atob(compact.replaceAll("-", "+").replaceAll("_", "/").replace(/=+$/, ""));
+    const bin = atob(
+      compact
+        .replaceAll("-", "+")
+        .replaceAll("_", "/")
+        .replace(/(?<!=)=+$/, ""),
+    );
     const bytes = new Uint8Array(bin.length);
     let control = 0;
     for (let i = 0; i < bin.length; i++) {

@@ -7,7 +7,17 @@
  * Plain placeholders (`{{ user.name }}`, `${HOME}`, `#{name}`, `{% for x in items %}`) are how
  * templates are written and score 0 or 1.
  */
+import { isSpace } from "./command/chars.ts";
 import type { Finding, Inspected } from "./types.ts";
+
+/** `e` without leading `{`/white space and trailing `}`/white space (one pass; a regex tried every position of a long run). */
+function withoutBraces(e: string): string {
+  let a = 0;
+  let b = e.length;
+  while (a < b && (e.charCodeAt(a) === 123 || isSpace(e.charCodeAt(a)))) a++;
+  while (b > a && (e.charCodeAt(b - 1) === 125 || isSpace(e.charCodeAt(b - 1)))) b--;
+  return e.slice(a, b);
+}
 
 const OPENER =
   /\{\{|\{%|[$#*@~]\{|<%[=-]?|\[\[|@\(|<#(?:assign|import|include|list|if)|#set\s{0,4}\(|#foreach|#evaluate|\{php\}|\{\$smarty|\{self::|\{system|\{if\s/gi;
@@ -79,7 +89,7 @@ function scoreExpression(opener: string, inner: string, inBody: boolean): number
   // parameter, a test of whether the engine evaluates; in a body, perhaps a template someone
   // edits (`{{ "{:,}".format(n) }}`), so a signal only.
   if (LITERAL_CALL.test(e)) return inBody ? 3 : 6;
-  if (PROBE_NAMES.has(e.replace(/^[{\s]+|[}\s]+$/g, ""))) return 5;
+  if (PROBE_NAMES.has(withoutBraces(e))) return 5;
   // `{% include '/etc/passwd' %}`: template tags that load files by absolute or parent path.
   if (opener === "{%" && /^(?:debug|load\s+log|get_admin_log)\b/.test(e)) return 5;
   if (opener === "{%" && /^(?:include|import|extends|from|source)\s+['"]?(?:\/|\.\.|[a-z]:\\)/.test(e)) return 6;

@@ -70,3 +70,9 @@ export const isSpace = (c: number): boolean =>
         c === 0x205f ||
         c === 0x3000 ||
         c === 0xfeff);
+
+/** `…;` or a line break, then only white space to the end (what `/[\n;]\s*$/` says, without trying it at every character). */
+export function endsWithSeparator(text: string): boolean {
+  const end = text.trimEnd();
+  return end.endsWith(";") || text.slice(end.length).includes("\n");
+}

@@ -56,7 +56,7 @@ export function commandAt(s: string, i: number): CommandAt | null {
     word = word.slice(0, plus);
   }
   // A trailing dot or dash belongs to the sentence, not the name.
-  word = word.replace(/[.+-]+$/, "");
+  word = word.replace(/(?<![.+-])[.+-]+$/, "");
   if (word === "") return null;
   let name: string | null = null;
   let windows = false;
@@ -68,7 +68,7 @@ export function commandAt(s: string, i: number): CommandAt | null {
   } else if (TOOLS.has(word)) name = word;
   else {
     // Versioned interpreters and compilers: `python3.10`, `gcc10.1`, `php7.4`, `perl5`.
-    const base = word.replace(/[\d.]+$/, "");
+    const base = word.replace(/(?<![\d.])[\d.]+$/, "");
     if (base !== word && base.length >= 2 && TOOLS.has(base) && !WORDY.has(base)) name = base;
     else {
       const lower = word.toLowerCase().replace(/\.(?:exe|com|bat|cmd)$/, "");
@@ -130,7 +130,8 @@ export function argsScore(c: CommandAt): number {
   if (/\bHKEY_|\bHK(?:LM|CU|CR|U)\b/.test(a)) return 3;
   if (/(?:^|[\s\d])[<>]{1,2}(?![=\s]*\d)|2>&1|<<<|\$[\w{(]/.test(a)) return 3; // redirections (not `>= 18`, `Vec<T>`), variables
   if (/^\d+(?:\.\d+)?$/.test(a) && ["sleep", "ping", "timeout"].includes(c.name)) return 3;
-  if (/[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b/i.test(a) && (!wordy || !/\s\w+\s+\w+\s/.test(` ${a} `))) return 3; // URLs, addresses
+  if (/(?<![a-z])[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b/i.test(a) && (!wordy || !/\s\w+\s+\w+\s/.test(` ${a} `)))
+    return 3; // URLs, addresses
   if (/(?:^|\s)(?:sh|bash),-c,/.test(a)) return 3;
   return 0;
 }
@@ -147,7 +148,7 @@ export function sensitiveArgs(c: CommandAt): boolean {
   if (/<<<|(?:^|\s)(?:sh|bash),-c,|\bHKEY_|\bHK(?:LM|CU|CR)\b/.test(a)) return true;
   if (
     NETWORK.has(c.name) &&
-    /[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b|(?:^|\s)(?:[\w-]{1,63}\.){1,4}(?:com|net|org|io|sh|ru|cn|xyz|top|me|info|co)\b/i.test(
+    /(?<![a-z])[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b|(?:^|\s)(?:[\w-]{1,63}\.){1,4}(?:com|net|org|io|sh|ru|cn|xyz|top|me|info|co)\b/i.test(
       a,
     )
   )

@@ -154,7 +154,7 @@ export function variableFunction(s: string, take: Take): void {
     if (j === -1 || j >= limit || s[j] !== "(") continue;
     if (!braced && !indexed && name !== "" && JS_DOLLAR.has(name.toLowerCase())) continue;
     const start =
-      s.slice(0, i).replace(/[@\s(;]+$/, "").length === 0 ||
+      s.slice(0, i).replace(/(?<![@\s(;])[@\s(;]+$/, "").length === 0 ||
       /(?:->|::)$/.test(s.slice(0, i)) ||
       /[;=(.,{}!&|?:@]\s{0,4}@?$/.test(s.slice(Math.max(0, i - 6), i));
     if (obfuscated || indexed || /^_+$/.test(name)) take(6, "php-variable-function");
@@ -222,7 +222,7 @@ export function callableExpression(s: string, take: Take): void {
     }
     const callee = s.slice(from, close + 1);
     const name = joinedName(callee)
-      .replace(/\d+$/, "")
+      .replace(/(?<!\d)\d+$/, "")
       .replace(/^string/, "");
     const after = s.slice(m.index + m[0].length);
     const argEnd = after.indexOf(")");

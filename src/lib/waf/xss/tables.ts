@@ -52,6 +52,9 @@ export const LEGACY_TAGS = new Set([
 // oxfmt-ignore
 export const SPACED_TAGS = new Set(["script", "iframe", "frame", "form", "dialog", "svg", "math", "embed", "object", "applet", "style", "link", "meta", "base", "img", "image", "input", "button", "video", "audio", "body", "details", "marquee", "isindex", "textarea", "template", "vmlframe", "xml", "frameset", "handler", "listener", "import"]);
 
-/** At least four words in a row: prose, not code (code mentions in prose count only at PL2). */
+/**
+ * At least four words in a row: prose, not code (code mentions in prose count only at PL2). (Tried
+ * only where a run of letters starts: from inside one it finds nothing the start would not.)
+ */
 export const PROSE =
-  /[A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}/;
+  /(?<![A-Za-z\u00c0-\u024f])[A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}[,.]? [A-Za-z\u00c0-\u024f]{2,}/;

@@ -108,6 +108,14 @@ function scoreCss(css: string): number {
 
 /** A probe call (`alert(1)`, `.confirm\`1\``, `eval(…)`): what an injected handler runs to show it worked. */
 const PROBE_CALL = /\b(?:alert|prompt|confirm|eval)\s{0,4}[(`]/;
+/** Nothing but the end of a tag after it: white space, then an optional `/`, then an optional `>` (what `/^\s*\/?\s*>?\s*$/` says, in one pass). */
+function onlyTagEnd(after: string): boolean {
+  let t = after.trim();
+  if (t.startsWith("/")) t = t.slice(1).trimStart();
+  if (t.startsWith(">")) t = t.slice(1).trimStart();
+  return t === "";
+}
+
 /** `script`, `'script'`, ` "SCRIPT" `: a value that names the script element (without a backtracking expression). */
 function namesScript(value: string): boolean {
   let t = value.trim();
@@ -190,7 +198,7 @@ function scoreTag(tag: string, attrs: Attr[], after: string, prefix: string): Fi
     if (/charset\s{0,4}=\s{0,4}(?!utf-?8|iso-8859-1|windows-1252)[a-z]/i.test(content)) take(6, "xss-meta-charset");
     // Browsers put `<meta charset="utf-8">` on copied HTML; the tag alone as a value is a probe.
     if (attrs.some((a) => a.name.toLowerCase() === "charset" && a.value !== null))
-      take(/^\s*\/?\s*>?\s*$/.test(after) ? 5 : 3, "xss-meta-charset");
+      take(onlyTagEnd(after) ? 5 : 3, "xss-meta-charset");
   }
   if (tag === "base") take(attrs.some((a) => a.name.toLowerCase() === "href") ? 6 : 4, "xss-resource-tag");
   if (tag === "link" && attrs.some((a) => /^href/i.test(a.name))) {
