@@ -5,9 +5,10 @@
  * replace over adversarial strings (long runs of one character or short sequence, alone, between
  * other characters, after a command) of 1,000 and 4,000 characters. A regex whose time grows more
  * than 6× for 4× the input, and past 5 ms, is listed: on 16 KiB (one inspection window) it would
- * cost 16× to 64× that. Exit code 1 when any is found.
+ * cost 16× to 64× that. Then the same for whole requests (see `shapes`). Exit code 1 when any is
+ * found.
  *
- *   node dev/regex-audit.ts [DIR]
+ *   node dev/regex-audit.ts [DIR] [--no-shapes]
  *
  * Timing, so a development check (run it after changing a detector), not a test.
  */
@@ -16,7 +17,8 @@ import { join, relative } from "node:path";
 import ts from "typescript";
 
 const root = join(import.meta.dirname, "..");
-const dir = process.argv[2] ?? join(root, "src/lib/waf");
+const dir =
+  process.argv[2] !== undefined && !process.argv[2].startsWith("--") ? process.argv[2] : join(root, "src/lib/waf");
 
 interface Found {
   where: string;
@@ -110,6 +112,139 @@ function replaceTime(re: RegExp, s: string): number {
   return performance.now() - t0;
 }
 
+/**
+ * The whole filter on request shapes made of one repeated piece (in a text, JSON and form body,
+ * alone or after a command or a tag) and on structural shapes (deep JSON, many keys, parameters,
+ * parts, attributes, cookies, headers): `evaluateRequest` on n and 4n, with the value cache
+ * emptied before each call. Lists those whose time grows more than 6× (and past 30 ms).
+ */
+async function shapes(): Promise<number> {
+  const { evaluateRequest } = await import(join(dir, "index.ts"));
+  const { clearValueCache } = await import(join(dir, "inspect.ts"));
+  const { defaultEdgeConfig } = await import(join(root, "src/lib/config/schema.ts"));
+  const security = defaultEdgeConfig.security;
+  type Shape = { path: string; type?: string; body?: string; headers?: Record<string, string> };
+  const run = (s: Shape): number => {
+    const headers = new Headers(s.headers ?? {});
+    if (s.type !== undefined) headers.set("content-type", s.type);
+    let json: { value: unknown } | undefined;
+    if (s.type === "application/json" && s.body !== undefined) json = { value: JSON.parse(s.body) };
+    clearValueCache();
+    const t0 = performance.now();
+    evaluateRequest(
+      {
+        method: s.body === undefined ? "GET" : "POST",
+        url: `https://edge.test${s.path}`,
+        headers,
+        visitor: { ip: "203.0.113.7", country: "DE", asn: 3320 },
+        body: s.body ?? null,
+        json,
+        bodyTruncated: false,
+      },
+      security,
+    );
+    return performance.now() - t0;
+  };
+  const cases: Array<[string, (n: number) => Shape, number]> = [];
+  const types = ["text/plain", "application/json", "application/x-www-form-urlencoded"];
+  for (const piece of [
+    ...PIECES,
+    "<meta charset=x>",
+    "${",
+    "{{",
+    "select ",
+    "' or ",
+    "`",
+    "|",
+    "&#",
+    "\r\n",
+    "${jndi:",
+  ])
+    for (const type of types)
+      for (const prefix of ["", "; ls ", "<b "])
+        cases.push([
+          `${JSON.stringify(prefix + piece)}… as ${type}`,
+          (n) => {
+            const raw = prefix + piece.repeat(Math.ceil(n / piece.length)).slice(0, n);
+            const body =
+              type === "application/json"
+                ? JSON.stringify({ v: raw })
+                : type === "text/plain"
+                  ? raw
+                  : `v=${encodeURIComponent(raw)}`;
+            return { path: "/v1/x", type, body };
+          },
+          8_192,
+        ]);
+  const many = (n: number, f: (i: number) => string, sep: string) =>
+    Array.from({ length: n }, (_, i) => f(i)).join(sep);
+  cases.push(
+    [
+      "deep JSON arrays",
+      (n) => ({ path: "/v1/x", type: "application/json", body: `${"[".repeat(n)}1${"]".repeat(n)}` }),
+      500,
+    ],
+    [
+      "JSON with many keys",
+      (n) => ({ path: "/v1/x", type: "application/json", body: `{${many(n, (i) => `"k${i}":"v ${i}'"`, ",")}}` }),
+      1_000,
+    ],
+    [
+      "form with many parameters",
+      (n) => ({
+        path: "/v1/x",
+        type: "application/x-www-form-urlencoded",
+        body: many(n, (i) => `p${i}=v%27${i}`, "&"),
+      }),
+      1_000,
+    ],
+    [
+      "multipart with many parts",
+      (n) => ({
+        path: "/v1/x",
+        type: "multipart/form-data; boundary=b",
+        body: `${many(n, (i) => `--b\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nv'${i}\r\n`, "")}--b--\r\n`,
+      }),
+      1_000,
+    ],
+    [
+      "deep XML",
+      (n) => ({ path: "/v1/x", type: "application/xml", body: `${"<a>".repeat(n)}x'${"</a>".repeat(n)}` }),
+      500,
+    ],
+    [
+      "XML with many attributes",
+      (n) => ({ path: "/v1/x", type: "application/xml", body: `<a ${many(n, (i) => `b${i}="c'"`, " ")}/>` }),
+      1_000,
+    ],
+    ["many cookies", (n) => ({ path: "/v1/x", headers: { cookie: many(n, (i) => `c${i}=v'${i}`, "; ") } }), 1_000],
+    [
+      "many headers",
+      (n) => ({
+        path: "/v1/x",
+        headers: Object.fromEntries(
+          many(n, (i) => `x-h${i}`, ",")
+            .split(",")
+            .map((h) => [h, "v'"]),
+        ),
+      }),
+      100,
+    ],
+  );
+  let flagged = 0;
+  for (const [name, make, n] of cases) {
+    run(make(n));
+    const a = run(make(n));
+    const b = run(make(4 * n));
+    if (b > 30 && b / Math.max(a, 0.2) > 6) {
+      flagged++;
+      console.log(`shape ${name}: ${a.toFixed(1)} ms → ${b.toFixed(1)} ms for 4× the size`);
+    }
+  }
+  console.log(`regex-audit: ${cases.length} request shapes, ${flagged} grow faster than their size`);
+  return flagged;
+}
+
 const all = [...literals(), ...(await built())];
 const small = inputs(1_000);
 const big = inputs(4_000);
@@ -131,4 +266,5 @@ for (const { where, re } of all) {
   }
 }
 console.log(`regex-audit: ${all.length} expressions, ${flagged} grow faster than their input`);
-process.exit(flagged > 0 ? 1 : 0);
+const shapesFlagged = process.argv.includes("--no-shapes") ? 0 : await shapes();
+process.exit(flagged + shapesFlagged > 0 ? 1 : 0);
