@@ -4,7 +4,7 @@
  * form encoding, literal `\n`), brace expansions that build a command, and fenced markdown code
  * (documentation, not input to a shell).
  */
-import { M_BACKSLASH, M_BRACE, M_CARET, M_COMMA, M_CR, M_DOLLAR, M_QUOTES, M_TAB } from "./chars.ts";
+import { isDigit, isLetter, M_BACKSLASH, M_BRACE, M_CARET, M_COMMA, M_CR, M_DOLLAR, M_QUOTES, M_TAB } from "./chars.ts";
 import { commandAt } from "./command-at.ts";
 
 /** Undo what a shell would undo, so `c''a""t` is `cat` and `${IFS}` is a space. */
@@ -52,7 +52,8 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
 }
 
 const isSeparatorCode = (c: number) => c === 59 || c === 124 || c === 38 || c === 10 || c === 13;
-const isWordCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+/** `\w`: an ASCII letter, digit or `_`. */
+const isWordCode = (c: number) => isLetter(c) || isDigit(c) || c === 95;
 
 /**
  * Each run of `+` that stands between a separator (`;`, `|`, `&`, a line break, or the start) and
@@ -88,8 +89,8 @@ interface BraceMatch {
   post: string;
 }
 
-const isNameCode = (c: number) =>
-  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 47 || c === 46 || c === 45;
+/** `[\w/.-]`: what a brace expansion's name part is made of. */
+const isNameCode = (c: number) => isWordCode(c) || c === 47 || c === 46 || c === 45;
 
 /**
  * The matches of `BRACES_AT` that a global search would find, in order (at most `limit`), found
