@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, or
  *                                       # `lists`: only --payloads/--benign); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -15,6 +15,9 @@
  *   node waf/eval.ts --gotestwaf PATH   # also the test cases of a wallarm/gotestwaf checkout: each payload through
  *                                       # each encoder in each placeholder, as that tool sends it (waf/gotestwaf.ts);
  *                                       # its false-pos set is ordinary text
+ *   node waf/eval.ts --mgm PATH         # also the WAF Payload Collection of an openappsec/mgm-web-attack-payloads
+ *                                       # checkout (the WAF Comparison Project's malicious set), sent as its
+ *                                       # Nuclei templates send it (waf/mgm.ts); its false-positives are ordinary
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -31,6 +34,7 @@ import { evaluateRequest, type WafDecision } from "../src/lib/waf/index.ts";
 import { readCorpus, toWafRequest, type CorpusLine } from "./corpus.ts";
 import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
 import { loadGoTestWaf } from "./gotestwaf.ts";
+import { loadMgm } from "./mgm.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
 
 function arg(name: string): string | undefined {
@@ -42,6 +46,7 @@ const verbose = process.argv.includes("--misses");
 const crsPath = arg("--crs");
 const wafBypassPath = arg("--waf-bypass");
 const goTestWafPath = arg("--gotestwaf");
+const mgmPath = arg("--mgm");
 const only = arg("--only");
 const onlyClass = arg("--class");
 const paranoia = Number(arg("--paranoia") ?? defaultEdgeConfig.security.paranoiaLevel);
@@ -239,6 +244,12 @@ if (goTestWafPath !== undefined && want("gotestwaf")) {
   );
   console.log(`skipped ${skipped.length} requests (gRPC, raw requests, header values the Fetch API cannot send)`);
   if (gtw.errors > 0) failed = true;
+}
+if (mgmPath !== undefined && want("mgm")) {
+  const { lines, skipped } = loadMgm(mgmPath);
+  const mgm = run(`WAF Payload Collection (mgm), as its Nuclei templates send it (${mgmPath})`, lines, () => null);
+  console.log(`skipped ${skipped.length} requests (GETs with a body, header values the Fetch API cannot send)`);
+  if (mgm.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);
