@@ -105,6 +105,10 @@ const ATTACKS = [
   ["$[2+2]"],
   ["<(cat /etc/passwd)"],
   ["system('cat /etc/passwd')"],
+  // PHP's backtick operator from an injected call, a second command or arithmetic inside (eval-based probes).
+  ["');print(`echo QWERTY;echo $((12+30));echo QWERTY`);//"],
+  ['".print(`echo ZZTOP`.`echo $((7*6))`);#'],
+  [")print(`echo MARK\nwhoami\necho MARK`);"],
 ] as const;
 
 const BENIGN = [
@@ -150,6 +154,9 @@ const BENIGN = [
   // Windows shares and escaped paths keep their backslashes; markdown inline code stays documentation.
   ["Map \\\\fileserver\\share as Z: then run `dir` in it"],
   ['The JSON has "C:\\\\Users\\\\sam\\\\notes.txt" in it, escaped'],
+  // Backticks in prose and in JavaScript template literals stay documentation and code.
+  ["Run `echo $((1+2))` to see bash arithmetic"],
+  ["console.log(`done in ${ms} ms`); notify(`echo ${user.id}`)"],
 ] as const;
 
 describe("command injection", () => {

@@ -84,7 +84,7 @@ import {
 import { gateMask, gateText, mayBeCommandAt } from "./command/gate.ts";
 import { globbedPathIn } from "./command/glob.ts";
 import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts";
-import { bashSyntax, PS_CMDLET, windowsControl } from "./command/syntax.ts";
+import { bashSyntax, codeBacktick, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
 import { RECON, SHELLS, WINDOWS_TOOLS } from "./command/words.ts";
 import type { Finding, Inspected } from "./types.ts";
@@ -304,6 +304,7 @@ function detect(v: Inspected): Finding | null {
         sep === "`" &&
         closeAt !== -1 &&
         !/\$\(\s{0,4}$/.test(before.slice(-6)) &&
+        !codeBacktick(before, text.slice(at, closeAt)) &&
         !cmd.danger &&
         !sensitiveArgs(cmd) &&
         (/\S/.test(before) || /\S/.test(text.slice(closeAt + 1)));

@@ -1,7 +1,8 @@
 /**
  * Shell-specific syntax for the command injection detector (`../command.ts`): cmd.exe control
  * flow (`FOR … IN (…)`, `IF [NOT] EXIST …`), PowerShell cmdlets, and bash-only syntax (`$[…]`,
- * `${x#…}`, process substitution, history, tilde, `alias x=`).
+ * `${x#…}`, process substitution, history, tilde, `alias x=`), and backtick strings that run a
+ * script from code (`codeBacktick`).
  */
 import { isSpace, M_PERCENT } from "./chars.ts";
 import { commandAt } from "./command-at.ts";
@@ -71,3 +72,15 @@ export function bashSyntax(t: string): string | null {
     return "command-alias";
   return null;
 }
+
+/**
+ * A backtick string in code position that runs a shell script: right after a call's `(` or
+ * joined to a string before it (PHP's `` print(`echo a;echo $((1+2))`) ``, `` `a`.`b` ``), holding
+ * a second command or an arithmetic expansion. Markdown puts its inline code after a space.
+ */
+export function codeBacktick(before: string, inside: string): boolean {
+  return CODE_BEFORE.test(before.slice(-40)) && (inside.includes("$((") || CHAINED.test(inside));
+}
+const CODE_BEFORE = /(?:[A-Za-z_$][\w$]{0,30}\(|[`'"]\s{0,2}\.)\s{0,2}$/;
+const CHAINED =
+  /[;\n]\s{0,4}(?:echo|printf|print|id|whoami|uname|cat|ls|pwd|sleep|ping|curl|wget|nslookup|ifconfig|ipconfig|hostname|type|dir)\b/;
