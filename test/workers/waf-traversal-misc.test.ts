@@ -136,6 +136,50 @@ describe("path traversal and local file inclusion", () => {
     expect(json({ text: value }).action).toBe("allow");
   });
 
+  // As path-traversal fuzzers send them: a climb unit repeated, then a system file, every
+  // separator spelled the same odd way (no `.` or `/` in any decoder: read by the structure).
+  it.each([
+    "%c0%5e%c0%5e%c1%8s%c0%5e%c0%5e%c1%8s%c0%5e%c0%5e%c1%8setc%c1%8sgroup",
+    "%c0%ae%c0%ae%c1%af%c0%ae%c0%ae%c1%afetc%c1%afshadow",
+    ".%3F%bg%qf.%3F%bg%qf.%3F%bg%qfwindows%bg%qfwin.ini",
+    "%3F%3F%c0%9v%3F%3F%c0%9vwinnt%c0%9vsystem32%c0%9vdrivers%c0%9vetc%c0%9vhosts",
+    "0x2e0x2e%c1%af0x2e0x2e%c1%af0x2e0x2e%c1%afboot.ini",
+    "%e0%80%ae%e0%80%ae%c1%pc%e0%80%ae%e0%80%ae%c1%pcetc%c1%pcissue",
+    // encoded once more: the structure is read after decoding too
+    "%25c0%255e%25c0%255e%25c1%258s%25c0%255e%25c0%255e%25c1%258setc%25c1%258spasswd",
+  ])("blocks the repeated climb ?file=%s", (raw) => {
+    const decision = evaluate(`https://edge.test/download?file=${raw}`);
+    expect(decision.action).toBe("block");
+    expect(decision.class).toBe("traversal");
+    expect(form(`name=${raw}`).action).toBe("block");
+  });
+
+  it.each([
+    // the same parts without a repeated junk unit, or with a different separator inside the path
+    "etc%c1%afpasswd",
+    "hello%c1%afhello%c1%afetc%c1%afpasswd",
+    "issues%20and%20hosts",
+    "--%20--%20my.ini",
+  ])("lets ?q=%s through", (raw) => {
+    expect(evaluate(`https://edge.test/search?q=${raw}`).action).toBe("allow");
+  });
+
+  // A site's own config or log file named alone is a link or a search, not a read of it
+  // (the WAF Payload Collection counts these as false positives); as a file to load, or with a
+  // climb or a system path, it blocks.
+  it.each(["db.php", "/config.asp", "logs/access.log", "settings.inc"])("lets ?q=%s through", (value) => {
+    expect(query(value).action).toBe("allow");
+    expect(form(`note=${encodeURIComponent(value)}`).action).toBe("allow");
+  });
+  it.each([
+    ["db.php", "file"],
+    ["../db.php", "q"],
+    ["/var/www/html/db.php", "q"],
+    ["logs/access.log", "page"],
+  ])("blocks %j in ?%s=", (value, name) => {
+    expect(query(value, name).action).toBe("block");
+  });
+
   it.each([
     "/.well-known/security.txt",
     "/jquery.history.min.js",

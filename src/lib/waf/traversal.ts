@@ -23,6 +23,7 @@
  * (markdown `[x](../a.md)`) one or two levels score 2–3. `../../x` as a whole value blocks.
  */
 import { base64Text } from "./normalize.ts";
+import { mayBeRepeatedClimb, repeatedClimb } from "./traversal/repeated-climb.ts";
 import type { Finding, Inspected } from "./types.ts";
 
 /** Sensitive files and folders with distinctive names (lower case, `/` separators), anywhere in the canonical skeleton. */
@@ -120,6 +121,14 @@ const FILE_NAME =
 const READER =
   /^\s{0,4}(?:cat|tac|more|less|head|tail|nl|od|xxd|hexdump|strings|base64|type|vi|vim|nano|grep|egrep|sort|uniq|cp|mv|ls|dir|source|include|include_once|require|require_once|readfile|file_get_contents|fopen|file|show_source|highlight_file|load_file|curl\s+file:)\s*\(?\s*['"]?\/*$/;
 
+/** A generic config or log file of a site, alone, at most one folder deep (`db.php`, `/logs/access.log`). */
+const SITE_FILE =
+  /^\/?(?:[\w-]{1,32}\/)?(?:[\w-]{0,32}[_.-])?(?:(?:config|db|database|dbase|settings|conn|connection|connect|dbconnect|dbconfig|configuration|parameters|application|appsettings)\.(?:php\d?|inc|aspx?)|(?:access|error|ssl_access|ssl_error|php_errors?)[._]log)$/;
+/** The parameter names a file to load (see `FILE_NAME`), or the value is an upload's file name. */
+function fileParam(v: Inspected): boolean {
+  return v.field.where === "body-filename" || (v.field.name !== null && FILE_NAME.test(v.field.name));
+}
+
 /** Hidden files / folders in a URL path that are public by convention. */
 const PUBLIC_DOT = /^\.(?:well-known)$/;
 /** Editor and backup leftovers, database dumps. */
@@ -159,7 +168,7 @@ const SHORT_GATE =
  */
 export function traversalGate(text: string, lower: string): boolean {
   // Short values: the same test in one pass (`_` and `.` followed by a letter stand for the file-name cases).
-  if (text.length <= 20) return SHORT_GATE.test(lower) || BASE64_PATH.test(text);
+  if (text.length <= 20) return SHORT_GATE.test(lower) || BASE64_PATH.test(text) || mayBeRepeatedClimb(lower);
   if (text.includes("/") || text.includes("\\")) return true;
   const c = text.charCodeAt(0);
   if ((c === 76 || c === 90 || c === 81 || c === 89 || c === 88) && BASE64_PATH.test(text)) return true;
@@ -168,7 +177,7 @@ export function traversalGate(text: string, lower: string): boolean {
     if ((c >= 97 && c <= 122) || c === 36 || c === 95 || c === 46 || isOverlong(lower.charCodeAt(i - 1))) return true;
   }
   if (text.includes("_") && (lower.includes("_log") || lower.includes("sess_"))) return true;
-  return lower.includes("0x") || UNICODE_SLASH.test(text);
+  return lower.includes("0x") || UNICODE_SLASH.test(text) || mayBeRepeatedClimb(lower);
 }
 
 /** A `C0`/`C1` lead (decoded, lower-cased `à`/`á`, or an escape IIS reads) and a continuation (an escape, or a raw byte below 0x40). */
@@ -266,6 +275,9 @@ export function detectTraversal(v: Inspected): Finding | null {
         consider({ ruleId: "traversal-encoded", score: Math.max(5, f.score) });
     }
   }
+  // A fuzzer's climb unit repeated to a system file, its separators spelled oddly (`%c0%5e%c0%5e%c1%8setc%c1%8spasswd`).
+  if ((best === null || best.score < 5) && (repeatedClimb(v.raw) || (v.text !== v.raw && repeatedClimb(v.text))))
+    consider({ ruleId: "traversal-evasion", score: 6 });
   // `\.\.\/`: a climb with its dots and slashes escaped (for a regex or a JSON string).
   if ((best === null || best.score < 5) && v.lower.includes("\\.\\.")) {
     const f = valueFinding(v, v.lower.replace(/\\([./\\])/g, "$1"), v.raw);
@@ -367,6 +379,10 @@ function valueFinding(v: Inspected, lower: string, raw: string): Finding | null 
         !/\s/.test(path.slice(target.index).trim())) ||
       /(?:^|[\s;|&])>{1,2}\s*\/?$/.test(prefix.slice(-8));
     let t = isPath ? (depth > 0 ? 7 : 6) : read ? 6 : 3;
+    // A site's own file named alone (`db.php`, `/config.asp`, `logs/access.log`) in a parameter
+    // that is not a file to load: a link or a search for it, not a read of it.
+    if (t === 6 && depth === 0 && (kind === "query" || kind === "body") && !fileParam(v) && SITE_FILE.test(trimmed))
+      t = 4;
     if (v.hadNull && t < 8) t++;
     if (t > score) {
       score = t;
