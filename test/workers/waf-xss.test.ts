@@ -81,6 +81,7 @@ describe("xss: attacks are blocked", () => {
     // Script without markup
     ["JSONP-style probe call", "alert(document.domain)"],
     ["tagged template probe", "alert`1`"],
+    ["document.write as a tagged template, out of a string", "'-document.write`<b>owned</b>`-'"],
     ["probe passed as a value", "[1].find(alert)"],
     ["global indexed with concatenated name", 'top["al"+"ert"](1)'],
     ["call through a tagged template", "[].sort.call`${alert}1337`"],

@@ -71,9 +71,9 @@ const INNER_INDEX = /\[[^[\]]{0,40}\]/g;
 /** Tagged templates that call through `call`/`apply` or interpolate a probe: `[].sort.call\`${alert}\``. */
 const JS_TEMPLATE =
   /\.(?:call|apply|bind)`|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|this|location|name)[}.[(]/;
-/** Cookie theft and DOM writes: `document.cookie`, `document.domain`, `document.write(`, `location=`. */
+/** Cookie theft and DOM writes: `document.cookie`, `document.domain`, `document.write(` (or a tagged template), `location=`. */
 const DOM_SINK =
-  /\bdocument\.(?:cookie|domain|write(?:ln)?\(|location|body\.(?:append|inner)|createElement\(|querySelector)|\bwindow\.(?:location|name|open\(|navigate)|\blocation\.(?:href|hash|search|replace\(|assign\()|(?:^|[;,({=])location=|\.(?:inner|outer)HTML=|\bString\.fromCharCode\(|\.constructor\.constructor\(|\.constructor\(['"`]|\bnavigator\.sendBeacon\(|\bXMLHttpRequest\b|\bnew Image\(\)\.src=/;
+  /\bdocument\.(?:cookie|domain|write(?:ln)?[(`]|location|body\.(?:append|inner)|createElement\(|querySelector)|\bwindow\.(?:location|name|open\(|navigate)|\blocation\.(?:href|hash|search|replace\(|assign\()|(?:^|[;,({=])location=|\.(?:inner|outer)HTML=|\bString\.fromCharCode\(|\.constructor\.constructor\(|\.constructor\(['"`]|\bnavigator\.sendBeacon\(|\bXMLHttpRequest\b|\bnew Image\(\)\.src=/;
 /**
  * Whether `s` has one of the words every `DOM_SINK` match contains (a few substring searches cost
  * less than the expression's alternation at every position). Unwrapping `(document)` at the start
@@ -94,7 +94,7 @@ function domSinkWords(s: string): boolean {
 }
 /** Calls on the same: `…(document.cookie)`, `document.cookie=…`, `+document.domain`. */
 const DOM_USE =
-  /[(+=,]document\.(?:cookie|domain)|document\.cookie=|document\.write(?:ln)?\(|\.(?:inner|outer)HTML=|\.(?:appendChild|insertAdjacentHTML)\(|\blocation(?:\.href)?=['"`]?(?:javascript|\/\/|https?:)|\bwindow\.open\(|\bnew Image\(\)\.src=|\bnavigator\.sendBeacon\(/;
+  /[(+=,]document\.(?:cookie|domain)|document\.cookie=|document\.write(?:ln)?[(`]|\.(?:inner|outer)HTML=|\.(?:appendChild|insertAdjacentHTML)\(|\blocation(?:\.href)?=['"`]?(?:javascript|\/\/|https?:)|\bwindow\.open\(|\bnew Image\(\)\.src=|\bnavigator\.sendBeacon\(/;
 
 export function scanScript(s: string): Finding | null {
   if (!/[(`[=]|document|window/.test(s)) return null;
