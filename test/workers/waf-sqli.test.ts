@@ -110,6 +110,15 @@ const ATTACKS = [
   // column counting by position, with no comment or quote (the value lands after a number)
   ` ORDER BY 7`,
   `5 group by 3 `,
+  // sqlmap's boundaries: a WHERE clause of its own after the breakout, then its probe
+  `1' WHERE 4410=4410 OR 2=3--`,
+  `-31')) AS kqvb WHERE 8120=8120 ORDER BY 4#`,
+  `7") WHERE 2231=2231;SELECT 1--`,
+  `3 WHERE 5150=5150 AND 9=9`,
+  // boolean probes through functions that choose by a condition
+  `ELT(6120=6120,7)`,
+  `IIF(4404=4404,1,1/0)`,
+  `2));IF(5015=5015) SELECT 5015 ELSE DROP FUNCTION abc--`,
 ];
 
 const BENIGN = [
@@ -157,6 +166,9 @@ const BENIGN = [
   "or max(price) -- the highest",
   "0x48656c6c6f20776f726c6421",
   "0x52908400098527886E0F7030069857D2E4169EE7",
+  "Meet me at 5 where 2 roads cross",
+  "the 'where' clause and where 1 = 1 in docs",
+  '=IF(A1=2, "yes", "no")',
 ];
 
 describe("sqli detector", () => {

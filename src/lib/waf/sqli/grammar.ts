@@ -259,6 +259,14 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
     return { score: s, rule: s >= 6 ? "sqli-tautology" : "sqli-boolean" };
   }
   if (word(t, "union") && unionSelectAt(toks, j + 1, fromString)) return { score: 7, rule: "sqli-union-select" };
+  // sqlmap's boundaries: `' WHERE 6417=6417 …`, `')) AS abcd WHERE 2300=2300 …`: a WHERE clause of
+  // the injector's own, opened by a comparison of literals (after a number: of one literal with itself).
+  const w = word(t, "as") && toks[j + 1]?.k === "word" && word(toks[j + 2], "where") ? j + 2 : j;
+  if (word(toks[w], "where") && literalChain(toks, w + 1).cmp > 0) {
+    const [a, op, b] = nextTokens(toks, w + 1, 3);
+    if (fromString || parens > 0 || w > j || (op?.v === "=" && a !== undefined && a.v === b?.v))
+      return { score: 6, rule: "sqli-tautology" };
+  }
   // `' INSERT INTO mysql.user …`, `' GRANT CONNECT TO x;`: MSSQL runs a following statement without `;`.
   if (fromString && near && t.k === "word" && !word(t, "select", "begin", "set") && statementAt(toks, j, false)) {
     const [, b, c] = nextTokens(toks, j, 3);

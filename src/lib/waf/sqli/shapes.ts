@@ -43,6 +43,9 @@ const SQL_AFTER_CALL = new Set(["order", "union", "from", "where", "limit", "gro
 const SQLISH_PREV = ["select", "if", "then", "else", "when", "where", "rlike", "like", "regexp", "and", "or", "begin", "do", "return", "values", "exec", "execute", "waitfor", "from", "having", "by", "case"];
 
 /** Patterns that count wherever they appear in a token stream. */
+/** Functions that choose by a condition, which boolean probes pass a comparison of literals. */
+const CHOICE_FUNCS = new Set(["elt", "make_set", "iif", "if"]);
+
 export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
@@ -136,6 +139,13 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
           (CATALOG_VALUES.has(name) || name.startsWith("information_schema.") || name.startsWith("pg_catalog."))
         )
           better(best, statement ? 4 : 5, "sqli-schema-probe");
+      } else if (t.flag && CHOICE_FUNCS.has(t.v) && toks[i - 1]?.k !== ".") {
+        // `ELT(5953=5953,1)`, `IIF(2976=2976,1,1/0)`, `MAKE_SET(8403=8403,8899)`, `IF(7899=7899) SELECT …`:
+        // a boolean probe, the function's first argument a comparison of literals.
+        const chain = literalChain(toks, i + 2);
+        const after = chain.end === -1 ? undefined : toks[chain.end];
+        if (chain.cmp > 0 && (after?.k === "," || (t.v === "if" && (after === undefined || word(after, "select")))))
+          better(best, 6, "sqli-boolean");
       } else if (t.flag && (TIME_FUNCS.has(t.v) || ERROR_FUNCS.has(t.v) || FILE_FUNCS.has(t.v))) {
         let p = i - 1;
         while (p >= 0 && toks[p]!.k === "cmt") p--;
