@@ -109,6 +109,8 @@ const ATTACKS = [
   ["');print(`echo QWERTY;echo $((12+30));echo QWERTY`);//"],
   ['".print(`echo ZZTOP`.`echo $((7*6))`);#'],
   [")print(`echo MARK\nwhoami\necho MARK`);"],
+  // a blind injection's delay: ping to the machine itself, 10 or more times
+  ["ping -n 25 127.0.0.1"],
 ] as const;
 
 const BENIGN = [
@@ -156,6 +158,7 @@ const BENIGN = [
   ['The JSON has "C:\\\\Users\\\\sam\\\\notes.txt" in it, escaped'],
   // Backticks in prose and in JavaScript template literals stay documentation and code.
   ["Run `echo $((1+2))` to see bash arithmetic"],
+  ["ping -c 4 127.0.0.1"],
   ["console.log(`done in ${ms} ms`); notify(`echo ${user.id}`)"],
 ] as const;
 

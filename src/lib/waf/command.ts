@@ -84,7 +84,7 @@ import {
 import { gateMask, gateText, mayBeCommandAt } from "./command/gate.ts";
 import { globbedPathIn } from "./command/glob.ts";
 import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts";
-import { bashSyntax, codeBacktick, PS_CMDLET, windowsControl } from "./command/syntax.ts";
+import { bashSyntax, codeBacktick, pingDelay, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
 import { RECON, SHELLS, WINDOWS_TOOLS } from "./command/words.ts";
 import type { Finding, Inspected } from "./types.ts";
@@ -180,6 +180,7 @@ function detect(v: Inspected): Finding | null {
     restrictedUpload(raw)
   )
     take(5, "command-restricted-upload");
+  if (lower.includes("ping") && pingDelay(raw)) take(6, "command-time-delay");
   // Standard headers inspected lightly: only what servers evaluate from them (above).
   if ((kind as string) === "header-light") return best;
   // Words, spaces and commas only: nothing for a shell unless it reads as a command line.

@@ -2,7 +2,7 @@
  * Shell-specific syntax for the command injection detector (`../command.ts`): cmd.exe control
  * flow (`FOR … IN (…)`, `IF [NOT] EXIST …`), PowerShell cmdlets, and bash-only syntax (`$[…]`,
  * `${x#…}`, process substitution, history, tilde, `alias x=`), and backtick strings that run a
- * script from code (`codeBacktick`).
+ * script from code (`codeBacktick`), and a ping that only waits (`pingDelay`).
  */
 import { isSpace, M_PERCENT } from "./chars.ts";
 import { commandAt } from "./command-at.ts";
@@ -84,3 +84,10 @@ export function codeBacktick(before: string, inside: string): boolean {
 const CODE_BEFORE = /(?:[A-Za-z_$][\w$]{0,30}\(|[`'"]\s{0,2}\.)\s{0,2}$/;
 const CHAINED =
   /[;\n]\s{0,4}(?:echo|printf|print|id|whoami|uname|cat|ls|pwd|sleep|ping|curl|wget|nslookup|ifconfig|ipconfig|hostname|type|dir)\b/;
+
+/** `ping -n 31 127.0.0.1` as the whole value: a blind injection's delay of about that many seconds (10 or more). */
+export function pingDelay(raw: string): boolean {
+  const m = PING_DELAY.exec(raw);
+  return m !== null && Number(m[1]) >= 10;
+}
+const PING_DELAY = /^\s{0,4}ping(?:\.exe)?\s{1,4}-[nci]\s{1,4}(\d{1,4})\s{1,4}(?:127\.0\.0\.1|localhost)\s{0,4}$/i;
