@@ -119,6 +119,10 @@ const ATTACKS = [
   `ELT(6120=6120,7)`,
   `IIF(4404=4404,1,1/0)`,
   `2));IF(5015=5015) SELECT 5015 ELSE DROP FUNCTION abc--`,
+  `4 WHERE 6006=6006 ORDER BY 2--`,
+  `2' IN BOOLEAN MODE) ORDER BY 3#`,
+  `(CASE WHEN 7171=7171 THEN 7171 ELSE NULL END)`,
+  `5;SELECT CASE WHEN 1234=5678 THEN 1 ELSE NULL END--`,
 ];
 
 const BENIGN = [
@@ -167,6 +171,8 @@ const BENIGN = [
   "0x48656c6c6f20776f726c6421",
   "0x52908400098527886E0F7030069857D2E4169EE7",
   "Meet me at 5 where 2 roads cross",
+  "Room 5 where 2 = 2 beds",
+  "in case when you are late then call",
   "the 'where' clause and where 1 = 1 in docs",
   '=IF(A1=2, "yes", "no")',
 ];

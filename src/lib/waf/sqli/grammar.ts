@@ -259,6 +259,9 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
     return { score: s, rule: s >= 6 ? "sqli-tautology" : "sqli-boolean" };
   }
   if (word(t, "union") && unionSelectAt(toks, j + 1, fromString)) return { score: 7, rule: "sqli-union-select" };
+  // `' IN BOOLEAN MODE) …`: a full-text search closed, then the statement goes on.
+  if (t.v === "in" && word(toks[j + 1], "boolean") && word(toks[j + 2], "mode") && toks[j + 3]?.k === ")")
+    return afterValue(toks, j + 3, fromString, strict, near);
   // sqlmap's boundaries: `' WHERE 6417=6417 …`, `')) AS abcd WHERE 2300=2300 …`: a WHERE clause of
   // the injector's own, opened by a comparison of literals (after a number: of one literal with itself).
   const w = word(t, "as") && toks[j + 1]?.k === "word" && word(toks[j + 2], "where") ? j + 2 : j;

@@ -32,7 +32,7 @@ const QUOTE_NEXT = new Set([
 // oxfmt-ignore
 const OPERAND_WORDS = new Set(["case", "select", "if", "exists", "null", "true", "false", "current_user", "user", "version", "database", "schema"]);
 // oxfmt-ignore
-const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as"]);
+const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as", "where"]);
 /** Statements after `;`. */
 // oxfmt-ignore
 const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);

@@ -139,6 +139,10 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
           (CATALOG_VALUES.has(name) || name.startsWith("information_schema.") || name.startsWith("pg_catalog."))
         )
           better(best, statement ? 4 : 5, "sqli-schema-probe");
+      } else if (t.v === "case" && !statement && word(toks[i + 1], "when")) {
+        // `(CASE WHEN 5640=5640 THEN 5640 ELSE NULL END)`: a boolean probe, its condition a comparison of literals.
+        const chain = literalChain(toks, i + 2);
+        if (chain.cmp > 0 && word(toks[chain.end], "then")) better(best, 6, "sqli-conditional");
       } else if (t.flag && CHOICE_FUNCS.has(t.v) && toks[i - 1]?.k !== ".") {
         // `ELT(5953=5953,1)`, `IIF(2976=2976,1,1/0)`, `MAKE_SET(8403=8403,8899)`, `IF(7899=7899) SELECT …`:
         // a boolean probe, the function's first argument a comparison of literals.
