@@ -593,12 +593,16 @@ export async function measureAgainst(ref: string, scenarios: FilterScenario[], b
   }
 }
 
-// `node bench/filter-cost.ts [--against <git ref>]`: this part alone.
+// `node bench/filter-cost.ts [--against <git ref>] [--json]`: this part alone (`--json`: the rows,
+// for `bench/run.ts`, which measures in a process of its own like this one).
 if (import.meta.main) {
   const budget = Number(process.env.BENCH_FILTER_MS ?? 4000);
   const i = process.argv.indexOf("--against");
   const scenarios = [...filterScenarios(), ...pathologicalScenarios()];
   if (i !== -1 && process.argv[i + 1] !== undefined)
     console.log((await measureAgainst(process.argv[i + 1]!, scenarios, budget)).join("\n"));
-  else console.log(filterCostTable(await measureFilterCost(scenarios, budget)).join("\n"));
+  else {
+    const rows = await measureFilterCost(scenarios, budget);
+    console.log(process.argv.includes("--json") ? JSON.stringify(rows) : filterCostTable(rows).join("\n"));
+  }
 }
