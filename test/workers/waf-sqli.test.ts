@@ -123,6 +123,9 @@ const ATTACKS = [
   `2' IN BOOLEAN MODE) ORDER BY 3#`,
   `(CASE WHEN 7171=7171 THEN 7171 ELSE NULL END)`,
   `5;SELECT CASE WHEN 1234=5678 THEN 1 ELSE NULL END--`,
+  // MySQL's implicit conversions: an operator alone in quotes, a negated comparison on the application's value
+  `'XOR'`,
+  `a' NOT RLIKE 'b`,
 ];
 
 const BENIGN = [
@@ -172,6 +175,12 @@ const BENIGN = [
   "0x52908400098527886E0F7030069857D2E4169EE7",
   "Meet me at 5 where 2 roads cross",
   "Room 5 where 2 = 2 beds",
+  // shop searches (libinjection's false positives): phrases, a quoted keyword, inches, a sentence after `;`
+  `'countdown calendar" and "disney:`,
+  `vintage , browning "LIKE"`,
+  `select 'and'`,
+  `chain measures 18" AND IS COMPOSED COMPLETELY OUT OF BRASS`,
+  "1; exec will create the case 7",
   "in case when you are late then call",
   "the 'where' clause and where 1 = 1 in docs",
   '=IF(A1=2, "yes", "no")',

@@ -203,6 +203,9 @@ function quoteWindow(w: string, best: Scored): void {
   if (info.versioned) better(best, 6, "sqli-versioned-comment");
 }
 
+/** A quote, a short word, the same quote, then the end of the value. */
+const QUOTED_TERM_END = /^(['"])[A-Za-z]{1,12}\1\s{0,4}$/;
+
 const STATEMENT_HEAD =
   /^\s{0,24}(?:select|insert|update|delete|create|alter|drop|with|explain|truncate|replace|merge|grant|begin|show|describe|pragma)(?![\w$.\u0080-\uffff])/;
 
@@ -304,6 +307,9 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
     );
     const str = toks[0];
     if (str === undefined || str.k !== "str" || str.flag) continue;
+    // A quoted term after other words that ends the value (`browning "LIKE"`, `select 'and'`) opens
+    // no string it closes; alone (`'OR'`, `'DIV'`) it is MySQL's implicit-conversion probe.
+    if (at > 0 && QUOTED_TERM_END.test(s.slice(at))) continue;
     // An injected value breaks out early (`1'`, `admin')`, `x@y.z"'`); a quote far into the value
     // (`$pdo->prepare('SELECT …')`) opens a string in code or prose rather than closing one.
     const prefix = s.slice(0, at).trimEnd();

@@ -116,6 +116,9 @@ export function statementAt(toks: Tok[], i: number, afterBreakout = false): bool
       return b !== undefined && b.k === "word" && word(c, "set");
     case "exec":
     case "execute":
+      // `; exec will create the case`: words of a sentence, not a procedure (`xp_cmdshell`, `master..x`, `sp_who`).
+      if (b?.k === "word" && /^[a-z]+$/.test(b.v) && b.v !== "immediate" && c?.k === "word" && /^[a-z]+$/.test(c.v))
+        return false;
       return b !== undefined && (b.k === "word" || b.k === "var" || b.k === "str" || b.k === "(");
     case "declare":
       return b?.k === "var";
@@ -180,7 +183,7 @@ export function literalChain(toks: Tok[], j: number): { end: number; cmp: number
 }
 
 /** Scores what follows a boolean operator at `i` (`OR …`, `AND …`). */
-function booleanTail(toks: Tok[], i: number, strict: boolean): number {
+function booleanTail(toks: Tok[], i: number, strict: boolean, bool: string): number {
   let j = skip(toks, i, ["cmt", "("]);
   const a = toks[j];
   if (a === undefined) return 0;
@@ -208,6 +211,9 @@ function booleanTail(toks: Tok[], i: number, strict: boolean): number {
     if (t.k === ";" || (t.k === "bool" && k > j)) break;
     if (t.k === "cmt") continue;
     if (t.k === "cmp") {
+      // `18" AND IS COMPOSED OF …`: a comparison needs something on its left (after NOT, the
+      // application's own value is: `a' NOT LIKE 'b`).
+      if (k === j && bool !== "not" && toks[k + 1]?.k === "word" && !toks[k + 1]!.flag) break;
       const left = toks[k - 1];
       const right = toks[skip(toks, k + 1, ["cmt", "("])];
       if (right !== undefined && (word(right, "select") || isSqlCall(right))) return 6;
@@ -218,9 +224,11 @@ function booleanTail(toks: Tok[], i: number, strict: boolean): number {
     if (t.k === "word" && !t.flag) sawWord = true;
   }
   // `' OR 1--`, `' OR true#`, `' or 'a` (closed by the application's own quote); also `' or ''-'`.
+  // After AND, a string of words is a phrase search (`"countdown calendar" and "disney`), not a probe.
   let k = j + 1;
   while (!strict && isLiteral(first) && toks[k]?.k === "op" && isLiteral(toks[k + 1]) && k < j + 9) k += 2;
-  if (isLiteral(first) && isEnd(toks[k]) && (!strict || toks[k]?.k === "cmt")) return 5;
+  const phrase = bool === "and" && first.k === "str" && first.flag && /[a-z]{4}/.test(first.v);
+  if (isLiteral(first) && isEnd(toks[k]) && (!strict || toks[k]?.k === "cmt") && !phrase) return 5;
   return strict ? 0 : 2;
 }
 
@@ -255,7 +263,7 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
     return NONE;
   }
   if (t.k === "bool") {
-    const s = booleanTail(toks, j + 1, strict);
+    const s = booleanTail(toks, j + 1, strict, t.v);
     return { score: s, rule: s >= 6 ? "sqli-tautology" : "sqli-boolean" };
   }
   if (word(t, "union") && unionSelectAt(toks, j + 1, fromString)) return { score: 7, rule: "sqli-union-select" };
