@@ -126,6 +126,13 @@ const ATTACKS = [
   // MySQL's implicit conversions: an operator alone in quotes, a negated comparison on the application's value
   `'XOR'`,
   `a' NOT RLIKE 'b`,
+  // union select of a table's columns or a negative number; the double query's FLOOR(RAND(0)*2); stacked file reads and deletes
+  `-7 union select t.* from accounts t`,
+  `(42)union select-1,name,3 from users`,
+  `9' or 1 group by concat(version(),floor(rand(0)*2))having min(0) or 1-- `,
+  `3;load data local infile '/etc/passwd' into table x`,
+  `8; delete quick from logs`,
+  `1 or 1=current_user`,
 ];
 
 const BENIGN = [
@@ -181,6 +188,8 @@ const BENIGN = [
   `select 'and'`,
   `chain measures 18" AND IS COMPOSED COMPLETELY OUT OF BRASS`,
   "1; exec will create the case 7",
+  "Math.floor(Math.random() * 2)",
+  "I load data into the sheet; delete the rest",
   "in case when you are late then call",
   "the 'where' clause and where 1 = 1 in docs",
   '=IF(A1=2, "yes", "no")',

@@ -61,6 +61,9 @@ export function unionSelectAt(toks: Tok[], i: number, truncated: boolean): boole
   // `' UNION SELECT` cut off at the end (a probe, or the rest is in another parameter).
   if (a === undefined) return truncated;
   if (isLiteral(a) || isCall(a) || a.k === "(" || (a.k === "op" && a.v === "*")) return true;
+  // `SELECT -1,…` (a negative number), `SELECT u.*` (a table's columns).
+  if (a.k === "op" && (a.v === "-" || a.v === "+") && b?.k === "num") return true;
+  if (a.k === "word" && b?.k === "." && toks[skip(toks, j + 1, ["cmt"]) + 1]?.v === "*") return true;
   if (a.k === "word") {
     if (b === undefined) return truncated || SQL_FUNCS.has(a.v) || a.v.startsWith("@@");
     if (b.k === "," || b.k === "cmt" || word(b, "from", "into", "limit", "where")) return true;
@@ -104,7 +107,12 @@ export function statementAt(toks: Tok[], i: number, afterBreakout = false): bool
         (b?.k === "word" && b.v.startsWith("["))
       );
     case "delete":
+      // `DELETE [LOW_PRIORITY|QUICK|IGNORE] FROM t`.
+      if (word(b, "low_priority", "quick", "ignore")) return word(c, "from") && d !== undefined && d.k === "word";
       return word(b, "from") && c !== undefined && c.k === "word" && (isEnd(d) || word(d, "where"));
+    case "load":
+      // `LOAD DATA|XML [LOW_PRIORITY|CONCURRENT] [LOCAL] INFILE '…'` (MySQL reads a file).
+      return word(b, "data", "xml") && (word(c, "infile", "local", "low_priority", "concurrent") || word(d, "infile"));
     case "insert":
     case "replace":
       if (word(b, "into"))
@@ -182,6 +190,9 @@ export function literalChain(toks: Tok[], j: number): { end: number; cmp: number
   return { end: skip(toks, k, [")"]), cmp, json, cast };
 }
 
+/** Functions SQL calls without parentheses (`1=SYSTEM_USER`): a comparison with one is a probe. */
+const NILADIC = new Set(["current_user", "session_user", "system_user", "current_role", "user"]);
+
 /** Scores what follows a boolean operator at `i` (`OR …`, `AND …`). */
 function booleanTail(toks: Tok[], i: number, strict: boolean, bool: string): number {
   let j = skip(toks, i, ["cmt", "("]);
@@ -217,7 +228,7 @@ function booleanTail(toks: Tok[], i: number, strict: boolean, bool: string): num
       const left = toks[k - 1];
       const right = toks[skip(toks, k + 1, ["cmt", "("])];
       if (right !== undefined && (word(right, "select") || isSqlCall(right))) return 6;
-      if (isLiteral(left) && isLiteral(right)) return 6;
+      if (isLiteral(left) && (isLiteral(right) || (right?.k === "word" && NILADIC.has(right.v)))) return 6;
       if (right === undefined) return strict ? 0 : 4;
       return strict ? (sawWord ? 0 : 4) : 5;
     }

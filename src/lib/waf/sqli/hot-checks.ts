@@ -35,7 +35,7 @@ const OPERAND_WORDS = new Set(["case", "select", "if", "exists", "null", "true",
 const NUMBER_NEXT = new Set(["or", "and", "xor", "not", "div", "union", "waitfor", "order", "group", "procedure", "as", "where"]);
 /** Statements after `;`. */
 // oxfmt-ignore
-const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "copy"]);
+const STATEMENT_NEXT = new Set(["desc", "describe", "drop", "truncate", "delete", "insert", "replace", "update", "exec", "execute", "declare", "shutdown", "waitfor", "create", "alter", "grant", "revoke", "set", "select", "begin", "call", "load_file", "load", "copy"]);
 /** Literal-like words after a boolean. */
 const BOOL_NEXT = new Set(["null", "true", "false", "array", "select", "exists"]);
 const SELECT_NEXT = new Set([

@@ -143,6 +143,10 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         // `(CASE WHEN 5640=5640 THEN 5640 ELSE NULL END)`: a boolean probe, its condition a comparison of literals.
         const chain = literalChain(toks, i + 2);
         if (chain.cmp > 0 && word(toks[chain.end], "then")) better(best, 6, "sqli-conditional");
+      } else if (t.v === "floor" && t.flag && word(toks[i + 2], "rand") && toks[i + 2]!.flag) {
+        // `FLOOR(RAND(0)*2)`: the duplicate-key error of MySQL's double query (with GROUP BY).
+        const [, , , seed, close, times] = nextTokens(toks, i + 1, 6);
+        if (seed?.k === "num" && close?.k === ")" && times?.v === "*") better(best, 6, "sqli-error-based");
       } else if (t.flag && CHOICE_FUNCS.has(t.v) && toks[i - 1]?.k !== ".") {
         // `ELT(5953=5953,1)`, `IIF(2976=2976,1,1/0)`, `MAKE_SET(8403=8403,8899)`, `IF(7899=7899) SELECT …`:
         // a boolean probe, the function's first argument a comparison of literals.
