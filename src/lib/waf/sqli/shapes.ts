@@ -42,10 +42,10 @@ const SQL_AFTER_CALL = new Set(["order", "union", "from", "where", "limit", "gro
 // oxfmt-ignore
 const SQLISH_PREV = ["select", "if", "then", "else", "when", "where", "rlike", "like", "regexp", "and", "or", "begin", "do", "return", "values", "exec", "execute", "waitfor", "from", "having", "by", "case"];
 
-/** Patterns that count wherever they appear in a token stream. */
 /** Functions that choose by a condition, which boolean probes pass a comparison of literals. */
 const CHOICE_FUNCS = new Set(["elt", "make_set", "iif", "if"]);
 
+/** Patterns that count wherever they appear in a token stream. */
 export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
