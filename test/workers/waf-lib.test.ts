@@ -410,7 +410,15 @@ describe("encodings and places the GoTestWAF test cases use", () => {
 
   it("blocks a harmless JavaScript statement probe in a parameter (as CRS 934100), not in a JSON field where code is posted", () => {
     expect(query("console.info(1)")).toMatchObject({ action: "block", ruleId: "node-code-eval" });
+    expect(query("console.log(process.env)").action).toBe("block");
     expect(json({ snippet: "console.log('Done');" }).action).toBe("allow");
+    // A line of code searched for or pasted as a query prints text or a variable: no probe.
+    for (const line of [
+      "console.log('Done');",
+      "console.error('Invalid webhook signature:', error);",
+      "console.log(err)",
+    ])
+      expect(query(line).action, line).toBe("allow");
     expect(form(`snippet=${encodeURIComponent("async function getData() {")}`).action).toBe("allow");
     expect(json({ snippet: "require('child_process').exec('id')" }).action).toBe("block");
   });

@@ -43,6 +43,9 @@ const PROTO_ACCESS =
 const PROTO_NAME =
   /(?:^|[.[\]'"])__proto__(?:$|[.[\]'"])|(?:^|[.[\]'"])constructor['"]?\s{0,4}(?:\]\s{0,4}\[|\.)\s{0,4}['"]?prototype(?:$|[.[\]'"\s])|^__proto__$/i;
 const CONSOLE_ESCAPED = /\\u00[0-9a-f]{2}|\\x[0-9a-f]{2}|\\u\{/i;
+/** What a console statement prints that only an injection would: the runtime, modules, code; or a bare number (`console.info(1)`, the probe). */
+const CONSOLE_REACH =
+  /\b(?:process|require|global|globalThis|module|eval|Function|constructor|child_process|Buffer|__dirname|__filename|import)\b|\$\{|\(\s{0,4}\d{1,10}\s{0,4}\)/;
 /** `console["log"](1)`, `console.info.call(this,1)`: odd ways to reach a plain function. */
 const ODD_CALL =
   /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\(|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\(/i;
@@ -147,7 +150,10 @@ function scoreText(s: string, raw: string, probe: number): Finding | null {
   )
     take(6, "node-prototype-pollution");
   const t = s.trim();
-  if (STATEMENT_CONSOLE.test(t)) take(CONSOLE_ESCAPED.test(raw) ? 7 : probe, "node-code-eval");
+  // A line of posted code (`console.log('Done');`, `console.error(err)`) writes text to a log: a
+  // probe only when what it prints reaches for the runtime (`console.log(process.env)`).
+  if (STATEMENT_CONSOLE.test(t))
+    take(CONSOLE_ESCAPED.test(raw) ? 7 : CONSOLE_REACH.test(t) ? probe : Math.min(probe, 3), "node-code-eval");
   if (STATEMENT_ENV.test(t)) take(5, "node-runtime-access");
   else if (/^process\s{0,4}\.\s{0,4}env\b/i.test(t)) take(3, "node-runtime-access");
   if (MODULE_EXPORTS.test(t)) take(5, "node-code-eval");
