@@ -276,7 +276,11 @@ export function detectTraversal(v: Inspected): Finding | null {
     }
   }
   // A fuzzer's climb unit repeated to a system file, its separators spelled oddly (`%c0%5e%c0%5e%c1%8setc%c1%8spasswd`).
-  if ((best === null || best.score < 5) && (repeatedClimb(v.raw) || (v.text !== v.raw && repeatedClimb(v.text))))
+  if (
+    (best === null || best.score < 5) &&
+    mayBeRepeatedClimb(v.lower) &&
+    (repeatedClimb(v.raw) || (v.text !== v.raw && repeatedClimb(v.text)))
+  )
     consider({ ruleId: "traversal-evasion", score: 6 });
   // `\.\.\/`: a climb with its dots and slashes escaped (for a regex or a JSON string).
   if ((best === null || best.score < 5) && v.lower.includes("\\.\\.")) {

@@ -24,11 +24,9 @@ const FILES: readonly (readonly string[])[] = [
 ];
 /** Files named alone after the climbs. */
 const BARE_FILES = ["boot.ini", "win.ini", "system.ini"];
-/** The end every such value has (checked before any other work). */
-const FILE_END = /(?:passwd|shadow|issue|hosts|group|hostname|\.ini)$/;
 const MAX_UNIT = 24;
 
-/** Cheap test for the traversal gate: `lower` ends like a value `repeatedClimb` may accept. */
+/** Cheap test (the traversal gate's, and the first of `repeatedClimb`): `lower` ends like a value it may accept. */
 export function mayBeRepeatedClimb(lower: string): boolean {
   return (
     lower.length >= 10 &&
@@ -50,7 +48,7 @@ export function repeatedClimb(value: string): boolean {
   const n = value.length;
   if (n < 10 || n > 4_096) return false;
   const s = value.toLowerCase();
-  if (!FILE_END.test(s)) return false;
+  if (!mayBeRepeatedClimb(s)) return false;
   for (let len = 2; len <= MAX_UNIT && len < n; len++) {
     const unit = s.slice(0, len);
     let reps = 1;
