@@ -503,6 +503,9 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
       // many times over; a long run of letters where a sentence is looked for.
       `<meta charset=x>${" ".repeat(383)}x`.repeat(n / 400),
       `';document.cookie ${"A".repeat(n)}`,
+      // Near 4 KiB (the repeated-climb check reads values up to that): junk units, letters, then a system file.
+      `${"À^".repeat(2040)}etcÁpasswd`,
+      `${"a".repeat(4090)}passwd`,
     ];
     for (const input of inputs) {
       for (const init of [

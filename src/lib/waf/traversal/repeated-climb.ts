@@ -48,7 +48,9 @@ export function repeatedClimb(value: string): boolean {
   const n = value.length;
   if (n < 10 || n > 4_096) return false;
   const s = value.toLowerCase();
-  if (!mayBeRepeatedClimb(s)) return false;
+  // Every unit starts the value and its climb has junk in it: none in the first 24 characters, no climb
+  // (`aaaa…passwd` would otherwise cost a pass per unit length).
+  if (!mayBeRepeatedClimb(s) || !/[^a-z0-9]/.test(s.slice(0, MAX_UNIT).replaceAll("0x2e", "."))) return false;
   for (let len = 2; len <= MAX_UNIT && len < n; len++) {
     const unit = s.slice(0, len);
     let reps = 1;
