@@ -35,9 +35,8 @@ const UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:105.0) Gecko/20100101 F
 export function goQueryEscape(s: string): string {
   let out = "";
   for (const b of utf8.encode(s)) {
-    if ((b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) || b === 0x2d || b === 0x5f)
-      out += String.fromCharCode(b);
-    else if (b === 0x2e || b === 0x7e) out += String.fromCharCode(b);
+    const c = String.fromCharCode(b);
+    if (/^[A-Za-z0-9\-_.~]$/.test(c)) out += c;
     else if (b === 0x20) out += "+";
     else out += `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
   }
@@ -75,6 +74,15 @@ export function loadMgm(root: string): MgmLoad {
           if (sendable(payload)) add(suffix, { ...line, headers: { "user-agent": payload } });
           else skipped.push(`${id}:${suffix}`);
         };
+        // The templates' form POST of `tp_param`, with their browser User-Agent.
+        const asForm = () =>
+          add("form", {
+            method: "POST",
+            path: "/",
+            contentType: FORM,
+            body: `tp_param=${param(payload)}`,
+            headers: { "user-agent": UA },
+          });
         switch (category) {
           case "log4shell":
             inUserAgent("get-ua", { method: "GET", path: "/", query: "tp_param=foobar" });
@@ -83,13 +91,7 @@ export function loadMgm(root: string): MgmLoad {
           case "shellshock":
             inUserAgent("get-ua", { method: "GET", path: "/", query: "tp_param=foobar" });
             inUserAgent("post-ua", { method: "POST", path: "/", contentType: "text/plain", body: "tp_param=foobar" });
-            add("form", {
-              method: "POST",
-              path: "/",
-              contentType: FORM,
-              body: `tp_param=${param(payload)}`,
-              headers: { "user-agent": UA },
-            });
+            asForm();
             break;
           case "xxe":
             skipped.push(`${id}:get-body`);
@@ -108,13 +110,7 @@ export function loadMgm(root: string): MgmLoad {
               query: `tp_param=${param(payload)}`,
               headers: { "user-agent": UA },
             });
-            add("form", {
-              method: "POST",
-              path: "/",
-              contentType: FORM,
-              body: `tp_param=${param(payload)}`,
-              headers: { "user-agent": UA },
-            });
+            asForm();
         }
       });
     }
