@@ -257,6 +257,20 @@ describe("sentences (the prose fast path)", () => {
   ])("finds %s before and between long paragraphs", (_kind, middle) => {
     expect(post(middle).action).toBe("block");
   });
+  // The value's first sentence is left out like the others when it has no quote: what follows
+  // it is read as what follows any left-out sentence, not as something far into the value.
+  const first = "Please find my order history below and tell me why the last delivery took three weeks.";
+  it("reads a probe after the value's first sentence as after any other", () => {
+    expect(json({ note: `${first} 1%';(select * from (select(sleep(5)))srmq) and '%'=' ${paragraph}` })).toMatchObject({
+      action: "block",
+      class: "sqli",
+    });
+    expect(json({ note: `${first} ${paragraph}` }).action).toBe("allow");
+    expect(
+      json({ note: `${first} Here's what I run:\n\nconst rows = await db.select().from(orders);\n\n${paragraph}` })
+        .action,
+    ).toBe("allow");
+  });
   it.each([
     ["a code line", "const rows = await db.select().from(orders).where(eq(orders.customer, name));"],
     ["a markdown list and a heading", "## Features\n\n- Don't buy\n- Works with *any* TV"],

@@ -46,8 +46,9 @@ export const CONDENSE_MIN = 256;
  * lines of code or markup with paragraphs of prose, and every detector would otherwise read all
  * of it. The value is cut after each sentence end (`.`, `?` or `!` before a space, or a line
  * break); a piece that is a sentence (see `ASCII_PROSE`, `letterLike`) and that the sentence gates
- * (`proseEntry`: SQL in words, command lines) pass by is left out. The first and last pieces
- * always stay (rules anchored at the start or end of a value still see what is there), and what
+ * (`proseEntry`: SQL in words, command lines) pass by is left out. The last piece always stays
+ * (rules anchored at the end of a value still see what is there); so does the first one when it
+ * has a quote (an apostrophe there may be what opens the string the rest closes), and what
  * stays keeps its own separators, so leaving pieces out removes words and nothing else: no
  * quote, bracket or tag that spans them is lost. A run of left-out pieces leaves its first word
  * behind, so what stood before the run is still followed by a word, as it was. One pass over
@@ -119,14 +120,15 @@ export function withoutProse(t: string): string {
     const last = next >= n;
     if (
       prose &&
-      start > 0 &&
+      (start > 0 || quotes.length === 0) &&
       !last &&
       end - start >= 24 &&
       proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= keywordSpans(t)))
     ) {
       // Leave it out; a run of such pieces leaves its first word (`55"` then `## Features`
-      // would read as a quote closed by a comment).
-      if (keptFrom !== start) {
+      // would read as a quote closed by a comment), the value's first piece too (rules anchored
+      // at the start see a word there, as they did).
+      if (keptFrom !== start || start === 0) {
         let word = start;
         while (word < end && t.charCodeAt(word) !== 32) word++;
         out += t.slice(keptFrom, word + 1);
