@@ -295,7 +295,8 @@ const DATA_URL = /data:([a-z0-9.+/-]{0,64})(?:;[a-z0-9=.-]{1,32}){0,4};base64,([
 
 /** Decoded contents of `data:…;base64,` URLs in `text` whose media type is not a binary image, audio or video. */
 export function dataUrlPayloads(text: string): string[] {
-  if (!/;base64,/i.test(text)) return [];
+  // `64,` first: `indexOf` finds it (or not) much faster than a case-insensitive search.
+  if (!text.includes("64,") || !/;base64,/i.test(text)) return [];
   const out: string[] = [];
   for (const m of text.matchAll(DATA_URL)) {
     const type = (m[1] ?? "").toLowerCase();
