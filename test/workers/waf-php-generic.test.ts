@@ -193,8 +193,21 @@ describe("template and code injection", () => {
     "__import__('os').popen('id').read()",
     'Process.spawn("id")',
     "!!python/object/apply:os.system ['id']",
+    "[[${T(java.lang.Runtime).getRuntime().exec('id')}]]",
   ])("blocks %s", (payload) => {
     expect(query(payload).action).toBe("block");
+  });
+
+  it("reads an open `[[` as markdown, not as inlining: a changelog passes", () => {
+    const changelog = [
+      "### Commits",
+      "",
+      "* \\[[`fe2a6b2be8`](https://github.com/nodejs/node/commit/fe2a6b2be8)] - **crypto**: update root certificates (Node.js GitHub Bot)",
+      "* \\[[`4cc4195493`](https://github.com/nodejs/node/commit/4cc4195493)] - **module**: handle `require()` of a module with top-level await (Joyee Cheung)",
+      "* \\[[`c2f9735422`](https://github.com/nodejs/node/commit/c2f9735422)] - **doc**: fix `fetch` in the `globals` docs (Antoine du Hamel)",
+    ].join("\n");
+    expect(json(JSON.stringify({ notes: changelog })).action).toBe("allow");
+    expect(query(`[[${"x".repeat(20)} \`id\` ]]`).action).toBe("block");
   });
 
   it.each([

@@ -75,6 +75,8 @@ function innerAt(s: string, start: number, closer: string): string {
     return s.slice(start, limit);
   }
   const end = s.indexOf(closer, start);
+  // `[[ … ]]` inlining is always closed; an open `[[` is markdown (`[[`fe2a6b2`](…)] - **doc**: …`).
+  if (closer === "]]" && (end === -1 || end > limit)) return "";
   return s.slice(start, end === -1 || end > limit ? limit : end);
 }
 
