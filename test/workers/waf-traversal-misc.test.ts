@@ -271,6 +271,21 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     expect(json({ text: value }).action).toBe("allow");
   });
 
+  it("splits headers in a body value only right after its first line", () => {
+    // A document pasted after a blank line: a config's `host:` and markup after a blank line are its text.
+    const pasted =
+      '\n```javascript\nconst redis = new Redis({\n  host: "localhost",\n  port: 6379,\n});\n```\n\n<details><summary>TLS</summary>\n\nSee below.\n</details>';
+    expect(json({ text: pasted }).action).toBe("allow");
+    expect(json({ text: "Hello\n\nThanks for the quick reply!\n\n<b>Ana</b>" }).action).toBe("allow");
+    for (const value of [
+      "\r\nSet-Cookie: sid=attacker",
+      "\r\n\r\nSet-Cookie: sid=attacker",
+      "/home\r\nLocation: https://evil.example",
+    ])
+      expect(json({ next: value }), JSON.stringify(value)).toMatchObject({ action: "block", class: "crlf" });
+    expect(json({ lang: "en\r\n\r\n<img src=x>" })).toMatchObject({ action: "block", class: "crlf" });
+  });
+
   it("lets Strapi-style filter parameters, JSON Schema keys and session cookies through", () => {
     expect(evaluate("https://edge.test/api/articles?filters[title][$eq]=hello").action).toBe("allow");
     expect(json({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: "x", $ref: "#/a" }).action).toBe(

@@ -8,8 +8,9 @@
  * second status line / a blank line and markup. Multi-line text that is itself a header block or
  * an HTTP transcript (its first line is already `Name: value` or `HTTP/1.1 200`) is someone
  * posting headers, not splitting them. In bodies only headers that matter to browsers and
- * proxies count; in the URL path, query, cookies and headers (where line breaks have no
- * business) any header-like line does.
+ * proxies count, except right after a first line that is one short token or nothing (`en`, a
+ * URL: read as a parameter); in the URL path, query, cookies and headers (where line breaks
+ * have no business) any header-like line does.
  */
 import type { Finding, Inspected } from "./types.ts";
 
@@ -29,6 +30,15 @@ const BREAK_LINE =
 const MAIL_LINE =
   /(?:\r\n?|\n)[ \t]{0,8}(?:(?:MAIL FROM|RCPT TO|mail from|rcpt to)[ \t]{0,4}:|(?:HELO|EHLO|VRFY|EXPN) [\w.@<>-]{1,80}[ \t]*(?:\r|\n|$)|(?:DATA|QUIT|RSET|NOOP|STARTTLS|TURN)[ \t]*(?:\r|\n|$)|[A-Za-z]{0,4}\d{1,6} (?:CAPABILITY|LOGIN|LOGOUT|SELECT|EXAMINE|FETCH|STORE|COPY|UID|AUTHENTICATE|LIST|LSUB|STATUS|APPEND|CREATE|DELETE|RENAME|SEARCH|EXPUNGE|SUBSCRIBE)\b)/;
 
+/** Where the white space after the value's first line break ends (the line breaks' own trick characters included). */
+function afterFirstBreak(text: string): number {
+  let i = text.search(ANY_BREAK);
+  while (i < text.length && (isSpaceOrBreak(text.charCodeAt(i)) || ANY_BREAK.test(text[i]!))) i++;
+  return i;
+}
+const ANY_BREAK = /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/;
+const isSpaceOrBreak = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
+
 export function detectCrlf(v: Inspected): Finding | null {
   const text = v.text;
   if (!/[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/.test(text)) return null;
@@ -45,11 +55,15 @@ export function detectCrlf(v: Inspected): Finding | null {
     );
   if (strict && transcript) return null;
   const penalty = transcript ? 2 : 0;
+  // A body value read loosely (its first line one short token, or nothing) splits a header only
+  // right after that line (`en\r\nSet-Cookie: …`, `\r\n\r\n<script>`); further down, a pasted
+  // document's `host: "localhost"` or `<details>` after a blank line is its own text.
+  const upTo = inBody && !strict ? afterFirstBreak(text) : text.length;
   BREAK_LINE.lastIndex = 0;
   let best = 0;
   let m: RegExpExecArray | null;
   let n = 0;
-  while ((m = BREAK_LINE.exec(text)) !== null && n++ < 64) {
+  while ((m = BREAK_LINE.exec(text)) !== null && m.index < upTo && n++ < 64) {
     if (m[1] !== undefined) {
       const name = m[1].toLowerCase();
       if (STRONG.test(name))
