@@ -182,6 +182,17 @@ describe("Node.js injection and prototype pollution", () => {
   ])("passes %s", (text) => {
     expect(query(text).action).toBe("allow");
   });
+
+  it("reads a string closed on one line and a call on the next as code in a posted field", () => {
+    const snippet = "const name = 'Sindre';\nconsole.log(chalk.green('Hello %s'), name);\nrequire('./worker');";
+    expect(json(JSON.stringify({ body: snippet })).action).toBe("allow");
+    expect(json(JSON.stringify({ body: "x';console.log(process.env)//" }))).toMatchObject({
+      action: "block",
+      class: "node",
+    });
+    // In a parameter a line break is no reason to stop looking.
+    expect(query("x';\nconsole.log(process.env)//")).toMatchObject({ action: "block", class: "node" });
+  });
 });
 
 describe("template and code injection", () => {

@@ -56,6 +56,9 @@ const STATEMENT_ENV =
   /^process\s{0,4}\.\s{0,4}env\b\s{0,4}(?:;|\)|\]|$)|^process\s{0,4}\.\s{0,4}(?:exit|abort|cwd|pid|version|versions|argv|platform|getuid)\b/i;
 const BREAKOUT_ENV =
   /['"`]\s{0,4}(?:\+|;|\)|,|\|\||&&)\s{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\()|\$\{\s{0,4}(?:process|require|global)\b/i;
+/** The same on one line: in a field of a posted body, `'Sindre';` then `console.log(…)` on the next line is code. */
+const BREAKOUT_ENV_LINE =
+  /['"`][ \t]{0,4}(?:\+|;|\)|,|\|\||&&)[ \t]{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\()|\$\{\s{0,4}(?:process|require|global)\b/i;
 const MODULE_EXPORTS = /^module\s{0,4}\.\s{0,4}exports\s{0,4}=\s{0,4}(?!\{)/i;
 const FUNCTION_HEAD = /^(?:async\s{1,4})?function\s{0,4}[\w$]{0,30}\s{0,4}\(\s{0,4}[\w$,\s]{0,40}\)\s{0,4}\{/i;
 const LOOP = /\bwhile\s{0,4}\(|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)/gi;
@@ -159,7 +162,7 @@ function scoreText(s: string, raw: string, probe: number): Finding | null {
   if (MODULE_EXPORTS.test(t)) take(5, "node-code-eval");
   if (FUNCTION_HEAD.test(t) && !/\}\s*;?\s*$/.test(t)) take(probe, "node-code-eval");
   if (l.includes("process") || l.includes("require") || l.includes("console") || l.includes("${")) {
-    if (BREAKOUT_ENV.test(s)) take(6, "node-runtime-access");
+    if ((probe < 5 ? BREAKOUT_ENV_LINE : BREAKOUT_ENV).test(s)) take(6, "node-runtime-access");
   }
   const loop = loopScore(s);
   if (loop > 0) take(loop, "node-event-loop-block");
