@@ -8,7 +8,7 @@
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
  *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, or
- *                                       # `lists`: only --payloads/--benign); --class NAME keeps one class
+ *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
  *                                       # request part they name (see waf/waf-bypass.ts); detection per class
@@ -21,6 +21,9 @@
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
+ *   node waf/eval.ts --docs DIR         # the markdown files under DIR (e.g. node_modules) in pieces of
+ *                                       # 700/2,000 characters, each as a JSON body's text field: how
+ *                                       # many pass (waf/docs.ts); false positives counted by rule
  *
  * Exit code 1 when the committed corpus is below 99% detection or above 0.1% false positives,
  * when the CRS attack tests are below 95% or any CRS benign test is blocked, or when any request
@@ -33,6 +36,7 @@ import { defaultEdgeConfig } from "../src/lib/config/schema.ts";
 import { evaluateRequest, type WafDecision } from "../src/lib/waf/index.ts";
 import { readCorpus, toWafRequest, type CorpusLine } from "./corpus.ts";
 import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
+import { loadDocs } from "./docs.ts";
 import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadMgm } from "./mgm.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
@@ -145,6 +149,15 @@ function run(title: string, corpus: CorpusLine[], expectClass: (cls: string) => 
   console.log(
     `${"ordinary".padEnd(18)}${pad(ordinary, 7)}${pad(falsePositives.length, 10)}${pad(pct(falsePositives.length, ordinary), 11)}  false positives`,
   );
+  if (falsePositives.length > 5) {
+    const byRule = new Map<string, number>();
+    for (const { decision } of falsePositives) {
+      const rule = decision.ruleId ?? "(none)";
+      byRule.set(rule, (byRule.get(rule) ?? 0) + 1);
+    }
+    const counts = [...byRule].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    console.log(`    by rule: ${counts.map(([rule, n]) => `${rule} ${n}`).join(", ")}`);
+  }
   for (const { line, decision } of falsePositives.slice(0, verbose ? falsePositives.length : 5)) {
     console.log(
       `    FP ${line.id} → ${decision.ruleId} (${decision.class}, score ${decision.score}) in ${decision.part}${verbose ? ` ${show(line)}` : ""}`,
@@ -208,7 +221,7 @@ function listLines(file: string, cls: string): CorpusLine[] {
 
 let failed = false;
 console.log(`paranoia level ${paranoia}`);
-/** `--only NAME` keeps one section (the lists given by --payloads/--benign always run). */
+/** `--only NAME` keeps one section (the lists given by --payloads/--benign/--docs always run). */
 const want = (section: string) => only === undefined || only === section;
 if (want("own")) {
   const own = run("committed corpus (waf/corpus)", readCorpus(), (cls) => cls);
@@ -253,4 +266,6 @@ if (mgmPath !== undefined && want("mgm")) {
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);
+for (const dir of args("--docs"))
+  run(`markdown under ${dir} in pieces, each a JSON body's text (waf/docs.ts)`, loadDocs(dir), () => null);
 process.exitCode = failed ? 1 : 0;
