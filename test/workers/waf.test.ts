@@ -318,6 +318,28 @@ describe("security filter policy: anomaly score, exclusions, rule actions, body 
     expect(lax.status).toBe(200);
   });
 
+  it("within one long posted text, only the strongest finding counts; across fields they still add up", async () => {
+    const app = appWith();
+    const run = "Start the local server (`npm run serve-tests`) and open http://127.0.0.1:8080/browser-test";
+    const post = [
+      "The tests run in two places. The automated ones run under node with the default reporter, and the ones",
+      "for the browser need a few steps by hand:\n\n* Build the bundle with `node build.js`\n*",
+      `${run}\n\nBoth should report zero failures before you open a pull request.`,
+    ].join(" ");
+    const long = await send(app, "/v1/echo", json({ text: post }));
+    expect(long.status).toBe(200);
+    expect(wafLog(long)).toMatchObject({ action: "allow", score: 3 });
+    // The same two findings in a short value are one payload: they add up.
+    const short = await send(app, "/v1/echo", json({ text: run }));
+    expect(short.status).toBe(403);
+    expect(wafLog(short)).toMatchObject({ action: "block", score: 6 });
+    // A strong finding in a long text blocks; a long text's finding and another field's add up.
+    expect((await send(app, "/v1/echo", json({ text: `${post} ${UNION}` }))).status).toBe(403);
+    const two = await send(app, "/v1/echo", json({ text: post, note: "a' or b" }));
+    expect(two.status).toBe(403);
+    expect(wafLog(two)).toMatchObject({ action: "block", score: 5 });
+  });
+
   it("paranoia level: level-2 rules count only from paranoiaLevel 2 up", async () => {
     const probe = `/v1/search?q=${encodeURIComponent("alert() vs console.log")}&session_id=abc123`;
     const level1 = await send(appWith(), probe);

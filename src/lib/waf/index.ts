@@ -10,8 +10,9 @@
  * 5. the built-in scanner / attack-tool user agents;
  * 6. payload inspection of path, query (names and values), cookies (names and values), every
  *    header and the body: each finding (rule id, class, score, paranoia level) that is counted
- *    (level <= `paranoiaLevel`, not excluded, not `off`/`log` in `ruleActions`) adds its score;
- *    the request is blocked when the sum reaches `anomalyThreshold`;
+ *    (level <= `paranoiaLevel`, not excluded, not `off`/`log` in `ruleActions`) adds its score
+ *    (a long text in a body field adds only its strongest); the request is blocked when the
+ *    sum reaches `anomalyThreshold`;
  * 7. a body longer than `inspectBodyBytes` is decided by `inspectOverflow`.
  *
  * `mode: "log"` turns every block into `action: "log"` with `wouldBlock: true`.
@@ -19,6 +20,7 @@
 import { clientAddress, compileNetwork, isAllowedIp, isBlockedIp, ruleMatches } from "./network.ts";
 import { inspectField, type ValueFinding } from "./inspect.ts";
 import { percentDecode } from "./normalize.ts";
+import { CONDENSE_MIN } from "./sentences.ts";
 import { partLabel, splitTarget, visitBody, visitHeadersAndTarget } from "./parts.ts";
 import { protocolViolation } from "./protocol.ts";
 import { scannerName } from "./scanners.ts";
@@ -184,6 +186,11 @@ function internalError(security: SecurityConfig, error: string, part: string): W
   });
 }
 
+/** A long text value of a JSON or form field of the body (what `withoutProse` condenses). */
+function longText(field: Field): boolean {
+  return field.kind === "body" && field.where === "body" && field.key !== null && field.value.length > CONDENSE_MIN;
+}
+
 function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   const net = compileNetwork(security);
   const matches: WafMatch[] = [];
@@ -249,9 +256,26 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
   let total = 0;
   let error: { ruleId: string; error: string; part: string } | undefined;
   let logOnly: { m: WafMatch; field: Field } | undefined;
+  /** Adds a counted finding: once per rule id, with its strongest score. */
+  const count = (m: WafMatch, field: Field): void => {
+    matches.push(m);
+    const prev = perRule.get(m.ruleId);
+    if (prev === undefined) {
+      perRule.set(m.ruleId, { m, field });
+      total += m.score;
+    } else if (m.score > prev.m.score) {
+      total += m.score - prev.m.score;
+      perRule.set(m.ruleId, { m, field });
+    }
+  };
   const visit = (field: Field): boolean => {
     const found = inspectField(field);
     if (found.length === 0) return false;
+    // A long text posted in a field (a comment, a post, a prompt): what its detectors find far
+    // apart does not add up; only its strongest counted finding adds to the score (`' or` in one
+    // paragraph and a `../` in another are two harmless things, not one attack).
+    const strongestOnly = found.length > 1 && longText(field);
+    let strongest: WafMatch | undefined;
     for (const f of found) {
       if (f.error !== undefined) {
         error ??= { ruleId: f.ruleId, error: f.error, part: partLabel(field) };
@@ -267,16 +291,13 @@ function decide(req: WafRequest, security: SecurityConfig): WafDecision {
         if (logOnly === undefined || m.score > logOnly.m.score) logOnly = { m, field };
         continue;
       }
-      matches.push(m);
-      const prev = perRule.get(f.ruleId);
-      if (prev === undefined) {
-        perRule.set(f.ruleId, { m, field });
-        total += m.score;
-      } else if (m.score > prev.m.score) {
-        total += m.score - prev.m.score;
-        perRule.set(f.ruleId, { m, field });
+      if (strongestOnly) {
+        if (strongest === undefined || m.score > strongest.score) strongest = m;
+        continue;
       }
+      count(m, field);
     }
+    if (strongest !== undefined) count(strongest, field);
     // Once the threshold is reached the rest of the request cannot undo it.
     return total >= threshold;
   };
