@@ -93,7 +93,7 @@ export function withoutProse(t: string): string {
           case 33: // !
           case 63: // ?
             break;
-          case 39: // ' (only where a SQL word follows: `EVENT` jumps over the others)
+          case 39: // '
           case 34: // "
             quotes.push(i);
             break;
@@ -120,7 +120,7 @@ export function withoutProse(t: string): string {
     const last = next >= n;
     if (
       prose &&
-      (start > 0 || (quotes.length === 0 && !quoteIn(t, end))) &&
+      (start > 0 || quotes.length === 0) &&
       !last &&
       end - start >= 24 &&
       proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= keywordSpans(t)))
@@ -146,19 +146,8 @@ export function withoutProse(t: string): string {
   return keptFrom === 0 ? t : out + t.slice(keptFrom);
 }
 
-/** `t` has an ASCII quote before `end` (`EVENT` jumps over the quotes no SQL word follows). */
-function quoteIn(t: string, end: number): boolean {
-  const a = t.indexOf("'");
-  const b = t.indexOf('"');
-  return (a !== -1 && a < end) || (b !== -1 && b < end);
-}
-
-/**
- * What `withoutProse` stops at: anything but letters, digits, spaces, commas and quotes, and a
- * quote that a SQL word follows (`AFTER_QUOTE`: the only quotes `proseOnly` needs to know of; the
- * apostrophes of `O'Brien's` and `isn't` are jumped over with the letters).
- */
-const EVENT = new RegExp(`[^A-Za-z0-9 ,'"]|['"](?=${AFTER_QUOTE.source.slice(1)})`, "gi");
+/** What `withoutProse` stops at: anything but letters, digits, spaces and commas. */
+const EVENT = /[^A-Za-z0-9 ,]/g;
 /** Where a piece that is no sentence ends: `.`, `?`, `!` before white space, or a line break. */
 const PIECE_END = /[.?!][ \t\r\n]|\n/g;
 /** How far back from `PIECE_END.lastIndex` the character that ends the piece is (by the last character matched). */
