@@ -115,6 +115,10 @@ const ATTACKS = [
   `-31')) AS kqvb WHERE 8120=8120 ORDER BY 4#`,
   `7") WHERE 2231=2231;SELECT 1--`,
   `3 WHERE 5150=5150 AND 9=9`,
+  // a WHERE clause of the injector's own on a subquery (blind extraction one character at a time)
+  "' WHERE SUBSTRING((select column_name from `shop.orders` limit 1),1,1)='A'#",
+  // Oracle's Java gateway running a program, as a whole statement
+  "SELECT DBMS_JAVA_TEST.FUNCALL('oracle/aurora/util/Wrapper','main','/bin/sh','-c','id') FROM dual",
   // boolean probes through functions that choose by a condition
   `ELT(6120=6120,7)`,
   `IIF(4404=4404,1,1/0)`,
@@ -141,6 +145,7 @@ const BENIGN = [
   "2-pack (blue)",
   "1-2 business days",
   "the 'or' branch is wrong",
+  "It's where select statements go, and the 'where' (select from the list) clause",
   "select a union rep",
   "drop me a line",
   "order by price",

@@ -289,6 +289,12 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
     if (fromString || parens > 0 || w > j || (op?.v === "=" && a !== undefined && a.v === b?.v))
       return { score: 6, rule: "sqli-tautology" };
   }
+  // `' WHERE SUBSTRING((SELECT …),1,1)='A'#`: a WHERE clause of the injector's own, on a subquery.
+  if (fromString && near && word(toks[w], "where")) {
+    const k = skip(toks, w + 1, ["(", "cmt"]);
+    if (word(toks[k], "select") || (isCall(toks[k]) && word(toks[skip(toks, k + 1, ["(", "cmt"])], "select")))
+      return { score: 6, rule: "sqli-subquery" };
+  }
   // `' INSERT INTO mysql.user …`, `' GRANT CONNECT TO x;`: MSSQL runs a following statement without `;`.
   if (fromString && near && t.k === "word" && !word(t, "select", "begin", "set") && statementAt(toks, j, false)) {
     const [, b, c] = nextTokens(toks, j, 3);

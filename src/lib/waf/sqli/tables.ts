@@ -16,7 +16,7 @@ export const ERROR_FUNCS = new Set(["extractvalue", "updatexml", "exp", "geometr
 // oxfmt-ignore
 export const FILE_FUNCS = new Set(["load_file", "pg_read_file", "pg_read_binary_file", "pg_ls_dir", "lo_import", "lo_export", "lo_get", "utl_http.request", "httpuritype.getclob", "utl_file.fopen", "dbms_java.runjava", "dbms_ldap.init", "openrowset", "opendatasource", "bulk", "load_extension", "dblink", "dblink_connect"]);
 // oxfmt-ignore
-export const PROC_WORDS = new Set(["xp_cmdshell", "sp_oacreate", "sp_oamethod", "xp_dirtree", "xp_subdirs", "xp_regread", "xp_regwrite", "xp_fileexist", "sp_makewebtask", "sp_addsrvrolemember", "sp_addlogin", "sp_configure", "sp_executesql", "xp_servicecontrol", "sp_password", "xp_availablemedia", "xp_loginconfig", "xp_ntsec_enumdomains", "xp_terminate_process", "sp_execute_external_script", "fn_varbintohexstr"]);
+export const PROC_WORDS = new Set(["xp_cmdshell", "sp_oacreate", "sp_oamethod", "xp_dirtree", "xp_subdirs", "xp_regread", "xp_regwrite", "xp_fileexist", "sp_makewebtask", "sp_addsrvrolemember", "sp_addlogin", "sp_configure", "sp_executesql", "xp_servicecontrol", "sp_password", "xp_availablemedia", "xp_loginconfig", "xp_ntsec_enumdomains", "xp_terminate_process", "sp_execute_external_script", "fn_varbintohexstr", "dbms_java_test.funcall", "dbms_java.runjava"]);
 /** Functions whose presence right after a breakout/boolean says "this is SQL". */
 // oxfmt-ignore
 export const SQL_FUNCS = new Set([
