@@ -117,6 +117,8 @@ const ATTACKS = [
   `3 WHERE 5150=5150 AND 9=9`,
   // a WHERE clause of the injector's own on a subquery (blind extraction one character at a time)
   "' WHERE SUBSTRING((select column_name from `shop.orders` limit 1),1,1)='A'#",
+  // MSSQL reading a file into a table after the breakout
+  "x'; bulk insert users from 'c:\\boot.ini'--",
   // Oracle's Java gateway running a program, as a whole statement
   "SELECT DBMS_JAVA_TEST.FUNCALL('oracle/aurora/util/Wrapper','main','/bin/sh','-c','id') FROM dual",
   // boolean probes through functions that choose by a condition
@@ -146,6 +148,7 @@ const BENIGN = [
   "1-2 business days",
   "the 'or' branch is wrong",
   "It's where select statements go, and the 'where' (select from the list) clause",
+  "the bulk insert from the warehouse is slow",
   "select a union rep",
   "drop me a line",
   "order by price",

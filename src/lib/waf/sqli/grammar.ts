@@ -110,6 +110,9 @@ export function statementAt(toks: Tok[], i: number, afterBreakout = false): bool
       // `DELETE [LOW_PRIORITY|QUICK|IGNORE] FROM t`.
       if (word(b, "low_priority", "quick", "ignore")) return word(c, "from") && d !== undefined && d.k === "word";
       return word(b, "from") && c !== undefined && c.k === "word" && (isEnd(d) || word(d, "where"));
+    case "bulk":
+      // `BULK INSERT t FROM 'c:\…'` (MSSQL reads a file into a table).
+      return word(b, "insert") && c !== undefined && c.k === "word" && word(d, "from");
     case "load":
       // `LOAD DATA|XML [LOW_PRIORITY|CONCURRENT] [LOCAL] INFILE '…'` (MySQL reads a file).
       return word(b, "data", "xml") && (word(c, "infile", "local", "low_priority", "concurrent") || word(d, "infile"));
