@@ -27,6 +27,14 @@ const UNIT_TESTS = [
 
 export default defineConfig({
   test: {
+    // Vitest forwards a test file's console output to the main process over RPC and, when the
+    // file ends, rejects the forwards still in flight with an EnvironmentTeardownError (seen in
+    // CI after a burst of request logs on a loaded machine). A log line lost at teardown is not a
+    // test failure; every other unhandled error still fails the run.
+    onUnhandledError(error) {
+      if (error.name === "EnvironmentTeardownError" && error.message.includes('"onUserConsoleLog" was pending'))
+        return false;
+    },
     projects: [
       {
         // The local dev services, driven by the official client libraries, in Node; and
