@@ -193,6 +193,29 @@ describe("Node.js injection and prototype pollution", () => {
     // In a parameter a line break is no reason to stop looking.
     expect(query("x';\nconsole.log(process.env)//")).toMatchObject({ action: "block", class: "node" });
   });
+
+  it("reads runtime names in changelogs as words: a member followed by a word, a link after `require`", () => {
+    // Node's own changelog (as a developer pastes it) names the functions a fix touched.
+    for (const line of [
+      "* (CVE-2026-48617) permission: handle process.chdir on writereport (RafaelGSS) – Low",
+      "* **src,permission**: handle process.binding in the loader",
+      "- [Tests] fix hasOwn require [`f89c831`](https://github.com/es-shims/es-set-tostringtag/commit/f89c831fe5f3edf1)",
+    ]) {
+      expect(query(line).action, line).toBe("allow");
+      expect(json(JSON.stringify({ text: line })).action, line).toBe("allow");
+    }
+    // Called, chained, indexed or alone, they are still the runtime.
+    for (const payload of [
+      "process.chdir('/')",
+      "x=process.binding('spawn_sync')",
+      "a; process.setuid\n",
+      "require['main']",
+      "require ['child_process']",
+      "console['log'](1)",
+      "{{process.mainModule.require('child_process')}}",
+    ])
+      expect(query(payload), payload).toMatchObject({ action: "block", class: "node" });
+  });
 });
 
 describe("template and code injection", () => {
