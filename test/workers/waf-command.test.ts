@@ -173,6 +173,29 @@ describe("command injection", () => {
     expect(json(text).action, `json ${text}`).toBe("allow");
   });
 
+  it("reads command words in markdown code spans of a long text as documentation, and short ones as payloads", () => {
+    // What a pasted README holds: a list item, a table row, spans side by side.
+    const intro =
+      "These are the options of the command line tool, with their types and defaults, as the README lists them for anyone who configures it. ";
+    const docs = [
+      "* `id` - (String) UUID(-like) string",
+      "| `bash`                | `boolean`      | `false`     | Follow bash matching rules more strictly |",
+      "- [Tests] up to `io.js` `v3.3`, `node` `v4.1` [`d9bad2b`](https://github.com/ljharb/function-bind/commit/d9bad2b)",
+      "* `p*`: The XXth percentile value for this statistic.",
+    ];
+    for (const line of docs) {
+      const text = `${intro.repeat(2)}\n\n${line}\n\n${intro}`;
+      expect(json(text).action, line).toBe("allow");
+    }
+    // The same spans as a value of their own, or with a dangerous argument in a long text, still block.
+    for (const payload of ["`id`", "| `id` |", "* `id` - x", "name=`bash`"])
+      expect(query(payload), payload).toMatchObject({ action: "block", class: "command" });
+    expect(json(`${intro.repeat(2)}\n\n* \`cat /etc/passwd\` - the users\n\n${intro}`)).toMatchObject({
+      action: "block",
+      class: "command",
+    });
+  });
+
   it("never throws on request data that looks like a glob or a broken class", () => {
     for (const value of [
       ";truncate[xx",

@@ -297,7 +297,11 @@ function detect(v: Inspected): Finding | null {
         sep === "`" &&
         ((/[A-Za-z,:]\s+$/.test(before) &&
           (prose() || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) ||
-          (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)));
+          (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)) ||
+          (closeAt !== -1 &&
+            v.raw.length > MARKDOWN_TEXT &&
+            !sensitiveArgs(cmd) &&
+            markdownSpan(before, text.slice(closeAt + 1, closeAt + 33))));
       // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
       // nothing dangerous inside is documentation too; a whole value in backticks is not.
       // (`` $(`id`) ``: a substitution inside a substitution is shell, not markdown.)
@@ -398,3 +402,23 @@ function considerStart(
   take(score, "command-injection");
   return cmd;
 }
+
+/** Values longer than this (as sent: before the prose is left out) can be markdown documents; a short value in backticks is the payload itself. */
+const MARKDOWN_TEXT = 256;
+/**
+ * A code span of markdown around a command word: in a list item or a table row (`` * `id` - the
+ * user id ``, `` | `bash` | `boolean` | ``), or followed by another span (`` `node` `v4.1` ``).
+ * `before`: the text before the opening backtick; `after`: the characters after the closing one.
+ */
+function markdownSpan(before: string, after: string): boolean {
+  const line = before.slice(before.lastIndexOf("\n") + 1);
+  if (MARKDOWN_ITEM.test(line) && MARKDOWN_ITEM_AFTER.test(after)) return true;
+  return /[A-Za-z,]\s+$/.test(before) && /^[ \t]+`/.test(after);
+}
+/**
+ * A list item's or a table row's start, then anything but another backtick (the span opens the
+ * item's code). The line may start with one word: what `withoutProse` leaves of the paragraph before.
+ */
+const MARKDOWN_ITEM = /^(?:[A-Za-z]{1,20} )?[ \t]{0,8}(?:[*+-]|\d{1,3}[.)]|\|)[ \t][^`]{0,200}$/;
+/** What follows a span in a list item or a table: a dash, a colon, a cell's end, a comma, or a word. */
+const MARKDOWN_ITEM_AFTER = /^(?:[ \t]{1,24}(?:[-\u2013\u2014|(]|[A-Za-z])|[:,.](?:\s|$)|$)/;
