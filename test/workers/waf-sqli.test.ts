@@ -219,6 +219,18 @@ describe("sqli detector", () => {
     expect(d).toMatchObject({ action: "block", class: "sqli", ruleId: "sqli-union-select" });
     expect(query(`OR '{"a":1}' ?| array['a']`).class).toBe("sqli");
   });
+
+  it("reads a long option or PEM armour after a quote as text, and a truncation as one", () => {
+    for (const text of [
+      "Defaults to Node.js' --max-http-header-size or 16KiB.",
+      'PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----\\nKh9NV...\\n-----END RSA PRIVATE KEY-----\\n"',
+    ]) {
+      expect(query(text).action, `query: ${text}`).toBe("allow");
+      expect(json(text).action, `json: ${text}`).toBe("allow");
+    }
+    for (const payload of ["admin'--", "admin' -- -", "1' --+", "x' --comment", "') --", "admin'-- and-more"])
+      expect(query(payload), payload).toMatchObject({ action: "block", class: "sqli" });
+  });
 });
 
 /** Sentences with apostrophes, quotes, numbers and SQL-ish words, as long text has them. */
