@@ -286,6 +286,17 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     expect(json({ lang: "en\r\n\r\n<img src=x>" })).toMatchObject({ action: "block", class: "crlf" });
   });
 
+  it("reads a body value that opens with a markdown code fence as a document", () => {
+    // A README section pasted from the end of a code block: the fence, a blank line, an anchor.
+    for (const text of [
+      '```\n\n<a name="ipaddrSubnetMatch"></a>\n### `addr.match(range)`\n\nChecks the address against a range.',
+      "```js\n\n<br>\n\n## Philosophies",
+    ])
+      expect(json({ text }).action, text).toBe("allow");
+    // A fence does not hide a header line right after it.
+    expect(json({ next: "```\r\nSet-Cookie: sid=attacker" })).toMatchObject({ action: "block", class: "crlf" });
+  });
+
   it("lets Strapi-style filter parameters, JSON Schema keys and session cookies through", () => {
     expect(evaluate("https://edge.test/api/articles?filters[title][$eq]=hello").action).toBe("allow");
     expect(json({ $schema: "https://json-schema.org/draft/2020-12/schema", $id: "x", $ref: "#/a" }).action).toBe(

@@ -47,7 +47,8 @@ export function detectCrlf(v: Inspected): Finding | null {
   // Bodies hold multi-line text; a body value whose first line is one short token (`en`, `abc`, a URL, nothing)
   // followed by a header line is as suspicious as a query value.
   const inBody = kind === "body" || kind === "xml";
-  const strict = inBody && !/^(?:\S{0,63}[^\s:])?$/.test(firstLine);
+  // (A markdown code fence, ```` ``` ```` or ```` ```js ````, opens a pasted document, not a header value.)
+  const strict = inBody && (!/^(?:\S{0,63}[^\s:])?$/.test(firstLine) || /^(?:```|~~~)[\w+-]{0,20}$/.test(firstLine));
   // A pasted header block or HTTP transcript (its first line is a header, a status or a request line).
   const transcript =
     /^(?:[a-z][a-z0-9-]{1,40}\s{0,4}:\s|http\/\d|(?:get|post|put|head|delete|patch|options)\s+\S+\s+http\/\d)/i.test(
