@@ -63,6 +63,16 @@ describe("PHP injection", () => {
     expect(query(payload).action).toBe("block");
   });
 
+  it("reads ${name} (${value}) in a JavaScript template literal as text, ${name} (…) alone as a call", () => {
+    for (const line of [
+      "    console.log(`New pending request: ${key} (${size} total pending)`)",
+      "\treturn `${response.title} (${response.rating * 10})`;",
+    ])
+      expect(query(line).action, line).toBe("allow");
+    for (const payload of ["${system} (id)", "`${system} (id)`", "${system}(id)", "${_GET[a]} (1)"])
+      expect(query(payload), payload).toMatchObject({ action: "block", class: "php" });
+  });
+
   it("blocks a PHP upload name that is not a single token", () => {
     const body =
       '--b\r\nContent-Disposition: form-data; name="file"; filename="my shell.phtml"\r\nContent-Type: image/png\r\n\r\nx\r\n--b--\r\n';
@@ -213,6 +223,23 @@ describe("Node.js injection and prototype pollution", () => {
       "require ['child_process']",
       "console['log'](1)",
       "{{process.mainModule.require('child_process')}}",
+    ])
+      expect(query(payload), payload).toMatchObject({ action: "block", class: "node" });
+  });
+
+  it("reads console methods bound to console, and __proto__ before a changelog link, as ordinary", () => {
+    for (const line of [
+      "log.log = console.log.bind(console); // don't forget to bind to console!",
+      "debug.log = console.info.bind(console);",
+      "- don't assign onto __proto__ [`63e7ed0`](https://github.com/minimistjs/minimist/commit/63e7ed0)",
+    ])
+      expect(query(line).action, line).toBe("allow");
+    for (const payload of [
+      "console.log.call(null, process.env)",
+      "console.log.bind(this)('x')",
+      "console.info.call(this,1)",
+      "__proto__[isAdmin]=1",
+      'x.__proto__ ["polluted"]=1',
     ])
       expect(query(payload), payload).toMatchObject({ action: "block", class: "node" });
   });

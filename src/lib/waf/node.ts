@@ -38,7 +38,7 @@ const NEW_FUNCTION = /\bnew\s{1,4}function\s{0,4}\(/i;
 const SERIALIZED_FN = /_\$\$nd_func\$\$_|\b__js_function\b/i;
 const RSC_REFERENCE = /["']\$[0-9a-f@]{0,8}:(?:[\w$]{1,40}:){0,6}(?:__proto__|constructor|prototype)\b/i;
 const PROTO_ACCESS =
-  /\b(?:Object|Function|Array|String)\s{0,4}\.\s{0,4}prototype\s{0,4}(?:\.\s{0,4}[\w$]{1,40}|\[[^\]]{1,40}\])\s{0,4}=(?!=)|__proto__\s{0,4}(?:\[|\.\s{0,4}[\w$]|['"]\s{0,4}[:\]])|\[\s{0,4}['"]?__proto__['"]?\s{0,4}\]|\bconstructor\s{0,4}(?:\.\s{0,4}prototype\b|\[\s{0,4}['"]?prototype\b)|\[\s{0,4}['"]?constructor['"]?\s{0,4}\]\s{0,4}\[\s{0,4}['"]?prototype\b/i;
+  /\b(?:Object|Function|Array|String)\s{0,4}\.\s{0,4}prototype\s{0,4}(?:\.\s{0,4}[\w$]{1,40}|\[[^\]]{1,40}\])\s{0,4}=(?!=)|__proto__\s{0,4}(?:\[(?![^\]\n]{0,80}\]\(https?:\/\/)|\.\s{0,4}[\w$]|['"]\s{0,4}[:\]])|\[\s{0,4}['"]?__proto__['"]?\s{0,4}\]|\bconstructor\s{0,4}(?:\.\s{0,4}prototype\b|\[\s{0,4}['"]?prototype\b)|\[\s{0,4}['"]?constructor['"]?\s{0,4}\]\s{0,4}\[\s{0,4}['"]?prototype\b/i;
 /** A key or key path segment that reaches an object's prototype. */
 const PROTO_NAME =
   /(?:^|[.[\]'"])__proto__(?:$|[.[\]'"])|(?:^|[.[\]'"])constructor['"]?\s{0,4}(?:\]\s{0,4}\[|\.)\s{0,4}['"]?prototype(?:$|[.[\]'"\s])|^__proto__$/i;
@@ -48,7 +48,7 @@ const CONSOLE_REACH =
   /\b(?:process|require|global|globalThis|module|eval|Function|constructor|child_process|Buffer|__dirname|__filename|import)\b|\$\{|\(\s{0,4}\d{1,10}\s{0,4}\)/;
 /** `console["log"](1)`, `console.info.call(this,1)`: odd ways to reach a plain function. */
 const ODD_CALL =
-  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\((?!https?:\/\/)|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\(/i;
+  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\((?!https?:\/\/)|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\((?!\s{0,4}console\s{0,4}\))/i;
 /** The whole value is one statement (`console.info(1)`, `process.env`, `module.exports=`). */
 const STATEMENT_CONSOLE =
   /^(?:console)\s{0,4}\.\s{0,4}(?:log|info|warn|error|debug|trace|dir|table)\s{0,4}\([^;{}\n]{0,80}\)\s{0,4};?$/i;

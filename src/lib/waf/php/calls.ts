@@ -94,6 +94,15 @@ function skipGroup(s: string, i: number, limit: number): number {
   return -1;
 }
 
+/** A plain name or dotted path of JavaScript (no quote, call or operator PHP would build a name with). */
+const JS_PATH = /^[A-Za-z_][\w]{0,40}(?:\.[A-Za-z_][\w]{0,40}){0,6}$/;
+
+/** A backtick before `i` on its line (a JavaScript template literal the `$` is in). */
+function inTemplateLine(s: string, i: number): boolean {
+  const tick = s.lastIndexOf("`", i);
+  return tick !== -1 && s.lastIndexOf("\n", i) < tick;
+}
+
 /** `$f(…)`, `@$__['o'](…)`, `${'a'}(…)`, `$_aB_4c[5]['d'] /*x*\/ (…)`, `$obj->$m()`, `Foo::$m()`. */
 export function variableFunction(s: string, take: Take): void {
   let n = 0;
@@ -108,11 +117,13 @@ export function variableFunction(s: string, take: Take): void {
     while (j < limit && s[j] === "$") j++;
     let name = "";
     let braced = false;
+    let jsPath = false; // `${key}`, `${response.title}`: what a JavaScript template literal interpolates
     const g0 = skipGap(s, j, limit);
     if (g0.at !== -1 && s[g0.at] === "{") {
       const end = skipGroup(s, g0.at, limit);
       if (end === -1 || s.slice(g0.at + 1, end - 1).trim() === "") continue;
       braced = true;
+      jsPath = g0.at === j && JS_PATH.test(s.slice(g0.at + 1, end - 1));
       j = end;
     } else {
       const m = /^[A-Za-z_\x80-\uffff][\w\x80-\uffff]{0,40}/.exec(s.slice(j, j + 42));
@@ -152,6 +163,10 @@ export function variableFunction(s: string, take: Take): void {
       } else break;
     }
     if (j === -1 || j >= limit || s[j] !== "(") continue;
+    // `${key} (${size} total)` inside a JavaScript template literal (a backtick opens it on the
+    // same line, the parenthesis opens another interpolation): text, no call. (`${system} (id)`
+    // still counts, in backticks too.)
+    if (jsPath && sawGap && !indexed && s.startsWith("${", j + 1) && inTemplateLine(s, i)) continue;
     if (!braced && !indexed && name !== "" && JS_DOLLAR.has(name.toLowerCase())) continue;
     const start =
       s.slice(0, i).replace(/(?<![@\s(;])[@\s(;]+$/, "").length === 0 ||
