@@ -271,6 +271,18 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     expect(json({ text: value }).action).toBe("allow");
   });
 
+  it("reads a quote and `;` ending one line of posted code, and a statement on the next, as code", () => {
+    for (const text of [
+      "import { encode, decode } from '@jridgewell/sourcemap-codec';\nvar decoded = decode(mappings);",
+      'manifest["index.html"] = "index.special.html";\nreturn getAssetFromKV(request, { mapRequestToAsset });',
+      "var CRLF = '\\r\\n';\nvar form = new FormData();",
+    ])
+      expect(json({ text }).action, text).toBe("allow");
+    // On one line, or in a parameter, the breakout is still one.
+    expect(json({ password: "'; return true; var x='" })).toMatchObject({ action: "block", class: "nosql" });
+    expect(query("x';\nvar y = 1")).toMatchObject({ action: "block", class: "nosql" });
+  });
+
   it("splits headers in a body value only right after its first line", () => {
     // A document pasted after a blank line: a config's `host:` and markup after a blank line are its text.
     const pasted =
