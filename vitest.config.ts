@@ -27,13 +27,13 @@ const UNIT_TESTS = [
 
 export default defineConfig({
   test: {
+    // The Worker writes a JSON log line per request: shown for failing tests only, where they
+    // explain the failure (`npm test -- --silent=false` shows them all).
+    silent: "passed-only",
     // Vitest forwards a test file's console output to the main process over RPC and, when the
     // file ends, rejects the forwards still in flight with an EnvironmentTeardownError (seen in
     // CI after a burst of request logs on a loaded machine). A log line lost at teardown is not a
     // test failure; every other unhandled error still fails the run.
-    // The Worker writes a JSON log line per request: shown for failing tests only, where they
-    // explain the failure (`npm test -- --silent=false` shows them all).
-    silent: "passed-only",
     onUnhandledError(error) {
       if (error.name === "EnvironmentTeardownError" && error.message.includes('"onUserConsoleLog" was pending'))
         return false;
