@@ -237,6 +237,7 @@ describe("Node.js injection and prototype pollution", () => {
     for (const payload of [
       "console.log.call(null, process.env)",
       "console.log.bind(this)('x')",
+      "x';console.log.bind(console)(process.env)//",
       "console.info.call(this,1)",
       "__proto__[isAdmin]=1",
       'x.__proto__ ["polluted"]=1',

@@ -220,15 +220,21 @@ describe("sqli detector", () => {
     expect(query(`OR '{"a":1}' ?| array['a']`).class).toBe("sqli");
   });
 
-  it("reads a long option or PEM armour after a quote as text, and a truncation as one", () => {
-    for (const text of [
-      "Defaults to Node.js' --max-http-header-size or 16KiB.",
-      'PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----\\nKh9NV...\\n-----END RSA PRIVATE KEY-----\\n"',
-    ]) {
-      expect(query(text).action, `query: ${text}`).toBe("allow");
-      expect(json(text).action, `json: ${text}`).toBe("allow");
-    }
-    for (const payload of ["admin'--", "admin' -- -", "1' --+", "x' --comment", "') --", "admin'-- and-more"])
+  it("reads PEM armour after a quote as text, and a truncation as one", () => {
+    const pem = 'PRIVATE_KEY="-----BEGIN RSA PRIVATE KEY-----\\nKh9NV...\\n-----END RSA PRIVATE KEY-----\\n"';
+    expect(query(pem).action).toBe("allow");
+    expect(json(pem).action).toBe("allow");
+    // Whatever follows `--` is the comment: a long option's shape is no reason to let it pass.
+    for (const payload of [
+      "admin'--",
+      "admin' -- -",
+      "1' --+",
+      "x' --comment",
+      "') --",
+      "admin'-- and-more",
+      "admin'--ab-cd",
+      "admin' --max-size",
+    ])
       expect(query(payload), payload).toMatchObject({ action: "block", class: "sqli" });
   });
 });

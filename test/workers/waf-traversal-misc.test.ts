@@ -271,15 +271,20 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     expect(json({ text: value }).action).toBe("allow");
   });
 
-  it("reads a quote and `;` ending one line of posted code, and a statement on the next, as code", () => {
-    for (const text of [
+  it("reads a quote and `;` ending one line of a posted code text, and a statement on the next, as code", () => {
+    const intro =
+      "Here is how the README sets it up, in case someone runs into the same question about the mappings and the asset manifest:\n\n";
+    for (const code of [
       "import { encode, decode } from '@jridgewell/sourcemap-codec';\nvar decoded = decode(mappings);",
       'manifest["index.html"] = "index.special.html";\nreturn getAssetFromKV(request, { mapRequestToAsset });',
       "var CRLF = '\\r\\n';\nvar form = new FormData();",
-    ])
-      expect(json({ text }).action, text).toBe("allow");
-    // On one line, or in a parameter, the breakout is still one.
+    ]) {
+      const text = `${intro}${code}\n\n${intro}`;
+      expect(json({ text }).action, code).toBe("allow");
+    }
+    // On one line, across lines in a short field, or in a parameter, the breakout is still one.
     expect(json({ password: "'; return true; var x='" })).toMatchObject({ action: "block", class: "nosql" });
+    expect(json({ password: "x'\n;var z=1//" })).toMatchObject({ action: "block", class: "nosql" });
     expect(query("x';\nvar y = 1")).toMatchObject({ action: "block", class: "nosql" });
   });
 

@@ -46,9 +46,12 @@ const CONSOLE_ESCAPED = /\\u00[0-9a-f]{2}|\\x[0-9a-f]{2}|\\u\{/i;
 /** What a console statement prints that only an injection would: the runtime, modules, code; or a bare number (`console.info(1)`, the probe). */
 const CONSOLE_REACH =
   /\b(?:process|require|global|globalThis|module|eval|Function|constructor|child_process|Buffer|__dirname|__filename|import)\b|\$\{|\(\s{0,4}\d{1,10}\s{0,4}\)/;
-/** `console["log"](1)`, `console.info.call(this,1)`: odd ways to reach a plain function. */
+/**
+ * `console["log"](1)`, `console.info.call(this,1)`: odd ways to reach a plain function (not
+ * `console.log.bind(console)` kept as a logger; called at once, it is one).
+ */
 const ODD_CALL =
-  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\((?!https?:\/\/)|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\((?!\s{0,4}console\s{0,4}\))/i;
+  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\((?!https?:\/\/)|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\((?!\s{0,4}console\s{0,4}\)(?!\s{0,4}\())/i;
 /** The whole value is one statement (`console.info(1)`, `process.env`, `module.exports=`). */
 const STATEMENT_CONSOLE =
   /^(?:console)\s{0,4}\.\s{0,4}(?:log|info|warn|error|debug|trace|dir|table)\s{0,4}\([^;{}\n]{0,80}\)\s{0,4};?$/i;

@@ -64,11 +64,11 @@ function nextNonSpace(s: string, i: number): number {
 
 /**
  * What follows a `--` that is text: a quoted command-line flag or separator (a word and the
- * closing quote), a long option named in prose (`Node.js' --max-http-header-size or 16KiB`: words
- * joined by dashes), PEM armour (`"-----BEGIN` or `-----END` and a label).
+ * closing quote), PEM armour (`"-----BEGIN` or `-----END`, a label and five dashes).
+ * (Not a long option named in prose, `Node.js' --max-http-header-size`: `admin'--ab-cd` is a
+ * working truncation wherever `--` needs no space after it.)
  */
-const QUOTED_FLAG =
-  /^[a-z0-9][\w-]{0,40}['"]|^['"]|^[a-z][a-z0-9]{1,20}(?:-[a-z0-9]{1,20}){1,6}(?=[\s.,;:)\]`]|$)|^---(?:BEGIN|END) [A-Z0-9 ]{1,40}-----/i;
+const QUOTED_FLAG = /^[a-z0-9][\w-]{0,40}['"]|^['"]|^---(?:BEGIN|END) [A-Z0-9 ]{1,40}-----/i;
 
 /** Tokenizes `s` as SQL (MySQL flavoured, with PostgreSQL casts/JSON operators; tolerant); stops after `max` tokens. */
 export function tokenize(s: string, max: number, info: Info): Tok[] {
@@ -108,7 +108,7 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
       info.comments++;
       const end = s.indexOf("\n", i);
       // A quoted flag or separator (`'--'`, `"--verbose"`): the quote closes right after it, which
-      // a truncation has no use for; a long option or PEM armour is text too (`QUOTED_FLAG`).
+      // a truncation has no use for; PEM armour is text too (`QUOTED_FLAG`).
       out.push({ k: "cmt", v: "--", flag: QUOTED_FLAG.test(s.slice(i + 2, i + 44)) });
       i = end === -1 ? n : end + 1;
       continue;
