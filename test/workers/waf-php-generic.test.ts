@@ -69,7 +69,15 @@ describe("PHP injection", () => {
       "\treturn `${response.title} (${response.rating * 10})`;",
     ])
       expect(query(line).action, line).toBe("allow");
-    for (const payload of ["${system} (id)", "`${system} (id)`", "${system}(id)", "${_GET[a]} (1)"])
+    for (const payload of [
+      "${system} (id)",
+      "`${system} (id)`",
+      "${system}(id)",
+      "${_GET[a]} (1)",
+      // A backtick that opens no template literal: in a comment, before a statement's end, never closed.
+      "/*`*/${f} (${_GET[1]});",
+      "`;${assert} (${_POST[x]});",
+    ])
       expect(query(payload), payload).toMatchObject({ action: "block", class: "php" });
   });
 
@@ -238,6 +246,12 @@ describe("Node.js injection and prototype pollution", () => {
       "console.log.call(null, process.env)",
       "console.log.bind(this)('x')",
       "x';console.log.bind(console)(process.env)//",
+      "console.log.bind(console)/**/(process.env)",
+      "a=1;process.exit.bind(console)/**/(1)",
+      "a=1;process.abort.bind(console)     ()",
+      // A runtime member kept in a variable and called on the next line.
+      "m=process.mainModule\nm.require('child_'+'process')['exec'+'Sync']('id')",
+      "k=process.kill\nk(1)",
       "console.info.call(this,1)",
       "__proto__[isAdmin]=1",
       'x.__proto__ ["polluted"]=1',

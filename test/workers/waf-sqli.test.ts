@@ -234,6 +234,10 @@ describe("sqli detector", () => {
       "admin'-- and-more",
       "admin'--ab-cd",
       "admin' --max-size",
+      // PEM armour is text only where a setting's value opens with it.
+      "admin'-----BEGIN A-----",
+      "admin')-----BEGIN A-----",
+      "admin' -----END A-----",
     ])
       expect(query(payload), payload).toMatchObject({ action: "block", class: "sqli" });
   });

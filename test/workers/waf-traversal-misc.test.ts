@@ -285,6 +285,9 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     // On one line, across lines in a short field, or in a parameter, the breakout is still one.
     expect(json({ password: "'; return true; var x='" })).toMatchObject({ action: "block", class: "nosql" });
     expect(json({ password: "x'\n;var z=1//" })).toMatchObject({ action: "block", class: "nosql" });
+    // `||` and `&&` continue an expression across lines, in a long text too.
+    for (const tail of ["x'||\ntrue||'", "'||\nthis.password.match(/^a/)||'"])
+      expect(json({ text: `${intro}${tail}${intro}` }), tail).toMatchObject({ action: "block", class: "nosql" });
     expect(query("x';\nvar y = 1")).toMatchObject({ action: "block", class: "nosql" });
   });
 
@@ -311,7 +314,12 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     ])
       expect(json({ text }).action, text).toBe("allow");
     // A fence does not hide a header line right after it.
-    expect(json({ next: "```\r\nSet-Cookie: sid=attacker" })).toMatchObject({ action: "block", class: "crlf" });
+    for (const next of [
+      "```\r\nSet-Cookie: sid=attacker",
+      "```\r\nLocation: https://attacker.example/",
+      "```js\nRefresh: 0; url=https://attacker.example/",
+    ])
+      expect(json({ next }), next).toMatchObject({ action: "block", class: "crlf" });
   });
 
   it("lets Strapi-style filter parameters, JSON Schema keys and session cookies through", () => {

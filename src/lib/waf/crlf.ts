@@ -47,8 +47,10 @@ export function detectCrlf(v: Inspected): Finding | null {
   // Bodies hold multi-line text; a body value whose first line is one short token (`en`, `abc`, a URL, nothing)
   // followed by a header line is as suspicious as a query value.
   const inBody = kind === "body" || kind === "xml";
-  // (A markdown code fence, ```` ``` ```` or ```` ```js ````, opens a pasted document, not a header value.)
-  const strict = inBody && (!/^(?:\S{0,63}[^\s:])?$/.test(firstLine) || /^(?:```|~~~)[\w+-]{0,20}$/.test(firstLine));
+  const strict = inBody && !/^(?:\S{0,63}[^\s:])?$/.test(firstLine);
+  // A markdown code fence (```` ``` ````, ```` ```js ````) then a blank line and markup is a pasted
+  // document, not a response body; a header line right after the fence still counts.
+  const fence = inBody && /^(?:```|~~~)[\w+-]{0,20}$/.test(firstLine);
   // A pasted header block or HTTP transcript (its first line is a header, a status or a request line).
   const transcript =
     /^(?:[a-z][a-z0-9-]{1,40}\s{0,4}:\s|http\/\d|(?:get|post|put|head|delete|patch|options)\s+\S+\s+http\/\d)/i.test(
@@ -83,7 +85,7 @@ export function detectCrlf(v: Inspected): Finding | null {
       else if (!strict && (/^x-[a-z0-9-]{1,30}$/.test(name) || (!inBody && /^[a-z]{2,20}-[a-z]{2,20}$/.test(name))))
         best = Math.max(best, 5);
     } else if (m[2] !== undefined) best = Math.max(best, strict ? 5 : 7);
-    else if (m[3] !== undefined && !strict) best = Math.max(best, 5);
+    else if (m[3] !== undefined && !strict && !fence) best = Math.max(best, 5);
   }
   // A line break in the URL path never belongs there.
   if (best === 0 && kind === "path" && /[\r\n]/.test(text)) best = 4;

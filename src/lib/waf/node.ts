@@ -21,7 +21,7 @@ import type { Finding, Inspected } from "./types.ts";
 
 /** Runtime reach that has no business in a parameter (anywhere in the value). */
 const RUNTIME =
-  /\bprocess\s{0,4}(?:\.\s{0,4}(?:mainmodule|binding|dlopen|kill|setuid|setgid|chdir|_linkedbinding|_getactivehandles)\b(?!\s{1,4}[a-z])|\[\s{0,4}(?:['"`]|[a-z_$]))|\brequire\s{0,4}\[(?![^\]\n]{0,80}\]\(https?:\/\/)|\bglobal(?:this)?\s{0,4}(?:\.\s{0,4}process\b|\[\s{0,4}['"`]process)|\bmainmodule\s{0,4}\.\s{0,4}(?:require|constructor)\b|\brequire\s{0,4}\.\s{0,4}main\s{0,4}\.\s{0,4}constructor|\b(?:this|[\w$\])]\s{0,4}\.\s{0,4}constructor)\s{0,4}\.\s{0,4}constructor\b|\bconstructor\s{0,4}\.\s{0,4}constructor\s{0,4}\(|[\w$)\]]\s{0,4}\.\s{0,4}constructor\s{0,4}\(\s{0,4}['"`][^'"`]{0,80}\b(?:return|process|require|global|this|eval|import)\b|\bgetprototypeof\s{0,4}\(\s{0,4}(?:async\s{1,4})?(?:function\b|\(\s{0,4}\)\s{0,4}=>)|\.\s{0,4}_load\s{0,4}\(\s{0,4}['"`]?(?:child_process|fs|vm|net)\b/i;
+  /\bprocess\s{0,4}(?:\.\s{0,4}(?:mainmodule|binding|dlopen|kill|setuid|setgid|chdir|_linkedbinding|_getactivehandles)\b(?![ \t]{1,4}[a-z])|\[\s{0,4}(?:['"`]|[a-z_$]))|\brequire\s{0,4}\[(?![^\]\n]{0,80}\]\(https?:\/\/)|\bglobal(?:this)?\s{0,4}(?:\.\s{0,4}process\b|\[\s{0,4}['"`]process)|\bmainmodule\s{0,4}\.\s{0,4}(?:require|constructor)\b|\brequire\s{0,4}\.\s{0,4}main\s{0,4}\.\s{0,4}constructor|\b(?:this|[\w$\])]\s{0,4}\.\s{0,4}constructor)\s{0,4}\.\s{0,4}constructor\b|\bconstructor\s{0,4}\.\s{0,4}constructor\s{0,4}\(|[\w$)\]]\s{0,4}\.\s{0,4}constructor\s{0,4}\(\s{0,4}['"`][^'"`]{0,80}\b(?:return|process|require|global|this|eval|import)\b|\bgetprototypeof\s{0,4}\(\s{0,4}(?:async\s{1,4})?(?:function\b|\(\s{0,4}\)\s{0,4}=>)|\.\s{0,4}_load\s{0,4}\(\s{0,4}['"`]?(?:child_process|fs|vm|net)\b/i;
 /** `require('child_process')`, `import('fs')`, `process.mainModule.require('vm')`. */
 const REQUIRE_EXEC =
   /\b(?:require|import)\s{0,4}\(\s{0,4}['"`]\s{0,4}(?:node:)?(?:child_process|vm|worker_threads|inspector|v8)\s{0,4}['"`]\s{0,4}\)/i;
@@ -48,10 +48,10 @@ const CONSOLE_REACH =
   /\b(?:process|require|global|globalThis|module|eval|Function|constructor|child_process|Buffer|__dirname|__filename|import)\b|\$\{|\(\s{0,4}\d{1,10}\s{0,4}\)/;
 /**
  * `console["log"](1)`, `console.info.call(this,1)`: odd ways to reach a plain function (not
- * `console.log.bind(console)` kept as a logger; called at once, it is one).
+ * `console.log.bind(console)` kept as a logger, the statement ending there; called at once, it is one).
  */
 const ODD_CALL =
-  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\((?!https?:\/\/)|\b(?:console|process)\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\((?!\s{0,4}console\s{0,4}\)(?!\s{0,4}\())/i;
+  /\b(?:console|process|require|global|module|this)\s{0,4}\[\s{0,4}['"`][\w$]{1,30}['"`]\s{0,4}\]\s{0,4}\((?!https?:\/\/)|\bprocess\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\(|\bconsole\s{0,4}\.\s{0,4}[\w$]{1,20}\s{0,4}\.\s{0,4}(?:call|apply|bind)\s{0,4}\((?! {0,4}console {0,4}\)[ \t]{0,4}(?:[;,)\n]|$))/i;
 /** The whole value is one statement (`console.info(1)`, `process.env`, `module.exports=`). */
 const STATEMENT_CONSOLE =
   /^(?:console)\s{0,4}\.\s{0,4}(?:log|info|warn|error|debug|trace|dir|table)\s{0,4}\([^;{}\n]{0,80}\)\s{0,4};?$/i;

@@ -33,9 +33,9 @@ const JS_BREAKOUT =
 
 /** Body values longer than this are posted text (code, docs) rather than a form's field. */
 const POSTED_TEXT = 256;
-/** The same breakout on one line: a posted field's code has `';` at one line's end and `var x =` on the next. */
+/** The same breakout with its `;` on one line: a posted field's code has `';` at one line's end and `var x =` on the next (`||`, `&&` continue an expression across lines). */
 const JS_BREAKOUT_LINE =
-  /['"`][ \t]{0,8}(?:;|&&|\|\|)[ \t]{0,8}(?:this\.\w{1,40}\s{0,4}(?:\.\s{0,4}match|[=!]=|[<>])|return\b|sleep\s{0,4}\(|while\s{0,4}\(|do\s{0,4}\{|it\s{0,4}=\s{0,4}new\s+date|var\s+\w+\s{0,4}=|['"]\w{0,20}['"]\s{0,4}==|true\b|1\s{0,4}==\s{0,4}1)/;
+  /['"`](?:[ \t]{0,8};[ \t]{0,8}|\s{0,8}(?:&&|\|\|)\s{0,8})(?:this\.\w{1,40}\s{0,4}(?:\.\s{0,4}match|[=!]=|[<>])|return\b|sleep\s{0,4}\(|while\s{0,4}\(|do\s{0,4}\{|it\s{0,4}=\s{0,4}new\s+date|var\s+\w+\s{0,4}=|['"]\w{0,20}['"]\s{0,4}==|true\b|1\s{0,4}==\s{0,4}1)/;
 
 /**
  * Cheap test (the class's gate): operators need `$`; JavaScript breakouts and appended conditions

@@ -97,10 +97,16 @@ function skipGroup(s: string, i: number, limit: number): number {
 /** A plain name or dotted path of JavaScript (no quote, call or operator PHP would build a name with). */
 const JS_PATH = /^[A-Za-z_][\w]{0,40}(?:\.[A-Za-z_][\w]{0,40}){0,6}$/;
 
-/** A backtick before `i` on its line (a JavaScript template literal the `$` is in). */
-function inTemplateLine(s: string, i: number): boolean {
+/**
+ * `s[i]` is inside a JavaScript template literal on its line: a backtick before it with no `;` or
+ * comment between (`/*\`*\/${f} (…)` is PHP), and one after `from` on the same line that closes it.
+ */
+function inTemplateLine(s: string, i: number, from: number): boolean {
   const tick = s.lastIndexOf("`", i);
-  return tick !== -1 && s.lastIndexOf("\n", i) < tick;
+  if (tick === -1 || s.lastIndexOf("\n", i) > tick || /;|\/\*|\*\//.test(s.slice(tick + 1, i))) return false;
+  const close = s.indexOf("`", from);
+  const eol = s.indexOf("\n", from);
+  return close !== -1 && (eol === -1 || close < eol);
 }
 
 /** `$f(…)`, `@$__['o'](…)`, `${'a'}(…)`, `$_aB_4c[5]['d'] /*x*\/ (…)`, `$obj->$m()`, `Foo::$m()`. */
@@ -166,7 +172,7 @@ export function variableFunction(s: string, take: Take): void {
     // `${key} (${size} total)` inside a JavaScript template literal (a backtick opens it on the
     // same line, the parenthesis opens another interpolation): text, no call. (`${system} (id)`
     // still counts, in backticks too.)
-    if (jsPath && sawGap && !indexed && s.startsWith("${", j + 1) && inTemplateLine(s, i)) continue;
+    if (jsPath && sawGap && !indexed && s.startsWith("${", j + 1) && inTemplateLine(s, i, j)) continue;
     if (!braced && !indexed && name !== "" && JS_DOLLAR.has(name.toLowerCase())) continue;
     const start =
       s.slice(0, i).replace(/(?<![@\s(;])[@\s(;]+$/, "").length === 0 ||

@@ -64,11 +64,15 @@ function nextNonSpace(s: string, i: number): number {
 
 /**
  * What follows a `--` that is text: a quoted command-line flag or separator (a word and the
- * closing quote), PEM armour (`"-----BEGIN` or `-----END`, a label and five dashes).
+ * closing quote); PEM armour (`"-----BEGIN`, a label and five dashes) where a setting's value
+ * opens with it (`PRIVATE_KEY="-----BEGIN …`; `admin'-----BEGIN A-----` truncates).
  * (Not a long option named in prose, `Node.js' --max-http-header-size`: `admin'--ab-cd` is a
  * working truncation wherever `--` needs no space after it.)
  */
-const QUOTED_FLAG = /^[a-z0-9][\w-]{0,40}['"]|^['"]|^---(?:BEGIN|END) [A-Z0-9 ]{1,40}-----/i;
+const QUOTED_FLAG = /^[a-z0-9][\w-]{0,40}['"]|^['"]/i;
+const PEM_ARMOUR = /^---(?:BEGIN|END) [A-Z0-9 ]{1,40}-----/;
+/** The quote before `--` opens a value of a setting (`KEY="`, `key: '`): where PEM armour is written. */
+const SETTING_QUOTE = /[=:]\s{0,4}['"]$/;
 
 /** Tokenizes `s` as SQL (MySQL flavoured, with PostgreSQL casts/JSON operators; tolerant); stops after `max` tokens. */
 export function tokenize(s: string, max: number, info: Info): Tok[] {
@@ -109,7 +113,10 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
       const end = s.indexOf("\n", i);
       // A quoted flag or separator (`'--'`, `"--verbose"`): the quote closes right after it, which
       // a truncation has no use for; PEM armour is text too (`QUOTED_FLAG`).
-      out.push({ k: "cmt", v: "--", flag: QUOTED_FLAG.test(s.slice(i + 2, i + 44)) });
+      const after = s.slice(i + 2, i + 44);
+      const flag =
+        QUOTED_FLAG.test(after) || (PEM_ARMOUR.test(after) && SETTING_QUOTE.test(s.slice(Math.max(0, i - 8), i)));
+      out.push({ k: "cmt", v: "--", flag });
       i = end === -1 ? n : end + 1;
       continue;
     }

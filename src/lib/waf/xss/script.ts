@@ -71,11 +71,11 @@ const INNER_INDEX = /\[[^[\]]{0,40}\]/g;
 /**
  * Tagged templates that call through `call`/`apply` or interpolate a probe: `[].sort.call\`${alert}\``.
  * (Not a markdown code span that ends in `.call`: `` `Object.prototype.hasOwnProperty.call` ``
- * then a space; nor `${this.name}` or `${name}`, which templates in ordinary code interpolate:
+ * then a space, unless an interpolation follows (`` eval.call`,${name}` ``); nor `${this.name}` or `${name}`, which templates in ordinary code interpolate:
  * `this` counts with the window's members, `${this.document.cookie}`.)
  */
 const JS_TEMPLATE =
-  /\.(?:call|apply|bind)`(?![\s.,;:)\]]|$)|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|location|this\s{0,4}\.\s{0,4}(?:document|location|alert|prompt|confirm|eval|constructor|top|window))[}.[(]/;
+  /\.(?:call|apply|bind)`(?:(?![\s.,;:)\]]|$)|[^`]{0,200}\$\{)|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|location|this\s{0,4}\.\s{0,4}(?:document|location|alert|prompt|confirm|eval|constructor|top|window))[}.[(]/;
 /** Cookie theft and DOM writes: `document.cookie`, `document.domain`, `document.write(` (or a tagged template), `location=`. */
 const DOM_SINK =
   /\bdocument\.(?:cookie|domain|write(?:ln)?[(`]|location|body\.(?:append|inner)|createElement\(|querySelector)|\bwindow\.(?:location|name|open\(|navigate)|\blocation\.(?:href|hash|search|replace\(|assign\()|(?:^|[;,({=])location=|\.(?:inner|outer)HTML=|\bString\.fromCharCode\(|\.constructor\.constructor\(|\.constructor\(['"`]|\bnavigator\.sendBeacon\(|\bXMLHttpRequest\b|\bnew Image\(\)\.src=/;
