@@ -210,6 +210,14 @@ describe("Node.js injection and prototype pollution", () => {
     });
     // In a parameter a line break is no reason to stop looking.
     expect(query("x';\nconsole.log(process.env)//")).toMatchObject({ action: "block", class: "node" });
+    // Nor in a posted field when the breakout reaches the runtime (eval("'" + v + "'") returns process.env).
+    for (const value of [
+      "x'\n;process.env//",
+      "'\n||process.env//",
+      "x'\n;console.log(process.env.DATABASE_URL)//",
+      "x';\nconsole.log(process.env)//",
+    ])
+      expect(json(JSON.stringify({ body: value })), value).toMatchObject({ action: "block", class: "node" });
   });
 
   it("reads runtime names in changelogs as words: a member followed by a word, a link after `require`", () => {

@@ -304,6 +304,22 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     ])
       expect(json({ next: value }), JSON.stringify(value)).toMatchObject({ action: "block", class: "crlf" });
     expect(json({ lang: "en\r\n\r\n<img src=x>" })).toMatchObject({ action: "block", class: "crlf" });
+    // The whole header block after the first line counts: a harmless header first hides nothing.
+    for (const value of [
+      "en\r\nVary: Accept\r\nSet-Cookie: sid=attacker; Path=/",
+      "en\r\nX: 1\r\nLocation: https://evil.example/",
+    ])
+      expect(json({ lang: value }), JSON.stringify(value)).toMatchObject({ action: "block", class: "crlf" });
+  });
+
+  it("keeps a long value's first sentence when a line break ends it", () => {
+    const sentence =
+      "This is a long sentence about the delivery of my order which arrived late and the box was damaged on one side so I would like to ask for a refund or a replacement as soon as you can manage it please and thank you very much for your help with this matter.";
+    expect(json({ text: `${sentence}\nSet-Cookie: session=attacker` })).toMatchObject({
+      action: "block",
+      class: "crlf",
+    });
+    expect(json({ host: `${" ".repeat(260)}127.0.0.1\nid` })).toMatchObject({ action: "block", class: "command" });
   });
 
   it("reads a body value that opens with a markdown code fence as a document", () => {

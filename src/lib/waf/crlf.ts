@@ -30,13 +30,28 @@ const BREAK_LINE =
 const MAIL_LINE =
   /(?:\r\n?|\n)[ \t]{0,8}(?:(?:MAIL FROM|RCPT TO|mail from|rcpt to)[ \t]{0,4}:|(?:HELO|EHLO|VRFY|EXPN) [\w.@<>-]{1,80}[ \t]*(?:\r|\n|$)|(?:DATA|QUIT|RSET|NOOP|STARTTLS|TURN)[ \t]*(?:\r|\n|$)|[A-Za-z]{0,4}\d{1,6} (?:CAPABILITY|LOGIN|LOGOUT|SELECT|EXAMINE|FETCH|STORE|COPY|UID|AUTHENTICATE|LIST|LSUB|STATUS|APPEND|CREATE|DELETE|RENAME|SEARCH|EXPUNGE|SUBSCRIBE)\b)/;
 
-/** Where the white space after the value's first line break ends (the line breaks' own trick characters included). */
-function afterFirstBreak(text: string): number {
-  let i = text.search(ANY_BREAK);
+/** Where the white space after the line break at or after `from` ends (the line breaks' own trick characters included). */
+function afterBreak(text: string, from: number): number {
+  ANY_BREAK_G.lastIndex = from;
+  const m = ANY_BREAK_G.exec(text);
+  if (m === null) return text.length;
+  let i = m.index;
   while (i < text.length && (isSpaceOrBreak(text.charCodeAt(i)) || ANY_BREAK.test(text[i]!))) i++;
   return i;
 }
+/**
+ * Where the header block after the value's first line ends: the lines of `Name: value` right
+ * after its first line break (`en⏎Vary: Accept⏎Set-Cookie: …` injects both), up to the first
+ * line that is no header.
+ */
+function headerBlockEnd(text: string): number {
+  let i = afterBreak(text, 0);
+  for (let k = 0; k < 64 && i < text.length && HEADER_AT.test(text.slice(i, i + 48)); k++) i = afterBreak(text, i);
+  return i;
+}
 const ANY_BREAK = /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/;
+const ANY_BREAK_G = /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/g;
+const HEADER_AT = /^[a-z][a-z0-9-]{0,40}[ \t]{0,4}:/i;
 const isSpaceOrBreak = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 export function detectCrlf(v: Inspected): Finding | null {
@@ -58,10 +73,10 @@ export function detectCrlf(v: Inspected): Finding | null {
     );
   if (strict && transcript) return null;
   const penalty = transcript ? 2 : 0;
-  // A body value read loosely (its first line one short token, or nothing) splits a header only
-  // right after that line (`en\r\nSet-Cookie: …`, `\r\n\r\n<script>`); further down, a pasted
-  // document's `host: "localhost"` or `<details>` after a blank line is its own text.
-  const upTo = inBody && !strict ? afterFirstBreak(text) : text.length;
+  // A body value read loosely (its first line one short token, or nothing) splits headers only in
+  // the block right after that line (`en\r\nSet-Cookie: …`, `\r\n\r\n<script>`); further down, a
+  // pasted document's `host: "localhost"` or `<details>` after a blank line is its own text.
+  const upTo = inBody && !strict ? headerBlockEnd(text) : text.length;
   BREAK_LINE.lastIndex = 0;
   let best = 0;
   let m: RegExpExecArray | null;

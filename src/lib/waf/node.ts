@@ -59,9 +59,13 @@ const STATEMENT_ENV =
   /^process\s{0,4}\.\s{0,4}env\b\s{0,4}(?:;|\)|\]|$)|^process\s{0,4}\.\s{0,4}(?:exit|abort|cwd|pid|version|versions|argv|platform|getuid)\b/i;
 const BREAKOUT_ENV =
   /['"`]\s{0,4}(?:\+|;|\)|,|\|\||&&)\s{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\()|\$\{\s{0,4}(?:process|require|global)\b/i;
-/** The same on one line: in a field of a posted body, `'Sindre';` then `console.log(…)` on the next line is code. */
+/**
+ * In a field of a posted body, `'Sindre';` then `console.log(…)` on the next line is code: a
+ * breakout into a console call must stay on one line unless what it prints is the runtime.
+ * Into `process.env`, `global.` or `require(` it counts across lines (`x'⏎;process.env`).
+ */
 const BREAKOUT_ENV_LINE =
-  /['"`][ \t]{0,4}(?:\+|;|\)|,|\|\||&&)[ \t]{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\()|\$\{\s{0,4}(?:process|require|global)\b/i;
+  /['"`]\s{0,4}(?:\+|;|\)|,|\|\||&&)\s{0,4}(?:process\s{0,4}\.\s{0,4}env|global\s{0,4}\.|require\s{0,4}\(|console\s{0,4}\.\s{0,4}\w+\s{0,4}\(\s{0,4}(?:process|require|global)\b)|['"`][ \t]{0,4}(?:\+|;|\)|,|\|\||&&)[ \t]{0,4}console\s{0,4}\.\s{0,4}\w+\s{0,4}\(|\$\{\s{0,4}(?:process|require|global)\b/i;
 const MODULE_EXPORTS = /^module\s{0,4}\.\s{0,4}exports\s{0,4}=\s{0,4}(?!\{)/i;
 const FUNCTION_HEAD = /^(?:async\s{1,4})?function\s{0,4}[\w$]{0,30}\s{0,4}\(\s{0,4}[\w$,\s]{0,40}\)\s{0,4}\{/i;
 const LOOP = /\bwhile\s{0,4}\(|\bfor\s{0,4}\(\s{0,4};\s{0,4};\s{0,4}\)/gi;

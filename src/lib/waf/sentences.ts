@@ -48,7 +48,8 @@ export const CONDENSE_MIN = 256;
  * break); a piece that is a sentence (see `ASCII_PROSE`, `letterLike`) and that the sentence gates
  * (`proseEntry`: SQL in words, command lines) pass by is left out. The last piece always stays
  * (rules anchored at the end of a value still see what is there); so does the first one when it
- * has a quote (an apostrophe there may be what opens the string the rest closes), and what
+ * has a quote (an apostrophe there may be what opens the string the rest closes) or ends in a
+ * line break (`127.0.0.1⏎id`: what follows it must still start a line), and what
  * stays keeps its own separators, so leaving pieces out removes words and nothing else: no
  * quote, bracket or tag that spans them is lost. A run of left-out pieces leaves its first word
  * behind, so what stood before the run is still followed by a word, as it was. One pass over
@@ -120,7 +121,7 @@ export function withoutProse(t: string): string {
     const last = next >= n;
     if (
       prose &&
-      (start > 0 || quotes.length === 0) &&
+      (start > 0 || (quotes.length === 0 && !newline)) &&
       !last &&
       end - start >= 24 &&
       proseOnly(t, start, end, quotes, dash, line, (sqlWords ??= keywordSpans(t)))
