@@ -29,6 +29,14 @@ const json = (body: string) =>
     req("https://edge.test/v1/items", { method: "POST", headers: { "content-type": "application/json" }, body }),
     DEFAULT,
   );
+/** Each value passes as a query value. */
+function expectAllowed(values: readonly string[]): void {
+  for (const v of values) expect(query(v).action, v).toBe("allow");
+}
+/** Each value is blocked as a query value, under `cls`. */
+function expectBlocked(cls: string, values: readonly string[]): void {
+  for (const v of values) expect(query(v), v).toMatchObject({ action: "block", class: cls });
+}
 
 describe("PHP injection", () => {
   it.each([
@@ -64,12 +72,11 @@ describe("PHP injection", () => {
   });
 
   it("reads ${name} (${value}) in a JavaScript template literal as text, ${name} (…) alone as a call", () => {
-    for (const line of [
+    expectAllowed([
       "    console.log(`New pending request: ${key} (${size} total pending)`)",
       "\treturn `${response.title} (${response.rating * 10})`;",
-    ])
-      expect(query(line).action, line).toBe("allow");
-    for (const payload of [
+    ]);
+    expectBlocked("php", [
       "${system} (id)",
       "`${system} (id)`",
       "${system}(id)",
@@ -77,8 +84,7 @@ describe("PHP injection", () => {
       // A backtick that opens no template literal: in a comment, before a statement's end, never closed.
       "/*`*/${f} (${_GET[1]});",
       "`;${assert} (${_POST[x]});",
-    ])
-      expect(query(payload), payload).toMatchObject({ action: "block", class: "php" });
+    ]);
   });
 
   it("blocks a PHP upload name that is not a single token", () => {
@@ -231,7 +237,7 @@ describe("Node.js injection and prototype pollution", () => {
       expect(json(JSON.stringify({ text: line })).action, line).toBe("allow");
     }
     // Called, chained, indexed or alone, they are still the runtime.
-    for (const payload of [
+    expectBlocked("node", [
       "process.chdir('/')",
       "x=process.binding('spawn_sync')",
       "a; process.setuid\n",
@@ -239,18 +245,16 @@ describe("Node.js injection and prototype pollution", () => {
       "require ['child_process']",
       "console['log'](1)",
       "{{process.mainModule.require('child_process')}}",
-    ])
-      expect(query(payload), payload).toMatchObject({ action: "block", class: "node" });
+    ]);
   });
 
   it("reads console methods bound to console, and __proto__ before a changelog link, as ordinary", () => {
-    for (const line of [
+    expectAllowed([
       "log.log = console.log.bind(console); // don't forget to bind to console!",
       "debug.log = console.info.bind(console);",
       "- don't assign onto __proto__ [`63e7ed0`](https://github.com/minimistjs/minimist/commit/63e7ed0)",
-    ])
-      expect(query(line).action, line).toBe("allow");
-    for (const payload of [
+    ]);
+    expectBlocked("node", [
       "console.log.call(null, process.env)",
       "console.log.bind(this)('x')",
       "x';console.log.bind(console)(process.env)//",
@@ -263,8 +267,7 @@ describe("Node.js injection and prototype pollution", () => {
       "console.info.call(this,1)",
       "__proto__[isAdmin]=1",
       'x.__proto__ ["polluted"]=1',
-    ])
-      expect(query(payload), payload).toMatchObject({ action: "block", class: "node" });
+    ]);
   });
 });
 

@@ -87,7 +87,7 @@ import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts"
 import { bashSyntax, codeBacktick, pingDelay, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
 import { RECON, SHELLS, WINDOWS_TOOLS } from "./command/words.ts";
-import type { Finding, Inspected } from "./types.ts";
+import { CONDENSE_MIN, type Finding, type Inspected } from "./types.ts";
 
 import { plainCommandLine } from "./command/plain-line.ts";
 
@@ -299,7 +299,7 @@ function detect(v: Inspected): Finding | null {
           (prose() || (closeAt !== -1 && /^\s+[A-Za-z]/.test(text.slice(closeAt + 1))))) ||
           (/:\s*$/.test(before) && !cmd.danger && !sensitiveArgs(cmd)) ||
           (closeAt !== -1 &&
-            v.raw.length > MARKDOWN_TEXT &&
+            v.raw.length > CONDENSE_MIN &&
             cmd.args === "" &&
             !HARMFUL_ALONE.has(cmd.name) &&
             markdownSpan(before, text.slice(closeAt + 1, closeAt + 33))));
@@ -404,8 +404,6 @@ function considerStart(
   return cmd;
 }
 
-/** Values longer than this (as sent: before the prose is left out) can be markdown documents; a short value in backticks is the payload itself. */
-const MARKDOWN_TEXT = 256;
 /** Commands that do harm with no argument at all: never read as a word of documentation. */
 const HARMFUL_ALONE: ReadonlySet<string> = new Set([
   "reboot",

@@ -9,7 +9,7 @@
  * Query languages that really use `$` operators in URLs (Strapi `filters[..][$eq]`, Feathers
  * `$limit`/`$sort`) are recognised: a filter container or paging operators score below blocking.
  */
-import type { Finding, Inspected } from "./types.ts";
+import { CONDENSE_MIN, type Finding, type Inspected } from "./types.ts";
 
 /** Operators that change what a login/lookup query matches. */
 const MATCH_OPS = /^\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|exists|not|nor|or|and|elemmatch|expr|jsonschema)$/;
@@ -31,8 +31,6 @@ function operatorName(op: string, full: string): Finding | null {
 const JS_BREAKOUT =
   /['"`]\s{0,8}(?:;|&&|\|\|)\s{0,8}(?:this\.\w{1,40}\s{0,4}(?:\.\s{0,4}match|[=!]=|[<>])|return\b|sleep\s{0,4}\(|while\s{0,4}\(|do\s{0,4}\{|it\s{0,4}=\s{0,4}new\s+date|var\s+\w+\s{0,4}=|['"]\w{0,20}['"]\s{0,4}==|true\b|1\s{0,4}==\s{0,4}1)/;
 
-/** Body values longer than this are posted text (code, docs) rather than a form's field. */
-const POSTED_TEXT = 256;
 /** The same breakout with its `;` on one line: a posted field's code has `';` at one line's end and `var x =` on the next (`||`, `&&` continue an expression across lines). */
 const JS_BREAKOUT_LINE =
   /['"`](?:[ \t]{0,8};[ \t]{0,8}|\s{0,8}(?:&&|\|\|)\s{0,8})(?:this\.\w{1,40}\s{0,4}(?:\.\s{0,4}match|[=!]=|[<>])|return\b|sleep\s{0,4}\(|while\s{0,4}\(|do\s{0,4}\{|it\s{0,4}=\s{0,4}new\s+date|var\s+\w+\s{0,4}=|['"]\w{0,20}['"]\s{0,4}==|true\b|1\s{0,4}==\s{0,4}1)/;
@@ -86,7 +84,7 @@ export function detectNosql(v: Inspected): Finding | null {
       take({ ruleId: "nosql-operator", score: 6 });
   }
   // A long posted text (a code post) is read line by line; a short field (a password) across lines too.
-  if (/['"`]/.test(l) && (f.kind === "body" && v.raw.length > POSTED_TEXT ? JS_BREAKOUT_LINE : JS_BREAKOUT).test(l))
+  if (/['"`]/.test(l) && (f.kind === "body" && v.raw.length > CONDENSE_MIN ? JS_BREAKOUT_LINE : JS_BREAKOUT).test(l))
     take({ ruleId: "nosql-js-injection", score: 6 });
   // `|| 1==1`, `0;return true`: a JavaScript condition appended to a `$where` expression.
   if (
