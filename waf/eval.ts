@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, or
  *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -18,6 +18,12 @@
  *   node waf/eval.ts --mgm PATH         # also the WAF Payload Collection of an openappsec/mgm-web-attack-payloads
  *                                       # checkout (the WAF Comparison Project's malicious set), sent as its
  *                                       # Nuclei templates send it (waf/mgm.ts); its false-positives are ordinary
+ *   node waf/eval.ts --sqlmap PATH      # also sqlmap's injection tests from a sqlmapproject/sqlmap checkout, as its
+ *                                       # detection phase sends them (waf/sqlmap.ts): `--sqlmap-level N` and
+ *                                       # `--sqlmap-risk N` (default 1 and 1, sqlmap's own) pick the tests of a run
+ *                                       # with that --level/--risk; detection per injection technique;
+ *                                       # `--sqlmap-tamper` also sends them through each of its tamper scripts
+ *                                       # (needs python3 and a full checkout: tamper/, lib/, plugins/, extra/)
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -39,6 +45,7 @@ import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
 import { loadDocs } from "./docs.ts";
 import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadMgm } from "./mgm.ts";
+import { loadSqlmap, loadSqlmapTampered } from "./sqlmap.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
 
 function arg(name: string): string | undefined {
@@ -51,6 +58,13 @@ const crsPath = arg("--crs");
 const wafBypassPath = arg("--waf-bypass");
 const goTestWafPath = arg("--gotestwaf");
 const mgmPath = arg("--mgm");
+const sqlmapPath = arg("--sqlmap");
+const sqlmapLevel = Number(arg("--sqlmap-level") ?? 1);
+const sqlmapRisk = Number(arg("--sqlmap-risk") ?? 1);
+if (![1, 2, 3, 4, 5].includes(sqlmapLevel) || ![1, 2, 3].includes(sqlmapRisk)) {
+  console.error("--sqlmap-level must be 1 to 5, --sqlmap-risk 1 to 3");
+  process.exit(2);
+}
 const only = arg("--only");
 const onlyClass = arg("--class");
 const paranoia = Number(arg("--paranoia") ?? defaultEdgeConfig.security.paranoiaLevel);
@@ -263,6 +277,25 @@ if (mgmPath !== undefined && want("mgm")) {
   const mgm = run(`WAF Payload Collection (mgm), as its Nuclei templates send it (${mgmPath})`, lines, () => null);
   console.log(`skipped ${skipped.length} requests (GETs with a body, header values the Fetch API cannot send)`);
   if (mgm.errors > 0) failed = true;
+}
+if (sqlmapPath !== undefined && want("sqlmap")) {
+  const lines = loadSqlmap(sqlmapPath).filter((l) => l.level <= sqlmapLevel && l.risk <= sqlmapRisk);
+  const sm = run(
+    `sqlmap's injection tests, --level ${sqlmapLevel} --risk ${sqlmapRisk}, each as a query and a form value (${sqlmapPath})`,
+    lines,
+    () => null,
+  );
+  if (sm.errors > 0) failed = true;
+  if (process.argv.includes("--sqlmap-tamper")) {
+    const tampered = loadSqlmapTampered(sqlmapPath, lines);
+    const st = run(
+      `the same through each of sqlmap's tamper scripts (--tamper=NAME, run by python3 from the checkout)`,
+      tampered.lines,
+      () => null,
+    );
+    if (tampered.failed.length > 0) console.log(`tamper scripts that failed to run: ${tampered.failed.join(", ")}`);
+    if (st.errors > 0) failed = true;
+  }
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);

@@ -243,6 +243,91 @@ describe("sqli detector", () => {
   });
 });
 
+describe("sqli detector: values closed by a backtick or `$$`, and sqlmap's other higher-level shapes", () => {
+  // A MySQL identifier (`` SELECT `col` FROM t ``) and a PostgreSQL dollar-quoted string (`$$…$$`)
+  // are closed like a quoted string; sqlmap's boundaries at --level 3 to 5 use both.
+  const CLOSED = [
+    "5` WHERE 77=77 AND 77=77-- abc",
+    "name`=`name` AND 31=31 AND `name`=`name",
+    "1` AND SLEEP(5)-- x",
+    "col` UNION ALL SELECT NULL,NULL-- x",
+    "7$$ ORDER BY 3-- x",
+    "-4411$$ OR 12=12-- q",
+    "x$$ UNION ALL SELECT NULL-- x",
+    // a group condition after the value, and a boolean test for an ORDER BY value
+    "1 HAVING 7552=7552",
+    "1') HAVING 3=3-- x",
+    "(2944=2944)*5528",
+  ];
+  it.each(CLOSED)("blocks %s", (payload) => {
+    expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
+    expect(form(payload), `form: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
+  });
+
+  // Backticks are markdown's and JavaScript's, `$$` is money and PL/pgSQL: only an identifier or
+  // number right before the closer, then SQL strong enough to block, counts.
+  const NEAR = [
+    "`npm install` or `yarn`",
+    "the `where` clause or the `order by`",
+    "x`y` and z where 1 = 1",
+    "a`b or c",
+    "1`or`2",
+    "costs $$ and more",
+    "func$$ or 2 days",
+    "Dollar quoting: $$it is fine$$ and so is $tag$x$tag$",
+    "body AS $$ BEGIN RETURN 1; END $$",
+    "5 having 2 kids",
+    "(2=2)*3 math",
+    "(3=4)*2",
+  ];
+  it.each(NEAR)("lets %s through", (text) => {
+    expect(query(text).action, `query: ${text}`).toBe("allow");
+    expect(json(text).action, `json: ${text}`).toBe("allow");
+  });
+});
+
+describe("sqli detector: sqlmap's tamper evasions", () => {
+  // What `sqlmap --tamper=NAME` makes of its payloads (written here, not copied): MySQL's BINARY
+  // before literals, UNION with a table value constructor, comments or control characters glued
+  // where spaces were, `+` for every space in a single token, a value wrapped in a cast, a number
+  // glued to UNION as Oracle reads it.
+  const TAMPERED = [
+    "1 AND binary 7411=binary 7411",
+    "1) UNION ALL SELECT binary NULL,binary NULL-- abcd",
+    "5) UNION ALL VALUES (NULL,NULL)-- x",
+    "5) UNION ALL VALUES ROW(NULL)-- x",
+    "1/**_**/WAITFOR/**_**/DELAY/**_**/'0:0:5'",
+    "1#qwe\nAND#rty\n6021=6021",
+    "1--abc\nOR--def\n6021=6021",
+    "1\u0002AND\u001a6021=6021",
+    "1+UNION+ALL+SELECT+NULL--+x",
+    "1+ORDER+BY+2--+x",
+    "cast(1 as decimal)) ORDER BY 4-- x",
+    "3DUNION ALL SELECT NULL-- x",
+  ];
+  it.each(TAMPERED)("blocks %j", (payload) => {
+    expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
+    expect(form(payload), `form: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
+  });
+
+  // Comments as code writes them (after a space, at a line's start, `"#id"` selectors), tagged
+  // templates, `+` in words.
+  const NEAR = [
+    '# css selector\nplaywright-cli click "#main > button.submit"\n\n# role locator',
+    "x = 1 # one\ny = 2 # two\nz = x or y",
+    "a/*b*/c and d/*e*/f",
+    "sql`SELECT id FROM t WHERE a = ${a} AND b = ${b}`",
+    "binary search tree",
+    "the union values we share",
+    "c++ and c#",
+    "C# or F#, pick one",
+  ];
+  it.each(NEAR)("lets %j through", (text) => {
+    expect(query(text).action, `query: ${text}`).toBe("allow");
+    expect(json(text).action, `json: ${text}`).toBe("allow");
+  });
+});
+
 /** Sentences with apostrophes, quotes, numbers and SQL-ish words, as long text has them. */
 function longProse(chars: number): string {
   const sentences = [

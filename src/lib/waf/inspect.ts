@@ -213,7 +213,7 @@ function runDetectors(v: Inspected, all: readonly Entry[], out: ValueFinding[]):
     let f: Finding | null;
     try {
       if (
-        (token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && sqliPlainValue(v.lower))) ||
+        (token && !TOKEN_CLASSES.has(e.cls) && !(e.cls === "sqli" && tokenSql(v.lower))) ||
         (sentence >= 0 && !neededBySentence(e.cls, sentence) && !proseEntry(e.cls, v)) ||
         !e.gate(v.text, v.lower)
       )
@@ -231,6 +231,11 @@ function runDetectors(v: Inspected, all: readonly Entry[], out: ValueFinding[]):
     }
     if (f !== null) add(out, { ...f, cls: e.cls });
   }
+}
+
+/** A single token that SQL still needs: `sqliPlainValue`, also with its `+` read as spaces (`1+UNION+ALL+SELECT+NULL--`). */
+function tokenSql(lower: string): boolean {
+  return sqliPlainValue(lower) || (lower.includes("+") && sqliPlainValue(lower.replaceAll("+", " ")));
 }
 
 function inspected(text: string, raw: string, hadNull: boolean, field: Field): Inspected {

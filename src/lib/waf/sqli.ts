@@ -94,6 +94,22 @@ function detect(v: Inspected): Finding | null {
       const again = scan(alt, alt.toLowerCase());
       if (again !== null && (found === null || again.score > found.score)) return again;
     }
+    // Comments and control characters glued where spaces were (sqlmap's `space2comment`,
+    // `space2hash`, `space2dash`, `space2mssqlblank`): `1/**/WAITFOR/**/DELAY`, `1#x⏎AND#y⏎7=7`,
+    // `1\x0fAND\x0e7=7`, read with spaces: in short values with two such comments at least, one of
+    // them glued to what precedes it (a comment after a space, as code writes one, or a lone `"--`
+    // or `-#-` in a setting, is left).
+    let blank = v.text;
+    if (blank.length <= SHORT_BLANKED) {
+      if (blank.includes("/*") && twice(GLUED_INLINE_COMMENT, blank)) blank = blank.replace(INLINE_COMMENT, " ");
+      if (blank.includes("\n") && GLUED_LINE_COMMENT.test(blank) && twice(LINE_COMMENT, blank))
+        blank = blank.replace(LINE_COMMENT, " ");
+      if (CONTROL_BLANK.test(blank)) blank = blank.replace(CONTROL_BLANKS, " ");
+    }
+    if (blank !== v.text && blank !== alt) {
+      const again = scan(blank, blank.toLowerCase());
+      if (again !== null && (found === null || again.score > found.score)) return again;
+    }
     // `0x7700610069…`: a statement spelled as a hex literal (ASCII or UTF-16LE), for `EXEC(@s)` elsewhere.
     const hex = HEX_VALUE.test(v.text) ? hexText(v.text.trim()) : "";
     if (hex !== "") {
@@ -127,6 +143,25 @@ const LOOKALIKE_DOUBLE = /[\u201c\u201d\u2033]/g;
 /** An empty comment glued to letters on both sides: a keyword cut in two. */
 const SPLIT_KEYWORD = /[a-z]\/\*\*\/[a-z]/i;
 const EMPTY_COMMENT = /\/\*\*\//g;
+/** An inline or line comment right after a word, a number, a quote or `)`: where a space was. */
+const GLUED_INLINE_COMMENT = /[\w)'"]\/\*(?!!)[^]{0,64}?\*\//g;
+const GLUED_LINE_COMMENT = /[\w)](?:--|#)[^\n]{0,64}\n/;
+/** Values up to this long are read with such comments as spaces (an injected value is short). */
+const SHORT_BLANKED = 512;
+/** `re` (global) matches `s` at least twice. */
+function twice(re: RegExp, s: string): boolean {
+  re.lastIndex = 0;
+  const found = re.test(s) && re.test(s);
+  re.lastIndex = 0;
+  return found;
+}
+/** An inline comment that is not MySQL's executable one (`/*!…`), at most 64 characters long. */
+const INLINE_COMMENT = /\/\*(?!!)[^]{0,64}?\*\//g;
+/** A line comment that a line break ends (what follows it is read again). */
+const LINE_COMMENT = /(?:--|#)[^\n]{0,64}\n/g;
+/** Control characters that MSSQL reads as white space (tab, line breaks and NUL aside). */
+const CONTROL_BLANK = /[\x01-\x08\x0e-\x1f]/;
+const CONTROL_BLANKS = /[\x01-\x08\x0e-\x1f]/g;
 
 /** Values up to this length are tokenized whole once they have a hot spot; longer ones in windows around their hot spots. */
 const FULL = 2_048;
@@ -202,6 +237,16 @@ function quoteWindow(w: string, best: Scored): void {
   if (best.score < 7) anywhere(toks, best, false);
   if (info.versioned) better(best, 6, "sqli-versioned-comment");
 }
+
+/** What closes a value besides quotes: a MySQL identifier's backtick, PostgreSQL's `$$`. */
+const CLOSERS = ["`", "$$"] as const;
+/** What stands before such a closer in an injected value: a name or a number. */
+const CLOSED_NAME = /^[\w.-]{1,32}$/;
+/**
+ * What follows it: a space or an operator, as in a breakout. A letter, `(` or `$` right after it
+ * is a tagged template (`` sql`SELECT …` ``, `` sql`(SELECT …)` ``), not a closed name.
+ */
+const AFTER_CLOSER = /^[\s=);,#/-]/;
 
 /** A quote, a short word, the same quote, then the end of the value. */
 const QUOTED_TERM_END = /^(['"])[A-Za-z]{1,12}\1\s{0,4}$/;
@@ -319,6 +364,29 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
     if (near && concatBreakout(toks, q)) better(best, 5, "sqli-concat-breakout");
     // Whatever follows the breakout is SQL too: `') AS x WHERE 1=1 UNION ALL SELECT …`.
     if (near && !statement && best.score < 7) anywhere(toks, best, false);
+  }
+  // The other places a value can be closed in: a MySQL identifier (`` SELECT `col` ``, as in
+  // `` 1` WHERE 5=5 AND 5=5-- `` or `` 1`=`1` AND 5=5 AND `1`=`1 ``) and a PostgreSQL dollar-quoted
+  // string (`1$$ ORDER BY 1--`). Read as if a quote closed there, when what stands before the
+  // closer is one short identifier or number (as a column name or id is) and a space or an
+  // operator follows it; only a finding strong enough to block counts (backticks are also
+  // markdown's and JavaScript's).
+  if (!inner && !statement && best.score < 7) {
+    for (const closer of CLOSERS) {
+      const at = s.indexOf(closer);
+      if (at < 1 || at > 32 || !CLOSED_NAME.test(s.slice(0, at)) || !AFTER_CLOSER.test(s.slice(at + closer.length)))
+        continue;
+      const toks = tokenize(`'${s.slice(0, at)}'${s.slice(at + closer.length)}`, MAX_TOKENS, {
+        versioned: false,
+        empty: 0,
+        comments: 0,
+      });
+      const found: Scored = { score: 0, rule: "" };
+      const r = afterValue(toks, 1, true, false, true);
+      better(found, r.score, r.rule);
+      anywhere(toks, found, false);
+      if (found.score >= 5) better(best, found.score, found.rule);
+    }
   }
   return best.score > 0 ? { ruleId: best.rule, score: best.score } : null;
 }

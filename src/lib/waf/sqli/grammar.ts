@@ -52,6 +52,14 @@ export function closeParen(toks: Tok[], i: number): number {
 export function unionSelectAt(toks: Tok[], i: number, truncated: boolean): boolean {
   let j = skip(toks, i, ["cmt"]);
   if (word(toks[j], "all", "distinct", "distinctrow")) j = skip(toks, j + 1, ["cmt"]);
+  // MySQL 8's table value constructor in place of SELECT: `UNION ALL VALUES ROW(NULL,1)`, `UNION VALUES (1)`.
+  if (word(toks[j], "values")) {
+    let k = skip(toks, j + 1, ["cmt"]);
+    if (word(toks[k], "row")) k = skip(toks, k + 1, ["cmt"]);
+    if (toks[k]?.k !== "(") return false;
+    const a = toks[skip(toks, k + 1, ["cmt"])];
+    return a !== undefined && (isLiteral(a) || isCall(a));
+  }
   j = skip(toks, j, ["(", "cmt"]);
   if (!word(toks[j], "select")) return false;
   j = skip(toks, j + 1, ["cmt"]);
@@ -340,6 +348,8 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
       return { score: 5, rule: "sqli-order-by" };
     return NONE;
   }
+  // `1 HAVING 7=7`, `') HAVING 1=1--`: a group condition of the injector's own after the value.
+  if (word(t, "having") && literalChain(toks, j + 1).cmp > 0) return { score: 5, rule: "sqli-having" };
   if (word(t, "procedure") && word(toks[j + 1], "analyse")) return { score: 6, rule: "sqli-procedure-analyse" };
   if (
     (fromString || parens > 0) &&

@@ -8,7 +8,7 @@
  */
 import { boolHot, commentHot, literalBefore, quoteHot, spotAt, startHot, underscoreHot } from "./hot-checks.ts";
 import { at, findWithin, isDigitCode, isLetterCode, isSpaceCode, isWordCode } from "./hot-text.ts";
-import { CATALOG_VALUES, MAGIC_FLOAT, OVERFLOW_NUMBERS, SHORT } from "./tables.ts";
+import { BOOLEAN_PRODUCT, CATALOG_VALUES, MAGIC_FLOAT, OVERFLOW_NUMBERS, SHORT } from "./tables.ts";
 
 /** Keyword candidates by first letter (longer spellings after shorter ones: `exec` then `execute`). */
 const KEYWORDS: Record<string, readonly string[]> = {
@@ -55,13 +55,16 @@ export function hotSpots(lower: string): number[] {
       (OVERFLOW_NUMBERS.has(v) || MAGIC_FLOAT.test(v))
     )
       out.push(0);
-    else if (v.startsWith("case")) out.push(0);
+    else if (v.startsWith("case") || (v.charCodeAt(0) === 40 && BOOLEAN_PRODUCT.test(v))) out.push(0);
   }
   // Quotes: judged by what follows them (`indexOf` finds them faster than any scan).
   for (let i = lower.indexOf("'"); i !== -1 && out.length < 4_096; i = lower.indexOf("'", i + 1))
     if (quoteHot(lower, i)) out.push(i);
   for (let i = lower.indexOf('"'); i !== -1 && out.length < 4_096; i = lower.indexOf('"', i + 1))
     if (quoteHot(lower, i)) out.push(i);
+  // `1$$ ORDER BY 1--`: a PostgreSQL dollar-quoted string closed near the start (see `detectText`).
+  const dollars = findWithin(lower, "$$", 1, 32);
+  if (dollars !== -1) out.push(dollars);
   // Prose has none of the other characters and no `select`: one regex test, one `indexOf`.
   if (!RARE.test(lower) && !WORDS.test(lower)) return out.length > 1 ? sortUnique(out) : out;
   let scanned = 0;

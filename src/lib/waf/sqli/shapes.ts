@@ -22,6 +22,7 @@ import {
   word,
 } from "./grammar.ts";
 import {
+  BOOLEAN_PRODUCT,
   CATALOG_VALUES,
   ERROR_FUNCS,
   FILE_FUNCS,
@@ -64,7 +65,9 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         better(best, 5, "sqli-pg-cast");
     }
     if (t.k === "word") {
-      if (!statement && t.v === "union" && unionSelectAt(toks, i + 1, false)) better(best, 7, "sqli-union-select");
+      // (Oracle reads `1DUNION` as the number `1D`, a double, then UNION.)
+      const union = t.v === "union" || ((t.v === "dunion" || t.v === "funion") && toks[i - 1]?.k === "num");
+      if (!statement && union && unionSelectAt(toks, i + 1, false)) better(best, 7, "sqli-union-select");
       else if (isProc(t)) better(best, 7, "sqli-stored-procedure");
       else if (t.v === "waitfor" && word(toks[i + 1], "delay", "time") && toks[i + 2]?.k === "str")
         better(best, 7, "sqli-time-delay");
@@ -72,6 +75,16 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         better(best, 7, "sqli-file-access");
       else if (t.v === "procedure" && word(toks[i + 1], "analyse") && (toks[i + 2]?.k === "(" || toks[i + 1]!.flag))
         better(best, 6, "sqli-procedure-analyse");
+      // `cast(1 as decimal)) ORDER BY 3-- x`: a column-count probe right after a value closed by `)`.
+      else if (
+        !statement &&
+        t.v === "order" &&
+        toks[i - 1]?.k === ")" &&
+        word(toks[i + 1], "by") &&
+        toks[i + 2]?.k === "num" &&
+        (toks[i + 3] === undefined || toks[i + 3]!.k === "cmt")
+      )
+        better(best, 6, "sqli-order-by");
       else if ((t.v === "exec" || t.v === "execute") && !statement) {
         // `EXEC master..xp_dirtree`, `EXEC(@q)`, `EXEC sp_…`, `EXECUTE IMMEDIATE '…'`.
         const b = toks[skip(toks, i + 1, ["cmt"])];
@@ -305,6 +318,8 @@ export function wholeValue(s: string, lower: string, best: Scored, inner: boolea
       const name = /^,\s{0,8}([a-z_]{2,30})/.exec(v)![1]!;
       if (SQL_FUNCS.has(name) || name === "select") better(best, 5, "sqli-expression");
     }
+    // `(7=7)*3`: a literal compared with itself, times a number (a boolean test for an ORDER BY or LIMIT value).
+    if (BOOLEAN_PRODUCT.test(v)) better(best, 5, "sqli-boolean");
     // `` ` AS `x` FROM ``, `` ` REGEXP ``: a breakout from an identifier.
     if (
       /^`\s{1,8}(?:as\s{1,8}[`"']|(?:regexp|rlike)\b|(?:from|where|union|having)\s{1,8}[\w`(]|(?:order|group)\s{1,8}by\b|limit\s{1,8}\d)/.test(

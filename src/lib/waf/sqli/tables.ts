@@ -73,3 +73,5 @@ export const MAGIC_FLOAT = /^2\.225073858507201\d{0,4}e-0{0,2}308$/;
 
 /** Whole-value checks apply to values up to this length. */
 export const SHORT = 256;
+/** `(7=7)*3`: a literal compared with itself, times a number (sqlmap's boolean test for an ORDER BY or LIMIT value). */
+export const BOOLEAN_PRODUCT = /^\(\s{0,4}(\d{1,10})\s{0,4}=\s{0,4}\1\s{0,4}\)\s{0,4}\*\s{0,4}\d{1,10}$/;

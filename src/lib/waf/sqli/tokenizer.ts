@@ -272,6 +272,15 @@ export function tokenize(s: string, max: number, info: Info): Tok[] {
           while (k < n && isSpace(s[k]!)) k++;
         }
       }
+      // MySQL's `BINARY` before a literal only changes how it compares: `AND binary 7=binary 7`, `SELECT binary NULL`.
+      if (
+        v === "binary" &&
+        k > j &&
+        (isDigit(s[k]) || s[k] === "'" || s[k] === '"' || s[k] === "@" || s.slice(k, k + 4).toLowerCase() === "null")
+      ) {
+        i = j;
+        continue;
+      }
       const kind: Kind = BOOL_WORDS.has(v) ? "bool" : CMP_WORDS.has(v) ? "cmp" : "word";
       out.push({ k: kind, v, flag: s[k] === "(" });
       i = j;
