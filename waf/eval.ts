@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, or
  *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -24,6 +24,7 @@
  *                                       # with that --level/--risk; detection per injection technique;
  *                                       # `--sqlmap-tamper` also sends them through each of its tamper scripts
  *                                       # (needs python3 and a full checkout: tamper/, lib/, plugins/, extra/)
+ *   node waf/eval.ts --wapiti PATH      # also the attack payloads of a wapiti-scanner/wapiti checkout (waf/wapiti.ts)
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -47,6 +48,7 @@ import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadMgm } from "./mgm.ts";
 import { loadSqlmap, loadSqlmapTampered } from "./sqlmap.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
+import { loadWapiti } from "./wapiti.ts";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -59,6 +61,7 @@ const wafBypassPath = arg("--waf-bypass");
 const goTestWafPath = arg("--gotestwaf");
 const mgmPath = arg("--mgm");
 const sqlmapPath = arg("--sqlmap");
+const wapitiPath = arg("--wapiti");
 const sqlmapLevel = Number(arg("--sqlmap-level") ?? 1);
 const sqlmapRisk = Number(arg("--sqlmap-risk") ?? 1);
 if (![1, 2, 3, 4, 5].includes(sqlmapLevel) || ![1, 2, 3].includes(sqlmapRisk)) {
@@ -296,6 +299,14 @@ if (sqlmapPath !== undefined && want("sqlmap")) {
     if (tampered.failed.length > 0) console.log(`tamper scripts that failed to run: ${tampered.failed.join(", ")}`);
     if (st.errors > 0) failed = true;
   }
+}
+if (wapitiPath !== undefined && want("wapiti")) {
+  const wp = run(
+    `the Wapiti scanner's attack payloads, each as a query and a form value (${wapitiPath})`,
+    loadWapiti(wapitiPath),
+    () => null,
+  );
+  if (wp.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);

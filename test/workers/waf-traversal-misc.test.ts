@@ -235,6 +235,9 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
     ["|| 1==1", "nosql"],
     ["*()|&'", "ldap"],
     ["(*)*)", "ldap"],
+    // an attribute test left open for the application's own value and `)`
+    ["*)(objectClass=", "ldap"],
+    ["admin)(uid=", "ldap"],
     ["count(/child::node())", "ldap"],
     ["') ] | //user/*[contains(*,'", "ldap"],
   ])("blocks %j (%s)", (value) => {
@@ -254,6 +257,8 @@ describe("session fixation, NoSQL, LDAP, SSI and CRLF", () => {
 
   it.each([
     "(see above)(and more)",
+    "(see above)(mail=",
+    "foo)(bar=",
     "(&(objectClass=user)(|(mail=*@example.com)(department=Sales)))",
     "Footnote (*)",
     '<!--#include virtual="/includes/header.html" -->',

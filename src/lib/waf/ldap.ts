@@ -98,9 +98,10 @@ function filter(v: Inspected, l: string): Finding | null {
     metacharProbe(l)
   )
     score = Math.max(score, 5);
-  // `)(` / `((` then an attribute test: `*)(uid=*`, `)(cn=))`, `((|userpassword=*)`.
+  // `)(` / `((` then an attribute test: `*)(uid=*`, `)(cn=))`, `((|userpassword=*)`, or one left
+  // open for the application's own value and `)`: `*)(objectClass=`.
   const m =
-    /[*)]\s{0,4}\)?\s{0,4}\(\s{0,4}\(?\s{0,4}[|&!]?\s{0,4}([a-z][\w-]{0,40})\s{0,4}[~<>]?=\s{0,4}(\*|\)|[\w.@-]{0,64}\*|[\w.@-]{0,64}\))/.exec(
+    /[*)]\s{0,4}\)?\s{0,4}\(\s{0,4}\(?\s{0,4}[|&!]?\s{0,4}([a-z][\w-]{0,40})\s{0,4}[~<>]?=\s{0,4}(\*|\)|[\w.@-]{0,64}\*|[\w.@-]{0,64}\)|$)/.exec(
       l,
     );
   if (m) {
