@@ -304,6 +304,9 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
     "1+ORDER+BY+2--+x",
     "cast(1 as decimal)) ORDER BY 4-- x",
     "3DUNION ALL SELECT NULL-- x",
+    // a literal compared by LIKE or RLIKE after AND, in a value of words and numbers only
+    "1 AND 3896 LIKE 3896",
+    "1 AND 3896 RLIKE 3896",
   ];
   it.each(TAMPERED)("blocks %j", (payload) => {
     expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
@@ -321,6 +324,8 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
     "the union values we share",
     "c++ and c#",
     "C# or F#, pick one",
+    "Sizes 10 or 12 like 14",
+    "rated 4 or 5 like most",
   ];
   it.each(NEAR)("lets %j through", (text) => {
     expect(query(text).action, `query: ${text}`).toBe("allow");

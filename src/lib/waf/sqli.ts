@@ -257,7 +257,7 @@ const STATEMENT_HEAD =
 /**
  * Values the tokenizer-free pre-filters of `inspect.ts` (plain words, single tokens) must still
  * hand to `detectSqli`: catalog names, overflow probes, `exec xp_cmdshell`, `1 order by 3`,
- * `select pg_sleep`, `case when … then`, a trailing `--` (`1 or true--`, `1 order by 5-- -`: the
+ * `select pg_sleep`, `case when … then`, `1 and 7 like 7` (`between`, `rlike`), a trailing `--` (`1 or true--`, `1 order by 5-- -`: the
  * detector decides), `password::int`, `1.e.tables`, `--sp_password`, hex
  * literals that spell text. Cheap: one trim, a few Set lookups and bounded regexes (a hex
  * literal is decoded only when it is one whole token of at most 1 KiB). `plainWord`: the caller
@@ -280,7 +280,7 @@ export function sqliPlainValue(lower: string, plainWord = false): boolean {
   return (!plainWord || v.includes("--")) && PLAIN_SQL.test(v);
 }
 const PLAIN_SQL =
-  /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema|(?:order|group)\s{1,8}by\s{1,8}\d)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]|[\w ]--[\s-]{0,4}$/;
+  /\b(?:exec(?:ute)?\s{1,8}(?:xp_|sp_|master)|select\s{1,8}(?:pg_sleep|benchmark|sleep|@@|user|version|database|char)|case\s{1,8}when\s|waitfor\s{1,8}(?:delay|time)|declare\s{1,8}@|union\s{1,8}(?:all\s{1,8})?select|from\s{1,8}information_schema|(?:order|group)\s{1,8}by\s{1,8}\d|(?:and|or|xor)\s{1,8}\d{1,10}\s{1,8}(?:r?like|regexp|between)\s{1,8}\d)|[a-z_)]::[a-z]{2,12}$|\d\.e\.[a-z_]|[\w ]--[\s-]{0,4}$/;
 
 function detectText(s: string, lower: string, inner = false, valueStatement?: boolean): Finding | null {
   const best: Scored = { score: 0, rule: "" };
