@@ -279,6 +279,13 @@ describe("sqli detector: values closed by a backtick or `$$`, and sqlmap's other
     "5 having 2 kids",
     "(2=2)*3 math",
     "(3=4)*2",
+    "5$$ -- not bad",
+    "10$$ = 3 pizzas",
+    "5$$ -> 10",
+    "5' -> 10$$",
+    "James` = 5 years old",
+    "id` = 1",
+    "sql`EXISTS (SELECT 1 FROM t WHERE id = ${id})`",
   ];
   it.each(NEAR)("lets %s through", (text) => {
     expect(query(text).action, `query: ${text}`).toBe("allow");
@@ -326,6 +333,13 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
     "C# or F#, pick one",
     "Sizes 10 or 12 like 14",
     "rated 4 or 5 like most",
+    // found by a review that went looking for them (each blocked by a first version)
+    "-- top customers\nSELECT name, COUNT(*) FROM t GROUP BY lower(name) ORDER BY 2",
+    "Why does SELECT name, COUNT(*) FROM t GROUP BY lower(name) ORDER BY 2",
+    'syntax error at or near ")" LINE 1: ...GROUP BY lower(x)) ORDER BY 1',
+    "string_agg(name, ',') order by 1",
+    "3 union values (5 min read)",
+    'X="-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"\nY="-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"\n',
   ];
   it.each(NEAR)("lets %j through", (text) => {
     expect(query(text).action, `query: ${text}`).toBe("allow");

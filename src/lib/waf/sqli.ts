@@ -43,7 +43,15 @@ import {
 import { hotSpots } from "./sqli/hot-spots.ts";
 import { isDigitCode } from "./sqli/hot-text.ts";
 import { anywhere, ddl, wholeValue } from "./sqli/shapes.ts";
-import { CATALOG_VALUES, MAGIC_FLOAT, OVERFLOW_NUMBERS, SHORT, STATEMENT_START } from "./sqli/tables.ts";
+import {
+  AFTER_CLOSER,
+  CATALOG_VALUES,
+  CLOSED_NAME,
+  MAGIC_FLOAT,
+  OVERFLOW_NUMBERS,
+  SHORT,
+  STATEMENT_START,
+} from "./sqli/tables.ts";
 import { type Info, tokenize } from "./sqli/tokenizer.ts";
 import type { Finding, Inspected } from "./types.ts";
 
@@ -145,7 +153,7 @@ const SPLIT_KEYWORD = /[a-z]\/\*\*\/[a-z]/i;
 const EMPTY_COMMENT = /\/\*\*\//g;
 /** An inline or line comment right after a word, a number, a quote or `)`: where a space was. */
 const GLUED_INLINE_COMMENT = /[\w)'"]\/\*(?!!)[^]{0,64}?\*\//g;
-const GLUED_LINE_COMMENT = /[\w)](?:--|#)[^\n]{0,64}\n/;
+const GLUED_LINE_COMMENT = /[\w)](?:--(?!-)|#)[^\n]{0,64}\n/;
 /** Values up to this long are read with such comments as spaces (an injected value is short). */
 const SHORT_BLANKED = 512;
 /** `re` (global) matches `s` at least twice. */
@@ -240,14 +248,6 @@ function quoteWindow(w: string, best: Scored): void {
 
 /** What closes a value besides quotes: a MySQL identifier's backtick, PostgreSQL's `$$`. */
 const CLOSERS = ["`", "$$"] as const;
-/** What stands before such a closer in an injected value: a name or a number. */
-const CLOSED_NAME = /^[\w.-]{1,32}$/;
-/**
- * What follows it: a space or an operator, as in a breakout. A letter, `(` or `$` right after it
- * is a tagged template (`` sql`SELECT …` ``, `` sql`(SELECT …)` ``), not a closed name.
- */
-const AFTER_CLOSER = /^[\s=);,#/-]/;
-
 /** A quote, a short word, the same quote, then the end of the value. */
 const QUOTED_TERM_END = /^(['"])[A-Za-z]{1,12}\1\s{0,4}$/;
 
@@ -368,9 +368,9 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
   // The other places a value can be closed in: a MySQL identifier (`` SELECT `col` ``, as in
   // `` 1` WHERE 5=5 AND 5=5-- `` or `` 1`=`1` AND 5=5 AND `1`=`1 ``) and a PostgreSQL dollar-quoted
   // string (`1$$ ORDER BY 1--`). Read as if a quote closed there, when what stands before the
-  // closer is one short identifier or number (as a column name or id is) and a space or an
-  // operator follows it; only a finding strong enough to block counts (backticks are also
-  // markdown's and JavaScript's).
+  // closer is one short identifier or number (as a column name or id is) and a keyword, `=` and
+  // a quote, or `;` follows it; only a finding strong enough to block counts (backticks are also
+  // markdown's and JavaScript's, `$$` is money).
   if (!inner && !statement && best.score < 7) {
     for (const closer of CLOSERS) {
       const at = s.indexOf(closer);

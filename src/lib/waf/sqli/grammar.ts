@@ -52,11 +52,14 @@ export function closeParen(toks: Tok[], i: number): number {
 export function unionSelectAt(toks: Tok[], i: number, truncated: boolean): boolean {
   let j = skip(toks, i, ["cmt"]);
   if (word(toks[j], "all", "distinct", "distinctrow")) j = skip(toks, j + 1, ["cmt"]);
-  // MySQL 8's table value constructor in place of SELECT: `UNION ALL VALUES ROW(NULL,1)`, `UNION VALUES (1)`.
+  // MySQL 8's table value constructor in place of SELECT: `UNION ALL VALUES (NULL,1)`, `UNION VALUES ROW(1)`
+  // (not "3 union values (5 min read)": ALL or ROW says it is SQL).
   if (word(toks[j], "values")) {
+    const all = j > skip(toks, i, ["cmt"]);
     let k = skip(toks, j + 1, ["cmt"]);
-    if (word(toks[k], "row")) k = skip(toks, k + 1, ["cmt"]);
-    if (toks[k]?.k !== "(") return false;
+    const row = word(toks[k], "row");
+    if (row) k = skip(toks, k + 1, ["cmt"]);
+    if (toks[k]?.k !== "(" || !(all || row)) return false;
     const a = toks[skip(toks, k + 1, ["cmt"])];
     return a !== undefined && (isLiteral(a) || isCall(a));
   }

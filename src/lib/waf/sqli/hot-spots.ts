@@ -8,7 +8,15 @@
  */
 import { boolHot, commentHot, literalBefore, quoteHot, spotAt, startHot, underscoreHot } from "./hot-checks.ts";
 import { at, findWithin, isDigitCode, isLetterCode, isSpaceCode, isWordCode } from "./hot-text.ts";
-import { BOOLEAN_PRODUCT, CATALOG_VALUES, MAGIC_FLOAT, OVERFLOW_NUMBERS, SHORT } from "./tables.ts";
+import {
+  AFTER_CLOSER,
+  BOOLEAN_PRODUCT,
+  CATALOG_VALUES,
+  CLOSED_NAME,
+  MAGIC_FLOAT,
+  OVERFLOW_NUMBERS,
+  SHORT,
+} from "./tables.ts";
 
 /** Keyword candidates by first letter (longer spellings after shorter ones: `exec` then `execute`). */
 const KEYWORDS: Record<string, readonly string[]> = {
@@ -64,7 +72,8 @@ export function hotSpots(lower: string): number[] {
     if (quoteHot(lower, i)) out.push(i);
   // `1$$ ORDER BY 1--`: a PostgreSQL dollar-quoted string closed near the start (see `detectText`).
   const dollars = findWithin(lower, "$$", 1, 32);
-  if (dollars !== -1) out.push(dollars);
+  if (dollars !== -1 && CLOSED_NAME.test(lower.slice(0, dollars)) && AFTER_CLOSER.test(lower.slice(dollars + 2)))
+    out.push(dollars);
   // Prose has none of the other characters and no `select`: one regex test, one `indexOf`.
   if (!RARE.test(lower) && !WORDS.test(lower)) return out.length > 1 ? sortUnique(out) : out;
   let scanned = 0;

@@ -75,14 +75,17 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         better(best, 7, "sqli-file-access");
       else if (t.v === "procedure" && word(toks[i + 1], "analyse") && (toks[i + 2]?.k === "(" || toks[i + 1]!.flag))
         better(best, 6, "sqli-procedure-analyse");
-      // `cast(1 as decimal)) ORDER BY 3-- x`: a column-count probe right after a value closed by `)`.
+      // `cast(1 as decimal)) ORDER BY 3-- x`: a column-count probe right after a value closed by `)`,
+      // the rest of the statement cut off by a comment; not the end of a query someone asks about
+      // or an error message quotes (`… GROUP BY lower(name) ORDER BY 2`: no comment, or a SELECT before it).
       else if (
         !statement &&
         t.v === "order" &&
         toks[i - 1]?.k === ")" &&
         word(toks[i + 1], "by") &&
         toks[i + 2]?.k === "num" &&
-        (toks[i + 3] === undefined || toks[i + 3]!.k === "cmt")
+        toks[i + 3]?.k === "cmt" &&
+        !toks.slice(0, i).some((x) => x.k === "word" && x.v === "select")
       )
         better(best, 6, "sqli-order-by");
       else if ((t.v === "exec" || t.v === "execute") && !statement) {

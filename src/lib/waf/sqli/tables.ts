@@ -75,3 +75,13 @@ export const MAGIC_FLOAT = /^2\.225073858507201\d{0,4}e-0{0,2}308$/;
 export const SHORT = 256;
 /** `(7=7)*3`: a literal compared with itself, times a number (sqlmap's boolean test for an ORDER BY or LIMIT value). */
 export const BOOLEAN_PRODUCT = /^\(\s{0,4}(\d{1,10})\s{0,4}=\s{0,4}\1\s{0,4}\)\s{0,4}\*\s{0,4}\d{1,10}$/;
+/** What stands before a closer other than a quote (a MySQL backtick, PostgreSQL's `$$`) in an injected value: a name or a number. */
+export const CLOSED_NAME = /^[\w.-]{1,32}$/;
+/**
+ * What follows such a closer in a breakout: a keyword that continues the statement, `=` and
+ * another quoted name, `;`, or `,` and a call (`` 1`,sleep(5)# ``: a select list goes on). Not a
+ * tagged template (`` sql`SELECT …` ``), a comment or a sum (`5$$ -- not bad`, `10$$ = 3 pizzas`,
+ * `` James` = 5 years old ``).
+ */
+export const AFTER_CLOSER =
+  /^(?:\s{0,8}(?:where|and|or|xor|union|order|group|having|limit|procedure|into|r?like|regexp|not|between|waitfor)\b|\s{0,4}=\s{0,4}[`'"]|\s{0,4};|\s{0,4},\s{0,4}[a-z_]\w{0,30}\s{0,4}\()/i;
