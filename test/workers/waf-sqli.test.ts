@@ -338,6 +338,7 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
     "Why does SELECT name, COUNT(*) FROM t GROUP BY lower(name) ORDER BY 2",
     'syntax error at or near ")" LINE 1: ...GROUP BY lower(x)) ORDER BY 1',
     "string_agg(name, ',') order by 1",
+    "GROUP_CONCAT(x) ORDER BY 1 -- first",
     "3 union values (5 min read)",
     'X="-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"\nY="-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"\n',
   ];

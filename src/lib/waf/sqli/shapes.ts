@@ -47,6 +47,19 @@ const SQLISH_PREV = ["select", "if", "then", "else", "when", "where", "rlike", "
 const CHOICE_FUNCS = new Set(["elt", "make_set", "iif", "if"]);
 
 /** Patterns that count wherever they appear in a token stream. */
+/** No SELECT before `i`, and a `)` there closes what the value did not open, or the value opens with a cast (`cast(1 as …)`, `convert(…)`). */
+function closedValue(toks: Tok[], i: number): boolean {
+  let depth = 0;
+  let outer = false;
+  for (let k = 0; k < i; k++) {
+    const t = toks[k]!;
+    if (t.k === "word" && t.v === "select") return false;
+    if (t.k === "(") depth++;
+    else if (t.k === ")" && --depth < 0) outer = true;
+  }
+  return outer || word(toks[0], "cast", "convert");
+}
+
 export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
@@ -75,9 +88,10 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         better(best, 7, "sqli-file-access");
       else if (t.v === "procedure" && word(toks[i + 1], "analyse") && (toks[i + 2]?.k === "(" || toks[i + 1]!.flag))
         better(best, 6, "sqli-procedure-analyse");
-      // `cast(1 as decimal)) ORDER BY 3-- x`: a column-count probe right after a value closed by `)`,
-      // the rest of the statement cut off by a comment; not the end of a query someone asks about
-      // or an error message quotes (`… GROUP BY lower(name) ORDER BY 2`: no comment, or a SELECT before it).
+      // `cast(1 as decimal)) ORDER BY 3-- x`: a column-count probe right after a value closed by `)`
+      // (one it did not open, or a cast it opened with), the rest cut off by a comment; not the end
+      // of a query someone asks about (`… GROUP BY lower(name) ORDER BY 2`, `GROUP_CONCAT(x) ORDER BY
+      // 1 -- first`: no comment, a SELECT before it, or its parentheses its own).
       else if (
         !statement &&
         t.v === "order" &&
@@ -85,7 +99,7 @@ export function anywhere(toks: Tok[], best: Scored, statement: boolean): void {
         word(toks[i + 1], "by") &&
         toks[i + 2]?.k === "num" &&
         toks[i + 3]?.k === "cmt" &&
-        !toks.slice(0, i).some((x) => x.k === "word" && x.v === "select")
+        closedValue(toks, i)
       )
         better(best, 6, "sqli-order-by");
       else if ((t.v === "exec" || t.v === "execute") && !statement) {
