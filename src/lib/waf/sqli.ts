@@ -151,7 +151,7 @@ const LOOKALIKE_DOUBLE = /[\u201c\u201d\u2033]/g;
 /** An empty comment glued to letters on both sides: a keyword cut in two. */
 const SPLIT_KEYWORD = /[a-z]\/\*\*\/[a-z]/i;
 const EMPTY_COMMENT = /\/\*\*\//g;
-/** An inline or line comment right after a word, a number, a quote or `)`: where a space was. */
+/** An inline comment right after a word, a number, a quote or `)`, a line comment right after a word, a number or `)`: where a space was. */
 const GLUED_INLINE_COMMENT = /[\w)'"]\/\*(?!!)[^]{0,64}?\*\//g;
 const GLUED_LINE_COMMENT = /[\w)](?:--(?!-)|#)[^\n]{0,64}\n/;
 /** Values up to this long are read with such comments as spaces (an injected value is short). */
@@ -257,8 +257,9 @@ const STATEMENT_HEAD =
 /**
  * Values the tokenizer-free pre-filters of `inspect.ts` (plain words, single tokens) must still
  * hand to `detectSqli`: catalog names, overflow probes, `exec xp_cmdshell`, `1 order by 3`,
- * `select pg_sleep`, `case when … then`, `1 and 7 like 7` (`between`, `rlike`), a trailing `--` (`1 or true--`, `1 order by 5-- -`: the
- * detector decides), `password::int`, `1.e.tables`, `--sp_password`, hex
+ * `select pg_sleep`, `case when … then`, `1 and 7 like 7` (`between`, `rlike`), a trailing `--`
+ * (`1 or true--`, `1 order by 5-- -`: the detector decides), `password::int`, `1.e.tables`,
+ * `--sp_password`, hex
  * literals that spell text. Cheap: one trim, a few Set lookups and bounded regexes (a hex
  * literal is decoded only when it is one whole token of at most 1 KiB). `plainWord`: the caller
  * knows the value is letters, digits, `_`, `,` and `-` only (the phrases need a space then).
@@ -368,9 +369,9 @@ function detectText(s: string, lower: string, inner = false, valueStatement?: bo
   // The other places a value can be closed in: a MySQL identifier (`` SELECT `col` ``, as in
   // `` 1` WHERE 5=5 AND 5=5-- `` or `` 1`=`1` AND 5=5 AND `1`=`1 ``) and a PostgreSQL dollar-quoted
   // string (`1$$ ORDER BY 1--`). Read as if a quote closed there, when what stands before the
-  // closer is one short identifier or number (as a column name or id is) and a keyword, `=` and
-  // a quote, or `;` follows it; only a finding strong enough to block counts (backticks are also
-  // markdown's and JavaScript's, `$$` is money).
+  // closer is one short identifier or number (as a column name or id is) and what follows it
+  // continues a statement (`AFTER_CLOSER`); only a finding strong enough to block counts (backticks
+  // are also markdown's and JavaScript's, `$$` is money).
   if (!inner && !statement && best.score < 7) {
     for (const closer of CLOSERS) {
       const at = s.indexOf(closer);
