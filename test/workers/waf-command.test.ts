@@ -338,29 +338,3 @@ describe("command injection", () => {
     }
   });
 });
-
-describe("command injection: a backtick substitution glued to an echo's argument", () => {
-  // How commix confirms an injection once it sees a WAF (backticks instead of `$(…)`), written here:
-  // `;echo TAG` with an arithmetic `expr` substituted right after the tag.
-  it.each([
-    "1;echo XKQW`expr 21 + 34``echo XKQW`XKQW",
-    "1|echo abc`expr 3 + 4`abc",
-    "1&&printf tag`expr 7 + 8`",
-    "1\necho T`expr 2 + 2`T",
-  ])("blocks %j", (payload) => {
-    expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "command" });
-    expect(form(payload), `form: ${payload}`).toMatchObject({ action: "block", class: "command" });
-  });
-
-  // A code span glued to a word is a typo in prose; a tagged template is code; `expr` is also a word.
-  it.each([
-    "Otherwise, returns`false`.",
-    "identical to the output of`openssl s_client -trace` or not",
-    "return sql`set transaction ${parts}`;",
-    "collection: 'map' | 'expr'",
-    "/^(?:ne|eq|expr|jsonschema)$/",
-  ])("lets %j through", (text) => {
-    expect(query(text).action, `query: ${text}`).toBe("allow");
-    expect(json(text).action, `json: ${text}`).toBe("allow");
-  });
-});

@@ -105,8 +105,6 @@ export function detectCommand(v: Inspected): Finding | null {
 }
 
 const SEPARATORS = /(\|\||&&|[;|&\n`]|\$\(|[<>]\()/g;
-/** The end of an `echo`/`printf` argument that a separator starts (`;echo QWERTY`): what a backtick glued to it substitutes into. */
-const ECHO_ARGUMENT = /(?:^|[;&|\n])\s{0,4}(?:echo|printf)\s{1,4}[^\s;&|`]{1,40}$/;
 const PS_ALIAS = /\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
 
 // (A UNC path's `\\` starts the value or follows a space, quote, `=`, `(` or `,`: in `c\\a\\t` or
@@ -307,13 +305,11 @@ function detect(v: Inspected): Finding | null {
             markdownSpan(before, text.slice(closeAt + 1, closeAt + 33))));
       // Markdown inline code among other text (`### \`type Foo<T>\``, "run \`npm test\` first") with
       // nothing dangerous inside is documentation too; a whole value in backticks is not.
-      // (`` $(`id`) ``: a substitution inside a substitution is shell, not markdown; so is one glued
-      // to the argument of an `echo` that a separator starts, `` ;echo X`expr 1 + 2`X ``.)
+      // (`` $(`id`) ``: a substitution inside a substitution is shell, not markdown.)
       const markdownCode =
         sep === "`" &&
         closeAt !== -1 &&
         !/\$\(\s{0,4}$/.test(before.slice(-6)) &&
-        !ECHO_ARGUMENT.test(before.slice(-48)) &&
         !codeBacktick(before, text.slice(at, closeAt)) &&
         !cmd.danger &&
         !sensitiveArgs(cmd) &&

@@ -34,7 +34,7 @@ export const TOOLS = new Set(
   sudo su doas pkexec visudo passwd chpasswd useradd userdel usermod adduser deluser groupadd newgrp
   openssl gpg keytool certutil ssh-keygen ssh-keyscan
   xargs env exec eval printf echo grep egrep fgrep rgrep zgrep find locate updatedb which whereis readlink realpath stat file
-  head tail more less cat sort uniq cut tr wc tee dd split paste join comm fold column expand unexpand fmt pr expr
+  head tail more less cat sort uniq cut tr wc tee dd split paste join comm fold column expand unexpand fmt pr
   gcc g++ cc c89 c99 clang tcc make cmake ld as ldd objdump readelf nm
   apt apt-get aptitude dpkg yum dnf rpm zypper apk pacman pip pip3 npm npx gem cargo composer snap flatpak
   docker podman kubectl crictl ctr runc lxc virsh
@@ -63,7 +63,7 @@ export const WORDY = new Set(
   paste split expand trap flock rev tac nl od tee nice watch wall write look at cd sc reg start call exit go w top
   touch mount dump restore batch salt finger expect screen install let declare alias export unset as ar ld nm pr fmt
   dig ssh ftp ip route find locate which stat readonly umask shutdown halt init service apt snap make gem cargo
-  john hydra puppet knife restore init tar zip link date vi cal bc dc env ps df du id expr
+  john hydra puppet knife restore init tar zip link date vi cal bc dc env ps df du id
 `),
 );
 
