@@ -126,3 +126,14 @@ describe("loadSqlmapTampered", () => {
     expect(encoded?.query).toMatch(/^id=%31%20%41%4E%44%20/);
   });
 });
+
+describe("loadSqlmapTampered without tamper scripts", () => {
+  it("fails with a message naming python3, not a stack from JSON.parse", () => {
+    const empty = mkdtempSync(join(tmpdir(), "sqlmap-empty-"));
+    try {
+      expect(() => loadSqlmapTampered(empty, [])).toThrow(/python3 could not run sqlmap's tamper scripts/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});

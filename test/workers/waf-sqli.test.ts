@@ -36,6 +36,21 @@ const form = (v: string) =>
 const json = (v: string) =>
   evaluateRequest(req("https://edge.test/v1/items", JSON.stringify({ text: v }), "application/json"), DEFAULT);
 
+/** Each value blocked as SQL injection, as a query value and as a form value. */
+function itBlocksSqli(values: readonly string[]): void {
+  it.each(values)("blocks %j", (payload) => {
+    expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
+    expect(form(payload), `form: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
+  });
+}
+/** Each value allowed, as a query value and as a JSON text field. */
+function itAllows(values: readonly string[]): void {
+  it.each(values)("lets %j through", (text) => {
+    expect(query(text).action, `query: ${text}`).toBe("allow");
+    expect(json(text).action, `json: ${text}`).toBe("allow");
+  });
+}
+
 const ATTACKS = [
   // a number, an operator and a call or a keyword
   "1-sleep(5)",
@@ -209,10 +224,7 @@ describe("sqli detector", () => {
     expect(form(payload).action, `form: ${payload}`).toBe("block");
   });
 
-  it.each(BENIGN)("lets %s through", (text) => {
-    expect(query(text).action, `query: ${text}`).toBe("allow");
-    expect(json(text).action, `json: ${text}`).toBe("allow");
-  });
+  itAllows(BENIGN);
 
   it("names the finding with a stable sqli rule id", () => {
     const d = query(`1")) as x where 1071=1071 union all select null,null,null#`);
@@ -259,10 +271,7 @@ describe("sqli detector: values closed by a backtick or `$$`, and sqlmap's other
     "1') HAVING 3=3-- x",
     "(2944=2944)*5528",
   ];
-  it.each(CLOSED)("blocks %s", (payload) => {
-    expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
-    expect(form(payload), `form: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
-  });
+  itBlocksSqli(CLOSED);
 
   // Backticks are markdown's and JavaScript's, `$$` is money and PL/pgSQL: only an identifier or
   // number right before the closer, then SQL strong enough to block, counts.
@@ -287,10 +296,7 @@ describe("sqli detector: values closed by a backtick or `$$`, and sqlmap's other
     "id` = 1",
     "sql`EXISTS (SELECT 1 FROM t WHERE id = ${id})`",
   ];
-  it.each(NEAR)("lets %s through", (text) => {
-    expect(query(text).action, `query: ${text}`).toBe("allow");
-    expect(json(text).action, `json: ${text}`).toBe("allow");
-  });
+  itAllows(NEAR);
 });
 
 describe("sqli detector: sqlmap's tamper evasions", () => {
@@ -315,10 +321,7 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
     "1 AND 3896 LIKE 3896",
     "1 AND 3896 RLIKE 3896",
   ];
-  it.each(TAMPERED)("blocks %j", (payload) => {
-    expect(query(payload), `query: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
-    expect(form(payload), `form: ${payload}`).toMatchObject({ action: "block", class: "sqli" });
-  });
+  itBlocksSqli(TAMPERED);
 
   // Comments as code writes them (after a space, at a line's start, `"#id"` selectors), tagged
   // templates, `+` in words.
@@ -342,10 +345,7 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
     "3 union values (5 min read)",
     'X="-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"\nY="-----BEGIN PUBLIC KEY-----\\nMIIB\\n-----END PUBLIC KEY-----\\n"\n',
   ];
-  it.each(NEAR)("lets %j through", (text) => {
-    expect(query(text).action, `query: ${text}`).toBe("allow");
-    expect(json(text).action, `json: ${text}`).toBe("allow");
-  });
+  itAllows(NEAR);
 });
 
 /** Sentences with apostrophes, quotes, numbers and SQL-ish words, as long text has them. */

@@ -50,7 +50,7 @@ function headerBlockEnd(text: string): number {
   return i;
 }
 const ANY_BREAK = /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/;
-const ANY_BREAK_G = /[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/g;
+const ANY_BREAK_G = new RegExp(ANY_BREAK.source, "g");
 const HEADER_AT = /^[a-z][a-z0-9-]{0,40}[ \t]{0,4}:/i;
 const isSpaceOrBreak = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 

@@ -20,7 +20,7 @@
 import { clientAddress, compileNetwork, isAllowedIp, isBlockedIp, ruleMatches } from "./network.ts";
 import { inspectField, type ValueFinding } from "./inspect.ts";
 import { percentDecode } from "./normalize.ts";
-import { CONDENSE_MIN } from "./sentences.ts";
+import { CONDENSE_MIN } from "./types.ts";
 import { partLabel, splitTarget, visitBody, visitHeadersAndTarget } from "./parts.ts";
 import { protocolViolation } from "./protocol.ts";
 import { scannerName } from "./scanners.ts";

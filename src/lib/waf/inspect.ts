@@ -18,11 +18,19 @@ import { detectPhp } from "./php.ts";
 import { detectRfi } from "./rfi.ts";
 import { detectSqli, sqliPlainValue } from "./sqli.ts";
 import { detectSsi, ssiGate } from "./ssi.ts";
-import { CONDENSE_MIN, neededBySentence, proseEntry, sentenceNeeds, withoutProse } from "./sentences.ts";
+import { neededBySentence, proseEntry, sentenceNeeds, withoutProse } from "./sentences.ts";
 import { detectSsrf, ssrfGate } from "./ssrf.ts";
 import { detectTemplate } from "./template.ts";
 import { detectTraversal, traversalGate } from "./traversal.ts";
-import type { AttackClass, Detector, Field, Finding, Inspected, PartKind } from "./types.ts";
+import {
+  type AttackClass,
+  CONDENSE_MIN,
+  type Detector,
+  type Field,
+  type Finding,
+  type Inspected,
+  type PartKind,
+} from "./types.ts";
 import { detectXss, xssGate } from "./xss.ts";
 import { detectXxe } from "./xxe.ts";
 

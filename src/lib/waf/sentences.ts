@@ -39,7 +39,6 @@ function letterLike(c: number, t: string, i: number): boolean {
   return LETTER_MARK_NUMBER.test(t[i]!);
 }
 
-export { CONDENSE_MIN } from "./types.ts";
 /**
  * A long value without the sentences inside it: a comment, a post or a description mixes a few
  * lines of code or markup with paragraphs of prose, and every detector would otherwise read all

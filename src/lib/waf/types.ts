@@ -14,13 +14,13 @@ export type WafClass = AttackClass | "network" | "user-agent" | "scanner" | "pro
 
 export type WafAction = "allow" | "block" | "log";
 
-/** A score at or above this blocks (a finding below it is recorded, not acted on). */
 /**
  * Values longer than this are long texts (a post, a comment, a prompt): inspected without their
  * inner sentences (`withoutProse`), scored by their strongest finding, and read as the documents
  * they are where markdown or code line breaks would otherwise look like payload syntax.
  */
 export const CONDENSE_MIN = 256;
+/** A score at or above this blocks (a finding below it is recorded, not acted on). */
 export const BLOCK_SCORE = 5;
 
 export interface WafMatch {

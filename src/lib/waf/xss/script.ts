@@ -71,8 +71,9 @@ const INNER_INDEX = /\[[^[\]]{0,40}\]/g;
 /**
  * Tagged templates that call through `call`/`apply` or interpolate a probe: `[].sort.call\`${alert}\``.
  * (Not a markdown code span that ends in `.call`: `` `Object.prototype.hasOwnProperty.call` ``
- * then a space, unless an interpolation follows (`` eval.call`,${name}` ``); nor `${this.name}` or `${name}`, which templates in ordinary code interpolate:
- * `this` counts with the window's members, `${this.document.cookie}`.)
+ * then a space, unless an interpolation follows (`` eval.call`,${name}` ``); nor `${this.name}` or
+ * `${name}`, which templates in ordinary code interpolate: `this` counts with the window's
+ * members, `${this.document.cookie}`.)
  */
 const JS_TEMPLATE =
   /\.(?:call|apply|bind)`(?:(?![\s.,;:)\]]|$)|[^`]{0,200}\$\{)|\$\{(?:alert|prompt|confirm|eval|top|self|window|parent|location|this\s{0,4}\.\s{0,4}(?:document|location|alert|prompt|confirm|eval|constructor|top|window))[}.[(]/;
