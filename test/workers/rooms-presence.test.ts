@@ -32,10 +32,14 @@ describe("presence at scale", () => {
     const room = newRoom();
     const bob = await connect(room, { sub: "bob" });
     const three = await Promise.all(range(1, 2).map((i) => connect(room, { sub: `user-${i}` })));
-    // 3 people: at the threshold, the list as before.
-    const third = three[1]!.of("welcome")[0]!;
-    expect(third.presence).toHaveLength(3);
-    expect(third).not.toHaveProperty("online");
+    // 3 people: at the threshold, the list as before. The two joined together, so either may be the
+    // third: the later welcome lists all three (the earlier at least Bob and itself); neither
+    // carries a count.
+    const welcomes = three.map((c) => c.of("welcome")[0]!);
+    const lengths = welcomes.map((w) => w.presence.length).sort();
+    expect(lengths[1]).toBe(3);
+    expect(lengths[0]).toBeGreaterThanOrEqual(2);
+    for (const w of welcomes) expect(w).not.toHaveProperty("online");
 
     const crowd: Client[] = [];
     for (const i of range(3, 2 + PRESENCE_SAMPLE + 5)) crowd.push(await connect(room, { sub: `user-${i}` }));
