@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, or
  *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -23,8 +23,18 @@
  *                                       # `--sqlmap-risk N` (default 1 and 1, sqlmap's own) pick the tests of a run
  *                                       # with that --level/--risk; detection per injection technique;
  *                                       # `--sqlmap-tamper` also sends them through each of its tamper scripts
- *                                       # (needs python3 and a full checkout: tamper/, lib/, plugins/, extra/)
+ *                                       # (needs python3 and a full checkout: tamper/, lib/, plugins/, extra/, thirdparty/)
  *   node waf/eval.ts --wapiti PATH      # also the attack payloads of a wapiti-scanner/wapiti checkout (waf/wapiti.ts)
+ *   node waf/eval.ts --commix PATH      # also the command-injection payloads of a commixproject/commix checkout, built
+ *                                       # by its own code as its detection phase builds them (waf/commix.ts; needs
+ *                                       # python3): `--commix-level N` (1 to 3, default 1, commix's own) picks the
+ *                                       # separators, prefixes and suffixes of a run at that --level; with a WAF
+ *                                       # seen and through each of its tamper scripts too
+ *   node waf/eval.ts --dotdotpwn PATH   # also the traversal patterns of a wireghoul/dotdotpwn checkout, made by its own
+ *                                       # engine (waf/dotdotpwn.ts; needs perl), in the path and as a query value
+ *   node waf/eval.ts --sstimap PATH     # also the requests of a vladko312/SSTImap checkout's plugins, built by its
+ *                                       # own code (waf/sstimap.ts; needs python3): `--sstimap-level N` (0 to 5,
+ *                                       # default 1, its own) picks the code contexts and closures of a scan
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -42,11 +52,14 @@ import { basename } from "node:path";
 import { defaultEdgeConfig } from "../src/lib/config/schema.ts";
 import { evaluateRequest, type WafDecision } from "../src/lib/waf/index.ts";
 import { readCorpus, toWafRequest, type CorpusLine } from "./corpus.ts";
+import { loadCommix } from "./commix.ts";
 import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
 import { loadDocs } from "./docs.ts";
+import { loadDotDotPwn } from "./dotdotpwn.ts";
 import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadMgm } from "./mgm.ts";
 import { loadSqlmap, loadSqlmapTampered } from "./sqlmap.ts";
+import { loadSstimap } from "./sstimap.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
 import { loadWapiti } from "./wapiti.ts";
 
@@ -62,6 +75,19 @@ const goTestWafPath = arg("--gotestwaf");
 const mgmPath = arg("--mgm");
 const sqlmapPath = arg("--sqlmap");
 const wapitiPath = arg("--wapiti");
+const commixPath = arg("--commix");
+const commixLevel = Number(arg("--commix-level") ?? 1);
+if (![1, 2, 3].includes(commixLevel)) {
+  console.error("--commix-level must be 1, 2 or 3");
+  process.exit(2);
+}
+const dotdotpwnPath = arg("--dotdotpwn");
+const sstimapPath = arg("--sstimap");
+const sstimapLevel = Number(arg("--sstimap-level") ?? 1);
+if (![0, 1, 2, 3, 4, 5].includes(sstimapLevel)) {
+  console.error("--sstimap-level must be 0 to 5");
+  process.exit(2);
+}
 const sqlmapLevel = Number(arg("--sqlmap-level") ?? 1);
 const sqlmapRisk = Number(arg("--sqlmap-risk") ?? 1);
 if (![1, 2, 3, 4, 5].includes(sqlmapLevel) || ![1, 2, 3].includes(sqlmapRisk)) {
@@ -307,6 +333,34 @@ if (wapitiPath !== undefined && want("wapiti")) {
     () => null,
   );
   if (wp.errors > 0) failed = true;
+}
+if (commixPath !== undefined && want("commix")) {
+  const { lines, failed: scripts } = loadCommix(commixPath, commixLevel);
+  const cx = run(
+    `commix's payloads, --level ${commixLevel}: each technique × separator × prefix × suffix, with a WAF seen, and the level-1 set through each tamper script; each as a query and a form value (${commixPath})`,
+    lines,
+    () => null,
+  );
+  if (scripts.length > 0) console.log(`commix code that failed to run: ${scripts.join(", ")}`);
+  if (cx.errors > 0) failed = true;
+}
+if (dotdotpwnPath !== undefined && want("dotdotpwn")) {
+  const dp = run(
+    `DotDotPwn's traversal patterns (Unix, Windows, Unix with an extension), in the path and as a query value (${dotdotpwnPath})`,
+    loadDotDotPwn(dotdotpwnPath),
+    () => null,
+  );
+  if (dp.errors > 0) failed = true;
+}
+if (sstimapPath !== undefined && want("sstimap")) {
+  const { lines, failed: plugins } = loadSstimap(sstimapPath, sstimapLevel);
+  const st = run(
+    `SSTImap's requests, --level ${sstimapLevel}: each plugin's detection probes, then fingerprinting and \`id\` as after a detection; each as a query and a form value (${sstimapPath})`,
+    lines,
+    () => null,
+  );
+  if (plugins.length > 0) console.log(`SSTImap plugins that failed to run: ${plugins.join(", ")}`);
+  if (st.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);
