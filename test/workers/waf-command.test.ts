@@ -111,6 +111,15 @@ const ATTACKS = [
   [")print(`echo MARK\nwhoami\necho MARK`);"],
   // a blind injection's delay: ping to the machine itself, 10 or more times
   ["ping -n 25 127.0.0.1"],
+  // commix's backticks for `$(…)` (`--tamper=backticks`): an output marker glued to a substitution
+  // after `echo`, a substitution assigned to a variable, each after a separator.
+  ["1;echo QWERTY`expr 47 + 35``echo QWERTY`QWERTY"],
+  ["1|echo QWERTY`expr 47 + 35``echo QWERTY`QWERTY"],
+  ['1;ABC=`echo QWERTY`;ABC1=`expr length "$ABC"`;if [ 6 -eq $ABC1 ];then sleep 1;fi'],
+  ['1\nABC=`echo QWERTY`\nABC1=`expr length "$ABC"`\nif [ 6 -eq $ABC1 ]\nthen sleep 1\nfi'],
+  // commix's backslashes (`--tamper=backslashes`): each escaped letter is itself, `\n` included.
+  ['1;\\p\\y\\t\\h\\o\\n3 -c "\\p\\r\\i\\n\\t(47+35)"'],
+  ["1&&$(\\p\\y\\t\\h\\o\\n3 -c \"\\p\\r\\i\\n\\t(\\l\\e\\n('QWERTY'))\")"],
 ] as const;
 
 const BENIGN = [
@@ -156,6 +165,20 @@ const BENIGN = [
   // Windows shares and escaped paths keep their backslashes; markdown inline code stays documentation.
   ["Map \\\\fileserver\\share as Z: then run `dir` in it"],
   ['The JSON has "C:\\\\Users\\\\sam\\\\notes.txt" in it, escaped'],
+  // Code spans after a word or a space (not glued to an `echo` argument after a separator), escapes.
+  ["echo 和`printf`的区别"],
+  ["Set FOO=`bar` in your shell"],
+  ["reason='`out` of a different size is numpy-specific'"],
+  // A name and its value in backticks after a separator is prose or code, not a substitution.
+  ["Fixed it; NODE_ENV=`production` was missing from the env"],
+  ["Name: Alice; role=`admin`; team=`core`"],
+  ["Options:\nmode=`fast` is the default, mode=`safe` is slower"],
+  ["utm_source=x&utm_medium=`email`"],
+  ["!function(){var e;e=`Hello`}();"],
+  ["Tip; echo `date` prints the date"],
+  ["ok; type `echo hi` and see"],
+  ["Escapes: \\n is a newline, \\t a tab, \\r\\n a Windows line end"],
+  ["a regex like \\d\\s\\w+\\n matches it"],
   // Backticks in prose and in JavaScript template literals stay documentation and code.
   ["Run `echo $((1+2))` to see bash arithmetic"],
   ["ping -c 4 127.0.0.1"],

@@ -358,6 +358,31 @@ describe("encodings and places the GoTestWAF test cases use", () => {
       expect(query(v).action, v).toBe("allow");
   });
 
+  it("reads a value that is hex of text decoded (commix's hexencode), and passes hashes, ids and colours", () => {
+    const hex = (s: string) => [...new TextEncoder().encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(query(hex(";echo QWERTY$((47+35))$(echo QWERTY)QWERTY"))).toMatchObject({
+      action: "block",
+      class: "command",
+    });
+    expect(query(hex("1' or 1=1-- ").toUpperCase())).toMatchObject({ action: "block", class: "sqli" });
+    expect(form(`x=${hex("<svg onload=alert(1)>")}`)).toMatchObject({ action: "block", class: "xss" });
+    for (const v of [
+      hex("hello world, how are you"),
+      hex('{"page":2,"sort":"recent"}'),
+      "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+      "507f1f77bcf86cd799439011",
+      "0123456789abcdef0123456789abcdef",
+      "ff00ff",
+      "4a6f686e20446f65",
+      // Long numbers (cards, orders) whose digit pairs happen to be printable are numbers, not hex.
+      "2677235878505746",
+      "772626433629573460345267",
+      "42385742762940286048",
+    ])
+      expect(query(v).action, v).toBe("allow");
+  });
+
   it("blocks mail commands on lines of their own, not prose that starts a line with a capital", () => {
     expect(query("\r\nV100 CAPABILITY\r\nV101 FETCH 4791")).toMatchObject({
       action: "block",

@@ -275,6 +275,12 @@ function detect(v: Inspected): Finding | null {
     if ((sep === "|" || sep === "||") && markdownTable()) continue;
     const at = m.index + sep.length;
     starts.push(at);
+    if (sep === "`" && shellBacktick(text, m.index)) {
+      take(7, "command-substitution");
+      const close = text.indexOf("`", at);
+      SEPARATORS.lastIndex = Math.max(SEPARATORS.lastIndex, close + 1);
+      continue;
+    }
     let cmd = mayBeCommandAt(text, at) ? commandAt(text, at) : null;
     if (cmd === null) {
       // Backticks come in pairs: the closing one of `` `schema` `` opens nothing.
@@ -403,6 +409,27 @@ function considerStart(
   take(score, "command-injection");
   return cmd;
 }
+
+/**
+ * A backtick substitution that only a shell statement holds: assigned to a variable (`;X=\`echo a\``),
+ * or glued to the argument of an `echo`/`printf` (`;echo TAG\`expr 4 + 5\`TAG`: how injection tools
+ * mark a command's output), right after a separator (`;`, `|`, `&`, a line break), with a command
+ * and its arguments inside and a closing backtick. Markdown puts a code span after a space or a word, not there; at
+ * the start of a value, quotes the shell view drops may have held it (a Python `reason='…'` with a
+ * code span inside).
+ */
+function shellBacktick(text: string, open: number): boolean {
+  const c = text.charCodeAt(open + 1);
+  if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) || text.indexOf("`", open + 1) === -1) return false;
+  if (!SHELL_BACKTICK_BEFORE.test(text.slice(Math.max(0, open - 64), open))) return false;
+  // Inside: a command with arguments (`echo TAG`, `cat x.txt`, `expr 47 + 35`), not a word
+  // (`;NODE_ENV=\`production\``, `&utm_medium=\`email\``: a name and its value in prose).
+  const cmd = commandAt(text, open + 1);
+  return (
+    (cmd !== null && cmd.args !== "" && cmd.end === "`") || /^expr[ \t]+[\w"$]/.test(text.slice(open + 1, open + 12))
+  );
+}
+const SHELL_BACKTICK_BEFORE = /[;|&\n][ \t]{0,4}(?:[A-Za-z_]\w{0,30}=|(?:echo|printf)[ \t]{1,4}[\w-]{1,40})$/;
 
 /** Commands that do harm with no argument at all: never read as a word of documentation. */
 const HARMFUL_ALONE: ReadonlySet<string> = new Set([

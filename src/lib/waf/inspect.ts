@@ -11,7 +11,14 @@ import { detectFixation, isSessionParamName } from "./fixation.ts";
 import { detectJava, javaGate } from "./java.ts";
 import { detectLdap, ldapGate } from "./ldap.ts";
 import { detectLog4shell } from "./log4shell.ts";
-import { dataUrlPayloads, maybeBase64Text, normalizeValue, wholeBase64Text } from "./normalize.ts";
+import {
+  dataUrlPayloads,
+  maybeBase64Text,
+  maybeHexText,
+  normalizeValue,
+  wholeBase64Text,
+  wholeHexText,
+} from "./normalize.ts";
 import { detectNode } from "./node.ts";
 import { detectNosql, nosqlGate } from "./nosql.ts";
 import { detectPhp } from "./php.ts";
@@ -277,9 +284,10 @@ function isPlain(raw: string): boolean {
     }
   }
   // Serialized Java (`rO0AB`, gzip'd `H4sI`) and node-serialize (`XyQk`, base64 of `_$$`) markers;
-  // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`); base64 of any text.
+  // paths in base64 (`Li4v` = `../`, `L2V0Yy` = `/etc/`, `ZXRjL` = `etc/`); base64 or hex of any text.
   if (upper && ENCODED_MARKER.test(raw)) return false;
   if (n >= 8 && maybeBase64Text(raw)) return false;
+  if (n >= 16 && maybeHexText(raw)) return false;
   // A command line made of plain words (`powershell -enc X`, `sudo bash`).
   if (space && plainCommandLine(raw)) return false;
   const lower = upper ? raw.toLowerCase() : raw;
@@ -373,5 +381,8 @@ function inspectUncached(field: Field): ValueFindings {
   // A whole value that is base64 of text is read decoded too (a form's `+` arrives as a space).
   const decoded = wholeBase64Text(full);
   if (decoded !== null) runDetectors(inspected(normalizeValue(decoded).text, decoded, false, field), entries, out);
+  // The same for hex of text.
+  const hex = decoded === null ? wholeHexText(full) : null;
+  if (hex !== null) runDetectors(inspected(normalizeValue(hex).text, hex, false, field), entries, out);
   return out.length === 0 ? NONE : out;
 }

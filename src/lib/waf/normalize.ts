@@ -290,6 +290,47 @@ export function wholeBase64Text(s: string): string | null {
   return text.includes("\uFFFD") || odd > 0 ? null : text;
 }
 
+const HEX_MIN = 16;
+const HEX_MAX = 16_384;
+const hexDigit = (c: number) =>
+  c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+
+/**
+ * Whether the whole value can be hex of text: 16 to 16,384 hex digits, an even number of them,
+ * whose first 8 bytes are printable ASCII (`3b6964` is `;id`), with a letter digit (`a`–`f`)
+ * somewhere. Hashes, ids and colours decode to arbitrary bytes: a random one passes this 3 times
+ * in 10,000, then fails `wholeHexText`; long decimal numbers never pass.
+ */
+export function maybeHexText(s: string): boolean {
+  const n = s.length;
+  if (n < HEX_MIN || n > HEX_MAX || n % 2 === 1) return false;
+  for (let i = 0; i < HEX_MIN; i += 2) {
+    const hi = hexDigit(s.charCodeAt(i));
+    const lo = hexDigit(s.charCodeAt(i + 1));
+    if (hi === -1 || lo === -1 || !printable((hi << 4) | lo)) return false;
+  }
+  // Digits only are a number (a card, an order), not hex: text in hex has a letter digit somewhere.
+  return /[a-f]/i.test(s);
+}
+
+/**
+ * A whole value that is hex of text (`3b6563686f20...` is `;echo ...`), decoded: attack tools
+ * encode payloads this way for applications that decode them (commix's `hexencode`). Null when
+ * it is not, or when any byte is not printable ASCII, a tab or a line break.
+ */
+export function wholeHexText(s: string): string | null {
+  if (!maybeHexText(s)) return null;
+  let out = "";
+  for (let i = 0; i < s.length; i += 2) {
+    const hi = hexDigit(s.charCodeAt(i));
+    const lo = hexDigit(s.charCodeAt(i + 1));
+    const b = (hi << 4) | lo;
+    if (hi === -1 || lo === -1 || b === 0 || !printable(b)) return null;
+    out += String.fromCharCode(b);
+  }
+  return out;
+}
+
 /** Media types of data URLs that are scanned after base64 decoding (markup, scripts, text). */
 const DATA_URL = /data:([a-z0-9.+/-]{0,64})(?:;[a-z0-9=.-]{1,32}){0,4};base64,([A-Za-z0-9+/=_-]{4,})/gi;
 

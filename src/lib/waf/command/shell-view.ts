@@ -10,8 +10,10 @@ import { commandAt } from "./command-at.ts";
 /** Undo what a shell would undo, so `c''a""t` is `cat` and `${IFS}` is a space. */
 export function shellView(s: string, windowsPaths: boolean, mask: number): string {
   let t = s;
-  // Literal `\n` / `\r` used as separators in payload lists ("\nid\n"), unless backslashes are Windows paths.
-  if (!windowsPaths && mask & M_BACKSLASH && /\\[nr]/.test(t)) t = t.replace(/\\[nr](?=[\s\w/;|&.$`'"-]|$)/g, "\n");
+  // Literal `\n` / `\r` used as separators in payload lists ("\nid\n"), unless backslashes are Windows
+  // paths or the `n` is one of a word's escaped letters (`\p\y\t\h\o\n3`, `\p\r\i\n\t`: each `\x` is `x`).
+  if (!windowsPaths && mask & M_BACKSLASH && /\\[nr]/.test(t))
+    t = t.replace(/\\(?<!\\[a-mo-qsu-zA-Z]\\)[nr](?=[\s\w/;|&.$`'"-]|$)(?!\\[a-mo-qsu-zA-Z])/g, "\n");
   if (mask & M_DOLLAR) {
     t = t
       .replace(/\$\{IFS(?:[%#][^}]{0,8})?\}|\$IFS(?:\$\d)?(?![A-Za-z0-9_])/g, " ")
