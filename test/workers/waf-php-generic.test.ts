@@ -281,8 +281,47 @@ describe("template and code injection", () => {
     'Process.spawn("id")',
     "!!python/object/apply:os.system ['id']",
     "[[${T(java.lang.Runtime).getRuntime().exec('id')}]]",
+    // SSTImap's probes: arithmetic after a comma, in a chain, before a comparison, on a number in
+    // parentheses; a range; a method on a string after a tag word; FreeMarker's `?eval`; the output
+    // markers (two sums of large numbers, no spaces) around code in any language.
+    "{{(86,18*44)|e}}",
+    "1}}{{(3*4/2)}}{{1",
+    "{{1 / ('2' + '3' == 5)}}",
+    "<%= typeof(86)+18 %>",
+    "|#{typeof(86)+18}",
+    "{{(1..3)|join}}",
+    "{{'P3'}}{#comment#}{% raw 'P3'.join('uI') %}{{'uI'}}",
+    "${1/((1.0==1.0)?string('1','0')?eval)}",
+    '{2611040540+3708664872}{86}{*18*}{"a"|cat:"b"}{44}{2360170016+1307286622}',
+    "print(4500943675+1608503317);print(86+18);print(3864466151+1221239229);",
+    "1'+str(4380090549+3180151027)+str('P3'.join('uI'))+str(4588265342+4054808741)+'1",
+    // What it runs once it has found one: Ruby's `%x(…)` with interpolation, code glued to the markers.
+    "(1995825897+4703542404).to_s+(require'base64';%x(#{Base64.urlsafe_decode64('aWQ=')})).to_s",
+    "4986577259+2078044718eval(Buffer('Z2xvYmFs', 'base64').toString())3744168780+3220773436",
   ])("blocks %s", (payload) => {
     expect(query(payload).action).toBe("block");
+  });
+
+  it("reads arithmetic as templates write it (a chain, after a comma, a range) as a probe in a parameter, not in a body", () => {
+    for (const t of [
+      "{{ 60*60*24 }}",
+      "{% for i in (1..5) %}{{ i }}{% endfor %}",
+      "{{ count|default(0) + 1 }}",
+      "{{ 1 + 1 == 2 }}",
+    ]) {
+      expect(query(t), t).toMatchObject({ action: "block", class: "template" });
+      expect(json(JSON.stringify({ template: t })).action, t).toBe("allow");
+    }
+    // A FreeMarker directive counts in a body whatever its expression holds.
+    expect(json(JSON.stringify({ template: "<#list (1..3) as i>${i}</#list>" })).action).toBe("block");
+  });
+
+  it("reads eval of a decoded Buffer, and eval glued to a number, as code", () => {
+    expect(query("x=1;eval(Buffer('Y29uc29sZS5sb2coMSk=','base64').toString())")).toMatchObject({
+      action: "block",
+      ruleId: "node-code-eval",
+    });
+    expect(query("12eval(atob('YWxlcnQoMSk='))")).toMatchObject({ action: "block", ruleId: "node-code-eval" });
   });
 
   it("reads an open `[[` as markdown, not as inlining: a changelog passes", () => {
@@ -302,6 +341,20 @@ describe("template and code injection", () => {
     "{% for item in items %}<li>{{ item }}</li>{% endfor %}",
     "#{name}",
     "<%= title %>",
+    "{{ price + 1 }}",
+    "{{ page.date | date: '%Y' }}",
+    "Order 1234567890+2345678901",
+    "Totals 1234567890+2345678901 and 3456789012+4567890123",
+    "\\frac{1+2}{3+4} = 3/7",
+    "{(86+18)*44}",
+    "Buffer(data).toString('base64')",
+    "md5sum(file) and 3include(x)",
+    // Dates and phone numbers are no chain of arithmetic; sums people write have spaces.
+    '{{ .Date.Format "2006-01-02" }}',
+    "Meeting notes from [[2024-12-06]] and [[2024-12-07]]",
+    "12345678 + 87654321 = 99999999; 11111111 + 22222222 = 33333333",
+    "<#-- Keycloak login theme (FreeMarker) -->",
+    '{@eq key=status value="ok"}OK{/eq}',
   ])("passes %s", (text) => {
     expect(query(text).action).toBe("allow");
   });

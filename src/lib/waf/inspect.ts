@@ -27,7 +27,7 @@ import { detectSqli, sqliPlainValue } from "./sqli.ts";
 import { detectSsi, ssiGate } from "./ssi.ts";
 import { neededBySentence, proseEntry, sentenceNeeds, withoutProse } from "./sentences.ts";
 import { detectSsrf, ssrfGate } from "./ssrf.ts";
-import { detectTemplate } from "./template.ts";
+import { detectTemplate, renderMarkers } from "./template.ts";
 import { detectTraversal, traversalGate } from "./traversal.ts";
 import {
   type AttackClass,
@@ -65,7 +65,7 @@ const ALL: readonly Entry[] = [
   {
     cls: "template",
     detect: detectTemplate,
-    gate: (t) => /[{%#@[]|__|!!|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\./.test(t),
+    gate: (t) => /[{%#@[]|__|!!|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\./.test(t) || renderMarkers(t),
   },
   { cls: "ssrf", detect: detectSsrf, gate: ssrfGate },
   { cls: "rfi", detect: detectRfi, gate: (t) => /^\s*(?:[a-z]{3,6}:\/\/|\/\/|\\\\|(?:https?|ftps?|file)\?)/i.test(t) },

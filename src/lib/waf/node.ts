@@ -32,8 +32,9 @@ const AT_START =
   /^\s{0,4}(?:['"`]\s{0,4}(?:[+;,)]|\|\||&&)\s{0,4})?(?:\$\{|\{\{|#\{)?\s{0,4}(?:require|import|global|process)\b/i;
 const CHILD_PROCESS_CALL =
   /\bchild_process\b[\s\S]{0,80}?\b(?:exec|execsync|spawn|spawnsync|execfile|execfilesync|fork)\b/i;
+/** Code decoded and run: `eval(atob(…))`, `eval(Buffer('…','base64').toString())` (also glued to a number before it: `123eval(…)`). */
 const EVAL_CHARCODE =
-  /\b(?:eval|function|settimeout|setinterval)\s{0,4}\(\s{0,4}(?:unescape\s{0,4}\(|atob\s{0,4}\(|string\s{0,4}\.\s{0,4}fromcharcode|buffer\s{0,4}\.\s{0,4}from\s{0,4}\()/i;
+  /(?<![a-z_])(?:eval|function|settimeout|setinterval)\s{0,4}\(\s{0,4}(?:unescape\s{0,4}\(|atob\s{0,4}\(|string\s{0,4}\.\s{0,4}fromcharcode|buffer\s{0,4}(?:\.\s{0,4}from\s{0,4})?\()/i;
 const NEW_FUNCTION = /\bnew\s{1,4}function\s{0,4}\(/i;
 const SERIALIZED_FN = /_\$\$nd_func\$\$_|\b__js_function\b/i;
 const RSC_REFERENCE = /["']\$[0-9a-f@]{0,8}:(?:[\w$]{1,40}:){0,6}(?:__proto__|constructor|prototype)\b/i;

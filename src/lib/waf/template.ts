@@ -26,6 +26,17 @@ const MAX_INNER = 400;
 
 const LITERAL_MATH =
   /(?:^|[\s({=])['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}[*/%+-]\s{0,4}['"]?-?\d+(?:\.\d+)?['"]?\s{0,4}(?:[)}\];,]|$)/;
+/**
+ * The same in more clothes, which templates people write also wear (`{{ 60*60*24 }}`,
+ * `{{ 1 + 1 == 2 }}`, `[[1,1/2],[1/2,1]]`): after a comma, in a chain (`3*4/2`; no `-`, so
+ * dates and phone numbers are no chain), before a comparison (`'2' + '3' == 5`).
+ */
+const MORE_MATH =
+  /(?:^|[\s({=,])['"]?-?\d+(?:\.\d+)?['"]?(?:\s{0,4}[*/%+]\s{0,4}['"]?-?\d+(?:\.\d+)?['"]?){1,4}\s{0,4}(?:[)}\];,]|[=!<>]=|$)/;
+/** A number in parentheses in arithmetic (`typeof(86)+18`, FreeMarker's `(86)?c+(44)?c`; also `round(1) * 100`). */
+const PAREN_MATH = /\(\s{0,4}-?\d+\s{0,4}\)(?:\?c)?\s{0,4}[*/%+-]\s{0,4}\(?\s{0,4}-?\d+/;
+/** A range of numbers (`(1..3)|join`): rendered, it shows whether the engine evaluates. */
+const NUMBER_RANGE = /\(\s{0,4}\d+\s{0,4}\.\.\s{0,4}\d+\s{0,4}\)/;
 const DUNDER = /__[a-z]{2,20}__/;
 // oxfmt-ignore
 const STRONG = new RegExp(
@@ -33,7 +44,7 @@ const STRONG = new RegExp(
     "constructor\\s*\\.\\s*constructor", "['\"]constructor['\"]", "constructor\\s*\\(", "\\.constructor\\b", "getclass", "forname", "getruntime", "java\\.lang", "processbuilder",
     "popen", "subprocess", "os\\s*\\.\\s*(?:system|popen|exec|spawn)", "child_process", "mainmodule", "process\\s*\\.\\s*(?:binding|env|exit|mainmodule)",
     "globals", "builtins", "\\bmro\\b", "subclasses", "\\blipsum\\b", "\\bcycler\\b", "\\bjoiner\\b", "get_flashed_messages",
-    "request\\s*\\.\\s*application", "_self\\s*\\.\\s*env", "registerundefinedfiltercallback", "getfilter", "\\?\\s*new\\s*\\(", "freemarker",
+    "request\\s*\\.\\s*application", "_self\\s*\\.\\s*env", "registerundefinedfiltercallback", "getfilter", "\\?\\s*new\\s*\\(", "\\?\\s*(?:eval|interpret)\\b", "freemarker",
     "objectconstructor", "\\bt\\s*\\(\\s*java", "\\.exec\\s*\\(", "\\bsystem\\s*\\(", "\\beval\\s*\\(", "\\brequire\\s*\\(", "\\bimport\\s*\\(",
     "file\\s*\\.\\s*(?:read|open|write)", "io\\s*\\.\\s*(?:popen|read)", "\\bkernel\\b", "%x\\(", "`", "\\bspawn(?:sync)?\\s*\\(", "passthru", "shell_exec",
     "\\bsmarty\\b", "\\bphp\\b", "\\battr\\s*\\(", "\\|\\s*attr\\b", "from_pyfile", "\\bsend\\s*\\(\\s*:", "instance_eval", "class_eval", "\\bdir\\s*\\.\\s*(?:entries|glob)",
@@ -80,17 +91,26 @@ function innerAt(s: string, start: number, closer: string): string {
   return s.slice(start, end === -1 || end > limit ? limit : end);
 }
 
-const LITERAL_CALL = /^['"][^'"]{0,40}['"]\s{0,4}\.\s{0,4}[a-z_]\w{0,30}\s{0,4}\(/;
+/** A method called on a string literal, also as a tag's or a call's argument (`{% raw 'a'.join('b') %}`, `${emit('a'.join('b'))}`). */
+const LITERAL_CALL =
+  /^(?:[a-z]{1,8}\s{1,4}|[a-z]{1,8}\s{0,4}\(\s{0,4})?['"][^'"]{0,40}['"]\s{0,4}\.\s{0,4}[a-z_]\w{0,30}\s{0,4}\(/;
 
 function scoreExpression(opener: string, inner: string, inBody: boolean): number {
   const e = inner.trim().toLowerCase();
   if (e === "") return 0;
   if (DUNDER.test(e) || STRONG.test(e)) return 7;
   if (LITERAL_MATH.test(e)) return 6;
-  // A method called on a string literal (`{{'x'.toUpperCase()}}`, `${"a".concat("b")}`): in a
-  // parameter, a test of whether the engine evaluates; in a body, perhaps a template someone
-  // edits (`{{ "{:,}".format(n) }}`), so a signal only.
-  if (LITERAL_CALL.test(e)) return inBody ? 3 : 6;
+  // A method called on a string literal (`{{'x'.toUpperCase()}}`, `${"a".concat("b")}`), a range
+  // of numbers, arithmetic as templates also write it: in a parameter, a test of whether the
+  // engine evaluates; in a body, perhaps a template someone edits (`{{ "{:,}".format(n) }}`,
+  // `{% for i in (1..5) %}`), so a signal only.
+  const evaluates = LITERAL_CALL.test(e) || NUMBER_RANGE.test(e) || MORE_MATH.test(e) || PAREN_MATH.test(e);
+  if (evaluates && !inBody) return 6;
+  return Math.max(evaluates ? 3 : 1, tagScore(opener, e));
+}
+
+/** What a template tag or a bare object name scores by itself (0 when nothing). */
+function tagScore(opener: string, e: string): number {
   if (PROBE_NAMES.has(withoutBraces(e))) return 5;
   // `{% include '/etc/passwd' %}`: template tags that load files by absolute or parent path.
   if (opener === "{%" && /^(?:debug|load\s+log|get_admin_log)\b/.test(e)) return 5;
@@ -103,7 +123,7 @@ function scoreExpression(opener: string, inner: string, inBody: boolean): number
     opener.startsWith("{system")
   )
     return 5;
-  return 1;
+  return 0;
 }
 
 /**
@@ -112,13 +132,27 @@ function scoreExpression(opener: string, inner: string, inBody: boolean): number
  * process calls (`Process.spawn("id")`, `IO.popen(…)`), Java objects built inside `${…}`.
  */
 const CODE_INJECTION =
-  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(/;
+  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(|%x[({[]\s{0,4}#\{/;
+
+/**
+ * Two or more sums of large numbers written without spaces (`{2611040540+3708664872}…{2360170016+1307286622}`,
+ * `str(4869315108+2495676479)+…`) around code: how scanners (SSTImap, tplmap) mark where an
+ * evaluated expression's output starts and ends (people put spaces around a `+`). Also the
+ * template gate's test (`inspect.ts`).
+ */
+export function renderMarkers(s: string): boolean {
+  if (!s.includes("+") || !/[({=;$]/.test(s)) return false;
+  BIG_SUM.lastIndex = 0;
+  return BIG_SUM.test(s) && BIG_SUM.test(s);
+}
+const BIG_SUM = /(?<!\d)\d{9,11}\+\d{9,11}(?!\d)/g;
 
 /** Template injection score of one (normalised) value. */
 export function detectTemplate(v: Inspected): Finding | null {
   const s = v.text;
-  if ((s.includes("__") || s.includes("!!") || s.includes("(")) && CODE_INJECTION.test(s))
+  if ((s.includes("__") || s.includes("!!") || s.includes("(") || s.includes("%x")) && CODE_INJECTION.test(s))
     return { ruleId: "template-code-injection", score: 7 };
+  if (renderMarkers(s)) return { ruleId: "template-expression-probe", score: 6 };
   if (!/[{%#@[<]/.test(s)) return null;
   const inBody = v.field.kind === "body" || v.field.kind === "xml";
   let best = 0;
