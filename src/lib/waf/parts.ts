@@ -165,6 +165,15 @@ const STRUCTURED = new Set([
 const STRUCTURED_VALUE = /^[\w .,;:=*/+"()!?#&%~@-]{0,4096}$/;
 
 const WEB_ADDRESS = /^https?:\/\//i;
+/** The authority of a web address as browsers send it: a host name or an IP literal, a port, perhaps a user. */
+const PLAIN_AUTHORITY = /^(?:[\w.~%-]{1,64}@)?(?:[\w.-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
+/** Whether a Referer is a web address whose authority is a host (what follows it is inspected apart). */
+function plainWebAddress(value: string): boolean {
+  if (!WEB_ADDRESS.test(value) || value.includes("#")) return false;
+  const from = value.indexOf("//") + 2;
+  const end = value.slice(from).search(/[/?]/);
+  return PLAIN_AUTHORITY.test(end === -1 ? value.slice(from) : value.slice(from, from + end));
+}
 
 /** Request line and headers (`[name, value]` pairs, names in lower case, as `Headers` iterates them). */
 export function visitHeadersAndTarget(
@@ -187,12 +196,10 @@ export function visitHeadersAndTarget(
       const t = splitTarget(value);
       if (visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(t.path) })) return true;
       if (visitPairs(t.query, "referer", "referer-query", visit, budget)) return true;
-      // Browsers send a web address without its fragment: anything else is read whole (a path or
-      // query would be only part of `&#34;&gt;&lt;svg…` or `php://filter/…`).
-      if (
-        (!WEB_ADDRESS.test(value) || value.includes("#")) &&
-        visit({ kind: "referer", name, where: "header", key: "referer", value })
-      )
+      // Browsers send a web address with a host and without its fragment: anything else is read
+      // whole (a path or query would be only part of `&#34;&gt;&lt;svg…`, `php://filter/…`, or of
+      // `https://${jndi:ldap://…}`, whose lookup is where a host should be).
+      if (!plainWebAddress(value) && visit({ kind: "referer", name, where: "header", key: "referer", value }))
         return true;
     } else if (!OPAQUE.has(name)) {
       const kind =
