@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, `log4j-scan`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, `log4j-scan`, `ghauri`, or
  *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -34,6 +34,8 @@
  *                                       # engine (waf/dotdotpwn.ts; needs perl), in the path and as a query value
  *   node waf/eval.ts --log4j-scan PATH  # also the payloads of a fullhunt/log4j-scan checkout in each header of its list,
  *                                       # a query, a form and JSON (waf/log4j-scan.ts; python3 reads its lists)
+ *   node waf/eval.ts --ghauri PATH      # also the SQL injection tests of an r0oth3x49/ghauri checkout (waf/ghauri.ts;
+ *                                       # python3 loads its payload table)
  *   node waf/eval.ts --sstimap PATH     # also the requests of a vladko312/SSTImap checkout's plugins, built by its
  *                                       # own code (waf/sstimap.ts; needs python3): `--sstimap-level N` (0 to 5,
  *                                       # default 1, its own) picks the code contexts and closures of a scan
@@ -58,6 +60,7 @@ import { loadCommix } from "./commix.ts";
 import { loadCrs, NEGATIVE_ATTACK } from "./crs.ts";
 import { loadDocs } from "./docs.ts";
 import { loadDotDotPwn } from "./dotdotpwn.ts";
+import { loadGhauri } from "./ghauri.ts";
 import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadLog4jScan } from "./log4j-scan.ts";
 import { loadMgm } from "./mgm.ts";
@@ -86,6 +89,7 @@ if (![1, 2, 3].includes(commixLevel)) {
 }
 const dotdotpwnPath = arg("--dotdotpwn");
 const log4jScanPath = arg("--log4j-scan");
+const ghauriPath = arg("--ghauri");
 const sstimapPath = arg("--sstimap");
 const sstimapLevel = Number(arg("--sstimap-level") ?? 1);
 if (![0, 1, 2, 3, 4, 5].includes(sstimapLevel)) {
@@ -363,6 +367,14 @@ if (log4jScanPath !== undefined && want("log4j-scan")) {
     () => null,
   );
   if (ls.errors > 0) failed = true;
+}
+if (ghauriPath !== undefined && want("ghauri")) {
+  const gh = run(
+    `Ghauri's SQL injection tests, each with each of its prefixes and suffixes, as a query and a form value (${ghauriPath})`,
+    loadGhauri(ghauriPath),
+    () => null,
+  );
+  if (gh.errors > 0) failed = true;
 }
 if (sstimapPath !== undefined && want("sstimap")) {
   const { lines, failed: plugins } = loadSstimap(sstimapPath, sstimapLevel);

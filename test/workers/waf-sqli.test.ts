@@ -348,6 +348,16 @@ describe("sqli detector: sqlmap's tamper evasions", () => {
   itAllows(NEAR);
 });
 
+describe("sqli detector: Ghauri's tests", () => {
+  // A stacked query that opens with a parenthesis (PostgreSQL's heavy query), Oracle's USER_LOCK.SLEEP.
+  itBlocksSqli([
+    "1;(SELECT COUNT(*) FROM GENERATE_SERIES(1,5000000))",
+    "1');(SELECT COUNT(*) FROM GENERATE_SERIES(1,5000000))--",
+    "1 AND 8675=USER_LOCK.SLEEP(5)",
+  ]);
+  itAllows(["ok;(select one)", "Call me;(select the best option)", "fine;(SELECT * FROM t) is the query I run"]);
+});
+
 /** Sentences with apostrophes, quotes, numbers and SQL-ish words, as long text has them. */
 function longProse(chars: number): string {
   const sentences = [

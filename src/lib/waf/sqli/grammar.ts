@@ -280,7 +280,8 @@ export function afterValue(toks: Tok[], i: number, fromString: boolean, strict: 
     return { score: 6, rule: "sqli-comment-truncation" };
   }
   if (t.k === ";") {
-    const next = skip(toks, j + 1, ["cmt"]);
+    // `;(SELECT COUNT(*) FROM …)`: a statement may open with a parenthesis.
+    const next = skip(toks, j + 1, ["cmt", "("]);
     if (statementAt(toks, next, fromString || parens > 0)) return { score: 7, rule: "sqli-stacked-query" };
     // `';--` ends the statement and cuts off the rest; a bare `';` is a probe at most.
     if (fromString && toks[j + 1]?.k === "cmt") return { score: 5, rule: "sqli-stacked-query" };

@@ -10,7 +10,7 @@ export const CMP_WORDS = new Set(["like", "rlike", "regexp", "is", "in", "betwee
 export const STATEMENT_START = new Set(["select", "insert", "update", "delete", "create", "alter", "drop", "with", "explain", "truncate", "replace", "merge", "grant", "begin", "show", "describe", "pragma"]);
 /** Functions that only show up in attacks when they appear in an SQL position. */
 // oxfmt-ignore
-export const TIME_FUNCS = new Set(["sleep", "benchmark", "pg_sleep", "randomblob", "pg_sleep_for", "pg_sleep_until", "dbms_lock.sleep", "dbms_pipe.receive_message", "dbms_session.sleep", "sys.dbms_lock.sleep"]);
+export const TIME_FUNCS = new Set(["sleep", "benchmark", "pg_sleep", "randomblob", "pg_sleep_for", "pg_sleep_until", "dbms_lock.sleep", "dbms_pipe.receive_message", "dbms_session.sleep", "sys.dbms_lock.sleep", "user_lock.sleep"]);
 // oxfmt-ignore
 export const ERROR_FUNCS = new Set(["extractvalue", "updatexml", "exp", "geometrycollection", "multipoint", "polygon", "linestring", "multilinestring", "multipolygon", "name_const", "json_keys", "gtid_subset", "gtid_subtract", "xmltype", "ctxsys.drithsx.sn", "utl_inaddr.get_host_name", "utl_inaddr.get_host_address", "dbms_xmlgen.getxml", "dbms_utility.sqlid_to_sqlhash", "ordsys.ord_dicom.getmappingxpath", "sys.dbms_aw_xml.readawmetadata"]);
 // oxfmt-ignore
