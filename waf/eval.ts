@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, `log4j-scan`, `ghauri`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, `log4j-scan`, `ghauri`, `ssrfmap`, or
  *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -36,6 +36,8 @@
  *                                       # a query, a form and JSON (waf/log4j-scan.ts; python3 reads its lists)
  *   node waf/eval.ts --ghauri PATH      # also the SQL injection tests of an r0oth3x49/ghauri checkout (waf/ghauri.ts;
  *                                       # python3 loads its payload table)
+ *   node waf/eval.ts --ssrfmap PATH     # also the requests of a swisskyrepo/SSRFmap checkout's modules, built by its own
+ *                                       # code at each of its levels (waf/ssrfmap.ts; needs python3)
  *   node waf/eval.ts --sstimap PATH     # also the requests of a vladko312/SSTImap checkout's plugins, built by its
  *                                       # own code (waf/sstimap.ts; needs python3): `--sstimap-level N` (0 to 5,
  *                                       # default 1, its own) picks the code contexts and closures of a scan
@@ -65,6 +67,7 @@ import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadLog4jScan } from "./log4j-scan.ts";
 import { loadMgm } from "./mgm.ts";
 import { loadSqlmap, loadSqlmapTampered } from "./sqlmap.ts";
+import { loadSsrfmap } from "./ssrfmap.ts";
 import { loadSstimap } from "./sstimap.ts";
 import { loadWafBypass } from "./waf-bypass.ts";
 import { loadWapiti } from "./wapiti.ts";
@@ -90,6 +93,7 @@ if (![1, 2, 3].includes(commixLevel)) {
 const dotdotpwnPath = arg("--dotdotpwn");
 const log4jScanPath = arg("--log4j-scan");
 const ghauriPath = arg("--ghauri");
+const ssrfmapPath = arg("--ssrfmap");
 const sstimapPath = arg("--sstimap");
 const sstimapLevel = Number(arg("--sstimap-level") ?? 1);
 if (![0, 1, 2, 3, 4, 5].includes(sstimapLevel)) {
@@ -375,6 +379,16 @@ if (ghauriPath !== undefined && want("ghauri")) {
     () => null,
   );
   if (gh.errors > 0) failed = true;
+}
+if (ssrfmapPath !== undefined && want("ssrfmap")) {
+  const { lines, failed: modules } = loadSsrfmap(ssrfmapPath);
+  const sm = run(
+    `SSRFmap's requests, each module at each level, as a query and a form value (${ssrfmapPath})`,
+    lines,
+    () => null,
+  );
+  if (modules.length > 0) console.log(`SSRFmap modules that failed: ${modules.join(", ")}`);
+  if (sm.errors > 0) failed = true;
 }
 if (sstimapPath !== undefined && want("sstimap")) {
   const { lines, failed: plugins } = loadSstimap(sstimapPath, sstimapLevel);

@@ -527,6 +527,9 @@ describe("web addresses in fields (only what a URL itself can be is looked for)"
     "http://evil.example/shell.txt?",
     "http://192.168.0.1/c99.php",
     "http://2130706433/",
+    // octets past 255, read by parsers that keep each octet's low byte (SSRFmap's level 5)
+    "http://tomcat:password@383.256.256.257:8888/manager/html",
+    "http://425.510.425.510/latest/meta-data/",
     "https://a.example/?class.module.classLoader.URLs=x",
   ])("blocks %s", (url) => {
     expect(field(url)).toBe("block");

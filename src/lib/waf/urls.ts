@@ -109,6 +109,15 @@ const IPV4ISH = /^[0-9a-fx.]+$/;
 const DOTTED_DECIMAL = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
 function ipKind(host: string): HostKind | null {
+  // `383.256.256.257`: octets past 255, which parsers that keep each octet's low byte read as
+  // `127.0.0.1` (SSRFmap's "dotted decimal with overflow"). No URL of a real host looks so.
+  if (OVERFLOWED_QUAD.test(host)) {
+    const octets = host.split(".").map(Number);
+    if (octets.some((o) => o > 255)) {
+      const inner = ipKind(octets.map((o) => o % 256).join("."));
+      return inner === "metadata" || inner === "internal" ? inner : "obfuscated";
+    }
+  }
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     if (host.includes(":")) {
@@ -141,6 +150,8 @@ function ipKind(host: string): HostKind | null {
   }
   return "other";
 }
+
+const OVERFLOWED_QUAD = /^\d{1,5}(?:\.\d{1,5}){3}$/;
 
 /** Where a host name or address points. */
 export function classifyHost(host: string): HostKind {
