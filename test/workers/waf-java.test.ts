@@ -205,6 +205,21 @@ describe("java: ordinary traffic passes", () => {
     ["a Referer with a user", () => header("referer", "https://sam@intranet.example/wiki/Start")],
     ["a Referer with an IP literal", () => header("referer", "http://[2001:db8::1]:8080/")],
     ["a Referer with an international host", () => header("referer", "https://bücher.example/suche?q=krimi")],
+    // Found by a review: a Referer read whole searched for SQL; Spring and compose placeholders
+    // named URL with a JDBC default; a shell substring of a variable named file.
+    [
+      "a Referer with an international host and a search for SQL",
+      () => header("referer", "https://bücher.example/search?q=sql+union+select+example&hl=de"),
+    ],
+    [
+      "URL placeholders with JDBC defaults, a shell substring",
+      () =>
+        json({
+          spring: "spring.datasource.url=${url:jdbc:h2:mem:testdb}",
+          compose: "DB=${URL:-jdbc:postgresql://postgres:5432/app}",
+          shell: 'echo "${file:i:n}"',
+        }),
+    ],
     [
       "placeholders named url, file and dns",
       () => json({ tpl: "Open ${url} from ${file.encoding} and ${dns.server}" }),

@@ -167,12 +167,11 @@ const STRUCTURED_VALUE = /^[\w .,;:=*/+"()!?#&%~@-]{0,4096}$/;
 const WEB_ADDRESS = /^https?:\/\//i;
 /** The authority of a web address as browsers send it: a host name or an IP literal, a port, perhaps a user. */
 const PLAIN_AUTHORITY = /^(?:[\w.~%-]{1,64}@)?(?:[\w.-]{1,253}|\[[0-9a-f:.]{2,45}\])(?::\d{1,5})?$/i;
-/** Whether a Referer is a web address whose authority is a host (what follows it is inspected apart). */
-function plainWebAddress(value: string): boolean {
-  if (!WEB_ADDRESS.test(value) || value.includes("#")) return false;
+/** The authority of a web address (`user@host:port`, up to the first `/` or `?`). */
+function authorityOf(value: string): string {
   const from = value.indexOf("//") + 2;
   const end = value.slice(from).search(/[/?]/);
-  return PLAIN_AUTHORITY.test(end === -1 ? value.slice(from) : value.slice(from, from + end));
+  return end === -1 ? value.slice(from) : value.slice(from, from + end);
 }
 
 /** Request line and headers (`[name, value]` pairs, names in lower case, as `Headers` iterates them). */
@@ -196,11 +195,20 @@ export function visitHeadersAndTarget(
       const t = splitTarget(value);
       if (visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(t.path) })) return true;
       if (visitPairs(t.query, "referer", "referer-query", visit, budget)) return true;
-      // Browsers send a web address with a host and without its fragment: anything else is read
-      // whole (a path or query would be only part of `&#34;&gt;&lt;svg…`, `php://filter/…`, or of
-      // `https://${jndi:ldap://…}`, whose lookup is where a host should be).
-      if (!plainWebAddress(value) && visit({ kind: "referer", name, where: "header", key: "referer", value }))
-        return true;
+      // Browsers send a web address without its fragment: anything else is read whole (a path or
+      // query would be only part of `&#34;&gt;&lt;svg…` or `php://filter/…`). Of a web address,
+      // an authority that is no host is read too (`https://${jndi:ldap://…}`: the lookup is where
+      // the host should be); its path and query were read above.
+      const web = WEB_ADDRESS.test(value) && !value.includes("#");
+      if (!web && visit({ kind: "referer", name, where: "header", key: "referer", value })) return true;
+      if (web) {
+        const authority = authorityOf(value);
+        if (
+          !PLAIN_AUTHORITY.test(authority) &&
+          visit({ kind: "referer", name, where: "header", key: "referer", value: percentDecode(authority) })
+        )
+          return true;
+      }
     } else if (!OPAQUE.has(name)) {
       const kind =
         STRUCTURED.has(name) && STRUCTURED_VALUE.test(value) && !value.includes("..") ? "header-light" : "header";
