@@ -120,6 +120,15 @@ const ATTACKS = [
   // commix's backslashes (`--tamper=backslashes`): each escaped letter is itself, `\n` included.
   ['1;\\p\\y\\t\\h\\o\\n3 -c "\\p\\r\\i\\n\\t(47+35)"'],
   ["1&&$(\\p\\y\\t\\h\\o\\n3 -c \"\\p\\r\\i\\n\\t(\\l\\e\\n('QWERTY'))\")"],
+  // OWASP ZAP's command injection rule: unset variables glued to a word's end and before a path
+  // (its WAF bypass), a PowerShell cmdlet as the whole injected command.
+  ["1;cat$xq $xq/etc$xq/passwd;"],
+  ["1&sleep$ab 5&"],
+  ["1;get-help #"],
+  // A program's name with an unset variable glued to it stays an evasion when the view drops it.
+  ["rm$v;"],
+  ["whoami$a"],
+  ['1";start-sleep -s 5'],
 ] as const;
 
 const BENIGN = [
@@ -175,6 +184,13 @@ const BENIGN = [
   ["Options:\nmode=`fast` is the default, mode=`safe` is slower"],
   ["utm_source=x&utm_medium=`email`"],
   ["!function(){var e;e=`Hello`}();"],
+  // Tag lists with words that look like cmdlets (`read-only`, `add-on`, `start-up`).
+  ["music;start-up;new-york"],
+  ["gadgets;add-on"],
+  ["v1; read-only mode"],
+  ["name;start-date"],
+  ["cart;add-item sku123 2"],
+  ["blog;clear-history"],
   ["Tip; echo `date` prints the date"],
   ["ok; type `echo hi` and see"],
   ["Escapes: \\n is a newline, \\t a tab, \\r\\n a Windows line end"],

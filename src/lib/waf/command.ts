@@ -86,7 +86,7 @@ import { globbedPathIn } from "./command/glob.ts";
 import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts";
 import { bashSyntax, codeBacktick, pingDelay, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
-import { RECON, SHELLS, WINDOWS_TOOLS } from "./command/words.ts";
+import { RECON, SHELLS, TOOLS, WINDOWS_TOOLS } from "./command/words.ts";
 import { CONDENSE_MIN, type Finding, type Inspected } from "./types.ts";
 
 import { plainCommandLine } from "./command/plain-line.ts";
@@ -106,6 +106,16 @@ export function detectCommand(v: Inspected): Finding | null {
 
 const SEPARATORS = /(\|\||&&|[;|&\n`]|\$\(|[<>]\()/g;
 const PS_ALIAS = /\b(?:iwr|irm|iex|iwmi|icm|saps|sal)\b/;
+/** A word glued to an unset variable of 1–3 letters, before a space, a path, a separator or the end. */
+const GLUED_NAME = /(?<![\w$-])([a-z][\w.-]{0,30})\$[a-z_]{1,3}(?=[\s/;|&]|$)/g;
+/**
+ * The whole value: perhaps the parameter's own value (one token, a quote), a separator, then one
+ * PowerShell cmdlet with a few arguments and perhaps a comment (`1;get-help`, `x";start-sleep -s 5 #`).
+ * A cmdlet is an approved verb and a noun only PowerShell uses (`read-only`, `add-on`, `start-date`,
+ * `add-item`, `clear-history` in a tag or column list are words).
+ */
+const PS_PROBE =
+  /^\s{0,4}[\w.@:/+-]{0,64}['"]?\s{0,4}(?:;|&&?|\|\|?)\s{0,4}((?:get|set|start|stop|invoke|new|remove|add|out|write|test|import|export|select|format|clear|copy|enter|wait|resolve|measure|restart|find|show)-(?:help|sleep|process|childitem|itemproperty|webrequest|restmethod|expression|computerinfo|localuser|localgroup|localgroupmember|wmiobject|ciminstance|acl|credential|psdrive|eventlog|hotfix|uptime|filehash|netipaddress|netadapter|nettcpconnection|executionpolicy|scheduledtask|mppreference|psreadlineoption))(?:\s{1,4}[\w./\\:%$-]{1,40}){0,4}\s{0,4}(?:#[^\n]{0,20})?\s{0,4}['"]?\s{0,4}$/i;
 
 // (A UNC path's `\\` starts the value or follows a space, quote, `=`, `(` or `,`: in `c\\a\\t` or
 // `/\\e\\t\\c` it is a doubled escape.)
@@ -349,6 +359,15 @@ function detect(v: Inspected): Finding | null {
   }
 
   if (windowsControl(text0, starts, mask)) take(5, "command-windows-control");
+  // `cat$xq …`, `rm$v;`: a program's name with an unset variable glued to its end (the shell view
+  // reads it without): only an evasion writes a name so.
+  if (mask & M_DOLLAR && raw.length <= 4_096)
+    for (const m of raw.matchAll(GLUED_NAME)) if (TOOLS.has(m[1]!)) take(6, "command-injection");
+  // A PowerShell cmdlet as the whole injected command (`;get-help`, `";start-sleep -s 5 #`: ZAP's probes).
+  if (mask & M_DASH && mask & (M_SEMI | M_PIPE | M_AMP) && raw.length <= 160) {
+    const ps = PS_PROBE.exec(raw);
+    if (ps) take(6, /^start-sleep$/i.test(ps[1]!) ? "command-time-delay" : "command-powershell");
+  }
   // PowerShell: `Verb-Noun`, or an alias with an argument that needs `-`, `:`, `(`, `$`, `\`, `/`, `%` or `.ps1`.
   const ps =
     mask & M_DASH ||

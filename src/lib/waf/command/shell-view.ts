@@ -21,6 +21,12 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
       .replace(/\$\{(?:HOME|PWD|OLDPWD|SHELL|PATH|TMPDIR)\s{0,2}:\s{0,2}0\s{0,2}:\s{0,2}1\}/g, "/")
       .replace(/\$\{?SHELL\}?|\$\{?BASH\}?|\$0(?!\d)/g, " sh ")
       .replace(/\$[@*]|\$\{\}|\$\d(?!\d)/g, "")
+      // `cat$xq $xq/etc$xq/passwd` (ZAP's WAF bypass): where one is glued to a word's end, each
+      // such one, and one standing before a path, expands to nothing. (Without the glued one a
+      // `$tmp/x` is an argument the command is judged by.)
+      .replace(GLUED_VARS, (m) =>
+        m.replace(/\$[a-z_]{1,3}(?=[\s/;|&])/g, "").replace(/(?<=^|[\s;|&`(])\$[a-z_]{1,3}(?=\/)/g, ""),
+      )
       // `c${x}url`, `ca$u t`: an (unset) variable glued to letters expands to nothing.
       // (Each expression starts at the `$` and looks back from there: the engine then only stops at a `$`.)
       .replace(/\$(?<=[a-z]\$)\{[A-Za-z_]\w{0,15}\}|\$\{[A-Za-z_]\w{0,15}\}(?=[a-z])/g, "")
@@ -52,6 +58,9 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   if (mask & M_CR) t = t.replaceAll("\r", "\n");
   return t;
 }
+
+/** A stretch of words with an unset variable glued to one's end (`cat$xq $xq/etc$xq/passwd`). */
+const GLUED_VARS = /(?<![\w$])[\w./$-]{0,40}[a-z0-9]\$[a-z_]{1,3}[\s/;|&][\w./$ -]{0,80}/g;
 
 const isSeparatorCode = (c: number) => c === 59 || c === 124 || c === 38 || c === 10 || c === 13;
 /** `\w`: an ASCII letter, digit or `_`. */
