@@ -83,7 +83,7 @@ import {
 } from "./command/command-at.ts";
 import { gateMask, gateText, mayBeCommandAt } from "./command/gate.ts";
 import { globbedPathIn } from "./command/glob.ts";
-import { braceCommand, shellView, withoutFences } from "./command/shell-view.ts";
+import { braceCommand, GLUED_VAR, shellView, withoutFences } from "./command/shell-view.ts";
 import { bashSyntax, codeBacktick, pingDelay, PS_CMDLET, windowsControl } from "./command/syntax.ts";
 import { restrictedUpload, UPLOAD_FIELD } from "./command/upload.ts";
 import { RECON, SHELLS, TOOLS, WINDOWS_TOOLS } from "./command/words.ts";
@@ -361,7 +361,7 @@ function detect(v: Inspected): Finding | null {
   if (windowsControl(text0, starts, mask)) take(5, "command-windows-control");
   // `cat$xq …`, `rm$v;`: a program's name with an unset variable glued to its end (the shell view
   // reads it without): only an evasion writes a name so.
-  if (mask & M_DOLLAR && raw.length <= 4_096)
+  if (mask & M_DOLLAR && raw.length <= 4_096 && GLUED_VAR.test(raw))
     for (const m of raw.matchAll(GLUED_NAME)) if (TOOLS.has(m[1]!)) take(6, "command-injection");
   // A PowerShell cmdlet as the whole injected command (`;get-help`, `";start-sleep -s 5 #`: ZAP's probes).
   if (mask & M_DASH && mask & (M_SEMI | M_PIPE | M_AMP) && raw.length <= 160) {

@@ -24,7 +24,7 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
       // `cat$xq $xq/etc$xq/passwd` (ZAP's WAF bypass): where one is glued to a word's end, each
       // such one, and one standing before a path, expands to nothing. (Without the glued one a
       // `$tmp/x` is an argument the command is judged by.)
-      .replace(GLUED_VARS, (m) =>
+      .replace(GLUED_VAR.test(t) ? GLUED_VARS : NEVER, (m) =>
         m.replace(/\$[a-z_]{1,3}(?=[\s/;|&])/g, "").replace(/(?<=^|[\s;|&`(])\$[a-z_]{1,3}(?=\/)/g, ""),
       )
       // `c${x}url`, `ca$u t`: an (unset) variable glued to letters expands to nothing.
@@ -59,8 +59,12 @@ export function shellView(s: string, windowsPaths: boolean, mask: number): strin
   return t;
 }
 
+/** An unset variable glued to a word's end (`cat$xq `), found from each `$`: the cheap test before `GLUED_VARS`. */
+export const GLUED_VAR = /\$(?<=[a-z0-9]\$)[a-z_]{1,3}(?=[\s/;|&]|$)/;
 /** A stretch of words with an unset variable glued to one's end (`cat$xq $xq/etc$xq/passwd`). */
 const GLUED_VARS = /(?<![\w$])[\w./$-]{0,40}[a-z0-9]\$[a-z_]{1,3}[\s/;|&][\w./$ -]{0,80}/g;
+/** Matches nothing: a `replace` with it returns its input. */
+const NEVER = /(?!)/g;
 
 const isSeparatorCode = (c: number) => c === 59 || c === 124 || c === 38 || c === 10 || c === 13;
 /** `\w`: an ASCII letter, digit or `_`. */
