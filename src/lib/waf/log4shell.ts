@@ -27,14 +27,9 @@ const LOG4J_LOOKUPS =
  * resolves, `${file:UTF-8:/etc/passwd}` reads. A character set names the lookups that take one
  * (`${URL:jdbc:…}` is a Spring placeholder with a default, `${file:i:n}` a shell substring).
  */
-const CHARSET = String.raw`(?:utf-?(?:8|16(?:[bl]e)?|32)|iso-?8859-\d{1,2}|us-ascii|ascii|latin-?1|windows-12\d\d|cp\d{3,4})`;
-const COMMONS_TEXT = new RegExp(
-  String.raw`\$\{\s{0,4}(?:script\s{0,4}:\s{0,4}(?:javascript|js|nashorn|graal\.js|groovy|jexl3?|python|jython|ruby|jruby)\s{0,4}:` +
-    String.raw`|url\s{0,4}:\s{0,4}${CHARSET}\s{0,4}:{1,2}\s{0,4}(?:https?|ftp|file|jar|gopher)\s{0,4}:` +
-    String.raw`|dns\s{0,4}:\s{0,4}(?:address|canonical-name|name)\s{0,4}\|` +
-    String.raw`|file\s{0,4}:\s{0,4}${CHARSET}\s{0,4}:\s{0,4}(?:[/\\.~]|[a-z]:[/\\]))`,
-  "i",
-);
+// oxfmt-ignore
+const COMMONS_TEXT =
+  /\$\{\s{0,4}(?:script\s{0,4}:\s{0,4}(?:javascript|js|nashorn|graal\.js|groovy|jexl3?|python|jython|ruby|jruby)\s{0,4}:|url\s{0,4}:\s{0,4}(?:utf-?(?:8|16(?:[bl]e)?|32)|iso-?8859-\d{1,2}|us-ascii|ascii|latin-?1|windows-12\d\d|cp\d{3,4})\s{0,4}:{1,2}\s{0,4}(?:https?|ftp|file|jar|gopher)\s{0,4}:|dns\s{0,4}:\s{0,4}(?:address|canonical-name|name)\s{0,4}\||file\s{0,4}:\s{0,4}(?:utf-?(?:8|16(?:[bl]e)?|32)|iso-?8859-\d{1,2}|us-ascii|ascii|latin-?1|windows-12\d\d|cp\d{3,4})\s{0,4}:\s{0,4}(?:[/\\.~]|[a-z]:[/\\]))/i;
 
 /** `${::-x}` / `${:-x}`: a lookup with an empty name and a default, Log4j's letter-smuggling trick (no shell has it). */
 const EMPTY_DEFAULT = /\$\{\s{0,4}:{1,2}-/;
