@@ -16,7 +16,7 @@
  * reported, not sent. Random choices (the tag, `randomcase`) are seeded: every run is the same.
  */
 import { spawnSync } from "node:child_process";
-import type { CorpusLine } from "./corpus.ts";
+import { type CorpusLine, queryAndForm } from "./corpus.ts";
 
 export interface CommixLine extends CorpusLine {
   /** The lowest `--level` whose run sends it (tampered payloads: 1). */
@@ -133,7 +133,10 @@ export function formDecode(s: string): string {
 }
 
 export function loadCommix(root: string, level: number): { lines: CommixLine[]; failed: string[] } {
-  const run = spawnSync("python3", ["-c", DRIVER, root, String(level)], { maxBuffer: 1 << 30 });
+  const run = spawnSync("python3", ["-c", DRIVER, root, String(level)], {
+    maxBuffer: 1 << 30,
+    env: { ...process.env, PYTHONHASHSEED: "0" },
+  });
   if (run.status !== 0)
     throw new Error(`python3 could not run commix's payload code: ${String(run.stderr).slice(-400)}`);
   const { out, failed } = JSON.parse(String(run.stdout)) as {
@@ -155,16 +158,7 @@ export function loadCommix(root: string, level: number): { lines: CommixLine[]; 
     seen.add(`${cls}\n${value}`);
     const enc = encodeURIComponent(value);
     const id = `commix:${cls}:${seen.size}`;
-    lines.push({ id: `${id}:query`, class: cls, level: lvl, method: "GET", path: "/v1/search", query: `q=${enc}` });
-    lines.push({
-      id: `${id}:body`,
-      class: cls,
-      level: lvl,
-      method: "POST",
-      path: "/v1/items",
-      contentType: "application/x-www-form-urlencoded",
-      body: `q=${enc}`,
-    });
+    for (const l of queryAndForm(id, cls, "q", enc)) lines.push({ ...l, level: lvl });
   }
   return { lines, failed: [...new Set(failed)] };
 }

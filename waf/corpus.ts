@@ -29,6 +29,31 @@ export interface CorpusLine extends CorpusRequest {
 
 export const CORPUS_DIR = join(import.meta.dirname, "corpus");
 
+/**
+ * A value a tool puts in a parameter, as the tool loaders send it: a query parameter
+ * (`GET /v1/search?param=…`) and a form field (`POST /v1/items`), ids `<id>:query` and `<id>:body`.
+ * `encoded` is the value as it goes on the wire (percent-encoded).
+ */
+export function queryAndForm(
+  id: string,
+  cls: string,
+  param: string,
+  encoded: string,
+  paths: { query: string; form: string } = { query: "/v1/search", form: "/v1/items" },
+): [CorpusLine, CorpusLine] {
+  return [
+    { id: `${id}:query`, class: cls, method: "GET", path: paths.query, query: `${param}=${encoded}` },
+    {
+      id: `${id}:body`,
+      class: cls,
+      method: "POST",
+      path: paths.form,
+      contentType: "application/x-www-form-urlencoded",
+      body: `${param}=${encoded}`,
+    },
+  ];
+}
+
 const BENIGN_COUNT = 10_000;
 const BENIGN_SEED = 20_250_101;
 

@@ -85,27 +85,24 @@ const mgmPath = arg("--mgm");
 const sqlmapPath = arg("--sqlmap");
 const wapitiPath = arg("--wapiti");
 const commixPath = arg("--commix");
-const commixLevel = Number(arg("--commix-level") ?? 1);
-if (![1, 2, 3].includes(commixLevel)) {
-  console.error("--commix-level must be 1, 2 or 3");
-  process.exit(2);
+/** A numeric option among `allowed` (its default when absent); exit code 2 and a message otherwise. */
+function levelArg(name: string, allowed: readonly number[], fallback: number): number {
+  const n = Number(arg(name) ?? fallback);
+  if (!allowed.includes(n)) {
+    console.error(`${name} must be ${allowed[0]} to ${allowed.at(-1)}`);
+    process.exit(2);
+  }
+  return n;
 }
+const commixLevel = levelArg("--commix-level", [1, 2, 3], 1);
 const dotdotpwnPath = arg("--dotdotpwn");
 const log4jScanPath = arg("--log4j-scan");
 const ghauriPath = arg("--ghauri");
 const ssrfmapPath = arg("--ssrfmap");
 const sstimapPath = arg("--sstimap");
-const sstimapLevel = Number(arg("--sstimap-level") ?? 1);
-if (![0, 1, 2, 3, 4, 5].includes(sstimapLevel)) {
-  console.error("--sstimap-level must be 0 to 5");
-  process.exit(2);
-}
-const sqlmapLevel = Number(arg("--sqlmap-level") ?? 1);
-const sqlmapRisk = Number(arg("--sqlmap-risk") ?? 1);
-if (![1, 2, 3, 4, 5].includes(sqlmapLevel) || ![1, 2, 3].includes(sqlmapRisk)) {
-  console.error("--sqlmap-level must be 1 to 5, --sqlmap-risk 1 to 3");
-  process.exit(2);
-}
+const sstimapLevel = levelArg("--sstimap-level", [0, 1, 2, 3, 4, 5], 1);
+const sqlmapLevel = levelArg("--sqlmap-level", [1, 2, 3, 4, 5], 1);
+const sqlmapRisk = levelArg("--sqlmap-risk", [1, 2, 3], 1);
 const only = arg("--only");
 const onlyClass = arg("--class");
 const paranoia = Number(arg("--paranoia") ?? defaultEdgeConfig.security.paranoiaLevel);

@@ -13,7 +13,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import type { CorpusLine } from "./corpus.ts";
+import { type CorpusLine, queryAndForm } from "./corpus.ts";
 
 const READER = String.raw`
 import importlib.util, json, random, sys
@@ -53,15 +53,7 @@ export function loadGhauri(root: string): CorpusLine[] {
     seen.add(`${cls}\n${value}`);
     const enc = encodeURIComponent(value);
     const id = `ghauri:${cls}:${seen.size}`;
-    lines.push({ id: `${id}:query`, class: cls, method: "GET", path: "/v1/search", query: `id=${enc}` });
-    lines.push({
-      id: `${id}:body`,
-      class: cls,
-      method: "POST",
-      path: "/v1/items",
-      contentType: "application/x-www-form-urlencoded",
-      body: `id=${enc}`,
-    });
+    lines.push(...queryAndForm(id, cls, "id", enc));
   }
   return lines;
 }

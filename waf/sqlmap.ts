@@ -20,7 +20,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CorpusLine } from "./corpus.ts";
+import { type CorpusLine, queryAndForm } from "./corpus.ts";
 
 export interface SqlmapLine extends CorpusLine {
   level: number;
@@ -190,26 +190,8 @@ export function loadSqlmap(root: string): SqlmapLine[] {
     if (seen.has(value)) return;
     seen.add(value);
     n++;
-    const enc = encodeURIComponent(value);
-    lines.push({
-      id: `sqlmap:${n}:query`,
-      class: cls,
-      level,
-      risk,
-      method: "GET",
-      path: "/v1/search",
-      query: `id=${enc}`,
-    });
-    lines.push({
-      id: `sqlmap:${n}:body`,
-      class: cls,
-      level,
-      risk,
-      method: "POST",
-      path: "/v1/items",
-      contentType: "application/x-www-form-urlencoded",
-      body: `id=${enc}`,
-    });
+    for (const l of queryAndForm(`sqlmap:${n}`, cls, "id", encodeURIComponent(value)))
+      lines.push({ ...l, level, risk });
   };
 
   for (const t of tests) {
@@ -302,17 +284,8 @@ json.dump({"out": out, "failed": failed}, sys.stdout)
       const from = byValue.get(original)!;
       // What sqlmap's URL encoding leaves as it is: escapes a script already wrote (`%53`).
       const enc = encodeURIComponent(t).replaceAll("%25", "%");
-      const id = `sqlmap-tamper:${name}:${seen.size}`;
-      const common = { class: `sqlmap-tamper-${name}`, level: from.level, risk: from.risk };
-      tampered.push({ id: `${id}:query`, ...common, method: "GET", path: "/v1/search", query: `id=${enc}` });
-      tampered.push({
-        id: `${id}:body`,
-        ...common,
-        method: "POST",
-        path: "/v1/items",
-        contentType: "application/x-www-form-urlencoded",
-        body: `id=${enc}`,
-      });
+      for (const l of queryAndForm(`sqlmap-tamper:${name}:${seen.size}`, `sqlmap-tamper-${name}`, "id", enc))
+        tampered.push({ ...l, level: from.level, risk: from.risk });
     });
   }
   return { lines: tampered, failed };

@@ -13,7 +13,7 @@
  * strings are seeded: every run is the same. A plugin that fails is reported, not sent.
  */
 import { spawnSync } from "node:child_process";
-import type { CorpusLine } from "./corpus.ts";
+import { type CorpusLine, queryAndForm } from "./corpus.ts";
 
 const DRIVER = String.raw`
 import sys, os, json, random
@@ -74,7 +74,10 @@ json.dump({"out": out, "failed": failed}, real_out)
 `;
 
 export function loadSstimap(root: string, level: number): { lines: CorpusLine[]; failed: string[] } {
-  const run = spawnSync("python3", ["-c", DRIVER, root, String(level)], { maxBuffer: 1 << 30 });
+  const run = spawnSync("python3", ["-c", DRIVER, root, String(level)], {
+    maxBuffer: 1 << 30,
+    env: { ...process.env, PYTHONHASHSEED: "0" },
+  });
   if (run.status !== 0) throw new Error(`python3 could not run SSTImap's plugins: ${String(run.stderr).slice(-400)}`);
   const { out, failed } = JSON.parse(String(run.stdout)) as {
     out: Array<[string, boolean, string]>;
@@ -88,15 +91,7 @@ export function loadSstimap(root: string, level: number): { lines: CorpusLine[];
     seen.add(`${cls}\n${value}`);
     const enc = encodeURIComponent(value);
     const id = `sstimap:${cls}:${seen.size}`;
-    lines.push({ id: `${id}:query`, class: cls, method: "GET", path: "/v1/search", query: `q=${enc}` });
-    lines.push({
-      id: `${id}:body`,
-      class: cls,
-      method: "POST",
-      path: "/v1/items",
-      contentType: "application/x-www-form-urlencoded",
-      body: `q=${enc}`,
-    });
+    lines.push(...queryAndForm(id, cls, "q", enc));
   }
   return { lines, failed };
 }

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CorpusLine } from "./corpus.ts";
+import { type CorpusLine, queryAndForm } from "./corpus.ts";
 
 const SETS: Record<string, string> = {
   "blindSQLPayloads.ini": "sqli",
@@ -53,15 +53,7 @@ export function loadWapiti(root: string): CorpusLine[] {
       seen.add(p);
       const enc = encodeURIComponent(p);
       const id = `wapiti:${file}:${seen.size}`;
-      lines.push({ id: `${id}:query`, class: `wapiti-${set}`, method: "GET", path: "/v1/search", query: `q=${enc}` });
-      lines.push({
-        id: `${id}:body`,
-        class: `wapiti-${set}`,
-        method: "POST",
-        path: "/v1/items",
-        contentType: "application/x-www-form-urlencoded",
-        body: `q=${enc}`,
-      });
+      lines.push(...queryAndForm(id, `wapiti-${set}`, "q", enc));
     }
   }
   return lines;
