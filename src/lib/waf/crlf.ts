@@ -58,6 +58,11 @@ export function detectCrlf(v: Inspected): Finding | null {
   const text = v.text;
   if (!/[\r\n\u010a\u010d\u560a\u560d\u0d0a\u0a0d]/.test(text)) return null;
   const kind = v.field.kind;
+  // Most multi-line text (posts, notes, code) has no line that could be a header, a status
+  // line, markup after a blank line or a mail command: one scan each says so, before the value's
+  // first line is taken apart. (A path scores any line break, below.)
+  BREAK_LINE.lastIndex = 0;
+  if (kind !== "path" && !BREAK_LINE.test(text) && !MAIL_LINE.test(text)) return null;
   const firstLine = text.split(/\r\n?|\n|[\u010a\u010d\u560a\u560d]/, 1)[0]!.trim();
   // Bodies hold multi-line text; a body value whose first line is one short token (`en`, `abc`, a URL, nothing)
   // followed by a header line is as suspicious as a query value.
