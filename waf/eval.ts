@@ -7,7 +7,7 @@
  *   node waf/eval.ts --crs PATH         # also the OWASP CRS v4 regression tests (930–944) of a coreruleset checkout
  *   node waf/eval.ts --paranoia 2       # evaluate at another paranoia level (CRS rules up to that level, too)
  *   node waf/eval.ts --misses           # list every missed attack and every false positive
- *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, `log4j-scan`, `ghauri`, `ssrfmap`, or
+ *   node waf/eval.ts --only crs         # only the CRS tests (or `own`, `bypass` for --waf-bypass, `gotestwaf`, `mgm`, `sqlmap`, `wapiti`, `commix`, `sstimap`, `dotdotpwn`, `log4j-scan`, `ghauri`, `ssrfmap`, `nuclei`, or
  *                                       # `lists`: only --payloads/--benign/--docs); --class NAME keeps one class
  *
  *   node waf/eval.ts --waf-bypass PATH  # also the payloads of a nemesida-waf/waf-bypass checkout, in every
@@ -41,6 +41,9 @@
  *   node waf/eval.ts --sstimap PATH     # also the requests of a vladko312/SSTImap checkout's plugins, built by its
  *                                       # own code (waf/sstimap.ts; needs python3): `--sstimap-level N` (0 to 5,
  *                                       # default 1, its own) picks the code contexts and closures of a scan
+ *   node waf/eval.ts --nuclei PATH      # also the DAST templates of a projectdiscovery/nuclei-templates checkout
+ *                                       # (`dast/vulnerabilities`): each payload where its fuzzing rules put it, as
+ *                                       # nuclei encodes it (waf/nuclei.ts); `nuclei-redirect` holds open-redirect probes
  *   node waf/eval.ts --payloads FILE    # a public payload list (one payload per line), each sent as a
  *                                       # query value and as a form-body value; detection per file
  *   node waf/eval.ts --benign FILE      # a list of benign values (one per line): how many pass
@@ -66,6 +69,7 @@ import { loadGhauri } from "./ghauri.ts";
 import { loadGoTestWaf } from "./gotestwaf.ts";
 import { loadLog4jScan } from "./log4j-scan.ts";
 import { loadMgm } from "./mgm.ts";
+import { loadNuclei } from "./nuclei.ts";
 import { loadSqlmap, loadSqlmapTampered } from "./sqlmap.ts";
 import { loadSsrfmap } from "./ssrfmap.ts";
 import { loadSstimap } from "./sstimap.ts";
@@ -100,6 +104,7 @@ const log4jScanPath = arg("--log4j-scan");
 const ghauriPath = arg("--ghauri");
 const ssrfmapPath = arg("--ssrfmap");
 const sstimapPath = arg("--sstimap");
+const nucleiPath = arg("--nuclei");
 const sstimapLevel = levelArg("--sstimap-level", [0, 1, 2, 3, 4, 5], 1);
 const sqlmapLevel = levelArg("--sqlmap-level", [1, 2, 3, 4, 5], 1);
 const sqlmapRisk = levelArg("--sqlmap-risk", [1, 2, 3], 1);
@@ -396,6 +401,14 @@ if (sstimapPath !== undefined && want("sstimap")) {
   );
   if (plugins.length > 0) console.log(`SSTImap plugins that failed to run: ${plugins.join(", ")}`);
   if (st.errors > 0) failed = true;
+}
+if (nucleiPath !== undefined && want("nuclei")) {
+  const nu = run(
+    `nuclei's DAST templates, each payload where its fuzzing rules put it (query, form, path, User-Agent), as nuclei encodes it (${nucleiPath})`,
+    loadNuclei(nucleiPath),
+    () => null,
+  );
+  if (nu.errors > 0) failed = true;
 }
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);
