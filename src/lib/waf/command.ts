@@ -116,6 +116,12 @@ const GLUED_NAME = /(?<![\w$-])([a-z][\w.-]{0,30})\$[a-z_]{1,3}(?=[\s/;|&]|$)/g;
  */
 const PS_PROBE =
   /^\s{0,4}[\w.@:/+-]{0,64}['"]?\s{0,4}(?:;|&&?|\|\|?)\s{0,4}((?:get|set|start|stop|invoke|new|remove|add|out|write|test|import|export|select|format|clear|copy|enter|wait|resolve|measure|restart|find|show)-(?:help|sleep|process|childitem|itemproperty|webrequest|restmethod|expression|computerinfo|localuser|localgroup|localgroupmember|wmiobject|ciminstance|acl|credential|psdrive|eventlog|hotfix|uptime|filehash|netipaddress|netadapter|nettcpconnection|executionpolicy|scheduledtask|mppreference|psreadlineoption))(?:\s{1,4}[\w./\\:%$-]{1,40}){0,4}\s{0,4}(?:#[^\n]{0,20})?\s{0,4}['"]?\s{0,4}$/i;
+/**
+ * The same cmdlet appended to a header's own value (`Mozilla/5.0 (…) Safari/537.36;start-sleep -s 5`):
+ * a User-Agent or other header has a grammar of its own before it, so only its end is read.
+ */
+const PS_TAIL =
+  /(?:;|&&?|\|\|?)\s{0,4}((?:get|set|start|stop|invoke|new|remove|add|out|write|test|import|export|select|format|clear|copy|enter|wait|resolve|measure|restart|find|show)-(?:help|sleep|process|childitem|itemproperty|webrequest|restmethod|expression|computerinfo|localuser|localgroup|localgroupmember|wmiobject|ciminstance|acl|credential|psdrive|eventlog|hotfix|uptime|filehash|netipaddress|netadapter|nettcpconnection|executionpolicy|scheduledtask|mppreference|psreadlineoption))(?:\s{1,4}[\w./\\:%$-]{1,40}){0,4}\s{0,4}(?:#[^\n]{0,20})?\s{0,4}['"]?\s{0,4}$/i;
 
 // (A UNC path's `\\` starts the value or follows a space, quote, `=`, `(` or `,`: in `c\\a\\t` or
 // `/\\e\\t\\c` it is a doubled escape.)
@@ -364,8 +370,10 @@ function detect(v: Inspected): Finding | null {
   if (mask & M_DOLLAR && raw.length <= 4_096 && GLUED_VAR.test(raw))
     for (const m of raw.matchAll(GLUED_NAME)) if (TOOLS.has(m[1]!)) take(6, "command-injection");
   // A PowerShell cmdlet as the whole injected command (`;get-help`, `";start-sleep -s 5 #`: ZAP's probes).
-  if (mask & M_DASH && mask & (M_SEMI | M_PIPE | M_AMP) && raw.length <= 160) {
-    const ps = PS_PROBE.exec(raw);
+  if (mask & M_DASH && mask & (M_SEMI | M_PIPE | M_AMP)) {
+    const ps =
+      (raw.length <= 160 ? PS_PROBE.exec(raw) : null) ??
+      (kind === "user-agent" || kind === "header" ? PS_TAIL.exec(raw.slice(-200)) : null);
     if (ps) take(6, /^start-sleep$/i.test(ps[1]!) ? "command-time-delay" : "command-powershell");
   }
   // PowerShell: `Verb-Noun`, or an alias with an argument that needs `-`, `:`, `(`, `$`, `\`, `/`, `%` or `.ps1`.

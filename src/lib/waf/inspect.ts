@@ -39,7 +39,7 @@ import {
   type PartKind,
 } from "./types.ts";
 import { detectXss, xssGate } from "./xss.ts";
-import { detectXxe } from "./xxe.ts";
+import { detectXxe, xsltGate } from "./xxe.ts";
 
 export interface Entry {
   cls: AttackClass;
@@ -61,7 +61,7 @@ const ALL: readonly Entry[] = [
         l,
       ) || /^\s*[A-Za-z0-9+/]{12,}={0,2}\s*$/.test(t),
   },
-  { cls: "xxe", detect: detectXxe, gate: (t) => t.includes("<!") },
+  { cls: "xxe", detect: detectXxe, gate: (t, l) => t.includes("<!") || xsltGate(l) },
   {
     cls: "template",
     detect: detectTemplate,

@@ -197,6 +197,9 @@ const EL_CLASS_ROOT = /[$#*@~]\{\s{0,4}class\s{0,4}\./i;
 
 const CLASSLOADER_PARAM = /(?:^|\.)class\.(?:module\.)?classloader\b|^class\[|\.classloader\.resources/i;
 
+/** A quoted `java.lang` method name called like a function (HSQLDB, H2: Java routines in SQL). */
+const SQL_JAVA_ROUTINE = /["']java\.lang\.[A-Za-z]{2,40}\.[A-Za-z_]\w{0,40}["']\s{0,4}\(/;
+
 /** JSP / JSPX upload names (trailing dots and spaces are dropped by Windows and some servers). */
 const JSP_FILE = /\.\s{0,4}jspx?[.\s]{0,8}$/i;
 const FILENAME_HEADERS = new Set(["x-filename", "x_filename", "x.filename", "x-file-name", "x-file", "filename"]);
@@ -316,6 +319,9 @@ export function detectJava(v: Inspected): Finding | null {
   if (!trace && JAVA_PROCESS.test(s)) return { ruleId: "java-runtime-class", score: 6 };
   if (GADGET_HELPER.test(s) && PROCESS_WORD.test(s)) return { ruleId: "java-gadget-chain", score: 6 };
   if (SPEL.test(s)) return { ruleId: "java-expression", score: 6 };
+  // HSQLDB and H2 call a Java method named in quotes from SQL (`"java.lang.Thread.sleep"(5000)`):
+  // no Java or other language calls a string.
+  if (l.includes("java.lang.") && SQL_JAVA_ROUTINE.test(s)) return { ruleId: "java-sql-routine", score: 6 };
   if (expressionReflection(s)) return { ruleId: "java-expression", score: 6 };
   if (GET_CLASS.test(s)) return { ruleId: "java-expression", score: 5 };
   if (REFLECTION_CODE.test(s)) return { ruleId: "java-reflection", score: 4 };

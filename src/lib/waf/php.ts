@@ -130,6 +130,15 @@ export function detectPhp(v: Inspected): Finding | null {
   if (s.includes("(")) {
     callableExpression(s, take);
     namedCalls(s, v, take);
+    // `print(chr(122).chr(97).chr(112)…)`: a string spelled character by character, what code
+    // injection does to get its text past a filter (code writes `"abc"`, not three `chr` calls).
+    if (v.lower.includes("chr") && CHR_CHAIN.test(s)) take(6, "php-chr-chain");
   } else if (s.includes("'") || s.includes('"')) callableExpression(s, take);
   return best;
 }
+/**
+ * Three or more `chr(N)` calls of printable characters (32–126) joined by PHP's `.` operator: text
+ * spelled out. (Code packs bytes so, `chr(127) . chr(0) . chr(0) . chr(1)`, not letters.)
+ */
+const CHR_CHAIN =
+  /(?<![\w$])chr\s{0,4}\(\s{0,4}(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6])\s{0,4}\)(?:\s{0,4}\.\s{0,4}chr\s{0,4}\(\s{0,4}(?:3[2-9]|[4-9]\d|1[01]\d|12[0-6])\s{0,4}\)){2}/i;

@@ -74,6 +74,19 @@ const CONTINUATION =
 
 function detect(v: Inspected): Finding | null {
   let found = scan(v.text, v.lower);
+  // Appended to a header's own value (`Mozilla/5.0 (…) Safari/537.36' AND SLEEP(5)-- `): a quote
+  // past the first 64 characters is read as where the value breaks out, after a stand-in value
+  // (in a parameter such a quote is most often prose or code; a User-Agent has no quotes).
+  const kind = v.field.kind;
+  if ((found === null || found.score < 5) && (kind === "user-agent" || kind === "header") && v.text.length <= FULL) {
+    const at = firstQuote(v.text);
+    if (at > 64) {
+      const tail = `1${v.text.slice(at)}`;
+      const again = scan(tail, tail.toLowerCase());
+      // Strong findings only: a quote and `;` ending a header's text (`…source code.';`) is no statement.
+      if (again !== null && again.score >= 6 && (found === null || again.score > found.score)) found = again;
+    }
+  }
   // ` OR 1=1`, ` ORDER BY 5-- `, ` AND 1083=1083 AND ('a'='a`: the leading space is where the
   // application's own value ends; read the fragment after a number, as it lands.
   if ((found === null || found.score < 5) && v.text.length <= FULL && CONTINUATION.test(v.lower)) {
@@ -129,6 +142,12 @@ function detect(v: Inspected): Finding | null {
   return found;
 }
 const ESCAPED_QUOTE = /\\(['"])/g;
+/** Where the first `'` or `"` is (-1: none). */
+function firstQuote(s: string): number {
+  const a = s.indexOf("'");
+  const b = s.indexOf('"');
+  return a === -1 ? b : b === -1 ? a : Math.min(a, b);
+}
 const HEX_VALUE = /^\s{0,4}0x(?:[0-9a-f]{2}){8,512}\s{0,4}$/i;
 /** The printable text a hex literal spells (ASCII, or UTF-16LE when every second byte is 0), or "". */
 function hexText(h: string): string {

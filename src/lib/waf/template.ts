@@ -51,10 +51,11 @@ const STRONG = new RegExp(
     "\\$class\\s*\\.", "\\.class\\s*\\.", "\\bclass\\s*\\.\\s*(?:forname|inspect|getclassloader)", "system\\.(?:diagnostics|io)", "\\bexecute\\b", "getstreamvariable",
     "url_for", "\\bself\\s*\\.\\s*_", "\\bnamespace\\s*\\.\\s*__", "\\bsettings\\s*\\.\\s*secret", "\\bconfig\\s*(?:\\.\\s*(?:items|from_|__|update)|\\[)", "\\bsettings\\s*\\[", "\\bglobal\\s*\\.\\s*process",
     "\\bthis\\s*\\.\\s*constructor", "\\breadfile\\b", "\\bnew\\s+(?:file|url|java\\.|processbuilder|scriptengine)", "getsession\\s*\\(", "setattribute\\s*\\(", "getattribute\\s*\\(", "\\bsigner\\s*\\.\\s*key\\b", "\\bchr\\s*\\(\\s*i\\s*\\)", "\\bfile_get_contents\\b", "\\binclude\\s*\\(\\s*['\"]?(?:/|\\.\\.|[a-z]+:)",
+    "function\\s*\\([^)]{0,40}\\)\\s*\\{[^]{0,300}\\}\\s*\\)?\\s*\\(\\s*\\)", "\\bfetch\\s*\\(\\s*['\"`]https?:",
   ].join("|"),
 );
 /** Bare objects that are probes when they are the whole expression (`{{config}}`, `{{self}}`). */
-const PROBE_NAMES = new Set(["config", "self", "settings", "_self", "dump()"]);
+const PROBE_NAMES = new Set(["config", "self", "settings", "_self", "dump()", "request.meta", "request.environ"]);
 
 function closerFor(opener: string): string {
   if (opener.startsWith("{{")) return "}}";
@@ -91,6 +92,12 @@ function innerAt(s: string, start: number, closer: string): string {
   return s.slice(start, end === -1 || end > limit ? limit : end);
 }
 
+/** Arithmetic through a filter (Django's `{{7|add:7}}`, Liquid's `{{7 | times: 7}}`). */
+const NUMBER_FILTER =
+  /^['"]?-?\d+['"]?\s{0,4}\|\s{0,4}(?:add|times|plus|minus|divided_by|modulo|multiply)\s{0,4}:\s{0,4}['"]?-?\d+['"]?$/;
+/** Go templates printing literals only (`{{print "2614" "1450"}}`): the output shows the engine. */
+const PRINT_LITERALS = /^(?:print|printf|println)(?:\s{1,4}(?:"[^"]{0,40}"|-?\d{1,12})){2,6}$/;
+
 /** A method called on a string literal, also as a tag's or a call's argument (`{% raw 'a'.join('b') %}`, `${emit('a'.join('b'))}`). */
 const LITERAL_CALL =
   /^(?:[a-z]{1,8}\s{1,4}|[a-z]{1,8}\s{0,4}\(\s{0,4})?['"][^'"]{0,40}['"]\s{0,4}\.\s{0,4}[a-z_]\w{0,30}\s{0,4}\(/;
@@ -106,6 +113,9 @@ function scoreExpression(opener: string, inner: string, inBody: boolean): number
   // `{% for i in (1..5) %}`), so a signal only.
   const evaluates = LITERAL_CALL.test(e) || NUMBER_RANGE.test(e) || MORE_MATH.test(e) || PAREN_MATH.test(e);
   if (evaluates && !inBody) return 6;
+  // Arithmetic through a filter, literals printed: in a parameter, probes; in a body, perhaps a
+  // template's documentation (`{{ 1 | plus:1 }}`, `{{ print "foo" "bar" }} → foobar`).
+  if (!inBody && (NUMBER_FILTER.test(e) || PRINT_LITERALS.test(e))) return 6;
   return Math.max(evaluates ? 3 : 1, tagScore(opener, e));
 }
 
@@ -129,10 +139,12 @@ function tagScore(opener: string, e: string): number {
 /**
  * What template injections end up running, written directly: Python object-graph walks and
  * loaders (`''.__class__.__mro__`, `__import__('os')`, YAML `!!python/object/apply:`), Ruby
- * process calls (`Process.spawn("id")`, `IO.popen(…)`), Java objects built inside `${…}`.
+ * process calls (`Process.spawn("id")`, `IO.popen(…)`), Java objects built inside `${…}`, .NET
+ * starting a process from a Razor expression (`@System.Diagnostics.Process.Start(…)`) or a shell
+ * by name (`Process.Start("cmd.exe", …)`; code starts its own programs: `Process.Start(processInfo)`).
  */
 const CODE_INJECTION =
-  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(|%x[({[]\s{0,4}#\{/;
+  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(|%x[({[]\s{0,4}#\{|@\s{0,4}System\s{0,4}\.\s{0,4}Diagnostics\s{0,4}\.\s{0,4}Process\s{0,4}\.\s{0,4}Start\s{0,4}\(|\bProcess\s{0,4}\.\s{0,4}Start\s{0,4}\(\s{0,4}"\s{0,4}(?:cmd|powershell|pwsh|bash|sh|\/bin\/)/;
 
 /**
  * Two or more sums of large numbers written without spaces (`{2611040540+3708664872}…{2360170016+1307286622}`,
@@ -147,6 +159,29 @@ export function renderMarkers(s: string): boolean {
 }
 const BIG_SUM = /(?<!\d)\d{9,11}\+\d{9,11}(?!\d)/g;
 
+/**
+ * Single-brace arithmetic as scanners send it (ZAP's `zj{2614*1450}zj`, `{#…}`, `{@…}`; nuclei's
+ * `{4821*7353}`): glued to letters on both sides, or the whole value.
+ */
+const BRACE_MATH =
+  /[a-z]\{[#@]?-?\d{1,12}\s{0,4}\*\s{0,4}-?\d{1,12}\}[a-z]|^\s{0,4}\{[#@]?-?\d{1,12}\s{0,4}\*\s{0,4}-?\d{1,12}\}\s{0,4}$/i;
+/**
+ * A template expression between two runs of digits glued to it (`4821{{"7353"}}2916`,
+ * `4821<%"x"%>7353`, `4821[[${session}]]7353`): scanners' markers around what an engine renders.
+ * (Tried from the start of a run of digits only: from every digit of a long run it was quadratic.)
+ */
+const DIGIT_MARKED =
+  /(?<!\d)\d{3,}(?:\{\{[^{}]{1,40}\}\}|[$#]\{[^{}]{1,40}\}|<%=?[^%]{1,40}%>|\[\[[^\]]{1,40}\]\])\d{3,}/;
+/** Body values up to this long (on one line) are read for the probes below as parameters are. */
+const SHORT_PROBE = 80;
+/**
+ * Template helpers doing arithmetic on literals: Dust's `{@math key="2614" method="multiply"
+ * operand="1450"/}`, Smarty's `{math equation="7*7"}` (templates give them variables: `key=x`,
+ * `equation="x * y" x=$height`).
+ */
+const HELPER_MATH =
+  /\{@math\s{1,4}key\s{0,4}=\s{0,4}"-?\d{1,12}"\s{1,4}method\s{0,4}=\s{0,4}"[a-z]{2,10}"\s{1,4}operand\s{0,4}=\s{0,4}"-?\d{1,12}"|\{math\s{1,4}equation\s{0,4}=\s{0,4}["']-?\d{1,12}\s{0,4}[*/+%-]\s{0,4}-?\d{1,12}["']/i;
+
 /** Template injection score of one (normalised) value. */
 export function detectTemplate(v: Inspected): Finding | null {
   const s = v.text;
@@ -155,6 +190,11 @@ export function detectTemplate(v: Inspected): Finding | null {
   if (renderMarkers(s)) return { ruleId: "template-expression-probe", score: 6 };
   if (!/[{%#@[<]/.test(s)) return null;
   const inBody = v.field.kind === "body" || v.field.kind === "xml";
+  // A form's field is a body value too: a short one on a single line is read as a parameter is.
+  const shortValue = s.length <= SHORT_PROBE && !s.includes("\n");
+  if ((!inBody || shortValue) && s.includes("{") && (BRACE_MATH.test(s) || HELPER_MATH.test(s)))
+    return { ruleId: "template-expression-probe", score: 6 };
+  if ((!inBody || shortValue) && DIGIT_MARKED.test(s)) return { ruleId: "template-expression-probe", score: 5 };
   let best = 0;
   let n = 0;
   const kinds = new Set<string>();

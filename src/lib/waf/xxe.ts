@@ -2,7 +2,7 @@
  * XML external entities: a DOCTYPE that declares entities. External ones (`SYSTEM`/`PUBLIC`
  * with a URI, parameter entities `%x;`) read files or fetch URLs when a parser expands them;
  * internal entities that reference other entities are the "billion laughs" expansion bomb.
- * Ordinary XML (SOAP, RSS, SVG) has no entity declarations.
+ * Ordinary XML (SOAP, RSS, SVG) has no entity declarations. XSLT injection (below) is read here too.
  */
 import type { Finding, Inspected } from "./types.ts";
 
@@ -26,10 +26,46 @@ const ENTITY_REFS = /<!ENTITY\s{1,16}[\w.-]{1,64}\s{1,16}["'](?:[^"'&]{0,64}&[\w
 /** XXE score of one value (a whole XML body or an XML string inside a parameter). */
 export function detectXxe(v: Inspected): Finding | null {
   const s = v.text;
-  if (!s.includes("<!")) return null;
-  if (EXTERNAL.test(s)) return { ruleId: "xxe-external-entity", score: 7 };
-  if (externalDtd(s)) return { ruleId: "xxe-external-dtd", score: 6 };
-  if (ENTITY_REFS.test(s)) return { ruleId: "xxe-entity-expansion", score: 6 };
-  if (/<!ENTITY\s/i.test(s) && /<!DOCTYPE/i.test(s)) return { ruleId: "xxe-entity-declaration", score: 4 };
+  if (s.includes("<!")) {
+    if (EXTERNAL.test(s)) return { ruleId: "xxe-external-entity", score: 7 };
+    if (externalDtd(s)) return { ruleId: "xxe-external-dtd", score: 6 };
+    if (ENTITY_REFS.test(s)) return { ruleId: "xxe-entity-expansion", score: 6 };
+    if (/<!ENTITY\s/i.test(s) && /<!DOCTYPE/i.test(s)) return { ruleId: "xxe-entity-declaration", score: 4 };
+  }
+  return xsltGate(v.lower) ? xslt(s, v.field.kind) : null;
+}
+
+/** The XSLT gate (also the class gate's second half, `inspect.ts`): an `xsl:` name or PHP's XSLT callback. */
+export const xsltGate = (l: string): boolean => l.includes("xsl:") || l.includes("php:function");
+
+/**
+ * XSLT injection: a value that lands in a stylesheet (or is one) and asks the processor for its
+ * identity (`system-property('xsl:vendor')`, scanners' first probe), reads or fetches a document,
+ * or runs PHP (`php:function('exec', …)` under libxslt's PHP callbacks). An XSLT element in a
+ * parameter, a cookie or a header is injected markup; in a body it may be a stylesheet someone
+ * posts (`contains(system-property('xsl:vendor'), 'SAXON')` is how stylesheets test their
+ * processor), so there the callbacks and remote documents count and the probe is a signal.
+ */
+function xslt(s: string, kind: string): Finding | null {
+  if (PHP_CALLBACK.test(s)) return { ruleId: "xxe-xslt-injection", score: 7 };
+  const inBody = kind === "body" || kind === "xml";
+  // A form's field is a body value too: a short one on a single line fetching a remote document is a probe there as well.
+  if (XSL_FETCH.test(s) && (!inBody || (s.length <= 120 && !s.includes("\n"))))
+    return { ruleId: "xxe-xslt-injection", score: 6 };
+  if (XSL_VENDOR_PROBE.test(s)) return { ruleId: "xxe-xslt-injection", score: inBody ? 3 : 6 };
+  if (!inBody && XSL_ELEMENT.test(s)) return { ruleId: "xxe-xslt-injection", score: 5 };
   return null;
 }
+const PHP_CALLBACK =
+  /php:function\s{0,4}\(\s{0,4}['"]\s{0,4}(?:exec|system|passthru|shell_exec|popen|proc_open|pcntl_exec|assert|eval|create_function|call_user_func|file_get_contents|file_put_contents|fopen|readfile|scandir|opendir|unlink|include|require)\s{0,4}['"]/i;
+/** XPath functions that read a document, given a remote or file address (`document('http://…:22')`: a port scan too). */
+const XSL_FETCH =
+  /(?:document|unparsed-text|doc|collection)\s{0,4}\(\s{0,4}['"]\s{0,4}(?:https?|ftp|file|jar|gopher):/i;
+/** `system-property('xsl:vendor')` and its siblings (`xsl:version`, `xsl:product-name`): what a processor tells about itself. */
+const XSL_VENDOR_PROBE = /system-property\s{0,4}\(\s{0,4}['"]\s{0,4}xsl:[a-z-]{2,30}\s{0,4}['"]\s{0,4}\)/i;
+/**
+ * An XSLT instruction element with what it works on (`<xsl:value-of select=…`, `<xsl:include
+ * href=…`); its bare name (`<xsl:message>` in a changelog) is text about XSLT.
+ */
+const XSL_ELEMENT =
+  /<\s{0,4}xsl:(?:value-of|copy-of|for-each|variable|param|template|stylesheet|transform|include|import|if|choose|when|message|apply-templates|call-template|element|attribute|text|output|result-document|sort|evaluate)\s{1,8}(?:select|href|match|name|test|expression|version)\s{0,4}=/i;

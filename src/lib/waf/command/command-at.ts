@@ -129,7 +129,7 @@ export function argsScore(c: CommandAt): number {
   if (SYSTEM_PATH.test(a)) return 3;
   if (/\bHKEY_|\bHK(?:LM|CU|CR|U)\b/.test(a)) return 3;
   if (/(?:^|[\s\d])[<>]{1,2}(?![=\s]*\d)|2>&1|<<<|\$[\w{(]/.test(a)) return 3; // redirections (not `>= 18`, `Vec<T>`), variables
-  if (/^\d+(?:\.\d+)?$/.test(a) && ["sleep", "ping", "timeout"].includes(c.name)) return 3;
+  if (DELAY_ARG.test(a) && ["sleep", "ping", "timeout"].includes(c.name)) return 3;
   if (/(?<![a-z])[a-z]+:\/\/|\b\d{1,3}(?:\.\d{1,3}){3}\b/i.test(a) && (!wordy || !/\s\w+\s+\w+\s/.test(` ${a} `)))
     return 3; // URLs, addresses
   if (/(?:^|\s)(?:sh|bash),-c,/.test(a)) return 3;
@@ -153,9 +153,19 @@ export function sensitiveArgs(c: CommandAt): boolean {
     )
   )
     return true;
-  if (/^\d+(?:\.\d+)?$/.test(a) && ["sleep", "timeout"].includes(c.name)) return true;
+  // Any program handed an out-of-band listener (`nslookup x.oast.fun`, `ping -c1 x.interact.sh`).
+  if (a.includes(".") && OAST_HOST.test(a)) return true;
+  if (DELAY_ARG.test(a) && ["sleep", "timeout"].includes(c.name)) return true;
   return false;
 }
+/**
+ * A delay: a number of seconds, perhaps with a `#` glued to it (`|sleep 5#`: meant to comment out
+ * what the application appends; the shell keeps it in the word, the probe is plain all the same).
+ */
+const DELAY_ARG = /^\d+(?:\.\d+)?(?:#\S{0,20})?$/;
+/** The listeners of out-of-band scanners (interactsh, Burp Collaborator, dnslog): a lookup of one is a probe. */
+const OAST_HOST =
+  /(?:^|[\s.@/])(?:interact\.sh|oast\.(?:me|pro|live|site|online|fun)|oastify\.com|burpcollaborator\.net|dnslog\.cn|ceye\.io)(?![\w.-])/i;
 
 /** Arguments that are plain, short and shell-like (no sentence punctuation): `all -m ping`, `plugin ping`, `site.yml`. */
 export function plainArgs(a: string): boolean {
