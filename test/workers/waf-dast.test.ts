@@ -117,6 +117,13 @@ const BENIGN: readonly string[] = [
   // A changelog naming XSLT elements (entity-encoded, as HTML changelogs are).
   "  Don't pass first &lt;xsl:sort&gt; in &lt;xsl:apply-templates&gt; twice<br />",
   "Order 1234{{name}} ok",
+  // Found by the review: C# starting programs, XSLT in a search, LaTeX, HSQLDB's own routines, JS template literals.
+  'How do I run Process.Start("cmd.exe", "/c dir") and capture the output in C#?',
+  'Process.Start("shutdown", "/r /t 0");',
+  'how to <xsl:for-each select="catalog/cd"> not working',
+  "\\sqrt{6*23}cm",
+  'CALL "java.lang.Math.sqrt"(15)',
+  "sleep 5#wait",
   // Code that packs bytes with chr(), template documentation with variables.
   "$packed = chr(127) . chr(0) . chr(0) . chr(1);",
   'The number of pixels is: {math equation="x * y" x=$height y=$width}.',
@@ -128,6 +135,8 @@ const BENIGN_IN_BODY: readonly string[] = [
   '{{ print "foo" "bar" }} → foobar',
   "{{ 1 | plus:1 }}",
   "        Dim process = System.Diagnostics.Process.Start(processInfo)",
+  "const year = `${(function(){ return new Date().getFullYear(); })()}`;",
+  "const body = `${await fetch('https://example.com/api/items').then((r) => r.text())}`;",
   "<xsl:when test=\"contains(system-property('xsl:vendor'), 'SAXON')\">",
   '<xsl:value-of select="catalog/title"/>',
 ];
@@ -151,11 +160,11 @@ describe("DAST scanner probes (OWASP ZAP, nuclei)", () => {
     );
   });
 
-  it("reads an XSLT stylesheet posted in a body as text, and its PHP callbacks as an attack", () => {
+  it("reads XSLT markup as text, and its PHP callbacks as an attack", () => {
     const sheet =
       '<xsl:template match="/"><h1><xsl:value-of select="catalog/title"/></h1><xsl:for-each select="catalog/cd"><p><xsl:value-of select="artist"/></p></xsl:for-each></xsl:template>';
     expect(json(sheet).action).toBe("allow");
-    expect(query(sheet)).toMatchObject({ action: "block", ruleId: "xxe-xslt-injection" });
+    expect(query(sheet).action).toBe("allow");
     expect(json(`${sheet}<xsl:value-of select="php:function('system','id')"/>`)).toMatchObject({
       action: "block",
       ruleId: "xxe-xslt-injection",

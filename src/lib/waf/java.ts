@@ -197,8 +197,12 @@ const EL_CLASS_ROOT = /[$#*@~]\{\s{0,4}class\s{0,4}\./i;
 
 const CLASSLOADER_PARAM = /(?:^|\.)class\.(?:module\.)?classloader\b|^class\[|\.classloader\.resources/i;
 
-/** A quoted `java.lang` method name called like a function (HSQLDB, H2: Java routines in SQL). */
-const SQL_JAVA_ROUTINE = /["']java\.lang\.[A-Za-z]{2,40}\.[A-Za-z_]\w{0,40}["']\s{0,4}\(/;
+/**
+ * A quoted `java.lang` method called like a function (HSQLDB, H2: Java routines in SQL) that
+ * waits, runs, reads the environment or loads code (`CALL "java.lang.Math.sqrt"(15)` is SQL).
+ */
+const SQL_JAVA_ROUTINE =
+  /["']java\.lang\.(?:Thread\.sleep|Runtime\.[A-Za-z]{2,20}|System\.(?:getProperty|getenv|exit|setProperty|load|loadLibrary)|ProcessBuilder|Class\.forName)["']\s{0,4}\(/;
 
 /** JSP / JSPX upload names (trailing dots and spaces are dropped by Windows and some servers). */
 const JSP_FILE = /\.\s{0,4}jspx?[.\s]{0,8}$/i;

@@ -51,9 +51,10 @@ const STRONG = new RegExp(
     "\\$class\\s*\\.", "\\.class\\s*\\.", "\\bclass\\s*\\.\\s*(?:forname|inspect|getclassloader)", "system\\.(?:diagnostics|io)", "\\bexecute\\b", "getstreamvariable",
     "url_for", "\\bself\\s*\\.\\s*_", "\\bnamespace\\s*\\.\\s*__", "\\bsettings\\s*\\.\\s*secret", "\\bconfig\\s*(?:\\.\\s*(?:items|from_|__|update)|\\[)", "\\bsettings\\s*\\[", "\\bglobal\\s*\\.\\s*process",
     "\\bthis\\s*\\.\\s*constructor", "\\breadfile\\b", "\\bnew\\s+(?:file|url|java\\.|processbuilder|scriptengine)", "getsession\\s*\\(", "setattribute\\s*\\(", "getattribute\\s*\\(", "\\bsigner\\s*\\.\\s*key\\b", "\\bchr\\s*\\(\\s*i\\s*\\)", "\\bfile_get_contents\\b", "\\binclude\\s*\\(\\s*['\"]?(?:/|\\.\\.|[a-z]+:)",
-    "function\\s*\\([^)]{0,40}\\)\\s*\\{[^]{0,300}\\}\\s*\\)?\\s*\\(\\s*\\)", "\\bfetch\\s*\\(\\s*['\"`]https?:",
   ].join("|"),
 );
+const IIFE = /function\s{0,4}\([^)]{0,40}\)\s{0,4}\{[^]{0,300}\}\s{0,4}\)?\s{0,4}\(\s{0,4}\)/;
+const FETCH_URL = /\bfetch\s{0,4}\(\s{0,4}['"`]https?:/;
 /** Bare objects that are probes when they are the whole expression (`{{config}}`, `{{self}}`). */
 const PROBE_NAMES = new Set(["config", "self", "settings", "_self", "dump()", "request.meta", "request.environ"]);
 
@@ -106,6 +107,10 @@ function scoreExpression(opener: string, inner: string, inBody: boolean): number
   const e = inner.trim().toLowerCase();
   if (e === "") return 0;
   if (DUNDER.test(e) || STRONG.test(e)) return 7;
+  // A function defined and called, or a URL fetched, inside doT's `{{=`, EJS's `<%=`, Pug's `#{`…
+  // (nuclei's out-of-band probes); not in JavaScript's own `${…}`, which posted code is full of.
+  if (opener !== "${" && (e.includes("function") || e.includes("fetch")) && (IIFE.test(e) || FETCH_URL.test(e)))
+    return 7;
   if (LITERAL_MATH.test(e)) return 6;
   // A method called on a string literal (`{{'x'.toUpperCase()}}`, `${"a".concat("b")}`), a range
   // of numbers, arithmetic as templates also write it: in a parameter, a test of whether the
@@ -140,11 +145,11 @@ function tagScore(opener: string, e: string): number {
  * What template injections end up running, written directly: Python object-graph walks and
  * loaders (`''.__class__.__mro__`, `__import__('os')`, YAML `!!python/object/apply:`), Ruby
  * process calls (`Process.spawn("id")`, `IO.popen(…)`), Java objects built inside `${…}`, .NET
- * starting a process from a Razor expression (`@System.Diagnostics.Process.Start(…)`) or a shell
- * by name (`Process.Start("cmd.exe", …)`; code starts its own programs: `Process.Start(processInfo)`).
+ * starting a process from a Razor expression (`@System.Diagnostics.Process.Start(…)`; C# code
+ * starts programs too, `Process.Start("cmd.exe", …)`, so only Razor's `@` form counts).
  */
 const CODE_INJECTION =
-  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(|%x[({[]\s{0,4}#\{|@\s{0,4}System\s{0,4}\.\s{0,4}Diagnostics\s{0,4}\.\s{0,4}Process\s{0,4}\.\s{0,4}Start\s{0,4}\(|\bProcess\s{0,4}\.\s{0,4}Start\s{0,4}\(\s{0,4}"\s{0,4}(?:cmd|powershell|pwsh|bash|sh|\/bin\/)/;
+  /!!python\/(?:object|name|module)(?:\/(?:apply|new))?:|\b__import__\s{0,4}\(\s{0,4}['"]|['"\])]\s{0,4}\.\s{0,4}__(?:class|mro|subclasses|globals|builtins|init|base|bases|dict)__\b|\b__(?:globals|builtins|subclasses|mro)__\s{0,4}(?:\[|\.\s{0,4}[a-z_]|\()|\b(?:Process|Kernel|IO|Open3|PTY)\s{0,4}\.\s{0,4}(?:spawn|exec|system|popen[23e]?|capture[23]e?|pipeline\w{0,8}|fork)\s{0,4}\(|%x[({[]\s{0,4}#\{|@\s{0,4}System\s{0,4}\.\s{0,4}Diagnostics\s{0,4}\.\s{0,4}Process\s{0,4}\.\s{0,4}Start\s{0,4}\(/;
 
 /**
  * Two or more sums of large numbers written without spaces (`{2611040540+3708664872}…{2360170016+1307286622}`,
@@ -161,10 +166,10 @@ const BIG_SUM = /(?<!\d)\d{9,11}\+\d{9,11}(?!\d)/g;
 
 /**
  * Single-brace arithmetic as scanners send it (ZAP's `zj{2614*1450}zj`, `{#…}`, `{@…}`; nuclei's
- * `{4821*7353}`): glued to letters on both sides, or the whole value.
+ * `{4821*7353}`): glued to letters on both sides (not a LaTeX command's: `\sqrt{6*23}cm`), or the whole value.
  */
 const BRACE_MATH =
-  /[a-z]\{[#@]?-?\d{1,12}\s{0,4}\*\s{0,4}-?\d{1,12}\}[a-z]|^\s{0,4}\{[#@]?-?\d{1,12}\s{0,4}\*\s{0,4}-?\d{1,12}\}\s{0,4}$/i;
+  /(?<![\\a-z])[a-z]{1,8}\{[#@]?-?\d{1,12}\s{0,4}\*\s{0,4}-?\d{1,12}\}[a-z]|^\s{0,4}\{[#@]?-?\d{1,12}\s{0,4}\*\s{0,4}-?\d{1,12}\}\s{0,4}$/i;
 /**
  * A template expression between two runs of digits glued to it (`4821{{"7353"}}2916`,
  * `4821<%"x"%>7353`, `4821[[${session}]]7353`): scanners' markers around what an engine renders.

@@ -41,10 +41,10 @@ export const xsltGate = (l: string): boolean => l.includes("xsl:") || l.includes
 /**
  * XSLT injection: a value that lands in a stylesheet (or is one) and asks the processor for its
  * identity (`system-property('xsl:vendor')`, scanners' first probe), reads or fetches a document,
- * or runs PHP (`php:function('exec', …)` under libxslt's PHP callbacks). An XSLT element in a
- * parameter, a cookie or a header is injected markup; in a body it may be a stylesheet someone
- * posts (`contains(system-property('xsl:vendor'), 'SAXON')` is how stylesheets test their
- * processor), so there the callbacks and remote documents count and the probe is a signal.
+ * or runs PHP (`php:function('exec', …)` under libxslt's PHP callbacks). XSLT markup alone is no
+ * attack (a developer searches for `<xsl:for-each select=…>`); in a body the identity probe is a
+ * signal only (`contains(system-property('xsl:vendor'), 'SAXON')` is how stylesheets test their
+ * processor).
  */
 function xslt(s: string, kind: string): Finding | null {
   if (PHP_CALLBACK.test(s)) return { ruleId: "xxe-xslt-injection", score: 7 };
@@ -53,7 +53,6 @@ function xslt(s: string, kind: string): Finding | null {
   if (XSL_FETCH.test(s) && (!inBody || (s.length <= 120 && !s.includes("\n"))))
     return { ruleId: "xxe-xslt-injection", score: 6 };
   if (XSL_VENDOR_PROBE.test(s)) return { ruleId: "xxe-xslt-injection", score: inBody ? 3 : 6 };
-  if (!inBody && XSL_ELEMENT.test(s)) return { ruleId: "xxe-xslt-injection", score: 5 };
   return null;
 }
 const PHP_CALLBACK =
@@ -63,9 +62,3 @@ const XSL_FETCH =
   /(?:document|unparsed-text|doc|collection)\s{0,4}\(\s{0,4}['"]\s{0,4}(?:https?|ftp|file|jar|gopher):/i;
 /** `system-property('xsl:vendor')` and its siblings (`xsl:version`, `xsl:product-name`): what a processor tells about itself. */
 const XSL_VENDOR_PROBE = /system-property\s{0,4}\(\s{0,4}['"]\s{0,4}xsl:[a-z-]{2,30}\s{0,4}['"]\s{0,4}\)/i;
-/**
- * An XSLT instruction element with what it works on (`<xsl:value-of select=…`, `<xsl:include
- * href=…`); its bare name (`<xsl:message>` in a changelog) is text about XSLT.
- */
-const XSL_ELEMENT =
-  /<\s{0,4}xsl:(?:value-of|copy-of|for-each|variable|param|template|stylesheet|transform|include|import|if|choose|when|message|apply-templates|call-template|element|attribute|text|output|result-document|sort|evaluate)\s{1,8}(?:select|href|match|name|test|expression|version)\s{0,4}=/i;

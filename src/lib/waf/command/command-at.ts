@@ -162,7 +162,7 @@ export function sensitiveArgs(c: CommandAt): boolean {
  * A delay: a number of seconds, perhaps with a `#` glued to it (`|sleep 5#`: meant to comment out
  * what the application appends; the shell keeps it in the word, the probe is plain all the same).
  */
-const DELAY_ARG = /^\d+(?:\.\d+)?(?:#\S{0,20})?$/;
+const DELAY_ARG = /^\d+(?:\.\d+)?#?$/;
 /** The listeners of out-of-band scanners (interactsh, Burp Collaborator, dnslog): a lookup of one is a probe. */
 const OAST_HOST =
   /(?:^|[\s.@/])(?:interact\.sh|oast\.(?:me|pro|live|site|online|fun)|oastify\.com|burpcollaborator\.net|dnslog\.cn|ceye\.io)(?![\w.-])/i;
