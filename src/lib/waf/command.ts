@@ -118,7 +118,8 @@ const PS_PROBE =
   /^\s{0,4}[\w.@:/+-]{0,64}['"]?\s{0,4}(?:;|&&?|\|\|?)\s{0,4}((?:get|set|start|stop|invoke|new|remove|add|out|write|test|import|export|select|format|clear|copy|enter|wait|resolve|measure|restart|find|show)-(?:help|sleep|process|childitem|itemproperty|webrequest|restmethod|expression|computerinfo|localuser|localgroup|localgroupmember|wmiobject|ciminstance|acl|credential|psdrive|eventlog|hotfix|uptime|filehash|netipaddress|netadapter|nettcpconnection|executionpolicy|scheduledtask|mppreference|psreadlineoption))(?:\s{1,4}[\w./\\:%$-]{1,40}){0,4}\s{0,4}(?:#[^\n]{0,20})?\s{0,4}['"]?\s{0,4}$/i;
 /**
  * The same cmdlet appended to a header's own value (`Mozilla/5.0 (…) Safari/537.36;start-sleep -s 5`):
- * a User-Agent or other header has a grammar of its own before it, so only its end is read.
+ * a User-Agent or other header has a grammar of its own before it, so only its end is read. (Its
+ * cmdlets and what may follow them are PS_PROBE's: a change to one is a change to both.)
  */
 const PS_TAIL =
   /(?:;|&&?|\|\|?)\s{0,4}((?:get|set|start|stop|invoke|new|remove|add|out|write|test|import|export|select|format|clear|copy|enter|wait|resolve|measure|restart|find|show)-(?:help|sleep|process|childitem|itemproperty|webrequest|restmethod|expression|computerinfo|localuser|localgroup|localgroupmember|wmiobject|ciminstance|acl|credential|psdrive|eventlog|hotfix|uptime|filehash|netipaddress|netadapter|nettcpconnection|executionpolicy|scheduledtask|mppreference|psreadlineoption))(?:\s{1,4}[\w./\\:%$-]{1,40}){0,4}\s{0,4}(?:#[^\n]{0,20})?\s{0,4}['"]?\s{0,4}$/i;
