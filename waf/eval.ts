@@ -388,11 +388,14 @@ if (sstimapPath !== undefined && want("sstimap")) {
     { what: "SSTImap plugins that failed to run", names: plugins },
   );
 }
-if (nucleiPath !== undefined && want("nuclei"))
+if (nucleiPath !== undefined && want("nuclei")) {
+  const { lines, failed: templates } = loadNuclei(nucleiPath);
   runTool(
     `nuclei's DAST templates, each payload where its fuzzing rules put it (query, form, path, User-Agent), as nuclei encodes it (${nucleiPath})`,
-    loadNuclei(nucleiPath),
+    lines,
+    { what: "nuclei templates that could not be read", names: templates },
   );
+}
 for (const file of args("--payloads")) run(`payload list ${file}`, listLines(file, basename(file)), () => null);
 for (const file of args("--benign")) run(`benign list ${file}`, listLines(file, "ordinary"), () => null);
 for (const dir of args("--docs"))

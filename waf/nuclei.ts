@@ -138,86 +138,106 @@ function payloadValues(p: unknown): string[] {
   return typeof p === "string" || typeof p === "number" || typeof p === "boolean" ? [String(p)] : [];
 }
 
-export function loadNuclei(root: string): CorpusLine[] {
-  const dir = join(root, "dast", "vulnerabilities");
-  const lines: CorpusLine[] = [];
-  const seen = new Set<string>();
+type Request = Omit<CorpusLine, "id" | "class">;
+
+/** The requests of one template (throws where the template cannot be read: bad YAML, a Go-only regular expression). */
+function templateRequests(file: string): Request[] {
+  const out: Request[] = [];
+  const add = (req: Request) => out.push(req);
   const headers = { "user-agent": UA };
-  const add = (cls: string, template: string, req: Omit<CorpusLine, "id" | "class">) => {
-    const key = JSON.stringify([cls, req.method, req.path, req.query, req.body, req.headers]);
-    if (seen.has(key)) return;
-    seen.add(key);
-    lines.push({ id: `nuclei:${template}:${seen.size}`, class: cls, ...req });
-  };
-  for (const file of yamlFiles(dir)) {
-    const template = relative(dir, file).replace(/\.yaml$/, "");
-    const folder = template.includes("/") ? template.slice(0, template.indexOf("/")) : template;
-    const cls = `nuclei-${folder.toLowerCase()}`;
-    const doc = parse(readFileSync(file, "utf8")) as Record<string, unknown> | null;
-    if (doc === null || typeof doc !== "object") continue;
-    const counter = { n: 0 };
-    const vars: Record<string, string> = { ...VARIABLES };
-    for (const [k, v] of Object.entries((doc.variables as Record<string, unknown> | undefined) ?? {}))
-      vars[k] = fill(String(v), vars, counter);
-    for (const block of [...((doc.http as unknown[]) ?? []), ...((doc.headless as unknown[]) ?? [])] as Array<
-      Record<string, unknown>
-    >) {
-      const rules = block.fuzzing as Rule[] | undefined;
-      if (rules === undefined) {
-        // Fixed paths instead of fuzzing (the base request itself is not an attack).
-        for (const p of (block.path as string[] | undefined) ?? []) {
-          if (p === "{{BaseURL}}") continue;
-          const url = new URL(fill(p, { ...vars, BaseURL: "https://edge.example" }, counter));
-          add(cls, template, { method: "GET", path: url.pathname, query: url.search.slice(1) || undefined, headers });
-        }
-        continue;
+  const doc = parse(readFileSync(file, "utf8")) as Record<string, unknown> | null;
+  if (doc === null || typeof doc !== "object") return out;
+  const counter = { n: 0 };
+  const vars: Record<string, string> = { ...VARIABLES };
+  for (const [k, v] of Object.entries((doc.variables as Record<string, unknown> | undefined) ?? {}))
+    vars[k] = fill(String(v), vars, counter);
+  for (const block of [...((doc.http as unknown[]) ?? []), ...((doc.headless as unknown[]) ?? [])] as Array<
+    Record<string, unknown>
+  >) {
+    const rules = block.fuzzing as Rule[] | undefined;
+    if (rules === undefined) {
+      // Fixed paths instead of fuzzing (the base request itself is not an attack).
+      for (const p of (block.path as string[] | undefined) ?? []) {
+        if (p === "{{BaseURL}}") continue;
+        const url = new URL(fill(p, { ...vars, BaseURL: "https://edge.example" }, counter));
+        add({ method: "GET", path: url.pathname, query: url.search.slice(1) || undefined, headers });
       }
-      const sets = (block.payloads as Record<string, unknown> | undefined) ?? {};
-      const setName = Object.keys(sets)[0];
-      const values = setName === undefined ? [undefined] : payloadValues(sets[setName]);
-      for (const rule of rules) {
-        const parts = (rule.parts ?? [rule.part ?? "query"]).flatMap((p) =>
-          p === "request" ? ["query", "body", "path", "header"] : [p === "headers" ? "header" : p],
-        );
-        const type = rule.type ?? "replace";
-        const { name, value } = parameter(rule);
-        for (const v of values) {
-          const local =
-            setName === undefined || v === undefined ? vars : { ...vars, [setName]: fill(v, vars, counter) };
-          for (const fz of rule.fuzz ?? []) {
-            const payload = fill(String(fz), local, counter);
-            for (const part of parts) {
-              if (part === "query")
-                add(cls, template, {
-                  method: "GET",
-                  path: "/v1/search",
-                  query: `${name}=${wire(place(type, value, payload))}`,
-                  headers,
-                });
-              else if (part === "body")
-                add(cls, template, {
-                  method: "POST",
-                  path: "/v1/items",
-                  contentType: "application/x-www-form-urlencoded",
-                  body: `name=test&${name}=${wire(place(type, value, payload))}`,
-                  headers,
-                });
-              else if (part === "path") {
-                const p = wire(place(type, "/v1/items/1", payload))
-                  .replace(/%26/g, "&")
-                  .replace(/\?/g, "%3F");
-                add(cls, template, { method: "GET", path: p.startsWith("/") ? p : `/${p}`, headers });
-              } else if (part === "header") {
-                const ua = place(type, UA, payload);
-                // Go's HTTP client refuses header values with line breaks, NUL or non-Latin-1 characters.
-                if (/[\r\n\0]|[^\x00-\xff]/.test(ua)) continue;
-                add(cls, template, { method: "GET", path: "/v1/search", query: "id=1", headers: { "user-agent": ua } });
-              }
+      continue;
+    }
+    const sets = (block.payloads as Record<string, unknown> | undefined) ?? {};
+    const setName = Object.keys(sets)[0];
+    const values = setName === undefined ? [undefined] : payloadValues(sets[setName]);
+    for (const rule of rules) {
+      const parts = (rule.parts ?? [rule.part ?? "query"]).flatMap((p) =>
+        p === "request" ? ["query", "body", "path", "header"] : [p === "headers" ? "header" : p],
+      );
+      const type = rule.type ?? "replace";
+      const { name, value } = parameter(rule);
+      for (const v of values) {
+        const local = setName === undefined || v === undefined ? vars : { ...vars, [setName]: fill(v, vars, counter) };
+        for (const fz of rule.fuzz ?? []) {
+          const payload = fill(String(fz), local, counter);
+          for (const part of parts) {
+            if (part === "query")
+              add({
+                method: "GET",
+                path: "/v1/search",
+                query: `${name}=${wire(place(type, value, payload))}`,
+                headers,
+              });
+            else if (part === "body")
+              add({
+                method: "POST",
+                path: "/v1/items",
+                contentType: "application/x-www-form-urlencoded",
+                body: `name=test&${name}=${wire(place(type, value, payload))}`,
+                headers,
+              });
+            else if (part === "path") {
+              const p = wire(place(type, "/v1/items/1", payload))
+                .replace(/%26/g, "&")
+                .replace(/\?/g, "%3F");
+              add({ method: "GET", path: p.startsWith("/") ? p : `/${p}`, headers });
+            } else if (part === "header") {
+              const ua = place(type, UA, payload);
+              // Go's HTTP client refuses header values with line breaks, NUL or non-Latin-1 characters.
+              if (/[\r\n\0]|[^\x00-\xff]/.test(ua)) continue;
+              add({ method: "GET", path: "/v1/search", query: "id=1", headers: { "user-agent": ua } });
             }
           }
         }
       }
     }
   }
-  return lines;
+  return out;
+}
+
+/**
+ * Every template's requests, each once per class; `failed` names the templates that could not be
+ * read (nuclei itself refuses some: one of its XSS templates is not valid YAML).
+ */
+export function loadNuclei(root: string): { lines: CorpusLine[]; failed: string[] } {
+  const dir = join(root, "dast", "vulnerabilities");
+  const lines: CorpusLine[] = [];
+  const failed: string[] = [];
+  const seen = new Set<string>();
+  for (const file of yamlFiles(dir)) {
+    const template = relative(dir, file).replace(/\.yaml$/, "");
+    const folder = template.includes("/") ? template.slice(0, template.indexOf("/")) : template;
+    const cls = `nuclei-${folder.toLowerCase()}`;
+    let requests: Request[];
+    try {
+      requests = templateRequests(file);
+    } catch (error) {
+      failed.push(`${template}: ${error instanceof Error ? error.name : "error"}`);
+      continue;
+    }
+    for (const req of requests) {
+      const key = JSON.stringify([cls, req.method, req.path, req.query, req.body, req.headers]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      lines.push({ id: `nuclei:${template}:${seen.size}`, class: cls, ...req });
+    }
+  }
+  return { lines, failed };
 }

@@ -55,9 +55,24 @@ http:
 `,
 );
 writeFileSync(join(dir, "empty.yaml"), "");
+// What nuclei itself refuses (one of its XSS templates is not valid YAML), and a Go-only expression.
+writeFileSync(join(dir, "broken.yaml"), 'id: broken\nhttp:\n  - fuzzing: [\n      "unclosed\n');
+writeFileSync(
+  join(dir, "goregex.yaml"),
+  `id: goregex
+http:
+  - payloads:
+      p: ["x"]
+    fuzzing:
+      - part: query
+        values:
+          - "(?P<scheme>https?)://"
+        fuzz: ["{{p}}"]
+`,
+);
 
 describe("loadNuclei", () => {
-  const lines = loadNuclei(root);
+  const { lines, failed } = loadNuclei(root);
   const cmdi = lines.filter((l) => l.class === "nuclei-cmdi");
 
   it("puts each payload where each rule says, as nuclei encodes it", () => {
@@ -81,6 +96,11 @@ describe("loadNuclei", () => {
     });
     expect(cmdi.some((l) => l.path === "/;sleep+5+%234821")).toBe(true);
     expect(cmdi.some((l) => l.headers?.["user-agent"] === ";sleep 5 #4821")).toBe(true);
+  });
+
+  it("names the templates it cannot read and goes on with the rest", () => {
+    expect(failed).toEqual(["broken: YAMLParseError", "goregex: SyntaxError"]);
+    expect(lines.some((l) => l.id.startsWith("nuclei:broken:") || l.id.startsWith("nuclei:goregex:"))).toBe(false);
   });
 
   it("sends a template's fixed paths, a rule's value-selected parameter, and skips empty files", () => {
